@@ -13,7 +13,7 @@ import pg from 'pg';
 import { PrismaLibSql } from '@prisma/adapter-libsql';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { type DbKind, databaseKindOf, libsqlUrl } from './config';
 
@@ -87,30 +87,38 @@ export function migrationPgPool(url: string): pg.Pool {
   return pool;
 }
 
-class NoShadowError extends Error {}
+export interface TrackedAdapterFactory extends SqlMigrationAwareDriverAdapterFactory {
+  /** Disposes every connection handed out. Freeing the engine does not, and a PostgreSQL
+   * connection left open keeps holding the migration advisory lock (the next run waits 10 s). */
+  disposeAll(): Promise<void>;
+}
 
 /**
- * Adapter factory for the engine. The adapters' own shadow-database support is not used (it is
- * broken for these uses); diffs that need a shadow database get a separate engine connected to a
- * database we create ourselves.
+ * Adapter factory for the engine. The adapters' own shadow-database support is not used;
+ * scripts/db creates shadow databases itself.
  */
-export function migrationAdapterFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
+export function migrationAdapterFactory(url: string): TrackedAdapterFactory {
   const kind = databaseKindOf(url);
-  if (kind === 'sqlite') {
-    const f = new PrismaLibSql({ url: libsqlUrl(url), timeout: 10_000 });
-    return {
-      provider: f.provider,
-      adapterName: f.adapterName,
-      connect: () => f.connect(),
-      connectToShadowDb: () => Promise.reject(new NoShadowError('shadow databases are created by scripts/db')),
-    };
-  }
-  const f = new PrismaPg(migrationPgPool(url), { disposeExternalPool: true });
+  const base: SqlMigrationAwareDriverAdapterFactory =
+    kind === 'sqlite'
+      ? new PrismaLibSql({ url: libsqlUrl(url), timeout: 10_000 })
+      : new PrismaPg(migrationPgPool(url), { disposeExternalPool: true });
+  const open = new Set<SqlDriverAdapter>();
+  const track = async (p: Promise<SqlDriverAdapter>) => {
+    const a = await p;
+    open.add(a);
+    return a;
+  };
   return {
-    provider: f.provider,
-    adapterName: f.adapterName,
-    connect: () => f.connect(),
-    connectToShadowDb: () => Promise.reject(new NoShadowError('shadow databases are created by scripts/db')),
+    provider: base.provider,
+    adapterName: base.adapterName,
+    connect: () => track(base.connect()),
+    connectToShadowDb: () => Promise.reject(new Error('shadow databases are created by scripts/db, not by the adapter')),
+    disposeAll: async () => {
+      const all = [...open];
+      open.clear();
+      await Promise.all(all.map((a) => a.dispose().catch(() => {})));
+    },
   };
 }
 
@@ -125,16 +133,20 @@ export async function openSchemaEngine(url: string): Promise<EngineHandle> {
   const kind = databaseKindOf(url);
   const glue = await loadSchemaEngineWasm();
   const debug = process.env.PAIDLINE_DB_DEBUG ? (msg: string) => console.error('[schema-engine]', msg) : () => {};
-  const engine = await glue.SchemaEngine.new(
-    { datamodels: undefined },
-    debug,
-    bindMigrationAwareSqlAdapterFactory(migrationAdapterFactory(url)),
-  );
+  const factory = migrationAdapterFactory(url);
+  let engine: SchemaEngine;
+  try {
+    engine = await glue.SchemaEngine.new({ datamodels: undefined }, debug, bindMigrationAwareSqlAdapterFactory(factory));
+  } catch (e) {
+    await factory.disposeAll();
+    throw e;
+  }
   return {
     engine,
     kind,
     close: async () => {
       engine.free();
+      await factory.disposeAll();
     },
   };
 }

@@ -106,7 +106,12 @@ export async function pendingMigrationSql(kind: DbKind, prismaDir: string): Prom
   const engine = await glue.SchemaEngine.new(
     { datamodels: undefined },
     process.env.PAIDLINE_DB_DEBUG ? (m: string) => console.error('[schema-engine]', m) : () => {},
-    bindMigrationAwareSqlAdapterFactory({ ...main, connect: () => main.connect(), connectToShadowDb: async () => scriptingShadow(await shadow.connect()) }),
+    bindMigrationAwareSqlAdapterFactory({
+      provider: main.provider,
+      adapterName: main.adapterName,
+      connect: () => main.connect(),
+      connectToShadowDb: async () => scriptingShadow(await shadow.connect()),
+    }),
   );
   try {
     // Always diff from the (possibly empty) migration history replayed into the shadow database, as
@@ -122,6 +127,7 @@ export async function pendingMigrationSql(kind: DbKind, prismaDir: string): Prom
     throw new Error(`${kind}: diffing migrations against models.prisma failed: ${(e as Error).message}`);
   } finally {
     engine.free();
+    await Promise.all([main.disposeAll(), shadow.disposeAll()]);
     await cleanup().catch((e: unknown) => console.error(`warning: could not clean up ${redactUrl(shadowUrl)}: ${String(e)}`));
   }
 }
