@@ -1,0 +1,52 @@
+import type { Metadata } from 'next';
+import { CreateUserForm } from '@/components/settings/CreateUserForm';
+import { PageHeader } from '@/components/ui/PageHeader';
+import { requirePage } from '@/lib/auth/guard';
+import { ROLE_LABELS } from '@/lib/auth/roles';
+import { listUsers } from '@/lib/db/users';
+
+export const metadata: Metadata = { title: 'Settings' };
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+
+export default async function SettingsPage() {
+  await requirePage('settings:view', '/settings');
+  const users = await listUsers();
+  return (
+    <>
+      <PageHeader title="Settings" description="People and their roles. Rule sets and integrations will live here too." />
+      <section className="card" aria-labelledby="users-title">
+        <h2 id="users-title" style={{ marginBottom: 12 }}>Users</h2>
+        <div className="table-wrap">
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">E-mail</th>
+                <th scope="col">Role</th>
+                <th scope="col">MFA</th>
+                <th scope="col">Last sign-in (UTC)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((u) => (
+                <tr key={u.id}>
+                  <td>{u.name}</td>
+                  <td><code>{u.email}</code></td>
+                  <td><span className="pill neutral">{ROLE_LABELS[u.role]}</span></td>
+                  <td>{u.mfaEnabled ? <span className="pill ok">On</span> : <span className="muted">Off</span>}</td>
+                  <td className="muted">{u.lastLoginAt ? dateFormat.format(u.lastLoginAt) : 'Never'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      <section className="card" aria-labelledby="new-user-title">
+        <h2 id="new-user-title" style={{ marginBottom: 4 }}>Add a user</h2>
+        <p className="muted" style={{ marginBottom: 14 }}>A one-time password is generated; the user should change it after the first sign-in.</p>
+        <CreateUserForm />
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,31 @@
+import type { Action } from './permissions';
+import { can } from './permissions';
+import type { Role } from './roles';
+
+export type NavItem = { href: string; label: string; action: Action; description: string };
+
+/** Main navigation; each entry is shown only to roles the matrix allows. */
+export const NAV_ITEMS: readonly NavItem[] = [
+  { href: '/dashboard', label: 'Dashboard', action: 'dashboard:view', description: 'ROMI on reconciled revenue' },
+  { href: '/runs', label: 'Runs', action: 'runs:view', description: 'Reconciliation runs' },
+  { href: '/discrepancies', label: 'Discrepancies', action: 'discrepancies:view', description: 'Mismatches to review' },
+  { href: '/sources', label: 'Sources', action: 'sources:view', description: 'Systems, profiles and uploads' },
+  { href: '/settings', label: 'Settings', action: 'settings:view', description: 'Users, rules and integrations' },
+];
+
+export function navFor(role: Role): NavItem[] {
+  return NAV_ITEMS.filter((item) => can(role, item.action));
+}
+
+/** Where a role lands after sign-in: the first page it may open. */
+export function homeFor(role: Role): string {
+  return navFor(role)[0]?.href ?? '/account';
+}
+
+/** The permission a page path needs, derived from the navigation (longest prefix wins). */
+export function actionForPath(pathname: string): Action | null {
+  const match = [...NAV_ITEMS]
+    .sort((a, b) => b.href.length - a.href.length)
+    .find((item) => pathname === item.href || pathname.startsWith(`${item.href}/`));
+  return match?.action ?? null;
+}

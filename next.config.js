@@ -1,0 +1,37 @@
+// @ts-check
+
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // `npm test` and CI type-check the whole tree (tests included) with `tsc`; the build does not repeat it.
+  typescript: { ignoreBuildErrors: true },
+  // Native and WASM packages are loaded by Node at run time, not bundled.
+  serverExternalPackages: [
+    '@node-rs/argon2',
+    '@libsql/client',
+    'libsql',
+    '@prisma/adapter-libsql',
+    '@prisma/adapter-pg',
+    'pg',
+    '@prisma/schema-engine-wasm',
+  ],
+  experimental: {
+    // forbidden() renders app/forbidden.tsx with a 403 status.
+    authInterrupts: true,
+  },
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+          { key: 'X-Frame-Options', value: 'DENY' },
+        ],
+      },
+    ];
+  },
+};
+
+module.exports = nextConfig;

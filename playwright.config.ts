@@ -1,0 +1,53 @@
+import { defineConfig, devices } from '@playwright/test';
+import { existsSync } from 'node:fs';
+
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${PORT}`;
+// Debian's Chromium when present (no browser download is possible offline), else Playwright's own.
+const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+
+export default defineConfig({
+  testDir: 'e2e',
+  outputDir: 'test-results',
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: true,
+  retries: 0,
+  timeout: 30_000,
+  reporter: process.env.CI ? [['list']] : [['list']],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        launchOptions: {
+          executablePath: systemChromium,
+          args: [
+            '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+            '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    // A fresh embedded database per run, seeded like the demo; the app must already be built (npm test builds it).
+    command: 'node -e "for (const f of [\'data/e2e.db\',\'data/e2e.db-wal\',\'data/e2e.db-shm\']) require(\'fs\').rmSync(f,{force:true})" && npx tsx scripts/demo.ts',
+    url: `${baseURL}/login`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    env: {
+      DATABASE_URL: 'file:./data/e2e.db',
+      PAIDLINE_SKIP_BUILD: '1',
+      PORT: String(PORT),
+      AUTH_SECRET: 'e2e-secret-not-for-production-0123456789abcdef',
+    },
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});

@@ -1,0 +1,10 @@
+/** Applies pending migrations (creating the embedded SQLite file on first use). Used by `npm run dev`. */
+import { migrateDatabase } from '@/lib/db/migrate';
+import { getPrisma } from '@/lib/db/client';
+
+migrateDatabase()
+  .then(() => getPrisma().$disconnect())
+  .catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });

@@ -1,0 +1,32 @@
+/**
+ * npm start: the production start. Applies pending migrations, refuses to start
+ * without AUTH_SECRET, never creates users, then runs `next start`.
+ */
+import { spawn } from 'node:child_process';
+import { migrateDatabase } from '@/lib/db/migrate';
+import { countUsers } from '@/lib/db/users';
+import { databaseKind, getPrisma } from '@/lib/db/client';
+
+async function main() {
+  if (!process.env.AUTH_SECRET || process.env.AUTH_SECRET.length < 32) {
+    console.error('AUTH_SECRET must be set to a random value of at least 32 characters (for example: openssl rand -base64 32).');
+    process.exit(1);
+  }
+  await migrateDatabase();
+  const users = await countUsers();
+  await getPrisma().$disconnect();
+  if (users === 0) {
+    console.warn('No users yet. Create the first admin with: npm run user:create -- --email you@example.com --role admin');
+  }
+  console.log(`Database: ${databaseKind()}. Starting Paidline…`);
+  const server = spawn('npx', ['next', 'start', ...process.argv.slice(2)], { stdio: 'inherit', env: process.env });
+  const stop = () => server.kill('SIGTERM');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  server.on('exit', (code) => process.exit(code ?? 0));
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
