@@ -1,0 +1,121 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '../..');
+const seed = path.join(root, 'test/fixtures/seed-003');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'paidline-cli-'));
+
+function cli(...args: string[]) {
+  const r = spawnSync(tsx, [path.join(root, 'scripts/reconcile.ts'), ...args], { encoding: 'utf8', cwd: root });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+function file(name: string, text: string): string {
+  const p = path.join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('reconcile CLI', () => {
+  it('prints only the summary with --json (seed-003)', () => {
+    const r = cli(path.join(seed, 'dataset-a.csv'), path.join(seed, 'dataset-b.csv'), '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({
+      sources: { 'dataset-a': 20, 'dataset-b': 23 },
+      total: 25,
+      matched: 4,
+      mismatched: 14,
+      missing: { 'dataset-a': 5, 'dataset-b': 2 },
+      duplicates: { 'dataset-a': 0, 'dataset-b': 0 },
+      reasons: { status: 11, amount: 14, currency: 0, date: 0, unknown_status: 0 },
+      severity: { info: 4, warning: 16, critical: 5 },
+      actions: { settle_to_merchant: 2, no_action: 2, fail_and_refund: 14, manual_review: 6, create_gateway_paid: 1 },
+    });
+  });
+
+  it('writes one row per key with --out', () => {
+    const out = path.join(tmp, 'result.csv');
+    const r = cli(path.join(seed, 'dataset-a.csv'), path.join(seed, 'dataset-b.csv'), '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/keys: 25 {2}matched: 4/);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(26);
+    expect(lines[0]).toBe('key,date,dataset-a_amount,dataset-a_status,dataset-b_amount,dataset-b_status,class,reasons,severity,action');
+    expect(lines).toContain('TX1001,2024-07-02,136.00,Pending,136.00,Pending,matched,,info,no_action');
+    expect(lines).toContain('TX1011,2024-07-12,769.00,Paid,631.00,Failed,mismatched,status;amount,critical,fail_and_refund');
+    expect(lines).toContain('TX1015,2024-07-16,643.00,Paid,,,missing,missing:dataset-b,critical,manual_review');
+    expect(lines).toContain('TX2001,2024-07-22,,,136.00,Paid,missing,missing:dataset-a,warning,create_gateway_paid');
+  });
+
+  it('detects columns ignoring case and punctuation, and quoted fields', () => {
+    const a = file('gw.csv', 'transaction_id,DATE,amount,STATUS\n"t-1",2024-07-01,"1,50",succeeded\nt-2,2024-07-01,2.00,pending\n');
+    const b = file('bank.csv', 'Id,Date,Amount,Status\nT-1,2024-07-01,1.5,Settled\nT-2,2024-07-01,2,Completed\n');
+    // "1,50" is not an amount with the default format: reported precisely
+    const bad = cli(a, b, '--json');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain(`${a}:2: column amount: unparseable amount "1,50"`);
+    writeFileSync(a, 'transaction_id,DATE,amount,STATUS\n"t-1",2024-07-01,"1.50",succeeded\nt-2,2024-07-01,2.00,pending\n');
+    const ok = cli(a, b, '--json');
+    expect(ok.code).toBe(0);
+    const s = JSON.parse(ok.out);
+    expect(s.matched).toBe(1);
+    expect(s.actions).toEqual({ settle_to_merchant: 1, set_gateway_paid_and_settle: 1 });
+  });
+
+  it('fails with file, line and column on bad input', () => {
+    const a = path.join(seed, 'dataset-a.csv');
+    const missing = cli(a, path.join(tmp, 'nope.csv'));
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toContain('nope.csv: file not found');
+
+    const noCol = file('nocol.csv', 'TransactionID,Date,Status\nTX1,2024-07-01,Paid\n');
+    const r1 = cli(a, noCol);
+    expect(r1.code).not.toBe(0);
+    expect(r1.err).toContain(`${noCol}:1: column Amount: no column named like Amount`);
+
+    const badDate = file('baddate.csv', 'TransactionID,Date,Amount,Status\nTX1,2024-07-01,1,Paid\nTX2,2024-07-32,1,Paid\n');
+    const r2 = cli(a, badDate);
+    expect(r2.code).not.toBe(0);
+    expect(r2.err).toContain(`${badDate}:3: column Date: invalid date "2024-07-32"`);
+
+    const badAmount = file('badamount.csv', 'TransactionID,Date,Amount,Status\nTX1,2024-07-01,12x,Paid\n');
+    const r3 = cli(a, badAmount);
+    expect(r3.code).not.toBe(0);
+    expect(r3.err).toContain(`${badAmount}:2: column Amount: unparseable amount "12x"`);
+    expect(r3.out).toBe('');
+
+    expect(cli(a).code).not.toBe(0);
+  });
+
+  it('takes a --config with profiles, match options and rules', () => {
+    const gw = file('psp.csv', 'ref,created,amount_cents,currency,state\npi_1,2024-07-01T10:00:00Z,123450,eur,succeeded\npi_2,2024-07-01T11:00:00Z,500,EUR,succeeded\n');
+    // a comma-separated bank export with decimal commas (quoted) and debit/credit columns
+    const bank = file('bank-eu.csv', 'Buchung,Datum,Soll,Haben,Status\nPI_1,01.07.2024,,"1.234,50",Gebucht\nPI_2,01.07.2024,,"5,01",Gebucht\n');
+    const config = file('profile.json', JSON.stringify({
+      sources: [
+        { name: 'psp', kind: 'gateway', columns: { id: 'ref', date: 'created', amount: 'amount_cents', currency: 'currency', status: 'state' }, amount: { units: 'minor' } },
+        {
+          name: 'bank', kind: 'bank', currency: 'EUR',
+          columns: { id: 'Buchung', date: 'Datum', debit: 'Soll', credit: 'Haben', status: 'Status' },
+          statusMap: { gebucht: 'Paid' },
+          amount: { decimalSeparator: ',', thousandsSeparator: '.' },
+          date: { format: 'DD.MM.YYYY', timeZone: 'Europe/Berlin' },
+        },
+      ],
+      // the gateway stamps a time, the bank a day: a one-day window
+      match: { amountToleranceMinor: 1, dateToleranceMs: 86_400_000 },
+    }));
+    const r = cli(gw, bank, '--config', config, '--json');
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out)).toMatchObject({ total: 2, matched: 2, actions: { settle_to_merchant: 2 } });
+
+    const badConfig = file('bad.json', JSON.stringify({ sources: [{ name: 'x' }] }));
+    const r2 = cli(gw, bank, '--config', badConfig);
+    expect(r2.code).not.toBe(0);
+    expect(r2.err).toContain('invalid config');
+  });
+});
