@@ -3,6 +3,7 @@
  * start Paidline on http://localhost:3000, and print the demo logins.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { nextCommand } from './lib/next-bin';
 import { migrateDatabase } from '@/lib/db/migrate';
 import { databaseKind, getPrisma } from '@/lib/db/client';
 import { seedDemoUsers } from '@/lib/demo/seed-users';
@@ -21,11 +22,11 @@ async function main() {
   const env = { ...process.env, PAIDLINE_DEMO: '1', AUTH_SECRET: process.env.AUTH_SECRET ?? demoAuthSecret(), PORT: port };
   if (process.env.PAIDLINE_SKIP_BUILD !== '1') {
     console.log('Building the app (about a minute)…');
-    const build = spawnSync('npx', ['next', 'build'], { stdio: 'inherit', env });
+    const build = spawnSync(...nextCommand(['build']), { stdio: 'inherit', env });
     if (build.status !== 0) process.exit(build.status ?? 1);
   }
 
-  const server = spawn('npx', ['next', 'start', '-p', port], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const server = spawn(...nextCommand(['start', '-p', port]), { stdio: ['ignore', 'pipe', 'inherit'], env });
   let announced = false;
   server.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
