@@ -22,19 +22,31 @@ type Glue = typeof import('@prisma/schema-engine-wasm/schema_engine_bg');
 
 let gluePromise: Promise<Glue> | undefined;
 
-function resolver(): NodeJS.Require {
-  // `require` exists under tsx/CommonJS; under ESM runners (vitest) resolve from the project root.
-  return typeof require === 'function' ? require : createRequire(path.join(process.cwd(), 'package.json'));
+/**
+ * Path of the WASM glue module. Resolved from the project root first (works under tsx, vitest and
+ * inside a Next.js server bundle, where `require.resolve` may return a module id), then from here.
+ */
+function resolveGlue(): string {
+  const request = '@prisma/schema-engine-wasm/schema_engine_bg';
+  try {
+    return createRequire(path.join(process.cwd(), 'package.json')).resolve(request);
+  } catch (e) {
+    if (typeof require === 'function' && typeof require.resolve === 'function') {
+      const r = require.resolve(request) as unknown;
+      if (typeof r === 'string') return r;
+    }
+    throw e;
+  }
 }
 
 /** Loads and instantiates the WASM module once per process (the glue module holds global state). */
 export function loadSchemaEngineWasm(): Promise<Glue> {
   gluePromise ??= (async () => {
     const gluePath =
-      process.env.PAIDLINE_SCHEMA_ENGINE_GLUE ?? resolver().resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+      process.env.PAIDLINE_SCHEMA_ENGINE_GLUE ?? resolveGlue();
     const wasmPath = path.join(path.dirname(gluePath), 'schema_engine_bg.wasm');
     // Node 20 cannot `import` a .wasm entry, so instantiate by hand with the glue as import object.
-    const glue = (await import(pathToFileURL(gluePath).href)) as Glue;
+    const glue = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ pathToFileURL(gluePath).href)) as Glue;
     const module = await WebAssembly.compile(fs.readFileSync(wasmPath));
     const instance = await WebAssembly.instantiate(module, {
       './schema_engine_bg.js': glue as unknown as WebAssembly.ModuleImports,

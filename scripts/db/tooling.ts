@@ -56,9 +56,25 @@ async function pgAdmin<T>(serverUrl: string, fn: (c: pg.Client) => Promise<T>): 
   }
 }
 
+/**
+ * CREATE DATABASE copies template1 and fails with 55006 ("source database is being accessed by other
+ * users") while another CREATE DATABASE is copying it, e.g. parallel checks or tests: retry briefly.
+ */
+export async function createDatabaseRetrying(c: pg.Client, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await c.query(`CREATE DATABASE "${name}"`);
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== '55006' || attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
+}
+
 export async function createPgDatabase(serverUrl: string, name: string): Promise<string> {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`unsafe database name ${name}`);
-  await pgAdmin(serverUrl, (c) => c.query(`CREATE DATABASE "${name}"`));
+  await pgAdmin(serverUrl, (c) => createDatabaseRetrying(c, name));
   return withDatabase(serverUrl, name);
 }
 

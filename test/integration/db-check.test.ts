@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeSchemas } from '@/lib/db/schemas';
+import { writeSchemas } from '../../lib/db/schemas';
 import { PG_URL, copyPrismaDir, runDbScript } from './db-helpers';
 
 const NEW_FIELD = '  nickname         String?\n';
@@ -17,7 +17,8 @@ function addFieldToUser(prismaDir: string): void {
 // Without TEST_POSTGRES_URL, point the PostgreSQL check at a closed port so the result is deterministic.
 const pgEnv = { TEST_POSTGRES_URL: PG_URL || 'postgresql://postgres@127.0.0.1:1/postgres' };
 
-describe('db:check', () => {
+// Each case spawns tsx + the WASM engine (~1 s; db:new also runs prisma generate).
+describe('db:check', { timeout: 60_000 }, () => {
   const copies: string[] = [];
   const copy = () => {
     const dir = copyPrismaDir();

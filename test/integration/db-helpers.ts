@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { createDatabaseRetrying } from '../../scripts/db/tooling';
 
 export const PG_URL = process.env.TEST_POSTGRES_URL?.trim() || '';
 export const ROOT = path.resolve(__dirname, '../..');
@@ -19,11 +20,12 @@ export function withDatabase(url: string, db: string): string {
   return u.toString();
 }
 
-async function admin(sql: string): Promise<void> {
+async function admin(sql: string | ((c: pg.Client) => Promise<void>)): Promise<void> {
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();
   try {
-    await c.query(sql);
+    if (typeof sql === 'string') await c.query(sql);
+    else await sql(c);
   } finally {
     await c.end();
   }
@@ -32,7 +34,7 @@ async function admin(sql: string): Promise<void> {
 /** Creates a throwaway database on TEST_POSTGRES_URL's server; returns its URL and a dropper. */
 export async function throwawayPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `paidline_test_${Date.now()}_${crypto.randomBytes(3).toString('hex')}`;
-  await admin(`CREATE DATABASE "${name}"`);
+  await admin((c) => createDatabaseRetrying(c, name));
   return { url: withDatabase(PG_URL, name), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient } from '@/lib/db/client';
-import { migrateDatabase } from '@/lib/db/migrate';
+import { createPrismaClient } from '../../lib/db/client';
+import { migrateDatabase } from '../../lib/db/migrate';
 import { PG_URL, ROOT, throwawayPgDatabase, tmpDir } from './db-helpers';
 
 const migrationNames = (kind: string) =>
@@ -36,7 +36,7 @@ async function createAndReadUser(url: string): Promise<void> {
   }
 }
 
-describe('migrateDatabase on SQLite', () => {
+describe('migrateDatabase on SQLite', { timeout: 30_000 }, () => {
   const dir = tmpDir('paidline_db_');
   const file = path.join(dir, 'nested', 'data', 'test.db');
   const url = `file:${file}`;
@@ -86,11 +86,11 @@ describe('migrateDatabase on SQLite', () => {
   });
 });
 
-describe.runIf(PG_URL)('migrateDatabase on PostgreSQL (TEST_POSTGRES_URL)', () => {
+describe.runIf(PG_URL)('migrateDatabase on PostgreSQL (TEST_POSTGRES_URL)', { timeout: 30_000 }, () => {
   let db: Awaited<ReturnType<typeof throwawayPgDatabase>>;
   beforeAll(async () => {
     db = await throwawayPgDatabase();
-  });
+  }, 30_000);
   afterAll(async () => {
     await db?.drop();
   });
