@@ -53,19 +53,130 @@ const CLASS_BASE: Record<MatchClass, Severity> = {
   duplicate: 'warning',
 };
 
+const STATUS_LIST: readonly Status[] = ['Pending', 'Authorized', 'Paid', 'Failed', 'Refunded', 'Cancelled', 'Unknown'];
+const STATUS_INDEX = new Map<Status, number>(STATUS_LIST.map((s, i) => [s, i]));
+
+/**
+ * Columnar store of one source's records: typed arrays plus an intern table
+ * for repeated strings (dates, codes, currencies). Holding millions of records
+ * as objects costs the garbage collector more than the matching itself.
+ */
+class RecordColumns {
+  length = 0;
+  private cap = 0;
+  private amount = new Float64Array(0);
+  private at = new Float64Array(0);
+  private line = new Uint32Array(0);
+  private status = new Uint8Array(0);
+  private date = new Uint32Array(0);
+  private code = new Uint32Array(0);
+  private currency = new Uint32Array(0);
+  private readonly strings: (string | null)[] = [null];
+  private readonly stringIndex = new Map<string, number>();
+  private lastDate = '';
+  private lastDateIdx = -1;
+  private lastCode = '';
+  private lastCodeIdx = -1;
+  private lastCur = '';
+  private lastCurIdx = -1;
+
+  private intern(s: string): number {
+    let i = this.stringIndex.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.stringIndex.set(s, i);
+    }
+    return i;
+  }
+
+  private grow(): void {
+    const cap = Math.max(1024, this.cap * 2);
+    const g = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.amount = g(this.amount, (n) => new Float64Array(n));
+    this.at = g(this.at, (n) => new Float64Array(n));
+    this.line = g(this.line, (n) => new Uint32Array(n));
+    this.status = g(this.status, (n) => new Uint8Array(n));
+    this.date = g(this.date, (n) => new Uint32Array(n));
+    this.code = g(this.code, (n) => new Uint32Array(n));
+    this.currency = g(this.currency, (n) => new Uint32Array(n));
+    this.cap = cap;
+  }
+
+  push(r: NormalizedRecord): number {
+    const i = this.length;
+    if (i === this.cap) this.grow();
+    this.amount[i] = r.amount;
+    this.at[i] = r.at === null ? NaN : r.at;
+    this.line[i] = r.line ?? 0;
+    this.status[i] = STATUS_INDEX.get(r.status) ?? 6;
+    const d = r.date;
+    if (d === null) this.date[i] = 0;
+    else if (d === this.lastDate) this.date[i] = this.lastDateIdx;
+    else this.date[i] = this.lastDateIdx = this.intern((this.lastDate = d));
+    const c = r.code;
+    if (c === this.lastCode && this.lastCodeIdx >= 0) this.code[i] = this.lastCodeIdx;
+    else this.code[i] = this.lastCodeIdx = this.intern((this.lastCode = c));
+    const cu = r.currency;
+    if (cu === this.lastCur && this.lastCurIdx >= 0) this.currency[i] = this.lastCurIdx;
+    else this.currency[i] = this.lastCurIdx = this.intern((this.lastCur = cu));
+    this.length = i + 1;
+    return i;
+  }
+
+  statusOf(i: number): Status {
+    return STATUS_LIST[this.status[i] as number] as Status;
+  }
+  amountOf(i: number): number {
+    return this.amount[i] as number;
+  }
+  atOf(i: number): number {
+    return this.at[i] as number;
+  }
+  currencyOf(i: number): string {
+    return this.strings[this.currency[i] as number] ?? '';
+  }
+
+  get(i: number, key: string): NormalizedRecord {
+    const at = this.at[i] as number;
+    const line = this.line[i] as number;
+    const r: NormalizedRecord = {
+      key,
+      line,
+      at: Number.isNaN(at) ? null : at,
+      date: this.strings[this.date[i] as number] ?? null,
+      amount: this.amount[i] as number,
+      currency: this.strings[this.currency[i] as number] ?? '',
+      status: STATUS_LIST[this.status[i] as number] as Status,
+      code: this.strings[this.code[i] as number] ?? '',
+    };
+    if (line === 0) delete r.line;
+    return r;
+  }
+}
+
 /**
  * Push-style reconciler: feed records of each source with `add`, then iterate
- * `rows()` (once). Memory: one slot array per key holding the first record of
- * each source; further records are kept only for duplicated keys.
+ * `rows()` (once). Memory: per key, a slot in typed arrays (first record index
+ * and count per source); records are stored column-wise; further records are
+ * listed only for duplicated keys.
  */
 export class Reconciler {
   readonly sources: readonly SourceInfo[];
   private readonly n: number;
   private readonly match: MatchOptions;
   private readonly evaluate: (f: RowFacts) => ReturnType<ReturnType<typeof compileRuleSet>>;
-  // key -> [rec_0..rec_{n-1}, count_0..count_{n-1}]
-  private readonly entries = new Map<string, (NormalizedRecord | number | undefined)[]>();
-  private readonly extras = new Map<string, NormalizedRecord[][]>();
+  private index = new Map<string, number>();
+  private keys: string[] = [];
+  private slotCap = 0;
+  private first: Int32Array[];
+  private counts: Uint32Array[];
+  private readonly cols: RecordColumns[];
+  private readonly extras = new Map<number, number[][]>();
   private done = false;
 
   constructor(sources: readonly SourceInfo[], options: ReconcileOptions = {}) {
@@ -76,46 +187,68 @@ export class Reconciler {
     this.n = sources.length;
     this.match = MatchOptionsSchema.parse(options.match ?? {});
     this.evaluate = compileRuleSet(options.rules ?? DEFAULT_RULE_SET, this.sources);
+    this.first = this.sources.map(() => new Int32Array(0));
+    this.counts = this.sources.map(() => new Uint32Array(0));
+    this.cols = this.sources.map(() => new RecordColumns());
+  }
+
+  private growSlots(): void {
+    const cap = Math.max(1024, this.slotCap * 2);
+    this.first = this.first.map((a) => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    });
+    this.counts = this.counts.map((a) => {
+      const b = new Uint32Array(cap);
+      b.set(a);
+      return b;
+    });
+    this.slotCap = cap;
   }
 
   /** Adds one normalised record of source `index`. */
   add(index: number, rec: NormalizedRecord): void {
     if (this.done) throw new Error('rows() already consumed');
-    const n = this.n;
-    let e = this.entries.get(rec.key);
-    if (e === undefined) {
-      e = new Array(2 * n);
-      for (let i = 0; i < n; i++) e[n + i] = 0;
-      e[index] = rec;
-      e[n + index] = 1;
-      this.entries.set(rec.key, e);
-      return;
+    const cols = this.cols[index];
+    if (!cols) throw new RangeError(`no source ${index}`);
+    const ri = cols.push(rec);
+    let slot = this.index.get(rec.key);
+    if (slot === undefined) {
+      slot = this.keys.length;
+      if (slot === this.slotCap) this.growSlots();
+      this.index.set(rec.key, slot);
+      this.keys.push(rec.key);
     }
-    const c = e[n + index] as number;
-    if (c === 0) e[index] = rec;
+    const counts = this.counts[index] as Uint32Array;
+    const c = counts[slot] as number;
+    if (c === 0) (this.first[index] as Int32Array)[slot] = ri;
     else {
-      let x = this.extras.get(rec.key);
+      let x = this.extras.get(slot);
       if (!x) {
-        x = Array.from({ length: n }, () => []);
-        this.extras.set(rec.key, x);
+        x = Array.from({ length: this.n }, () => []);
+        this.extras.set(slot, x);
       }
-      x[index]?.push(rec);
+      x[index]?.push(ri);
     }
-    e[n + index] = c + 1;
+    counts[slot] = c + 1;
   }
 
   /** Number of distinct keys seen so far. */
   get size(): number {
-    return this.entries.size;
+    return this.keys.length;
   }
 
-  /** Yields one row per key, in first-seen order, releasing memory as it goes. */
+  /** Yields one row per key, in first-seen order. */
   *rows(): Generator<ResultRow> {
     this.done = true;
-    for (const [key, e] of this.entries) {
-      this.entries.delete(key);
-      yield this.classify(key, e);
+    this.index.clear();
+    this.index = new Map();
+    const keys = this.keys;
+    for (let slot = 0; slot < keys.length; slot++) {
+      yield this.classify(keys[slot] as string, slot);
     }
+    this.keys = [];
   }
 
   private amountsAgree(a: number, b: number): boolean {
@@ -129,42 +262,47 @@ export class Reconciler {
     return false;
   }
 
-  private classify(key: string, e: (NormalizedRecord | number | undefined)[]): ResultRow {
+  private classify(key: string, slot: number): ResultRow {
     const n = this.n;
     const records: (NormalizedRecord | null)[] = new Array(n);
     const counts: number[] = new Array(n);
     const statuses: (Status | null)[] = new Array(n);
     const missingIn: string[] = [];
     const duplicateIn: string[] = [];
-    let ref: NormalizedRecord | null = null;
+    let ref = -1;
     let present = 0;
     for (let i = 0; i < n; i++) {
-      const r = (e[i] as NormalizedRecord | undefined) ?? null;
-      const c = e[n + i] as number;
-      records[i] = r;
+      const c = (this.counts[i] as Uint32Array)[slot] as number;
       counts[i] = c;
-      statuses[i] = r ? r.status : null;
       const name = (this.sources[i] as SourceInfo).name;
-      if (c === 0) missingIn.push(name);
-      else {
+      if (c === 0) {
+        records[i] = null;
+        statuses[i] = null;
+        missingIn.push(name);
+      } else {
+        const ri = (this.first[i] as Int32Array)[slot] as number;
+        const cols = this.cols[i] as RecordColumns;
+        records[i] = cols.get(ri, key);
+        statuses[i] = cols.statusOf(ri);
         present++;
         if (c > 1) duplicateIn.push(name);
-        if (ref === null) ref = r;
+        if (ref < 0) ref = i;
       }
     }
     const reasons: Reason[] = [];
-    if (duplicateIn.length === 0 && present >= 2 && ref !== null) {
+    if (duplicateIn.length === 0 && present >= 2 && ref >= 0) {
       let status = false, amount = false, currency = false, date = false, unknown = false;
       const tol = this.match.dateToleranceMs;
+      const r0 = records[ref] as NormalizedRecord;
       for (let i = 0; i < n; i++) {
         const r = records[i];
         if (!r) continue;
         if (r.status === 'Unknown') unknown = true;
-        if (r === ref) continue;
-        if (r.status !== ref.status) status = true;
-        if (!this.amountsAgree(r.amount, ref.amount)) amount = true;
-        if (r.currency !== '' && ref.currency !== '' && r.currency !== ref.currency) currency = true;
-        if (r.at !== null && ref.at !== null && Math.abs(r.at - ref.at) > tol) date = true;
+        if (i === ref) continue;
+        if (r.status !== r0.status) status = true;
+        if (!this.amountsAgree(r.amount, r0.amount)) amount = true;
+        if (r.currency !== '' && r0.currency !== '' && r.currency !== r0.currency) currency = true;
+        if (r.at !== null && r0.at !== null && Math.abs(r.at - r0.at) > tol) date = true;
       }
       if (status) reasons.push('status');
       if (amount) reasons.push('amount');
@@ -190,8 +328,9 @@ export class Reconciler {
       corrections: outcome.corrections,
     };
     if (duplicateIn.length > 0) {
-      row.extra = this.extras.get(key) ?? Array.from({ length: n }, () => []);
-      this.extras.delete(key);
+      const x = this.extras.get(slot);
+      row.extra = this.sources.map((_, i) => (x?.[i] ?? []).map((ri) => (this.cols[i] as RecordColumns).get(ri, key)));
+      this.extras.delete(slot);
     }
     return row;
   }

@@ -88,16 +88,19 @@ export class SummaryBuilder {
       if (c === 0) continue;
       s.sources[name] = (s.sources[name] ?? 0) + c;
       const first = row.records[i];
-      const more = row.extra?.[i] ?? [];
-      for (const rec of first ? [first, ...more] : more) {
-        const cur = rec.currency || NO_CURRENCY;
-        const t = (byCur[cur] ??= {});
-        t[name] = (t[name] ?? 0) + rec.amount;
-        if (rec.status === 'Unknown') {
-          const u = (s.unknownStatuses[name] ??= {});
-          u[rec.code] = (u[rec.code] ?? 0) + 1;
-        }
-      }
+      if (first) this.addRecord(name, byCur, first);
+      const more = row.extra?.[i];
+      if (more) for (const rec of more) this.addRecord(name, byCur, rec);
+    }
+  }
+
+  private addRecord(name: string, byCur: Record<string, Record<string, number>>, rec: ResultRow['records'][number] & object): void {
+    const cur = rec.currency || NO_CURRENCY;
+    const t = (byCur[cur] ??= {});
+    t[name] = (t[name] ?? 0) + rec.amount;
+    if (rec.status === 'Unknown') {
+      const u = (this.s.unknownStatuses[name] ??= {});
+      u[rec.code] = (u[rec.code] ?? 0) + 1;
     }
   }
 
