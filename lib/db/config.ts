@@ -30,7 +30,7 @@ export function sqliteFilePath(url: string): string {
   if (q >= 0) rest = rest.slice(0, q);
   if (rest.startsWith('//')) rest = rest.replace(/^\/\/(localhost)?/, '');
   if (!rest || rest === ':memory:') throw new Error(`SQLite URL "${url}" has no file path (in-memory databases are not supported).`);
-  return path.resolve(process.cwd(), decodeURIComponent(rest));
+  return path.resolve(/*turbopackIgnore: true*/ process.cwd(), decodeURIComponent(rest));
 }
 
 /** libSQL wants file:/absolute/path; normalising avoids surprises when the cwd changes. */
@@ -43,7 +43,7 @@ export function libsqlUrl(url: string): string {
  * working directory; PAIDLINE_PRISMA_DIR overrides it (tests use temp copies).
  */
 export function prismaDir(override?: string): string {
-  return path.resolve(process.cwd(), override ?? process.env.PAIDLINE_PRISMA_DIR ?? 'prisma');
+  return path.resolve(/*turbopackIgnore: true*/ process.cwd(), override ?? process.env.PAIDLINE_PRISMA_DIR ?? 'prisma');
 }
 
 export function migrationsDir(kind: DbKind, prismaDirOverride?: string): string {
