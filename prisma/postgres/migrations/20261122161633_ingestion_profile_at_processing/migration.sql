@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Ingestion" ALTER COLUMN "profileVersionId" DROP NOT NULL;
