@@ -1,6 +1,9 @@
-/** Paths anyone may open without signing in. Everything else needs a session. */
+/**
+ * Paths anyone may open without signing in. Everything else needs a session.
+ * Webhooks authenticate each request by its signature instead (lib/ingest/webhooks).
+ */
 const PUBLIC_EXACT = new Set(['/login', '/api/health']);
-const PUBLIC_PREFIXES = ['/api/auth/'];
+const PUBLIC_PREFIXES = ['/api/auth/', '/api/webhooks/'];
 
 export function isPublicPath(pathname: string): boolean {
   return PUBLIC_EXACT.has(pathname) || PUBLIC_PREFIXES.some((prefix) => pathname.startsWith(prefix));
