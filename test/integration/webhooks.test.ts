@@ -48,7 +48,7 @@ function post(payload: string | Uint8Array, opts: { secret?: string; timestamp?:
     : stripe.webhooks.generateTestHeaderString({ payload: text, secret: opts.secret ?? SECRET, timestamp: opts.timestamp ?? Math.floor(Date.now() / 1000) });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' };
   if (header !== null) headers['stripe-signature'] = header;
-  return new Request('http://localhost/api/webhooks/x', { method: 'POST', body: payload, headers });
+  return new Request('http://localhost/api/webhooks/x', { method: 'POST', body: payload as BodyInit, headers });
 }
 
 describe.each(DATABASE_KINDS)('webhooks on %s', (kind) => {
