@@ -9,25 +9,46 @@
  * the second the bank, further files are "other". Source names are the file
  * names without extension.
  */
-import { createReadStream, createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
   compileProfile,
+  createCsvIngest,
+  IngestError,
+  REASONS,
+  type LineCallback,
+  type RowCallback,
+  type RowView,
   csvField,
   CsvError,
   CsvSplitter,
   currencyDigits,
   formatMinor,
+  mergeSummaries,
+  DEFAULT_RULE_SET,
+  type RuleSet,
+  type RuleSetInput,
   ReconcileConfigSchema,
   Reconciler,
-  SummaryBuilder,
   type ReconcileConfig,
-  type ResultRow,
   type SourceProfileInput,
   type Summary,
 } from '../lib/reconcile/index';
 
 class CliError extends Error {}
+
+/** An error in an input file, ordered by (file, line) so partitions agree on the first one. */
+class InputError extends CliError {
+  constructor(
+    message: string,
+    readonly fileIndex: number,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
 
 interface Args {
   files: string[];
@@ -153,71 +174,205 @@ async function loadConfig(args: Args): Promise<ReconcileConfig> {
   return ReconcileConfigSchema.parse({ sources });
 }
 
-async function readSource(file: string, index: number, config: ReconcileConfig, rec: Reconciler): Promise<void> {
+interface Partition {
+  index: number;
+  count: number;
+}
+
+async function readSource(
+  file: string, index: number, config: ReconcileConfig, rec: Reconciler, partition: Partition | null,
+): Promise<void> {
   const compiled = compileProfile(config.sources[index] as SourceProfileInput);
   const sp = new CsvSplitter();
-  let fromFields: ((f: readonly string[], line?: number) => ReturnType<typeof compiled.fromRecord>) | null = null;
-  const onRow = (fields: string[], line: number) => {
-    if (fromFields === null) {
-      const b = compiled.bindHeader(fields);
-      if (!b.ok) throw new CliError(`${file}:${b.error.line ?? 1}: column ${b.error.column}: ${b.error.reason}`);
-      fromFields = b.fromFields;
-      return;
-    }
-    const r = fromFields(fields, line);
-    if (!r.ok) throw new CliError(`${file}:${r.error.line ?? line}: column ${r.error.column}: ${r.error.reason}`);
-    rec.add(index, r.record);
+  let ingest: { onRow: RowCallback; onLine: LineCallback } | null = null;
+  const bind = (header: string[]) => {
+    ingest = createCsvIngest(compiled, header, rec, index, partition ? { partition } : {});
   };
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const onRow: RowCallback = (fields, line) => {
+    if (ingest === null) bind(fields);
+    else ingest.onRow(fields, line);
+  };
+  const onLine: LineCallback = (text, start, end, line) => {
+    if (ingest === null) bind(text.slice(start, end).split(','));
+    else ingest.onLine(text, start, end, line);
+  };
+  // Bytes are decoded up to the last line break of each chunk, so the splitter
+  // gets flat strings made of whole lines (no string concatenation per chunk).
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  let carry: Buffer | null = null;
   try {
-    for await (const chunk of stream) sp.push(chunk as string, onRow);
-    sp.end(onRow);
+    for await (const raw of stream) {
+      const chunk = raw as Buffer;
+      const nl = chunk.lastIndexOf(10);
+      if (nl < 0) {
+        carry = carry ? Buffer.concat([carry, chunk]) : chunk;
+        continue;
+      }
+      const head = chunk.subarray(0, nl + 1);
+      const text = carry ? Buffer.concat([carry, head]).toString('utf8') : head.toString('utf8');
+      carry = nl + 1 < chunk.length ? Buffer.from(chunk.subarray(nl + 1)) : null;
+      sp.push(text, onRow, onLine);
+    }
+    if (carry) sp.push(carry.toString('utf8'), onRow, onLine);
+    sp.end(onRow, onLine);
   } catch (e) {
-    if (e instanceof CsvError) throw new CliError(`${file}:${e.line}: ${e.message}`);
+    if (e instanceof CsvError) throw new InputError(`${file}:${e.line}: ${e.message}`, index, e.line);
+    if (e instanceof IngestError) {
+      const { line = 1, column, reason } = e.error;
+      throw new InputError(`${file}:${line}: column ${column}: ${reason}`, index, line);
+    }
     throw e;
   } finally {
     stream.destroy();
   }
-  if (fromFields === null) throw new CliError(`${file}:1: empty file (no header)`);
+  if (ingest === null) throw new InputError(`${file}:1: empty file (no header)`, index, 1);
 }
 
-class BufferedWriter {
-  private parts: string[] = [];
-  private size = 0;
-  constructor(private readonly ws: WriteStream) {}
-  async write(s: string): Promise<void> {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= 1 << 20) await this.flush();
+/**
+ * Writes CSV bytes straight into 1 MiB buffers: building a string per row and
+ * encoding it costs more than the reconciliation itself on large runs.
+ */
+class ByteWriter {
+  static readonly SIZE = 1 << 20;
+  private buf = Buffer.allocUnsafe(ByteWriter.SIZE);
+  private pos = 0;
+  constructor(private readonly sink: (chunk: Buffer) => Promise<void>) {}
+
+  /** True when `n` more bytes fit without a flush. */
+  fits(n: number): boolean {
+    return this.pos + n <= this.buf.length;
+  }
+  /** Makes sure `n` bytes fit, flushing when needed. */
+  async reserve(n: number): Promise<void> {
+    if (this.fits(n)) return;
+    await this.flush();
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
   }
   async flush(): Promise<void> {
-    if (this.parts.length === 0) return;
-    const data = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    if (!this.ws.write(data)) await new Promise<void>((res) => this.ws.once('drain', res));
+    if (this.pos === 0) return;
+    const chunk = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(Math.max(ByteWriter.SIZE, this.buf.length));
+    this.pos = 0;
+    await this.sink(chunk);
   }
-  async close(): Promise<void> {
-    await this.flush();
-    await new Promise<void>((res, rej) => this.ws.end((err?: Error | null) => (err ? rej(err) : res())));
+  /** Text (UTF-8). Room must have been reserved: up to 3 bytes per UTF-16 unit. */
+  text(s: string): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) {
+        this.pos = pos + buf.write(s.slice(i), pos, 'utf8');
+        return;
+      }
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+  }
+  bytes(b: Uint8Array): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < b.length; i++) buf[pos++] = b[i] as number;
+    this.pos = pos;
+  }
+  byte(c: number): void {
+    this.buf[this.pos++] = c;
+  }
+  /** A non-negative safe integer in decimal. */
+  uint(n: number): void {
+    if (n < 10) {
+      this.buf[this.pos++] = 48 + n;
+      return;
+    }
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    let pos = this.pos + digits;
+    this.pos = pos;
+    for (let x = n; digits > 0; digits--) {
+      const q = Math.floor(x / 10);
+      this.buf[--pos] = 48 + (x - q * 10);
+      x = q;
+    }
+  }
+  /** Minor units as a major-unit decimal. */
+  amount(v: number, digits: number): void {
+    if (digits !== 2) return this.text(formatMinor(v, digits));
+    const abs = v < 0 ? -v : v;
+    const int = Math.floor(abs / 100);
+    const cents = abs - int * 100;
+    if (v < 0) this.byte(45);
+    this.uint(int);
+    this.byte(46);
+    this.byte(48 + Math.floor(cents / 10));
+    this.byte(48 + (cents % 10));
   }
 }
 
-function reasonsText(row: ResultRow): string {
-  if (row.class === 'missing') return row.missingIn.map((n) => 'missing:' + n).join(';');
-  if (row.class === 'duplicate') return row.duplicateIn.map((n) => 'duplicate:' + n).join(';');
-  return row.reasons.join(';');
+const enc = (s: string) => Buffer.from(s, 'utf8');
+
+/**
+ * Writes one CSV line per key; bytes that depend only on the row's facts are
+ * cached. Synchronous: the caller reserves `maxBytes(v)` first.
+ */
+function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter) {
+  const n = sources.length;
+  const tailCache = new Map<string, Buffer>();
+  const statusBytes = new Map<string, Buffer>();
+  const digitsCache = new Map<string, number>();
+  const needsQuote = (s: string) => /[",\r\n]/.test(s);
+  const write = (v: RowView): void => {
+    const key = v.key;
+    let date: string | null = null;
+    for (let i = 0; i < n && date === null; i++) date = v.date(i);
+    if (needsQuote(key)) w.text(csvField(key));
+    else w.text(key);
+    w.byte(44);
+    if (date !== null) w.text(date);
+    for (let i = 0; i < n; i++) {
+      const st = v.status(i);
+      w.byte(44);
+      if (st === null) {
+        w.byte(44);
+        continue;
+      }
+      const cur = v.currency(i);
+      let d = digitsCache.get(cur);
+      if (d === undefined) digitsCache.set(cur, (d = currencyDigits(cur || undefined)));
+      w.amount(v.amount(i), d);
+      w.byte(44);
+      let sb = statusBytes.get(st);
+      if (sb === undefined) statusBytes.set(st, (sb = enc(st)));
+      w.bytes(sb);
+    }
+    const sig = v.cls + ':' + v.reasons + ':' + v.presentMask + ':' + v.duplicateMask + ':' + v.outcome.action + ':' + v.outcome.severity;
+    let tail = tailCache.get(sig);
+    if (tail === undefined) {
+      let reasons: string;
+      if (v.className === 'missing') {
+        reasons = sources.filter((_, i) => !(v.presentMask & (1 << i))).map((x) => 'missing:' + x.name).join(';');
+      } else if (v.className === 'duplicate') {
+        reasons = sources.filter((_, i) => v.duplicateMask & (1 << i)).map((x) => 'duplicate:' + x.name).join(';');
+      } else {
+        reasons = REASONS.filter((_, i) => v.reasons & (1 << i)).join(';');
+      }
+      tail = enc(',' + v.className + ',' + csvField(reasons) + ',' + v.outcome.severity + ',' + csvField(v.outcome.action) + '\n');
+      tailCache.set(sig, tail);
+    }
+    w.bytes(tail);
+  };
+  // key (UTF-8, maybe quoted) + date + per source amount and status + tail (names, action: bounded by 4 KiB)
+  const maxBytes = (v: RowView): number => 6 * v.key.length + 64 + 96 * n + 4096 + 6 * sourcesChars;
+  const sourcesChars = sources.reduce((a, x) => a + x.name.length + 10, 0);
+  return { write, maxBytes };
 }
 
-function rowLine(row: ResultRow): string {
-  let date = '';
-  for (const r of row.records) if (r && r.date !== null) { date = r.date; break; }
-  let s = csvField(row.key) + ',' + date;
-  for (const r of row.records) {
-    if (r) s += ',' + formatMinor(r.amount, currencyDigits(r.currency || undefined)) + ',' + r.status;
-    else s += ',,';
-  }
-  return s + ',' + row.class + ',' + reasonsText(row) + ',' + row.severity + ',' + row.action + '\n';
+/** Actions in rule-set order (then fallback, then any other), so the output does not depend on row order. */
+function orderActions(actions: Record<string, number>, rules: RuleSetInput | RuleSet): Record<string, number> {
+  const order = [...(rules.rules ?? []).map((r) => r.then.action), rules.fallback.action];
+  const out: Record<string, number> = {};
+  for (const a of order) if (a in actions && !(a in out)) out[a] = actions[a] as number;
+  for (const a of Object.keys(actions).sort()) if (!(a in out)) out[a] = actions[a] as number;
+  return out;
 }
 
 /** The stable --json shape. */
@@ -252,37 +407,156 @@ function humanSummary(s: Summary): string {
   return lines.join('\n') + '\n';
 }
 
+interface PartitionJob {
+  files: string[];
+  config: ReconcileConfig;
+  partition: Partition | null;
+  /** Where this partition writes its rows (null: no --out). */
+  out: string | null;
+  header: boolean;
+}
+
+type PartitionResult =
+  | { ok: true; summary: Summary }
+  | { ok: false; message: string; fileIndex: number; line: number };
+
+/** Reads every file, reconciles the keys of one partition (or all) and writes its rows. */
+async function runPartition(job: PartitionJob): Promise<PartitionResult> {
+  const { config } = job;
+  const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
+  const rec = new Reconciler(sources, { match: config.match, ...(config.rules ? { rules: config.rules } : {}) });
+  const debug = process.env.PAIDLINE_RECONCILE_DEBUG ? (what: string) => process.stderr.write(`[partition ${job.partition?.index ?? 0}] ${what} at ${(performance.now() / 1000).toFixed(2)} s\n`) : () => {};
+  debug('start');
+  try {
+    for (let i = 0; i < job.files.length; i++) {
+      await readSource(job.files[i] as string, i, config, rec, job.partition);
+      debug(`read ${job.files[i]}`);
+    }
+  } catch (e) {
+    if (e instanceof InputError) return { ok: false, message: e.message, fileIndex: e.fileIndex, line: e.line };
+    throw e;
+  }
+  if (job.out) {
+    const out: WriteStream = createWriteStream(job.out);
+    await new Promise<void>((res, rej) => {
+      out.once('open', () => res());
+      out.once('error', (e) => rej(new CliError(`${job.out}: cannot write: ${e.message}`)));
+    });
+    const w = new ByteWriter(async (chunk) => {
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+    });
+    if (job.header) {
+      let header = 'key,date';
+      for (const s of sources) header += ',' + csvField(s.name + '_amount') + ',' + csvField(s.name + '_status');
+      header += ',class,reasons,severity,action\n';
+      await w.reserve(3 * header.length);
+      w.text(header);
+    }
+    const rows = makeRowWriter(sources, w);
+    for (const v of rec.views()) {
+      const need = rows.maxBytes(v);
+      if (!w.fits(need)) await w.reserve(need);
+      rows.write(v);
+    }
+    await w.flush();
+    await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
+  } else {
+    rec.forEachRow(() => {});
+  }
+  debug('rows written');
+  return { ok: true, summary: rec.summary() };
+}
+
+/**
+ * How many partitions (threads) to use: PAIDLINE_RECONCILE_THREADS when set,
+ * else one per core for inputs over 16 MiB (a thread costs ~0.2 s to start).
+ */
+function threadCount(files: string[]): number {
+  const env = process.env.PAIDLINE_RECONCILE_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new CliError('PAIDLINE_RECONCILE_THREADS must be an integer from 1 to 64');
+    return n;
+  }
+  const bytes = files.reduce((a, f) => a + statSync(f).size, 0);
+  if (bytes < 16 * 2 ** 20) return 1;
+  return Math.max(1, Math.min(os.availableParallelism(), 8));
+}
+
+function runWorker(job: PartitionJob): Promise<PartitionResult> {
+  return new Promise((resolve, reject) => {
+    // Workers do not inherit `--import tsx` on Node 20: register tsx's require hook first.
+    const boot = __filename.endsWith('.ts') ? `require(${JSON.stringify(require.resolve('tsx/cjs'))});` : '';
+    const w = new Worker(`${boot} require(${JSON.stringify(__filename)});`, {
+      eval: true,
+      workerData: { paidlineReconcileJob: job },
+    });
+    w.once('message', (m: PartitionResult) => resolve(m));
+    w.once('error', reject);
+    w.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`reconcile worker exited with code ${code}`));
+    });
+  });
+}
+
+async function appendFile(target: string, part: string): Promise<void> {
+  const ws = createWriteStream(target, { flags: 'a' });
+  const rs = createReadStream(part, { highWaterMark: 1 << 20 });
+  for await (const chunk of rs) if (!ws.write(chunk)) await new Promise<void>((r) => ws.once('drain', () => r()));
+  await new Promise<void>((res, rej) => ws.end((err?: Error | null) => (err ? rej(err) : res())));
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const config = await loadConfig(args);
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
-  const rec = new Reconciler(sources, { match: config.match, ...(config.rules ? { rules: config.rules } : {}) });
-  for (let i = 0; i < args.files.length; i++) await readSource(args.files[i] as string, i, config, rec);
-
-  const summary = new SummaryBuilder(sources);
-  let writer: BufferedWriter | null = null;
-  if (args.out) {
-    const ws = createWriteStream(args.out);
-    await new Promise<void>((res, rej) => {
-      ws.once('open', () => res());
-      ws.once('error', (e) => rej(new CliError(`${args.out}: cannot write: ${e.message}`)));
-    });
-    writer = new BufferedWriter(ws);
-    let header = 'key,date';
-    for (const s of sources) header += ',' + csvField(s.name + '_amount') + ',' + csvField(s.name + '_status');
-    await writer.write(header + ',class,reasons,severity,action\n');
+  const count = threadCount(args.files);
+  let results: PartitionResult[];
+  const parts: string[] = [];
+  if (count === 1) {
+    results = [await runPartition({ files: args.files, config, partition: null, out: args.out ?? null, header: true })];
+  } else {
+    // Partition k of `count` holds the keys whose hash is k: the merge of the
+    // partitions' runs equals one run over all keys. This thread runs partition
+    // 0 (writing --out itself), workers the others (writing part files that are
+    // appended in order).
+    const jobs: Promise<PartitionResult>[] = [];
+    for (let k = 1; k < count; k++) {
+      const out = args.out ? `${args.out}.part${k}` : null;
+      if (out) parts.push(out);
+      jobs.push(runWorker({ files: args.files, config, partition: { index: k, count }, out, header: false }));
+    }
+    const first = runPartition({ files: args.files, config, partition: { index: 0, count }, out: args.out ?? null, header: true });
+    results = await Promise.all([first, ...jobs]);
   }
-  for (const row of rec.rows()) {
-    summary.add(row);
-    if (writer) await writer.write(rowLine(row));
+  try {
+    const failed = results.filter((r): r is Extract<PartitionResult, { ok: false }> => !r.ok);
+    if (failed.length > 0) {
+      failed.sort((x, y) => x.fileIndex - y.fileIndex || x.line - y.line);
+      throw new CliError((failed[0] as { message: string }).message);
+    }
+    if (args.out) for (const p of parts) await appendFile(args.out, p);
+  } finally {
+    for (const p of parts) rmSync(p, { force: true });
   }
-  if (writer) await writer.close();
-  const s = summary.result();
+  const summaries = results.map((r) => (r as Extract<PartitionResult, { ok: true }>).summary);
+  const s = summaries.length === 1 ? (summaries[0] as Summary) : mergeSummaries(summaries, sources);
+  s.actions = orderActions(s.actions, config.rules ?? DEFAULT_RULE_SET);
   process.stdout.write(args.json ? JSON.stringify(jsonSummary(s)) + '\n' : humanSummary(s));
 }
 
-main().catch((e: unknown) => {
-  if (e instanceof CliError) process.stderr.write(`reconcile: ${e.message}\n`);
-  else process.stderr.write(`reconcile: ${(e as Error)?.stack ?? String(e)}\n`);
-  process.exit(1);
-});
+if (!isMainThread && (workerData as { paidlineReconcileJob?: PartitionJob } | null)?.paidlineReconcileJob) {
+  const job = (workerData as { paidlineReconcileJob: PartitionJob }).paidlineReconcileJob;
+  runPartition(job).then(
+    (r) => parentPort?.postMessage(r),
+    (e: unknown) => {
+      throw e;
+    },
+  );
+} else {
+  main().catch((e: unknown) => {
+    if (e instanceof CliError) process.stderr.write(`reconcile: ${e.message}\n`);
+    else process.stderr.write(`reconcile: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -9,10 +9,11 @@ const seed = path.join(root, 'test/fixtures/seed-003');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'paidline-cli-'));
 
-function cli(...args: string[]) {
-  const r = spawnSync(tsx, [path.join(root, 'scripts/reconcile.ts'), ...args], { encoding: 'utf8', cwd: root });
+function cliEnv(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(tsx, [path.join(root, 'scripts/reconcile.ts'), ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+const cli = (...args: string[]) => cliEnv({ PAIDLINE_RECONCILE_THREADS: '1' }, ...args);
 function file(name: string, text: string): string {
   const p = path.join(tmp, name);
   writeFileSync(p, text);
@@ -33,8 +34,34 @@ describe('reconcile CLI', () => {
       duplicates: { 'dataset-a': 0, 'dataset-b': 0 },
       reasons: { status: 11, amount: 14, currency: 0, date: 0, unknown_status: 0 },
       severity: { info: 4, warning: 16, critical: 5 },
-      actions: { settle_to_merchant: 2, no_action: 2, fail_and_refund: 14, manual_review: 6, create_gateway_paid: 1 },
+      actions: { fail_and_refund: 14, create_gateway_paid: 1, settle_to_merchant: 2, no_action: 2, manual_review: 6 },
     });
+    // actions are listed in rule-set order, so the text itself is stable
+    expect(r.out).toContain('"actions":{"fail_and_refund":14,"create_gateway_paid":1,"settle_to_merchant":2,"no_action":2,"manual_review":6}}');
+  });
+
+  it('gives the same summary and rows when the keys are split across worker threads', () => {
+    const a = path.join(seed, 'dataset-a.csv');
+    const b = path.join(seed, 'dataset-b.csv');
+    const out1 = path.join(tmp, 'one.csv');
+    const out3 = path.join(tmp, 'three.csv');
+    const one = cliEnv({ PAIDLINE_RECONCILE_THREADS: '1' }, a, b, '--json', '--out', out1);
+    const three = cliEnv({ PAIDLINE_RECONCILE_THREADS: '3' }, a, b, '--json', '--out', out3);
+    expect(three.err).toBe('');
+    expect(three.out).toBe(one.out);
+    const lines = (f: string) => readFileSync(f, 'utf8').trimEnd().split('\n');
+    const [h1, ...r1] = lines(out1);
+    const [h3, ...r3] = lines(out3);
+    expect(h3).toBe(h1);
+    expect(r3.sort()).toEqual(r1.sort());
+    expect(r3).toHaveLength(25);
+    // the first bad line is reported whichever partition finds it
+    const bad = file('bad-threads.csv', 'TransactionID,Date,Amount,Status\nTX1000,2024-07-01,1,Paid\nTX1001,2024-07-01,x,Paid\nTX1002,2024-07-01,y,Paid\nTX1003,2024-07-01,z,Paid\n');
+    for (const threads of ['1', '2', '3']) {
+      const r = cliEnv({ PAIDLINE_RECONCILE_THREADS: threads }, a, bad);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toContain(`${bad}:3: column Amount: unparseable amount "x"`);
+    }
   });
 
   it('writes one row per key with --out', () => {

@@ -8,6 +8,8 @@
  * checked against csv-parse by a property test (csv.test.ts).
  */
 export type RowCallback = (fields: string[], line: number) => void;
+/** A record without any quote: text[start, end) is the line without its line break. */
+export type LineCallback = (text: string, start: number, end: number, line: number) => void;
 
 export class CsvError extends Error {
   constructor(
@@ -32,28 +34,32 @@ export class CsvSplitter {
     this.delim = delimiter;
   }
 
-  /** Feeds a chunk; complete rows are passed to `onRow`. */
-  push(chunk: string, onRow: RowCallback): void {
+  /**
+   * Feeds a chunk; complete rows are passed to `onRow`, or, when `onLine` is
+   * given, quote-free lines are passed to it unsplit (the caller splits on the
+   * delimiter) and only quoted records go to `onRow`.
+   */
+  push(chunk: string, onRow: RowCallback, onLine?: LineCallback): void {
     let s = this.buf.length === 0 ? chunk : this.buf + chunk;
     if (this.first && s.length > 0) {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
       this.first = false;
     }
-    const consumed = this.scan(s, onRow, false);
+    const consumed = this.scan(s, onRow, false, onLine);
     this.buf = consumed === s.length ? '' : s.slice(consumed);
   }
 
   /** Flushes the last row (a file need not end with a newline). */
-  end(onRow: RowCallback): void {
+  end(onRow: RowCallback, onLine?: LineCallback): void {
     if (this.buf.length > 0) {
       const s = this.buf;
       this.buf = '';
-      this.scan(s, onRow, true);
+      this.scan(s, onRow, true, onLine);
     }
   }
 
   /** Returns how much of `s` was consumed. */
-  private scan(s: string, onRow: RowCallback, final: boolean): number {
+  private scan(s: string, onRow: RowCallback, final: boolean, onLine?: LineCallback): number {
     const delim = this.delim;
     const len = s.length;
     let pos = 0;
@@ -73,9 +79,10 @@ export class CsvSplitter {
         // fast path: no quote on this line
         let end = nl;
         if (end > pos && s.charCodeAt(end - 1) === 13) end--;
-        if (end > pos) onRow(s.slice(pos, end).split(delim), this.line);
-        else if (nl < len || final) {
-          // empty line: skipped (as csv-parse with skip_empty_lines)
+        // (an empty line is skipped, as csv-parse does with skip_empty_lines)
+        if (end > pos) {
+          if (onLine) onLine(s, pos, end, this.line);
+          else onRow(s.slice(pos, end).split(delim), this.line);
         }
         this.line++;
         pos = nl + 1;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { reconcileSync, reconcile, type ResultRow } from './engine';
+import { reconcileSync, reconcile, Reconciler, type ResultRow } from './engine';
 import { CANONICAL_STATUSES, type Status } from './glossary';
 import type { NormalizedRecord } from './normalize';
 import { partitionOf } from './partition';
@@ -137,6 +137,31 @@ describe('engine properties', () => {
         }
         expect(byKey(partRows.flat())).toEqual(byKey(whole));
         expect(mergeSummaries(partRows.map((r) => buildSummary(r, sources)), sources)).toEqual(buildSummary(whole, sources));
+      }),
+    );
+  });
+
+  it("the reconciler's own summary equals the summary built from its rows, and forEachRow agrees with rows()", () => {
+    fc.assert(
+      fc.property(recordsArb, recordsArb, recordsArb, (a, b, c) => {
+        const sources = [
+          { name: 'g', kind: 'gateway' as const },
+          { name: 'b', kind: 'bank' as const },
+          { name: 'e', kind: 'erp' as const },
+        ];
+        const feed = () => {
+          const r = new Reconciler(sources);
+          [a, b, c].forEach((xs, i) => xs.forEach((x) => r.add(i, x)));
+          return r;
+        };
+        const r1 = feed();
+        const rows = [...r1.rows()];
+        expect(r1.summary()).toEqual(buildSummary(rows, sources));
+        const r2 = feed();
+        const viaView: ResultRow[] = [];
+        r2.forEachRow((v) => viaView.push(r2.toResultRow(v)));
+        expect(viaView).toEqual(rows);
+        expect(r2.summary()).toEqual(r1.summary());
       }),
     );
   });

@@ -1,8 +1,13 @@
+import type { z } from 'zod';
 import type { Status } from './glossary';
+import { KeyTable } from './keytable';
 import type { NormalizedRecord, SourceInfo } from './normalize';
-import { compileRuleSet, DEFAULT_RULE_SET, maxSeverity, type ResolvedCorrection, type RowFacts } from './rules';
+import { compileRuleSet, DEFAULT_RULE_SET, STATUS_ORDER, type ResolvedCorrection, type RuleOutcome } from './rules';
 import {
+  CLASSES,
   MatchOptionsSchema,
+  REASONS,
+  SEVERITIES,
   type MatchClass,
   type MatchOptions,
   type Reason,
@@ -10,7 +15,7 @@ import {
   type RuleSetInput,
   type Severity,
 } from './schemas';
-import type { z } from 'zod';
+import { emptySummary, NO_CURRENCY, type Summary } from './summary';
 
 /** One output row per key. */
 export interface ResultRow {
@@ -46,15 +51,14 @@ export interface ReconcileOptions {
   rules?: RuleSetInput | RuleSet;
 }
 
-const CLASS_BASE: Record<MatchClass, Severity> = {
-  matched: 'info',
-  mismatched: 'warning',
-  missing: 'warning',
-  duplicate: 'warning',
-};
+const STATUS_INDEX = new Map<Status, number>(STATUS_ORDER.map((s, i) => [s, i]));
+const UNKNOWN_INDEX = STATUS_ORDER.indexOf('Unknown');
+export const MAX_SOURCES = 30;
 
-const STATUS_LIST: readonly Status[] = ['Pending', 'Authorized', 'Paid', 'Failed', 'Refunded', 'Cancelled', 'Unknown'];
-const STATUS_INDEX = new Map<Status, number>(STATUS_LIST.map((s, i) => [s, i]));
+/** Index of a status in STATUS_ORDER (the compact form used by addValues). */
+export function statusIndex(s: Status): number {
+  return STATUS_INDEX.get(s) ?? UNKNOWN_INDEX;
+}
 
 /**
  * Columnar store of one source's records: typed arrays plus an intern table
@@ -64,23 +68,25 @@ const STATUS_INDEX = new Map<Status, number>(STATUS_LIST.map((s, i) => [s, i]));
 class RecordColumns {
   length = 0;
   private cap = 0;
-  private amount = new Float64Array(0);
-  private at = new Float64Array(0);
-  private line = new Uint32Array(0);
-  private status = new Uint8Array(0);
-  private date = new Uint32Array(0);
-  private code = new Uint32Array(0);
-  private currency = new Uint32Array(0);
-  private readonly strings: (string | null)[] = [null];
+  amount = new Float64Array(0);
+  at = new Float64Array(0);
+  line = new Uint32Array(0);
+  status = new Uint8Array(0);
+  date = new Uint32Array(0);
+  code = new Uint32Array(0);
+  currency = new Uint32Array(0);
+  readonly strings: (string | null)[] = [null];
   private readonly stringIndex = new Map<string, number>();
-  private lastDate = '';
-  private lastDateIdx = -1;
-  private lastCode = '';
-  private lastCodeIdx = -1;
-  private lastCur = '';
-  private lastCurIdx = -1;
+  private lastDate: string | null = null;
+  private lastDateIdx = 0;
+  private lastCode: string | null = null;
+  private lastCodeIdx = 0;
+  private lastCur: string | null = null;
+  private lastCurIdx = 0;
+  /** Unknown codes seen: code -> records. */
+  readonly unknown = new Map<string, number>();
 
-  private intern(s: string): number {
+  intern(s: string): number {
     let i = this.stringIndex.get(s);
     if (i === undefined) {
       i = this.strings.length;
@@ -92,53 +98,52 @@ class RecordColumns {
 
   private grow(): void {
     const cap = Math.max(1024, this.cap * 2);
-    const g = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(cap);
       b.set(a);
       return b;
     };
-    this.amount = g(this.amount, (n) => new Float64Array(n));
-    this.at = g(this.at, (n) => new Float64Array(n));
-    this.line = g(this.line, (n) => new Uint32Array(n));
-    this.status = g(this.status, (n) => new Uint8Array(n));
-    this.date = g(this.date, (n) => new Uint32Array(n));
-    this.code = g(this.code, (n) => new Uint32Array(n));
-    this.currency = g(this.currency, (n) => new Uint32Array(n));
+    const u32 = (a: Uint32Array) => {
+      const b = new Uint32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.amount = f64(this.amount);
+    this.at = f64(this.at);
+    this.line = u32(this.line);
+    const st = new Uint8Array(cap);
+    st.set(this.status);
+    this.status = st;
+    this.date = u32(this.date);
+    this.code = u32(this.code);
+    this.currency = u32(this.currency);
     this.cap = cap;
   }
 
-  push(r: NormalizedRecord): number {
+  push(amount: number, at: number | null, line: number, status: number, date: string | null, code: string, currency: string): number {
     const i = this.length;
     if (i === this.cap) this.grow();
-    this.amount[i] = r.amount;
-    this.at[i] = r.at === null ? NaN : r.at;
-    this.line[i] = r.line ?? 0;
-    this.status[i] = STATUS_INDEX.get(r.status) ?? 6;
-    const d = r.date;
-    if (d === null) this.date[i] = 0;
-    else if (d === this.lastDate) this.date[i] = this.lastDateIdx;
-    else this.date[i] = this.lastDateIdx = this.intern((this.lastDate = d));
-    const c = r.code;
-    if (c === this.lastCode && this.lastCodeIdx >= 0) this.code[i] = this.lastCodeIdx;
-    else this.code[i] = this.lastCodeIdx = this.intern((this.lastCode = c));
-    const cu = r.currency;
-    if (cu === this.lastCur && this.lastCurIdx >= 0) this.currency[i] = this.lastCurIdx;
-    else this.currency[i] = this.lastCurIdx = this.intern((this.lastCur = cu));
+    this.amount[i] = amount;
+    this.at[i] = at === null ? NaN : at;
+    this.line[i] = line;
+    this.status[i] = status;
+    if (date === null) this.date[i] = 0;
+    else if (date === this.lastDate) this.date[i] = this.lastDateIdx;
+    else this.date[i] = this.lastDateIdx = this.intern((this.lastDate = date));
+    if (code === this.lastCode) this.code[i] = this.lastCodeIdx;
+    else this.code[i] = this.lastCodeIdx = this.intern((this.lastCode = code));
+    if (currency === this.lastCur) this.currency[i] = this.lastCurIdx;
+    else this.currency[i] = this.lastCurIdx = this.intern((this.lastCur = currency));
+    if (status === UNKNOWN_INDEX) this.unknown.set(code, (this.unknown.get(code) ?? 0) + 1);
     this.length = i + 1;
     return i;
   }
 
-  statusOf(i: number): Status {
-    return STATUS_LIST[this.status[i] as number] as Status;
-  }
-  amountOf(i: number): number {
-    return this.amount[i] as number;
-  }
-  atOf(i: number): number {
-    return this.at[i] as number;
-  }
   currencyOf(i: number): string {
     return this.strings[this.currency[i] as number] ?? '';
+  }
+  dateOf(i: number): string | null {
+    return this.strings[this.date[i] as number] ?? null;
   }
 
   get(i: number, key: string): NormalizedRecord {
@@ -148,10 +153,10 @@ class RecordColumns {
       key,
       line,
       at: Number.isNaN(at) ? null : at,
-      date: this.strings[this.date[i] as number] ?? null,
+      date: this.dateOf(i),
       amount: this.amount[i] as number,
-      currency: this.strings[this.currency[i] as number] ?? '',
-      status: STATUS_LIST[this.status[i] as number] as Status,
+      currency: this.currencyOf(i),
+      status: STATUS_ORDER[this.status[i] as number] as Status,
       code: this.strings[this.code[i] as number] ?? '',
     };
     if (line === 0) delete r.line;
@@ -160,36 +165,115 @@ class RecordColumns {
 }
 
 /**
+ * A reusable, allocation-free view of one output row (valid until the next
+ * row). `rows()` materialises ResultRow objects from it; bulk consumers (the
+ * CLI) read it directly.
+ */
+export class RowView {
+  key = '';
+  slot = 0;
+  /** Index in CLASSES. */
+  cls = 0;
+  /** Bit mask over REASONS. */
+  reasons = 0;
+  /** Bit i set: source i has the key. */
+  presentMask = 0;
+  /** Bit i set: source i has the key more than once. */
+  duplicateMask = 0;
+  outcome!: RuleOutcome;
+  /** Per source: first record index in that source's columns, -1 when absent. */
+  readonly first: Int32Array;
+  readonly counts: Uint32Array;
+  /** Per source: status index (STATUS_ORDER) of the first record, -1 when absent. */
+  readonly statuses: Int8Array;
+  constructor(
+    private readonly cols: readonly RecordColumns[],
+    n: number,
+  ) {
+    this.first = new Int32Array(n);
+    this.counts = new Uint32Array(n);
+    this.statuses = new Int8Array(n);
+  }
+  get className(): MatchClass {
+    return CLASSES[this.cls] as MatchClass;
+  }
+  status(i: number): Status | null {
+    const s = this.statuses[i] as number;
+    return s < 0 ? null : (STATUS_ORDER[s] as Status);
+  }
+  /** Amount (minor units) of source i's first record; NaN when absent. */
+  amount(i: number): number {
+    const r = this.first[i] as number;
+    return r < 0 ? NaN : ((this.cols[i] as RecordColumns).amount[r] as number);
+  }
+  currency(i: number): string {
+    const r = this.first[i] as number;
+    return r < 0 ? '' : (this.cols[i] as RecordColumns).currencyOf(r);
+  }
+  date(i: number): string | null {
+    const r = this.first[i] as number;
+    return r < 0 ? null : (this.cols[i] as RecordColumns).dateOf(r);
+  }
+  record(i: number): NormalizedRecord | null {
+    const r = this.first[i] as number;
+    return r < 0 ? null : (this.cols[i] as RecordColumns).get(r, this.key);
+  }
+}
+
+const STATUS_BIT = 1 << REASONS.indexOf('status');
+const AMOUNT_BIT = 1 << REASONS.indexOf('amount');
+const CURRENCY_BIT = 1 << REASONS.indexOf('currency');
+const DATE_BIT = 1 << REASONS.indexOf('date');
+const UNKNOWN_BIT = 1 << REASONS.indexOf('unknown_status');
+const CLS_MATCHED = CLASSES.indexOf('matched');
+const CLS_MISMATCHED = CLASSES.indexOf('mismatched');
+const CLS_MISSING = CLASSES.indexOf('missing');
+const CLS_DUPLICATE = CLASSES.indexOf('duplicate');
+
+/**
  * Push-style reconciler: feed records of each source with `add`, then iterate
- * `rows()` (once). Memory: per key, a slot in typed arrays (first record index
- * and count per source); records are stored column-wise; further records are
- * listed only for duplicated keys.
+ * `rows()` or `forEachRow()` (once), then read `summary()`.
+ * Memory: a key table (one string per key), per key and source the first
+ * record's index and a count in typed arrays, records stored column-wise;
+ * further records are listed only for duplicated keys.
  */
 export class Reconciler {
   readonly sources: readonly SourceInfo[];
   private readonly n: number;
   private readonly match: MatchOptions;
-  private readonly evaluate: (f: RowFacts) => ReturnType<ReturnType<typeof compileRuleSet>>;
-  private index = new Map<string, number>();
-  private keys: string[] = [];
+  private readonly evaluate: ReturnType<typeof compileRuleSet>;
+  private readonly table = new KeyTable();
   private slotCap = 0;
   private first: Int32Array[];
   private counts: Uint32Array[];
   private readonly cols: RecordColumns[];
   private readonly extras = new Map<number, number[][]>();
-  private done = false;
+  private state: 'adding' | 'iterating' | 'done' = 'adding';
+  // summary accumulators
+  private readonly classCounts = new Float64Array(CLASSES.length);
+  private readonly reasonCounts = new Float64Array(REASONS.length);
+  private readonly severityCounts = new Float64Array(SEVERITIES.length);
+  private readonly outcomeCounts = new Map<RuleOutcome, number>();
+  private readonly missingCounts: Float64Array;
+  private readonly duplicateCounts: Float64Array;
+  /** [class][source] -> per currency intern index -> total minor units. */
+  private readonly amountTotals: number[][][];
 
   constructor(sources: readonly SourceInfo[], options: ReconcileOptions = {}) {
     if (sources.length < 2) throw new Error('reconcile needs at least two sources');
+    if (sources.length > MAX_SOURCES) throw new Error(`at most ${MAX_SOURCES} sources`);
     const names = new Set(sources.map((s) => s.name));
     if (names.size !== sources.length) throw new Error('source names must be unique');
     this.sources = sources.map((s) => ({ name: s.name, kind: s.kind }));
-    this.n = sources.length;
+    const n = (this.n = sources.length);
     this.match = MatchOptionsSchema.parse(options.match ?? {});
     this.evaluate = compileRuleSet(options.rules ?? DEFAULT_RULE_SET, this.sources);
     this.first = this.sources.map(() => new Int32Array(0));
     this.counts = this.sources.map(() => new Uint32Array(0));
     this.cols = this.sources.map(() => new RecordColumns());
+    this.missingCounts = new Float64Array(n);
+    this.duplicateCounts = new Float64Array(n);
+    this.amountTotals = CLASSES.map(() => this.sources.map(() => []));
   }
 
   private growSlots(): void {
@@ -209,17 +293,36 @@ export class Reconciler {
 
   /** Adds one normalised record of source `index`. */
   add(index: number, rec: NormalizedRecord): void {
-    if (this.done) throw new Error('rows() already consumed');
+    this.addValues(index, this.slotOf(rec.key), rec.amount, rec.at, rec.line ?? 0, statusIndex(rec.status), rec.date, rec.code, rec.currency);
+  }
+
+  /** Low level: the slot of a normalised key (inserting it). */
+  slotOf(key: string): number {
+    if (this.state !== 'adding') throw new Error('rows already consumed');
+    const slot = this.table.slot(key);
+    if (slot === this.slotCap) this.growSlots();
+    return slot;
+  }
+
+  /**
+   * Low level: the slot of the normalised key in text[start, end): the region
+   * must be trimmed ASCII; ASCII letters are upper-cased when `fold`.
+   */
+  slotOfRegion(text: string, start: number, end: number, fold: boolean): number {
+    if (this.state !== 'adding') throw new Error('rows already consumed');
+    const slot = this.table.slotRegion(text, start, end, fold);
+    if (slot === this.slotCap) this.growSlots();
+    return slot;
+  }
+
+  /** Low level: adds a record's values to a slot (status as statusIndex). */
+  addValues(
+    index: number, slot: number, amount: number, at: number | null, line: number,
+    status: number, date: string | null, code: string, currency: string,
+  ): void {
     const cols = this.cols[index];
     if (!cols) throw new RangeError(`no source ${index}`);
-    const ri = cols.push(rec);
-    let slot = this.index.get(rec.key);
-    if (slot === undefined) {
-      slot = this.keys.length;
-      if (slot === this.slotCap) this.growSlots();
-      this.index.set(rec.key, slot);
-      this.keys.push(rec.key);
-    }
+    const ri = cols.push(amount, at, line, status, date, code, currency);
     const counts = this.counts[index] as Uint32Array;
     const c = counts[slot] as number;
     if (c === 0) (this.first[index] as Int32Array)[slot] = ri;
@@ -236,103 +339,201 @@ export class Reconciler {
 
   /** Number of distinct keys seen so far. */
   get size(): number {
-    return this.keys.length;
-  }
-
-  /** Yields one row per key, in first-seen order. */
-  *rows(): Generator<ResultRow> {
-    this.done = true;
-    this.index.clear();
-    this.index = new Map();
-    const keys = this.keys;
-    for (let slot = 0; slot < keys.length; slot++) {
-      yield this.classify(keys[slot] as string, slot);
-    }
-    this.keys = [];
+    return this.table.size;
   }
 
   private amountsAgree(a: number, b: number): boolean {
     const d = a > b ? a - b : b - a;
     if (d <= this.match.amountToleranceMinor) return true;
     const rel = this.match.amountToleranceRelative;
-    if (rel > 0) {
-      const m = Math.max(Math.abs(a), Math.abs(b));
-      return d <= rel * m;
-    }
-    return false;
+    return rel > 0 && d <= rel * Math.max(Math.abs(a), Math.abs(b));
   }
 
-  private classify(key: string, slot: number): ResultRow {
+  private compute(slot: number, v: RowView): void {
     const n = this.n;
-    const records: (NormalizedRecord | null)[] = new Array(n);
-    const counts: number[] = new Array(n);
-    const statuses: (Status | null)[] = new Array(n);
-    const missingIn: string[] = [];
-    const duplicateIn: string[] = [];
-    let ref = -1;
-    let present = 0;
+    v.slot = slot;
+    v.key = this.table.keys[slot] as string;
+    let present = 0, presentMask = 0, dupMask = 0, ref = -1;
     for (let i = 0; i < n; i++) {
       const c = (this.counts[i] as Uint32Array)[slot] as number;
-      counts[i] = c;
-      const name = (this.sources[i] as SourceInfo).name;
+      v.counts[i] = c;
       if (c === 0) {
-        records[i] = null;
-        statuses[i] = null;
-        missingIn.push(name);
+        v.first[i] = -1;
+        v.statuses[i] = -1;
+        this.missingCounts[i] = (this.missingCounts[i] as number) + 1;
       } else {
         const ri = (this.first[i] as Int32Array)[slot] as number;
-        const cols = this.cols[i] as RecordColumns;
-        records[i] = cols.get(ri, key);
-        statuses[i] = cols.statusOf(ri);
+        v.first[i] = ri;
+        v.statuses[i] = (this.cols[i] as RecordColumns).status[ri] as number;
         present++;
-        if (c > 1) duplicateIn.push(name);
+        presentMask |= 1 << i;
+        if (c > 1) {
+          dupMask |= 1 << i;
+          this.duplicateCounts[i] = (this.duplicateCounts[i] as number) + 1;
+        }
         if (ref < 0) ref = i;
       }
     }
-    const reasons: Reason[] = [];
-    if (duplicateIn.length === 0 && present >= 2 && ref >= 0) {
-      let status = false, amount = false, currency = false, date = false, unknown = false;
+    let reasons = 0;
+    if (dupMask === 0 && present >= 2) {
+      const rc = this.cols[ref] as RecordColumns;
+      const rri = v.first[ref] as number;
+      const rst = v.statuses[ref] as number;
+      const ramt = rc.amount[rri] as number;
+      const rat = rc.at[rri] as number;
+      const rcur = rc.currencyOf(rri);
       const tol = this.match.dateToleranceMs;
-      const r0 = records[ref] as NormalizedRecord;
-      for (let i = 0; i < n; i++) {
-        const r = records[i];
-        if (!r) continue;
-        if (r.status === 'Unknown') unknown = true;
-        if (i === ref) continue;
-        if (r.status !== r0.status) status = true;
-        if (!this.amountsAgree(r.amount, r0.amount)) amount = true;
-        if (r.currency !== '' && r0.currency !== '' && r.currency !== r0.currency) currency = true;
-        if (r.at !== null && r0.at !== null && Math.abs(r.at - r0.at) > tol) date = true;
+      if (rst === UNKNOWN_INDEX) reasons |= UNKNOWN_BIT;
+      for (let i = ref + 1; i < n; i++) {
+        const ri = v.first[i] as number;
+        if (ri < 0) continue;
+        const c = this.cols[i] as RecordColumns;
+        const st = v.statuses[i] as number;
+        if (st === UNKNOWN_INDEX) reasons |= UNKNOWN_BIT;
+        if (st !== rst) reasons |= STATUS_BIT;
+        if (!this.amountsAgree(c.amount[ri] as number, ramt)) reasons |= AMOUNT_BIT;
+        const cur = c.currencyOf(ri);
+        if (cur !== '' && rcur !== '' && cur !== rcur) reasons |= CURRENCY_BIT;
+        const at = c.at[ri] as number;
+        if (!Number.isNaN(at) && !Number.isNaN(rat) && Math.abs(at - rat) > tol) reasons |= DATE_BIT;
       }
-      if (status) reasons.push('status');
-      if (amount) reasons.push('amount');
-      if (currency) reasons.push('currency');
-      if (date) reasons.push('date');
-      if (unknown) reasons.push('unknown_status');
     }
-    const cls: MatchClass =
-      duplicateIn.length > 0 ? 'duplicate' : missingIn.length > 0 ? 'missing' : reasons.length > 0 ? 'mismatched' : 'matched';
-    const outcome = this.evaluate({ class: cls, reasons, counts, statuses });
+    const cls =
+      dupMask !== 0 ? CLS_DUPLICATE : presentMask !== (1 << n) - 1 ? CLS_MISSING : reasons !== 0 ? CLS_MISMATCHED : CLS_MATCHED;
+    v.cls = cls;
+    v.reasons = reasons;
+    v.presentMask = presentMask;
+    v.duplicateMask = dupMask;
+    const o = this.evaluate({ cls, reasons, statuses: v.statuses });
+    v.outcome = o;
+    // summary
+    this.classCounts[cls] = (this.classCounts[cls] as number) + 1;
+    for (let r = 0; r < REASONS.length; r++) if (reasons & (1 << r)) this.reasonCounts[r] = (this.reasonCounts[r] as number) + 1;
+    const si = SEVERITIES.indexOf(o.severity);
+    this.severityCounts[si] = (this.severityCounts[si] as number) + 1;
+    this.outcomeCounts.set(o, (this.outcomeCounts.get(o) ?? 0) + 1);
+    const totals = this.amountTotals[cls] as number[][];
+    for (let i = 0; i < n; i++) {
+      const ri = v.first[i] as number;
+      if (ri < 0) continue;
+      const c = this.cols[i] as RecordColumns;
+      const t = totals[i] as number[];
+      let cu = c.currency[ri] as number;
+      t[cu] = (t[cu] ?? 0) + (c.amount[ri] as number);
+      if (dupMask & (1 << i)) {
+        for (const xi of this.extras.get(slot)?.[i] ?? []) {
+          cu = c.currency[xi] as number;
+          t[cu] = (t[cu] ?? 0) + (c.amount[xi] as number);
+        }
+      }
+    }
+  }
+
+  private begin(): RowView {
+    if (this.state !== 'adding') throw new Error('rows can be iterated once');
+    this.state = 'iterating';
+    this.table.clearIndex();
+    return new RowView(this.cols, this.n);
+  }
+
+  /**
+   * Yields a reused RowView per key (first-seen order): no allocation per
+   * row. The view is only valid until the next iteration step.
+   */
+  *views(): Generator<RowView> {
+    const v = this.begin();
+    const total = this.table.size;
+    for (let slot = 0; slot < total; slot++) {
+      this.compute(slot, v);
+      yield v;
+    }
+    this.state = 'done';
+  }
+
+  /** Calls `fn` once per key (first-seen order) with a reused view. */
+  forEachRow(fn: (row: RowView) => void): void {
+    for (const v of this.views()) fn(v);
+  }
+
+  /** Materialises a view as a ResultRow. */
+  toResultRow(v: RowView): ResultRow {
+    const n = this.n;
+    const records: (NormalizedRecord | null)[] = [];
+    const counts: number[] = [];
+    const missingIn: string[] = [];
+    const duplicateIn: string[] = [];
+    for (let i = 0; i < n; i++) {
+      records.push(v.record(i));
+      counts.push(v.counts[i] as number);
+      const name = (this.sources[i] as SourceInfo).name;
+      if (!(v.presentMask & (1 << i))) missingIn.push(name);
+      if (v.duplicateMask & (1 << i)) duplicateIn.push(name);
+    }
+    const reasons: Reason[] = [];
+    for (let r = 0; r < REASONS.length; r++) if (v.reasons & (1 << r)) reasons.push(REASONS[r] as Reason);
+    const o = v.outcome;
     const row: ResultRow = {
-      key,
+      key: v.key,
       records,
       counts,
-      class: cls,
+      class: v.className,
       reasons,
       missingIn,
       duplicateIn,
-      severity: maxSeverity(CLASS_BASE[cls], outcome.severity),
-      action: outcome.action,
-      actionLabel: outcome.label,
-      ruleId: outcome.ruleId,
-      corrections: outcome.corrections,
+      severity: o.severity,
+      action: o.action,
+      actionLabel: o.label,
+      ruleId: o.ruleId,
+      corrections: o.corrections,
     };
-    if (duplicateIn.length > 0) {
-      const x = this.extras.get(slot);
-      row.extra = this.sources.map((_, i) => (x?.[i] ?? []).map((ri) => (this.cols[i] as RecordColumns).get(ri, key)));
-      this.extras.delete(slot);
+    if (v.duplicateMask !== 0) {
+      const x = this.extras.get(v.slot);
+      row.extra = this.sources.map((_, i) => (x?.[i] ?? []).map((ri) => (this.cols[i] as RecordColumns).get(ri, v.key)));
     }
     return row;
+  }
+
+  /** Yields one ResultRow per key, in first-seen order. */
+  *rows(): Generator<ResultRow> {
+    const v = this.begin();
+    const total = this.table.size;
+    for (let slot = 0; slot < total; slot++) {
+      this.compute(slot, v);
+      yield this.toResultRow(v);
+    }
+    this.state = 'done';
+  }
+
+  /** The run's summary (complete once every row has been iterated). */
+  summary(): Summary {
+    const s = emptySummary(this.sources);
+    this.sources.forEach((src, i) => {
+      const c = this.cols[i] as RecordColumns;
+      s.sources[src.name] = c.length;
+      s.missing[src.name] = this.missingCounts[i] as number;
+      s.duplicates[src.name] = this.duplicateCounts[i] as number;
+      const u: Record<string, number> = {};
+      for (const [code, k] of c.unknown) u[code] = k;
+      s.unknownStatuses[src.name] = u;
+      CLASSES.forEach((cls, ci) => {
+        const t = (this.amountTotals[ci] as number[][])[i] as number[];
+        t.forEach((sum, cu) => {
+          if (sum === undefined) return;
+          const cur = c.strings[cu] || NO_CURRENCY;
+          const byCur = (s.amounts[cls][cur] ??= {});
+          byCur[src.name] = (byCur[src.name] ?? 0) + sum;
+        });
+      });
+    });
+    CLASSES.forEach((cls, i) => (s.classes[cls] = this.classCounts[i] as number));
+    s.total = CLASSES.reduce((a, c) => a + s.classes[c], 0);
+    s.matched = s.classes.matched;
+    s.mismatched = s.classes.mismatched;
+    REASONS.forEach((r, i) => (s.reasons[r] = this.reasonCounts[i] as number));
+    SEVERITIES.forEach((x, i) => (s.severity[x] = this.severityCounts[i] as number));
+    for (const [o, k] of this.outcomeCounts) s.actions[o.action] = (s.actions[o.action] ?? 0) + k;
+    s.matchRate = s.total === 0 ? 0 : s.matched / s.total;
+    return s;
   }
 }
 

@@ -13,3 +13,5 @@ export * from './summary';
 export * from './partition';
 export * from './progression';
 export * from './csv';
+export * from './csv-ingest';
+export * from './keytable';

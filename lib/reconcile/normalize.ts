@@ -1,5 +1,5 @@
 import { buildStatusLookup, type Status } from './glossary';
-import { compileDateParser } from './dates';
+import { compileDateParser, type DateResult } from './dates';
 import { currencyDigits, parseAmount } from './money';
 import { SourceProfileSchema, type SourceProfile, type SourceProfileInput, type SourceKind } from './schemas';
 
@@ -54,6 +54,15 @@ export interface CompiledProfile {
   bindHeader(
     header: readonly string[],
   ): { ok: true; fromFields: (fields: readonly string[], line?: number) => NormalizeResult } | { ok: false; error: NormalizeError };
+  /** The compiled pieces, for fast paths that must behave exactly like fromRecord. */
+  readonly internals: {
+    lookupStatus: (code: string) => Status;
+    /** Date parser of the profile (null without a date column). */
+    parseDate: ((text: string) => DateResult) | null;
+    keyColumns: readonly string[];
+    fixedCurrency: string;
+    fixedDigits: number;
+  };
 }
 
 function str(v: unknown): string | undefined {
@@ -158,6 +167,7 @@ export function compileProfile(input: SourceProfileInput | SourceProfile): Compi
   return {
     profile,
     requiredColumns,
+    internals: { lookupStatus: lookup, parseDate, keyColumns: keyCols, fixedCurrency, fixedDigits },
     fromRecord(raw, line) {
       return core((c) => str(raw[c]), line);
     },

@@ -1,5 +1,7 @@
 import type { Status } from './glossary';
 import {
+  CLASSES,
+  REASONS,
   RuleSetSchema,
   type Condition,
   type MatchClass,
@@ -165,15 +167,19 @@ export function parseRuleSet(input: unknown): RuleSet {
   return RuleSetSchema.parse(input);
 }
 
-/** The facts a rule looks at for one key. */
+/**
+ * The facts a rule looks at for one key, in compact form: class index (in
+ * CLASSES), reasons as a bit mask (bit i = REASONS[i]) and per source the
+ * status index (in STATUS_ORDER) of its first record, or -1 when absent.
+ */
 export interface RowFacts {
-  class: MatchClass;
-  reasons: readonly Reason[];
-  /** Per source (in source order): occurrences of the key. */
-  counts: readonly number[];
-  /** Per source: status of the first record, null when absent. */
-  statuses: readonly (Status | null)[];
+  cls: number;
+  reasons: number;
+  statuses: ArrayLike<number>;
 }
+
+/** Status order used by RowFacts.statuses. */
+export const STATUS_ORDER: readonly Status[] = ['Pending', 'Authorized', 'Paid', 'Failed', 'Refunded', 'Cancelled', 'Unknown'];
 
 export interface ResolvedCorrection {
   source: string;
@@ -187,14 +193,22 @@ export interface RuleOutcome {
   /** Rule id, or null for the fallback. */
   ruleId: string | null;
   corrections: ResolvedCorrection[];
-  /** Highest severity demanded by the rule and the severity escalations (or null). */
-  severity: Severity | null;
+  /** Final severity: the class's base severity raised by the rule and the escalations. */
+  severity: Severity;
 }
 
 const SEV_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 export function maxSeverity(a: Severity, b: Severity | null | undefined): Severity {
   return b && SEV_RANK[b] > SEV_RANK[a] ? b : a;
 }
+
+/** Base severity per class before rules raise it. */
+export const CLASS_SEVERITY: Record<MatchClass, Severity> = {
+  matched: 'info',
+  mismatched: 'warning',
+  missing: 'warning',
+  duplicate: 'warning',
+};
 
 type Pred = (f: RowFacts) => boolean;
 
@@ -209,18 +223,21 @@ export function resolveSelector(selector: string, sources: readonly SourceInfo[]
   return out;
 }
 
+const statusMask = (list: readonly Status[]) => list.reduce((m, s) => m | (1 << STATUS_ORDER.indexOf(s)), 0);
+const reasonMask = (list: readonly Reason[]) => list.reduce((m, r) => m | (1 << REASONS.indexOf(r)), 0);
+const AMOUNT_BIT = 1 << REASONS.indexOf('amount');
+
 function compileSourceCondition(idx: number[], c: SourceCondition): Pred {
   if (idx.length === 0) return () => false;
-  const status = c.status ? new Set<Status>(c.status) : null;
-  const notStatus = c.notStatus ? new Set<Status>(c.notStatus) : null;
+  const status = c.status ? statusMask(c.status) : 0;
+  const notStatus = c.notStatus ? statusMask(c.notStatus) : 0;
   const present = c.present;
   return (f) => {
     for (const i of idx) {
-      const count = f.counts[i] ?? 0;
-      const st = f.statuses[i] ?? null;
-      if (present !== undefined && (count > 0) !== present) return false;
-      if (status && (count === 0 || st === null || !status.has(st))) return false;
-      if (notStatus && count > 0 && st !== null && notStatus.has(st)) return false;
+      const st = f.statuses[i] ?? -1;
+      if (present !== undefined && (st >= 0) !== present) return false;
+      if (status && (st < 0 || !(status & (1 << st)))) return false;
+      if (notStatus && st >= 0 && notStatus & (1 << st)) return false;
     }
     return true;
   };
@@ -229,24 +246,29 @@ function compileSourceCondition(idx: number[], c: SourceCondition): Pred {
 export function compileCondition(c: Condition, sources: readonly SourceInfo[]): Pred {
   const preds: Pred[] = [];
   if (c.class) {
-    const set = new Set(c.class);
-    preds.push((f) => set.has(f.class));
+    const set = c.class.reduce((m, k) => m | (1 << CLASSES.indexOf(k)), 0);
+    preds.push((f) => (set & (1 << f.cls)) !== 0);
   }
   if (c.reasonsAll) {
-    const list = c.reasonsAll;
-    preds.push((f) => list.every((r) => f.reasons.includes(r)));
+    const m = reasonMask(c.reasonsAll);
+    preds.push((f) => (f.reasons & m) === m);
   }
   if (c.reasonsAny) {
-    const list = c.reasonsAny;
-    preds.push((f) => list.some((r) => f.reasons.includes(r)));
+    const m = reasonMask(c.reasonsAny);
+    preds.push((f) => (f.reasons & m) !== 0);
   }
   if (c.reasonsNone) {
-    const list = c.reasonsNone;
-    preds.push((f) => !list.some((r) => f.reasons.includes(r)));
+    const m = reasonMask(c.reasonsNone);
+    preds.push((f) => (f.reasons & m) === 0);
   }
-  if (c.amount === 'differ') preds.push((f) => f.reasons.includes('amount'));
+  if (c.amount === 'differ') preds.push((f) => (f.reasons & AMOUNT_BIT) !== 0);
   if (c.amount === 'agree') {
-    preds.push((f) => !f.reasons.includes('amount') && f.counts.filter((n) => n > 0).length >= 2);
+    preds.push((f) => {
+      if (f.reasons & AMOUNT_BIT) return false;
+      let present = 0;
+      for (let i = 0; i < f.statuses.length; i++) if ((f.statuses[i] ?? -1) >= 0) present++;
+      return present >= 2;
+    });
   }
   if (c.sources) {
     for (const [sel, sc] of Object.entries(c.sources)) {
@@ -259,7 +281,11 @@ export function compileCondition(c: Condition, sources: readonly SourceInfo[]): 
   };
 }
 
-/** Compiles a rule set against the run's sources into an evaluator. */
+/**
+ * Compiles a rule set against the run's sources. The returned evaluator is
+ * memoised on the facts (class, reasons, per-source status): a run has only a
+ * handful of distinct fact combinations, so rules cost nothing per row.
+ */
 export function compileRuleSet(
   input: RuleSetInput | RuleSet,
   sources: readonly SourceInfo[],
@@ -277,25 +303,36 @@ export function compileRuleSet(
   });
   const sev = rs.severity.map((s) => ({ pred: compileCondition(s.when, sources), severity: s.severity }));
   const fallback = rs.fallback;
-  return (facts) => {
-    let severity: Severity | null = null;
-    for (const s of sev) {
-      if (s.pred(facts)) severity = severity === null ? s.severity : maxSeverity(severity, s.severity);
-    }
+  const compute = (facts: RowFacts): RuleOutcome => {
+    let severity: Severity = CLASS_SEVERITY[CLASSES[facts.cls] as MatchClass];
+    for (const s of sev) if (s.pred(facts)) severity = maxSeverity(severity, s.severity);
     for (const r of rules) {
       if (r.pred(facts)) {
-        const rsev = r.rule.then.severity;
-        if (rsev) severity = severity === null ? rsev : maxSeverity(severity, rsev);
         return {
           action: r.rule.then.action,
           label: r.rule.then.label,
           ruleId: r.rule.id,
           corrections: r.corrections,
-          severity,
+          severity: maxSeverity(severity, r.rule.then.severity),
         };
       }
     }
-    if (fallback.severity) severity = severity === null ? fallback.severity : maxSeverity(severity, fallback.severity);
-    return { action: fallback.action, label: fallback.label, ruleId: null, corrections: [], severity };
+    return { action: fallback.action, label: fallback.label, ruleId: null, corrections: [], severity: maxSeverity(severity, fallback.severity) };
+  };
+  const memo = new Map<number, RuleOutcome>();
+  const n = sources.length;
+  const memoable = n <= 12;
+  return (facts) => {
+    if (!memoable) return compute(facts);
+    // signature: class (2 bits) + reasons (5 bits) + per source status+1 (3 bits each)
+    let sig = 0;
+    for (let i = n - 1; i >= 0; i--) sig = sig * 8 + ((facts.statuses[i] ?? -1) + 1);
+    sig = (sig * 32 + facts.reasons) * 4 + facts.cls;
+    let o = memo.get(sig);
+    if (o === undefined) {
+      o = compute(facts);
+      memo.set(sig, o);
+    }
+    return o;
   };
 }
