@@ -1,0 +1,41 @@
+import type { Preset } from './types';
+
+const header = ['Opportunity ID', 'Opportunity Name', 'Account Name', 'Amount', 'Close Date', 'Stage', 'Owner Name', 'Lead Source', 'Campaign'];
+
+/**
+ * Salesforce opportunities report (or Data Loader) export with the standard
+ * sales stages. Close Date is taken as ISO (YYYY-MM-DD, what Data Loader and
+ * reports in ISO locales write); for a US-locale report switch the date format
+ * to MM/DD/YYYY. Currency USD assumed (single-currency org).
+ */
+export const salesforceOpportunities: Preset = {
+  id: 'salesforce-opportunities',
+  label: 'Salesforce — opportunities',
+  kind: 'crm',
+  dataset: 'deals',
+  description: 'Salesforce → Reports → Opportunities → Export (CSV).',
+  signature: ['Opportunity ID', 'Opportunity Name', 'Account Name', 'Amount', 'Close Date', 'Stage', 'Owner Name'],
+  profile: {
+    dataset: 'deals',
+    format: { type: 'csv' },
+    columns: { id: 'Opportunity ID', status: 'Stage', date: 'Close Date', amount: 'Amount' },
+    currency: 'USD',
+    statusMap: {
+      Prospecting: 'Pending',
+      Qualification: 'Pending',
+      'Needs Analysis': 'Pending',
+      'Value Proposition': 'Pending',
+      'Id. Decision Makers': 'Pending',
+      'Perception Analysis': 'Pending',
+      'Proposal/Price Quote': 'Pending',
+      'Negotiation/Review': 'Pending',
+      'Closed Won': 'Paid',
+      'Closed Lost': 'Cancelled',
+    },
+    useDefaultGlossary: false,
+    amount: { decimalSeparator: '.', thousandsSeparator: ',' },
+    date: { format: 'iso', timeZone: 'UTC' },
+    attributes: { dealId: 'Opportunity ID', customer: 'Account Name', leadSource: 'Lead Source', campaign: 'Campaign' },
+    expectedColumns: header,
+  },
+};
