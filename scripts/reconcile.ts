@@ -9,7 +9,18 @@
  * the second the bank, further files are "other". Source names are the file
  * names without extension.
  */
-import { createReadStream, createWriteStream, existsSync, readFileSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  type WriteStream,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -27,6 +38,7 @@ import {
   currencyDigits,
   formatMinor,
   mergeSummaries,
+  STATUS_ORDER,
   DEFAULT_RULE_SET,
   type RuleSet,
   type RuleSetInput,
@@ -269,6 +281,22 @@ class ByteWriter {
     }
     this.pos = pos;
   }
+  /** A CSV field: written as is, or quoted when it holds a comma, quote or line break. */
+  field(s: string): void {
+    const buf = this.buf;
+    const start = this.pos;
+    let pos = start;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127 || c === 44 || c === 34 || c === 10 || c === 13) {
+        this.pos = start;
+        this.text(csvField(s));
+        return;
+      }
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+  }
   bytes(b: Uint8Array): void {
     const buf = this.buf;
     let pos = this.pos;
@@ -317,21 +345,19 @@ const enc = (s: string) => Buffer.from(s, 'utf8');
 function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter) {
   const n = sources.length;
   const tailCache = new Map<string, Buffer>();
-  const statusBytes = new Map<string, Buffer>();
+  const statusBytes = STATUS_ORDER.map((st) => enc(st));
   const digitsCache = new Map<string, number>();
-  const needsQuote = (s: string) => /[",\r\n]/.test(s);
   const write = (v: RowView): void => {
     const key = v.key;
     let date: string | null = null;
     for (let i = 0; i < n && date === null; i++) date = v.date(i);
-    if (needsQuote(key)) w.text(csvField(key));
-    else w.text(key);
+    w.field(key);
     w.byte(44);
     if (date !== null) w.text(date);
     for (let i = 0; i < n; i++) {
-      const st = v.status(i);
+      const st = v.statuses[i] as number;
       w.byte(44);
-      if (st === null) {
+      if (st < 0) {
         w.byte(44);
         continue;
       }
@@ -340,9 +366,7 @@ function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter) {
       if (d === undefined) digitsCache.set(cur, (d = currencyDigits(cur || undefined)));
       w.amount(v.amount(i), d);
       w.byte(44);
-      let sb = statusBytes.get(st);
-      if (sb === undefined) statusBytes.set(st, (sb = enc(st)));
-      w.bytes(sb);
+      w.bytes(statusBytes[st] as Buffer);
     }
     const sig = v.cls + ':' + v.reasons + ':' + v.presentMask + ':' + v.duplicateMask + ':' + v.outcome.action + ':' + v.outcome.severity;
     let tail = tailCache.get(sig);
@@ -414,6 +438,8 @@ interface PartitionJob {
   /** Where this partition writes its rows (null: no --out). */
   out: string | null;
   header: boolean;
+  /** Estimated distinct keys over all partitions (sizes the tables up front). */
+  expectedKeys: number;
 }
 
 type PartitionResult =
@@ -424,7 +450,11 @@ type PartitionResult =
 async function runPartition(job: PartitionJob): Promise<PartitionResult> {
   const { config } = job;
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
-  const rec = new Reconciler(sources, { match: config.match, ...(config.rules ? { rules: config.rules } : {}) });
+  const rec = new Reconciler(sources, {
+    match: config.match,
+    ...(config.rules ? { rules: config.rules } : {}),
+    expectedKeys: Math.ceil(job.expectedKeys / (job.partition?.count ?? 1)),
+  });
   const debug = process.env.PAIDLINE_RECONCILE_DEBUG ? (what: string) => process.stderr.write(`[partition ${job.partition?.index ?? 0}] ${what} at ${(performance.now() / 1000).toFixed(2)} s\n`) : () => {};
   debug('start');
   try {
@@ -483,6 +513,25 @@ function threadCount(files: string[]): number {
   return Math.max(1, Math.min(os.availableParallelism(), 8));
 }
 
+/** Estimates the keys: the longest file's lines (from its size and the average line of its first 64 KiB), plus 10%. */
+function estimateKeys(files: string[]): number {
+  let most = 0;
+  for (const f of files) {
+    const size = statSync(f).size;
+    const fd = openSync(f, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(size, 1 << 16));
+      const n = readSync(fd, head, 0, head.length, 0);
+      let lines = 0;
+      for (let i = 0; i < n; i++) if (head[i] === 10) lines++;
+      most = Math.max(most, lines === 0 ? 1 : Math.ceil((size / n) * lines));
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return Math.ceil(most * 1.1);
+}
+
 function runWorker(job: PartitionJob): Promise<PartitionResult> {
   return new Promise((resolve, reject) => {
     // Workers do not inherit `--import tsx` on Node 20: register tsx's require hook first.
@@ -511,10 +560,11 @@ async function main(): Promise<void> {
   const config = await loadConfig(args);
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
   const count = threadCount(args.files);
+  const expectedKeys = estimateKeys(args.files);
   let results: PartitionResult[];
   const parts: string[] = [];
   if (count === 1) {
-    results = [await runPartition({ files: args.files, config, partition: null, out: args.out ?? null, header: true })];
+    results = [await runPartition({ files: args.files, config, partition: null, out: args.out ?? null, header: true, expectedKeys })];
   } else {
     // Partition k of `count` holds the keys whose hash is k: the merge of the
     // partitions' runs equals one run over all keys. This thread runs partition
@@ -524,9 +574,9 @@ async function main(): Promise<void> {
     for (let k = 1; k < count; k++) {
       const out = args.out ? `${args.out}.part${k}` : null;
       if (out) parts.push(out);
-      jobs.push(runWorker({ files: args.files, config, partition: { index: k, count }, out, header: false }));
+      jobs.push(runWorker({ files: args.files, config, partition: { index: k, count }, out, header: false, expectedKeys }));
     }
-    const first = runPartition({ files: args.files, config, partition: { index: 0, count }, out: args.out ?? null, header: true });
+    const first = runPartition({ files: args.files, config, partition: { index: 0, count }, out: args.out ?? null, header: true, expectedKeys });
     results = await Promise.all([first, ...jobs]);
   }
   try {

@@ -49,6 +49,8 @@ export interface SourceInput extends SourceInfo {
 export interface ReconcileOptions {
   match?: z.input<typeof MatchOptionsSchema> | MatchOptions;
   rules?: RuleSetInput | RuleSet;
+  /** Expected number of keys (a hint: sizes the tables up front to avoid regrowing them). */
+  expectedKeys?: number;
 }
 
 const STATUS_INDEX = new Map<Status, number>(STATUS_ORDER.map((s, i) => [s, i]));
@@ -68,6 +70,18 @@ export function statusIndex(s: Status): number {
 class RecordColumns {
   length = 0;
   private cap = 0;
+  constructor(expected = 0) {
+    if (expected > 0) {
+      this.cap = expected;
+      this.amount = new Float64Array(expected);
+      this.at = new Float64Array(expected);
+      this.line = new Uint32Array(expected);
+      this.status = new Uint8Array(expected);
+      this.date = new Uint32Array(expected);
+      this.code = new Uint32Array(expected);
+      this.currency = new Uint32Array(expected);
+    }
+  }
   amount = new Float64Array(0);
   at = new Float64Array(0);
   line = new Uint32Array(0);
@@ -242,7 +256,7 @@ export class Reconciler {
   private readonly n: number;
   private readonly match: MatchOptions;
   private readonly evaluate: ReturnType<typeof compileRuleSet>;
-  private readonly table = new KeyTable();
+  private readonly table: KeyTable;
   private slotCap = 0;
   private first: Int32Array[];
   private counts: Uint32Array[];
@@ -254,6 +268,7 @@ export class Reconciler {
   private readonly reasonCounts = new Float64Array(REASONS.length);
   private readonly severityCounts = new Float64Array(SEVERITIES.length);
   private readonly outcomeCounts = new Map<RuleOutcome, number>();
+  private readonly facts: { cls: number; reasons: number; statuses: ArrayLike<number> } = { cls: 0, reasons: 0, statuses: [] };
   private readonly missingCounts: Float64Array;
   private readonly duplicateCounts: Float64Array;
   /** [class][source] -> per currency intern index -> total minor units. */
@@ -268,9 +283,12 @@ export class Reconciler {
     const n = (this.n = sources.length);
     this.match = MatchOptionsSchema.parse(options.match ?? {});
     this.evaluate = compileRuleSet(options.rules ?? DEFAULT_RULE_SET, this.sources);
-    this.first = this.sources.map(() => new Int32Array(0));
-    this.counts = this.sources.map(() => new Uint32Array(0));
-    this.cols = this.sources.map(() => new RecordColumns());
+    const expected = Math.max(0, Math.min(options.expectedKeys ?? 0, 2 ** 28));
+    this.table = new KeyTable(expected);
+    this.slotCap = expected > 0 ? expected : 0;
+    this.first = this.sources.map(() => new Int32Array(this.slotCap));
+    this.counts = this.sources.map(() => new Uint32Array(this.slotCap));
+    this.cols = this.sources.map(() => new RecordColumns(expected));
     this.missingCounts = new Float64Array(n);
     this.duplicateCounts = new Float64Array(n);
     this.amountTotals = CLASSES.map(() => this.sources.map(() => []));
@@ -404,12 +422,16 @@ export class Reconciler {
     v.reasons = reasons;
     v.presentMask = presentMask;
     v.duplicateMask = dupMask;
-    const o = this.evaluate({ cls, reasons, statuses: v.statuses });
+    const facts = this.facts;
+    facts.cls = cls;
+    facts.reasons = reasons;
+    facts.statuses = v.statuses;
+    const o = this.evaluate(facts);
     v.outcome = o;
     // summary
     this.classCounts[cls] = (this.classCounts[cls] as number) + 1;
     for (let r = 0; r < REASONS.length; r++) if (reasons & (1 << r)) this.reasonCounts[r] = (this.reasonCounts[r] as number) + 1;
-    const si = SEVERITIES.indexOf(o.severity);
+    const si = o.severity === 'info' ? 0 : o.severity === 'warning' ? 1 : 2;
     this.severityCounts[si] = (this.severityCounts[si] as number) + 1;
     this.outcomeCounts.set(o, (this.outcomeCounts.get(o) ?? 0) + 1);
     const totals = this.amountTotals[cls] as number[][];

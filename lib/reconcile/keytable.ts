@@ -7,10 +7,19 @@
 export class KeyTable {
   /** Slot -> key. */
   readonly keys: string[] = [];
-  private hashes = new Int32Array(1024);
+  private hashes: Int32Array;
   /** Bucket b: [2b] = hash, [2b + 1] = slot + 1 (0 = empty); one cache line per probe. */
-  private buckets = new Int32Array(4096);
-  private mask = 2047;
+  private buckets: Int32Array;
+  private mask: number;
+
+  /** `expected`: number of keys to size for (load factor under 1/2 up to it). */
+  constructor(expected = 0) {
+    let bucketCount = 2048;
+    while (bucketCount < expected * 2) bucketCount *= 2;
+    this.buckets = new Int32Array(bucketCount * 2);
+    this.mask = bucketCount - 1;
+    this.hashes = new Int32Array(Math.max(1024, expected));
+  }
 
   get size(): number {
     return this.keys.length;
