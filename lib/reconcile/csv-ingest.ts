@@ -236,7 +236,7 @@ export function createCsvIngest(
       if (codes.length < 32) codes.push(code);
     }
 
-    const slot = rec.slotOfRegion(text, ks, ke, fold);
+    const slot = rec.slotOfRegion(text, ks, ke, fold, h | 0);
     rec.addValues(index, slot, amount, at, line, code.status, date, code.code, currency);
   };
   return { onRow, onLine };

@@ -70,25 +70,9 @@ export function statusIndex(s: Status): number {
 class RecordColumns {
   length = 0;
   private cap = 0;
-  constructor(expected = 0) {
-    if (expected > 0) {
-      this.cap = expected;
-      this.amount = new Float64Array(expected);
-      this.at = new Float64Array(expected);
-      this.line = new Uint32Array(expected);
-      this.status = new Uint8Array(expected);
-      this.date = new Uint32Array(expected);
-      this.code = new Uint32Array(expected);
-      this.currency = new Uint32Array(expected);
-    }
-  }
-  amount = new Float64Array(0);
-  at = new Float64Array(0);
-  line = new Uint32Array(0);
-  status = new Uint8Array(0);
-  date = new Uint32Array(0);
-  code = new Uint32Array(0);
-  currency = new Uint32Array(0);
+  /** 40 bytes a record: f64 [5i] amount, [5i+1] at (NaN = none); u32 [10i+4] line, +5 status, +6 date, +7 code, +8 currency. */
+  f64 = new Float64Array(0);
+  u32 = new Uint32Array(0);
   readonly strings: (string | null)[] = [null];
   private readonly stringIndex = new Map<string, number>();
   private lastDate: string | null = null;
@@ -100,6 +84,19 @@ class RecordColumns {
   /** Unknown codes seen: code -> records. */
   readonly unknown = new Map<string, number>();
 
+  constructor(expected = 0) {
+    if (expected > 0) this.alloc(expected);
+  }
+
+  private alloc(cap: number): void {
+    const buf = new ArrayBuffer(cap * 40);
+    const f64 = new Float64Array(buf);
+    f64.set(this.f64);
+    this.f64 = f64;
+    this.u32 = new Uint32Array(buf);
+    this.cap = cap;
+  }
+
   intern(s: string): number {
     let i = this.stringIndex.get(s);
     if (i === undefined) {
@@ -110,68 +107,59 @@ class RecordColumns {
     return i;
   }
 
-  private grow(): void {
-    const cap = Math.max(1024, this.cap * 2);
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    const u32 = (a: Uint32Array) => {
-      const b = new Uint32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.amount = f64(this.amount);
-    this.at = f64(this.at);
-    this.line = u32(this.line);
-    const st = new Uint8Array(cap);
-    st.set(this.status);
-    this.status = st;
-    this.date = u32(this.date);
-    this.code = u32(this.code);
-    this.currency = u32(this.currency);
-    this.cap = cap;
-  }
-
   push(amount: number, at: number | null, line: number, status: number, date: string | null, code: string, currency: string): number {
     const i = this.length;
-    if (i === this.cap) this.grow();
-    this.amount[i] = amount;
-    this.at[i] = at === null ? NaN : at;
-    this.line[i] = line;
-    this.status[i] = status;
-    if (date === null) this.date[i] = 0;
-    else if (date === this.lastDate) this.date[i] = this.lastDateIdx;
-    else this.date[i] = this.lastDateIdx = this.intern((this.lastDate = date));
-    if (code === this.lastCode) this.code[i] = this.lastCodeIdx;
-    else this.code[i] = this.lastCodeIdx = this.intern((this.lastCode = code));
-    if (currency === this.lastCur) this.currency[i] = this.lastCurIdx;
-    else this.currency[i] = this.lastCurIdx = this.intern((this.lastCur = currency));
+    if (i === this.cap) this.alloc(Math.max(1024, this.cap * 2));
+    const f = 5 * i;
+    const u = 10 * i;
+    this.f64[f] = amount;
+    this.f64[f + 1] = at === null ? NaN : at;
+    const u32 = this.u32;
+    u32[u + 4] = line;
+    u32[u + 5] = status;
+    if (date === null) u32[u + 6] = 0;
+    else if (date === this.lastDate) u32[u + 6] = this.lastDateIdx;
+    else u32[u + 6] = this.lastDateIdx = this.intern((this.lastDate = date));
+    if (code === this.lastCode) u32[u + 7] = this.lastCodeIdx;
+    else u32[u + 7] = this.lastCodeIdx = this.intern((this.lastCode = code));
+    if (currency === this.lastCur) u32[u + 8] = this.lastCurIdx;
+    else u32[u + 8] = this.lastCurIdx = this.intern((this.lastCur = currency));
     if (status === UNKNOWN_INDEX) this.unknown.set(code, (this.unknown.get(code) ?? 0) + 1);
     this.length = i + 1;
     return i;
   }
 
+  amountOf(i: number): number {
+    return this.f64[5 * i] as number;
+  }
+  atOf(i: number): number {
+    return this.f64[5 * i + 1] as number;
+  }
+  statusOf(i: number): number {
+    return this.u32[10 * i + 5] as number;
+  }
+  currencyIndexOf(i: number): number {
+    return this.u32[10 * i + 8] as number;
+  }
   currencyOf(i: number): string {
-    return this.strings[this.currency[i] as number] ?? '';
+    return this.strings[this.u32[10 * i + 8] as number] ?? '';
   }
   dateOf(i: number): string | null {
-    return this.strings[this.date[i] as number] ?? null;
+    return this.strings[this.u32[10 * i + 6] as number] ?? null;
   }
 
   get(i: number, key: string): NormalizedRecord {
-    const at = this.at[i] as number;
-    const line = this.line[i] as number;
+    const at = this.atOf(i);
+    const line = this.u32[10 * i + 4] as number;
     const r: NormalizedRecord = {
       key,
       line,
       at: Number.isNaN(at) ? null : at,
       date: this.dateOf(i),
-      amount: this.amount[i] as number,
+      amount: this.amountOf(i),
       currency: this.currencyOf(i),
-      status: STATUS_ORDER[this.status[i] as number] as Status,
-      code: this.strings[this.code[i] as number] ?? '',
+      status: STATUS_ORDER[this.statusOf(i)] as Status,
+      code: this.strings[this.u32[10 * i + 7] as number] ?? '',
     };
     if (line === 0) delete r.line;
     return r;
@@ -218,7 +206,7 @@ export class RowView {
   /** Amount (minor units) of source i's first record; NaN when absent. */
   amount(i: number): number {
     const r = this.first[i] as number;
-    return r < 0 ? NaN : ((this.cols[i] as RecordColumns).amount[r] as number);
+    return r < 0 ? NaN : (this.cols[i] as RecordColumns).amountOf(r);
   }
   currency(i: number): string {
     const r = this.first[i] as number;
@@ -258,8 +246,8 @@ export class Reconciler {
   private readonly evaluate: ReturnType<typeof compileRuleSet>;
   private readonly table: KeyTable;
   private slotCap = 0;
-  private first: Int32Array[];
-  private counts: Uint32Array[];
+  /** Per slot, 2n int32: first record index of each source, then each source's count. */
+  private slots: Int32Array;
   private readonly cols: RecordColumns[];
   private readonly extras = new Map<number, number[][]>();
   private state: 'adding' | 'iterating' | 'done' = 'adding';
@@ -286,8 +274,7 @@ export class Reconciler {
     const expected = Math.max(0, Math.min(options.expectedKeys ?? 0, 2 ** 28));
     this.table = new KeyTable(expected);
     this.slotCap = expected > 0 ? expected : 0;
-    this.first = this.sources.map(() => new Int32Array(this.slotCap));
-    this.counts = this.sources.map(() => new Uint32Array(this.slotCap));
+    this.slots = new Int32Array(this.slotCap * 2 * n);
     this.cols = this.sources.map(() => new RecordColumns(expected));
     this.missingCounts = new Float64Array(n);
     this.duplicateCounts = new Float64Array(n);
@@ -296,16 +283,9 @@ export class Reconciler {
 
   private growSlots(): void {
     const cap = Math.max(1024, this.slotCap * 2);
-    this.first = this.first.map((a) => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    });
-    this.counts = this.counts.map((a) => {
-      const b = new Uint32Array(cap);
-      b.set(a);
-      return b;
-    });
+    const slots = new Int32Array(cap * 2 * this.n);
+    slots.set(this.slots);
+    this.slots = slots;
     this.slotCap = cap;
   }
 
@@ -326,9 +306,9 @@ export class Reconciler {
    * Low level: the slot of the normalised key in text[start, end): the region
    * must be trimmed ASCII; ASCII letters are upper-cased when `fold`.
    */
-  slotOfRegion(text: string, start: number, end: number, fold: boolean): number {
+  slotOfRegion(text: string, start: number, end: number, fold: boolean, hash?: number): number {
     if (this.state !== 'adding') throw new Error('rows already consumed');
-    const slot = this.table.slotRegion(text, start, end, fold);
+    const slot = this.table.slotRegion(text, start, end, fold, hash);
     if (slot === this.slotCap) this.growSlots();
     return slot;
   }
@@ -341,9 +321,10 @@ export class Reconciler {
     const cols = this.cols[index];
     if (!cols) throw new RangeError(`no source ${index}`);
     const ri = cols.push(amount, at, line, status, date, code, currency);
-    const counts = this.counts[index] as Uint32Array;
-    const c = counts[slot] as number;
-    if (c === 0) (this.first[index] as Int32Array)[slot] = ri;
+    const base = slot * 2 * this.n;
+    const slots = this.slots;
+    const c = slots[base + this.n + index] as number;
+    if (c === 0) slots[base + index] = ri;
     else {
       let x = this.extras.get(slot);
       if (!x) {
@@ -352,7 +333,7 @@ export class Reconciler {
       }
       x[index]?.push(ri);
     }
-    counts[slot] = c + 1;
+    slots[base + this.n + index] = c + 1;
   }
 
   /** Number of distinct keys seen so far. */
@@ -372,17 +353,19 @@ export class Reconciler {
     v.slot = slot;
     v.key = this.table.keys[slot] as string;
     let present = 0, presentMask = 0, dupMask = 0, ref = -1;
+    const slots = this.slots;
+    const base = slot * 2 * n;
     for (let i = 0; i < n; i++) {
-      const c = (this.counts[i] as Uint32Array)[slot] as number;
+      const c = slots[base + n + i] as number;
       v.counts[i] = c;
       if (c === 0) {
         v.first[i] = -1;
         v.statuses[i] = -1;
         this.missingCounts[i] = (this.missingCounts[i] as number) + 1;
       } else {
-        const ri = (this.first[i] as Int32Array)[slot] as number;
+        const ri = slots[base + i] as number;
         v.first[i] = ri;
-        v.statuses[i] = (this.cols[i] as RecordColumns).status[ri] as number;
+        v.statuses[i] = (this.cols[i] as RecordColumns).statusOf(ri);
         present++;
         presentMask |= 1 << i;
         if (c > 1) {
@@ -397,8 +380,8 @@ export class Reconciler {
       const rc = this.cols[ref] as RecordColumns;
       const rri = v.first[ref] as number;
       const rst = v.statuses[ref] as number;
-      const ramt = rc.amount[rri] as number;
-      const rat = rc.at[rri] as number;
+      const ramt = rc.amountOf(rri);
+      const rat = rc.atOf(rri);
       const rcur = rc.currencyOf(rri);
       const tol = this.match.dateToleranceMs;
       if (rst === UNKNOWN_INDEX) reasons |= UNKNOWN_BIT;
@@ -409,10 +392,10 @@ export class Reconciler {
         const st = v.statuses[i] as number;
         if (st === UNKNOWN_INDEX) reasons |= UNKNOWN_BIT;
         if (st !== rst) reasons |= STATUS_BIT;
-        if (!this.amountsAgree(c.amount[ri] as number, ramt)) reasons |= AMOUNT_BIT;
+        if (!this.amountsAgree(c.amountOf(ri), ramt)) reasons |= AMOUNT_BIT;
         const cur = c.currencyOf(ri);
         if (cur !== '' && rcur !== '' && cur !== rcur) reasons |= CURRENCY_BIT;
-        const at = c.at[ri] as number;
+        const at = c.atOf(ri);
         if (!Number.isNaN(at) && !Number.isNaN(rat) && Math.abs(at - rat) > tol) reasons |= DATE_BIT;
       }
     }
@@ -440,12 +423,12 @@ export class Reconciler {
       if (ri < 0) continue;
       const c = this.cols[i] as RecordColumns;
       const t = totals[i] as number[];
-      let cu = c.currency[ri] as number;
-      t[cu] = (t[cu] ?? 0) + (c.amount[ri] as number);
+      let cu = c.currencyIndexOf(ri);
+      t[cu] = (t[cu] ?? 0) + c.amountOf(ri);
       if (dupMask & (1 << i)) {
         for (const xi of this.extras.get(slot)?.[i] ?? []) {
-          cu = c.currency[xi] as number;
-          t[cu] = (t[cu] ?? 0) + (c.amount[xi] as number);
+          cu = c.currencyIndexOf(xi);
+          t[cu] = (t[cu] ?? 0) + c.amountOf(xi);
         }
       }
     }

@@ -3,136 +3,181 @@
  * (0, 1, 2... in first-seen order). Faster and leaner than a Map for millions
  * of keys, and it can look a key up straight from a region of a larger string
  * (a CSV chunk) without allocating a substring.
+ *
+ * Each bucket is 32 bytes: hash, slot + 1 (0 = empty), length, and the key's
+ * characters inline when it has at most 20 of them, all Latin-1: a lookup
+ * then touches a single cache line. Other keys are compared with the stored
+ * string (a negative length marks them).
  */
+const STRIDE = 8; // int32 per bucket
+const INLINE = 20; // key bytes stored in the bucket
+const BYTES = STRIDE * 4;
+const KEY_AT = 12; // byte offset of the key in a bucket
+
 export class KeyTable {
   /** Slot -> key. */
   readonly keys: string[] = [];
-  private hashes: Int32Array;
-  /** Bucket b: [2b] = hash, [2b + 1] = slot + 1 (0 = empty); one cache line per probe. */
-  private buckets: Int32Array;
+  private i32: Int32Array;
+  private u8: Uint8Array;
   private mask: number;
 
-  /** `expected`: number of keys to size for (load factor under 1/2 up to it). */
+  /** `expected`: number of keys to size for (load factor at most 0.7 up to it). */
   constructor(expected = 0) {
-    let bucketCount = 2048;
-    while (bucketCount < expected * 2) bucketCount *= 2;
-    this.buckets = new Int32Array(bucketCount * 2);
+    let bucketCount = 1024;
+    while (bucketCount * 0.7 < expected) bucketCount *= 2;
+    const buf = new ArrayBuffer(bucketCount * BYTES);
+    this.i32 = new Int32Array(buf);
+    this.u8 = new Uint8Array(buf);
     this.mask = bucketCount - 1;
-    this.hashes = new Int32Array(Math.max(1024, expected));
   }
 
   get size(): number {
     return this.keys.length;
   }
 
-  /** FNV-1a over UTF-16 code units (the same function as partition.hashKey). */
+  /** FNV-1a over UTF-16 code units (the same function as partition.hashKey, before >>> 0). */
   static hash(key: string): number {
     let h = 0x811c9dc5;
-    for (let i = 0; i < key.length; i++) {
-      h ^= key.charCodeAt(i);
-      h = Math.imul(h, 0x01000193);
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    return h | 0;
+  }
+
+  /** FNV-1a of text[start, end), ASCII letters upper-cased when `fold`. */
+  static hashRegion(text: string, start: number, end: number, fold: boolean): number {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) {
+      let c = text.charCodeAt(i);
+      if (fold && c >= 97 && c <= 122) c -= 32;
+      h = Math.imul(h ^ c, 0x01000193);
     }
-    return h;
+    return h | 0;
   }
 
   private grow(): void {
-    const size = this.buckets.length; // doubles the bucket count
-    const buckets = new Int32Array(size * 2);
-    const mask = size - 1;
-    const n = this.keys.length;
-    for (let s = 0; s < n; s++) {
-      const h = this.hashes[s] as number;
-      let b = h & mask;
-      while (buckets[2 * b + 1] !== 0) b = (b + 1) & mask;
-      buckets[2 * b] = h;
-      buckets[2 * b + 1] = s + 1;
+    const oldI32 = this.i32;
+    const oldCount = this.mask + 1;
+    const count = oldCount * 2;
+    const buf = new ArrayBuffer(count * BYTES);
+    const i32 = new Int32Array(buf);
+    const mask = count - 1;
+    for (let ob = 0; ob < oldCount; ob++) {
+      const o = ob * STRIDE;
+      if (oldI32[o + 1] === 0) continue;
+      let b = (oldI32[o] as number) & mask;
+      while (i32[b * STRIDE + 1] !== 0) b = (b + 1) & mask;
+      i32.set(oldI32.subarray(o, o + STRIDE), b * STRIDE);
     }
-    this.buckets = buckets;
+    this.i32 = i32;
+    this.u8 = new Uint8Array(buf);
     this.mask = mask;
   }
 
   private insert(key: string, h: number, b: number): number {
     const slot = this.keys.length;
     this.keys.push(key);
-    if (slot === this.hashes.length) {
-      const x = new Int32Array(slot * 2);
-      x.set(this.hashes);
-      this.hashes = x;
+    const o = b * STRIDE;
+    const i32 = this.i32;
+    i32[o] = h;
+    i32[o + 1] = slot + 1;
+    const len = key.length;
+    let inline = len <= INLINE;
+    if (inline) {
+      const u8 = this.u8;
+      const base = b * BYTES + KEY_AT;
+      for (let i = 0; i < len; i++) {
+        const c = key.charCodeAt(i);
+        if (c > 255) {
+          inline = false;
+          break;
+        }
+        u8[base + i] = c;
+      }
     }
-    this.hashes[slot] = h;
-    this.buckets[2 * b] = h;
-    this.buckets[2 * b + 1] = slot + 1;
-    if ((slot + 1) * 4 > this.buckets.length) this.grow();
+    i32[o + 2] = inline ? len : -len - 1;
+    if ((slot + 1) * 10 > (this.mask + 1) * 7) this.grow();
     return slot;
   }
 
   /** Slot of `key`, inserting it when new. */
   slot(key: string): number {
     const h = KeyTable.hash(key);
+    const len = key.length;
+    const i32 = this.i32;
+    const u8 = this.u8;
     const mask = this.mask;
     let b = h & mask;
-    const buckets = this.buckets;
     for (;;) {
-      const v = buckets[2 * b + 1] as number;
+      const o = b * STRIDE;
+      const v = i32[o + 1] as number;
       if (v === 0) return this.insert(key, h, b);
-      if (buckets[2 * b] === h && this.keys[v - 1] === key) return v - 1;
+      if (i32[o] === h) {
+        const l = i32[o + 2] as number;
+        if (l === len) {
+          const base = b * BYTES + KEY_AT;
+          let i = 0;
+          while (i < len && u8[base + i] === key.charCodeAt(i)) i++;
+          if (i === len) return v - 1;
+        } else if (l === -len - 1 && this.keys[v - 1] === key) return v - 1;
+      }
       b = (b + 1) & mask;
     }
   }
 
   /**
    * Slot of the key held in text[start, end), upper-casing ASCII letters when
-   * `fold`. The caller guarantees the region is trimmed and ASCII (so that it
-   * equals what trim() and toUpperCase() would give). Inserts when new.
+   * `fold`. The caller guarantees the region is trimmed ASCII (so that it
+   * equals what trim() and toUpperCase() would give) and may pass the region's
+   * hash (hashRegion) when it has it. Inserts when new.
    */
-  slotRegion(text: string, start: number, end: number, fold: boolean): number {
-    let h = 0x811c9dc5;
-    let lower = false;
-    for (let i = start; i < end; i++) {
-      let c = text.charCodeAt(i);
-      if (fold && c >= 97 && c <= 122) {
-        c -= 32;
-        lower = true;
-      }
-      h ^= c;
-      h = Math.imul(h, 0x01000193);
-    }
+  slotRegion(text: string, start: number, end: number, fold: boolean, hash?: number): number {
+    const h = hash ?? KeyTable.hashRegion(text, start, end, fold);
     const len = end - start;
+    const i32 = this.i32;
+    const u8 = this.u8;
     const mask = this.mask;
     let b = h & mask;
-    const buckets = this.buckets;
     for (;;) {
-      const v = buckets[2 * b + 1] as number;
+      const o = b * STRIDE;
+      const v = i32[o + 1] as number;
       if (v === 0) {
         let key = text.slice(start, end);
-        if (lower) key = key.toUpperCase();
+        if (fold) key = key.toUpperCase();
         return this.insert(key, h, b);
       }
-      const s = v - 1;
-      if (buckets[2 * b] === h) {
-        const k = this.keys[s] as string;
-        if (k.length === len) {
-          if (!lower) {
-            if (text.startsWith(k, start)) return s;
-          } else {
-            let i = 0;
-            for (; i < len; i++) {
-              let c = text.charCodeAt(start + i);
+      if (i32[o] === h) {
+        const l = i32[o + 2] as number;
+        if (l === len) {
+          const base = b * BYTES + KEY_AT - start;
+          let i = start;
+          if (fold) {
+            for (; i < end; i++) {
+              let c = text.charCodeAt(i);
               if (c >= 97 && c <= 122) c -= 32;
-              if (c !== k.charCodeAt(i)) break;
+              if (u8[base + i] !== c) break;
             }
-            if (i === len) return s;
+          } else {
+            while (i < end && u8[base + i] === text.charCodeAt(i)) i++;
           }
+          if (i === end) return v - 1;
+        } else if (l === -len - 1) {
+          const k = this.keys[v - 1] as string;
+          let i = 0;
+          for (; i < len; i++) {
+            let c = text.charCodeAt(start + i);
+            if (fold && c >= 97 && c <= 122) c -= 32;
+            if (c !== k.charCodeAt(i)) break;
+          }
+          if (i === len) return v - 1;
         }
       }
       b = (b + 1) & mask;
     }
   }
 
-  /** Releases the memory (keys are kept only if `keepKeys`). */
+  /** Drops the index (the keys stay): no more lookups after this. */
   clearIndex(): void {
-    this.buckets = new Int32Array(0);
-    this.hashes = new Int32Array(0);
+    this.i32 = new Int32Array(0);
+    this.u8 = new Uint8Array(0);
     this.mask = -1;
   }
 }

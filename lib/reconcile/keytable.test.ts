@@ -1,0 +1,52 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { KeyTable } from './keytable';
+import { hashKey } from './partition';
+
+describe('KeyTable', () => {
+  it('gives dense first-seen slots, like a Map, for any keys (short, long, non-Latin-1) across growth', () => {
+    const keyArb = fc.oneof(
+      fc.string({ maxLength: 4 }),
+      fc.string({ minLength: 18, maxLength: 24 }),
+      fc.string({ unit: 'binary', maxLength: 22 }),
+      fc.constantFrom('TX1', 'TX2', 'Ā', 'é', 'x'.repeat(20), 'x'.repeat(21)),
+    );
+    fc.assert(
+      fc.property(fc.array(keyArb, { maxLength: 3000 }), fc.integer({ min: 0, max: 64 }), (keys, expected) => {
+        const t = new KeyTable(expected);
+        const m = new Map<string, number>();
+        for (const k of keys) {
+          if (!m.has(k)) m.set(k, m.size);
+          expect(t.slot(k)).toBe(m.get(k));
+        }
+        expect(t.keys).toEqual([...m.keys()]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('finds keys from a region of text, folding ASCII case, and agrees with slot()', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-zA-Z0-9_-]{1,24}$/), { maxLength: 500 }), fc.boolean(), (keys, fold) => {
+        const t = new KeyTable();
+        const m = new Map<string, number>();
+        for (const k of keys) {
+          const norm = fold ? k.toUpperCase() : k;
+          if (!m.has(norm)) m.set(norm, m.size);
+          const text = `,,${k};;`;
+          expect(t.slotRegion(text, 2, 2 + k.length, fold)).toBe(m.get(norm));
+          expect(t.slot(norm)).toBe(m.get(norm));
+        }
+        expect(t.keys).toEqual([...m.keys()]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('hashes like the partition helper', () => {
+    fc.assert(fc.property(fc.string(), (k) => {
+      expect(KeyTable.hash(k) >>> 0).toBe(hashKey(k));
+    }));
+    expect(KeyTable.hashRegion('xx tx1', 3, 6, true)).toBe(KeyTable.hash('TX1'));
+  });
+});
