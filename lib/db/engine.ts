@@ -47,8 +47,8 @@ export function loadSchemaEngineWasm(): Promise<Glue> {
     const wasmPath = path.join(path.dirname(gluePath), 'schema_engine_bg.wasm');
     // Node 20 cannot `import` a .wasm entry, so instantiate by hand with the glue as import object.
     const glue = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ pathToFileURL(gluePath).href)) as Glue;
-    const module = await WebAssembly.compile(fs.readFileSync(wasmPath));
-    const instance = await WebAssembly.instantiate(module, {
+    const wasmModule = await WebAssembly.compile(fs.readFileSync(wasmPath));
+    const instance = await WebAssembly.instantiate(wasmModule, {
       './schema_engine_bg.js': glue as unknown as WebAssembly.ModuleImports,
     });
     glue.__wbg_set_wasm(instance.exports);

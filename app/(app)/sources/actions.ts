@@ -1,0 +1,125 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { PermissionError, requireAction } from '@/lib/auth/guard';
+import { createSource, newSourceSchema, SourceNameTakenError } from '@/lib/db/sources';
+import { decideIngestion, IngestionStateError, previewIngestion, startIngestion, type IngestionPreview, type StartResult } from '@/lib/db/ingestions';
+import { IngestProfileSchema } from '@/lib/ingest/profile';
+import { PRESETS } from '@/lib/ingest/presets';
+import { configureConnector, PullBusyError, PullConfigError, runPull, type PullResult } from '@/lib/db/pulls';
+import { generateWebhookSecret, rotateWebhookSecret, SourceNotFoundError } from '@/lib/db/webhooks';
+import { refreshSchedules } from '@/lib/ingest/scheduler';
+
+export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: string; fields?: Record<string, string> };
+
+async function guarded<T>(action: Parameters<typeof requireAction>[0], fn: (user: { id: string; email: string }) => Promise<T>): Promise<ActionResult<T>> {
+  try {
+    const user = await requireAction(action);
+    return { ok: true, data: await fn(user) };
+  } catch (error) {
+    if (error instanceof PermissionError || error instanceof IngestionStateError || error instanceof SourceNameTakenError) {
+      return { ok: false, error: error.message };
+    }
+    if (error instanceof z.ZodError) {
+      return { ok: false, error: error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') };
+    }
+    throw error;
+  }
+}
+
+export type CreateSourceState = { status: 'idle' } | { status: 'error'; message: string; fields?: Record<string, string> } | { status: 'created'; id: string };
+
+export async function createSourceAction(_prev: CreateSourceState, formData: FormData): Promise<CreateSourceState> {
+  const presetId = String(formData.get('preset') ?? '') || null;
+  const parsed = newSourceSchema.safeParse({ name: formData.get('name'), kind: formData.get('kind'), description: formData.get('description') ?? '' });
+  if (!parsed.success) {
+    const fields = Object.fromEntries(Object.entries(z.flattenError(parsed.error).fieldErrors).map(([k, v]) => [k, v?.[0] ?? 'Invalid value']));
+    return { status: 'error', message: 'Check the highlighted fields.', fields };
+  }
+  const preset = presetId ? PRESETS.find((p) => p.id === presetId) : null;
+  if (presetId && !preset) return { status: 'error', message: 'Unknown preset.' };
+  const result = await guarded('sources:manage', (actor) => createSource(parsed.data, { actor, profile: preset?.profile, presetId }));
+  if (!result.ok) return { status: 'error', message: result.error, fields: result.error.includes('already exists') ? { name: result.error } : undefined };
+  revalidatePath('/sources');
+  return { status: 'created', id: result.data.id };
+}
+
+const startSchema = z.object({
+  ingestionId: z.string().min(1),
+  profile: IngestProfileSchema,
+  presetId: z.string().nullable().optional(),
+  onInvalid: z.enum(['ask', 'abort', 'valid_only']).default('ask'),
+});
+
+export async function startIngestionAction(input: z.input<typeof startSchema>): Promise<ActionResult<StartResult>> {
+  return guarded('data:upload', async (actor) => {
+    const data = startSchema.parse(input);
+    const result = await startIngestion(data.ingestionId, { profile: data.profile, presetId: data.presetId ?? null, onInvalid: data.onInvalid, actor });
+    revalidatePath('/sources');
+    return result;
+  });
+}
+
+export async function previewIngestionAction(ingestionId: string, sheet?: string): Promise<ActionResult<IngestionPreview>> {
+  return guarded('data:upload', async () => previewIngestion(z.string().min(1).parse(ingestionId), { sheet: sheet ? z.string().max(200).parse(sheet) : undefined }));
+}
+
+export async function decideIngestionAction(ingestionId: string, decision: 'commit' | 'abort'): Promise<ActionResult<null>> {
+  return guarded('data:upload', async (actor) => {
+    await decideIngestion(z.string().min(1).parse(ingestionId), z.enum(['commit', 'abort']).parse(decision), actor);
+    revalidatePath('/sources');
+    return null;
+  });
+}
+
+// ---------------------------------------------------------------- connections
+
+export async function generateWebhookSecretAction(sourceId: string): Promise<ActionResult<{ secret: string; count: number }>> {
+  return guardedConnections('sources:manage', async (actor) => {
+    const secret = generateWebhookSecret();
+    const { count } = await rotateWebhookSecret(z.string().min(1).parse(sourceId), secret, actor, { keepPrevious: 1 });
+    revalidatePath(`/sources/${sourceId}`);
+    return { secret, count };
+  });
+}
+
+const connectorFormSchema = z.object({
+  sourceId: z.string().min(1),
+  config: z.unknown(),
+  credentials: z.object({ token: z.string().optional(), username: z.string().optional(), password: z.string().optional() }).optional(),
+  schedule: z.string().max(120).nullable(),
+});
+
+export async function saveConnectorAction(input: z.input<typeof connectorFormSchema>): Promise<ActionResult<null>> {
+  return guardedConnections('sources:manage', async (actor) => {
+    const data = connectorFormSchema.parse(input);
+    const c = data.credentials;
+    const hasCredentials = Boolean(c && (c.token || c.username || c.password));
+    const credentials = hasCredentials
+      ? Object.fromEntries(Object.entries(c!).filter(([, v]) => v !== undefined && v !== ''))
+      : undefined;
+    await configureConnector(data.sourceId, data.config as never, credentials, data.schedule, actor);
+    await refreshSchedules();
+    revalidatePath(`/sources/${data.sourceId}`);
+    return null;
+  });
+}
+
+export async function pullNowAction(sourceId: string): Promise<ActionResult<PullResult>> {
+  return guardedConnections('data:upload', async (actor) => {
+    const result = await runPull(z.string().min(1).parse(sourceId), actor);
+    revalidatePath(`/sources/${sourceId}`);
+    return result;
+  });
+}
+
+async function guardedConnections<T>(action: Parameters<typeof requireAction>[0], fn: (user: { id: string; email: string }) => Promise<T>): Promise<ActionResult<T>> {
+  try {
+    return await guarded(action, fn);
+  } catch (error) {
+    if (error instanceof PullConfigError || error instanceof PullBusyError || error instanceof SourceNotFoundError) return { ok: false, error: error.message };
+    if (error instanceof Error && /already configured/.test(error.message)) return { ok: false, error: error.message };
+    throw error;
+  }
+}

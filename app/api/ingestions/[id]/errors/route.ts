@@ -1,0 +1,34 @@
+import { NextResponse } from 'next/server';
+import { requireApi } from '@/lib/auth/guard';
+import { getIngestion, ingestionErrorsCsv } from '@/lib/db/ingestions';
+import { writeAudit } from '@/lib/db/audit';
+import { getPrisma } from '@/lib/db/client';
+
+export const dynamic = 'force-dynamic';
+
+/** The invalid rows of an ingestion as CSV: line, column, reason, value. */
+export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
+  const user = await requireApi('data:export');
+  if (user instanceof NextResponse) return user;
+  const { id } = await params;
+  const ingestion = await getIngestion(id);
+  if (!ingestion) return NextResponse.json({ error: 'No such ingestion.' }, { status: 404 });
+  await writeAudit(getPrisma(), { actor: user, action: 'export.ingestion_errors', entityType: 'Ingestion', entityId: id });
+  const encoder = new TextEncoder();
+  const rows = ingestionErrorsCsv(id);
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await rows.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+  });
+  const name = (ingestion.fileName ?? 'upload').replace(/[^\w.-]+/g, '_');
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="bad-rows-${name}.csv"`,
+      'Cache-Control': 'no-store',
+    },
+  });
+}

@@ -1,0 +1,56 @@
+'use client';
+
+import { useActionState, useEffect } from 'react';
+import { useRouter } from 'next/navigation';
+import { createSourceAction, type CreateSourceState } from '@/app/(app)/sources/actions';
+
+export type PresetOption = { id: string; label: string; kind: string; description: string };
+const KINDS = [
+  ['gateway', 'Payment gateway'],
+  ['bank', 'Bank'],
+  ['crm', 'CRM'],
+  ['erp', 'ERP'],
+  ['ads', 'Ad platform'],
+  ['other', 'Other'],
+] as const;
+
+export function CreateSourceForm({ presets }: { presets: PresetOption[] }) {
+  const [state, action, pending] = useActionState<CreateSourceState, FormData>(createSourceAction, { status: 'idle' });
+  const router = useRouter();
+  useEffect(() => {
+    if (state.status === 'created') router.push(`/sources/${state.id}`);
+  }, [state, router]);
+  const fields = state.status === 'error' ? (state.fields ?? {}) : {};
+  return (
+    <form action={action} noValidate>
+      {state.status === 'error' ? <div className="alert error" aria-live="polite">{state.message}</div> : null}
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor="source-name">Name</label>
+          <input id="source-name" name="name" type="text" required placeholder="e.g. Stripe EU" aria-invalid={fields.name ? true : undefined} aria-describedby={fields.name ? 'source-name-err' : undefined} />
+          {fields.name ? <span id="source-name-err" className="hint error-text">{fields.name}</span> : null}
+        </div>
+        <div className="field">
+          <label htmlFor="source-kind">Kind</label>
+          <select id="source-kind" name="kind" defaultValue="gateway">
+            {KINDS.map(([value, label]) => (
+              <option key={value} value={value}>{label}</option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="source-preset">Export format</label>
+          <select id="source-preset" name="preset" defaultValue="">
+            <option value="">Detect from the first upload</option>
+            {presets.map((p) => (
+              <option key={p.id} value={p.id}>{p.label}</option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <button className="button" type="submit" disabled={pending}>{pending ? 'Adding…' : 'Add source'}</button>
+        </div>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { signIn } from './helpers';
+
+const fixture = (...p: string[]) => path.resolve(__dirname, '..', 'test', 'fixtures', ...p);
+
+async function addSource(page: Page, name: string, kind: string) {
+  await page.goto('/sources');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Kind').selectOption(kind);
+  await page.getByRole('button', { name: 'Add source' }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+}
+
+async function uploadAndIngest(page: Page, file: string, expectedRows: number) {
+  await page.getByLabel(/Choose a file to upload/).setInputFiles(file);
+  await expect(page.getByTestId('preview-table')).toBeVisible();
+  // The mapping is suggested from the header names; the analyst checks it.
+  await expect(page.getByLabel('Transaction id')).toHaveValue('TransactionID');
+  await expect(page.getByLabel('Status', { exact: true })).toHaveValue('Status');
+  await expect(page.getByLabel('Amount', { exact: true })).toHaveValue('Amount');
+  await page.getByLabel('Date', { exact: true }).selectOption('Date');
+  await page.getByRole('button', { name: 'Ingest file' }).click();
+  await expect(page.getByTestId('upload-outcome')).toContainText(`${expectedRows} rows ingested with profile v1`);
+  await expect(page.getByTestId('ingestions-table')).toContainText(path.basename(file));
+}
+
+test('an analyst uploads the gateway and bank files, maps them and sees them ingested; a file missing a column is refused', async ({ page }) => {
+  test.setTimeout(90_000);
+  await signIn(page, 'analyst');
+
+  await addSource(page, 'dataset-a', 'gateway');
+  await uploadAndIngest(page, fixture('seed-003', 'dataset-a.csv'), 20);
+
+  // The same file again is recognised by its SHA-256 and not counted twice.
+  await page.getByLabel(/Choose a file to upload/).setInputFiles(fixture('seed-003', 'dataset-a.csv'));
+  await expect(page.getByTestId('upload-duplicate')).toContainText('already ingested');
+
+  // A file without the Amount column is refused, naming the column.
+  await page.getByLabel(/Choose a file to upload/).setInputFiles(fixture('uploads', 'gateway-missing-amount.csv'));
+  await expect(page.getByTestId('drift-findings')).toContainText('Amount');
+  await expect(page.getByRole('button', { name: 'Ingest file' })).toBeDisabled();
+
+  await addSource(page, 'dataset-b', 'bank');
+  await uploadAndIngest(page, fixture('seed-003', 'dataset-b.csv'), 23);
+
+  await page.goto('/sources');
+  const rows = page.getByRole('row');
+  await expect(rows.filter({ hasText: 'dataset-a' })).toContainText('20');
+  await expect(rows.filter({ hasText: 'dataset-b' })).toContainText('23');
+});

@@ -1,0 +1,17 @@
+/**
+ * Runs once when a server instance starts (Node.js runtime only): roll back
+ * ingestions interrupted by a crash or restart, so nothing half-written is left,
+ * then start the in-process pull scheduler (PAIDLINE_SCHEDULER=off disables it).
+ */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
+  const { recoverInterruptedIngestions } = await import('@/lib/db/ingestions');
+  try {
+    const recovered = await recoverInterruptedIngestions();
+    if (recovered) console.warn(`Rolled back ${recovered} ingestion(s) interrupted by the last shutdown.`);
+  } catch (error) {
+    console.error('Start-up recovery failed:', error instanceof Error ? error.message : error);
+  }
+  const { startSchedulerOnce } = await import('@/lib/ingest/scheduler');
+  await startSchedulerOnce();
+}
