@@ -325,7 +325,7 @@ function MappingForm({
       <div>
         <h3>Preview of {preview.fileName}</h3>
         <p className="muted">
-          {preview.current ? `Mapped with the source's profile v${preview.current.version}.` : preview.suggestion.presetId ? `Recognised as ${preview.suggestion.presetId}.` : 'Mapping suggested from the column names.'}{' '}
+          {preview.current ? `Mapped with the source's profile v${preview.current.version}.` : preview.suggestion.presetId ? `Recognised as ${preview.suggestion.presetLabel ?? preview.suggestion.presetId}; check the mapping.` : 'Mapping suggested from the column names.'}{' '}
           {preview.notes.join(' ')}
         </p>
       </div>

@@ -8,6 +8,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { compileIngestProfile, type IngestProfile, type IngestProfileInput, type SourceKind } from '@/lib/ingest/profile';
 import { readRows, sniffFile } from '@/lib/ingest/parse';
 import { suggestProfile } from '@/lib/ingest/suggest';
+import { presetById } from '@/lib/ingest/presets';
 import { detectHeaderDrift, detectStatusDrift, type DriftFinding } from '@/lib/ingest/drift';
 import { csvEscapeCell } from '@/lib/csv-safe';
 import type { Prisma } from '../generated/sqlite/client';
@@ -138,7 +139,7 @@ export type IngestionPreview = {
   header: string[];
   sampleRows: string[][];
   notes: string[];
-  suggestion: { presetId: string | null; profile: IngestProfileInput; confidence: string };
+  suggestion: { presetId: string | null; presetLabel: string | null; profile: IngestProfileInput; confidence: string };
   current: { version: number; profile: IngestProfile } | null;
   drift: DriftFinding[];
 };
@@ -164,7 +165,7 @@ export async function previewIngestion(id: string, opts: { sheet?: string; db?: 
     header: sniff.header,
     sampleRows: sniff.sampleRows,
     notes: sniff.notes,
-    suggestion,
+    suggestion: { ...suggestion, presetLabel: suggestion.presetId ? (presetById(suggestion.presetId)?.label ?? null) : null },
     current: current ? { version: current.version, profile: current.profile } : null,
     drift,
   };
