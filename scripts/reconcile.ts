@@ -32,6 +32,7 @@ import {
   type LineCallback,
   type RowCallback,
   type RowView,
+  type RuleOutcome,
   csvField,
   CsvError,
   CsvSplitter,
@@ -344,32 +345,16 @@ const enc = (s: string) => Buffer.from(s, 'utf8');
  */
 function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter) {
   const n = sources.length;
-  const tailCache = new Map<string, Buffer>();
+  // tail bytes per outcome, then per (class, reasons, presence, duplicates)
+  const tailCache = new Map<RuleOutcome, Map<number, Buffer>>();
   const statusBytes = STATUS_ORDER.map((st) => enc(st));
-  const digitsCache = new Map<string, number>();
-  const write = (v: RowView): void => {
-    const key = v.key;
-    let date: string | null = null;
-    for (let i = 0; i < n && date === null; i++) date = v.date(i);
-    w.field(key);
-    w.byte(44);
-    if (date !== null) w.text(date);
-    for (let i = 0; i < n; i++) {
-      const st = v.statuses[i] as number;
-      w.byte(44);
-      if (st < 0) {
-        w.byte(44);
-        continue;
-      }
-      const cur = v.currency(i);
-      let d = digitsCache.get(cur);
-      if (d === undefined) digitsCache.set(cur, (d = currencyDigits(cur || undefined)));
-      w.amount(v.amount(i), d);
-      w.byte(44);
-      w.bytes(statusBytes[st] as Buffer);
-    }
-    const sig = v.cls + ':' + v.reasons + ':' + v.presentMask + ':' + v.duplicateMask + ':' + v.outcome.action + ':' + v.outcome.severity;
-    let tail = tailCache.get(sig);
+  const lastCur: string[] = sources.map(() => '');
+  const lastDigits: number[] = sources.map(() => currencyDigits(undefined));
+  const tailOf = (v: RowView): Buffer => {
+    let byFacts = tailCache.get(v.outcome);
+    if (byFacts === undefined) tailCache.set(v.outcome, (byFacts = new Map()));
+    const sig = ((v.duplicateMask * 2 ** n + v.presentMask) * 32 + v.reasons) * 4 + v.cls;
+    let tail = byFacts.get(sig);
     if (tail === undefined) {
       let reasons: string;
       if (v.className === 'missing') {
@@ -380,9 +365,33 @@ function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter) {
         reasons = REASONS.filter((_, i) => v.reasons & (1 << i)).join(';');
       }
       tail = enc(',' + v.className + ',' + csvField(reasons) + ',' + v.outcome.severity + ',' + csvField(v.outcome.action) + '\n');
-      tailCache.set(sig, tail);
+      byFacts.set(sig, tail);
     }
-    w.bytes(tail);
+    return tail;
+  };
+  const write = (v: RowView): void => {
+    let date: string | null = null;
+    for (let i = 0; i < n && date === null; i++) date = v.date(i);
+    w.field(v.key);
+    w.byte(44);
+    if (date !== null) w.text(date);
+    for (let i = 0; i < n; i++) {
+      const st = v.statuses[i] as number;
+      w.byte(44);
+      if (st < 0) {
+        w.byte(44);
+        continue;
+      }
+      const cur = v.currency(i);
+      if (cur !== lastCur[i]) {
+        lastCur[i] = cur;
+        lastDigits[i] = currencyDigits(cur || undefined);
+      }
+      w.amount(v.amount(i), lastDigits[i] as number);
+      w.byte(44);
+      w.bytes(statusBytes[st] as Buffer);
+    }
+    w.bytes(tailOf(v));
   };
   // key (UTF-8, maybe quoted) + date + per source amount and status + tail (names, action: bounded by 4 KiB)
   const maxBytes = (v: RowView): number => 6 * v.key.length + 64 + 96 * n + 4096 + 6 * sourcesChars;

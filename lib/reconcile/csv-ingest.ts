@@ -91,19 +91,20 @@ export function createCsvIngest(
   const isWs = (c: number) => c === 32 || (c >= 9 && c <= 13);
 
   const onLine: LineCallback = (text, start, end, line) => {
-    // field boundaries up to the last needed column
+    // field boundaries up to the key column first: another partition's row stops there
     let fi = 0;
     let pos = start;
+    let q = start;
     for (;;) {
-      let q = text.indexOf(delimiter, pos);
+      q = text.indexOf(delimiter, pos);
       if (q < 0 || q > end) q = end;
       fs[fi] = pos;
       fe[fi] = q;
       fi++;
-      if (fi > maxCol || q === end) break;
+      if (fi > idCol || q === end) break;
       pos = q + 1;
     }
-    if (fi <= maxCol) return slow(text, start, end, line);
+    if (fi <= idCol) return slow(text, start, end, line);
 
     // key: trimmed ASCII, folded when case-insensitive; another partition's key is skipped
     let ks = fs[idCol] as number, ke = fe[idCol] as number;
@@ -118,6 +119,17 @@ export function createCsvIngest(
       h = Math.imul(h ^ c, 0x01000193);
     }
     if (partCount > 1 && (h >>> 0) % partCount !== partIndex) return;
+
+    // the other needed fields
+    while (fi <= maxCol && q !== end) {
+      pos = q + 1;
+      q = text.indexOf(delimiter, pos);
+      if (q < 0 || q > end) q = end;
+      fs[fi] = pos;
+      fe[fi] = q;
+      fi++;
+    }
+    if (fi <= maxCol) return slow(text, start, end, line);
 
     // currency (decides the amount's digits)
     let currency = it.fixedCurrency;

@@ -256,6 +256,8 @@ export class Reconciler {
   private readonly reasonCounts = new Float64Array(REASONS.length);
   private readonly severityCounts = new Float64Array(SEVERITIES.length);
   private readonly outcomeCounts = new Map<RuleOutcome, number>();
+  private lastOutcome: RuleOutcome | null = null;
+  private lastOutcomeCount = 0;
   private readonly facts: { cls: number; reasons: number; statuses: ArrayLike<number> } = { cls: 0, reasons: 0, statuses: [] };
   private readonly missingCounts: Float64Array;
   private readonly duplicateCounts: Float64Array;
@@ -416,7 +418,12 @@ export class Reconciler {
     for (let r = 0; r < REASONS.length; r++) if (reasons & (1 << r)) this.reasonCounts[r] = (this.reasonCounts[r] as number) + 1;
     const si = o.severity === 'info' ? 0 : o.severity === 'warning' ? 1 : 2;
     this.severityCounts[si] = (this.severityCounts[si] as number) + 1;
-    this.outcomeCounts.set(o, (this.outcomeCounts.get(o) ?? 0) + 1);
+    if (o === this.lastOutcome) this.lastOutcomeCount++;
+    else {
+      if (this.lastOutcome) this.outcomeCounts.set(this.lastOutcome, (this.outcomeCounts.get(this.lastOutcome) ?? 0) + this.lastOutcomeCount);
+      this.lastOutcome = o;
+      this.lastOutcomeCount = 1;
+    }
     const totals = this.amountTotals[cls] as number[][];
     for (let i = 0; i < n; i++) {
       const ri = v.first[i] as number;
@@ -536,6 +543,11 @@ export class Reconciler {
     s.mismatched = s.classes.mismatched;
     REASONS.forEach((r, i) => (s.reasons[r] = this.reasonCounts[i] as number));
     SEVERITIES.forEach((x, i) => (s.severity[x] = this.severityCounts[i] as number));
+    if (this.lastOutcome) {
+      this.outcomeCounts.set(this.lastOutcome, (this.outcomeCounts.get(this.lastOutcome) ?? 0) + this.lastOutcomeCount);
+      this.lastOutcome = null;
+      this.lastOutcomeCount = 0;
+    }
     for (const [o, k] of this.outcomeCounts) s.actions[o.action] = (s.actions[o.action] ?? 0) + k;
     s.matchRate = s.total === 0 ? 0 : s.matched / s.total;
     return s;
