@@ -3,6 +3,8 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
+  // A separate build folder lets two checkouts' test runs share one working tree (NEXT_DIST_DIR=.next-b).
+  distDir: process.env.NEXT_DIST_DIR || '.next',
   poweredByHeader: false,
   // `npm test` and CI type-check the whole tree (tests included) with `tsc`; the build does not repeat it.
   typescript: { ignoreBuildErrors: true },

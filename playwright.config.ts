@@ -37,12 +37,12 @@ export default defineConfig({
   ],
   webServer: {
     // A fresh embedded database per run, seeded like the demo; the app must already be built (npm test builds it).
-    command: 'node -e "for (const f of [\'data/e2e.db\',\'data/e2e.db-wal\',\'data/e2e.db-shm\']) require(\'fs\').rmSync(f,{force:true})" && npx tsx scripts/demo.ts',
+    command: `node -e "for (const s of ['', '-wal', '-shm']) require('fs').rmSync('data/e2e-${PORT}.db' + s, { force: true })" && npx tsx scripts/demo.ts`,
     url: `${baseURL}/login`,
     timeout: 120_000,
     reuseExistingServer: false,
     env: {
-      DATABASE_URL: 'file:./data/e2e.db',
+      DATABASE_URL: `file:./data/e2e-${PORT}.db`,
       PAIDLINE_SKIP_BUILD: '1',
       PORT: String(PORT),
       AUTH_SECRET: 'e2e-secret-not-for-production-0123456789abcdef',
