@@ -32,22 +32,31 @@ export function createCsvIngest(
   header: readonly string[],
   rec: Reconciler,
   index: number,
-  options: { delimiter?: string; partition?: { index: number; count: number } } = {},
+  options: {
+    delimiter?: string;
+    /** Keep only keys whose partitionOf(key, count) is `index`, or in [from, to) when given. */
+    partition?: { count: number; index?: number; from?: number; to?: number };
+  } = {},
 ): { onRow: RowCallback; onLine: LineCallback } {
   const delimiter = options.delimiter ?? ',';
   const part = options.partition;
-  if (part && !(Number.isInteger(part.count) && part.count >= 1 && part.index >= 0 && part.index < part.count)) {
+  const partCount = part?.count ?? 1;
+  const partFrom = part?.from ?? part?.index ?? 0;
+  const partTo = part?.to ?? partFrom + 1;
+  if (part && !(Number.isInteger(partCount) && partCount >= 1 && partFrom >= 0 && partFrom < partTo && partTo <= partCount)) {
     throw new RangeError('bad partition');
   }
-  const partCount = part?.count ?? 1;
-  const partIndex = part?.index ?? 0;
+  const filtered = partCount > 1 && !(partFrom === 0 && partTo === partCount);
   const bound = compiled.bindHeader(header);
   if (!bound.ok) throw new IngestError(bound.error);
   const fromFields = bound.fromFields;
   const onRow: RowCallback = (fields, line) => {
     const r = fromFields(fields, line);
     if (!r.ok) throw new IngestError(r.error);
-    if (partCount > 1 && partitionOf(r.record.key, partCount) !== partIndex) return;
+    if (filtered) {
+      const p = partitionOf(r.record.key, partCount);
+      if (p < partFrom || p >= partTo) return;
+    }
     rec.add(index, r.record);
   };
 
@@ -118,7 +127,10 @@ export function createCsvIngest(
       if (fold && c >= 97 && c <= 122) c -= 32;
       h = Math.imul(h ^ c, 0x01000193);
     }
-    if (partCount > 1 && (h >>> 0) % partCount !== partIndex) return;
+    if (filtered) {
+      const p = (h >>> 0) % partCount;
+      if (p < partFrom || p >= partTo) return;
+    }
 
     // the other needed fields
     while (fi <= maxCol && q !== end) {
