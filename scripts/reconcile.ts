@@ -300,6 +300,18 @@ class ByteWriter {
     }
     this.pos = pos;
   }
+  /** Copies bytes that need no quoting and are ASCII; returns false (writing nothing) otherwise. */
+  plainBytes(src: Uint8Array, offset: number, length: number): boolean {
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = offset; i < offset + length; i++) {
+      const c = src[i] as number;
+      if (c > 127 || c === 44 || c === 34 || c === 10 || c === 13) return false;
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+    return true;
+  }
   bytes(b: Uint8Array): void {
     const buf = this.buf;
     let pos = this.pos;
@@ -371,10 +383,11 @@ function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter) {
     }
     return tail;
   };
+  const keyRef = { u8: new Uint8Array(0), offset: 0, length: 0 };
   const write = (v: RowView): void => {
     let date: string | null = null;
     for (let i = 0; i < n && date === null; i++) date = v.date(i);
-    w.field(v.key);
+    if (!(v.keyBytes(keyRef) && w.plainBytes(keyRef.u8, keyRef.offset, keyRef.length))) w.field(v.key);
     w.byte(44);
     if (date !== null) w.text(date);
     for (let i = 0; i < n; i++) {
@@ -396,7 +409,7 @@ function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter) {
     w.bytes(tailOf(v));
   };
   // key (UTF-8, maybe quoted) + date + per source amount and status + tail (names, action: bounded by 4 KiB)
-  const maxBytes = (v: RowView): number => 6 * v.key.length + 64 + 96 * n + 4096 + 6 * sourcesChars;
+  const maxBytes = (v: RowView): number => 6 * v.keyLength + 64 + 96 * n + 4096 + 6 * sourcesChars;
   const sourcesChars = sources.reduce((a, x) => a + x.name.length + 10, 0);
   return { write, maxBytes };
 }

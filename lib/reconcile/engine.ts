@@ -172,8 +172,8 @@ class RecordColumns {
  * CLI) read it directly.
  */
 export class RowView {
-  key = '';
   slot = 0;
+  private cachedKey: string | null = null;
   /** Index in CLASSES. */
   cls = 0;
   /** Bit mask over REASONS. */
@@ -190,11 +190,29 @@ export class RowView {
   readonly statuses: Int8Array;
   constructor(
     private readonly cols: readonly RecordColumns[],
+    private readonly table: KeyTable,
     n: number,
   ) {
     this.first = new Int32Array(n);
     this.counts = new Uint32Array(n);
     this.statuses = new Int8Array(n);
+  }
+  /** Moves the view to a slot (engine use). */
+  moveTo(slot: number): void {
+    this.slot = slot;
+    this.cachedKey = null;
+  }
+  /** The normalised key. */
+  get key(): string {
+    return (this.cachedKey ??= this.table.keyOf(this.slot));
+  }
+  /** Length of the key in UTF-16 units (no string built). */
+  get keyLength(): number {
+    return this.table.keyLength(this.slot);
+  }
+  /** The key's Latin-1 bytes without building a string (false for long or wide keys: use `key`). */
+  keyBytes(out: { u8: Uint8Array; offset: number; length: number }): boolean {
+    return this.table.keyBytes(this.slot, out);
   }
   get className(): MatchClass {
     return CLASSES[this.cls] as MatchClass;
@@ -352,8 +370,7 @@ export class Reconciler {
 
   private compute(slot: number, v: RowView): void {
     const n = this.n;
-    v.slot = slot;
-    v.key = this.table.keys[slot] as string;
+    v.moveTo(slot);
     let present = 0, presentMask = 0, dupMask = 0, ref = -1;
     const slots = this.slots;
     const base = slot * 2 * n;
@@ -444,8 +461,7 @@ export class Reconciler {
   private begin(): RowView {
     if (this.state !== 'adding') throw new Error('rows can be iterated once');
     this.state = 'iterating';
-    this.table.clearIndex();
-    return new RowView(this.cols, this.n);
+    return new RowView(this.cols, this.table, this.n);
   }
 
   /**

@@ -6,8 +6,9 @@
  *
  * Each bucket is 32 bytes: hash, slot + 1 (0 = empty), length, and the key's
  * characters inline when it has at most 20 of them, all Latin-1: a lookup
- * then touches a single cache line. Other keys are compared with the stored
- * string (a negative length marks them).
+ * then touches a single cache line, and no string is kept for such keys (it
+ * is rebuilt on demand by keyOf). Other keys are kept as strings (a negative
+ * length marks them).
  */
 const STRIDE = 8; // int32 per bucket
 const INLINE = 20; // key bytes stored in the bucket
@@ -15,11 +16,14 @@ const BYTES = STRIDE * 4;
 const KEY_AT = 12; // byte offset of the key in a bucket
 
 export class KeyTable {
-  /** Slot -> key. */
-  readonly keys: string[] = [];
+  private count = 0;
   private i32: Int32Array;
   private u8: Uint8Array;
   private mask: number;
+  /** Slot -> bucket index (kept up to date when the table grows). */
+  private bucketOf: Int32Array;
+  /** Keys that are not stored inline: slot -> key. */
+  private readonly long = new Map<number, string>();
 
   /** `expected`: number of keys to size for (load factor at most 0.7 up to it). */
   constructor(expected = 0) {
@@ -29,10 +33,16 @@ export class KeyTable {
     this.i32 = new Int32Array(buf);
     this.u8 = new Uint8Array(buf);
     this.mask = bucketCount - 1;
+    this.bucketOf = new Int32Array(Math.max(1024, Math.ceil(bucketCount * 0.7) + 1));
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.count;
+  }
+
+  /** Every key, in slot order (allocates: for tests and small tables). */
+  get keys(): string[] {
+    return Array.from({ length: this.count }, (_, s) => this.keyOf(s));
   }
 
   /** FNV-1a over UTF-16 code units (the same function as partition.hashKey, before >>> 0). */
@@ -53,6 +63,35 @@ export class KeyTable {
     return h | 0;
   }
 
+  /** The key of a slot. */
+  keyOf(slot: number): string {
+    const b = this.bucketOf[slot] as number;
+    const len = this.i32[b * STRIDE + 2] as number;
+    if (len < 0) return this.long.get(slot) as string;
+    const base = b * BYTES + KEY_AT;
+    return String.fromCharCode.apply(null, this.u8.subarray(base, base + len) as unknown as number[]);
+  }
+
+  /** Length (UTF-16 units) of a slot's key. */
+  keyLength(slot: number): number {
+    const len = this.i32[(this.bucketOf[slot] as number) * STRIDE + 2] as number;
+    return len >= 0 ? len : -len - 1;
+  }
+
+  /**
+   * Where an inline key's bytes are: fills `out` and returns true, or returns
+   * false for a key kept as a string. The bytes are Latin-1 code points.
+   */
+  keyBytes(slot: number, out: { u8: Uint8Array; offset: number; length: number }): boolean {
+    const b = this.bucketOf[slot] as number;
+    const len = this.i32[b * STRIDE + 2] as number;
+    if (len < 0) return false;
+    out.u8 = this.u8;
+    out.offset = b * BYTES + KEY_AT;
+    out.length = len;
+    return true;
+  }
+
   private grow(): void {
     const oldI32 = this.i32;
     const oldCount = this.mask + 1;
@@ -60,25 +99,42 @@ export class KeyTable {
     const buf = new ArrayBuffer(count * BYTES);
     const i32 = new Int32Array(buf);
     const mask = count - 1;
+    const bucketOf = this.bucketOf;
     for (let ob = 0; ob < oldCount; ob++) {
       const o = ob * STRIDE;
-      if (oldI32[o + 1] === 0) continue;
+      const v = oldI32[o + 1] as number;
+      if (v === 0) continue;
       let b = (oldI32[o] as number) & mask;
       while (i32[b * STRIDE + 1] !== 0) b = (b + 1) & mask;
       i32.set(oldI32.subarray(o, o + STRIDE), b * STRIDE);
+      bucketOf[v - 1] = b;
     }
     this.i32 = i32;
     this.u8 = new Uint8Array(buf);
     this.mask = mask;
   }
 
-  private insert(key: string, h: number, b: number): number {
-    const slot = this.keys.length;
-    this.keys.push(key);
+  /** Claims bucket b for a new slot; the caller writes the key. */
+  private claim(h: number, b: number): number {
+    const slot = this.count++;
+    if (slot === this.bucketOf.length) {
+      const x = new Int32Array(slot * 2);
+      x.set(this.bucketOf);
+      this.bucketOf = x;
+    }
+    this.bucketOf[slot] = b;
     const o = b * STRIDE;
-    const i32 = this.i32;
-    i32[o] = h;
-    i32[o + 1] = slot + 1;
+    this.i32[o] = h;
+    this.i32[o + 1] = slot + 1;
+    return slot;
+  }
+
+  private afterInsert(): void {
+    if (this.count * 10 > (this.mask + 1) * 7) this.grow();
+  }
+
+  private insert(key: string, h: number, b: number): number {
+    const slot = this.claim(h, b);
     const len = key.length;
     let inline = len <= INLINE;
     if (inline) {
@@ -93,8 +149,9 @@ export class KeyTable {
         u8[base + i] = c;
       }
     }
-    i32[o + 2] = inline ? len : -len - 1;
-    if ((slot + 1) * 10 > (this.mask + 1) * 7) this.grow();
+    this.i32[b * STRIDE + 2] = inline ? len : -len - 1;
+    if (!inline) this.long.set(slot, key);
+    this.afterInsert();
     return slot;
   }
 
@@ -117,7 +174,7 @@ export class KeyTable {
           let i = 0;
           while (i < len && u8[base + i] === key.charCodeAt(i)) i++;
           if (i === len) return v - 1;
-        } else if (l === -len - 1 && this.keys[v - 1] === key) return v - 1;
+        } else if (l === -len - 1 && this.long.get(v - 1) === key) return v - 1;
       }
       b = (b + 1) & mask;
     }
@@ -127,7 +184,8 @@ export class KeyTable {
    * Slot of the key held in text[start, end), upper-casing ASCII letters when
    * `fold`. The caller guarantees the region is trimmed ASCII (so that it
    * equals what trim() and toUpperCase() would give) and may pass the region's
-   * hash (hashRegion) when it has it. Inserts when new.
+   * hash (hashRegion) when it has it. Inserts when new, without a string for
+   * keys of up to 20 characters.
    */
   slotRegion(text: string, start: number, end: number, fold: boolean, hash?: number): number {
     const h = hash ?? KeyTable.hashRegion(text, start, end, fold);
@@ -140,9 +198,21 @@ export class KeyTable {
       const o = b * STRIDE;
       const v = i32[o + 1] as number;
       if (v === 0) {
-        let key = text.slice(start, end);
-        if (fold) key = key.toUpperCase();
-        return this.insert(key, h, b);
+        if (len > INLINE) {
+          let key = text.slice(start, end);
+          if (fold) key = key.toUpperCase();
+          return this.insert(key, h, b);
+        }
+        const slot = this.claim(h, b);
+        const base = b * BYTES + KEY_AT - start;
+        for (let i = start; i < end; i++) {
+          let c = text.charCodeAt(i);
+          if (fold && c >= 97 && c <= 122) c -= 32;
+          u8[base + i] = c;
+        }
+        i32[o + 2] = len;
+        this.afterInsert();
+        return slot;
       }
       if (i32[o] === h) {
         const l = i32[o + 2] as number;
@@ -160,7 +230,7 @@ export class KeyTable {
           }
           if (i === end) return v - 1;
         } else if (l === -len - 1) {
-          const k = this.keys[v - 1] as string;
+          const k = this.long.get(v - 1) as string;
           let i = 0;
           for (; i < len; i++) {
             let c = text.charCodeAt(start + i);
@@ -172,12 +242,5 @@ export class KeyTable {
       }
       b = (b + 1) & mask;
     }
-  }
-
-  /** Drops the index (the keys stay): no more lookups after this. */
-  clearIndex(): void {
-    this.i32 = new Int32Array(0);
-    this.u8 = new Uint8Array(0);
-    this.mask = -1;
   }
 }
