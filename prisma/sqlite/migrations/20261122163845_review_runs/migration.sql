@@ -63,6 +63,7 @@ CREATE TABLE "RunResult" (
     "version" INTEGER NOT NULL DEFAULT 0,
     "finalStatus" TEXT,
     "finalAmountMinor" BIGINT,
+    "finalCurrency" TEXT,
     "resolvedAt" DATETIME,
     "updatedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "RunResult_runId_fkey" FOREIGN KEY ("runId") REFERENCES "Run" ("id") ON DELETE CASCADE ON UPDATE CASCADE

@@ -66,6 +66,7 @@ CREATE TABLE "RunResult" (
     "version" INTEGER NOT NULL DEFAULT 0,
     "finalStatus" TEXT,
     "finalAmountMinor" BIGINT,
+    "finalCurrency" TEXT,
     "resolvedAt" TIMESTAMP(3),
     "updatedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
