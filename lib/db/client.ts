@@ -37,16 +37,29 @@ export interface CreatePrismaOptions {
   poolSize?: number;
 }
 
+const clientKinds = new WeakMap<object, DbKind>();
+
+/** Which database a client talks to (for the few raw SQL paths, such as bulk inserts). */
+export function clientKind(client: object): DbKind {
+  const kind = clientKinds.get(client);
+  if (!kind) throw new Error('This Prisma client was not made by createPrismaClient().');
+  return kind;
+}
+
 /** A new client for an explicit URL (file:..., postgres://...). The caller owns it ($disconnect). */
 export function createPrismaClient(url: string, options: CreatePrismaOptions = {}): PrismaClient {
   const kind = databaseKindOf(url);
+  let client: PrismaClient;
   if (kind === 'sqlite') {
     const adapter = new WalLibSql({ url: libsqlUrl(url), timeout: SQLITE_BUSY_TIMEOUT_MS });
-    return new PrismaClient({ adapter });
+    client = new PrismaClient({ adapter });
+  } else {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+    client = new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
   }
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-  return new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
+  clientKinds.set(client, kind);
+  return client;
 }
 
 const globalKey = Symbol.for('paidline.prisma');

@@ -11,8 +11,8 @@ import { suggestProfile } from '@/lib/ingest/suggest';
 import { presetById } from '@/lib/ingest/presets';
 import { detectHeaderDrift, detectStatusDrift, type DriftFinding } from '@/lib/ingest/drift';
 import { csvEscapeCell } from '@/lib/csv-safe';
-import type { Prisma } from '../generated/sqlite/client';
 import { getPrisma } from './client';
+import { insertRecords, type RecordRow } from './record-insert';
 import { writeAudit } from './audit';
 import { currentProfileVersion, ensureProfileVersion } from './sources';
 
@@ -20,7 +20,8 @@ type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
-const BATCH_SIZE = 500;
+const BATCH_SIZE = 1000;
+const PROGRESS_EVERY_MS = 300;
 const MAX_STORED_ERRORS = 10_000;
 
 export function maxUploadBytes(): number {
@@ -254,18 +255,22 @@ export async function processIngestion(id: string, opts: { actor: Actor; db?: Cl
     if (!bound.ok) throw new IngestionStateError(bound.message);
 
     const codeCounts = new Map<string, number>();
-    let batch: Prisma.SourceRecordCreateManyInput[] = [];
+    let batch: RecordRow[] = [];
     let errors: { ingestionId: string; line: number; column: string; reason: string; value: string | null }[] = [];
     let total = 0;
     let valid = 0;
     let invalid = 0;
     let bytes = 0;
-    const flush = async () => {
-      if (batch.length) await db.sourceRecord.createMany({ data: batch });
+    let lastProgress = 0;
+    const flush = async (final = false) => {
+      if (batch.length) await insertRecords(db, batch);
       if (errors.length) await db.ingestionError.createMany({ data: errors });
       batch = [];
       errors = [];
-      await db.ingestion.update({ where: { id }, data: { rowsTotal: total, rowsValid: valid, rowsInvalid: invalid, bytesProcessed: BigInt(bytes) } });
+      if (final || performance.now() - lastProgress > PROGRESS_EVERY_MS) {
+        lastProgress = performance.now();
+        await db.ingestion.update({ where: { id }, data: { rowsTotal: total, rowsValid: valid, rowsInvalid: invalid, bytesProcessed: BigInt(bytes) } });
+      }
     };
 
     for await (const row of readRows(stagedPath, sniff.format, { onBytes: (b) => (bytes = b) })) {
@@ -287,6 +292,7 @@ export async function processIngestion(id: string, opts: { actor: Actor; db?: Cl
           sourceId: ingestion.sourceId,
           ingestionId: id,
           profileVersionId: versionId,
+          eventId: null,
           dataset: r.dataset,
           line: r.line,
           fileSha256: ingestion.fileSha256,
@@ -305,7 +311,7 @@ export async function processIngestion(id: string, opts: { actor: Actor; db?: Cl
       if (batch.length >= BATCH_SIZE || errors.length >= BATCH_SIZE) await flush();
     }
     bytes = Number(ingestion.bytesTotal);
-    await flush();
+    await flush(true);
 
     await recordDrift(db, ingestion, versionId, detectStatusDrift(profile, codeCounts));
 

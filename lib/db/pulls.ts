@@ -2,7 +2,7 @@
  * API pulls: a source's REST connector, run as an ingestion (channel 'pull').
  *
  * runPull streams the connector's records through the source's current profile into
- * SourceRecord rows (batched createMany). The ingestion's records count only once it is
+ * SourceRecord rows (batched multi-row inserts). The ingestion's records count only once it is
  * committed; the commit, the new pull state (watermark) and the audit row share one
  * transaction. On any failure the ingestion's records are deleted and it is marked failed with
  * the message, and the watermark stays where it was, so the next pull fetches the same records.
@@ -26,6 +26,7 @@ import {
 import { validateCron } from '@/lib/ingest/scheduler';
 import { writeAudit } from './audit';
 import { getPrisma } from './client';
+import { insertRecords, type RecordRow } from './record-insert';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;
@@ -75,9 +76,6 @@ function readCredentials(enc: string | null): RestCredentials | null {
   return RestCredentialsSchema.parse(JSON.parse(decryptSecret(enc)));
 }
 
-type RecordRow = NonNullable<Parameters<Client['sourceRecord']['createMany']>[0]>['data'] extends infer D
-  ? D extends readonly (infer R)[] ? R : never
-  : never;
 
 /** Deletes the ingestion's records and marks it failed: nothing half-written stays. */
 async function failIngestion(db: Client, id: string, message: string, actor: Actor, counts: { total: number; valid: number; invalid: number }) {
@@ -159,7 +157,7 @@ export async function runPull(sourceId: string, actor: Actor, opts: RunPullOptio
   let errors: { ingestionId: string; line: number; column: string; reason: string; value: string | null }[] = [];
   const totals = new Map<string, bigint>();
   const flush = async () => {
-    if (batch.length) await db.sourceRecord.createMany({ data: batch });
+    if (batch.length) await insertRecords(db, batch);
     if (errors.length) await db.ingestionError.createMany({ data: errors });
     batch = [];
     errors = [];
@@ -195,6 +193,7 @@ export async function runPull(sourceId: string, actor: Actor, opts: RunPullOptio
           profileVersionId: version.id,
           dataset: rec.dataset,
           line: total,
+          fileSha256: null,
           key: rec.key,
           txId: rec.txId,
           occurredAt: rec.at === null ? null : new Date(rec.at),

@@ -54,6 +54,9 @@ describe.each(DATABASE_KINDS)('ingestion on %s', (kind) => {
     expect(records).toHaveLength(20);
     const first = records[0]!;
     expect(first).toMatchObject({ key: 'TX1000', txId: 'TX1000', line: 2, amountMinor: 38800n, currency: 'USD', status: 'Paid', code: 'Completed', date: '2024-07-01', fileSha256: staged.sha256 });
+    // Written by the raw bulk insert: must read back through Prisma exactly like its own writes.
+    expect(first.occurredAt).toEqual(new Date('2024-07-01T00:00:00.000Z'));
+    expect(first.eventId).toBeNull();
     expect(JSON.parse(first.raw!)).toEqual({ TransactionID: 'TX1000', Date: '2024-07-01', Amount: '388', Status: 'Completed' });
     expect(await db.prisma.auditLog.count({ where: { action: 'ingestion.commit', entityId: staged.ingestionId } })).toBe(1);
   });
