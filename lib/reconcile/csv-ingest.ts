@@ -90,8 +90,11 @@ export function createCsvIngest(
   const sign = p.amount.sign;
   const parseDate = it.parseDate;
   const isoDates = p.date.format === 'iso';
+  // dates of 1900-2155 through a day index (entry + 1, 0 = not yet), others in a map
+  const dateIndex = new Int32Array(256 * 12 * 31);
+  const dateEntries: { at: number; date: string }[] = [];
   const dateCache = new Map<number, { at: number; date: string }>();
-  const codes: { code: string; status: number }[] = [];
+  const codes: { code: string; status: number; first: number }[] = [];
   const currencies: { raw: string; cur: string; digits: number }[] = [];
 
   const slow = (text: string, start: number, end: number, line: number) =>
@@ -219,12 +222,18 @@ export function createCsvIngest(
           if (c < 0 || c > 9) return slow(text, start, end, line);
           k = k * 10 + c;
         }
-        let d = dateCache.get(k);
+        // k = yyyymmdd
+        const y = Math.floor(k / 10000);
+        const mo = Math.floor(k / 100) % 100;
+        const dd = k % 100;
+        const di = y >= 1900 && y < 2156 && mo >= 1 && mo <= 12 && dd >= 1 && dd <= 31 ? ((y - 1900) * 12 + mo - 1) * 31 + dd - 1 : -1;
+        let d = di >= 0 ? dateEntries[(dateIndex[di] as number) - 1] : dateCache.get(k);
         if (d === undefined) {
           const r = parseDate(text.slice(a, b));
           if (!r.ok) return slow(text, start, end, line);
           d = { at: r.at, date: r.date };
-          dateCache.set(k, d);
+          if (di >= 0) dateIndex[di] = dateEntries.push(d);
+          else dateCache.set(k, d);
         }
         at = d.at;
         date = d.date;
@@ -245,10 +254,11 @@ export function createCsvIngest(
     while (se > ss && isWs(text.charCodeAt(se - 1))) se--;
     if (ss < se && (text.charCodeAt(ss) > 127 || text.charCodeAt(se - 1) > 127)) return slow(text, start, end, line);
     const slen = se - ss;
-    let code: { code: string; status: number } | undefined;
+    let code: { code: string; status: number; first: number } | undefined;
+    const first = slen > 0 ? text.charCodeAt(ss) : -1;
     for (let k = 0; k < codes.length; k++) {
-      const c = codes[k] as { code: string; status: number };
-      if (c.code.length === slen && text.startsWith(c.code, ss)) {
+      const c = codes[k] as { code: string; status: number; first: number };
+      if (c.first === first && c.code.length === slen && text.startsWith(c.code, ss)) {
         code = c;
         break;
       }
@@ -256,7 +266,7 @@ export function createCsvIngest(
     if (code === undefined) {
       const raw = text.slice(ss, se);
       const st: Status = it.lookupStatus(raw);
-      code = { code: raw, status: statusIndex(st) };
+      code = { code: raw, status: statusIndex(st), first };
       if (codes.length < 32) codes.push(code);
     }
 
