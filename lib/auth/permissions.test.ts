@@ -7,13 +7,13 @@ import { actionForPath, homeFor, navFor } from './navigation';
 // to the matrix must be made twice, on purpose.
 const EXPECTED: Record<Role, string[]> = {
   admin: [...ACTIONS],
-  executive: ['dashboard:view', 'discrepancies:view', 'data:export', 'account:manage'],
+  executive: ['dashboard:view', 'runs:view', 'discrepancies:view', 'data:export', 'account:manage'],
   analyst: [
     'dashboard:view', 'runs:view', 'runs:start', 'discrepancies:view', 'discrepancies:comment',
     'sources:view', 'sources:manage', 'data:upload', 'data:export', 'account:manage',
   ],
   reviewer: [
-    'dashboard:view', 'runs:view', 'discrepancies:view', 'discrepancies:comment',
+    'dashboard:view', 'runs:view', 'runs:start', 'discrepancies:view', 'discrepancies:comment',
     'discrepancies:resolve', 'data:export', 'account:manage',
   ],
 };
@@ -52,7 +52,7 @@ describe('permission matrix', () => {
 describe('navigation derived from the matrix', () => {
   it('shows each role only the sections it may use', () => {
     expect(navFor('admin').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Sources', 'Settings']);
-    expect(navFor('executive').map((i) => i.label)).toEqual(['Dashboard', 'Discrepancies']);
+    expect(navFor('executive').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies']);
     expect(navFor('analyst').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Sources']);
     expect(navFor('reviewer').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies']);
   });

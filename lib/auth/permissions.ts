@@ -10,8 +10,8 @@ import type { Role } from './roles';
  */
 export const PERMISSIONS = {
   'dashboard:view': ['admin', 'executive', 'analyst', 'reviewer'],
-  'runs:view': ['admin', 'analyst', 'reviewer'],
-  'runs:start': ['admin', 'analyst'],
+  'runs:view': ['admin', 'executive', 'analyst', 'reviewer'],
+  'runs:start': ['admin', 'analyst', 'reviewer'],
   'discrepancies:view': ['admin', 'executive', 'analyst', 'reviewer'],
   'discrepancies:comment': ['admin', 'analyst', 'reviewer'],
   'discrepancies:resolve': ['admin', 'reviewer'],

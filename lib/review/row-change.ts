@@ -1,0 +1,124 @@
+import type { getPrisma } from '@/lib/db/client';
+import { writeAudit } from '@/lib/db/audit';
+import { ConflictError, type RowState, type ReviewState } from './types';
+import type { FinalState } from './final-state';
+
+type Client = ReturnType<typeof getPrisma>;
+export type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];
+
+export const ROW_SELECT = {
+  id: true,
+  runId: true,
+  key: true,
+  cls: true,
+  state: true,
+  assigneeId: true,
+  finalStatus: true,
+  finalAmountMinor: true,
+  finalCurrency: true,
+  version: true,
+  detail: true,
+  ruleId: true,
+  action: true,
+  actionLabel: true,
+  currency: true,
+} as const;
+
+export type ReviewRow = {
+  id: number;
+  runId: string;
+  key: string;
+  cls: string;
+  state: string;
+  assigneeId: string | null;
+  finalStatus: string | null;
+  finalAmountMinor: bigint | null;
+  finalCurrency: string | null;
+  version: number;
+  detail: string;
+  ruleId: string | null;
+  action: string;
+  actionLabel: string;
+  currency: string;
+};
+
+export function rowState(r: Pick<ReviewRow, 'state' | 'assigneeId' | 'finalStatus' | 'finalAmountMinor' | 'version'>): RowState {
+  return {
+    state: r.state as ReviewState,
+    assigneeId: r.assigneeId,
+    finalStatus: r.finalStatus,
+    finalAmountMinor: r.finalAmountMinor === null ? null : String(r.finalAmountMinor),
+    version: r.version,
+  };
+}
+
+export type Change = {
+  state: ReviewState;
+  assigneeId?: string | null;
+  /** undefined: leave the reconciled state as it is; null: clear it. */
+  final?: FinalState | null;
+};
+
+/**
+ * Applies one change to a result row inside the caller's transaction: the row update (refused
+ * when the row moved past `expectedVersion`), the Resolution record and the audit row commit together.
+ */
+export async function applyChange(
+  tx: Tx,
+  row: ReviewRow,
+  expectedVersion: number,
+  change: Change,
+  record: { action: string; reason: string; params?: unknown; auto?: boolean; actor: { id: string; email: string } | null },
+): Promise<{ version: number; resolutionId: string }> {
+  const before = rowState(row);
+  const resolved = change.state === 'resolved' || change.state === 'written_off';
+  const data = {
+    state: change.state,
+    version: expectedVersion + 1,
+    updatedAt: new Date(),
+    resolvedAt: resolved ? new Date() : null,
+    ...(change.assigneeId !== undefined ? { assigneeId: change.assigneeId } : {}),
+    ...(change.final !== undefined
+      ? { finalStatus: change.final?.status ?? null, finalAmountMinor: change.final?.amountMinor ?? null, finalCurrency: change.final?.currency ?? null }
+      : {}),
+  };
+  const updated = await tx.runResult.updateMany({ where: { id: row.id, version: expectedVersion }, data });
+  if (updated.count !== 1) {
+    const now = await tx.runResult.findUnique({ where: { id: row.id }, select: { state: true, version: true } });
+    throw new ConflictError(
+      `${row.key} was changed by someone else after you opened it (it is now ${now?.state.replace('_', ' ') ?? 'gone'}). Reload it to see the change, then decide again.`,
+    );
+  }
+  const after: RowState = {
+    state: change.state,
+    assigneeId: change.assigneeId !== undefined ? change.assigneeId : row.assigneeId,
+    finalStatus: change.final !== undefined ? (change.final?.status ?? null) : row.finalStatus,
+    finalAmountMinor: change.final !== undefined ? (change.final ? String(change.final.amountMinor) : null) : before.finalAmountMinor,
+    version: expectedVersion + 1,
+  };
+  const resolution = await tx.resolution.create({
+    data: {
+      resultId: row.id,
+      runId: row.runId,
+      action: record.action,
+      params: record.params === undefined ? null : JSON.stringify(record.params),
+      reason: record.reason,
+      auto: record.auto ?? false,
+      actorId: record.actor?.id ?? null,
+      actorEmail: record.actor?.email ?? null,
+      before: JSON.stringify(before),
+      after: JSON.stringify(after),
+      version: expectedVersion + 1,
+    },
+    select: { id: true },
+  });
+  await writeAudit(tx, {
+    actor: record.actor,
+    action: record.action === 'assign' ? 'discrepancy.assign' : 'discrepancy.resolve',
+    entityType: 'RunResult',
+    entityId: String(row.id),
+    before,
+    after: { ...after, key: row.key, runId: row.runId, action: record.action, reason: record.reason, params: record.params ?? null, auto: record.auto ?? false, resolutionId: resolution.id },
+  });
+  return { version: expectedVersion + 1, resolutionId: resolution.id };
+}
