@@ -63,18 +63,13 @@ export function statusIndex(s: Status): number {
 }
 
 /**
- * Columnar store of one source's records: typed arrays plus an intern table
- * for repeated strings (dates, codes, currencies). Holding millions of records
- * as objects costs the garbage collector more than the matching itself.
+ * Interned strings of one source (dates, codes, currencies repeat a lot), the
+ * source's record count and its unknown status codes.
  */
-class RecordColumns {
-  length = 0;
-  private cap = 0;
-  /** 40 bytes a record: f64 [5i] amount, [5i+1] at (NaN = none); u32 [10i+4] line, +5 status, +6 date, +7 code, +8 currency. */
-  f64 = new Float64Array(0);
-  u32 = new Uint32Array(0);
+class Interner {
+  records = 0;
   readonly strings: (string | null)[] = [null];
-  private readonly stringIndex = new Map<string, number>();
+  private readonly index = new Map<string, number>();
   private lastDate: string | null = null;
   private lastDateIdx = 0;
   private lastCode: string | null = null;
@@ -84,87 +79,42 @@ class RecordColumns {
   /** Unknown codes seen: code -> records. */
   readonly unknown = new Map<string, number>();
 
-  constructor(expected = 0) {
-    if (expected > 0) this.alloc(expected);
-  }
-
-  private alloc(cap: number): void {
-    const buf = new ArrayBuffer(cap * 40);
-    const f64 = new Float64Array(buf);
-    f64.set(this.f64);
-    this.f64 = f64;
-    this.u32 = new Uint32Array(buf);
-    this.cap = cap;
-  }
-
   intern(s: string): number {
-    let i = this.stringIndex.get(s);
+    let i = this.index.get(s);
     if (i === undefined) {
       i = this.strings.length;
       this.strings.push(s);
-      this.stringIndex.set(s, i);
+      this.index.set(s, i);
     }
     return i;
   }
-
-  push(amount: number, at: number | null, line: number, status: number, date: string | null, code: string, currency: string): number {
-    const i = this.length;
-    if (i === this.cap) this.alloc(Math.max(1024, this.cap * 2));
-    const f = 5 * i;
-    const u = 10 * i;
-    this.f64[f] = amount;
-    this.f64[f + 1] = at === null ? NaN : at;
-    const u32 = this.u32;
-    u32[u + 4] = line;
-    u32[u + 5] = status;
-    if (date === null) u32[u + 6] = 0;
-    else if (date === this.lastDate) u32[u + 6] = this.lastDateIdx;
-    else u32[u + 6] = this.lastDateIdx = this.intern((this.lastDate = date));
-    if (code === this.lastCode) u32[u + 7] = this.lastCodeIdx;
-    else u32[u + 7] = this.lastCodeIdx = this.intern((this.lastCode = code));
-    if (currency === this.lastCur) u32[u + 8] = this.lastCurIdx;
-    else u32[u + 8] = this.lastCurIdx = this.intern((this.lastCur = currency));
-    if (status === UNKNOWN_INDEX) this.unknown.set(code, (this.unknown.get(code) ?? 0) + 1);
-    this.length = i + 1;
-    return i;
+  date(d: string | null): number {
+    if (d === null) return 0;
+    if (d === this.lastDate) return this.lastDateIdx;
+    return (this.lastDateIdx = this.intern((this.lastDate = d)));
   }
-
-  amountOf(i: number): number {
-    return this.f64[5 * i] as number;
+  code(c: string): number {
+    if (c === this.lastCode) return this.lastCodeIdx;
+    return (this.lastCodeIdx = this.intern((this.lastCode = c)));
   }
-  atOf(i: number): number {
-    return this.f64[5 * i + 1] as number;
-  }
-  statusOf(i: number): number {
-    return this.u32[10 * i + 5] as number;
-  }
-  currencyIndexOf(i: number): number {
-    return this.u32[10 * i + 8] as number;
-  }
-  currencyOf(i: number): string {
-    return this.strings[this.u32[10 * i + 8] as number] ?? '';
-  }
-  dateOf(i: number): string | null {
-    return this.strings[this.u32[10 * i + 6] as number] ?? null;
-  }
-
-  get(i: number, key: string): NormalizedRecord {
-    const at = this.atOf(i);
-    const line = this.u32[10 * i + 4] as number;
-    const r: NormalizedRecord = {
-      key,
-      line,
-      at: Number.isNaN(at) ? null : at,
-      date: this.dateOf(i),
-      amount: this.amountOf(i),
-      currency: this.currencyOf(i),
-      status: STATUS_ORDER[this.statusOf(i)] as Status,
-      code: this.strings[this.u32[10 * i + 7] as number] ?? '',
-    };
-    if (line === 0) delete r.line;
-    return r;
+  currency(c: string): number {
+    if (c === this.lastCur) return this.lastCurIdx;
+    return (this.lastCurIdx = this.intern((this.lastCur = c)));
   }
 }
+
+/*
+ * Slot store: per key (slot) and source, 48 bytes holding the count and the
+ * first record (f64: amount, at (NaN = none); u32 at +4: count, line, status,
+ * date, code, currency), all sources of a slot side by side. Records arrive in
+ * random key order on at least one side: writing them into the slot at ingest
+ * touches the cache line the count update needs anyway, and the output pass
+ * then reads slots sequentially. Further records of a duplicated key are kept
+ * as objects (rare).
+ */
+const REC_F64 = 6; // 48 bytes
+const REC_U32 = 12;
+const U_COUNT = 4, U_LINE = 5, U_STATUS = 6, U_DATE = 7, U_CODE = 8, U_CUR = 9;
 
 /**
  * A reusable, allocation-free view of one output row (valid until the next
@@ -183,17 +133,16 @@ export class RowView {
   /** Bit i set: source i has the key more than once. */
   duplicateMask = 0;
   outcome!: RuleOutcome;
-  /** Per source: first record index in that source's columns, -1 when absent. */
-  readonly first: Int32Array;
   readonly counts: Uint32Array;
   /** Per source: status index (STATUS_ORDER) of the first record, -1 when absent. */
   readonly statuses: Int8Array;
+  /** @internal */ f64: Float64Array = new Float64Array(0);
+  /** @internal */ u32: Uint32Array = new Uint32Array(0);
   constructor(
-    private readonly cols: readonly RecordColumns[],
+    private readonly interners: readonly Interner[],
     private readonly table: KeyTable,
-    n: number,
+    private readonly n: number,
   ) {
-    this.first = new Int32Array(n);
     this.counts = new Uint32Array(n);
     this.statuses = new Int8Array(n);
   }
@@ -223,20 +172,36 @@ export class RowView {
   }
   /** Amount (minor units) of source i's first record; NaN when absent. */
   amount(i: number): number {
-    const r = this.first[i] as number;
-    return r < 0 ? NaN : (this.cols[i] as RecordColumns).amountOf(r);
+    return (this.statuses[i] as number) < 0 ? NaN : (this.f64[(this.slot * this.n + i) * REC_F64] as number);
   }
   currency(i: number): string {
-    const r = this.first[i] as number;
-    return r < 0 ? '' : (this.cols[i] as RecordColumns).currencyOf(r);
+    if ((this.statuses[i] as number) < 0) return '';
+    return (this.interners[i] as Interner).strings[this.u32[(this.slot * this.n + i) * REC_U32 + U_CUR] as number] ?? '';
   }
   date(i: number): string | null {
-    const r = this.first[i] as number;
-    return r < 0 ? null : (this.cols[i] as RecordColumns).dateOf(r);
+    if ((this.statuses[i] as number) < 0) return null;
+    return (this.interners[i] as Interner).strings[this.u32[(this.slot * this.n + i) * REC_U32 + U_DATE] as number] ?? null;
   }
   record(i: number): NormalizedRecord | null {
-    const r = this.first[i] as number;
-    return r < 0 ? null : (this.cols[i] as RecordColumns).get(r, this.key);
+    if ((this.statuses[i] as number) < 0) return null;
+    const r = (this.slot * this.n + i);
+    const f = r * REC_F64;
+    const u = r * REC_U32;
+    const strings = (this.interners[i] as Interner).strings;
+    const at = this.f64[f + 1] as number;
+    const line = this.u32[u + U_LINE] as number;
+    const rec: NormalizedRecord = {
+      key: this.key,
+      line,
+      at: Number.isNaN(at) ? null : at,
+      date: strings[this.u32[u + U_DATE] as number] ?? null,
+      amount: this.f64[f] as number,
+      currency: strings[this.u32[u + U_CUR] as number] ?? '',
+      status: STATUS_ORDER[this.u32[u + U_STATUS] as number] as Status,
+      code: strings[this.u32[u + U_CODE] as number] ?? '',
+    };
+    if (line === 0) delete rec.line;
+    return rec;
   }
 }
 
@@ -252,10 +217,10 @@ const CLS_DUPLICATE = CLASSES.indexOf('duplicate');
 
 /**
  * Push-style reconciler: feed records of each source with `add`, then iterate
- * `rows()` or `forEachRow()` (once), then read `summary()`.
- * Memory: a key table (one string per key), per key and source the first
- * record's index and a count in typed arrays, records stored column-wise;
- * further records are listed only for duplicated keys.
+ * `rows()` or `views()` / `forEachRow()` (once), then read `summary()`.
+ * Memory: a key table (short keys stored as bytes), per key a slot holding
+ * each source's count and first record (48 bytes a source), interned strings;
+ * further records are kept only for duplicated keys.
  */
 export class Reconciler {
   readonly sources: readonly SourceInfo[];
@@ -264,10 +229,11 @@ export class Reconciler {
   private readonly evaluate: ReturnType<typeof compileRuleSet>;
   private readonly table: KeyTable;
   private slotCap = 0;
-  /** Per slot, 2n int32: first record index of each source, then each source's count. */
-  private slots: Int32Array;
-  private readonly cols: RecordColumns[];
-  private readonly extras = new Map<number, number[][]>();
+  private f64: Float64Array;
+  private u32: Uint32Array;
+  private readonly interners: Interner[];
+  /** slot -> per source, the records after the first. */
+  private readonly extras = new Map<number, NormalizedRecord[][]>();
   private state: 'adding' | 'iterating' | 'done' = 'adding';
   // summary accumulators
   private readonly classCounts = new Float64Array(CLASSES.length);
@@ -293,9 +259,11 @@ export class Reconciler {
     this.evaluate = compileRuleSet(options.rules ?? DEFAULT_RULE_SET, this.sources);
     const expected = Math.max(0, Math.min(options.expectedKeys ?? 0, 2 ** 28));
     this.table = new KeyTable(expected);
-    this.slotCap = expected > 0 ? expected : 0;
-    this.slots = new Int32Array(this.slotCap * 2 * n);
-    this.cols = this.sources.map(() => new RecordColumns(expected));
+    this.slotCap = expected;
+    const buf = new ArrayBuffer(this.slotCap * n * REC_F64 * 8);
+    this.f64 = new Float64Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.interners = this.sources.map(() => new Interner());
     this.missingCounts = new Float64Array(n);
     this.duplicateCounts = new Float64Array(n);
     this.amountTotals = CLASSES.map(() => this.sources.map(() => []));
@@ -303,9 +271,11 @@ export class Reconciler {
 
   private growSlots(): void {
     const cap = Math.max(1024, this.slotCap * 2);
-    const slots = new Int32Array(cap * 2 * this.n);
-    slots.set(this.slots);
-    this.slots = slots;
+    const buf = new ArrayBuffer(cap * this.n * REC_F64 * 8);
+    const f64 = new Float64Array(buf);
+    f64.set(this.f64);
+    this.f64 = f64;
+    this.u32 = new Uint32Array(buf);
     this.slotCap = cap;
   }
 
@@ -338,22 +308,37 @@ export class Reconciler {
     index: number, slot: number, amount: number, at: number | null, line: number,
     status: number, date: string | null, code: string, currency: string,
   ): void {
-    const cols = this.cols[index];
-    if (!cols) throw new RangeError(`no source ${index}`);
-    const ri = cols.push(amount, at, line, status, date, code, currency);
-    const base = slot * 2 * this.n;
-    const slots = this.slots;
-    const c = slots[base + this.n + index] as number;
-    if (c === 0) slots[base + index] = ri;
-    else {
-      let x = this.extras.get(slot);
-      if (!x) {
-        x = Array.from({ length: this.n }, () => []);
-        this.extras.set(slot, x);
-      }
-      x[index]?.push(ri);
+    const it = this.interners[index];
+    if (!it) throw new RangeError(`no source ${index}`);
+    it.records++;
+    if (status === UNKNOWN_INDEX) it.unknown.set(code, (it.unknown.get(code) ?? 0) + 1);
+    const r = slot * this.n + index;
+    const u = r * REC_U32;
+    const u32 = this.u32;
+    const c = u32[u + U_COUNT] as number;
+    u32[u + U_COUNT] = c + 1;
+    if (c === 0) {
+      const f = r * REC_F64;
+      this.f64[f] = amount;
+      this.f64[f + 1] = at === null ? NaN : at;
+      u32[u + U_LINE] = line;
+      u32[u + U_STATUS] = status;
+      u32[u + U_DATE] = it.date(date);
+      u32[u + U_CODE] = it.code(code);
+      u32[u + U_CUR] = it.currency(currency);
+      return;
     }
-    slots[base + this.n + index] = c + 1;
+    let x = this.extras.get(slot);
+    if (!x) {
+      x = Array.from({ length: this.n }, () => []);
+      this.extras.set(slot, x);
+    }
+    const rec: NormalizedRecord = {
+      key: this.table.keyOf(slot), line, at, date, amount, currency,
+      status: STATUS_ORDER[status] as Status, code,
+    };
+    if (line === 0) delete rec.line;
+    x[index]?.push(rec);
   }
 
   /** Number of distinct keys seen so far. */
@@ -371,20 +356,20 @@ export class Reconciler {
   private compute(slot: number, v: RowView): void {
     const n = this.n;
     v.moveTo(slot);
+    const f64 = this.f64;
+    const u32 = this.u32;
+    v.f64 = f64;
+    v.u32 = u32;
     let present = 0, presentMask = 0, dupMask = 0, ref = -1;
-    const slots = this.slots;
-    const base = slot * 2 * n;
     for (let i = 0; i < n; i++) {
-      const c = slots[base + n + i] as number;
+      const u = (slot * n + i) * REC_U32;
+      const c = u32[u + U_COUNT] as number;
       v.counts[i] = c;
       if (c === 0) {
-        v.first[i] = -1;
         v.statuses[i] = -1;
         this.missingCounts[i] = (this.missingCounts[i] as number) + 1;
       } else {
-        const ri = slots[base + i] as number;
-        v.first[i] = ri;
-        v.statuses[i] = (this.cols[i] as RecordColumns).statusOf(ri);
+        v.statuses[i] = u32[u + U_STATUS] as number;
         present++;
         presentMask |= 1 << i;
         if (c > 1) {
@@ -396,25 +381,23 @@ export class Reconciler {
     }
     let reasons = 0;
     if (dupMask === 0 && present >= 2) {
-      const rc = this.cols[ref] as RecordColumns;
-      const rri = v.first[ref] as number;
+      const rr = slot * n + ref;
       const rst = v.statuses[ref] as number;
-      const ramt = rc.amountOf(rri);
-      const rat = rc.atOf(rri);
-      const rcur = rc.currencyOf(rri);
+      const ramt = f64[rr * REC_F64] as number;
+      const rat = f64[rr * REC_F64 + 1] as number;
+      const rcur = (this.interners[ref] as Interner).strings[u32[rr * REC_U32 + U_CUR] as number] ?? '';
       const tol = this.match.dateToleranceMs;
       if (rst === UNKNOWN_INDEX) reasons |= UNKNOWN_BIT;
       for (let i = ref + 1; i < n; i++) {
-        const ri = v.first[i] as number;
-        if (ri < 0) continue;
-        const c = this.cols[i] as RecordColumns;
         const st = v.statuses[i] as number;
+        if (st < 0) continue;
+        const r = slot * n + i;
         if (st === UNKNOWN_INDEX) reasons |= UNKNOWN_BIT;
         if (st !== rst) reasons |= STATUS_BIT;
-        if (!this.amountsAgree(c.amountOf(ri), ramt)) reasons |= AMOUNT_BIT;
-        const cur = c.currencyOf(ri);
+        if (!this.amountsAgree(f64[r * REC_F64] as number, ramt)) reasons |= AMOUNT_BIT;
+        const cur = (this.interners[i] as Interner).strings[u32[r * REC_U32 + U_CUR] as number] ?? '';
         if (cur !== '' && rcur !== '' && cur !== rcur) reasons |= CURRENCY_BIT;
-        const at = c.atOf(ri);
+        const at = f64[r * REC_F64 + 1] as number;
         if (!Number.isNaN(at) && !Number.isNaN(rat) && Math.abs(at - rat) > tol) reasons |= DATE_BIT;
       }
     }
@@ -443,16 +426,16 @@ export class Reconciler {
     }
     const totals = this.amountTotals[cls] as number[][];
     for (let i = 0; i < n; i++) {
-      const ri = v.first[i] as number;
-      if (ri < 0) continue;
-      const c = this.cols[i] as RecordColumns;
+      if ((v.statuses[i] as number) < 0) continue;
+      const r = slot * n + i;
       const t = totals[i] as number[];
-      let cu = c.currencyIndexOf(ri);
-      t[cu] = (t[cu] ?? 0) + c.amountOf(ri);
+      const cu = u32[r * REC_U32 + U_CUR] as number;
+      t[cu] = (t[cu] ?? 0) + (f64[r * REC_F64] as number);
       if (dupMask & (1 << i)) {
-        for (const xi of this.extras.get(slot)?.[i] ?? []) {
-          cu = c.currencyIndexOf(xi);
-          t[cu] = (t[cu] ?? 0) + c.amountOf(xi);
+        const it = this.interners[i] as Interner;
+        for (const x of this.extras.get(slot)?.[i] ?? []) {
+          const xc = it.intern(x.currency);
+          t[xc] = (t[xc] ?? 0) + x.amount;
         }
       }
     }
@@ -461,7 +444,7 @@ export class Reconciler {
   private begin(): RowView {
     if (this.state !== 'adding') throw new Error('rows can be iterated once');
     this.state = 'iterating';
-    return new RowView(this.cols, this.table, this.n);
+    return new RowView(this.interners, this.table, this.n);
   }
 
   /**
@@ -516,7 +499,7 @@ export class Reconciler {
     };
     if (v.duplicateMask !== 0) {
       const x = this.extras.get(v.slot);
-      row.extra = this.sources.map((_, i) => (x?.[i] ?? []).map((ri) => (this.cols[i] as RecordColumns).get(ri, v.key)));
+      row.extra = this.sources.map((_, i) => (x?.[i] ?? []).map((r) => ({ ...r })));
     }
     return row;
   }
@@ -536,18 +519,18 @@ export class Reconciler {
   summary(): Summary {
     const s = emptySummary(this.sources);
     this.sources.forEach((src, i) => {
-      const c = this.cols[i] as RecordColumns;
-      s.sources[src.name] = c.length;
+      const it = this.interners[i] as Interner;
+      s.sources[src.name] = it.records;
       s.missing[src.name] = this.missingCounts[i] as number;
       s.duplicates[src.name] = this.duplicateCounts[i] as number;
       const u: Record<string, number> = {};
-      for (const [code, k] of c.unknown) u[code] = k;
+      for (const [code, k] of it.unknown) u[code] = k;
       s.unknownStatuses[src.name] = u;
       CLASSES.forEach((cls, ci) => {
         const t = (this.amountTotals[ci] as number[][])[i] as number[];
         t.forEach((sum, cu) => {
           if (sum === undefined) return;
-          const cur = c.strings[cu] || NO_CURRENCY;
+          const cur = it.strings[cu] || NO_CURRENCY;
           const byCur = (s.amounts[cls][cur] ??= {});
           byCur[src.name] = (byCur[src.name] ?? 0) + sum;
         });
