@@ -29,6 +29,7 @@ import {
   createCsvIngest,
   IngestError,
   REASONS,
+  type CsvIngest,
   type LineCallback,
   type RowCallback,
   type RowView,
@@ -199,7 +200,7 @@ async function readSource(
 ): Promise<void> {
   const compiled = compileProfile(config.sources[index] as SourceProfileInput);
   const sp = new CsvSplitter();
-  let ingest: { onRow: RowCallback; onLine: LineCallback } | null = null;
+  let ingest: CsvIngest | null = null;
   const bind = (header: string[]) => {
     ingest = createCsvIngest(compiled, header, rec, index, partition ? { partition } : {});
   };
@@ -230,6 +231,7 @@ async function readSource(
     }
     if (carry) sp.push(carry.toString('utf8'), onRow, onLine);
     sp.end(onRow, onLine);
+    (ingest as CsvIngest | null)?.flush();
   } catch (e) {
     if (e instanceof CsvError) throw new InputError(`${file}:${e.line}: ${e.message}`, index, e.line);
     if (e instanceof IngestError) {

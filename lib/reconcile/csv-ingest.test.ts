@@ -58,6 +58,7 @@ function run(profile: SourceProfileInput, lines: string[], fast: boolean, partit
     const onLine: LineCallback | undefined = fast ? ing.onLine : undefined;
     sp.push(lines.join('\n') + '\n', onRow, onLine);
     sp.end(onRow, onLine);
+    ing.flush();
   } catch (e) {
     if (e instanceof IngestError) return { error: e.error };
     throw e;

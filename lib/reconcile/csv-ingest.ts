@@ -15,6 +15,18 @@ export class IngestError extends Error {
 
 const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000];
 
+export interface CsvIngest {
+  /** A row already split into fields (quoted records; the general path). */
+  onRow: RowCallback;
+  /** A quote-free line, unsplit. */
+  onLine: LineCallback;
+  /** Adds the lines still batched: call it after the last line. */
+  flush(): void;
+}
+
+/** Lines whose keys are looked up together (independent memory loads overlap). */
+const BATCH = 32;
+
 /**
  * Feeds CSV rows of one source into a Reconciler. Binds the header, then:
  * - `onRow(fields, line)`: the general path (compiled profile, then `add`);
@@ -37,7 +49,7 @@ export function createCsvIngest(
     /** Keep only keys whose partitionOf(key, count) is `index`, or in [from, to) when given. */
     partition?: { count: number; index?: number; from?: number; to?: number };
   } = {},
-): { onRow: RowCallback; onLine: LineCallback } {
+): CsvIngest {
   const delimiter = options.delimiter ?? ',';
   const part = options.partition;
   const partCount = part?.count ?? 1;
@@ -50,7 +62,9 @@ export function createCsvIngest(
   const bound = compiled.bindHeader(header);
   if (!bound.ok) throw new IngestError(bound.error);
   const fromFields = bound.fromFields;
+  let flush: () => void = () => {};
   const onRow: RowCallback = (fields, line) => {
+    flush();
     const r = fromFields(fields, line);
     if (!r.ok) throw new IngestError(r.error);
     if (filtered) {
@@ -79,7 +93,7 @@ export function createCsvIngest(
     // a duplicated header name: the general path reads the first one, as does indexOf
     true;
   if (!fast) {
-    return { onRow, onLine: (text, start, end, line) => onRow(text.slice(start, end).split(delimiter), line) };
+    return { onRow, onLine: (text, start, end, line) => onRow(text.slice(start, end).split(delimiter), line), flush };
   }
   const maxCol = Math.max(idCol, amountCol, dateCol, statusCol, currencyCol);
   const fs = new Int32Array(maxCol + 1);
@@ -99,6 +113,35 @@ export function createCsvIngest(
 
   const slow = (text: string, start: number, end: number, line: number) =>
     onRow(text.slice(start, end).split(delimiter), line);
+
+  // The batch: parsed lines of the same text waiting for their key lookups.
+  let bText = '';
+  let bn = 0;
+  const bKs = new Int32Array(BATCH), bKe = new Int32Array(BATCH), bH = new Int32Array(BATCH), bLine = new Float64Array(BATCH);
+  const bAmount = new Float64Array(BATCH), bAt = new Float64Array(BATCH), bSlot = new Int32Array(BATCH);
+  const bDate: (string | null)[] = new Array(BATCH).fill(null);
+  const bCode: { code: string; status: number }[] = new Array(BATCH);
+  const bCur: string[] = new Array(BATCH).fill('');
+  flush = () => {
+    const count = bn;
+    if (count === 0) return;
+    bn = 0;
+    // 1. touch every bucket first: the loads are independent, so their cache misses overlap
+    let sink = 0;
+    for (let j = 0; j < count; j++) sink += rec.touchKey(bH[j] as number);
+    // 2. look the keys up, 3. touch the slots, 4. add
+    for (let j = 0; j < count; j++) bSlot[j] = rec.slotOfRegion(bText, bKs[j] as number, bKe[j] as number, fold, bH[j] as number);
+    for (let j = 0; j < count; j++) sink += rec.touchSlot(index, bSlot[j] as number);
+    for (let j = 0; j < count; j++) {
+      const at = bAt[j] as number;
+      const code = bCode[j] as { code: string; status: number };
+      rec.addValues(
+        index, bSlot[j] as number, bAmount[j] as number, Number.isNaN(at) ? null : at, bLine[j] as number,
+        code.status, bDate[j] ?? null, code.code, bCur[j] as string,
+      );
+    }
+    if (sink === 0.5) bText = ''; // keeps the touches from being optimised away (never true)
+  };
 
   const isWs = (c: number) => c === 32 || (c >= 9 && c <= 13);
 
@@ -270,8 +313,21 @@ export function createCsvIngest(
       if (codes.length < 32) codes.push(code);
     }
 
-    const slot = rec.slotOfRegion(text, ks, ke, fold, h | 0);
-    rec.addValues(index, slot, amount, at, line, code.status, date, code.code, currency);
+    if (text !== bText) {
+      flush();
+      bText = text;
+    }
+    const j = bn++;
+    bKs[j] = ks;
+    bKe[j] = ke;
+    bH[j] = h | 0;
+    bLine[j] = line;
+    bAmount[j] = amount;
+    bAt[j] = at === null ? NaN : at;
+    bDate[j] = date;
+    bCode[j] = code;
+    bCur[j] = currency;
+    if (bn === BATCH) flush();
   };
-  return { onRow, onLine };
+  return { onRow, onLine, flush: () => flush() };
 }

@@ -303,6 +303,16 @@ export class Reconciler {
     return slot;
   }
 
+  /** Low level: reads the bucket of a key hash (to bring it into cache ahead of a batch of lookups). */
+  touchKey(hash: number): number {
+    return this.table.touch(hash);
+  }
+
+  /** Low level: reads a slot's record of source `index` (to bring it into cache). */
+  touchSlot(index: number, slot: number): number {
+    return this.u32[(slot * this.n + index) * REC_U32 + U_COUNT] ?? 0;
+  }
+
   /** Low level: adds a record's values to a slot (status as statusIndex). */
   addValues(
     index: number, slot: number, amount: number, at: number | null, line: number,

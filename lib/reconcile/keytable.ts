@@ -72,6 +72,11 @@ export class KeyTable {
     return String.fromCharCode.apply(null, this.u8.subarray(base, base + len) as unknown as number[]);
   }
 
+  /** Reads the home bucket of a hash (a cache warm-up for batched lookups). */
+  touch(hash: number): number {
+    return this.i32[(hash & this.mask) * STRIDE + 1] as number;
+  }
+
   /** Length (UTF-16 units) of a slot's key. */
   keyLength(slot: number): number {
     const len = this.i32[(this.bucketOf[slot] as number) * STRIDE + 2] as number;
