@@ -37,13 +37,13 @@ export interface CreatePrismaOptions {
   poolSize?: number;
 }
 
-const clientKinds = new WeakMap<object, DbKind>();
+const clientTargets = new WeakMap<object, { kind: DbKind; url: string }>();
 
-/** Which database a client talks to (for the few raw SQL paths, such as bulk inserts). */
-export function clientKind(client: object): DbKind {
-  const kind = clientKinds.get(client);
-  if (!kind) throw new Error('This Prisma client was not made by createPrismaClient().');
-  return kind;
+/** Which database a client talks to (for the few raw paths, such as bulk inserts). */
+export function clientTarget(client: object): { kind: DbKind; url: string } {
+  const target = clientTargets.get(client);
+  if (!target) throw new Error('This Prisma client was not made by createPrismaClient().');
+  return target;
 }
 
 /** A new client for an explicit URL (file:..., postgres://...). The caller owns it ($disconnect). */
@@ -58,7 +58,7 @@ export function createPrismaClient(url: string, options: CreatePrismaOptions = {
     const adapter = new PrismaPg(pool, { disposeExternalPool: true });
     client = new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
   }
-  clientKinds.set(client, kind);
+  clientTargets.set(client, { kind, url });
   return client;
 }
 

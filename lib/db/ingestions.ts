@@ -20,7 +20,7 @@ type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
-const BATCH_SIZE = 1000;
+const BATCH_SIZE = 5000;
 const PROGRESS_EVERY_MS = 300;
 const MAX_STORED_ERRORS = 10_000;
 

@@ -1,0 +1,42 @@
+/**
+ * Child process of the "ingest" bench section: ingests one CSV through the app's
+ * real path (stream to disk + hash, preview, profile, batched inserts, commit)
+ * into a fresh database and prints {rows, ms} as JSON. Peak RSS is recorded by
+ * bench/rss-probe.cjs.
+ */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createPrismaClient } from '@/lib/db/client';
+import { migrateDatabase } from '@/lib/db/migrate';
+import { createSource } from '@/lib/db/sources';
+import { getIngestion, previewIngestion, stageUpload, startIngestion } from '@/lib/db/ingestions';
+import { closeBulkWriters } from '@/lib/db/record-insert';
+
+async function main() {
+  const [url, file] = process.argv.slice(2);
+  if (!url || !file) throw new Error('usage: ingest-child <database-url> <csv>');
+  await migrateDatabase(url);
+  const db = createPrismaClient(url);
+  const started = performance.now();
+  const source = await createSource({ name: 'Bench gateway', kind: 'gateway' }, { actor: null, db });
+  const staged = await stageUpload({
+    sourceId: source.id,
+    fileName: 'bench.csv',
+    body: Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>,
+    actor: null,
+    db,
+  });
+  const preview = await previewIngestion(staged.ingestionId, { db });
+  await startIngestion(staged.ingestionId, { profile: preview.suggestion.profile, onInvalid: 'abort', actor: null, db, wait: true });
+  const ms = performance.now() - started;
+  const result = await getIngestion(staged.ingestionId, db);
+  await db.$disconnect();
+  await closeBulkWriters();
+  if (result?.status !== 'committed') throw new Error(`ingestion ended ${result?.status}: ${result?.message}`);
+  process.stdout.write(`${JSON.stringify({ rows: result.rowsValid, ms: Math.round(ms) })}\n`);
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error)?.stack ?? e);
+  process.exit(1);
+});

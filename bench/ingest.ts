@@ -1,0 +1,112 @@
+/**
+ * Bench section "ingest": a deterministic Stripe-style export (`rows` rows, about
+ * 80 bytes a row) ingested through the app's real path (stream to disk + SHA-256,
+ * preview, profile, validation, batched inserts, commit) into a fresh SQLite file
+ * and a fresh PostgreSQL database, each in a child process with its peak RSS.
+ * Peer, in the same run: each database's own bulk loader reading the same file
+ * into a plain table (sqlite3 .import, psql \copy) — no validation, no provenance.
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { BenchContext, BenchSection } from './run';
+import { fmtM, fmtRate, fmtS, runChild } from './child';
+
+const HEADER = 'id,Created (UTC),Amount,Currency,Status,Customer Email,Description\n';
+const STATUSES = ['Paid', 'Paid', 'Paid', 'Paid', 'Failed', 'Refunded', 'Paid', 'Paid', 'Paid', 'Paid'];
+
+function line(i: number): string {
+  const day = 1 + (i % 28);
+  const cents = 100 + ((i * 7919) % 9_999_900);
+  const amount = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+  return `ch_${String(i).padStart(12, '0')},2024-${String(1 + (i % 12)).padStart(2, '0')}-${String(day).padStart(2, '0')} ${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00,${amount},usd,${STATUSES[i % 10]},customer${i % 50_000}@example.com,Order #${i}\n`;
+}
+
+async function generate(file: string, rows: number): Promise<void> {
+  const marker = `${file}.json`;
+  if (existsSync(file) && existsSync(marker) && readFileSync(marker, 'utf8') === String(rows)) return;
+  const ws = createWriteStream(file);
+  let buf = HEADER;
+  for (let i = 0; i < rows; i++) {
+    buf += line(i);
+    if (buf.length > 1 << 20) {
+      if (!ws.write(buf)) await new Promise<void>((r) => ws.once('drain', () => r()));
+      buf = '';
+    }
+  }
+  ws.write(buf);
+  await new Promise<void>((res, rej) => ws.end((e?: Error | null) => (e ? rej(e) : res())));
+  writeFileSync(marker, String(rows));
+}
+
+function timed(cmd: string, args: string[], input?: string): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  return performance.now() - t0;
+}
+
+async function pgAvailable(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const section: BenchSection = {
+  name: 'ingest',
+  description: 'CSV upload ingested through the app path vs the database\'s own bulk loader (SQLite and PostgreSQL)',
+  async run(ctx: BenchContext) {
+    const rows = ctx.rows;
+    const dir = path.join(ctx.outDir, 'ingest');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `payments-${rows}.csv`);
+    await generate(file, rows);
+    console.log(`file: ${rows.toLocaleString('en')} rows, ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`);
+    const probe = path.join(ctx.root, 'bench/rss-probe.cjs');
+    const rssFile = path.join(dir, 'rss.json');
+    const env = { PAIDLINE_UPLOAD_DIR: path.join(dir, 'uploads') };
+
+    // SQLite
+    const sqliteDb = path.join(dir, 'app.db');
+    for (const s of ['', '-wal', '-shm']) rmSync(sqliteDb + s, { force: true });
+    const app = await runChild('ingest sqlite', ['--require', probe, '--import', 'tsx', 'bench/ingest-child.ts', `file:${sqliteDb}`, file], ctx.root, rssFile, env);
+    const appRows = (JSON.parse(app.stdout) as { rows: number }).rows;
+    const peerDb = path.join(dir, 'peer.db');
+    rmSync(peerDb, { force: true });
+    const peerMs = timed('sqlite3', [peerDb], `.mode csv\n.import ${file} payments\n`);
+    console.log(`sqlite   app ingest : ${fmtRate(appRows, app.wallMs)} (${fmtS(app.wallMs)}), peak RSS ${fmtM(app.maxRssMiB)}`);
+    console.log(`sqlite   peer .import: ${fmtRate(rows, peerMs)} (${fmtS(peerMs)}); app/peer time ${(app.wallMs / peerMs).toFixed(1)}x`);
+    if (appRows !== rows) process.exitCode = 1;
+
+    // PostgreSQL
+    const base = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+    if (!(await pgAvailable(base))) {
+      console.log(`postgres: not reachable at ${base.replace(/\/\/[^@]*@/, '//')}; skipped`);
+      return;
+    }
+    const name = `paidline_bench_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}"`);
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    try {
+      const pgApp = await runChild('ingest postgres', ['--require', probe, '--import', 'tsx', 'bench/ingest-child.ts', url.toString(), file], ctx.root, rssFile, env);
+      const pgRows = (JSON.parse(pgApp.stdout) as { rows: number }).rows;
+      const cols = HEADER.trim().split(',').map((c) => `"${c}" text`).join(', ');
+      const pgPeerMs = timed('psql', [url.toString(), '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE TABLE peer (${cols})`, '-c', `\\copy peer FROM '${file}' CSV HEADER`]);
+      console.log(`postgres app ingest : ${fmtRate(pgRows, pgApp.wallMs)} (${fmtS(pgApp.wallMs)}), peak RSS ${fmtM(pgApp.maxRssMiB)}`);
+      console.log(`postgres peer \\copy : ${fmtRate(rows, pgPeerMs)} (${fmtS(pgPeerMs)}); app/peer time ${(pgApp.wallMs / pgPeerMs).toFixed(1)}x`);
+      if (pgRows !== rows) process.exitCode = 1;
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    }
+  },
+};
