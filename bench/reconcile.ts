@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { BenchContext, BenchSection } from './run';
 
@@ -97,6 +98,8 @@ async function generate(dir: string, rows: number): Promise<{ gw: string; bank: 
 interface ChildResult {
   wallMs: number;
   maxRssMiB: number;
+  /** User + system CPU time of the whole process (all threads). */
+  cpuMs: number;
   stdout: string;
 }
 
@@ -116,12 +119,15 @@ function runChild(label: string, args: string[], cwd: string, rssFile: string): 
       const wallMs = performance.now() - t0;
       if (code !== 0) return reject(new Error(`${label} exited with ${code}`));
       let maxRssMiB = NaN;
+      let cpuMs = NaN;
       try {
-        maxRssMiB = (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKiB: number }).maxRssKiB / 1024;
+        const probe = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKiB: number; cpuMs: number };
+        maxRssMiB = probe.maxRssKiB / 1024;
+        cpuMs = probe.cpuMs;
       } catch {
         /* probe missing */
       }
-      resolve({ wallMs, maxRssMiB, stdout });
+      resolve({ wallMs, maxRssMiB, cpuMs, stdout });
     });
   });
 }
@@ -150,7 +156,10 @@ export const section: BenchSection = {
     for (let i = 0; i < repeat; i++) {
       const engine = await runChild('engine', engineArgs, ctx.root, rssFile);
       const duck = await runChild('duckdb', duckArgs, ctx.root, rssFile);
-      console.log(`run ${i + 1}: engine ${fmtS(engine.wallMs)} ${fmtM(engine.maxRssMiB)} | duckdb ${fmtS(duck.wallMs)} ${fmtM(duck.maxRssMiB)}`);
+      console.log(
+        `run ${i + 1}: engine ${fmtS(engine.wallMs)} (cpu ${fmtS(engine.cpuMs)}) ${fmtM(engine.maxRssMiB)}` +
+          ` | duckdb ${fmtS(duck.wallMs)} (cpu ${fmtS(duck.cpuMs)}) ${fmtM(duck.maxRssMiB)} | load ${os.loadavg()[0]?.toFixed(2)}`,
+      );
       if (!best || engine.wallMs < best.engine.wallMs) best = { engine, duck: best && best.duck.wallMs < duck.wallMs ? best.duck : duck };
       else if (duck.wallMs < best.duck.wallMs) best.duck = duck;
     }
@@ -166,8 +175,8 @@ export const section: BenchSection = {
       engineMissing === duckCounts.missing;
     console.log(`rows: ${ctx.rows.toLocaleString('en')} a source, keys: ${summary.total.toLocaleString('en')}, matched ${summary.matched.toLocaleString('en')}, mismatched ${summary.mismatched.toLocaleString('en')}, missing ${engineMissing.toLocaleString('en')}`);
     console.log(`counts agree with DuckDB: ${agree ? 'yes' : `NO (duckdb: ${duck.stdout.trim()})`}`);
-    console.log(`engine (CLI): wall ${fmtS(engine.wallMs)}, peak RSS ${fmtM(engine.maxRssMiB)}`);
-    console.log(`duckdb      : wall ${fmtS(duck.wallMs)}, peak RSS ${fmtM(duck.maxRssMiB)}`);
+    console.log(`engine (CLI): wall ${fmtS(engine.wallMs)}, cpu ${fmtS(engine.cpuMs)}, peak RSS ${fmtM(engine.maxRssMiB)}`);
+    console.log(`duckdb      : wall ${fmtS(duck.wallMs)}, cpu ${fmtS(duck.cpuMs)}, peak RSS ${fmtM(duck.maxRssMiB)}`);
     console.log(`ratio engine/duckdb: wall ${(engine.wallMs / duck.wallMs).toFixed(2)}x, RSS ${(engine.maxRssMiB / duck.maxRssMiB).toFixed(2)}x`);
     if (!agree) process.exitCode = 1;
   },

@@ -1,13 +1,15 @@
 // Preloaded (node --require) into a benchmarked child: on exit, writes the
-// process's peak resident set size (getrusage ru_maxrss, KiB on Linux) to the
-// file named by PAIDLINE_RSS_FILE.
+// process's peak resident set size (getrusage ru_maxrss, KiB on Linux) and its
+// CPU time (user + system, all threads) to the file named by PAIDLINE_RSS_FILE.
 'use strict';
 const fs = require('node:fs');
 const file = process.env.PAIDLINE_RSS_FILE;
-if (file) {
+const { isMainThread } = require('node:worker_threads');
+if (file && isMainThread) {
   process.on('exit', () => {
     try {
-      fs.writeFileSync(file, JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }));
+      const u = process.resourceUsage();
+      fs.writeFileSync(file, JSON.stringify({ maxRssKiB: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000 }));
     } catch {
       /* ignore */
     }
