@@ -7,6 +7,7 @@ import { nextCommand } from './lib/next-bin';
 import { migrateDatabase } from '@/lib/db/migrate';
 import { databaseKind, getPrisma } from '@/lib/db/client';
 import { seedDemoUsers } from '@/lib/demo/seed-users';
+import { seedDemoData } from '@/lib/demo/seed-data';
 import { DEMO_PASSWORD } from '@/lib/demo/accounts';
 import { ROLE_LABELS } from '@/lib/auth/roles';
 import { demoAuthSecret } from './lib/secret';
@@ -17,6 +18,7 @@ async function main() {
   console.log(`Preparing the ${databaseKind() === 'sqlite' ? 'embedded SQLite' : 'PostgreSQL'} database…`);
   await migrateDatabase();
   const accounts = await seedDemoUsers();
+  await seedDemoData();
   await getPrisma().$disconnect();
 
   const env = { ...process.env, PAIDLINE_DEMO: '1', AUTH_SECRET: process.env.AUTH_SECRET ?? demoAuthSecret(), PORT: port };

@@ -51,6 +51,8 @@ export const discrepancyQuerySchema = z.object({
   to: isoDate,
   /** 'me', 'none' or a user id. */
   assignee: z.string().max(40).optional(),
+  /** Recommended action id. */
+  action: z.string().regex(/^[a-z0-9_]*$/).max(60).optional(),
   q: z.string().trim().max(100).optional(),
   sort: z.enum(SORTS).catch('severity'),
   dir: z.enum(['asc', 'desc']).catch('desc'),
@@ -92,6 +94,7 @@ export function discrepancyWhere(runId: string, q: DiscrepancyQuery, me?: string
   if (q.assignee === 'none') where.assigneeId = null;
   else if (q.assignee === 'me' && me) where.assigneeId = me;
   else if (q.assignee && q.assignee !== 'me') where.assigneeId = q.assignee;
+  if (q.action) where.action = q.action;
   if (q.q) and.push({ key: { startsWith: q.q.toUpperCase() } });
   if (and.length) where.AND = and;
   return where;

@@ -1,0 +1,132 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { PageHeader } from '@/components/ui/PageHeader';
+import { ClassChart } from '@/components/runs/ClassChart';
+import { RunProgress } from '@/components/runs/RunProgress';
+import { formatDuration, RUN_STATUS } from '@/components/runs/format';
+import { formatDateTime } from '@/components/sources/format';
+import { requirePage } from '@/lib/auth/guard';
+import { getRun, listRuns, runReviewCounts } from '@/lib/db/runs';
+import { money } from '@/lib/db/discrepancies';
+import { reconciledPaidTotals } from '@/lib/review/reconciled-state';
+
+export const metadata: Metadata = { title: 'Run' };
+export const dynamic = 'force-dynamic';
+
+export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  await requirePage('runs:view', `/runs/${id}`);
+  const run = await getRun(id);
+  if (!run) notFound();
+  const st = RUN_STATUS[run.status] ?? { label: run.status, tone: 'neutral' as const };
+  const done = run.status === 'completed';
+  const [states, paid, others] = await Promise.all([
+    done ? runReviewCounts(id) : Promise.resolve({} as Record<string, number>),
+    done ? reconciledPaidTotals({ runId: id }) : Promise.resolve({} as Record<string, bigint>),
+    listRuns(undefined, { take: 20 }),
+  ]);
+  const open = (states.open ?? 0) + (states.in_review ?? 0) + (states.escalated ?? 0);
+  const summary = run.summaryParsed;
+  const amountsByClass = summary
+    ? (['matched', 'mismatched', 'missing', 'duplicate'] as const).map((cls) => {
+        const byCurrency = summary.amounts[cls] ?? {};
+        const text = Object.entries(byCurrency)
+          .map(([cur, bySource]) => `${Object.entries(bySource).map(([src, v]) => `${src} ${money(v, cur)}`).join(' · ')} ${cur}`)
+          .join('; ');
+        return { cls, text };
+      })
+    : [];
+  const compareWith = others.filter((r) => r.id !== id && r.status === 'completed');
+  return (
+    <>
+      <p style={{ marginBottom: 8 }}><Link href="/runs">← Runs</Link></p>
+      <PageHeader
+        title={`Run of ${formatDateTime(run.createdAt)} UTC`}
+        description={`${run.inputsParsed.sources.map((s) => s.name).join(' vs ')} · rule set ${run.ruleSet.name} v${run.ruleSet.version}`}
+        actions={done ? <Link className="button" href={`/discrepancies?run=${id}`}>Review discrepancies</Link> : null}
+      />
+      <div className="stack">
+        <RunProgress runId={id} initial={{ status: run.status, phase: run.phase, progress: run.progress, progressTotal: run.progressTotal, message: run.message }} />
+        {run.status === 'failed' ? <div className="alert error">{run.message ?? 'The run failed.'} Nothing of it was kept.</div> : null}
+        <section className="grid-cards" aria-label="Run summary" data-testid="run-summary">
+          <div className="card"><div className="kpi-label">Status</div><div className="kpi-value"><span className={`pill ${st.tone}`} data-testid="run-status">{st.label}</span></div><div className="kpi-note">{formatDuration(run.durationMs)}</div></div>
+          <div className="card"><div className="kpi-label">Keys</div><div className="kpi-value" data-testid="kpi-keys">{run.totalKeys.toLocaleString('en-US')}</div><div className="kpi-note">{summary ? `${Math.round(summary.matchRate * 1000) / 10}% matched` : '—'}</div></div>
+          <div className="card"><div className="kpi-label">Matched</div><div className="kpi-value" data-testid="kpi-matched">{run.matched.toLocaleString('en-US')}</div><div className="kpi-note">{run.autoResolved.toLocaleString('en-US')} resolved automatically</div></div>
+          <div className="card"><div className="kpi-label">Mismatched</div><div className="kpi-value" data-testid="kpi-mismatched">{run.mismatched.toLocaleString('en-US')}</div><div className="kpi-note">{summary ? Object.entries(summary.reasons).filter(([, n]) => n).map(([r, n]) => `${r} ${n}`).join(' · ') : ''}</div></div>
+          <div className="card"><div className="kpi-label">Missing</div><div className="kpi-value" data-testid="kpi-missing">{run.missing.toLocaleString('en-US')}</div><div className="kpi-note">{summary ? Object.entries(summary.missing).map(([s, n]) => `not in ${s}: ${n}`).join(' · ') : ''}</div></div>
+          <div className="card"><div className="kpi-label">Critical</div><div className="kpi-value" data-testid="kpi-critical">{run.critical.toLocaleString('en-US')}</div><div className="kpi-note">{done ? `${open.toLocaleString('en-US')} still open` : ''}</div></div>
+        </section>
+        {done && summary ? (
+          <div className="two-col">
+            <section className="card" aria-labelledby="chart-title">
+              <h2 id="chart-title" className="section-title">Keys per class</h2>
+              <ClassChart data={[
+                { name: 'Matched', keys: summary.classes.matched },
+                { name: 'Mismatched', keys: summary.classes.mismatched },
+                { name: 'Missing', keys: summary.classes.missing },
+                { name: 'Duplicate', keys: summary.classes.duplicate },
+              ]} />
+            </section>
+            <section className="card" aria-labelledby="review-title">
+              <h2 id="review-title" className="section-title">Review</h2>
+              <dl className="meta-grid">
+                <div><dt>Open</dt><dd>{(states.open ?? 0).toLocaleString('en-US')}</dd></div>
+                <div><dt>In review</dt><dd>{(states.in_review ?? 0).toLocaleString('en-US')}</dd></div>
+                <div><dt>Escalated</dt><dd>{(states.escalated ?? 0).toLocaleString('en-US')}</dd></div>
+                <div><dt>Resolved</dt><dd>{(states.resolved ?? 0).toLocaleString('en-US')}</dd></div>
+                <div><dt>Written off</dt><dd>{(states.written_off ?? 0).toLocaleString('en-US')}</dd></div>
+                <div><dt>Reconciled Paid</dt><dd data-testid="reconciled-paid">{Object.entries(paid).map(([c, v]) => `${money(v, c)} ${c}`).join(' · ') || '0'}</dd></div>
+              </dl>
+              <h3 style={{ margin: '16px 0 6px' }}>Recommended actions</h3>
+              <ul className="plain-list">
+                {Object.entries(summary.actions).filter(([, n]) => n).map(([a, n]) => (
+                  <li key={a}><Link href={`/discrepancies?run=${id}&cls=all&action=${a}`}>{a.replaceAll('_', ' ')}</Link> <span className="muted">· {n}</span></li>
+                ))}
+              </ul>
+            </section>
+          </div>
+        ) : null}
+        {done && summary ? (
+          <section className="card" aria-labelledby="amounts-title">
+            <h2 id="amounts-title" className="section-title">Amounts per class</h2>
+            <table className="data">
+              <tbody>
+                {amountsByClass.map((a) => (
+                  <tr key={a.cls}><th scope="row">{a.cls}</th><td className="mono">{a.text || '—'}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        ) : null}
+        <section className="card" aria-labelledby="inputs-title">
+          <h2 id="inputs-title" className="section-title">Inputs</h2>
+          <dl className="meta-grid">
+            {run.inputsParsed.sources.map((s) => (
+              <div key={s.sourceId}><dt>{s.name} ({s.kind})</dt><dd>{s.ingestionIds.length} ingestion{s.ingestionIds.length === 1 ? '' : 's'} · profile {s.profileVersions.map((v) => `v${v.version}`).join(', ') || '—'}{s.webhookMaxRecordId !== null ? ' · webhooks' : ''}</dd></div>
+            ))}
+            <div><dt>Dates</dt><dd>{run.inputsParsed.dateFrom || run.inputsParsed.dateTo ? `${run.inputsParsed.dateFrom ?? '…'} to ${run.inputsParsed.dateTo ?? '…'}` : 'All'}</dd></div>
+            <div><dt>Started by</dt><dd>{run.createdByEmail ?? '—'}</dd></div>
+            <div><dt>Inputs fingerprint</dt><dd><code title={run.inputsHash}>{run.inputsHash.slice(0, 12)}</code></dd></div>
+          </dl>
+        </section>
+        {done && compareWith.length ? (
+          <section className="card" aria-labelledby="compare-title">
+            <h2 id="compare-title" className="section-title">Compare with another run</h2>
+            <form action={`/runs/${id}/compare`} method="get" className="form-row">
+              <div className="field">
+                <label htmlFor="compare-with">Earlier or later run</label>
+                <select id="compare-with" name="with">
+                  {compareWith.map((r) => (
+                    <option key={r.id} value={r.id}>{formatDateTime(r.createdAt)} · {r.sourceNames.join(' vs ')} · {r.totalKeys} keys</option>
+                  ))}
+                </select>
+              </div>
+              <div className="field"><button className="button secondary" type="submit">Compare</button></div>
+            </form>
+          </section>
+        ) : null}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,41 @@
+import { NextResponse } from 'next/server';
+import { requireApi } from '@/lib/auth/guard';
+import { writeAudit } from '@/lib/db/audit';
+import { getPrisma } from '@/lib/db/client';
+import { exportDiscrepanciesCsv, parseDiscrepancyQuery } from '@/lib/db/discrepancies';
+import { latestCompletedRun } from '@/lib/db/runs';
+
+export const dynamic = 'force-dynamic';
+
+/** The filtered discrepancies as CSV (same filters as the table's URL), streamed; the export is audited. */
+export async function GET(request: Request) {
+  const user = await requireApi('data:export');
+  if (user instanceof NextResponse) return user;
+  const params = new URL(request.url).searchParams;
+  const query = parseDiscrepancyQuery(params);
+  const runId = query.run ?? (await latestCompletedRun())?.id;
+  if (!runId) return NextResponse.json({ error: 'No completed run to export.' }, { status: 404 });
+  const run = await getPrisma().run.findUnique({ where: { id: runId }, select: { id: true, status: true, createdAt: true } });
+  if (!run || run.status !== 'completed') return NextResponse.json({ error: 'No such completed run.' }, { status: 404 });
+  const { page: _p, size: _s, ...filters } = query;
+  await writeAudit(getPrisma(), { actor: user, action: 'export.discrepancies', entityType: 'Run', entityId: runId, after: { filters } });
+  const encoder = new TextEncoder();
+  const rows = exportDiscrepanciesCsv(runId, query, { me: user.id });
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await rows.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    async cancel() {
+      await rows.return(undefined);
+    },
+  });
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="discrepancies-${run.createdAt.toISOString().slice(0, 10)}-${runId.slice(-6)}.csv"`,
+      'Cache-Control': 'no-store',
+    },
+  });
+}

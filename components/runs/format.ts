@@ -1,0 +1,20 @@
+export const RUN_STATUS: Record<string, { label: string; tone: 'ok' | 'warn' | 'neutral' | 'bad' }> = {
+  queued: { label: 'Queued', tone: 'neutral' },
+  running: { label: 'Running', tone: 'neutral' },
+  completed: { label: 'Completed', tone: 'ok' },
+  failed: { label: 'Failed', tone: 'bad' },
+};
+
+export const PHASE_LABELS: Record<string, string> = {
+  reading: 'Reading records',
+  writing: 'Writing results',
+  'auto-resolving': 'Applying automatic rules',
+  done: 'Done',
+};
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
