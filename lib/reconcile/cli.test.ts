@@ -78,6 +78,36 @@ describe('reconcile CLI', () => {
     expect(lines).toContain('TX2001,2024-07-22,,,136.00,Paid,missing,missing:dataset-a,warning,create_gateway_paid');
   });
 
+  it('applies every status rule to the status-rules fixture (amounts agree except S12)', () => {
+    const dir = path.join(root, 'test/fixtures/status-rules');
+    const out = path.join(tmp, 'rules.csv');
+    const r = cli(path.join(dir, 'gateway.csv'), path.join(dir, 'bank.csv'), '--out', out, '--json');
+    expect(r.err).toBe('');
+    const rows = Object.fromEntries(
+      readFileSync(out, 'utf8').trimEnd().split('\n').slice(1).map((l) => {
+        const f = l.split(',');
+        return [f[0], [f[6], f[7], f[8], f[9]].join(' ')];
+      }),
+    );
+    expect(rows).toEqual({
+      S01: 'mismatched status warning set_gateway_paid_and_settle',
+      S02: 'mismatched status warning fail_at_bank_and_refund',
+      S03: 'mismatched status critical set_bank_paid_and_settle',
+      S04: 'mismatched status warning fail_at_bank_refund_if_funded',
+      S05: 'mismatched status critical set_bank_paid_manual_debit',
+      S06: 'mismatched status warning fail_no_funds_moved',
+      S07: 'missing missing:gateway warning create_gateway_paid',
+      S08: 'matched  info settle_to_merchant',
+      S09: 'matched  info no_action',
+      S10: 'mismatched status warning manual_review', // Refunded at the gateway, Paid at the bank: no rule
+      S11: 'mismatched status;unknown_status warning manual_review', // "on_hold" is not in the glossary
+      S12: 'mismatched amount warning fail_and_refund', // 120.00 vs 121: amounts differ comes first
+      S13: 'duplicate duplicate:gateway critical manual_review', // twice at the gateway: replay suspicion
+      S14: 'mismatched date warning manual_review', // "s14" matches "S14" (keys are case-insensitive); dates differ
+    });
+    expect(JSON.parse(r.out).duplicates).toEqual({ gateway: 1, bank: 0 });
+  });
+
   it('detects columns ignoring case and punctuation, and quoted fields', () => {
     const a = file('gw.csv', 'transaction_id,DATE,amount,STATUS\n"t-1",2024-07-01,"1,50",succeeded\nt-2,2024-07-01,2.00,pending\n');
     const b = file('bank.csv', 'Id,Date,Amount,Status\nT-1,2024-07-01,1.5,Settled\nT-2,2024-07-01,2,Completed\n');
