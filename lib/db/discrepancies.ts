@@ -77,6 +77,21 @@ function containsJoined(value: string): string {
   return `;${value};`;
 }
 
+/**
+ * Key search: a prefix. LIKE 'x%' cannot use the (runId, key) index (SQLite's LIKE is
+ * case-insensitive; PostgreSQL needs the C collation or a pattern opclass), so an alphanumeric prefix
+ * also gets the equivalent range [prefix, prefix with its last character incremented), which can.
+ * The range is only added when that successor is alphanumeric too, where every collation agrees.
+ */
+function keyPrefix(prefix: string): Prisma.RunResultWhereInput[] {
+  const out: Prisma.RunResultWhereInput[] = [{ key: { startsWith: prefix } }];
+  const last = prefix.charAt(prefix.length - 1);
+  if (/^[A-Z0-9]+$/.test(prefix) && /[0-8A-Y]/.test(last)) {
+    out.push({ key: { gte: prefix, lt: prefix.slice(0, -1) + String.fromCharCode(last.charCodeAt(0) + 1) } });
+  }
+  return out;
+}
+
 export function discrepancyWhere(runId: string, q: DiscrepancyQuery, me?: string): Prisma.RunResultWhereInput {
   const and: Prisma.RunResultWhereInput[] = [];
   const where: Prisma.RunResultWhereInput = { runId };
@@ -95,7 +110,7 @@ export function discrepancyWhere(runId: string, q: DiscrepancyQuery, me?: string
   else if (q.assignee === 'me' && me) where.assigneeId = me;
   else if (q.assignee && q.assignee !== 'me') where.assigneeId = q.assignee;
   if (q.action) where.action = q.action;
-  if (q.q) and.push({ key: { startsWith: q.q.toUpperCase() } });
+  if (q.q) and.push(...keyPrefix(q.q.toUpperCase()));
   if (and.length) where.AND = and;
   return where;
 }
@@ -112,8 +127,9 @@ export function discrepancyOrder(q: DiscrepancyQuery): Prisma.RunResultOrderByWi
     state: [{ state: dir }],
     action: [{ action: dir }],
   };
-  // The key breaks ties: a stable order, so pages never overlap.
-  return [...by[q.sort], ...(q.sort === 'key' ? [] : [{ key: 'asc' as const }])];
+  // The row id breaks ties (a stable order, so pages never overlap), in the same direction: an index
+  // on the sort columns then serves the whole ORDER BY (SQLite's indexes end with the rowid).
+  return [...by[q.sort], ...(q.sort === 'key' ? [] : [{ id: dir }])];
 }
 
 export const LIST_SELECT = {
