@@ -22,6 +22,7 @@ export interface BenchSection {
 
 const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   reconcile: async () => (await import('./reconcile')).section,
+  discrepancies: async () => (await import('./discrepancies')).section,
   ingest: async () => (await import('./ingest')).section,
 };
 
