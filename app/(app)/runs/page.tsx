@@ -25,6 +25,9 @@ async function runnableSources() {
       ingestions: { where: { status: 'committed' }, orderBy: { createdAt: 'desc' }, select: { id: true, fileName: true, channel: true, rowsValid: true, createdAt: true } },
     },
   });
+  // Gateway first, then the bank: the engine compares every source with the first present one.
+  const order = ['gateway', 'bank', 'crm', 'erp', 'ads', 'other'];
+  sources.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.name.localeCompare(b.name));
   return sources.map((s) => ({
     id: s.id,
     name: s.name,

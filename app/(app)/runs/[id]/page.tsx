@@ -49,7 +49,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
       <div className="stack">
         <RunProgress runId={id} initial={{ status: run.status, phase: run.phase, progress: run.progress, progressTotal: run.progressTotal, message: run.message }} />
         {run.status === 'failed' ? <div className="alert error">{run.message ?? 'The run failed.'} Nothing of it was kept.</div> : null}
-        <section className="grid-cards" aria-label="Run summary" data-testid="run-summary">
+        <section className="grid-cards six" aria-label="Run summary" data-testid="run-summary">
           <div className="card"><div className="kpi-label">Status</div><div className="kpi-value"><span className={`pill ${st.tone}`} data-testid="run-status">{st.label}</span></div><div className="kpi-note">{formatDuration(run.durationMs)}</div></div>
           <div className="card"><div className="kpi-label">Keys</div><div className="kpi-value" data-testid="kpi-keys">{run.totalKeys.toLocaleString('en-US')}</div><div className="kpi-note">{summary ? `${Math.round(summary.matchRate * 1000) / 10}% matched` : '—'}</div></div>
           <div className="card"><div className="kpi-label">Matched</div><div className="kpi-value" data-testid="kpi-matched">{run.matched.toLocaleString('en-US')}</div><div className="kpi-note">{run.autoResolved.toLocaleString('en-US')} resolved automatically</div></div>
