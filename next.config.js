@@ -17,6 +17,7 @@ const nextConfig = {
     '@prisma/adapter-pg',
     'pg',
     '@prisma/schema-engine-wasm',
+    'exceljs',
   ],
   experimental: {
     // forbidden() renders app/forbidden.tsx with a 403 status.

@@ -9,12 +9,19 @@ export function demoAccount(role: Role) {
   return account;
 }
 
-export async function signIn(page: Page, role: Role, password = DEMO_PASSWORD) {
+/** Fills and submits the sign-in form, without waiting for the outcome. */
+export async function attemptSignIn(page: Page, role: Role, password: string) {
   const account = demoAccount(role);
   await page.goto('/login');
   await page.getByLabel('E-mail', { exact: true }).fill(account.email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Signs in with the demo password and waits until the app has let the user in. */
+export async function signIn(page: Page, role: Role) {
+  await attemptSignIn(page, role, DEMO_PASSWORD);
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }
 
 /** Fails on serious or critical axe violations, listing them. */

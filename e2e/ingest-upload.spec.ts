@@ -49,3 +49,26 @@ test('an analyst uploads the gateway and bank files, maps them and sees them ing
   await expect(rows.filter({ hasText: 'dataset-a' })).toContainText('20');
   await expect(rows.filter({ hasText: 'dataset-b' })).toContainText('23');
 });
+
+test('an XLSX workbook: the analyst picks the sheet that holds the transactions', async ({ page }, testInfo) => {
+  const ExcelJS = (await import('exceljs')).default;
+  const workbook = new ExcelJS.Workbook();
+  workbook.addWorksheet('Summary').addRows([['Bank statement, July 2024'], ['Account', 'Checking']]);
+  const sheet = workbook.addWorksheet('Transactions');
+  sheet.addRow(['TransactionID', 'Date', 'Amount', 'Status']);
+  sheet.addRow(['TX1000', '2024-07-01', 388, 'Completed']);
+  sheet.addRow(['TX1001', '2024-07-02', 136.5, 'Pending']);
+  sheet.addRow(['TX1002', '2024-07-03', 888, 'Failed']);
+  const file = testInfo.outputPath('bank-july.xlsx');
+  await workbook.xlsx.writeFile(file);
+
+  await signIn(page, 'analyst');
+  await addSource(page, 'Bank workbook', 'bank');
+  await page.getByLabel(/Choose a file to upload/).setInputFiles(file);
+  await expect(page.getByLabel('Sheet')).toHaveValue('Summary');
+  await page.getByLabel('Sheet').selectOption('Transactions');
+  await expect(page.getByTestId('preview-table')).toContainText('TX1002');
+  await expect(page.getByLabel('Transaction id')).toHaveValue('TransactionID');
+  await page.getByRole('button', { name: 'Ingest file' }).click();
+  await expect(page.getByTestId('upload-outcome')).toContainText('3 rows ingested with profile v1');
+});

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { navFor } from '../lib/auth/navigation';
 import { ROLES, ROLE_LABELS } from '../lib/auth/roles';
-import { demoAccount, expectNoSeriousA11yViolations, signIn } from './helpers';
+import { attemptSignIn, demoAccount, expectNoSeriousA11yViolations, signIn } from './helpers';
 
 const ALL_SECTIONS = ['Dashboard', 'Runs', 'Discrepancies', 'Sources', 'Settings'];
 
@@ -23,7 +23,7 @@ test('a signed-out API request gets 401', async ({ request }) => {
 });
 
 test('a wrong password shows an error and does not sign in', async ({ page }) => {
-  await signIn(page, 'admin', 'not-the-password');
+  await attemptSignIn(page, 'admin', 'not-the-password');
   await expect(page.getByTestId('login-error')).toHaveText(/e-mail or password is not right/);
   await expect(page).toHaveURL(/\/login/);
   await expect(page.getByLabel('E-mail', { exact: true })).toHaveValue(demoAccount('admin').email);

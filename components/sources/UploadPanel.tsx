@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation';
 import { CANONICAL_STATUSES, DEFAULT_GLOSSARY, glossaryKey } from '@/lib/reconcile/glossary';
 import type { IngestProfileInput } from '@/lib/ingest/profile';
 import type { IngestionPreview, StartResult } from '@/lib/db/ingestions';
-import { decideIngestionAction, startIngestionAction } from '@/app/(app)/sources/actions';
+import { decideIngestionAction, previewIngestionAction, startIngestionAction } from '@/app/(app)/sources/actions';
 import { formatBytes, STATUS_LABELS } from './format';
 
 type Staged = { ingestionId: string; sha256: string; size: number; duplicateOf: { id: string; createdAt: string; rowsValid: number; fileName: string | null } | null };
@@ -180,7 +180,14 @@ export function UploadPanel({ sourceId, sourceName }: { sourceId: string; source
 
       {phase.name === 'mapping' ? (
         <MappingForm
+          key={`${phase.staged.ingestionId}:${(phase.preview.format as { sheet?: string }).sheet ?? ''}`}
           preview={phase.preview}
+          onSheet={async (sheet) => {
+            setError(null);
+            const result = await previewIngestionAction(phase.staged.ingestionId, sheet);
+            if (!result.ok) return setError(result.error);
+            setPhase({ name: 'mapping', staged: phase.staged, preview: result.data });
+          }}
           onCancel={() => setPhase({ name: 'idle' })}
           onSubmit={async (profile, presetId, onInvalid) => {
             setError(null);
@@ -265,8 +272,10 @@ function MappingForm({
   preview,
   onSubmit,
   onCancel,
+  onSheet,
 }: {
   preview: IngestionPreview;
+  onSheet: (sheet: string) => Promise<void>;
   onSubmit: (profile: IngestProfileInput, presetId: string | null, onInvalid: 'ask' | 'abort' | 'valid_only') => Promise<void>;
   onCancel: () => void;
 }) {
@@ -329,6 +338,17 @@ function MappingForm({
           {preview.notes.join(' ')}
         </p>
       </div>
+      {preview.sheets && preview.sheets.length > 1 ? (
+        <div className="field" style={{ maxWidth: 320 }}>
+          <label htmlFor="map-sheet">Sheet</label>
+          <select id="map-sheet" value={(preview.format as { sheet?: string }).sheet ?? preview.sheets[0]} onChange={(e) => void onSheet(e.target.value)}>
+            {preview.sheets.map((name) => (
+              <option key={name} value={name}>{name}</option>
+            ))}
+          </select>
+          <span className="hint">This workbook has {preview.sheets.length} sheets; the preview shows the chosen one.</span>
+        </div>
+      ) : null}
       {preview.drift.length ? (
         <div className={`alert ${blocking.length ? 'error' : 'info'}`} data-testid="drift-findings">
           {preview.drift.map((d) => (

@@ -37,11 +37,14 @@ export interface CreatePrismaOptions {
   poolSize?: number;
 }
 
-const clientTargets = new WeakMap<object, { kind: DbKind; url: string }>();
+// Kept on the client itself (not in a module-level map): Next.js may load this module
+// more than once in one server, while the client is shared through globalThis.
+const TARGET = Symbol.for('paidline.db.target');
+type Target = { kind: DbKind; url: string };
 
 /** Which database a client talks to (for the few raw paths, such as bulk inserts). */
-export function clientTarget(client: object): { kind: DbKind; url: string } {
-  const target = clientTargets.get(client);
+export function clientTarget(client: object): Target {
+  const target = (client as { [TARGET]?: Target })[TARGET];
   if (!target) throw new Error('This Prisma client was not made by createPrismaClient().');
   return target;
 }
@@ -58,7 +61,7 @@ export function createPrismaClient(url: string, options: CreatePrismaOptions = {
     const adapter = new PrismaPg(pool, { disposeExternalPool: true });
     client = new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
   }
-  clientTargets.set(client, { kind, url });
+  Object.defineProperty(client, TARGET, { value: { kind, url } satisfies Target, enumerable: false });
   return client;
 }
 
