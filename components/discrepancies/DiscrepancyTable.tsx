@@ -36,6 +36,7 @@ const OPEN = new Set(['open', 'in_review', 'escalated']);
 export function DiscrepancyTable({
   rows,
   total,
+  capped = false,
   page,
   size,
   sort,
@@ -45,6 +46,8 @@ export function DiscrepancyTable({
 }: {
   rows: DiscrepancyRow[];
   total: number;
+  /** The count stopped at the cap: total is a lower bound. */
+  capped?: boolean;
   page: number;
   size: number;
   sort: string;
@@ -142,7 +145,8 @@ export function DiscrepancyTable({
     enableRowSelection: (row) => canResolve && OPEN.has(row.original.state),
     manualSorting: true,
     manualPagination: true,
-    rowCount: total,
+    // Past the count cap there is always a next page to offer.
+    rowCount: capped ? Math.max(total, page * size + 1) : total,
     state: { sorting, pagination, rowSelection, columnVisibility },
     onSortingChange: (u) => {
       const next = apply(u, sorting)[0];
@@ -179,7 +183,7 @@ export function DiscrepancyTable({
   return (
     <section className="card table-card" aria-labelledby="table-title" aria-busy={pending}>
       <div className="table-toolbar">
-        <h2 id="table-title">{total.toLocaleString('en-US')} row{total === 1 ? '' : 's'}</h2>
+        <h2 id="table-title">{total.toLocaleString('en-US')}{capped ? '+' : ''} row{total === 1 && !capped ? '' : 's'}</h2>
         <div className="row-actions">
           <details className="menu">
             <summary className="button secondary small">Columns</summary>
@@ -271,7 +275,7 @@ export function DiscrepancyTable({
       </div>
 
       <nav className="pager" aria-label="Pages">
-        <span className="muted">Page {page} of {pages.toLocaleString('en-US')}</span>
+        <span className="muted">Page {page} of {pages.toLocaleString('en-US')}{capped ? '+' : ''}</span>
         <div className="row-actions">
           <label className="muted small" htmlFor="page-size">Rows per page</label>
           <select id="page-size" value={size} onChange={(e) => table.setPageSize(Number(e.target.value))}>

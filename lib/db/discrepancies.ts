@@ -226,16 +226,26 @@ async function emailsFor(db: Client, ids: (string | null)[]): Promise<Map<string
   return new Map(users.map((u) => [u.id, u.email]));
 }
 
-/** One page of a run's discrepancies, filtered and sorted in the database, plus the filtered total. */
-export async function listDiscrepancies(runId: string, q: DiscrepancyQuery, opts: { db?: Client; me?: string } = {}) {
+/**
+ * Counting stops here: past it the table says "10,000+". Counting every one of a million matching
+ * rows would cost more than the page itself, and nobody pages that far (filters narrow it down).
+ */
+export const COUNT_CAP = 10_000;
+
+/** One page of a run's discrepancies, filtered and sorted in the database, plus the filtered total (capped). */
+export async function listDiscrepancies(runId: string, q: DiscrepancyQuery, opts: { db?: Client; me?: string; countCap?: number } = {}) {
   const db = opts.db ?? getPrisma();
+  const cap = opts.countCap ?? COUNT_CAP;
   const where = discrepancyWhere(runId, q, opts.me);
-  const [rows, total] = await Promise.all([
+  const [rows, counted] = await Promise.all([
     db.runResult.findMany({ where, orderBy: discrepancyOrder(q), skip: (q.page - 1) * q.size, take: q.size, select: LIST_SELECT }),
-    db.runResult.count({ where }),
+    db.runResult.count({ where, take: cap + 1 }),
   ]);
+  const capped = counted > cap;
+  // Past the cap the total is a lower bound: at least the rows up to this page.
+  const total = capped ? Math.max(cap, (q.page - 1) * q.size + rows.length) : counted;
   const emails = await emailsFor(db, rows.map((r) => r.assigneeId));
-  return { rows: rows.map((r) => toRow(r, emails)), total, page: q.page, size: q.size, pages: Math.max(1, Math.ceil(total / q.size)) };
+  return { rows: rows.map((r) => toRow(r, emails)), total, capped, page: q.page, size: q.size, pages: Math.max(1, Math.ceil(total / q.size)) };
 }
 
 /** Open rows of a run per age bucket (days since the transaction date). */

@@ -43,6 +43,12 @@ describe.each(DATABASE_KINDS)('finance review on %s', (kind) => {
     for (const r of range.rows) expect(Number(r.amount)).toBeGreaterThanOrEqual(500);
     const byReason = await listDiscrepancies(runId, parseDiscrepancyQuery({ reason: 'amount' }), { db: db.prisma });
     expect(byReason.total).toBe(14);
+    // Counting stops at the cap: the total is then a lower bound and the page says so.
+    const capped = await listDiscrepancies(runId, parseDiscrepancyQuery({ size: '25' }), { db: db.prisma, countCap: 10 });
+    expect(capped).toMatchObject({ capped: true, total: 21 });
+    const capped2 = await listDiscrepancies(runId, parseDiscrepancyQuery({ size: '25', severity: 'critical' }), { db: db.prisma, countCap: 3 });
+    expect(capped2).toMatchObject({ capped: true, total: 5 });
+    expect((await listDiscrepancies(runId, parseDiscrepancyQuery({ severity: 'critical' }), { db: db.prisma, countCap: 5 })).capped).toBe(false);
     // A broken value in a hand-edited link drops that filter only.
     expect(parseDiscrepancyQuery({ severity: 'urgent', state: 'open' })).toMatchObject({ severity: [], state: ['open'] });
   });

@@ -71,6 +71,7 @@ export default async function DiscrepanciesPage({ searchParams }: { searchParams
       <DiscrepancyTable
         rows={page.rows}
         total={page.total}
+        capped={page.capped}
         page={page.page}
         size={page.size}
         sort={query.sort}
