@@ -1,10 +1,12 @@
 /** Shared by bench sections: run a Node child with the peak-RSS probe, and format figures. */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync } from 'node:fs';
 
 export interface ChildResult {
   wallMs: number;
   maxRssMiB: number;
+  /** User + system CPU time of the whole process (all threads). */
+  cpuMs: number;
   stdout: string;
 }
 
@@ -24,12 +26,15 @@ export function runChild(label: string, args: string[], cwd: string, rssFile: st
       const wallMs = performance.now() - t0;
       if (code !== 0) return reject(new Error(`${label} exited with ${code}`));
       let maxRssMiB = NaN;
+      let cpuMs = NaN;
       try {
-        maxRssMiB = (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKiB: number }).maxRssKiB / 1024;
+        const probe = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKiB: number; cpuMs: number };
+        maxRssMiB = probe.maxRssKiB / 1024;
+        cpuMs = probe.cpuMs;
       } catch {
         /* probe missing */
       }
-      resolve({ wallMs, maxRssMiB, stdout });
+      resolve({ wallMs, maxRssMiB, cpuMs, stdout });
     });
   });
 }
@@ -37,3 +42,18 @@ export function runChild(label: string, args: string[], cwd: string, rssFile: st
 export const fmtS = (ms: number) => (ms / 1000).toFixed(2) + ' s';
 export const fmtM = (mib: number) => (Number.isFinite(mib) ? mib.toFixed(0) + ' MiB' : 'n/a');
 export const fmtRate = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString('en')} rows/s`;
+
+/** Writes a header and generated lines to a file in 1 MiB chunks, honouring back-pressure. */
+export async function writeLines(file: string, header: string, rows: number, line: (i: number) => string): Promise<void> {
+  const ws = createWriteStream(file);
+  let buf = header;
+  for (let i = 0; i < rows; i++) {
+    buf += line(i);
+    if (buf.length > 1 << 20) {
+      if (!ws.write(buf)) await new Promise<void>((r) => ws.once('drain', () => r()));
+      buf = '';
+    }
+  }
+  ws.write(buf);
+  await new Promise<void>((res, rej) => ws.end((e?: Error | null) => (e ? rej(e) : res())));
+}

@@ -7,11 +7,11 @@
  * into a plain table (sqlite3 .import, psql \copy) — no validation, no provenance.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { BenchContext, BenchSection } from './run';
-import { fmtM, fmtRate, fmtS, runChild } from './child';
+import { fmtM, fmtRate, fmtS, runChild, writeLines } from './child';
 
 const HEADER = 'id,Created (UTC),Amount,Currency,Status,Customer Email,Description\n';
 const STATUSES = ['Paid', 'Paid', 'Paid', 'Paid', 'Failed', 'Refunded', 'Paid', 'Paid', 'Paid', 'Paid'];
@@ -26,17 +26,7 @@ function line(i: number): string {
 async function generate(file: string, rows: number): Promise<void> {
   const marker = `${file}.json`;
   if (existsSync(file) && existsSync(marker) && readFileSync(marker, 'utf8') === String(rows)) return;
-  const ws = createWriteStream(file);
-  let buf = HEADER;
-  for (let i = 0; i < rows; i++) {
-    buf += line(i);
-    if (buf.length > 1 << 20) {
-      if (!ws.write(buf)) await new Promise<void>((r) => ws.once('drain', () => r()));
-      buf = '';
-    }
-  }
-  ws.write(buf);
-  await new Promise<void>((res, rej) => ws.end((e?: Error | null) => (e ? rej(e) : res())));
+  await writeLines(file, HEADER, rows, line);
   writeFileSync(marker, String(rows));
 }
 

@@ -4,11 +4,11 @@
  * CSVs, reconcile, write the per-key CSV) and DuckDB doing the same full outer
  * join, classification and CSV write. Prints wall time, peak RSS and the ratio.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchContext, BenchSection } from './run';
+import { fmtM, fmtS, runChild, writeLines, type ChildResult } from './child';
 
 const GENERATOR_VERSION = 2;
 
@@ -53,19 +53,6 @@ function slotRows(slot: number): { gw: string; bank: string } {
   return { gw: gwLine(key, status, cents), bank: bankLine(id('TB', slot), pickStatus(rnd(slot, 4)), cents) };
 }
 
-async function writeLines(file: string, header: string, rows: number, line: (i: number) => string): Promise<void> {
-  const ws = createWriteStream(file);
-  let buf = header;
-  for (let i = 0; i < rows; i++) {
-    buf += line(i);
-    if (buf.length > 1 << 20) {
-      if (!ws.write(buf)) await new Promise<void>((r) => ws.once('drain', () => r()));
-      buf = '';
-    }
-  }
-  ws.write(buf);
-  await new Promise<void>((res, rej) => ws.end((e?: Error | null) => (e ? rej(e) : res())));
-}
 
 async function generate(dir: string, rows: number): Promise<{ gw: string; bank: string }> {
   const gw = path.join(dir, 'gateway.csv');
@@ -95,45 +82,6 @@ async function generate(dir: string, rows: number): Promise<{ gw: string; bank: 
   return { gw, bank };
 }
 
-interface ChildResult {
-  wallMs: number;
-  maxRssMiB: number;
-  /** User + system CPU time of the whole process (all threads). */
-  cpuMs: number;
-  stdout: string;
-}
-
-function runChild(label: string, args: string[], cwd: string, rssFile: string): Promise<ChildResult> {
-  rmSync(rssFile, { force: true });
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, args, {
-      cwd,
-      env: { ...process.env, PAIDLINE_RSS_FILE: rssFile },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wallMs = performance.now() - t0;
-      if (code !== 0) return reject(new Error(`${label} exited with ${code}`));
-      let maxRssMiB = NaN;
-      let cpuMs = NaN;
-      try {
-        const probe = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKiB: number; cpuMs: number };
-        maxRssMiB = probe.maxRssKiB / 1024;
-        cpuMs = probe.cpuMs;
-      } catch {
-        /* probe missing */
-      }
-      resolve({ wallMs, maxRssMiB, cpuMs, stdout });
-    });
-  });
-}
-
-const fmtS = (ms: number) => (ms / 1000).toFixed(2) + ' s';
-const fmtM = (mib: number) => (Number.isFinite(mib) ? mib.toFixed(0) + ' MiB' : 'n/a');
 
 export const section: BenchSection = {
   name: 'reconcile',

@@ -2,12 +2,13 @@
  * npm run demo: prepare the embedded database, load the demo company, build and
  * start Paidline on http://localhost:3000, and print the demo logins.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { nextCommand } from './lib/next-bin';
+import { spawnSync } from 'node:child_process';
+import { nextCommand, startNext } from './lib/next-bin';
 import { migrateDatabase } from '@/lib/db/migrate';
 import { databaseKind, getPrisma } from '@/lib/db/client';
 import { seedDemoUsers } from '@/lib/demo/seed-users';
 import { seedDemoData } from '@/lib/demo/seed-data';
+import { closeBulkWriters } from '@/lib/db/record-insert';
 import { DEMO_PASSWORD } from '@/lib/demo/accounts';
 import { ROLE_LABELS } from '@/lib/auth/roles';
 import { demoAuthSecret } from './lib/secret';
@@ -20,6 +21,7 @@ async function main() {
   const accounts = await seedDemoUsers();
   await seedDemoData();
   await getPrisma().$disconnect();
+  await closeBulkWriters();
 
   const env = { ...process.env, PAIDLINE_DEMO: '1', AUTH_SECRET: process.env.AUTH_SECRET ?? demoAuthSecret(), PORT: port };
   if (process.env.PAIDLINE_SKIP_BUILD !== '1') {
@@ -28,21 +30,11 @@ async function main() {
     if (build.status !== 0) process.exit(build.status ?? 1);
   }
 
-  const server = spawn(...nextCommand(['start', '-p', port]), { stdio: ['ignore', 'pipe', 'inherit'], env });
-  let announced = false;
-  server.stdout.on('data', (chunk: Buffer) => {
-    process.stdout.write(chunk);
-    if (!announced && /Ready|started server/i.test(chunk.toString())) {
-      announced = true;
-      console.log(`\nPaidline is running on http://localhost:${port}\n\nDemo logins (password for all: ${DEMO_PASSWORD}):`);
-      for (const a of accounts) console.log(`  ${ROLE_LABELS[a.role].padEnd(17)} ${a.email}`);
-      console.log('\nPress Ctrl+C to stop.');
-    }
+  startNext(['-p', port], env, () => {
+    console.log(`\nPaidline is running on http://localhost:${port}\n\nDemo logins (password for all: ${DEMO_PASSWORD}):`);
+    for (const a of accounts) console.log(`  ${ROLE_LABELS[a.role].padEnd(17)} ${a.email}`);
+    console.log('\nPress Ctrl+C to stop.');
   });
-  const stop = () => server.kill('SIGTERM');
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  server.on('exit', (code) => process.exit(code ?? 0));
 }
 
 main().catch((error) => {

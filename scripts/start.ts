@@ -2,8 +2,7 @@
  * npm start: the production start. Applies pending migrations, refuses to start
  * without AUTH_SECRET, never creates users, then runs `next start`.
  */
-import { spawn } from 'node:child_process';
-import { nextCommand } from './lib/next-bin';
+import { startNext } from './lib/next-bin';
 import { migrateDatabase } from '@/lib/db/migrate';
 import { countUsers } from '@/lib/db/users';
 import { databaseKind, getPrisma } from '@/lib/db/client';
@@ -20,11 +19,7 @@ async function main() {
     console.warn('No users yet. Create the first admin with: npm run user:create -- --email you@example.com --role admin');
   }
   console.log(`Database: ${databaseKind()}. Starting Paidline…`);
-  const server = spawn(...nextCommand(['start', ...process.argv.slice(2)]), { stdio: 'inherit', env: process.env });
-  const stop = () => server.kill('SIGTERM');
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  server.on('exit', (code) => process.exit(code ?? 0));
+  startNext(process.argv.slice(2), process.env);
 }
 
 main().catch((error) => {

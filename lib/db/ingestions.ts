@@ -12,7 +12,7 @@ import { presetById } from '@/lib/ingest/presets';
 import { detectHeaderDrift, detectStatusDrift, type DriftFinding } from '@/lib/ingest/drift';
 import { csvEscapeCell } from '@/lib/csv-safe';
 import { getPrisma } from './client';
-import { insertRecords, type RecordRow } from './record-insert';
+import { insertRecords, toRecordRow, type RecordRow } from './record-insert';
 import { writeAudit } from './audit';
 import { currentProfileVersion, ensureProfileVersion } from './sources';
 
@@ -288,25 +288,13 @@ export async function processIngestion(id: string, opts: { actor: Actor; db?: Cl
         if (r.code) codeCounts.set(r.code, (codeCounts.get(r.code) ?? 0) + 1);
         const raw: Record<string, string> = {};
         sniff.header.forEach((h, i) => (raw[h] = row.fields[i] ?? ''));
-        batch.push({
-          sourceId: ingestion.sourceId,
-          ingestionId: id,
-          profileVersionId: versionId,
-          eventId: null,
-          dataset: r.dataset,
-          line: r.line,
-          fileSha256: ingestion.fileSha256,
-          key: r.key,
-          txId: r.txId,
-          occurredAt: r.at === null ? null : new Date(r.at),
-          date: r.date,
-          amountMinor: BigInt(r.amount),
-          currency: r.currency,
-          status: r.status,
-          code: r.code,
-          attrs: Object.keys(r.attrs).length ? JSON.stringify(r.attrs) : null,
-          raw: JSON.stringify(raw),
-        });
+        batch.push(
+          toRecordRow(
+            r,
+            { sourceId: ingestion.sourceId, ingestionId: id, profileVersionId: versionId, fileSha256: ingestion.fileSha256, eventId: null, line: r.line },
+            JSON.stringify(raw),
+          ),
+        );
       }
       if (batch.length >= BATCH_SIZE || errors.length >= BATCH_SIZE) await flush();
     }

@@ -26,7 +26,7 @@ import {
 import { validateCron } from '@/lib/ingest/scheduler';
 import { writeAudit } from './audit';
 import { getPrisma } from './client';
-import { insertRecords, type RecordRow } from './record-insert';
+import { insertRecords, toRecordRow, type RecordRow } from './record-insert';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;
@@ -187,24 +187,9 @@ export async function runPull(sourceId: string, actor: Actor, opts: RunPullOptio
         valid++;
         const rec = r.record;
         totals.set(rec.currency, (totals.get(rec.currency) ?? 0n) + BigInt(rec.amount));
-        batch.push({
-          sourceId,
-          ingestionId: id,
-          profileVersionId: version.id,
-          dataset: rec.dataset,
-          line: total,
-          fileSha256: null,
-          key: rec.key,
-          txId: rec.txId,
-          occurredAt: rec.at === null ? null : new Date(rec.at),
-          date: rec.date,
-          amountMinor: BigInt(rec.amount),
-          currency: rec.currency,
-          status: rec.status,
-          code: rec.code,
-          attrs: Object.keys(rec.attrs).length ? JSON.stringify(rec.attrs) : null,
-          raw: JSON.stringify(raw),
-        });
+        batch.push(
+          toRecordRow(rec, { sourceId, ingestionId: id, profileVersionId: version.id, fileSha256: null, eventId: null, line: total }, JSON.stringify(raw)),
+        );
       }
       if (batch.length >= BATCH_SIZE || errors.length >= BATCH_SIZE) await flush();
     }

@@ -1,4 +1,5 @@
 import { createClient, type Client as LibsqlClient } from '@libsql/client';
+import type { IngestRecord } from '@/lib/ingest/profile';
 import pg from 'pg';
 import { clientTarget, type PrismaClient } from './client';
 import { libsqlUrl } from './config';
@@ -23,6 +24,34 @@ export type RecordRow = {
   attrs: string | null;
   raw: string | null;
 };
+
+/** Where a record came from: the source, profile version and ingestion (with file hash) or webhook event. */
+export type Provenance = {
+  sourceId: string;
+  profileVersionId: string;
+  ingestionId: string | null;
+  fileSha256: string | null;
+  eventId: string | null;
+  line: number | null;
+};
+
+/** A normalized record and its provenance, ready to store. */
+export function toRecordRow(r: Omit<IngestRecord, 'line'>, provenance: Provenance, raw: string | null): RecordRow {
+  return {
+    ...provenance,
+    dataset: r.dataset,
+    key: r.key,
+    txId: r.txId,
+    occurredAt: r.at === null ? null : new Date(r.at),
+    date: r.date,
+    amountMinor: BigInt(r.amount),
+    currency: r.currency,
+    status: r.status,
+    code: r.code,
+    attrs: Object.keys(r.attrs).length ? JSON.stringify(r.attrs) : null,
+    raw,
+  };
+}
 
 const COLUMNS = [
   'sourceId', 'ingestionId', 'profileVersionId', 'dataset', 'line', 'eventId', 'fileSha256', 'key', 'txId',

@@ -10,6 +10,7 @@
  *
  * Secrets are stored encrypted (lib/crypto/secrets.ts) and never logged or audited.
  */
+import type { IngestRecord } from '@/lib/ingest/profile';
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { decryptSecret, encryptSecret, needsReencryption, reencryptSecret } from '@/lib/crypto/secrets';
@@ -18,6 +19,7 @@ import { isStripePaymentObject, mapStripeEvent, StripeEventSchema, type StripeEv
 import { verifyStripeSignature } from '@/lib/ingest/webhooks/verify-stripe-signature';
 import { writeAudit } from './audit';
 import { getPrisma } from './client';
+import { toRecordRow } from './record-insert';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;
@@ -83,18 +85,7 @@ function decryptSecrets(enc: string | null): string[] {
   return tokens.map(decryptSecret);
 }
 
-type PreparedRecord = {
-  dataset: string;
-  key: string;
-  txId: string;
-  at: number | null;
-  date: string | null;
-  amount: number;
-  currency: string;
-  status: string;
-  code: string;
-  attrs: Record<string, string>;
-};
+type PreparedRecord = Omit<IngestRecord, 'line'>;
 
 type Mapping =
   | { kind: 'record'; record: PreparedRecord; via: 'profile' | 'builtin' }
@@ -230,24 +221,9 @@ export async function receiveWebhook(delivery: WebhookDelivery, opts: { db?: Cli
       let audited: Record<string, unknown> | null = null;
       if (mapping.kind === 'record' && version) {
         const r = mapping.record;
+        // One record inside the event's transaction: Prisma's create, not the bulk writer.
         await tx.sourceRecord.create({
-          data: {
-            sourceId: source.id,
-            ingestionId: null,
-            profileVersionId: version.id,
-            dataset: r.dataset,
-            eventId: event.id,
-            key: r.key,
-            txId: r.txId,
-            occurredAt: r.at === null ? null : new Date(r.at),
-            date: r.date,
-            amountMinor: BigInt(r.amount),
-            currency: r.currency,
-            status: r.status,
-            code: r.code,
-            attrs: Object.keys(r.attrs).length ? JSON.stringify(r.attrs) : null,
-            raw: text,
-          },
+          data: toRecordRow(r, { sourceId: source.id, ingestionId: null, profileVersionId: version.id, fileSha256: null, eventId: event.id, line: null }, text),
         });
         await tx.source.update({ where: { id: source.id }, data: { lastIngestedAt: now } });
         audited = { key: r.key, txId: r.txId, amountMinor: r.amount, currency: r.currency, status: r.status, code: r.code, mapping: mapping.via, profileVersion: version.version };

@@ -49,7 +49,7 @@ export type AmountResult = { ok: true; value: number } | { ok: false; reason: st
  * including more fractional digits than the currency has (unless they are zeros).
  */
 export function parseAmount(text: string, format: AmountFormat, digits: number): AmountResult {
-  let s = text;
+  const s = text;
   let start = 0;
   let end = s.length;
   while (start < end && isSpace(s.charCodeAt(start))) start++;

@@ -1,7 +1,28 @@
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 /** The Next.js CLI entry, run with this Node binary (no npx round trip). */
 export function nextCommand(args: string[]): [string, string[]] {
   const require = createRequire(import.meta.url);
   return [process.execPath, [require.resolve('next/dist/bin/next'), ...args]];
+}
+
+/**
+ * Runs `next start` in the foreground: signals are passed on, the exit code is ours.
+ * onReady runs once when Next reports it is listening.
+ */
+export function startNext(args: string[], env: NodeJS.ProcessEnv, onReady?: () => void): void {
+  const server = spawn(...nextCommand(['start', ...args]), { stdio: ['ignore', 'pipe', 'inherit'], env });
+  let ready = false;
+  server.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    if (!ready && /Ready|started server/i.test(chunk.toString())) {
+      ready = true;
+      onReady?.();
+    }
+  });
+  const stop = () => server.kill('SIGTERM');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  server.on('exit', (code) => process.exit(code ?? 0));
 }
