@@ -147,4 +147,3 @@ export const section: BenchSection = {
     for (const kind of ['sqlite', 'postgres'] as const) await benchOne(kind, ctx.rows, requests, peerRequests);
   },
 };
-export const __generate = generate;
