@@ -273,13 +273,15 @@ function resultData(
     };
   });
   const detail: ResultDetail = { sources, corrections: row.corrections, violations: violations.get(row.key) ?? [] };
+  // An impossible status progression (Paid then Pending...) needs a person: at least a warning.
+  const severity = detail.violations.length && row.severity === 'info' ? 'warning' : row.severity;
   return {
     runId,
     key: row.key,
     cls: row.class,
     reasons: joined(row.reasons),
-    severity: row.severity,
-    severityRank: SEVERITY_RANK[row.severity] ?? 0,
+    severity,
+    severityRank: SEVERITY_RANK[severity] ?? 0,
     action: row.action,
     actionLabel: row.actionLabel,
     ruleId: row.ruleId,

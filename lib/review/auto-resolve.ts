@@ -28,7 +28,10 @@ export async function autoResolveRun(runId: string, autoRules: readonly string[]
     resolved += await db.$transaction(async (tx) => {
       let n = 0;
       for (const row of rows) {
-        const final = finalFromRecommendation(JSON.parse(row.detail) as ResultDetail, row.ruleId, row.currency);
+        const detail = JSON.parse(row.detail) as ResultDetail;
+        // A key whose snapshots broke the state machine is left to a person, whatever the rule says.
+        if (detail.violations.length) continue;
+        const final = finalFromRecommendation(detail, row.ruleId, row.currency);
         if (!final) continue;
         await applyChange(tx, row, row.version, { state: 'resolved', final }, {
           action: 'auto',
