@@ -31,7 +31,7 @@ export function Filters({ query, runId, sources, assignees }: { query: Discrepan
         <div className="field">
           <label htmlFor="f-cls">Class</label>
           <select id="f-cls" name="cls" defaultValue={cls}>
-            <option value="">Discrepancies (not matched)</option>
+            <option value="">Needing attention</option>
             {Object.entries(CLASS_LABELS).map(([v, l]) => <option key={v} value={v}>{l}</option>)}
             <option value="all">Every class</option>
           </select>

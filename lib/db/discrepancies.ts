@@ -38,7 +38,7 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().or(z.literal(
  */
 export const discrepancyQuerySchema = z.object({
   run: z.string().optional(),
-  /** Class filter; empty: every class except matched ("discrepancies only"); 'all' shows matched too. */
+  /** Class filter; empty (and no severity filter): rows at warning or above, the discrepancies; 'all': every row. */
   cls: z.string().optional().transform((v) => (v === 'all' ? ['all'] : v ? v.split(',').filter(Boolean) : [])).pipe(z.array(z.enum([...CLASSES, 'all']))),
   reason: z.enum(REASONS).optional().or(z.literal('').transform(() => undefined)),
   severity: list(SEVERITIES as unknown as readonly [string, ...string[]]),
@@ -95,11 +95,12 @@ function keyPrefix(prefix: string): Prisma.RunResultWhereInput[] {
 export function discrepancyWhere(runId: string, q: DiscrepancyQuery, me?: string): Prisma.RunResultWhereInput {
   const and: Prisma.RunResultWhereInput[] = [];
   const where: Prisma.RunResultWhereInput = { runId };
-  if (q.cls.includes('all')) {
-    // every class
-  } else if (q.cls.length) where.cls = q.cls.length === 1 ? q.cls[0] : { in: q.cls };
-  else where.cls = { in: ['mismatched', 'missing', 'duplicate'] };
+  if (q.cls.length && !q.cls.includes('all')) where.cls = q.cls.length === 1 ? q.cls[0] : { in: q.cls };
   if (q.severity.length) where.severityRank = q.severity.length === 1 ? SEVERITIES.indexOf(q.severity[0] as never) : { in: q.severity.map((s) => SEVERITIES.indexOf(s as never)) };
+  // The default view: what needs attention. Every class but matched is at least a warning, and a
+  // matched key is raised to one when something is off (an impossible status progression), so
+  // "warning or critical" is "the discrepancies", on the (run, severity, amount) index.
+  else if (!q.cls.length) where.severityRank = { gte: 1 };
   if (q.state.length) where.state = q.state.length === 1 ? q.state[0] : { in: q.state };
   if (q.reason) and.push({ reasons: { contains: containsJoined(q.reason) } });
   if (q.source) and.push({ OR: [{ missingIn: { contains: containsJoined(q.source) } }, { duplicateIn: { contains: containsJoined(q.source) } }] });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRun, startRun } from '@/lib/db/runs';
+import { listDiscrepancies, parseDiscrepancyQuery } from '@/lib/db/discrepancies';
 import type { ResultDetail } from '@/lib/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
@@ -84,6 +85,9 @@ describe.each(DATABASE_KINDS)('run snapshots and automatic rules on %s', (kind) 
     expect(detail.violations).toHaveLength(1);
     expect(detail.violations[0]).toMatchObject({ from: 'Paid', to: 'Pending' });
     expect(detail.violations[0]!.reason).toMatch(/^Gateway: Paid -> Pending/);
+    // The default discrepancy view (what needs attention) shows it although it is matched.
+    const page = await listDiscrepancies(runId, parseDiscrepancyQuery({ sort: 'key', dir: 'asc' }), { db: db.prisma });
+    expect(page.rows.map((r) => r.key)).toEqual(['K2', 'K3', 'K4', 'K6']);
   });
 
   it('keeps a key repeated inside one export a duplicate, and counts webhook records', async () => {
