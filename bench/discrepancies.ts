@@ -21,7 +21,7 @@ type Kind = 'sqlite' | 'postgres';
 
 /** The filter rotation: what reviewers do all day (default view, critical backlog, a reason, a key, ranges). */
 const QUERIES: { name: string; params: Record<string, string> }[] = [
-  { name: 'default view (not matched, by severity)', params: {} },
+  { name: 'default view (needing attention, by severity)', params: {} },
   { name: 'critical + open, by amount desc', params: { severity: 'critical', state: 'open', sort: 'amount', dir: 'desc' } },
   { name: 'mismatched on amount, open, by amount, page 3', params: { cls: 'mismatched', reason: 'amount', state: 'open', sort: 'amount', dir: 'asc', page: '3' } },
   { name: 'key search', params: { q: 'TX00004711', cls: 'all' } },
