@@ -1,14 +1,17 @@
 /**
  * Runs once when a server instance starts (Node.js runtime only): roll back
- * ingestions interrupted by a crash or restart, so nothing half-written is left,
+ * ingestions and runs interrupted by a crash or restart, so nothing half-written is left,
  * then start the in-process pull scheduler (PAIDLINE_SCHEDULER=off disables it).
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   const { recoverInterruptedIngestions } = await import('@/lib/db/ingestions');
+  const { recoverInterruptedRuns } = await import('@/lib/db/runs');
   try {
     const recovered = await recoverInterruptedIngestions();
     if (recovered) console.warn(`Rolled back ${recovered} ingestion(s) interrupted by the last shutdown.`);
+    const runs = await recoverInterruptedRuns();
+    if (runs) console.warn(`Marked ${runs} run(s) interrupted by the last shutdown as failed; start them again.`);
   } catch (error) {
     console.error('Start-up recovery failed:', error instanceof Error ? error.message : error);
   }
