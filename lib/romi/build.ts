@@ -1,0 +1,171 @@
+/**
+ * Pre-aggregation: turns a run's reconciled payments, the CRM's deals and the ad platforms' spend
+ * into daily rows by (model, day, channel, campaign, currency), plus the credits that let every
+ * figure be traced back to its rows. Pure: the caller reads and writes the database.
+ */
+import { attribute, ATTRIBUTION_MODELS, NO_CAMPAIGN, splitInteger, UNATTRIBUTED, type AttributionModel, type Touch } from './attribution';
+import { touchesOf } from './channels';
+
+/** The payment field that links a payment to a CRM deal. */
+export const JOIN_FIELDS = ['dealId', 'invoiceId', 'paymentRef', 'email'] as const;
+export type JoinField = (typeof JOIN_FIELDS)[number];
+export const JOIN_LABELS: Record<JoinField, string> = { dealId: 'deal id', invoiceId: 'invoice id', paymentRef: 'payment reference', email: 'customer e-mail' };
+
+export type DealInput = { recordId: number; key: string; txId: string; date: string | null; status: string; attrs: Record<string, string> };
+export type SpendInput = { recordId: number; date: string | null; channel: string; campaign: string; amountMinor: bigint; currency: string };
+export type PaymentInput = {
+  resultId: number;
+  key: string;
+  date: string | null;
+  state: string;
+  amountMinor: bigint;
+  currency: string;
+  finalStatus: string | null;
+  finalAmountMinor: bigint | null;
+  finalCurrency: string | null;
+  /** Attributes of the payment's records (every source), for the join. */
+  attrs: Record<string, string>;
+};
+
+/** What one reconciled row contributes: Paid revenue, refunds (subtract), or not yet counted. */
+export type Contribution = { currency: string; revenueMinor: bigint; refundMinor: bigint; notCountedMinor: bigint; paidTx: number };
+
+const OPEN_STATES = new Set(['open', 'in_review', 'escalated']);
+
+export function contributionOf(p: Pick<PaymentInput, 'state' | 'amountMinor' | 'currency' | 'finalStatus' | 'finalAmountMinor' | 'finalCurrency'>): Contribution {
+  const currency = p.finalCurrency ?? p.currency;
+  const zero = { currency, revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, paidTx: 0 };
+  if (OPEN_STATES.has(p.state)) return { ...zero, currency: p.currency, notCountedMinor: p.amountMinor < 0n ? -p.amountMinor : p.amountMinor };
+  if (p.state !== 'resolved') return zero; // written off: final, never revenue
+  const amt = p.finalAmountMinor ?? 0n;
+  const abs = amt < 0n ? -amt : amt;
+  if (p.finalStatus === 'Paid') return { ...zero, revenueMinor: amt, paidTx: 1 };
+  if (p.finalStatus === 'Refunded') return { ...zero, refundMinor: abs };
+  return zero;
+}
+
+export type DailyRow = {
+  model: AttributionModel;
+  day: string;
+  channel: string;
+  campaign: string;
+  /** '' for count-only rows (leads, deals). */
+  currency: string;
+  revenueMinor: bigint;
+  refundMinor: bigint;
+  notCountedMinor: bigint;
+  spendMinor: bigint;
+  /** Counts in thousandths (linear attribution splits a lead across touches). */
+  leadsMilli: number;
+  dealsMilli: number;
+  paidDealsMilli: number;
+  paidTx: number;
+};
+
+export type CreditRow = {
+  model: AttributionModel;
+  /** payment: ref = result id; deal: ref = deal record id; spend: ref = spend record id. */
+  kind: 'payment' | 'deal' | 'spend';
+  ref: number;
+  dealKey: string | null;
+  day: string;
+  channel: string;
+  campaign: string;
+  currency: string;
+  weightPpm: number;
+};
+
+export const NO_DATE = '0000-00-00';
+
+function linkOfDeal(d: DealInput, join: JoinField): string | null {
+  const v = d.attrs[join] ?? (join === 'dealId' ? d.txId : undefined);
+  return v ? v.trim().toUpperCase() : null;
+}
+
+function linkOfPayment(p: PaymentInput, join: JoinField): string | null {
+  const v = p.attrs[join] ?? (join === 'paymentRef' ? p.key : undefined);
+  return v ? v.trim().toUpperCase() : null;
+}
+
+export type BuildInput = { deals: readonly DealInput[]; payments: readonly PaymentInput[]; spend: readonly SpendInput[]; join: JoinField; models?: readonly AttributionModel[] };
+
+export function emptyDaily(model: AttributionModel, day: string, channel: string, campaign: string, currency: string): DailyRow {
+  return { model, day, channel, campaign, currency, revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, spendMinor: 0n, leadsMilli: 0, dealsMilli: 0, paidDealsMilli: 0, paidTx: 0 };
+}
+
+/** Pre-aggregates one run. Deals: one per key (its latest record); a payment links to at most one deal. */
+export function buildAggregates(input: BuildInput): { daily: DailyRow[]; credits: CreditRow[]; linkedPayments: number } {
+  const models = input.models ?? ATTRIBUTION_MODELS;
+  const daily = new Map<string, DailyRow>();
+  const credits: CreditRow[] = [];
+  const row = (model: AttributionModel, day: string, channel: string, campaign: string, currency: string) => {
+    const k = `${model}|${day}|${channel}|${campaign}|${currency}`;
+    let r = daily.get(k);
+    if (!r) daily.set(k, (r = emptyDaily(model, day, channel, campaign, currency)));
+    return r;
+  };
+
+  const deals = new Map<string, DealInput & { touches: Touch[] }>();
+  for (const d of input.deals) deals.set(d.key, { ...d, touches: touchesOf(d.attrs) });
+  const byLink = new Map<string, string>();
+  for (const d of deals.values()) {
+    const l = linkOfDeal(d, input.join);
+    if (l && !byLink.has(l)) byLink.set(l, d.key);
+  }
+
+  // Payments first: a deal is paid when at least one linked payment is reconciled Paid.
+  const paidDeals = new Set<string>();
+  let linkedPayments = 0;
+  const paymentDeal: (string | null)[] = [];
+  for (const p of input.payments) {
+    const l = linkOfPayment(p, input.join);
+    const dealKey = l ? (byLink.get(l) ?? null) : null;
+    if (dealKey) linkedPayments++;
+    paymentDeal.push(dealKey);
+    if (dealKey && contributionOf(p).paidTx > 0) paidDeals.add(dealKey);
+  }
+
+  for (const model of models) {
+    input.payments.forEach((p, i) => {
+      const dealKey = paymentDeal[i]!;
+      const day = p.date ?? NO_DATE;
+      const cs = attribute(dealKey ? deals.get(dealKey)!.touches : [], model);
+      const c = contributionOf(p);
+      const w = cs.map((x) => x.weightPpm);
+      const rev = splitInteger(c.revenueMinor, w);
+      const ref = splitInteger(c.refundMinor, w);
+      const nc = splitInteger(c.notCountedMinor, w);
+      cs.forEach((cr, j) => {
+        const r = row(model, day, cr.channel, cr.campaign, c.currency);
+        r.revenueMinor += rev[j]!;
+        r.refundMinor += ref[j]!;
+        r.notCountedMinor += nc[j]!;
+        r.paidTx += c.paidTx && j === 0 ? 1 : 0;
+        credits.push({ model, kind: 'payment', ref: p.resultId, dealKey, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm });
+      });
+    });
+    for (const d of deals.values()) {
+      const day = d.date ?? NO_DATE;
+      const cs = attribute(d.touches, model);
+      const w = cs.map((x) => x.weightPpm);
+      const leads = splitInteger(1000n, w);
+      const won = d.status === 'Paid' || paidDeals.has(d.key);
+      cs.forEach((cr, j) => {
+        const r = row(model, day, cr.channel, cr.campaign, '');
+        r.leadsMilli += Number(leads[j]);
+        if (won) r.dealsMilli += Number(leads[j]);
+        if (paidDeals.has(d.key)) r.paidDealsMilli += Number(leads[j]);
+        credits.push({ model, kind: 'deal', ref: d.recordId, dealKey: d.key, day, channel: cr.channel, campaign: cr.campaign, currency: '', weightPpm: cr.weightPpm });
+      });
+    }
+    for (const s of input.spend) {
+      const day = s.date ?? NO_DATE;
+      const campaign = s.campaign.trim() || NO_CAMPAIGN;
+      row(model, day, s.channel, campaign, s.currency).spendMinor += s.amountMinor;
+      credits.push({ model, kind: 'spend', ref: s.recordId, dealKey: null, day, channel: s.channel, campaign, currency: s.currency, weightPpm: 1_000_000 });
+    }
+  }
+  return { daily: [...daily.values()], credits, linkedPayments };
+}
+
+export { UNATTRIBUTED };

@@ -1,0 +1,4 @@
+export * from './attribution';
+export * from './channels';
+export * from './build';
+export * from './metrics';

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { attribute, splitInteger } from './attribution';
+import { touchesOf } from './channels';
+import { buildAggregates, type DealInput, type PaymentInput, type SpendInput } from './build';
+import { all, byChannel, byMonth, figuresBy, filterRows, funnelOf } from './metrics';
+
+// A fixed company. Deals (CRM), linked to payments by payment reference:
+//   D1 2026-01-10 won:  first touch google/Brand, last touch facebook/Retarget  -> pays P1
+//   D2 2026-01-20 won:  LinkedIn/ABM only                                        -> pays P2, refund P2R
+//   D3 2026-02-05 open: Google Ads/Brand                                         -> no payment
+//   D4 2026-02-10 won:  Meta Ads/Retarget                                        -> P4 still open
+const deal = (recordId: number, key: string, date: string, status: string, attrs: Record<string, string>): DealInput => ({ recordId, key, txId: key, date, status, attrs });
+const deals: DealInput[] = [
+  deal(1, 'D1', '2026-01-10', 'Paid', { channel: 'google', campaign: 'Brand', utmSource: 'facebook', utmCampaign: 'Retarget', paymentRef: 'P1' }),
+  deal(2, 'D2', '2026-01-20', 'Paid', { leadSource: 'LinkedIn', campaign: 'ABM', paymentRef: 'P2' }),
+  deal(3, 'D3', '2026-02-05', 'Pending', { channel: 'Google Ads', campaign: 'Brand' }),
+  deal(4, 'D4', '2026-02-10', 'Paid', { channel: 'Meta Ads', campaign: 'Retarget', paymentRef: 'P4' }),
+];
+const pay = (resultId: number, key: string, date: string, state: string, final: string | null, amount: bigint, currency = 'USD', attrs: Record<string, string> = {}): PaymentInput => ({
+  resultId, key, date, state, amountMinor: amount, currency, finalStatus: final, finalAmountMinor: final ? amount : null, finalCurrency: final ? currency : null, attrs,
+});
+const payments: PaymentInput[] = [
+  pay(11, 'P1', '2026-01-15', 'resolved', 'Paid', 100000n), //   1,000.00 USD paid
+  pay(12, 'P2', '2026-02-01', 'resolved', 'Paid', 50001n), //      500.01 USD paid
+  pay(13, 'P2R', '2026-02-03', 'resolved', 'Refunded', 10000n, 'USD', { paymentRef: 'P2' }), // 100.00 refunded
+  pay(14, 'P4', '2026-02-12', 'open', null, 30000n), //            300.00 USD not yet counted
+  pay(15, 'P5', '2026-02-14', 'resolved', 'Paid', 20000n, 'EUR'), // 200.00 EUR paid, no deal
+  pay(16, 'P6', '2026-02-15', 'resolved', 'Failed', 99900n), //    failed: nothing
+];
+const spend = (recordId: number, date: string, channel: string, campaign: string, amountMinor: bigint): SpendInput => ({ recordId, date, channel, campaign, amountMinor, currency: 'USD' });
+const spends: SpendInput[] = [
+  spend(21, '2026-01-05', 'Google Ads', 'Brand', 40000n),
+  spend(22, '2026-01-06', 'Meta Ads', 'Retarget', 20000n),
+  spend(23, '2026-01-07', 'LinkedIn Ads', 'ABM', 30000n),
+  spend(24, '2026-02-01', 'Google Ads', 'Brand', 10000n),
+];
+const built = buildAggregates({ deals, payments, spend: spends, join: 'paymentRef' });
+const rowsOf = (model: string) => built.daily.filter((r) => r.model === model);
+const usd = (m: Map<string, { currency: string }[]>, k: string) => m.get(k)!.find((f) => f.currency === 'USD') as ReturnType<typeof figuresBy>['groups'] extends Map<string, (infer F)[]> ? F : never;
+
+describe('splitInteger', () => {
+  it('splits exactly, remainder to the earliest largest remainder', () => {
+    expect(splitInteger(100n, [1, 1, 1])).toEqual([34n, 33n, 33n]); // 33.33 each, one cent left -> first
+    expect(splitInteger(50001n, [500000, 500000])).toEqual([25001n, 25000n]);
+    expect(splitInteger(-5n, [1, 1])).toEqual([-3n, -2n]);
+    expect(splitInteger(10n, [3, 1])).toEqual([8n, 2n]); // 7.5 and 2.5: tie goes to the first
+  });
+});
+
+describe('attribution', () => {
+  const t = touchesOf({ channel: 'google', campaign: 'Brand', utmSource: 'facebook', utmCampaign: 'Retarget' });
+  it('reads the first touch from the original source and the last from the UTM source', () => {
+    expect(t).toEqual([{ channel: 'Google Ads', campaign: 'Brand' }, { channel: 'Meta Ads', campaign: 'Retarget' }]);
+  });
+  it('gives the whole credit to one touch, or splits it evenly', () => {
+    expect(attribute(t, 'last_touch')).toEqual([{ channel: 'Meta Ads', campaign: 'Retarget', weightPpm: 1_000_000 }]);
+    expect(attribute(t, 'first_touch')).toEqual([{ channel: 'Google Ads', campaign: 'Brand', weightPpm: 1_000_000 }]);
+    expect(attribute(t, 'linear').map((c) => c.weightPpm)).toEqual([500_000, 500_000]);
+    expect(attribute([], 'linear')).toEqual([{ channel: 'Unattributed', campaign: '(none)', weightPpm: 1_000_000 }]);
+  });
+});
+
+describe('ROMI on the fixed company, last touch', () => {
+  const { groups } = figuresBy(rowsOf('last_touch'), byChannel);
+  it('credits Meta with D1 (last touch) and computes every ratio', () => {
+    const meta = usd(groups, 'Meta Ads');
+    // revenue P1 1,000.00; spend 200.00 -> ROMI (1000-200)/200 = 4, ROAS 5
+    expect(meta.netRevenueMinor).toBe(100000n);
+    expect(meta.spendMinor).toBe(20000n);
+    expect(meta.romi).toBe(4);
+    expect(meta.roas).toBe(5);
+    // leads D1 and D4 = 2, both won; only D1 is paid (P4 is open: 300.00 not yet counted)
+    expect([meta.leads, meta.deals, meta.paidDeals]).toEqual([2, 2, 1]);
+    expect(meta.notCountedMinor).toBe(30000n);
+    expect(meta.costPerLeadMinor).toBe(10000); // 200.00 / 2
+    expect(meta.costPerCustomerMinor).toBe(20000); // 200.00 / 1
+    expect(meta.revenuePerLeadMinor).toBe(50000); // 1000.00 / 2
+  });
+  it('subtracts the refund from LinkedIn and leaves Google with spend only', () => {
+    const li = usd(groups, 'LinkedIn Ads');
+    // 500.01 - 100.00 = 400.01; (400.01 - 300.00) / 300.00 = 100.01/300
+    expect(li.revenueMinor).toBe(50001n);
+    expect(li.refundMinor).toBe(10000n);
+    expect(li.netRevenueMinor).toBe(40001n);
+    expect(li.romi).toBeCloseTo(10001 / 30000, 12);
+    const google = usd(groups, 'Google Ads');
+    // spend 400.00 + 100.00, no revenue: ROMI -1; one lead (D3), cost per lead 500.00, nobody acquired
+    expect(google.spendMinor).toBe(50000n);
+    expect(google.romi).toBe(-1);
+    expect(google.leads).toBe(1);
+    expect(google.costPerLeadMinor).toBe(50000);
+    expect(google.costPerCustomerMinor).toBeNull();
+  });
+  it('keeps the unlinked EUR payment apart, unattributed, and never mixes currencies', () => {
+    const un = groups.get('Unattributed')!;
+    expect(un).toHaveLength(1);
+    expect(un[0]!.currency).toBe('EUR');
+    expect(un[0]!.netRevenueMinor).toBe(20000n);
+    expect(un[0]!.romi).toBeNull(); // no spend
+    const total = figuresBy(rowsOf('last_touch'), all).groups.get('all')!;
+    expect(total.map((f) => [f.currency, f.netRevenueMinor])).toEqual([['EUR', 20000n], ['USD', 140001n]]);
+  });
+  it('per month: January (1000.00 - 900.00)/900.00, February (400.01 - 100.00)/100.00', () => {
+    const { groups: months } = figuresBy(rowsOf('last_touch'), byMonth);
+    expect(usd(months, '2026-01').romi).toBeCloseTo(10000 / 90000, 12);
+    expect(usd(months, '2026-02').romi).toBeCloseTo(30001 / 10000, 12);
+  });
+  it('funnel: 4 leads, 3 won deals, 2 paid', () => {
+    expect(funnelOf(rowsOf('last_touch'))).toEqual({ leads: 4, deals: 3, paid: 2, leadToDeal: 0.75, dealToPaid: 2 / 3, leadToPaid: 0.5 });
+  });
+  it('filters by channel and period', () => {
+    expect(funnelOf(filterRows(rowsOf('last_touch'), { channel: 'Google Ads' })).leads).toBe(1);
+    const jan = figuresBy(filterRows(rowsOf('last_touch'), { from: '2026-01-01', to: '2026-01-31' }), all).groups.get('all')!;
+    expect(jan.map((f) => [f.currency, f.netRevenueMinor, f.spendMinor])).toEqual([['USD', 100000n, 90000n]]);
+  });
+});
+
+describe('other models and FX', () => {
+  it('first touch credits Google with D1: (1000.00 - 500.00)/500.00 = 1', () => {
+    const { groups } = figuresBy(rowsOf('first_touch'), byChannel);
+    expect(usd(groups, 'Google Ads').romi).toBe(1);
+    expect(usd(groups, 'Meta Ads').romi).toBe(-1);
+    expect(usd(groups, 'Meta Ads').leads).toBe(1);
+  });
+  it('linear halves D1: Google 500.00 revenue on 500.00 spend (0), Meta 500.00 on 200.00 (1.5); 1.5 leads each', () => {
+    const { groups } = figuresBy(rowsOf('linear'), byChannel);
+    expect(usd(groups, 'Google Ads').netRevenueMinor).toBe(50000n);
+    expect(usd(groups, 'Google Ads').romi).toBe(0);
+    expect(usd(groups, 'Meta Ads').romi).toBe(1.5);
+    expect(usd(groups, 'Google Ads').leads).toBe(1.5);
+    expect(usd(groups, 'Meta Ads').leads).toBe(1.5);
+  });
+  it('converts EUR at 1.10 into one USD figure: 1,620.01 net on 1,000.00 spend', () => {
+    const { groups, unconverted } = figuresBy(rowsOf('last_touch'), all, { base: 'USD', rates: { EUR: 1.1 } });
+    const [f] = groups.get('all')!;
+    // 1000.00 + 500.01 + 200.00 x 1.10 = 1,720.01; minus 100.00 refund = 1,620.01; ROMI 620.01/1000
+    expect(f!.currency).toBe('USD');
+    expect(f!.netRevenueMinor).toBe(162001n);
+    expect(f!.romi).toBeCloseTo(0.62001, 12);
+    expect(unconverted).toEqual([]);
+    expect(figuresBy(rowsOf('last_touch'), all, { base: 'USD', rates: {} }).unconverted).toEqual(['EUR']);
+  });
+  it('links 4 payments to deals by payment reference; by deal id none link', () => {
+    expect(built.linkedPayments).toBe(4); // P1, P2, P2R, P4
+    expect(buildAggregates({ deals, payments, spend: spends, join: 'dealId' }).linkedPayments).toBe(0);
+  });
+});
