@@ -19,6 +19,7 @@ import { getRuleSet, ensureDefaultRuleSet } from './rulesets';
 import { jobQueue, registerJobHandler } from '@/lib/review/jobs';
 import { assertCan, NotFoundError, ReviewError, type ResultDetail, type ReviewActor, type SourceSide } from '@/lib/review/types';
 import { autoResolveRun } from '@/lib/review/auto-resolve';
+import { rebuildRomiAfterRun } from './romi';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -389,6 +390,7 @@ export async function executeRun(runId: string, db: Client = getPrisma()): Promi
       });
       await writeAudit(tx, { actor: null, action: 'run.complete', entityType: 'Run', entityId: runId, after: { keys: summaryAfter.total, classes: summaryAfter.classes, autoResolved } });
     });
+    await rebuildRomiAfterRun(runId, db);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`Run ${runId} failed:`, message);

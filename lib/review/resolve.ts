@@ -3,6 +3,7 @@ import { getPrisma } from '@/lib/db/client';
 import { writeAudit } from '@/lib/db/audit';
 import { CANONICAL_STATUSES } from '@/lib/reconcile';
 import { finalForTimingDifference, finalFromManual, finalFromRecommendation, finalFromSource, type FinalState } from './final-state';
+import { applyRomiRowChange } from '@/lib/db/romi';
 import { applyChange, ROW_SELECT, rowState, type ReviewRow, type Tx } from './row-change';
 import { assertCan, ConflictError, NotFoundError, OPEN_STATES, ReviewError, type ResultDetail, type ReviewActor, type ReviewState, type RowState } from './types';
 
@@ -184,6 +185,7 @@ export async function undoResolution(
     };
     const updated = await tx.runResult.updateMany({ where: { id, version: row.version }, data: restored });
     if (updated.count !== 1) throw new ConflictError(`${row.key} was changed by someone else just now. Reload it.`);
+    await applyRomiRowChange(tx, row.runId, row.id, row, restored);
     await tx.resolution.update({ where: { id: last.id }, data: { undoneAt: now, undoneById: actor.id } });
     const after: RowState = { ...before, version: row.version + 1 };
     await tx.resolution.create({

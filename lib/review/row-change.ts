@@ -1,5 +1,6 @@
 import type { getPrisma } from '@/lib/db/client';
 import { writeAudit } from '@/lib/db/audit';
+import { applyRomiRowChange } from '@/lib/db/romi';
 import { ConflictError, type RowState, type ReviewState } from './types';
 import type { FinalState } from './final-state';
 
@@ -88,6 +89,15 @@ export async function applyChange(
     throw new ConflictError(
       `${row.key} was changed by someone else after you opened it (it is now ${now?.state.replace('_', ' ') ?? 'gone'}). Reload it to see the change, then decide again.`,
     );
+  }
+  if (change.final !== undefined || change.state !== row.state) {
+    // ROMI's pre-aggregate follows the reconciled state in the same transaction.
+    await applyRomiRowChange(tx, row.runId, row.id, row, {
+      state: change.state,
+      finalStatus: change.final !== undefined ? (change.final?.status ?? null) : row.finalStatus,
+      finalAmountMinor: change.final !== undefined ? (change.final?.amountMinor ?? null) : row.finalAmountMinor,
+      finalCurrency: change.final !== undefined ? (change.final?.currency ?? null) : row.finalCurrency,
+    });
   }
   const after: RowState = {
     state: change.state,

@@ -39,8 +39,10 @@ export function contributionOf(p: Pick<PaymentInput, 'state' | 'amountMinor' | '
   if (p.state !== 'resolved') return zero; // written off: final, never revenue
   const amt = p.finalAmountMinor ?? 0n;
   const abs = amt < 0n ? -amt : amt;
-  if (p.finalStatus === 'Paid') return { ...zero, revenueMinor: amt, paidTx: 1 };
-  if (p.finalStatus === 'Refunded') return { ...zero, refundMinor: abs };
+  // A refund transaction of its own (Paid, negative amount) subtracts; a payment that ended Refunded
+  // counts its gross amount and the same amount as refund (net 0): refunds always subtract.
+  if (p.finalStatus === 'Paid') return amt < 0n ? { ...zero, refundMinor: abs } : { ...zero, revenueMinor: amt, paidTx: 1 };
+  if (p.finalStatus === 'Refunded') return { ...zero, revenueMinor: abs, refundMinor: abs };
   return zero;
 }
 

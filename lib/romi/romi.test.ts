@@ -22,7 +22,8 @@ const pay = (resultId: number, key: string, date: string, state: string, final: 
 const payments: PaymentInput[] = [
   pay(11, 'P1', '2026-01-15', 'resolved', 'Paid', 100000n), //   1,000.00 USD paid
   pay(12, 'P2', '2026-02-01', 'resolved', 'Paid', 50001n), //      500.01 USD paid
-  pay(13, 'P2R', '2026-02-03', 'resolved', 'Refunded', 10000n, 'USD', { paymentRef: 'P2' }), // 100.00 refunded
+  pay(13, 'P2R', '2026-02-03', 'resolved', 'Paid', -10000n, 'USD', { paymentRef: 'P2' }), // a 100.00 refund transaction
+  pay(17, 'P2X', '2026-02-04', 'resolved', 'Refunded', 7000n, 'USD', { paymentRef: 'P2' }), // 70.00 paid then refunded: net 0
   pay(14, 'P4', '2026-02-12', 'open', null, 30000n), //            300.00 USD not yet counted
   pay(15, 'P5', '2026-02-14', 'resolved', 'Paid', 20000n, 'EUR'), // 200.00 EUR paid, no deal
   pay(16, 'P6', '2026-02-15', 'resolved', 'Failed', 99900n), //    failed: nothing
@@ -78,9 +79,9 @@ describe('ROMI on the fixed company, last touch', () => {
   });
   it('subtracts the refund from LinkedIn and leaves Google with spend only', () => {
     const li = usd(groups, 'LinkedIn Ads');
-    // 500.01 - 100.00 = 400.01; (400.01 - 300.00) / 300.00 = 100.01/300
-    expect(li.revenueMinor).toBe(50001n);
-    expect(li.refundMinor).toBe(10000n);
+    // gross 500.01 + 70.00; refunds 100.00 + 70.00; net 400.01; (400.01 - 300.00) / 300.00 = 100.01/300
+    expect(li.revenueMinor).toBe(57001n);
+    expect(li.refundMinor).toBe(17000n);
     expect(li.netRevenueMinor).toBe(40001n);
     expect(li.romi).toBeCloseTo(10001 / 30000, 12);
     const google = usd(groups, 'Google Ads');
@@ -141,7 +142,7 @@ describe('other models and FX', () => {
     expect(figuresBy(rowsOf('last_touch'), all, { base: 'USD', rates: {} }).unconverted).toEqual(['EUR']);
   });
   it('links 4 payments to deals by payment reference; by deal id none link', () => {
-    expect(built.linkedPayments).toBe(4); // P1, P2, P2R, P4
+    expect(built.linkedPayments).toBe(5); // P1, P2, P2R, P2X, P4
     expect(buildAggregates({ deals, payments, spend: spends, join: 'dealId' }).linkedPayments).toBe(0);
   });
 });
