@@ -1,6 +1,7 @@
 import { getToken } from 'next-auth/jwt';
 import { NextResponse, type NextRequest } from 'next/server';
 import { isPublicPath } from '@/lib/auth/public-paths';
+import { contentSecurityPolicy, isHttps, newNonce } from '@/lib/auth/security-headers';
 
 /**
  * First line of defence: signed-out page requests go to /login, signed-out API
@@ -21,9 +22,9 @@ async function signedIn(req: NextRequest): Promise<boolean> {
   return false;
 }
 
-export default async function proxy(req: NextRequest) {
+async function route(req: NextRequest, requestHeaders: Headers): Promise<NextResponse> {
   const { pathname, search } = req.nextUrl;
-  if (isPublicPath(pathname) || (await signedIn(req))) return NextResponse.next();
+  if (isPublicPath(pathname) || (await signedIn(req))) return NextResponse.next({ request: { headers: requestHeaders } });
 
   if (pathname.startsWith('/api/')) {
     return NextResponse.json({ error: 'Sign in to use this API.' }, { status: 401 });
@@ -31,6 +32,21 @@ export default async function proxy(req: NextRequest) {
   const login = new URL('/login', req.nextUrl.origin);
   if (pathname !== '/') login.searchParams.set('callbackUrl', `${pathname}${search}`);
   return NextResponse.redirect(login);
+}
+
+export default async function proxy(req: NextRequest) {
+  // A fresh nonce per request: Next.js reads it from the request's CSP header and puts it on its scripts.
+  const nonce = newNonce();
+  const https = isHttps(req.nextUrl, req.headers);
+  const csp = contentSecurityPolicy(nonce, { https, dev: process.env.NODE_ENV === 'development' });
+  const requestHeaders = new Headers(req.headers);
+  requestHeaders.set('x-nonce', nonce);
+  requestHeaders.set('Content-Security-Policy', csp);
+
+  const response = await route(req, requestHeaders);
+  response.headers.set('Content-Security-Policy', csp);
+  if (https) response.headers.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
+  return response;
 }
 
 export const config = {
