@@ -14,14 +14,21 @@ const STRIDE = 8; // int32 per bucket
 const INLINE = 20; // key bytes stored in the bucket
 const BYTES = STRIDE * 4;
 const KEY_AT = 12; // byte offset of the key in a bucket
+/** Per slot, in slot order: length (255 = kept as a string) then the key's bytes (for sequential output). */
+const SLOT_KEY = 24;
+const LONG = 255;
 
 export class KeyTable {
   private count = 0;
   private i32: Int32Array;
   private u8: Uint8Array;
   private mask: number;
-  /** Slot -> bucket index (kept up to date when the table grows). */
-  private bucketOf: Int32Array;
+  /**
+   * Slot -> key bytes (SLOT_KEY bytes a slot), a copy of the inline keys in
+   * slot order: the output pass reads keys sequentially instead of visiting
+   * buckets in random order.
+   */
+  private slotKeys: Uint8Array;
   /** Keys that are not stored inline: slot -> key. */
   private readonly long = new Map<number, string>();
 
@@ -33,7 +40,7 @@ export class KeyTable {
     this.i32 = new Int32Array(buf);
     this.u8 = new Uint8Array(buf);
     this.mask = bucketCount - 1;
-    this.bucketOf = new Int32Array(Math.max(1024, Math.ceil(bucketCount * 0.7) + 1));
+    this.slotKeys = new Uint8Array(Math.max(1024, Math.ceil(bucketCount * 0.7) + 1) * SLOT_KEY);
   }
 
   get size(): number {
@@ -65,11 +72,10 @@ export class KeyTable {
 
   /** The key of a slot. */
   keyOf(slot: number): string {
-    const b = this.bucketOf[slot] as number;
-    const len = this.i32[b * STRIDE + 2] as number;
-    if (len < 0) return this.long.get(slot) as string;
-    const base = b * BYTES + KEY_AT;
-    return String.fromCharCode.apply(null, this.u8.subarray(base, base + len) as unknown as number[]);
+    const base = slot * SLOT_KEY;
+    const len = this.slotKeys[base] as number;
+    if (len === LONG) return this.long.get(slot) as string;
+    return String.fromCharCode.apply(null, this.slotKeys.subarray(base + 1, base + 1 + len) as unknown as number[]);
   }
 
   /** Reads the home bucket of a hash (a cache warm-up for batched lookups). */
@@ -79,8 +85,8 @@ export class KeyTable {
 
   /** Length (UTF-16 units) of a slot's key. */
   keyLength(slot: number): number {
-    const len = this.i32[(this.bucketOf[slot] as number) * STRIDE + 2] as number;
-    return len >= 0 ? len : -len - 1;
+    const len = this.slotKeys[slot * SLOT_KEY] as number;
+    return len !== LONG ? len : (this.long.get(slot) as string).length;
   }
 
   /**
@@ -88,11 +94,11 @@ export class KeyTable {
    * false for a key kept as a string. The bytes are Latin-1 code points.
    */
   keyBytes(slot: number, out: { u8: Uint8Array; offset: number; length: number }): boolean {
-    const b = this.bucketOf[slot] as number;
-    const len = this.i32[b * STRIDE + 2] as number;
-    if (len < 0) return false;
-    out.u8 = this.u8;
-    out.offset = b * BYTES + KEY_AT;
+    const base = slot * SLOT_KEY;
+    const len = this.slotKeys[base] as number;
+    if (len === LONG) return false;
+    out.u8 = this.slotKeys;
+    out.offset = base + 1;
     out.length = len;
     return true;
   }
@@ -104,7 +110,6 @@ export class KeyTable {
     const buf = new ArrayBuffer(count * BYTES);
     const i32 = new Int32Array(buf);
     const mask = count - 1;
-    const bucketOf = this.bucketOf;
     for (let ob = 0; ob < oldCount; ob++) {
       const o = ob * STRIDE;
       const v = oldI32[o + 1] as number;
@@ -112,7 +117,6 @@ export class KeyTable {
       let b = (oldI32[o] as number) & mask;
       while (i32[b * STRIDE + 1] !== 0) b = (b + 1) & mask;
       i32.set(oldI32.subarray(o, o + STRIDE), b * STRIDE);
-      bucketOf[v - 1] = b;
     }
     this.i32 = i32;
     this.u8 = new Uint8Array(buf);
@@ -122,12 +126,11 @@ export class KeyTable {
   /** Claims bucket b for a new slot; the caller writes the key. */
   private claim(h: number, b: number): number {
     const slot = this.count++;
-    if (slot === this.bucketOf.length) {
-      const x = new Int32Array(slot * 2);
-      x.set(this.bucketOf);
-      this.bucketOf = x;
+    if ((slot + 1) * SLOT_KEY > this.slotKeys.length) {
+      const x = new Uint8Array(this.slotKeys.length * 2);
+      x.set(this.slotKeys);
+      this.slotKeys = x;
     }
-    this.bucketOf[slot] = b;
     const o = b * STRIDE;
     this.i32[o] = h;
     this.i32[o + 1] = slot + 1;
@@ -144,7 +147,9 @@ export class KeyTable {
     let inline = len <= INLINE;
     if (inline) {
       const u8 = this.u8;
+      const sk = this.slotKeys;
       const base = b * BYTES + KEY_AT;
+      const sbase = slot * SLOT_KEY + 1;
       for (let i = 0; i < len; i++) {
         const c = key.charCodeAt(i);
         if (c > 255) {
@@ -152,9 +157,11 @@ export class KeyTable {
           break;
         }
         u8[base + i] = c;
+        sk[sbase + i] = c;
       }
     }
     this.i32[b * STRIDE + 2] = inline ? len : -len - 1;
+    this.slotKeys[slot * SLOT_KEY] = inline ? len : LONG;
     if (!inline) this.long.set(slot, key);
     this.afterInsert();
     return slot;
@@ -186,6 +193,57 @@ export class KeyTable {
   }
 
   /**
+   * Slot of the key whose UTF-16 code units are chars[start, end) (already
+   * normalised), `hash` being its hash (KeyTable.hash). Inserts when new.
+   */
+  slotChars(chars: Uint16Array, start: number, end: number, hash: number): number {
+    const len = end - start;
+    if (len > INLINE) return this.slot(String.fromCharCode.apply(null, chars.subarray(start, end) as unknown as number[]));
+    const i32 = this.i32;
+    const u8 = this.u8;
+    const mask = this.mask;
+    let b = hash & mask;
+    for (;;) {
+      const o = b * STRIDE;
+      const v = i32[o + 1] as number;
+      if (v === 0) {
+        for (let i = start; i < end; i++) {
+          if ((chars[i] as number) > 255) return this.insert(String.fromCharCode.apply(null, chars.subarray(start, end) as unknown as number[]), hash, b);
+        }
+        const slot = this.claim(hash, b);
+        const base = b * BYTES + KEY_AT - start;
+        const sk = this.slotKeys;
+        const sbase = slot * SLOT_KEY;
+        sk[sbase] = len;
+        const skb = sbase + 1 - start;
+        for (let i = start; i < end; i++) {
+          const c = chars[i] as number;
+          u8[base + i] = c;
+          sk[skb + i] = c;
+        }
+        i32[o + 2] = len;
+        this.afterInsert();
+        return slot;
+      }
+      if (i32[o] === hash) {
+        const l = i32[o + 2] as number;
+        if (l === len) {
+          const base = b * BYTES + KEY_AT - start;
+          let i = start;
+          while (i < end && u8[base + i] === chars[i]) i++;
+          if (i === end) return v - 1;
+        } else if (l === -len - 1) {
+          const k = this.long.get(v - 1) as string;
+          let i = 0;
+          while (i < len && k.charCodeAt(i) === chars[start + i]) i++;
+          if (i === len) return v - 1;
+        }
+      }
+      b = (b + 1) & mask;
+    }
+  }
+
+  /**
    * Slot of the key held in text[start, end), upper-casing ASCII letters when
    * `fold`. The caller guarantees the region is trimmed ASCII (so that it
    * equals what trim() and toUpperCase() would give) and may pass the region's
@@ -210,10 +268,15 @@ export class KeyTable {
         }
         const slot = this.claim(h, b);
         const base = b * BYTES + KEY_AT - start;
+        const sk = this.slotKeys;
+        const sbase = slot * SLOT_KEY;
+        sk[sbase] = len;
+        const skb = sbase + 1 - start;
         for (let i = start; i < end; i++) {
           let c = text.charCodeAt(i);
           if (fold && c >= 97 && c <= 122) c -= 32;
           u8[base + i] = c;
+          sk[skb + i] = c;
         }
         i32[o + 2] = len;
         this.afterInsert();
