@@ -1,6 +1,6 @@
 'use server';
 
-import { AuthError } from 'next-auth';
+import { AuthError, CredentialsSignin } from 'next-auth';
 import { signIn } from '@/lib/auth/auth';
 import { safeCallbackPath } from '@/lib/auth/safe-redirect';
 
@@ -20,6 +20,9 @@ export async function login(_prev: LoginState, formData: FormData): Promise<Logi
     return { error: null, email };
   } catch (error) {
     // signIn redirects by throwing; only Auth.js errors are sign-in failures.
+    if (error instanceof CredentialsSignin && error.code === 'account_locked') {
+      return { error: 'This account is locked for a while after repeated failed sign-ins. Try again later, or ask an admin.', email };
+    }
     if (error instanceof AuthError) {
       return { error: 'The e-mail or password is not right. Check both and try again.', email };
     }

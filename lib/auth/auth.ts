@@ -16,6 +16,13 @@ class InvalidCredentials extends CredentialsSignin {
   code = 'invalid_credentials';
 }
 
+class AccountLocked extends CredentialsSignin {
+  code = 'account_locked';
+}
+
+/** Failed attempts are answered slowly, so guessing is slow even before the lock. */
+const FAILURE_DELAY_MS = 700;
+
 export const { handlers, auth, signIn, signOut } = NextAuth({
   ...authConfig,
   logger: {
@@ -34,7 +41,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
         const meta = requestMeta(request.headers);
         const result = await checkCredentials(parsed.data.email, parsed.data.password);
         await recordSignIn(result, parsed.data.email, meta);
-        if (!result.ok) throw new InvalidCredentials();
+        if (!result.ok) {
+          await new Promise((r) => setTimeout(r, FAILURE_DELAY_MS));
+          throw result.reason === 'locked' ? new AccountLocked() : new InvalidCredentials();
+        }
         return result.user;
       },
     }),

@@ -57,7 +57,15 @@ export async function createUser(
 
 export type CredentialCheck =
   | { ok: true; user: PublicUser }
-  | { ok: false; reason: 'unknown-user' | 'bad-password' | 'disabled' };
+  | { ok: false; reason: 'unknown-user' | 'bad-password' | 'disabled' }
+  | { ok: false; reason: 'locked'; until: Date };
+
+/** Failed sign-ins in a row that lock an account, and for how long. */
+export function lockoutPolicy(): { threshold: number; minutes: number } {
+  const threshold = Number(process.env.PAIDLINE_LOCKOUT_THRESHOLD ?? 5);
+  const minutes = Number(process.env.PAIDLINE_LOCKOUT_MINUTES ?? 15);
+  return { threshold: threshold > 0 ? threshold : 5, minutes: minutes > 0 ? minutes : 15 };
+}
 
 /** Checks an e-mail and password; the same work is done whether or not the account exists. */
 export async function checkCredentials(email: string, password: string, db: Client = getPrisma()): Promise<CredentialCheck> {
@@ -66,6 +74,11 @@ export async function checkCredentials(email: string, password: string, db: Clie
   if (!user) {
     await verifyPassword(await dummyPasswordHash(), password);
     return { ok: false, reason: 'unknown-user' };
+  }
+  if (user.lockedUntil && user.lockedUntil > new Date()) {
+    // Locked: the password is not even tried, so guessing on stops here.
+    await verifyPassword(await dummyPasswordHash(), password);
+    return { ok: false, reason: 'locked', until: user.lockedUntil };
   }
   const valid = await verifyPassword(user.passwordHash, password);
   if (!valid) return { ok: false, reason: 'bad-password' };
@@ -83,14 +96,22 @@ export async function recordSignIn(
 ): Promise<void> {
   if (result.ok) {
     await db.$transaction(async (tx) => {
-      await tx.user.update({ where: { id: result.user.id }, data: { lastLoginAt: new Date(), failedLogins: 0 } });
+      await tx.user.update({ where: { id: result.user.id }, data: { lastLoginAt: new Date(), failedLogins: 0, lockedUntil: null } });
       await writeAudit(tx, { actor: result.user, action: 'auth.signin', entityType: 'User', entityId: result.user.id, ...meta });
     });
     return;
   }
   await db.$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { email: attemptedEmail.trim().toLowerCase() }, select: { id: true, email: true } });
-    if (user) await tx.user.update({ where: { id: user.id }, data: { failedLogins: { increment: 1 } } });
+    if (user && result.reason !== 'locked') {
+      const { threshold, minutes } = lockoutPolicy();
+      const updated = await tx.user.update({ where: { id: user.id }, data: { failedLogins: { increment: 1 } } });
+      if (updated.failedLogins >= threshold) {
+        const until = new Date(Date.now() + minutes * 60_000);
+        await tx.user.update({ where: { id: user.id }, data: { lockedUntil: until, failedLogins: 0 } });
+        await writeAudit(tx, { actor: null, action: 'auth.locked', entityType: 'User', entityId: user.id, after: { until: until.toISOString(), failures: updated.failedLogins }, ...meta });
+      }
+    }
     await writeAudit(tx, {
       actor: null,
       action: 'auth.signin.failed',
