@@ -75,3 +75,36 @@ export async function dashboardData(q: RomiQuery, db: Client = getPrisma()): Pro
     notCountedAll: figuresBy(everything, all).groups.get('all') ?? [],
   };
 }
+
+export const DRILL_TITLES: Record<DrillKind, string> = {
+  revenue: 'Reconciled paid revenue',
+  not_counted: 'Not yet counted',
+  deals: 'Leads and deals',
+  spend: 'Marketing spend',
+};
+
+const money = (minor: bigint) => {
+  const neg = minor < 0n;
+  const abs = neg ? -minor : minor;
+  return `${neg ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+};
+
+/** The rows behind a figure as CSV lines (header first), streamed page by page; cells are formula-safe. */
+export async function* drillCsv(runId: string, q: RomiQuery, kind: DrillKind, db: Client = getPrisma()): AsyncGenerator<string> {
+  const { csvEscapeCell } = await import('@/lib/csv-safe');
+  const { drillDown } = await import('./romi');
+  const line = (cells: (string | number | null)[]) => `${cells.map((c) => csvEscapeCell(c === null ? '' : String(c))).join(',')}\r\n`;
+  const filter = { from: q.from, to: q.to, channel: q.channel, campaign: q.campaign };
+  if (kind === 'revenue' || kind === 'not_counted') yield line(['transaction', 'date', 'state', 'final_status', 'amount', 'currency', 'channel', 'campaign', 'attribution_weight', 'credited_amount', 'deal', 'attribution_model']);
+  else if (kind === 'deals') yield line(['deal', 'created', 'stage', 'source', 'customer', 'channel', 'campaign', 'attribution_weight', 'attribution_model']);
+  else yield line(['date', 'source', 'channel', 'campaign', 'amount', 'currency']);
+  let after: number | undefined;
+  for (;;) {
+    const page = await drillDown(runId, q.model, kind, filter, { db, take: 1000, after });
+    for (const p of page.payments) yield line([p.key, p.date, p.state, p.finalStatus, money(p.amountMinor), p.currency, p.channel, p.campaign, (p.weightPpm / 1_000_000).toString(), money(p.creditedMinor), p.dealKey, q.model]);
+    for (const d of page.deals) yield line([d.key, d.date, d.status, d.source, d.customer, d.channel, d.campaign, (d.weightPpm / 1_000_000).toString(), q.model]);
+    for (const s of page.spend) yield line([s.date, s.source, s.channel, s.campaign, money(s.amountMinor), s.currency]);
+    if (page.next === null) return;
+    after = page.next;
+  }
+}

@@ -32,6 +32,7 @@ export function touchesOf(attrs: Readonly<Record<string, string | undefined>>): 
     if (!last || last.channel !== t.channel || last.campaign !== t.campaign) out.push(t);
   };
   push(normalizeChannel(attrs.channel ?? attrs.leadSource), attrs.campaign);
-  push(normalizeChannel(attrs.utmSource), attrs.utmCampaign ?? attrs.campaign);
+  // A UTM source without a UTM campaign has no campaign: the original source's campaign is not this touch's.
+  push(normalizeChannel(attrs.utmSource), attrs.utmCampaign);
   return out;
 }

@@ -1,0 +1,35 @@
+/** Okabe-Ito: a palette that stays distinct for the common colour-vision deficiencies. */
+export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'] as const;
+export const REVENUE_COLOR = '#0072B2';
+export const SPEND_COLOR = '#E69F00';
+export const LOSS_COLOR = '#D55E00';
+
+/** Minor units as money: "$12,345" (whole) or "$12,345.67". */
+export function formatMoney(minor: bigint | number, currency: string, opts: { cents?: boolean; compact?: boolean } = {}): string {
+  const value = Number(minor) / 100;
+  if (!currency) return value.toLocaleString('en-US');
+  return new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency,
+    notation: opts.compact ? 'compact' : 'standard',
+    minimumFractionDigits: opts.cents ? 2 : 0,
+    maximumFractionDigits: opts.cents ? 2 : opts.compact ? 1 : 0,
+  }).format(value);
+}
+
+export function formatRatio(r: number | null): string {
+  return r === null ? '—' : `${(r * 100).toFixed(0)}%`;
+}
+
+export function formatMultiple(r: number | null): string {
+  return r === null ? '—' : `${r.toFixed(2)}×`;
+}
+
+export function formatCount(n: number): string {
+  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
+export function monthLabel(month: string): string {
+  const d = new Date(`${month}-01T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? month : d.toLocaleDateString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+}
