@@ -21,6 +21,18 @@ test('an admin adds a finance reviewer, who then signs in with the one-time pass
   const password = (await created.locator('code').textContent())!.trim();
   await expect(page.getByRole('cell', { name: 'rui@example.com' })).toBeVisible();
 
+  // The creation is in the audit log, which only admins can read and export.
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByLabel('Action').selectOption('user.create');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/action=user\.create/);
+  const row = page.getByTestId('audit-table').getByRole('row').filter({ hasText: 'rui@example.com' });
+  await expect(row).toContainText('admin@demo.paidline.app');
+  await expect(row).toContainText('"role":"reviewer"');
+  const csv = await page.request.get('/api/audit?action=user.create');
+  expect(csv.status()).toBe(200);
+  expect(await csv.text()).toContain('rui@example.com');
+
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login/);
   await page.getByLabel('E-mail', { exact: true }).fill('rui@example.com');
@@ -28,4 +40,6 @@ test('an admin adds a finance reviewer, who then signs in with the one-time pass
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('user-role')).toHaveText('Finance reviewer');
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Settings/ })).toHaveCount(0);
+  expect((await page.goto('/settings/audit'))?.status()).toBe(403);
+  expect((await page.request.get('/api/audit')).status()).toBe(403);
 });

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { CreateUserForm } from '@/components/settings/CreateUserForm';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
@@ -14,7 +15,11 @@ export default async function SettingsPage() {
   const users = await listUsers();
   return (
     <>
-      <PageHeader title="Settings" description="People and their roles. Rule sets and integrations will live here too." />
+      <PageHeader
+        title="Settings"
+        description="People and their roles, and the audit trail of everything they did."
+        actions={<Link className="button secondary" href="/settings/audit">Audit log</Link>}
+      />
       <section className="card" aria-labelledby="users-title">
         <h2 id="users-title" style={{ marginBottom: 12 }}>Users</h2>
         <div className="table-wrap">
