@@ -1,0 +1,96 @@
+/**
+ * Every API route, discovered from the code, answered for every role and signed out:
+ * the decision must be exactly what the permission matrix says. A new route without
+ * a permission check fails here unless it is deliberately public (listed below, with why).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { can, type Action } from '@/lib/auth/permissions';
+import { ROLES, type Role } from '@/lib/auth/roles';
+import { createTestDatabase, type TestDatabase } from './databases';
+
+const session = vi.hoisted(() => ({ role: null as string | null }));
+vi.mock('@/lib/auth/auth', () => ({
+  auth: async () =>
+    session.role ? { user: { id: `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role } } : null,
+  signIn: async () => undefined,
+  signOut: async () => undefined,
+  handlers: { GET: async () => new Response(null, { status: 204 }), POST: async () => new Response(null, { status: 204 }) },
+}));
+vi.mock('next/headers', () => ({ headers: async () => new Headers(), cookies: async () => ({ get: () => undefined }) }));
+
+/** Public on purpose: who may call them and how they authenticate instead. */
+const PUBLIC_ROUTES: Record<string, string> = {
+  'api/auth/[...nextauth]': 'Auth.js sign-in endpoints: they are how a session starts.',
+  'api/health': 'Load balancers probe it; it reveals only whether the database answers.',
+  'api/webhooks/[source]': 'Senders authenticate each delivery by its signature (Stripe-Signature).',
+};
+
+const APP = path.resolve('app');
+function routeFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return routeFiles(full);
+    return name === 'route.ts' ? [full] : [];
+  });
+}
+
+type RouteCase = { route: string; file: string; methods: string[]; action: Action | null };
+const ROUTES: RouteCase[] = routeFiles(APP).map((file) => {
+  const source = readFileSync(file, 'utf8');
+  const methods = [...source.matchAll(/export\s+async\s+function\s+(GET|POST|PUT|PATCH|DELETE)\b/g)].map((m) => m[1]!);
+  const actions = [...source.matchAll(/requireApi\('([a-z:]+)'\)/g)].map((m) => m[1] as Action);
+  const route = path.relative(APP, path.dirname(file)).split(path.sep).join('/');
+  if (new Set(actions).size > 1) throw new Error(`${route} checks several permissions; give each method its own test.`);
+  return { route, file, methods, action: actions[0] ?? null };
+});
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase('sqlite');
+  process.env.DATABASE_URL = db.url;
+  // The session users exist, as they would: denials and exports are audited against them.
+  for (const role of ROLES) {
+    await db.prisma.user.create({ data: { id: `user-${role}`, email: `${role}@example.com`, name: role, role, passwordHash: 'x' } });
+  }
+});
+afterAll(async () => db?.drop());
+
+describe('API routes and the permission matrix', () => {
+  it('finds the routes', () => {
+    expect(ROUTES.length).toBeGreaterThanOrEqual(10);
+  });
+
+  for (const r of ROUTES) {
+    if (PUBLIC_ROUTES[r.route]) {
+      it(`${r.route} is public on purpose`, () => {
+        expect(r.action).toBeNull();
+      });
+      continue;
+    }
+    it(`${r.route} checks a permission from the matrix`, () => {
+      expect(r.action, `${r.file} has no requireApi(...) check and is not listed as public`).not.toBeNull();
+      expect(r.methods.length).toBeGreaterThan(0);
+    });
+    if (!r.action) continue;
+    for (const method of r.methods) {
+      for (const role of [null, ...ROLES] as (Role | null)[]) {
+        const expected = role === null ? 401 : can(role, r.action) ? 'allowed' : 403;
+        it(`${method} /${r.route} as ${role ?? 'signed out'} -> ${expected}`, async () => {
+          session.role = role;
+          const mod = (await import(/* @vite-ignore */ r.file)) as Record<string, (req: Request, ctx: unknown) => Promise<Response>>;
+          const url = `http://localhost/${r.route.replace(/\[[^\]]+\]/g, 'does-not-exist')}`;
+          const request = new Request(url, { method, ...(method === 'GET' ? {} : { body: '{}', headers: { 'content-type': 'application/json' } }) });
+          const denials = () => db.prisma.auditLog.count({ where: { action: 'permission.denied', actorId: `user-${role}` } });
+          const before = role ? await denials() : 0;
+          const response = await mod[method]!(request, { params: Promise.resolve({ id: 'does-not-exist', source: 'does-not-exist' }) });
+          if (expected === 'allowed') expect([401, 403]).not.toContain(response.status);
+          else expect(response.status).toBe(expected);
+          // Every denial of a signed-in user is in the audit log.
+          if (expected === 403) expect(await denials()).toBe(before + 1);
+        });
+      }
+    }
+  }
+});
