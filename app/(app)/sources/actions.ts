@@ -31,6 +31,9 @@ async function guarded<T>(action: Parameters<typeof requireAction>[0], fn: (user
 export type CreateSourceState = { status: 'idle' } | { status: 'error'; message: string; fields?: Record<string, string> } | { status: 'created'; id: string };
 
 export async function createSourceAction(_prev: CreateSourceState, formData: FormData): Promise<CreateSourceState> {
+  // The permission first: a caller without it learns nothing, not even what the form expects.
+  const allowed = await guarded('sources:manage', async () => null);
+  if (!allowed.ok) return { status: 'error', message: allowed.error };
   const presetId = String(formData.get('preset') ?? '') || null;
   const parsed = newSourceSchema.safeParse({ name: formData.get('name'), kind: formData.get('kind'), description: formData.get('description') ?? '' });
   if (!parsed.success) {

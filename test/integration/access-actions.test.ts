@@ -1,0 +1,93 @@
+/**
+ * Every server action, discovered from the code ('use server' files), called signed
+ * out and as each role with input it cannot use: a role the matrix does not allow must
+ * be refused (before any validation message), and an allowed role must not be.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { can, type Action } from '@/lib/auth/permissions';
+import { ROLES, type Role } from '@/lib/auth/roles';
+import { createTestDatabase, type TestDatabase } from './databases';
+
+const session = vi.hoisted(() => ({ role: null as string | null }));
+vi.mock('@/lib/auth/auth', () => ({
+  auth: async () =>
+    session.role ? { user: { id: `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role } } : null,
+  signIn: async () => undefined,
+  signOut: async () => undefined,
+  handlers: {},
+}));
+vi.mock('next/headers', () => ({ headers: async () => new Headers(), cookies: async () => ({ get: () => undefined }) }));
+vi.mock('next/cache', () => ({ revalidatePath: () => undefined, revalidateTag: () => undefined }));
+
+/** Actions open to anyone on purpose, and why. */
+const PUBLIC_ACTIONS: Record<string, string> = {
+  'login/actions.ts#login': 'The sign-in form: it is how a session starts.',
+  '(app)/actions.ts#signOutAction': 'Ending one\'s own session needs no permission.',
+};
+
+const APP = path.resolve('app');
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? files(full) : /\.tsx?$/.test(name) ? [full] : [];
+  });
+}
+
+type ActionCase = { id: string; file: string; name: string; permission: Action | null };
+const CASES: ActionCase[] = files(APP)
+  .filter((f) => /^\s*['"]use server['"]/.test(readFileSync(f, 'utf8')))
+  .flatMap((file) => {
+    const source = readFileSync(file, 'utf8');
+    const starts = [...source.matchAll(/export\s+async\s+function\s+(\w+)/g)];
+    return starts.map((m, i) => {
+      const body = source.slice(m.index, starts[i + 1]?.index ?? source.length);
+      const permission = /(?:requireAction|guarded\w*)\(\s*'([a-z:]+)'/.exec(body)?.[1] as Action | undefined;
+      return { id: `${path.relative(APP, file).split(path.sep).join('/')}#${m[1]}`, file, name: m[1]!, permission: permission ?? null };
+    });
+  });
+
+const DENIED = /Your session has ended|Your role does not allow|does not allow this action/;
+
+async function outcome(file: string, name: string): Promise<'denied' | 'allowed'> {
+  const mod = (await import(/* @vite-ignore */ file)) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  try {
+    const result = await mod[name]!({ status: 'idle', error: null, email: '' }, new FormData());
+    return DENIED.test(JSON.stringify(result ?? null)) ? 'denied' : 'allowed';
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    return status === 401 || status === 403 || DENIED.test(String((error as Error).message)) ? 'denied' : 'allowed';
+  }
+}
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase('sqlite');
+  process.env.DATABASE_URL = db.url;
+  for (const role of ROLES) {
+    await db.prisma.user.create({ data: { id: `user-${role}`, email: `${role}@example.com`, name: role, role, passwordHash: 'x' } });
+  }
+});
+afterAll(async () => db?.drop());
+
+describe('server actions and the permission matrix', () => {
+  it('finds the actions', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(10);
+  });
+
+  for (const c of CASES) {
+    if (PUBLIC_ACTIONS[c.id]) continue;
+    it(`${c.id} checks a permission from the matrix`, () => {
+      expect(c.permission, `${c.file}: ${c.name} has no requireAction(...) and is not listed as public`).not.toBeNull();
+    });
+    if (!c.permission) continue;
+    for (const role of [null, ...ROLES] as (Role | null)[]) {
+      const expected = role !== null && can(role, c.permission) ? 'allowed' : 'denied';
+      it(`${c.id} as ${role ?? 'signed out'} -> ${expected}`, async () => {
+        session.role = role;
+        expect(await outcome(c.file, c.name)).toBe(expected);
+      });
+    }
+  }
+});
