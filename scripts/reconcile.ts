@@ -21,6 +21,8 @@ import {
   statSync,
   type WriteStream,
 } from 'node:fs';
+import { isAscii } from 'node:buffer';
+import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -212,24 +214,35 @@ async function readSource(
     if (ingest === null) bind(text.slice(start, end).split(','));
     else ingest.onLine(text, start, end, line);
   };
-  // Bytes are decoded up to the last line break of each chunk, so the splitter
+  // Bytes are decoded up to the last line break of each read, so the splitter
   // gets flat strings made of whole lines (no string concatenation per chunk).
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-  let carry: Buffer | null = null;
+  // One buffer is reused for every read (the rest after the last line break
+  // moves to its front): fresh 1 MiB buffers per chunk cost page faults and
+  // unmaps. ASCII text is decoded as Latin-1 (the same string, no UTF-8 work).
+  const fh = await open(file, 'r');
+  let buf = Buffer.allocUnsafe(1 << 20);
+  let have = 0;
+  const decode = (n: number) => buf.toString(isAscii(buf.subarray(0, n)) ? 'latin1' : 'utf8', 0, n);
   try {
-    for await (const raw of stream) {
-      const chunk = raw as Buffer;
-      const nl = chunk.lastIndexOf(10);
+    for (;;) {
+      if (have === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
+      if (bytesRead === 0) break;
+      const total = have + bytesRead;
+      const nl = buf.lastIndexOf(10, total - 1);
       if (nl < 0) {
-        carry = carry ? Buffer.concat([carry, chunk]) : chunk;
+        have = total;
         continue;
       }
-      const head = chunk.subarray(0, nl + 1);
-      const text = carry ? Buffer.concat([carry, head]).toString('utf8') : head.toString('utf8');
-      carry = nl + 1 < chunk.length ? Buffer.from(chunk.subarray(nl + 1)) : null;
-      sp.push(text, onRow, onLine);
+      sp.push(decode(nl + 1), onRow, onLine);
+      have = total - (nl + 1);
+      if (have > 0) buf.copy(buf, 0, nl + 1, total);
     }
-    if (carry) sp.push(carry.toString('utf8'), onRow, onLine);
+    if (have > 0) sp.push(decode(have), onRow, onLine);
     sp.end(onRow, onLine);
     (ingest as CsvIngest | null)?.flush();
   } catch (e) {
@@ -240,7 +253,7 @@ async function readSource(
     }
     throw e;
   } finally {
-    stream.destroy();
+    await fh.close();
   }
   if (ingest === null) throw new InputError(`${file}:1: empty file (no header)`, index, 1);
 }
@@ -251,9 +264,12 @@ async function readSource(
  */
 class ByteWriter {
   static readonly SIZE = 1 << 20;
-  private buf = Buffer.allocUnsafe(ByteWriter.SIZE);
+  private buf: Buffer = Buffer.allocUnsafe(ByteWriter.SIZE);
   private pos = 0;
-  constructor(private readonly sink: (chunk: Buffer) => Promise<void>) {}
+  /** Buffers the sink is done with (reused: fresh ones cost page faults). */
+  private readonly spare: Buffer[] = [];
+  /** `sink` gets each chunk and a function to call once it no longer needs it. */
+  constructor(private readonly sink: (chunk: Buffer, release: () => void) => Promise<void>) {}
 
   /** True when `n` more bytes fit without a flush. */
   fits(n: number): boolean {
@@ -267,10 +283,13 @@ class ByteWriter {
   }
   async flush(): Promise<void> {
     if (this.pos === 0) return;
-    const chunk = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(Math.max(ByteWriter.SIZE, this.buf.length));
+    const full = this.buf;
+    const chunk = full.subarray(0, this.pos);
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(ByteWriter.SIZE);
     this.pos = 0;
-    await this.sink(chunk);
+    await this.sink(chunk, () => {
+      if (full.length === ByteWriter.SIZE && this.spare.length < 4) this.spare.push(full);
+    });
   }
   /** Text (UTF-8). Room must have been reserved: up to 3 bytes per UTF-16 unit. */
   text(s: string): void {
@@ -325,19 +344,33 @@ class ByteWriter {
   }
   /** A non-negative safe integer in decimal. */
   uint(n: number): void {
+    const buf = this.buf;
     if (n < 10) {
-      this.buf[this.pos++] = 48 + n;
+      buf[this.pos++] = 48 + n;
       return;
     }
-    let digits = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    let digits: number;
+    if (n < 1e9) digits = n < 1e4 ? (n < 100 ? 2 : n < 1000 ? 3 : 4) : n < 1e6 ? (n < 1e5 ? 5 : 6) : n < 1e7 ? 7 : n < 1e8 ? 8 : 9;
+    else {
+      digits = 10;
+      for (let x = n; x >= 1e10; x = Math.floor(x / 10)) digits++;
+    }
     let pos = this.pos + digits;
     this.pos = pos;
-    for (let x = n; digits > 0; digits--) {
+    let x = n;
+    // below 2^31 integer division by 10 stays in int32
+    while (x >= 2147483648) {
       const q = Math.floor(x / 10);
-      this.buf[--pos] = 48 + (x - q * 10);
+      buf[--pos] = 48 + (x - q * 10);
       x = q;
     }
+    let y = x | 0;
+    while (y >= 10) {
+      const q = (y / 10) | 0;
+      buf[--pos] = 48 + (y - q * 10);
+      y = q;
+    }
+    buf[--pos] = 48 + y;
   }
   /** Minor units as a major-unit decimal. */
   amount(v: number, digits: number): void {
@@ -347,9 +380,13 @@ class ByteWriter {
     const cents = abs - int * 100;
     if (v < 0) this.byte(45);
     this.uint(int);
-    this.byte(46);
-    this.byte(48 + Math.floor(cents / 10));
-    this.byte(48 + (cents % 10));
+    const buf = this.buf;
+    const pos = this.pos;
+    const tens = (cents / 10) | 0;
+    buf[pos] = 46;
+    buf[pos + 1] = 48 + tens;
+    buf[pos + 2] = 48 + (cents - tens * 10);
+    this.pos = pos + 3;
   }
 }
 
@@ -366,7 +403,20 @@ function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter) {
   const statusBytes = STATUS_ORDER.map((st) => enc(st));
   const lastCur: string[] = sources.map(() => '');
   const lastDigits: number[] = sources.map(() => currencyDigits(undefined));
+  // up to 3 sources: tails in an array indexed by the row's facts (statuses, reasons, class, duplicates)
+  const tailTable: (Buffer | undefined)[] | null = n <= 3 ? new Array<Buffer | undefined>(8 ** n * 128 * 2 ** n).fill(undefined) : null;
   const tailOf = (v: RowView): Buffer => {
+    if (tailTable !== null) {
+      let k = v.duplicateMask;
+      for (let i = 0; i < n; i++) k = k * 8 + (v.statuses[i] as number) + 1;
+      k = (k * 32 + v.reasons) * 4 + v.cls;
+      let t = tailTable[k];
+      if (t === undefined) tailTable[k] = t = tailFor(v);
+      return t;
+    }
+    return tailFor(v);
+  };
+  const tailFor = (v: RowView): Buffer => {
     let byFacts = tailCache.get(v.outcome);
     if (byFacts === undefined) tailCache.set(v.outcome, (byFacts = new Map()));
     const sig = ((v.duplicateMask * 2 ** n + v.presentMask) * 32 + v.reasons) * 4 + v.cls;
@@ -498,8 +548,8 @@ async function runPartition(job: PartitionJob): Promise<PartitionResult> {
       out.once('open', () => res());
       out.once('error', (e) => rej(new CliError(`${job.out}: cannot write: ${e.message}`)));
     });
-    const w = new ByteWriter(async (chunk) => {
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+    const w = new ByteWriter(async (chunk, release) => {
+      if (!out.write(chunk, () => release())) await new Promise<void>((r) => out.once('drain', () => r()));
     });
     if (job.header) {
       let header = 'key,date';

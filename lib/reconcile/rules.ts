@@ -322,12 +322,19 @@ export function compileRuleSet(
   const memo = new Map<number, RuleOutcome>();
   const n = sources.length;
   const memoable = n <= 12;
+  // up to 3 sources the signatures fit a small array (no hashing per row)
+  const table: (RuleOutcome | undefined)[] | null = n <= 3 ? new Array<RuleOutcome | undefined>(8 ** n * 128).fill(undefined) : null;
   return (facts) => {
     if (!memoable) return compute(facts);
     // signature: class (2 bits) + reasons (5 bits) + per source status+1 (3 bits each)
     let sig = 0;
     for (let i = n - 1; i >= 0; i--) sig = sig * 8 + ((facts.statuses[i] ?? -1) + 1);
     sig = (sig * 32 + facts.reasons) * 4 + facts.cls;
+    if (table !== null) {
+      let o = table[sig];
+      if (o === undefined) table[sig] = o = compute(facts);
+      return o;
+    }
     let o = memo.get(sig);
     if (o === undefined) {
       o = compute(facts);
