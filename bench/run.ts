@@ -24,6 +24,7 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   reconcile: async () => (await import('./reconcile')).section,
   discrepancies: async () => (await import('./discrepancies')).section,
   ingest: async () => (await import('./ingest')).section,
+  romi: async () => (await import('./romi')).section,
 };
 
 function parseArgs(argv: string[]) {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { all, byChannel, byCampaign, byMonth, DEFAULT_MODEL, figuresBy, funnelOf, isModel, type AttributionModel, type Figures, type Funnel } from '@/lib/romi';
 import { getPrisma } from './client';
-import { dashboardRun, romiDailyRows, romiDimensions, sourceFreshness, type DrillKind, type RomiRunInfo } from './romi';
+import { dashboardRun, romiDimensions, romiGrouped, sourceFreshness, type DrillKind, type RomiRunInfo } from './romi';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -53,16 +53,16 @@ export async function dashboardData(q: RomiQuery, db: Client = getPrisma()): Pro
   const run = await dashboardRun(db, q.run);
   if (!run) return null;
   const filter = { from: q.from, to: q.to, channel: q.channel, campaign: q.campaign };
-  const [rows, dimensions, freshness, everything] = await Promise.all([
-    romiDailyRows(run.runId, q.model, filter, db),
+  const [grouped, dimensions, freshness, everything] = await Promise.all([
+    romiGrouped(run.runId, q.model, filter, db),
     romiDimensions(run.runId, db),
     sourceFreshness(db),
-    romiDailyRows(run.runId, q.model, {}, db),
+    romiGrouped(run.runId, q.model, {}, db),
   ]);
-  const dated = rows.filter((r) => r.day !== '0000-00-00');
+  const rows = grouped.byChannelCampaign;
   const ch = figuresBy(rows, byChannel).groups;
   const cp = figuresBy(rows, byCampaign).groups;
-  const mo = figuresBy(dated, byMonth).groups;
+  const mo = figuresBy(grouped.byDay, byMonth).groups;
   return {
     run,
     totals: figuresBy(rows, all).groups.get('all') ?? [],
@@ -72,7 +72,7 @@ export async function dashboardData(q: RomiQuery, db: Client = getPrisma()): Pro
     funnel: funnelOf(rows),
     dimensions,
     freshness,
-    notCountedAll: figuresBy(everything, all).groups.get('all') ?? [],
+    notCountedAll: figuresBy(everything.byChannelCampaign, all).groups.get('all') ?? [],
   };
 }
 

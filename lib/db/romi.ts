@@ -226,6 +226,54 @@ export async function romiDailyRows(runId: string, model: AttributionModel, f: R
   return rows.map((r) => ({ ...r, model }));
 }
 
+const SUMS = { revenueMinor: true, refundMinor: true, notCountedMinor: true, spendMinor: true, leadsMilli: true, dealsMilli: true, paidDealsMilli: true, paidTx: true } as const;
+
+function dailyWhere(runId: string, model: AttributionModel, f: RomiFilter) {
+  return {
+    runId,
+    model,
+    ...(f.channel ? { channel: f.channel } : {}),
+    ...(f.campaign ? { campaign: f.campaign } : {}),
+    ...(f.from || f.to ? { day: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lte: f.to } : {}) } } : {}),
+  };
+}
+
+type Sums = { [K in keyof typeof SUMS]: K extends `${string}Minor` ? bigint | null : number | null };
+function fromSums(model: AttributionModel, key: { day?: string; channel?: string; campaign?: string; currency: string }, s: Sums): DailyRow {
+  return {
+    model,
+    day: key.day ?? '',
+    channel: key.channel ?? '',
+    campaign: key.campaign ?? '',
+    currency: key.currency,
+    revenueMinor: s.revenueMinor ?? 0n,
+    refundMinor: s.refundMinor ?? 0n,
+    notCountedMinor: s.notCountedMinor ?? 0n,
+    spendMinor: s.spendMinor ?? 0n,
+    leadsMilli: s.leadsMilli ?? 0,
+    dealsMilli: s.dealsMilli ?? 0,
+    paidDealsMilli: s.paidDealsMilli ?? 0,
+    paidTx: s.paidTx ?? 0,
+  };
+}
+
+/**
+ * The pre-aggregate summed in the database, for the dashboard: per (channel, campaign, currency) for
+ * the tables, KPIs and funnel, and per (day, currency) for the trend. Rows carry '' for the dimension
+ * they were summed over.
+ */
+export async function romiGrouped(runId: string, model: AttributionModel, f: RomiFilter, db: Client = getPrisma()) {
+  const where = dailyWhere(runId, model, f);
+  const [byCc, byDay] = await Promise.all([
+    db.romiDaily.groupBy({ by: ['channel', 'campaign', 'currency'], where, _sum: SUMS }),
+    db.romiDaily.groupBy({ by: ['day', 'currency'], where: { ...where, day: { ...(where.day ?? {}), gt: '0000-00-00' } }, _sum: SUMS }),
+  ]);
+  return {
+    byChannelCampaign: byCc.map((g) => fromSums(model, g, g._sum as Sums)),
+    byDay: byDay.map((g) => fromSums(model, g, g._sum as Sums)),
+  };
+}
+
 /** Channels and campaigns present in a run's aggregate (for the filters). */
 export async function romiDimensions(runId: string, db: Client = getPrisma()) {
   const rows = await db.romiDaily.groupBy({ by: ['channel', 'campaign'], where: { runId, model: 'last_touch' } });
