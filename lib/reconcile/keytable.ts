@@ -193,57 +193,6 @@ export class KeyTable {
   }
 
   /**
-   * Slot of the key whose UTF-16 code units are chars[start, end) (already
-   * normalised), `hash` being its hash (KeyTable.hash). Inserts when new.
-   */
-  slotChars(chars: Uint16Array, start: number, end: number, hash: number): number {
-    const len = end - start;
-    if (len > INLINE) return this.slot(String.fromCharCode.apply(null, chars.subarray(start, end) as unknown as number[]));
-    const i32 = this.i32;
-    const u8 = this.u8;
-    const mask = this.mask;
-    let b = hash & mask;
-    for (;;) {
-      const o = b * STRIDE;
-      const v = i32[o + 1] as number;
-      if (v === 0) {
-        for (let i = start; i < end; i++) {
-          if ((chars[i] as number) > 255) return this.insert(String.fromCharCode.apply(null, chars.subarray(start, end) as unknown as number[]), hash, b);
-        }
-        const slot = this.claim(hash, b);
-        const base = b * BYTES + KEY_AT - start;
-        const sk = this.slotKeys;
-        const sbase = slot * SLOT_KEY;
-        sk[sbase] = len;
-        const skb = sbase + 1 - start;
-        for (let i = start; i < end; i++) {
-          const c = chars[i] as number;
-          u8[base + i] = c;
-          sk[skb + i] = c;
-        }
-        i32[o + 2] = len;
-        this.afterInsert();
-        return slot;
-      }
-      if (i32[o] === hash) {
-        const l = i32[o + 2] as number;
-        if (l === len) {
-          const base = b * BYTES + KEY_AT - start;
-          let i = start;
-          while (i < end && u8[base + i] === chars[i]) i++;
-          if (i === end) return v - 1;
-        } else if (l === -len - 1) {
-          const k = this.long.get(v - 1) as string;
-          let i = 0;
-          while (i < len && k.charCodeAt(i) === chars[start + i]) i++;
-          if (i === len) return v - 1;
-        }
-      }
-      b = (b + 1) & mask;
-    }
-  }
-
-  /**
    * Slot of the key held in text[start, end), upper-casing ASCII letters when
    * `fold`. The caller guarantees the region is trimmed ASCII (so that it
    * equals what trim() and toUpperCase() would give) and may pass the region's
