@@ -46,6 +46,12 @@ test('a reviewer runs the seed-003 reconciliation, resolves a critical discrepan
   const table = page.getByTestId('discrepancy-table');
   await expect(table.locator('tbody tr')).toHaveCount(5);
   await expect(page.getByRole('heading', { name: '5 rows' })).toBeVisible();
+  // The same filtered rows as CSV.
+  const csv = await page.request.get(`/api/discrepancies/export?${new URL(page.url()).searchParams}`);
+  expect(csv.status()).toBe(200);
+  const lines = (await csv.text()).trim().split('\n');
+  expect(lines).toHaveLength(6);
+  expect(lines.slice(1).every((l) => l.includes('critical'))).toBe(true);
   await page.screenshot({ path: 'test-results/review-discrepancies.png', fullPage: true });
   await expectNoSeriousA11yViolations(page);
 

@@ -1,4 +1,5 @@
 import { NextResponse } from 'next/server';
+import { csvResponse } from '@/lib/csv-response';
 import { requireApi } from '@/lib/auth/guard';
 import { writeAudit } from '@/lib/db/audit';
 import { getPrisma } from '@/lib/db/client';
@@ -19,23 +20,6 @@ export async function GET(request: Request) {
   if (!run || run.status !== 'completed') return NextResponse.json({ error: 'No such completed run.' }, { status: 404 });
   const { page: _p, size: _s, ...filters } = query;
   await writeAudit(getPrisma(), { actor: user, action: 'export.discrepancies', entityType: 'Run', entityId: runId, after: { filters } });
-  const encoder = new TextEncoder();
   const rows = exportDiscrepanciesCsv(runId, query, { me: user.id });
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await rows.next();
-      if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(next.value));
-    },
-    async cancel() {
-      await rows.return(undefined);
-    },
-  });
-  return new Response(body, {
-    headers: {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="discrepancies-${run.createdAt.toISOString().slice(0, 10)}-${runId.slice(-6)}.csv"`,
-      'Cache-Control': 'no-store',
-    },
-  });
+  return csvResponse(`discrepancies-${run.createdAt.toISOString().slice(0, 10)}-${runId.slice(-6)}.csv`, rows);
 }

@@ -1,4 +1,5 @@
 import { NextResponse } from 'next/server';
+import { csvResponse } from '@/lib/csv-response';
 import { requireApi } from '@/lib/auth/guard';
 import { writeAudit } from '@/lib/db/audit';
 import { getPrisma } from '@/lib/db/client';
@@ -16,23 +17,6 @@ export async function GET(request: Request) {
   const run = await dashboardRun(getPrisma(), q.run);
   if (!run) return NextResponse.json({ error: 'No reconciled figures to export yet.' }, { status: 404 });
   await writeAudit(getPrisma(), { actor: user, action: 'export.romi', entityType: 'Run', entityId: run.runId, after: { kind, filters: { from: q.from, to: q.to, channel: q.channel, campaign: q.campaign, model: q.model } } });
-  const encoder = new TextEncoder();
   const rows = drillCsv(run.runId, q, kind);
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await rows.next();
-      if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(next.value));
-    },
-    async cancel() {
-      await rows.return(undefined);
-    },
-  });
-  return new Response(body, {
-    headers: {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="romi-${kind}-${run.runId.slice(-6)}.csv"`,
-      'Cache-Control': 'no-store',
-    },
-  });
+  return csvResponse(`romi-${kind}-${run.runId.slice(-6)}.csv`, rows);
 }

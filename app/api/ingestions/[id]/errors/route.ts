@@ -1,4 +1,5 @@
 import { NextResponse } from 'next/server';
+import { csvResponse } from '@/lib/csv-response';
 import { requireApi } from '@/lib/auth/guard';
 import { getIngestion, ingestionErrorsCsv } from '@/lib/db/ingestions';
 import { writeAudit } from '@/lib/db/audit';
@@ -14,21 +15,6 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
   const ingestion = await getIngestion(id);
   if (!ingestion) return NextResponse.json({ error: 'No such ingestion.' }, { status: 404 });
   await writeAudit(getPrisma(), { actor: user, action: 'export.ingestion_errors', entityType: 'Ingestion', entityId: id });
-  const encoder = new TextEncoder();
   const rows = ingestionErrorsCsv(id);
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await rows.next();
-      if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(next.value));
-    },
-  });
-  const name = (ingestion.fileName ?? 'upload').replace(/[^\w.-]+/g, '_');
-  return new Response(body, {
-    headers: {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="bad-rows-${name}.csv"`,
-      'Cache-Control': 'no-store',
-    },
-  });
+  return csvResponse(`bad-rows-${ingestion.fileName ?? 'upload'}.csv`, rows);
 }
