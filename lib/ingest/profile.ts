@@ -9,7 +9,7 @@
  * error messages a finance user can act on.
  */
 import { z } from 'zod';
-import { CanonicalStatusSchema } from '@/lib/reconcile/glossary';
+import { CanonicalStatusSchema, STATUSES } from '@/lib/reconcile/glossary';
 import { compileProfile, type NormalizeResult } from '@/lib/reconcile/normalize';
 import { AmountFormatSchema, type SourceProfileInput } from '@/lib/reconcile/schemas';
 import { isValidDateFormat, isValidTimeZone } from '@/lib/reconcile/dates';
@@ -117,6 +117,30 @@ export interface IngestRecord {
 }
 
 export interface IngestRowError { line: number; column: string; reason: string }
+
+/** The largest amount accepted: 10^15 minor units (ten trillion in a two-decimal currency). */
+export const MAX_ABS_AMOUNT_MINOR = 1e15;
+
+/**
+ * The last gate for every row, whatever parsed it: a normalized record must make sense
+ * before it is stored (an absurd amount, a date outside 1970-2100, an over-long key...).
+ */
+export const IngestRecordSchema = z.object({
+  key: z.string().min(1, 'the transaction id is empty').max(512, 'the transaction id is longer than 512 characters'),
+  txId: z.string().min(1, 'the transaction id is empty').max(512, 'the transaction id is longer than 512 characters'),
+  amount: z
+    .number()
+    .refine(Number.isSafeInteger, 'the amount is not a whole number of minor units')
+    .refine((v) => Math.abs(v) <= MAX_ABS_AMOUNT_MINOR, 'the amount is implausibly large (over 10^15 minor units)'),
+  currency: z.union([z.literal(''), z.string().regex(/^[A-Z]{3}$/, 'the currency is not a three-letter ISO code')]),
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .refine((d) => d >= '1970-01-01' && d <= '2100-12-31', 'the date is outside 1970-2100')
+    .nullable(),
+  status: z.union([z.literal(''), z.enum(STATUSES as unknown as [string, ...string[]])]),
+  attrs: z.record(z.string(), z.string().max(1000, 'a mapped field is longer than 1000 characters')),
+});
 
 export type FromFieldsResult = { ok: true; record: IngestRecord } | { ok: false; error: IngestRowError };
 
@@ -325,22 +349,33 @@ export function compileIngestProfile(
           if (v !== undefined && v.trim() !== '') attrs[a] = v.trim();
         }
         const spendNoStatus = isSpend && !c.status;
-        return {
-          ok: true,
-          record: {
-            dataset: profile.dataset,
-            key,
-            txId,
-            line,
-            at: rec.at,
-            date: rec.date,
-            amount: rec.amount,
-            currency: rec.currency,
-            status: spendNoStatus ? '' : rec.status,
-            code: spendNoStatus ? '' : rec.code,
-            attrs,
-          },
+        const record: IngestRecord = {
+          dataset: profile.dataset,
+          key,
+          txId,
+          line,
+          at: rec.at,
+          date: rec.date,
+          amount: rec.amount,
+          currency: rec.currency,
+          status: spendNoStatus ? '' : rec.status,
+          code: spendNoStatus ? '' : rec.code,
+          attrs,
         };
+        const checked = IngestRecordSchema.safeParse(record);
+        if (!checked.success) {
+          const issue = checked.error.issues[0]!;
+          const field = String(issue.path[0] ?? '');
+          const column =
+            field === 'amount' ? (m(c.amount) ?? m(c.credit) ?? m(c.debit) ?? 'amount')
+              : field === 'date' ? (dateCol ?? 'date')
+                : field === 'currency' ? (m(c.currency) ?? 'currency')
+                  : field === 'status' ? (m(c.status) ?? 'status')
+                    : field === 'attrs' ? String(issue.path[1] ?? 'attributes')
+                      : (m(c.id) ?? 'id');
+          return { ok: false, error: { line, column, reason: `${column}: ${issue.message}` } };
+        }
+        return { ok: true, record };
       },
     };
 
