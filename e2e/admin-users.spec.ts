@@ -11,8 +11,10 @@ test('an admin adds a finance reviewer, who then signs in with the one-time pass
   await page.getByLabel('E-mail', { exact: true }).fill('not-an-email');
   await page.getByRole('button', { name: 'Create user' }).click();
   await expect(page.getByText('Enter a valid e-mail address, such as ana@example.com.')).toBeVisible();
+  // What was typed stays, so only the wrong field needs fixing.
+  await expect(page.getByLabel('Name')).toHaveValue('Rui Reviewer');
+  await expect(page.getByLabel('E-mail', { exact: true })).toHaveValue('not-an-email');
 
-  await page.getByLabel('Name').fill('Rui Reviewer');
   await page.getByLabel('E-mail', { exact: true }).fill('rui@example.com');
   await page.getByLabel('Role').selectOption('reviewer');
   await page.getByRole('button', { name: 'Create user' }).click();

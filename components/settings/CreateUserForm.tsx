@@ -3,10 +3,13 @@
 import { useActionState } from 'react';
 import { createUserAction, type CreateUserState } from '@/app/(app)/settings/actions';
 import { ROLES, ROLE_LABELS } from '@/lib/auth/roles';
+import { FieldError, invalidProps } from '@/components/ui/FieldError';
 
 export function CreateUserForm() {
   const [state, action, pending] = useActionState<CreateUserState, FormData>(createUserAction, { status: 'idle' });
   const fields = state.status === 'error' ? (state.fields ?? {}) : {};
+  // After an error the form shows what was typed (React resets a form to its default values).
+  const values = state.status === 'error' ? state.values : undefined;
   return (
     <form action={action} noValidate>
       {state.status === 'error' ? <div className="alert error" aria-live="polite">{state.message}</div> : null}
@@ -19,17 +22,17 @@ export function CreateUserForm() {
       <div className="form-row">
         <div className="field">
           <label htmlFor="new-name">Name</label>
-          <input id="new-name" name="name" type="text" required aria-invalid={fields.name ? true : undefined} aria-describedby={fields.name ? 'new-name-err' : undefined} />
-          {fields.name ? <span id="new-name-err" className="hint" style={{ color: 'var(--danger)' }}>{fields.name}</span> : null}
+          <input id="new-name" name="name" type="text" required defaultValue={values?.name} {...invalidProps('new-name', fields.name)} />
+          <FieldError id="new-name" message={fields.name} />
         </div>
         <div className="field">
           <label htmlFor="new-email">E-mail</label>
-          <input id="new-email" name="email" type="email" required aria-invalid={fields.email ? true : undefined} aria-describedby={fields.email ? 'new-email-err' : undefined} />
-          {fields.email ? <span id="new-email-err" className="hint" style={{ color: 'var(--danger)' }}>{fields.email}</span> : null}
+          <input id="new-email" name="email" type="email" required defaultValue={values?.email} {...invalidProps('new-email', fields.email)} />
+          <FieldError id="new-email" message={fields.email} />
         </div>
         <div className="field">
           <label htmlFor="new-role">Role</label>
-          <select id="new-role" name="role" defaultValue="analyst">
+          <select id="new-role" name="role" defaultValue={values?.role || 'analyst'}>
             {ROLES.map((r) => (
               <option key={r} value={r}>{ROLE_LABELS[r]}</option>
             ))}

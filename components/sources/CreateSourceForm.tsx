@@ -3,6 +3,7 @@
 import { useActionState, useEffect } from 'react';
 import { useRouter } from 'next/navigation';
 import { createSourceAction, type CreateSourceState } from '@/app/(app)/sources/actions';
+import { FieldError, invalidProps } from '@/components/ui/FieldError';
 
 export type PresetOption = { id: string; label: string; kind: string; description: string };
 const KINDS = [
@@ -21,18 +22,20 @@ export function CreateSourceForm({ presets }: { presets: PresetOption[] }) {
     if (state.status === 'created') router.push(`/sources/${state.id}`);
   }, [state, router]);
   const fields = state.status === 'error' ? (state.fields ?? {}) : {};
+  // After an error the form shows what was chosen (React resets a form to its default values).
+  const values = state.status === 'error' ? state.values : undefined;
   return (
     <form action={action} noValidate>
       {state.status === 'error' ? <div className="alert error" aria-live="polite">{state.message}</div> : null}
       <div className="form-row">
         <div className="field">
           <label htmlFor="source-name">Name</label>
-          <input id="source-name" name="name" type="text" required placeholder="e.g. Stripe EU" aria-invalid={fields.name ? true : undefined} aria-describedby={fields.name ? 'source-name-err' : undefined} />
-          {fields.name ? <span id="source-name-err" className="hint error-text">{fields.name}</span> : null}
+          <input id="source-name" name="name" type="text" required placeholder="e.g. Stripe EU" defaultValue={values?.name} {...invalidProps('source-name', fields.name)} />
+          <FieldError id="source-name" message={fields.name} />
         </div>
         <div className="field">
           <label htmlFor="source-kind">Kind</label>
-          <select id="source-kind" name="kind" defaultValue="gateway">
+          <select id="source-kind" name="kind" defaultValue={values?.kind || 'gateway'}>
             {KINDS.map(([value, label]) => (
               <option key={value} value={value}>{label}</option>
             ))}
@@ -40,7 +43,7 @@ export function CreateSourceForm({ presets }: { presets: PresetOption[] }) {
         </div>
         <div className="field">
           <label htmlFor="source-preset">Export format</label>
-          <select id="source-preset" name="preset" defaultValue="">
+          <select id="source-preset" name="preset" defaultValue={values?.preset ?? ''}>
             <option value="">Detect from the first upload</option>
             {presets.map((p) => (
               <option key={p.id} value={p.id}>{p.label}</option>

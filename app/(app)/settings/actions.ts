@@ -8,7 +8,7 @@ import { createUser, newUserSchema, UserExistsError } from '@/lib/db/users';
 
 export type CreateUserState =
   | { status: 'idle' }
-  | { status: 'error'; message: string; fields?: Record<string, string> }
+  | { status: 'error'; message: string; fields?: Record<string, string>; values?: { name: string; email: string; role: string } }
   | { status: 'created'; email: string; password: string };
 
 const formSchema = newUserSchema.omit({ password: true });
@@ -21,16 +21,13 @@ export async function createUserAction(_prev: CreateUserState, formData: FormDat
     if (error instanceof PermissionError) return { status: 'error', message: error.message };
     throw error;
   }
-  const parsed = formSchema.safeParse({
-    email: formData.get('email'),
-    name: formData.get('name'),
-    role: formData.get('role'),
-  });
+  const values = { name: String(formData.get('name') ?? ''), email: String(formData.get('email') ?? ''), role: String(formData.get('role') ?? '') };
+  const parsed = formSchema.safeParse(values);
   if (!parsed.success) {
     const fields = Object.fromEntries(
       Object.entries(z.flattenError(parsed.error).fieldErrors).map(([k, v]) => [k, v?.[0] ?? 'Invalid value']),
     );
-    return { status: 'error', message: 'Check the highlighted fields.', fields };
+    return { status: 'error', message: 'Check the highlighted fields.', fields, values };
   }
   const password = generatePassword();
   try {
@@ -38,7 +35,7 @@ export async function createUserAction(_prev: CreateUserState, formData: FormDat
     revalidatePath('/settings');
     return { status: 'created', email: user.email, password };
   } catch (error) {
-    if (error instanceof UserExistsError) return { status: 'error', message: error.message, fields: { email: error.message } };
+    if (error instanceof UserExistsError) return { status: 'error', message: error.message, fields: { email: error.message }, values };
     throw error;
   }
 }

@@ -10,6 +10,7 @@ import { PRESETS } from '@/lib/ingest/presets';
 import { configureConnector, PullBusyError, PullConfigError, runPull, type PullResult } from '@/lib/db/pulls';
 import { generateWebhookSecret, rotateWebhookSecret, SourceNotFoundError } from '@/lib/db/webhooks';
 import { refreshSchedules } from '@/lib/ingest/scheduler';
+import { addManualSpend, ManualSpendError, manualSpendSchema } from '@/lib/db/manual-spend';
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: string; fields?: Record<string, string> };
 
@@ -28,22 +29,27 @@ async function guarded<T>(action: Parameters<typeof requireAction>[0], fn: (user
   }
 }
 
-export type CreateSourceState = { status: 'idle' } | { status: 'error'; message: string; fields?: Record<string, string> } | { status: 'created'; id: string };
+export type CreateSourceValues = { name: string; kind: string; preset: string };
+export type CreateSourceState =
+  | { status: 'idle' }
+  | { status: 'error'; message: string; fields?: Record<string, string>; values?: CreateSourceValues }
+  | { status: 'created'; id: string };
 
 export async function createSourceAction(_prev: CreateSourceState, formData: FormData): Promise<CreateSourceState> {
   // The permission first: a caller without it learns nothing, not even what the form expects.
   const allowed = await guarded('sources:manage', async () => null);
   if (!allowed.ok) return { status: 'error', message: allowed.error };
-  const presetId = String(formData.get('preset') ?? '') || null;
-  const parsed = newSourceSchema.safeParse({ name: formData.get('name'), kind: formData.get('kind'), description: formData.get('description') ?? '' });
+  const values: CreateSourceValues = { name: String(formData.get('name') ?? ''), kind: String(formData.get('kind') ?? ''), preset: String(formData.get('preset') ?? '') };
+  const presetId = values.preset || null;
+  const parsed = newSourceSchema.safeParse({ name: values.name, kind: values.kind, description: formData.get('description') ?? '' });
   if (!parsed.success) {
     const fields = Object.fromEntries(Object.entries(z.flattenError(parsed.error).fieldErrors).map(([k, v]) => [k, v?.[0] ?? 'Invalid value']));
-    return { status: 'error', message: 'Check the highlighted fields.', fields };
+    return { status: 'error', message: 'Check the highlighted fields.', fields, values };
   }
   const preset = presetId ? PRESETS.find((p) => p.id === presetId) : null;
-  if (presetId && !preset) return { status: 'error', message: 'Unknown preset.' };
+  if (presetId && !preset) return { status: 'error', message: 'Unknown preset.', values };
   const result = await guarded('sources:manage', (actor) => createSource(parsed.data, { actor, profile: preset?.profile, presetId }));
-  if (!result.ok) return { status: 'error', message: result.error, fields: result.error.includes('already exists') ? { name: result.error } : undefined };
+  if (!result.ok) return { status: 'error', message: result.error, fields: result.error.includes('already exists') ? { name: result.error } : undefined, values };
   revalidatePath('/sources');
   return { status: 'created', id: result.data.id };
 }
@@ -125,4 +131,38 @@ async function guardedConnections<T>(action: Parameters<typeof requireAction>[0]
     if (error instanceof Error && /already configured/.test(error.message)) return { ok: false, error: error.message };
     throw error;
   }
+}
+
+// ---------------------------------------------------------------- manual spend
+
+export type ManualSpendValues = Record<'date' | 'channel' | 'campaign' | 'amount' | 'currency', string>;
+export type ManualSpendState =
+  | { status: 'idle' }
+  | { status: 'error'; message: string; fields?: Record<string, string>; values: ManualSpendValues }
+  | { status: 'added'; message: string };
+
+export async function addManualSpendAction(_prev: ManualSpendState, formData: FormData): Promise<ManualSpendState> {
+  const values: ManualSpendValues = {
+    date: String(formData.get('date') ?? ''),
+    channel: String(formData.get('channel') ?? ''),
+    campaign: String(formData.get('campaign') ?? ''),
+    amount: String(formData.get('amount') ?? ''),
+    currency: String(formData.get('currency') ?? ''),
+  };
+  const allowed = await guarded('data:upload', async (actor) => actor);
+  if (!allowed.ok) return { status: 'error', message: allowed.error, values };
+  const parsed = manualSpendSchema.safeParse(values);
+  if (!parsed.success) {
+    const fields = Object.fromEntries(Object.entries(z.flattenError(parsed.error).fieldErrors).map(([k, v]) => [k, v?.[0] ?? 'Invalid value']));
+    return { status: 'error', message: 'Check the highlighted fields.', fields, values };
+  }
+  try {
+    await addManualSpend(parsed.data, allowed.data);
+  } catch (error) {
+    if (error instanceof ManualSpendError) return { status: 'error', message: 'Check the highlighted fields.', fields: { amount: error.message }, values };
+    throw error;
+  }
+  revalidatePath('/sources');
+  revalidatePath('/dashboard');
+  return { status: 'added', message: 'Spend recorded. The dashboard counts it once its figures are rebuilt (a few seconds).' };
 }

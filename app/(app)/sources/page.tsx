@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { CreateSourceForm } from '@/components/sources/CreateSourceForm';
+import { ManualSpendForm } from '@/components/sources/ManualSpendForm';
 import { EmptyState } from '@/components/ui/EmptyState';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
@@ -63,6 +64,15 @@ export default async function SourcesPage() {
           <h2 id="new-source-title" style={{ marginBottom: 4 }}>Add a source</h2>
           <p className="muted" style={{ marginBottom: 14 }}>Name the system as your team knows it. You upload its exports on the next page.</p>
           <CreateSourceForm presets={presets} />
+        </section>
+      ) : null}
+      {can(user.role, 'data:upload') ? (
+        <section className="card" aria-labelledby="manual-spend-title">
+          <h2 id="manual-spend-title" style={{ marginBottom: 4 }}>Record spend by hand</h2>
+          <p className="muted" style={{ marginBottom: 14 }}>
+            For marketing spend with no export to upload (a sponsorship, an event, print). It is stored under the “Manual spend” source, audited, and counted in ROMI.
+          </p>
+          <ManualSpendForm />
         </section>
       ) : null}
     </>
