@@ -57,3 +57,39 @@ export async function writeLines(file: string, header: string, rows: number, lin
   ws.write(buf);
   await new Promise<void>((res, rej) => ws.end((e?: Error | null) => (e ? rej(e) : res())));
 }
+
+/**
+ * A fresh, migrated database for a bench section: a temporary SQLite file, or a throwaway
+ * PostgreSQL database on BENCH_POSTGRES_URL / TEST_POSTGRES_URL / the local server. Returns
+ * null (with a printed reason) when PostgreSQL is not reachable; cleans up afterwards.
+ */
+export async function withBenchDatabase<T>(kind: 'sqlite' | 'postgres', fn: (url: string) => Promise<T>): Promise<T | null> {
+  const { mkdtempSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { createPgDatabase, DEFAULT_PG_SERVER_URL, dropPgDatabase, pgReachable } = await import('../scripts/db/tooling');
+  const { migrateDatabase } = await import('@/lib/db/migrate');
+  let url: string;
+  let cleanup: () => Promise<void>;
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'paidline-bench-'));
+    url = `file:${path.join(dir, 'bench.db')}`;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const server = process.env.BENCH_POSTGRES_URL?.trim() || process.env.TEST_POSTGRES_URL?.trim() || DEFAULT_PG_SERVER_URL;
+    const problem = await pgReachable(server);
+    if (problem) {
+      console.log(`postgres: skipped (${problem})`);
+      return null;
+    }
+    const name = `paidline_bench_${Date.now()}`;
+    url = await createPgDatabase(server, name);
+    cleanup = () => dropPgDatabase(server, name);
+  }
+  try {
+    await migrateDatabase(url);
+    return await fn(url);
+  } finally {
+    await cleanup();
+  }
+}

@@ -12,13 +12,9 @@
  *
  * PostgreSQL: BENCH_POSTGRES_URL or TEST_POSTGRES_URL, else the local default server; skipped when unreachable.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createPrismaClient, type PrismaClient } from '../lib/db/client';
-import { migrateDatabase } from '../lib/db/migrate';
 import { dashboardData, parseRomiQuery } from '../lib/db/romi-dashboard';
-import { createPgDatabase, DEFAULT_PG_SERVER_URL, dropPgDatabase, pgReachable } from '../scripts/db/tooling';
+import { withBenchDatabase } from './child';
 import type { BenchContext, BenchSection } from './run';
 
 type Kind = 'sqlite' | 'postgres';
@@ -118,25 +114,7 @@ async function time(requests: number, fn: (i: number) => Promise<unknown>) {
 }
 
 async function benchOne(kind: Kind, rows: number, requests: number, peerRequests: number): Promise<void> {
-  let url: string;
-  let cleanup: () => Promise<void>;
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'paidline-bench-'));
-    url = `file:${path.join(dir, 'bench.db')}`;
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const server = process.env.BENCH_POSTGRES_URL?.trim() || process.env.TEST_POSTGRES_URL?.trim() || DEFAULT_PG_SERVER_URL;
-    const problem = await pgReachable(server);
-    if (problem) {
-      console.log(`postgres: skipped (${problem})`);
-      return;
-    }
-    const name = `paidline_bench_${Date.now()}`;
-    url = await createPgDatabase(server, name);
-    cleanup = () => dropPgDatabase(server, name);
-  }
-  try {
-    await migrateDatabase(url);
+  await withBenchDatabase(kind, async (url) => {
     const db = createPrismaClient(url, { poolSize: 4 });
     try {
       const t = performance.now();
@@ -164,9 +142,7 @@ async function benchOne(kind: Kind, rows: number, requests: number, peerRequests
     } finally {
       await db.$disconnect();
     }
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 export const section: BenchSection = {
