@@ -46,6 +46,8 @@ export default defineConfig({
       PAIDLINE_SKIP_BUILD: '1',
       PORT: String(PORT),
       AUTH_SECRET: 'e2e-secret-not-for-production-0123456789abcdef',
+      // Every journey signs in from the same address within seconds; the limits themselves are tested elsewhere.
+      PAIDLINE_RATE_LIMIT_SCALE: '20',
     },
     stdout: 'ignore',
     stderr: 'pipe',

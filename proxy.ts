@@ -2,6 +2,8 @@ import { getToken } from 'next-auth/jwt';
 import { NextResponse, type NextRequest } from 'next/server';
 import { isPublicPath } from '@/lib/auth/public-paths';
 import { contentSecurityPolicy, isHttps, newNonce } from '@/lib/auth/security-headers';
+import { requestMeta } from '@/lib/auth/request-meta';
+import { consume, type RateBucket } from '@/lib/security/rate-limit';
 
 /**
  * First line of defence: signed-out page requests go to /login, signed-out API
@@ -11,20 +13,49 @@ import { contentSecurityPolicy, isHttps, newNonce } from '@/lib/auth/security-he
  * The session is only read here, never re-issued: a response racing a sign-out
  * (a link prefetch, say) must not put the session cookie back.
  */
-async function signedIn(req: NextRequest): Promise<boolean> {
+async function signedInUser(req: NextRequest): Promise<string | null> {
   const secret = process.env.AUTH_SECRET;
-  if (!secret) return false;
+  if (!secret) return null;
   // Secure cookies carry the __Secure- prefix; which one is set depends on how the app is reached.
   for (const secureCookie of [true, false]) {
     const token = await getToken({ req, secret, secureCookie });
-    if (token?.uid) return true;
+    if (token?.uid) return String(token.uid);
   }
-  return false;
+  return null;
+}
+
+/** The budgets an API request spends: per client IP, and per user once signed in. */
+function apiBudgets(req: NextRequest, uid: string | null, ip: string): [RateBucket, string][] {
+  const { pathname } = req.nextUrl;
+  if (pathname.startsWith('/api/webhooks/')) return [['webhookIp', ip]];
+  if (pathname.startsWith('/api/auth/')) return req.method === 'POST' ? [['signinIp', ip]] : [['apiIp', ip]];
+  const budgets: [RateBucket, string][] = [['apiIp', ip]];
+  if (uid) budgets.push(['apiUser', uid]);
+  if (uid && req.method === 'POST' && /^\/api\/sources\/[^/]+\/uploads$/.test(pathname)) budgets.push(['uploadUser', uid]);
+  return budgets;
+}
+
+async function rateLimited(req: NextRequest, uid: string | null): Promise<NextResponse | null> {
+  if (!req.nextUrl.pathname.startsWith('/api/')) return null;
+  const ip = requestMeta(req.headers).ip ?? 'unknown';
+  for (const [bucket, key] of apiBudgets(req, uid, ip)) {
+    const result = await consume(bucket, key);
+    if (!result.ok) {
+      return NextResponse.json(
+        { error: `Too many requests. Try again in ${result.retryAfterSeconds} seconds.` },
+        { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } },
+      );
+    }
+  }
+  return null;
 }
 
 async function route(req: NextRequest, requestHeaders: Headers): Promise<NextResponse> {
   const { pathname, search } = req.nextUrl;
-  if (isPublicPath(pathname) || (await signedIn(req))) return NextResponse.next({ request: { headers: requestHeaders } });
+  const uid = await signedInUser(req);
+  const limited = await rateLimited(req, uid);
+  if (limited) return limited;
+  if (isPublicPath(pathname) || uid) return NextResponse.next({ request: { headers: requestHeaders } });
 
   if (pathname.startsWith('/api/')) {
     return NextResponse.json({ error: 'Sign in to use this API.' }, { status: 401 });

@@ -20,6 +20,9 @@ export async function login(_prev: LoginState, formData: FormData): Promise<Logi
     return { error: null, email };
   } catch (error) {
     // signIn redirects by throwing; only Auth.js errors are sign-in failures.
+    if (error instanceof CredentialsSignin && error.code === 'rate_limited') {
+      return { error: 'Too many sign-in attempts from your network. Wait a minute, then try again.', email };
+    }
     if (error instanceof CredentialsSignin && error.code === 'account_locked') {
       return { error: 'This account is locked for a while after repeated failed sign-ins. Try again later, or ask an admin.', email };
     }

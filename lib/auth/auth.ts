@@ -6,6 +6,7 @@ import { writeAudit } from '@/lib/db/audit';
 import { getPrisma } from '@/lib/db/client';
 import { authConfig } from './config';
 import { requestMeta } from './request-meta';
+import { consume } from '@/lib/security/rate-limit';
 
 const credentialsSchema = z.object({
   email: z.string().trim().min(1).max(254),
@@ -18,6 +19,10 @@ class InvalidCredentials extends CredentialsSignin {
 
 class AccountLocked extends CredentialsSignin {
   code = 'account_locked';
+}
+
+class RateLimited extends CredentialsSignin {
+  code = 'rate_limited';
 }
 
 /** Failed attempts are answered slowly, so guessing is slow even before the lock. */
@@ -39,6 +44,9 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
         const parsed = credentialsSchema.safeParse(raw);
         if (!parsed.success) throw new InvalidCredentials();
         const meta = requestMeta(request.headers);
+        // Per client IP, before any password is tried (the per-account lock comes on top).
+        const budget = await consume('signinIp', meta.ip ?? 'unknown');
+        if (!budget.ok) throw new RateLimited();
         const result = await checkCredentials(parsed.data.email, parsed.data.password);
         await recordSignIn(result, parsed.data.email, meta);
         if (!result.ok) {
