@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { expectNoSeriousA11yViolations, signIn } from './helpers';
 
@@ -55,8 +56,11 @@ test('an executive lands on ROMI by channel and drills into one channel’s tran
   await exec.screenshot({ path: 'test-results/romi-drill.png', fullPage: true });
   const download = exec.waitForEvent('download');
   await exec.getByRole('link', { name: 'Export CSV' }).click();
-  const csv = await (await download).path();
-  expect(csv).toBeTruthy();
+  const csv = readFileSync(await (await download).path(), 'utf8').trim().split('\n');
+  // Every row behind the figure, and only this channel's.
+  const count = Number(/^([\d,]+) rows/.exec(await exec.getByTestId('drill-summary').innerText())![1]!.replace(/,/g, ''));
+  expect(csv.length - 1).toBe(count);
+  for (const line of csv.slice(1)) expect(line).toContain(CHANNEL);
   await exec.context().close();
 });
 
