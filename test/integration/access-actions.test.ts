@@ -3,12 +3,13 @@
  * out and as each role with input it cannot use: a role the matrix does not allow must
  * be refused (before any validation message), and an allowed role must not be.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { can, type Action } from '@/lib/auth/permissions';
 import { ROLES, type Role } from '@/lib/auth/roles';
-import { createTestDatabase, type TestDatabase } from './databases';
+import type { TestDatabase } from './databases';
+import { APP, appFiles, databaseWithRoleUsers } from './access-helpers';
 
 const session = vi.hoisted(() => ({ role: null as string | null }));
 vi.mock('@/lib/auth/auth', () => ({
@@ -27,16 +28,9 @@ const PUBLIC_ACTIONS: Record<string, string> = {
   '(app)/actions.ts#signOutAction': 'Ending one\'s own session needs no permission.',
 };
 
-const APP = path.resolve('app');
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? files(full) : /\.tsx?$/.test(name) ? [full] : [];
-  });
-}
 
 type ActionCase = { id: string; file: string; name: string; permission: Action | null };
-const CASES: ActionCase[] = files(APP)
+const CASES: ActionCase[] = appFiles(APP, (name) => /\.tsx?$/.test(name))
   .filter((f) => /^\s*['"]use server['"]/.test(readFileSync(f, 'utf8')))
   .flatMap((file) => {
     const source = readFileSync(file, 'utf8');
@@ -63,11 +57,7 @@ async function outcome(file: string, name: string): Promise<'denied' | 'allowed'
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase('sqlite');
-  process.env.DATABASE_URL = db.url;
-  for (const role of ROLES) {
-    await db.prisma.user.create({ data: { id: `user-${role}`, email: `${role}@example.com`, name: role, role, passwordHash: 'x' } });
-  }
+  db = await databaseWithRoleUsers();
 });
 afterAll(async () => db?.drop());
 

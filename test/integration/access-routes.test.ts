@@ -3,12 +3,13 @@
  * the decision must be exactly what the permission matrix says. A new route without
  * a permission check fails here unless it is deliberately public (listed below, with why).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { can, type Action } from '@/lib/auth/permissions';
 import { ROLES, type Role } from '@/lib/auth/roles';
-import { createTestDatabase, type TestDatabase } from './databases';
+import type { TestDatabase } from './databases';
+import { APP, appFiles, databaseWithRoleUsers } from './access-helpers';
 
 const session = vi.hoisted(() => ({ role: null as string | null }));
 vi.mock('@/lib/auth/auth', () => ({
@@ -27,17 +28,9 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'api/webhooks/[source]': 'Senders authenticate each delivery by its signature (Stripe-Signature).',
 };
 
-const APP = path.resolve('app');
-function routeFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return routeFiles(full);
-    return name === 'route.ts' ? [full] : [];
-  });
-}
 
 type RouteCase = { route: string; file: string; methods: string[]; action: Action | null };
-const ROUTES: RouteCase[] = routeFiles(APP).map((file) => {
+const ROUTES: RouteCase[] = appFiles(APP, (name) => name === 'route.ts').map((file) => {
   const source = readFileSync(file, 'utf8');
   const methods = [...source.matchAll(/export\s+async\s+function\s+(GET|POST|PUT|PATCH|DELETE)\b/g)].map((m) => m[1]!);
   const actions = [...source.matchAll(/requireApi\('([a-z:]+)'\)/g)].map((m) => m[1] as Action);
@@ -48,12 +41,7 @@ const ROUTES: RouteCase[] = routeFiles(APP).map((file) => {
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase('sqlite');
-  process.env.DATABASE_URL = db.url;
-  // The session users exist, as they would: denials and exports are audited against them.
-  for (const role of ROLES) {
-    await db.prisma.user.create({ data: { id: `user-${role}`, email: `${role}@example.com`, name: role, role, passwordHash: 'x' } });
-  }
+  db = await databaseWithRoleUsers();
 });
 afterAll(async () => db?.drop());
 
