@@ -10,6 +10,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/runs', label: 'Runs', action: 'runs:view', description: 'Reconciliation runs' },
   { href: '/discrepancies', label: 'Discrepancies', action: 'discrepancies:view', description: 'Mismatches to review' },
   { href: '/sources', label: 'Sources', action: 'sources:view', description: 'Systems, profiles and uploads' },
+  { href: '/alerts', label: 'Alerts', action: 'alerts:view', description: 'Alert history and delivery state' },
   { href: '/settings', label: 'Settings', action: 'settings:view', description: 'Users, rules and integrations' },
 ];
 

@@ -10,11 +10,11 @@ const EXPECTED: Record<Role, string[]> = {
   executive: ['dashboard:view', 'runs:view', 'discrepancies:view', 'data:export', 'account:manage'],
   analyst: [
     'dashboard:view', 'runs:view', 'runs:start', 'discrepancies:view', 'discrepancies:comment',
-    'sources:view', 'sources:manage', 'data:upload', 'data:export', 'account:manage',
+    'sources:view', 'sources:manage', 'data:upload', 'data:export', 'account:manage', 'alerts:view',
   ],
   reviewer: [
     'dashboard:view', 'runs:view', 'runs:start', 'discrepancies:view', 'discrepancies:comment',
-    'discrepancies:resolve', 'data:export', 'account:manage',
+    'discrepancies:resolve', 'discrepancies:escalate', 'alerts:view', 'data:export', 'account:manage',
   ],
 };
 
@@ -51,10 +51,10 @@ describe('permission matrix', () => {
 
 describe('navigation derived from the matrix', () => {
   it('shows each role only the sections it may use', () => {
-    expect(navFor('admin').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Sources', 'Settings']);
+    expect(navFor('admin').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Sources', 'Alerts', 'Settings']);
     expect(navFor('executive').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies']);
-    expect(navFor('analyst').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Sources']);
-    expect(navFor('reviewer').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies']);
+    expect(navFor('analyst').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Sources', 'Alerts']);
+    expect(navFor('reviewer').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Alerts']);
   });
 
   it('maps paths to the permission they need', () => {
