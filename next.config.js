@@ -16,6 +16,7 @@ const nextConfig = {
     '@prisma/adapter-libsql',
     '@prisma/adapter-pg',
     'pg',
+    'ioredis',
     '@prisma/schema-engine-wasm',
     'exceljs',
   ],

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { consume, RATE_LIMITS, resetRateLimits } from './rate-limit';
+import { consume, RATE_LIMITS, rateLimitConfigFromEnv, resetRateLimits } from './rate-limit';
 
 afterEach(() => {
   delete process.env.PAIDLINE_RATE_LIMIT_SCALE;
@@ -23,5 +23,26 @@ describe('rate limits', () => {
     const budget = Math.round(RATE_LIMITS.uploadUser.points * 0.1);
     for (let i = 0; i < budget; i++) expect((await consume('uploadUser', 'u1')).ok).toBe(true);
     expect((await consume('uploadUser', 'u1')).ok).toBe(false);
+  });
+});
+
+describe('rate limit store configuration', () => {
+  it('defaults to memory and reads a shared store from the environment', () => {
+    expect(rateLimitConfigFromEnv({}).store).toBe('memory');
+    expect(rateLimitConfigFromEnv({ PAIDLINE_RATE_LIMIT_STORE: 'postgres', DATABASE_URL: 'postgresql://db/paidline' })).toMatchObject({
+      store: 'postgres',
+      url: 'postgresql://db/paidline',
+    });
+    expect(
+      rateLimitConfigFromEnv({ PAIDLINE_RATE_LIMIT_STORE: 'postgres', DATABASE_URL: 'file:./x.db', PAIDLINE_RATE_LIMIT_URL: 'postgres://limits/db' }),
+    ).toMatchObject({ store: 'postgres', url: 'postgres://limits/db' });
+    expect(rateLimitConfigFromEnv({ PAIDLINE_RATE_LIMIT_STORE: 'Redis' })).toMatchObject({ store: 'redis', url: 'redis://127.0.0.1:6379' });
+    expect(rateLimitConfigFromEnv({ PAIDLINE_RATE_LIMIT_STORE: 'redis', REDIS_URL: 'redis://cache:6380/2' }).url).toBe('redis://cache:6380/2');
+  });
+
+  it('refuses a store it cannot use, with the fix in the message', () => {
+    expect(() => rateLimitConfigFromEnv({ PAIDLINE_RATE_LIMIT_STORE: 'postgres', DATABASE_URL: 'file:./x.db' })).toThrow(/needs a postgres:\/\/ URL/);
+    expect(() => rateLimitConfigFromEnv({ PAIDLINE_RATE_LIMIT_STORE: 'memcached' })).toThrow(/must be memory, postgres or redis/);
+    expect(() => rateLimitConfigFromEnv({ PAIDLINE_RATE_LIMIT_STORE: 'redis', REDIS_URL: 'http://x' })).toThrow(/redis:\/\//);
   });
 });
