@@ -1,0 +1,128 @@
+/**
+ * Every data-quality figure on fixed data (quality-fixtures.ts), on SQLite and PostgreSQL,
+ * with the expected values worked out here by hand.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { automaticShare, backlogByAge, driftEvents, qualityRun, reasonsOf, resolutionTimes, runRates, sourceFreshness, unmappedCodesOf } from '@/lib/db/quality';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
+import { NOW, seedQualityFixture, type QualityFixture } from './quality-fixtures';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+describe.each(DATABASE_KINDS)('data-quality figures on %s', (kind) => {
+  let db: TestDatabase;
+  let f: QualityFixture;
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    f = await seedQualityFixture(db.prisma);
+  });
+  afterAll(async () => db?.drop());
+
+  it('rates each completed run and names its pair of systems', async () => {
+    const runs = await runRates({ db: db.prisma });
+    // Oldest first; the failed run is left out.
+    expect(runs.map((r) => [r.runId, r.pair, r.discrepancies, r.rate])).toEqual([
+      [f.runA, 'Bank ↔ Gateway', 5, 0.25], // (20 - 15) / 20
+      [f.runB, 'Bank ↔ Gateway', 6, 0.75], // (8 - 2) / 8
+      [f.runC, 'Card gateway ↔ ERP ↔ Operating bank', 0, 0],
+    ]);
+    const since = await runRates({ db: db.prisma, since: new Date('2026-03-05T00:00:00Z') });
+    expect(since.map((r) => r.runId)).toEqual([f.runB, f.runC]);
+  });
+
+  it('picks the newest completed run unless one is asked for, and reads its reasons and unmapped codes', async () => {
+    expect((await qualityRun(undefined, db.prisma))?.id).toBe(f.runC);
+    expect((await qualityRun(f.runFailed, db.prisma))?.id).toBe(f.runC); // a failed run has no figures
+    const a = await qualityRun(f.runA, db.prisma);
+    expect(a?.pair).toBe('Bank ↔ Gateway');
+    expect(reasonsOf(a!.summary)).toEqual([
+      { reason: 'status', count: 3 }, { reason: 'amount', count: 2 }, { reason: 'currency', count: 0 }, { reason: 'date', count: 1 }, { reason: 'unknown_status', count: 4 },
+    ]);
+    // Most frequent first, then by source and code.
+    expect(unmappedCodesOf(a!.summary)).toEqual([
+      { source: 'Gateway', code: 'X9', count: 3 },
+      { source: 'Bank', code: 'AB', count: 1 },
+      { source: 'Bank', code: 'ZZ', count: 1 },
+    ]);
+    expect(reasonsOf(null)).toEqual([]);
+  });
+
+  it('works out median and p90 resolution time per severity in the database', async () => {
+    const bySeverity = await resolutionTimes('severity', { db: db.prisma });
+    const s = Object.fromEntries(bySeverity.map((g) => [g.group, g]));
+    // critical: 1 h, 2 h, 4 h, 10 h. Median at h = 3 * 0.5 = 1.5: 2 + 0.5 * (4 - 2) = 3 h.
+    // p90 at h = 3 * 0.9 = 2.7: 4 + 0.7 * (10 - 4) = 8.2 h.
+    expect(s.critical).toMatchObject({ count: 4, medianMs: 3 * HOUR });
+    expect(s.critical!.p90Ms).toBeCloseTo(8.2 * HOUR, 3);
+    // warning: 5, 30, 90 min (the assignment, escalation and undone decision do not count).
+    // Median 30 min; p90 at h = 2 * 0.9 = 1.8: 30 + 0.8 * (90 - 30) = 78 min.
+    expect(s.warning).toMatchObject({ count: 3, medianMs: 30 * MIN });
+    expect(s.warning!.p90Ms).toBeCloseTo(78 * MIN, 3);
+    expect(Object.keys(s).sort()).toEqual(['critical', 'warning']);
+  });
+
+  it('works out median and p90 resolution time per reviewer, automatic decisions apart', async () => {
+    const byReviewer = Object.fromEntries((await resolutionTimes('reviewer', { db: db.prisma })).map((g) => [g.group, g]));
+    // alice: 30 min, 1 h, 2 h -> median 1 h; p90 at 1.8: 1 h + 0.8 * 1 h = 1.8 h.
+    expect(byReviewer[f.alice]).toMatchObject({ count: 3, medianMs: HOUR });
+    expect(byReviewer[f.alice]!.p90Ms).toBeCloseTo(1.8 * HOUR, 3);
+    // bob: 90 min, 4 h, 10 h -> median 4 h; p90: 4 h + 0.8 * 6 h = 8.8 h.
+    expect(byReviewer[f.bob]).toMatchObject({ count: 3, medianMs: 4 * HOUR });
+    expect(byReviewer[f.bob]!.p90Ms).toBeCloseTo(8.8 * HOUR, 3);
+    expect(byReviewer.Automatic).toMatchObject({ count: 1, medianMs: 5 * MIN, p90Ms: 5 * MIN });
+  });
+
+  it('limits resolution figures to decisions since a date', async () => {
+    const since = new Date('2026-03-01T03:00:00Z');
+    // Only bob's 4 h and 10 h decisions are at or after 03:00: median (4 + 10) / 2 = 7 h, p90 4 + 0.9 * 6 = 9.4 h.
+    const s = await resolutionTimes('severity', { db: db.prisma, since });
+    expect(s).toHaveLength(1);
+    expect(s[0]).toMatchObject({ group: 'critical', count: 2, medianMs: 7 * HOUR });
+    expect(s[0]!.p90Ms).toBeCloseTo(9.4 * HOUR, 3);
+    expect(await automaticShare({ db: db.prisma, since })).toEqual({ automatic: 0, manual: 2, share: 0 });
+  });
+
+  it('counts the share resolved automatically', async () => {
+    // 7 settling decisions, 1 of them automatic.
+    expect(await automaticShare({ db: db.prisma })).toEqual({ automatic: 1, manual: 6, share: 1 / 7 });
+  });
+
+  it('buckets the open backlog of a run by age', async () => {
+    const buckets = await backlogByAge(f.runA, { db: db.prisma, now: NOW });
+    expect(buckets.map((b) => [b.id, b.count])).toEqual([
+      ['d0_7', 2], // 2026-03-30 (1 day), 2026-03-24 (7 days)
+      ['d8_30', 1], // 2026-03-01 (30 days)
+      ['d31_90', 0],
+      ['d90plus', 1], // 2025-12-01 (120 days)
+      ['no_date', 1],
+    ]);
+    expect((await backlogByAge(f.runB, { db: db.prisma, now: NOW })).reduce((s, b) => s + b.count, 0)).toBe(1);
+  });
+
+  it('counts drift events per source and kind, newest first', async () => {
+    const all = await driftEvents({ db: db.prisma });
+    expect(all.total).toBe(4);
+    expect(all.counts).toEqual([
+      { source: 'Bank', kind: 'new_columns', severity: 'warning', count: 1 },
+      { source: 'Gateway', kind: 'missing_columns', severity: 'blocking', count: 1 },
+      { source: 'Gateway', kind: 'unknown_status', severity: 'warning', count: 2 },
+    ]);
+    expect(all.events.map((e) => e.kind)).toEqual(['missing_columns', 'unknown_status', 'unknown_status', 'new_columns']);
+    const march = await driftEvents({ db: db.prisma, since: new Date('2026-03-01T00:00:00Z') });
+    expect(march.total).toBe(3);
+  });
+
+  it('says when each active source last delivered and whether it is stale', async () => {
+    const rows = await sourceFreshness({ db: db.prisma, now: NOW });
+    const by = Object.fromEntries(rows.map((r) => [r.name, r]));
+    expect(Object.keys(by).sort()).toEqual(['Bank', 'Gateway', 'Quiet', 'Stripe']); // 'Old' is archived
+    // Gateway: the newest committed upload (00:00), not the failed one at 11:00 -> 12 h, fresh.
+    expect(by.Gateway).toMatchObject({ last: new Date('2026-03-31T00:00:00Z'), ageHours: 12, status: 'fresh', lastPull: null, lastWebhook: null });
+    // Bank: last successful pull 2026-03-29 06:00 (after the committed pull ingestion of 03-28) -> 48 h + 6 h = 54 h > 48 h, stale.
+    expect(by.Bank).toMatchObject({ lastPull: new Date('2026-03-29T06:00:00Z'), ageHours: 54, status: 'stale' });
+    // Stripe: the newest webhook at 10:00 -> 2 h.
+    expect(by.Stripe).toMatchObject({ lastWebhook: new Date('2026-03-31T10:00:00Z'), ageHours: 2, status: 'fresh' });
+    expect(by.Quiet).toMatchObject({ last: null, ageHours: null, status: 'never' });
+  });
+});
