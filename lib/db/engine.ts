@@ -99,6 +99,27 @@ export function migrationPgPool(url: string): pg.Pool {
   return pool;
 }
 
+/**
+ * adapter-pg runs a migration script by splitting it on every ";", which breaks any statement
+ * holding one inside a string or a dollar-quoted body (a trigger function, for instance).
+ * PostgreSQL takes a whole script in one simple query (as Prisma's native engine sends it), run
+ * as one implicit transaction: a migration applies whole or not at all.
+ */
+function sendScriptsWhole(adapter: SqlDriverAdapter): void {
+  const internals = adapter as unknown as { client?: { query(sql: string): Promise<unknown> }; onError?: (e: unknown) => never };
+  const { client, onError } = internals;
+  if (!client || typeof client.query !== 'function' || typeof onError !== 'function') {
+    throw new Error('adapter-pg internals changed: review sendScriptsWhole in lib/db/engine.ts');
+  }
+  adapter.executeScript = async (script: string) => {
+    try {
+      await client.query(script);
+    } catch (error) {
+      onError.call(adapter, error);
+    }
+  };
+}
+
 export interface TrackedAdapterFactory extends SqlMigrationAwareDriverAdapterFactory {
   /** Disposes every connection handed out. Freeing the engine does not, and a PostgreSQL
    * connection left open keeps holding the migration advisory lock (the next run waits 10 s). */
@@ -118,6 +139,7 @@ export function migrationAdapterFactory(url: string): TrackedAdapterFactory {
   const open = new Set<SqlDriverAdapter>();
   const track = async (p: Promise<SqlDriverAdapter>) => {
     const a = await p;
+    if (kind === 'postgres') sendScriptsWhole(a);
     open.add(a);
     return a;
   };

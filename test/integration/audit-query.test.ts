@@ -11,8 +11,10 @@ describe.each(DATABASE_KINDS)('audit log viewer on %s', (kind) => {
     for (let i = 0; i < AUDIT_PAGE_SIZE + 5; i++) {
       await writeAudit(db.prisma, { actor: ana, action: 'ingestion.commit', entityType: 'Ingestion', entityId: `ing-${i}` });
     }
-    await writeAudit(db.prisma, { actor: null, action: 'auth.signin.failed', entityType: 'User', after: { email: 'x@example.com' } });
-    await db.prisma.auditLog.updateMany({ where: { action: 'auth.signin.failed' }, data: { createdAt: new Date('2024-01-15T10:00:00Z') } });
+    // An entry from an earlier day, written with its time (entries cannot be changed afterwards).
+    await db.prisma.auditLog.create({
+      data: { action: 'auth.signin.failed', entityType: 'User', after: JSON.stringify({ email: 'x@example.com' }), createdAt: new Date('2024-01-15T10:00:00Z') },
+    });
   });
   afterAll(async () => db?.drop());
 
