@@ -1,6 +1,7 @@
 import { getToken } from 'next-auth/jwt';
 import { NextResponse, type NextRequest } from 'next/server';
 import { isPublicPath } from '@/lib/auth/public-paths';
+import { sessionExpired } from '@/lib/auth/config';
 import { contentSecurityPolicy, isHttps, newNonce } from '@/lib/auth/security-headers';
 import { requestMeta } from '@/lib/auth/request-meta';
 import { consume, type RateBucket } from '@/lib/security/rate-limit';
@@ -19,7 +20,8 @@ async function signedInUser(req: NextRequest): Promise<string | null> {
   // Secure cookies carry the __Secure- prefix; which one is set depends on how the app is reached.
   for (const secureCookie of [true, false]) {
     const token = await getToken({ req, secret, secureCookie });
-    if (token?.uid) return String(token.uid);
+    // Idle or past its lifetime: treated as signed out here too (the pages' guard also checks the session version).
+    if (token?.uid && !sessionExpired(token)) return String(token.uid);
   }
   return null;
 }

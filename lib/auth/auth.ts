@@ -1,17 +1,11 @@
 import NextAuth, { CredentialsSignin } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
-import { z } from 'zod';
-import { checkCredentials, recordSignIn } from '@/lib/db/users';
 import { writeAudit } from '@/lib/db/audit';
 import { getPrisma } from '@/lib/db/client';
 import { authConfig } from './config';
 import { requestMeta } from './request-meta';
 import { consume } from '@/lib/security/rate-limit';
-
-const credentialsSchema = z.object({
-  email: z.string().trim().min(1).max(254),
-  password: z.string().min(1).max(256),
-});
+import { decideSignIn } from './signin';
 
 class InvalidCredentials extends CredentialsSignin {
   code = 'invalid_credentials';
@@ -23,6 +17,26 @@ class AccountLocked extends CredentialsSignin {
 
 class RateLimited extends CredentialsSignin {
   code = 'rate_limited';
+}
+
+/** The password was right and the account has MFA: carries the signed challenge for the code step. */
+export class MfaRequired extends CredentialsSignin {
+  code = 'mfa_required';
+  constructor(readonly challenge: string) {
+    super();
+  }
+}
+
+class CodeWrong extends CredentialsSignin {
+  code = 'code_wrong';
+}
+
+class CodeReplayed extends CredentialsSignin {
+  code = 'code_replayed';
+}
+
+class ChallengeExpired extends CredentialsSignin {
+  code = 'challenge_expired';
 }
 
 /** Failed attempts are answered slowly, so guessing is slow even before the lock. */
@@ -39,21 +53,29 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
   },
   providers: [
     Credentials({
-      credentials: { email: { label: 'E-mail', type: 'email' }, password: { label: 'Password', type: 'password' } },
+      credentials: {
+        email: { label: 'E-mail', type: 'email' },
+        password: { label: 'Password', type: 'password' },
+        code: { label: 'Authentication code', type: 'text' },
+        challenge: { type: 'hidden' },
+      },
       async authorize(raw, request) {
-        const parsed = credentialsSchema.safeParse(raw);
-        if (!parsed.success) throw new InvalidCredentials();
         const meta = requestMeta(request.headers);
-        // Per client IP, before any password is tried (the per-account lock comes on top).
+        // Per client IP, before any password or code is tried (the per-account lock comes on top).
         const budget = await consume('signinIp', meta.ip ?? 'unknown');
         if (!budget.ok) throw new RateLimited();
-        const result = await checkCredentials(parsed.data.email, parsed.data.password);
-        await recordSignIn(result, parsed.data.email, meta);
-        if (!result.ok) {
-          await new Promise((r) => setTimeout(r, FAILURE_DELAY_MS));
-          throw result.reason === 'locked' ? new AccountLocked() : new InvalidCredentials();
+        const decision = await decideSignIn(raw, meta);
+        if (decision.ok) {
+          const { id, email, name, role, sessionVersion } = decision.user;
+          return { id, email, name, role, sessionVersion };
         }
-        return result.user;
+        if (decision.reason === 'mfa-required') throw new MfaRequired(decision.challenge);
+        if (decision.reason === 'challenge-expired') throw new ChallengeExpired();
+        await new Promise((r) => setTimeout(r, FAILURE_DELAY_MS));
+        if (decision.reason === 'locked') throw new AccountLocked();
+        if (decision.reason === 'code-wrong') throw new CodeWrong();
+        if (decision.reason === 'code-replayed') throw new CodeReplayed();
+        throw new InvalidCredentials();
       },
     }),
   ],

@@ -7,12 +7,48 @@ import { sessionUserSchema, type SessionUser } from './session-schema';
 import { writeAudit } from '@/lib/db/audit';
 import { getPrisma } from '@/lib/db/client';
 import { requestMeta } from './request-meta';
+import { sessionState } from '@/lib/db/users';
+import { MFA_ENROLMENT_PATH, MFA_REQUIRED_MESSAGE, mfaRequiredFor } from './mfa';
+
+type SessionCheck = { user: SessionUser; mfaPending: boolean };
+
+/**
+ * The session's user after checking it against the database: a token whose session version is not the
+ * user's (signed out everywhere, password or role changed, MFA reset), or whose user is disabled or gone,
+ * counts as signed out. `mfaPending`: the role requires MFA and the user has not enrolled yet.
+ */
+async function checkedSession(): Promise<SessionCheck | null> {
+  const session = await auth();
+  const parsed = sessionUserSchema.safeParse(session?.user);
+  if (!parsed.success) return null;
+  const version = (session?.user as { sessionVersion?: unknown } | undefined)?.sessionVersion;
+  const state = await sessionState(parsed.data.id);
+  if (!state || state.disabled || typeof version !== 'number' || state.sessionVersion !== version || state.role !== parsed.data.role) {
+    return null;
+  }
+  return { user: parsed.data, mfaPending: mfaRequiredFor(parsed.data.role) && !state.mfaEnabled };
+}
 
 /** The signed-in user, or null. The JWT's claims are validated, never trusted blindly. */
 export async function currentUser(): Promise<SessionUser | null> {
-  const session = await auth();
-  const parsed = sessionUserSchema.safeParse(session?.user);
-  return parsed.success ? parsed.data : null;
+  return (await checkedSession())?.user ?? null;
+}
+
+/** The signed-in user and whether they still have to enrol in MFA (for the shell and the enrolment page). */
+export async function currentSession(): Promise<SessionCheck | null> {
+  return checkedSession();
+}
+
+async function auditMfaPending(user: SessionUser, target: string): Promise<void> {
+  const meta = requestMeta(await headers());
+  await writeAudit(getPrisma(), {
+    actor: user,
+    action: 'auth.mfa.enrolment_required',
+    entityType: 'User',
+    entityId: user.id,
+    after: { role: user.role, target },
+    ...meta,
+  });
 }
 
 async function auditDenial(user: SessionUser, action: Action, target: string): Promise<void> {
@@ -29,8 +65,13 @@ async function auditDenial(user: SessionUser, action: Action, target: string): P
 
 /** For pages: signed out -> /login; not allowed -> the 403 page. */
 export async function requirePage(action: Action, path: string): Promise<SessionUser> {
-  const user = await currentUser();
-  if (!user) redirect(`/login?callbackUrl=${encodeURIComponent(path)}`);
+  const checked = await checkedSession();
+  if (!checked) redirect(`/login?callbackUrl=${encodeURIComponent(path)}`);
+  const { user } = checked;
+  if (checked.mfaPending) {
+    await auditMfaPending(user, path);
+    redirect(MFA_ENROLMENT_PATH);
+  }
   if (!can(user.role, action)) {
     await auditDenial(user, action, path);
     forbidden();
@@ -38,7 +79,7 @@ export async function requirePage(action: Action, path: string): Promise<Session
   return user;
 }
 
-/** For any signed-in page that every role may open (the account page, the shell). */
+/** For any signed-in page that every role may open (the shell, the MFA enrolment page): no MFA confinement here. */
 export async function requireSignedIn(path: string): Promise<SessionUser> {
   const user = await currentUser();
   if (!user) redirect(`/login?callbackUrl=${encodeURIComponent(path)}`);
@@ -54,10 +95,18 @@ export class PermissionError extends Error {
   }
 }
 
-/** For server actions: throws PermissionError(401/403), whatever the page showed. */
-export async function requireAction(action: Action): Promise<SessionUser> {
-  const user = await currentUser();
-  if (!user) throw new PermissionError(401, 'Your session has ended. Sign in again.');
+/**
+ * For server actions: throws PermissionError(401/403), whatever the page showed. A user who must enrol in
+ * MFA first is refused (403) except by the actions that enrol them (`allowMfaPending`).
+ */
+export async function requireAction(action: Action, opts: { allowMfaPending?: boolean } = {}): Promise<SessionUser> {
+  const checked = await checkedSession();
+  if (!checked) throw new PermissionError(401, 'Your session has ended. Sign in again.');
+  const { user } = checked;
+  if (checked.mfaPending && !opts.allowMfaPending) {
+    await auditMfaPending(user, `action:${action}`);
+    throw new PermissionError(403, MFA_REQUIRED_MESSAGE);
+  }
   if (!can(user.role, action)) {
     await auditDenial(user, action, `action:${action}`);
     throw new PermissionError(403, 'Your role does not allow this action.');
@@ -67,8 +116,13 @@ export async function requireAction(action: Action): Promise<SessionUser> {
 
 /** For route handlers: the user, or a 401/403 JSON response to return as is. */
 export async function requireApi(action: Action): Promise<SessionUser | NextResponse> {
-  const user = await currentUser();
-  if (!user) return NextResponse.json({ error: 'Sign in to use this API.' }, { status: 401 });
+  const checked = await checkedSession();
+  if (!checked) return NextResponse.json({ error: 'Sign in to use this API.' }, { status: 401 });
+  const { user } = checked;
+  if (checked.mfaPending) {
+    await auditMfaPending(user, `api:${action}`);
+    return NextResponse.json({ error: MFA_REQUIRED_MESSAGE }, { status: 403 });
+  }
   if (!can(user.role, action)) {
     await auditDenial(user, action, `api:${action}`);
     return NextResponse.json({ error: `Your role (${user.role}) does not allow ${action}.` }, { status: 403 });

@@ -1,0 +1,91 @@
+/**
+ * The sign-in decision, shared by the Credentials provider (lib/auth/auth.ts) and the tests.
+ *
+ * Step 1: e-mail + password. A wrong password, an unknown, locked or disabled account fails as before.
+ *   A right password on an account without MFA signs in. On an account with MFA it does NOT: the answer
+ *   is `mfa-required` with a signed 5-minute challenge (lib/auth/mfa-challenge.ts), unless a code was
+ *   sent along, which is then checked as in step 2.
+ * Step 2: challenge + TOTP or recovery code. The account must still be the same (session version),
+ *   enabled and not locked; a wrong code is audited and counts toward the lock like a wrong password.
+ */
+import { z } from 'zod';
+import {
+  checkCredentials,
+  recordSecondFactorFailure,
+  recordSignIn,
+  redeemSecondFactor,
+  type AuthUser,
+} from '@/lib/db/users';
+import { getPrisma } from '@/lib/db/client';
+import { writeAudit } from '@/lib/db/audit';
+import { roleSchema } from './roles';
+import { createChallenge, readChallenge } from './mfa-challenge';
+
+type Client = ReturnType<typeof getPrisma>;
+type Meta = { ip?: string | null; userAgent?: string | null };
+
+export const signInInputSchema = z.object({
+  email: z.string().trim().max(254).optional(),
+  password: z.string().max(256).optional(),
+  code: z.string().trim().max(64).optional(),
+  challenge: z.string().max(512).optional(),
+});
+export type SignInInput = z.infer<typeof signInInputSchema>;
+
+export type SignInDecision =
+  | { ok: true; user: AuthUser; secondFactor?: 'totp' | 'recovery' }
+  | { ok: false; reason: 'invalid' | 'locked' | 'challenge-expired' | 'code-wrong' | 'code-replayed' }
+  | { ok: false; reason: 'mfa-required'; challenge: string };
+
+async function secondStep(user: AuthUser, code: string, meta: Meta, db: Client): Promise<SignInDecision> {
+  const check = await redeemSecondFactor(user.id, code, { db });
+  if (!check.ok) {
+    await recordSecondFactorFailure(user.id, 'auth.mfa.failed', check.reason, meta, db);
+    return { ok: false, reason: check.reason === 'replayed' ? 'code-replayed' : 'code-wrong' };
+  }
+  await recordSignIn({ ok: true, user }, user.email, meta, db, check.method);
+  if (check.method === 'recovery') {
+    await writeAudit(db, {
+      actor: user,
+      action: 'mfa.recovery.used',
+      entityType: 'User',
+      entityId: user.id,
+      after: { recoveryCodesLeft: check.recoveryCodesLeft },
+      ...meta,
+    });
+  }
+  return { ok: true, user, secondFactor: check.method };
+}
+
+export async function decideSignIn(raw: unknown, meta: Meta, db: Client = getPrisma()): Promise<SignInDecision> {
+  const parsed = signInInputSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, reason: 'invalid' };
+  const { email, password, code, challenge } = parsed.data;
+
+  if (challenge) {
+    const claim = readChallenge(challenge);
+    if (!claim) return { ok: false, reason: 'challenge-expired' };
+    const row = await db.user.findUnique({ where: { id: claim.userId } });
+    if (!row || row.disabled || row.sessionVersion !== claim.sessionVersion || !row.mfaEnabled) return { ok: false, reason: 'challenge-expired' };
+    if (row.lockedUntil && row.lockedUntil > new Date()) return { ok: false, reason: 'locked' };
+    const role = roleSchema.safeParse(row.role);
+    if (!role.success) return { ok: false, reason: 'invalid' };
+    if (!code) return { ok: false, reason: 'code-wrong' };
+    const user: AuthUser = { id: row.id, email: row.email, name: row.name, role: role.data, mfaEnabled: true, sessionVersion: row.sessionVersion };
+    return secondStep(user, code, meta, db);
+  }
+
+  if (!email || !password) return { ok: false, reason: 'invalid' };
+  const result = await checkCredentials(email, password, db);
+  if (!result.ok) {
+    await recordSignIn(result, email, meta, db);
+    return { ok: false, reason: result.reason === 'locked' ? 'locked' : 'invalid' };
+  }
+  if (!result.user.mfaEnabled) {
+    await recordSignIn(result, email, meta, db);
+    return { ok: true, user: result.user };
+  }
+  if (code) return secondStep(result.user, code, meta, db);
+  await writeAudit(db, { actor: result.user, action: 'auth.mfa.challenge', entityType: 'User', entityId: result.user.id, ...meta });
+  return { ok: false, reason: 'mfa-required', challenge: createChallenge({ userId: result.user.id, sessionVersion: result.user.sessionVersion }) };
+}
