@@ -9,6 +9,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/dashboard', label: 'Dashboard', action: 'dashboard:view', description: 'ROMI on reconciled revenue' },
   { href: '/runs', label: 'Runs', action: 'runs:view', description: 'Reconciliation runs' },
   { href: '/discrepancies', label: 'Discrepancies', action: 'discrepancies:view', description: 'Mismatches to review' },
+  { href: '/quality', label: 'Data quality', action: 'quality:view', description: 'Discrepancy rates, resolution times, freshness' },
+  { href: '/reports', label: 'Reports', action: 'reports:view', description: 'Monthly report for executives and finance' },
   { href: '/sources', label: 'Sources', action: 'sources:view', description: 'Systems, profiles and uploads' },
   { href: '/alerts', label: 'Alerts', action: 'alerts:view', description: 'Alert history and delivery state' },
   { href: '/settings', label: 'Settings', action: 'settings:view', description: 'Users, rules and integrations' },

@@ -7,14 +7,14 @@ import { actionForPath, homeFor, navFor } from './navigation';
 // to the matrix must be made twice, on purpose.
 const EXPECTED: Record<Role, string[]> = {
   admin: [...ACTIONS],
-  executive: ['dashboard:view', 'runs:view', 'discrepancies:view', 'data:export', 'account:manage'],
+  executive: ['dashboard:view', 'runs:view', 'discrepancies:view', 'data:export', 'account:manage', 'quality:view', 'reports:view'],
   analyst: [
     'dashboard:view', 'runs:view', 'runs:start', 'discrepancies:view', 'discrepancies:comment',
-    'sources:view', 'sources:manage', 'data:upload', 'data:export', 'account:manage', 'alerts:view',
+    'sources:view', 'sources:manage', 'data:upload', 'data:export', 'account:manage', 'alerts:view', 'quality:view',
   ],
   reviewer: [
     'dashboard:view', 'runs:view', 'runs:start', 'discrepancies:view', 'discrepancies:comment',
-    'discrepancies:resolve', 'discrepancies:escalate', 'alerts:view', 'data:export', 'account:manage',
+    'discrepancies:resolve', 'discrepancies:escalate', 'alerts:view', 'data:export', 'account:manage', 'quality:view', 'reports:view',
   ],
 };
 
@@ -51,10 +51,10 @@ describe('permission matrix', () => {
 
 describe('navigation derived from the matrix', () => {
   it('shows each role only the sections it may use', () => {
-    expect(navFor('admin').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Sources', 'Alerts', 'Settings']);
-    expect(navFor('executive').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies']);
-    expect(navFor('analyst').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Sources', 'Alerts']);
-    expect(navFor('reviewer').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Alerts']);
+    expect(navFor('admin').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Data quality', 'Reports', 'Sources', 'Alerts', 'Settings']);
+    expect(navFor('executive').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Data quality', 'Reports']);
+    expect(navFor('analyst').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Data quality', 'Sources', 'Alerts']);
+    expect(navFor('reviewer').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Data quality', 'Reports', 'Alerts']);
   });
 
   it('maps paths to the permission they need', () => {

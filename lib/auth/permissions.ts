@@ -27,6 +27,9 @@ export const PERMISSIONS = {
   'users:manage': ['admin'],
   'audit:view': ['admin'],
   'account:manage': ['admin', 'executive', 'analyst', 'reviewer'],
+  'quality:view': ['admin', 'executive', 'analyst', 'reviewer'],
+  'reports:view': ['admin', 'executive', 'reviewer'],
+  'metrics:view': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;
