@@ -119,7 +119,7 @@ export function consumeRecoveryCode(stored: string | null, input: string): { rem
 }
 
 /** Roles that must use MFA: PAIDLINE_MFA_REQUIRED_ROLES (comma-separated; empty = none), default admin and reviewer. */
-export function mfaRequiredRoles(env: NodeJS.ProcessEnv = process.env): Role[] {
+export function mfaRequiredRoles(env: Record<string, string | undefined> = process.env): Role[] {
   const raw = env.PAIDLINE_MFA_REQUIRED_ROLES ?? 'admin,reviewer';
   return raw
     .split(',')
@@ -127,7 +127,7 @@ export function mfaRequiredRoles(env: NodeJS.ProcessEnv = process.env): Role[] {
     .filter(isRole);
 }
 
-export function mfaRequiredFor(role: Role, env: NodeJS.ProcessEnv = process.env): boolean {
+export function mfaRequiredFor(role: Role, env: Record<string, string | undefined> = process.env): boolean {
   return mfaRequiredRoles(env).includes(role);
 }
 
