@@ -6,7 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { compileIngestProfile, type IngestProfile, type IngestProfileInput, type SourceKind } from '@/lib/ingest/profile';
-import { readRows, sniffFile } from '@/lib/ingest/parse';
+import { ParseError, readRows, sniffFile } from '@/lib/ingest/parse';
 import { suggestProfile } from '@/lib/ingest/suggest';
 import { presetById } from '@/lib/ingest/presets';
 import { detectHeaderDrift, detectStatusDrift, type DriftFinding } from '@/lib/ingest/drift';
@@ -33,18 +33,57 @@ export function uploadDir(): string {
   return path.resolve(/*turbopackIgnore: true*/ process.cwd(), process.env.PAIDLINE_UPLOAD_DIR ?? 'data/uploads');
 }
 
+/** A byte count as people read it: "500 MB", "1.5 MB", "800 KB", "900 bytes". */
+export function formatByteLimit(bytes: number): string {
+  const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1).replace(/\.0$/, ''));
+  if (bytes >= 1024 * 1024) return `${fmt(bytes / 1024 / 1024)} MB`;
+  if (bytes >= 1024) return `${fmt(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
 export class UploadTooLargeError extends Error {
   constructor(readonly limit: number) {
-    super(`The file is larger than the ${Math.round(limit / 1024 / 1024)} MB upload limit. Split it, or ask an admin to raise PAIDLINE_MAX_UPLOAD_BYTES.`);
+    super(`The file is larger than the ${formatByteLimit(limit)} upload limit (${limit.toLocaleString('en-US')} bytes). Split it into smaller files, or ask an admin to raise PAIDLINE_MAX_UPLOAD_BYTES.`);
   }
 }
 
+export class EmptyUploadError extends Error {
+  constructor() {
+    super('The file is empty (0 bytes). Choose the export file again and upload it.');
+  }
+}
+
+/** A staged file that cannot be read: the upload was refused, its file removed, the refusal audited. */
+export class UploadRejectedError extends Error {}
+
 export class IngestionStateError extends Error {}
 
-/** Only the base name, without path separators or control characters: never a path from the client. */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
+const MAX_FILE_NAME = 200;
+
+/**
+ * The name shown for an upload: only the base name (never a path from the client), without
+ * control, bidirectional-override or Windows-forbidden characters, not a Windows device name
+ * (CON, NUL, COM1...), at most 200 characters with the extension kept. It is only ever a
+ * label: the file itself is stored under a random name in the upload folder.
+ */
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').replace(/^\.+/, '').trim().slice(0, 200);
+  let cleaned = base
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+    .replace(/[<>:"|?*]/g, '_')
+    .trim()
+    .replace(/^\.+/, '')
+    .replace(/[. ]+$/, '');
+  const stem = cleaned.split('.')[0] ?? '';
+  if (WINDOWS_RESERVED.test(stem.trim())) cleaned = `_${cleaned}`;
+  const chars = [...cleaned];
+  if (chars.length > MAX_FILE_NAME) {
+    const dot = cleaned.lastIndexOf('.');
+    const ext = dot > 0 && cleaned.length - dot <= 10 ? cleaned.slice(dot) : '';
+    cleaned = chars.slice(0, MAX_FILE_NAME - [...ext].length).join('') + ext;
+  }
   return cleaned || 'upload';
 }
 
@@ -88,6 +127,10 @@ export async function stageUpload(args: {
   } catch (error) {
     await rm(stagedPath, { force: true });
     throw error;
+  }
+  if (size === 0) {
+    await rm(stagedPath, { force: true });
+    throw new EmptyUploadError();
   }
   const sha256 = hash.digest('hex');
   const fileName = safeFileName(args.fileName);
@@ -172,6 +215,25 @@ export async function previewIngestion(id: string, opts: { sheet?: string; db?: 
   };
 }
 
+/**
+ * The preview of a fresh upload; when the file cannot be read at all (binary, zip bomb,
+ * unbalanced quote, nested too deep...) the upload is refused at once: marked failed with the
+ * reason, its staged file removed and the refusal audited, so nothing is left half-open.
+ */
+export async function previewOrReject(id: string, opts: { sheet?: string; actor: Actor; db?: Client }): Promise<IngestionPreview> {
+  const db = opts.db ?? getPrisma();
+  try {
+    return await previewIngestion(id, { sheet: opts.sheet, db });
+  } catch (error) {
+    if (error instanceof IngestionStateError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof ParseError)) console.error(`Upload ${id} could not be read:`, reason);
+    const message = `The file could not be read: ${reason}`;
+    await abandon(id, 'failed', message, db, opts.actor);
+    throw new UploadRejectedError(message);
+  }
+}
+
 export type OnInvalid = 'ask' | 'abort' | 'valid_only';
 
 async function recordDrift(db: Client, ingestion: { id: string; sourceId: string }, profileVersionId: string, findings: DriftFinding[]) {
@@ -207,7 +269,15 @@ export async function startIngestion(
   const version = await ensureProfileVersion(ingestion.sourceId, args.profile, { actor: args.actor, presetId: args.presetId, db });
   const current = await currentProfileVersion(ingestion.sourceId, db);
   const profile = current!.profile;
-  const sniff = await sniffFile(ingestion.stagedPath, ingestion.fileName ?? 'upload', { format: profile.format });
+  let sniff: Awaited<ReturnType<typeof sniffFile>>;
+  try {
+    sniff = await sniffFile(ingestion.stagedPath, ingestion.fileName ?? 'upload', { format: profile.format });
+  } catch (error) {
+    if (!(error instanceof ParseError)) throw error;
+    const message = `The file could not be read: ${error.message}`;
+    await abandon(id, 'failed', message, db, args.actor);
+    return { status: 'blocked', message, findings: [] };
+  }
   const findings = detectHeaderDrift(profile, sniff.header, sniff.sampleRows);
   const blocking = findings.filter((f) => f.severity === 'blocking');
   const bound = compileIngestProfile(profile, { name: ingestion.source.name, kind: ingestion.source.kind as SourceKind }).bindHeader(sniff.header);

@@ -10,12 +10,12 @@
  *
  * Secrets are stored encrypted (lib/crypto/secrets.ts) and never logged or audited.
  */
-import type { IngestRecord } from '@/lib/ingest/profile';
+import { IngestRecordSchema, type IngestRecord } from '@/lib/ingest/profile';
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { decryptSecret, encryptSecret, needsReencryption, reencryptSecret } from '@/lib/crypto/secrets';
 import { compileJsonNormalizer, flattenRecord, type JsonRecordNormalizer } from '@/lib/ingest/connectors/normalize';
-import { isStripePaymentObject, mapStripeEvent, StripeEventSchema, type StripeEvent } from '@/lib/ingest/webhooks/stripe-event';
+import { isStripePaymentObject, jsonNestingExceeds, mapStripeEvent, MAX_EVENT_NESTING, StripeEventSchema, type StripeEvent } from '@/lib/ingest/webhooks/stripe-event';
 import { verifyStripeSignature } from '@/lib/ingest/webhooks/verify-stripe-signature';
 import { writeAudit } from './audit';
 import { getPrisma } from './client';
@@ -126,6 +126,12 @@ export function mapWebhookEvent(
   const timeZone = normalizer?.profile.date.timeZone ?? 'UTC';
   const m = mapStripeEvent(event, { timeZone });
   if (!m.ok) return { kind: 'none', reason: m.reason + profileNote };
+  // The same last gate as every uploaded row: an absurd amount or date is never stored.
+  const checked = IngestRecordSchema.safeParse(m.record);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    return { kind: 'invalid', reason: `The event cannot be stored: data.object.${String(issue.path[0] ?? 'id')}: ${issue.message}` };
+  }
   return { kind: 'record', via: 'builtin', record: { ...m.record, dataset: normalizer?.profile.dataset ?? 'payments' } };
 }
 
@@ -180,6 +186,9 @@ export async function receiveWebhook(delivery: WebhookDelivery, opts: { db?: Cli
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(delivery.body);
+    if (jsonNestingExceeds(text)) {
+      return reply(400, 'malformed', { error: `The event nests objects or arrays more than ${MAX_EVENT_NESTING} levels deep; it is not a Stripe event.` }, source);
+    }
     const parsed = StripeEventSchema.safeParse(JSON.parse(text));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -6,6 +6,7 @@ import { PermissionError, requireAction } from '@/lib/auth/guard';
 import { createSource, newSourceSchema, SourceNameTakenError } from '@/lib/db/sources';
 import { decideIngestion, IngestionStateError, previewIngestion, startIngestion, type IngestionPreview, type StartResult } from '@/lib/db/ingestions';
 import { IngestProfileSchema } from '@/lib/ingest/profile';
+import { ParseError } from '@/lib/ingest/parse';
 import { PRESETS } from '@/lib/ingest/presets';
 import { configureConnector, PullBusyError, PullConfigError, runPull, type PullResult } from '@/lib/db/pulls';
 import { generateWebhookSecret, rotateWebhookSecret, SourceNotFoundError } from '@/lib/db/webhooks';
@@ -22,6 +23,8 @@ async function guarded<T>(action: Parameters<typeof requireAction>[0], fn: (user
     if (error instanceof PermissionError || error instanceof IngestionStateError || error instanceof SourceNameTakenError) {
       return { ok: false, error: error.message };
     }
+    // Another sheet of a staged workbook that cannot be read: the upload stays open on the others.
+    if (error instanceof ParseError) return { ok: false, error: `This sheet cannot be read: ${error.message}` };
     if (error instanceof z.ZodError) {
       return { ok: false, error: error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') };
     }

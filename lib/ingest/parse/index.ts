@@ -46,7 +46,9 @@ function typeFromContent(head: Buffer, fileName: string, notes: string[]): 'csv'
   const ext = path.extname(fileName).toLowerCase();
   const zip = head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
   const ole = head.length >= 4 && head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0;
-  if (ole) throw new ParseError('This is an old Excel 97-2003 (.xls) file: save it as .xlsx or .csv and upload again');
+  if (ole) {
+    throw new ParseError('This is an old Excel 97-2003 (.xls) file or a password-protected workbook: remove the password, save it as .xlsx or .csv and upload again');
+  }
   if (zip) {
     if (ext !== '.xlsx' && ext !== '.xlsm') notes.push(`The file is named ${ext || 'without extension'} but is an XLSX workbook; read as XLSX.`);
     return 'xlsx';
@@ -100,7 +102,12 @@ function detectDelimiter(sample: string): { delimiter: string; records: { fields
     if (!best || score > best.score) best = { delimiter: d, records, score };
   }
   if (best) return best;
-  return { delimiter: ',', records: parseCsv(sample, ',') };
+  try {
+    return { delimiter: ',', records: parseCsv(sample, ',') };
+  } catch {
+    // The sample itself does not parse (an unbalanced quote...): reading the file explains where.
+    return { delimiter: ',', records: [] };
+  }
 }
 
 /** The first record wide enough to be the header (preamble lines are narrower). */

@@ -4,6 +4,9 @@ import { checkAborted, detectEncoding, limitsOf, ParseError, readHead, type Read
 
 interface Token { name: string; value?: unknown }
 
+/** Deepest nesting read inside a row object (objects and arrays together). */
+export const MAX_NESTING = 64;
+
 /** How many objects the header is built from. */
 export const JSON_HEADER_SAMPLE = 1000;
 
@@ -62,7 +65,7 @@ export async function* readJsonObjects(path: string, opts: ReadOptions = {}): As
       switch (t.name) {
         case 'startObject':
           if (nested.length > 0) {
-            if (nested.length > 64) throw new ParseError('values are nested more than 64 levels deep', rowNo);
+            if (path_.length + nested.length >= MAX_NESTING) throw new ParseError(`values are nested more than ${MAX_NESTING} levels deep`, rowNo);
             nested.push({ kind: 'obj', value: {}, key: '' });
           } else if (row === null && (depth === 0 || (topArray && depth === 1))) {
             row = new Map();
@@ -70,6 +73,7 @@ export async function* readJsonObjects(path: string, opts: ReadOptions = {}): As
             rowNo++;
             if (rowNo > limits.maxRows) throw new ParseError(`more than ${limits.maxRows} rows`, rowNo);
           } else if (row !== null) {
+            if (path_.length >= MAX_NESTING) throw new ParseError(`values are nested more than ${MAX_NESTING} levels deep`, rowNo);
             path_.push(currentKey);
           } else {
             throw new ParseError('expected an array of objects or one object per line (NDJSON)', rowNo + 1);
@@ -93,7 +97,7 @@ export async function* readJsonObjects(path: string, opts: ReadOptions = {}): As
             if (topArray) throw new ParseError('expected one top-level array of objects');
             topArray = true;
           } else if (row !== null) {
-            if (nested.length > 64) throw new ParseError('values are nested more than 64 levels deep', rowNo);
+            if (path_.length + nested.length >= MAX_NESTING) throw new ParseError(`values are nested more than ${MAX_NESTING} levels deep`, rowNo);
             nested.push({ kind: 'arr', value: [] });
           } else throw new ParseError('expected an array of objects, found nested arrays', rowNo + 1);
           depth++;

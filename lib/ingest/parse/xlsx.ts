@@ -3,10 +3,14 @@ import zlib from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { checkAborted, limitsOf, ParseError, wallClockIso, type ReadOptions } from './common';
 
-interface ZipEntry { name: string; method: number; compressed: number; uncompressed: number; localOffset: number }
+interface ZipEntry { name: string; flags: number; method: number; compressed: number; uncompressed: number; localOffset: number }
+
+const ZIP64 = 0xffffffff;
+const MiB = 1024 * 1024;
+const mib = (n: number) => `${Math.round(n / MiB).toLocaleString('en-US')} MiB`;
 
 /** Reads a ZIP's central directory (no decompression). */
-async function zipEntries(path: string): Promise<ZipEntry[]> {
+async function zipEntries(path: string): Promise<{ entries: ZipEntry[]; cdOffset: number }> {
   const fh = await fs.promises.open(path, 'r');
   try {
     const { size } = await fh.stat();
@@ -21,6 +25,9 @@ async function zipEntries(path: string): Promise<ZipEntry[]> {
     const count = tail.readUInt16LE(eocd + 10);
     const cdSize = tail.readUInt32LE(eocd + 12);
     const cdOffset = tail.readUInt32LE(eocd + 16);
+    if (count === 0xffff || cdSize === ZIP64 || cdOffset === ZIP64) {
+      throw new ParseError('The XLSX file is a ZIP64 archive (over 4 GiB or 65,535 parts): far larger than any export this app reads; export it as CSV instead');
+    }
     if (cdOffset + cdSize > size || cdSize > 64 * 1024 * 1024) throw new ParseError('The XLSX file is damaged (bad ZIP directory)');
     const cd = Buffer.alloc(cdSize);
     await fh.read(cd, 0, cdSize, cdOffset);
@@ -28,6 +35,7 @@ async function zipEntries(path: string): Promise<ZipEntry[]> {
     let p = 0;
     for (let k = 0; k < count && p + 46 <= cd.length; k++) {
       if (cd.readUInt32LE(p) !== 0x02014b50) throw new ParseError('The XLSX file is damaged (bad ZIP entry)');
+      const flags = cd.readUInt16LE(p + 8);
       const method = cd.readUInt16LE(p + 10);
       const compressed = cd.readUInt32LE(p + 20);
       const uncompressed = cd.readUInt32LE(p + 24);
@@ -36,10 +44,10 @@ async function zipEntries(path: string): Promise<ZipEntry[]> {
       const commentLen = cd.readUInt16LE(p + 32);
       const localOffset = cd.readUInt32LE(p + 42);
       const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
-      out.push({ name, method, compressed, uncompressed, localOffset });
+      out.push({ name, flags, method, compressed, uncompressed, localOffset });
       p += 46 + nameLen + extraLen + commentLen;
     }
-    return out;
+    return { entries: out, cdOffset };
   } finally {
     await fh.close();
   }
@@ -67,23 +75,128 @@ function xmlAttr(tag: string, name: string): string | null {
   return m && m[1] !== undefined ? m[1].replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'") : null;
 }
 
+/** Inflates one part, counting its bytes; throws once more than `cap` come out (nothing is kept). */
+async function inflatedSize(path: string, start: number, compressed: number, cap: number): Promise<number> {
+  if (compressed === 0) return 0;
+  const input = fs.createReadStream(path, { start, end: start + compressed - 1, highWaterMark: 1 << 20 });
+  const inflate = zlib.createInflateRaw();
+  let out = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      input.on('error', reject);
+      inflate.on('error', reject);
+      inflate.on('data', (chunk: Buffer) => {
+        out += chunk.length;
+        if (out > cap) {
+          input.destroy();
+          inflate.destroy();
+          resolve();
+        }
+      });
+      inflate.on('end', resolve);
+      input.pipe(inflate);
+    });
+  } finally {
+    input.destroy();
+    inflate.destroy();
+  }
+  return out;
+}
+
+/** Workbooks already checked, by path, size and modification time (staged files never change). */
+const verified = new Map<string, true>();
+
 /**
- * Checks an XLSX archive against the limits (zip-bomb guard on the declared
- * uncompressed sizes and compression ratio) and lists its sheets in order.
+ * The zip-bomb guard, before anything is inflated for real. First the declared sizes
+ * (central directory): the whole archive, the shared strings (held in memory) and the
+ * compression ratio of each part. Then, since declared sizes can lie, the parts are walked
+ * in file order exactly as a streaming reader (exceljs) meets them: every local entry must be
+ * one the directory lists, at its offset, with nothing hidden between them; and each is
+ * inflated to nowhere with a hard cap at its declared size, so a part that expands past what it
+ * declares is refused after at most that many bytes.
  */
-export async function inspectXlsx(path: string, opts: ReadOptions = {}): Promise<{ sheets: string[] }> {
-  const limits = limitsOf(opts);
-  const entries = await zipEntries(path);
+async function verifyArchive(path: string, limits: ReturnType<typeof limitsOf>): Promise<ZipEntry[]> {
+  const { entries, cdOffset } = await zipEntries(path);
+  const st = await fs.promises.stat(path);
+  const cacheKey = `${path}\u0000${st.size}\u0000${st.mtimeMs}\u0000${limits.maxXlsxUncompressedBytes}\u0000${limits.maxXlsxSharedStringsBytes}`;
   let total = 0;
   for (const e of entries) {
+    if (e.compressed === ZIP64 || e.uncompressed === ZIP64 || e.localOffset === ZIP64) {
+      throw new ParseError(`The XLSX part ${e.name} is a ZIP64 entry (over 4 GiB): far larger than any export this app reads; export it as CSV instead`);
+    }
+    if (e.flags & 1) throw new ParseError('The workbook is password-protected (encrypted): remove the password in Excel, save it and upload again');
+    if (e.method !== 0 && e.method !== 8) throw new ParseError(`The XLSX part ${e.name} uses an unsupported compression method (${e.method}): save the workbook again from Excel`);
     total += e.uncompressed;
-    if (e.compressed > 0 && e.uncompressed / e.compressed > 1000 && e.uncompressed > 100 * 1024 * 1024) {
-      throw new ParseError(`The XLSX part ${e.name} expands ${Math.round(e.uncompressed / e.compressed)}-fold to ${Math.round(e.uncompressed / 1048576)} MiB: refused as a likely zip bomb`);
+    const ratio = e.compressed > 0 ? e.uncompressed / e.compressed : e.uncompressed > 0 ? Infinity : 0;
+    if (ratio > 250 && e.uncompressed > 64 * MiB) {
+      throw new ParseError(`The XLSX part ${e.name} expands ${Number.isFinite(ratio) ? `${Math.round(ratio)}-fold` : 'from nothing'} to ${mib(e.uncompressed)}: refused as a likely zip bomb. Export the data as CSV instead`);
+    }
+    if (e.name === 'xl/sharedStrings.xml' && e.uncompressed > limits.maxXlsxSharedStringsBytes) {
+      throw new ParseError(`The workbook's shared text is ${mib(e.uncompressed)}, over the limit of ${mib(limits.maxXlsxSharedStringsBytes)}: export the data as CSV instead`);
     }
   }
   if (total > limits.maxXlsxUncompressedBytes) {
-    throw new ParseError(`The XLSX file expands to ${Math.round(total / 1048576)} MiB, over the limit of ${Math.round(limits.maxXlsxUncompressedBytes / 1048576)} MiB: export it as CSV instead`);
+    throw new ParseError(`The XLSX file expands to ${mib(total)}, over the limit of ${mib(limits.maxXlsxUncompressedBytes)}: export it as CSV instead`);
   }
+  if (verified.has(cacheKey)) return entries;
+
+  const byOffset = new Map(entries.map((e) => [e.localOffset, e]));
+  const fh = await fs.promises.open(path, 'r');
+  const damaged = (why: string) => new ParseError(`The XLSX file is damaged or was tampered with (${why}): save it again from Excel and upload it again`);
+  try {
+    let offset = 0;
+    let seen = 0;
+    const header = Buffer.alloc(30);
+    while (offset < cdOffset) {
+      const { bytesRead } = await fh.read(header, 0, 30, offset);
+      if (bytesRead < 30 || header.readUInt32LE(0) !== 0x04034b50) throw damaged(`no ZIP entry at byte ${offset}`);
+      const e = byOffset.get(offset);
+      const nameLen = header.readUInt16LE(26);
+      const nameBuf = Buffer.alloc(nameLen);
+      await fh.read(nameBuf, 0, nameLen, offset + 30);
+      if (!e || nameBuf.toString('utf8') !== e.name) throw damaged(`the entry at byte ${offset} is not in the ZIP directory`);
+      const flags = header.readUInt16LE(6);
+      const localCompressed = header.readUInt32LE(18);
+      const localUncompressed = header.readUInt32LE(22);
+      if (flags & 1) throw new ParseError('The workbook is password-protected (encrypted): remove the password in Excel, save it and upload again');
+      if (header.readUInt16LE(8) !== e.method) throw damaged(`${e.name} has two compression methods`);
+      if (!(flags & 8) && (localCompressed !== e.compressed || localUncompressed !== e.uncompressed)) throw damaged(`${e.name} declares two different sizes`);
+      if (flags & 8 && e.method === 0) throw damaged(`${e.name} is stored without its size`);
+      const start = offset + 30 + nameLen + header.readUInt16LE(28);
+      if (start + e.compressed > cdOffset) throw damaged(`${e.name} runs past the end of the data`);
+      const actual = e.method === 0 ? e.compressed : await inflatedSize(path, start, e.compressed, e.uncompressed);
+      if (actual > e.uncompressed) {
+        throw new ParseError(`The XLSX part ${e.name} declares ${mib(e.uncompressed)} but expands to more: refused as a zip bomb. Export the data as CSV instead`);
+      }
+      offset = start + e.compressed;
+      if (flags & 8) {
+        // data descriptor: optional signature, CRC, sizes (4 or 8 bytes each)
+        const d = Buffer.alloc(4);
+        await fh.read(d, 0, 4, offset);
+        const body = d.readUInt32LE(0) === 0x08074b50 ? 16 : 12;
+        const next = Buffer.alloc(4);
+        await fh.read(next, 0, 4, offset + body);
+        const sig = next.readUInt32LE(0);
+        offset += sig === 0x04034b50 || sig === 0x02014b50 ? body : body + 8;
+      }
+      seen++;
+    }
+    if (offset !== cdOffset || seen !== entries.length) throw damaged('the ZIP directory does not match its entries');
+  } finally {
+    await fh.close();
+  }
+  if (verified.size > 256) verified.clear();
+  verified.set(cacheKey, true);
+  return entries;
+}
+
+/**
+ * Checks an XLSX archive against the limits (zip-bomb guard: verifyArchive) and lists its
+ * sheets in order.
+ */
+export async function inspectXlsx(path: string, opts: ReadOptions = {}): Promise<{ sheets: string[] }> {
+  const limits = limitsOf(opts);
+  const entries = await verifyArchive(path, limits);
   const wb = entries.find((e) => e.name === 'xl/workbook.xml');
   if (!wb) throw new ParseError('This ZIP file is not an XLSX workbook (no xl/workbook.xml)');
   const xml = await readEntry(path, wb, 16 * 1024 * 1024);
@@ -92,6 +205,7 @@ export async function inspectXlsx(path: string, opts: ReadOptions = {}): Promise
     const name = xmlAttr(m[0], 'name');
     if (name !== null) sheets.push(name);
   }
+  if (sheets.length === 0) throw new ParseError('The workbook has no sheets');
   return { sheets };
 }
 

@@ -16,7 +16,8 @@ import { localDateOf } from '@/lib/reconcile/dates';
 export const StripeEventSchema = z.object({
   id: z.string().min(1).max(255),
   type: z.string().min(1).max(255),
-  created: z.number().int().nonnegative(),
+  /** Unix seconds; after 2100 it is not a real event time (and would not fit a date). */
+  created: z.number().int().nonnegative().max(4_102_444_800, 'the event time is after 2100'),
   livemode: z.boolean().optional(),
   data: z.object({
     object: z.looseObject({
@@ -113,4 +114,28 @@ export function mapStripeEvent(event: StripeEvent, options: { timeZone?: string 
       attrs,
     },
   };
+}
+
+/** Deepest nesting of objects and arrays allowed in an event body (Stripe's own are under 10). */
+export const MAX_EVENT_NESTING = 64;
+
+/**
+ * How deeply a JSON text nests, counted on the text itself (no parsing, no recursion), stopping
+ * as soon as it passes `limit`: a hostile body nested 100,000 levels deep is refused before
+ * anything walks it recursively (JSON.stringify would overflow the stack).
+ */
+export function jsonNestingExceeds(text: string, limit = MAX_EVENT_NESTING): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > limit) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
 }
