@@ -5,6 +5,7 @@ import { sessionExpired } from '@/lib/auth/config';
 import { contentSecurityPolicy, isHttps, newNonce } from '@/lib/auth/security-headers';
 import { requestMeta } from '@/lib/auth/request-meta';
 import { consume, type RateBucket } from '@/lib/security/rate-limit';
+import { REQUEST_ID_HEADER, requestIdFrom } from '@/lib/observability/request-id';
 
 /**
  * First line of defence: signed-out page requests go to /login, signed-out API
@@ -58,6 +59,8 @@ async function route(req: NextRequest, requestHeaders: Headers): Promise<NextRes
   const limited = await rateLimited(req, uid);
   if (limited) return limited;
   if (isPublicPath(pathname) || uid) return NextResponse.next({ request: { headers: requestHeaders } });
+  // A scraper authenticates with the metrics bearer token; the route handler checks it (or an admin session).
+  if (pathname === '/api/metrics' && /^Bearer\s/i.test(req.headers.get('authorization') ?? '')) return NextResponse.next({ request: { headers: requestHeaders } });
 
   if (pathname.startsWith('/api/')) {
     return NextResponse.json({ error: 'Sign in to use this API.' }, { status: 401 });
@@ -75,13 +78,19 @@ export default async function proxy(req: NextRequest) {
   const requestHeaders = new Headers(req.headers);
   requestHeaders.set('x-nonce', nonce);
   requestHeaders.set('Content-Security-Policy', csp);
+  // One id per request (a well-formed one from a reverse proxy is kept): handlers log with it, the response returns it.
+  const requestId = requestIdFrom(req.headers);
+  requestHeaders.set(REQUEST_ID_HEADER, requestId);
 
   const response = await route(req, requestHeaders);
+  response.headers.set(REQUEST_ID_HEADER, requestId);
   response.headers.set('Content-Security-Policy', csp);
   if (https) response.headers.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
   return response;
 }
 
 export const config = {
-  matcher: ['/((?!_next/static|_next/image|favicon.ico|favicon.svg|robots.txt|images/).*)'],
+  // Not the streaming upload route: Next.js buffers the whole body of a proxied request and cuts it
+  // at 10 MB (proxyClientMaxBodySize). That route checks sign-in, role and rate limits itself.
+  matcher: ['/((?!_next/static|_next/image|favicon.ico|favicon.svg|robots.txt|images/|api/sources/[^/]+/uploads$).*)'],
 };

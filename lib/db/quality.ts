@@ -268,3 +268,48 @@ export async function sourceFreshness(opts: { db?: Client; now?: Date; staleAfte
     return { id: s.id, name: s.name, kind: s.kind, lastUpload, lastPull, lastWebhook, last, ...freshnessOf(last, now, opts.staleAfterHours ?? STALE_AFTER_HOURS) };
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Operational counts for /api/metrics (read at scrape time; each one an indexed GROUP BY or count)
+
+export type OperationalCounts = {
+  runsByStatus: { status: string; count: number }[];
+  rowsIngested: { channel: string; rows: number }[];
+  latestRun: { runId: string; keysByClass: { cls: string; count: number }[]; openByClass: { cls: string; count: number }[] } | null;
+  alertDeliveries: { state: string; count: number }[];
+};
+
+/** Alert deliveries by state (pending, retrying, sent, failed, suppressed). */
+export async function alertDeliveriesByState(db: Client = getPrisma()): Promise<{ state: string; count: number }[]> {
+  const groups = await db.alertDelivery.groupBy({ by: ['state'], _count: { _all: true } });
+  return groups.map((g) => ({ state: g.state, count: g._count._all })).sort((a, b) => a.state.localeCompare(b.state));
+}
+
+export async function operationalCounts(db: Client = getPrisma()): Promise<OperationalCounts> {
+  const [runs, ingested, webhookRows, latest, alerts] = await Promise.all([
+    db.run.groupBy({ by: ['status'], _count: { _all: true } }),
+    db.ingestion.groupBy({ by: ['channel'], where: { status: 'committed' }, _sum: { rowsValid: true } }),
+    db.sourceRecord.count({ where: { ingestionId: null } }),
+    db.run.findFirst({ where: { status: 'completed' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { id: true, matched: true, mismatched: true, missing: true, duplicate: true } }),
+    alertDeliveriesByState(db),
+  ]);
+  const rows = new Map<string, number>(ingested.map((g) => [g.channel, g._sum.rowsValid ?? 0]));
+  rows.set('webhook', (rows.get('webhook') ?? 0) + webhookRows);
+  let latestRun: OperationalCounts['latestRun'] = null;
+  if (latest) {
+    const open = await db.runResult.groupBy({ by: ['cls'], where: { runId: latest.id, state: { in: [...OPEN_STATES] } }, _count: { _all: true } });
+    const openBy = new Map(open.map((g) => [g.cls, g._count._all]));
+    const CLS = ['matched', 'mismatched', 'missing', 'duplicate'] as const;
+    latestRun = {
+      runId: latest.id,
+      keysByClass: CLS.map((cls) => ({ cls, count: latest[cls] })),
+      openByClass: CLS.filter((c) => c !== 'matched').map((cls) => ({ cls, count: openBy.get(cls) ?? 0 })),
+    };
+  }
+  return {
+    runsByStatus: runs.map((g) => ({ status: g.status, count: g._count._all })).sort((a, b) => a.status.localeCompare(b.status)),
+    rowsIngested: [...rows.entries()].map(([channel, n]) => ({ channel, rows: n })).sort((a, b) => a.channel.localeCompare(b.channel)),
+    latestRun,
+    alertDeliveries: alerts,
+  };
+}

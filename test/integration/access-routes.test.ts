@@ -24,7 +24,7 @@ vi.mock('next/headers', () => ({ headers: async () => new Headers(), cookies: as
 /** Public on purpose: who may call them and how they authenticate instead. */
 const PUBLIC_ROUTES: Record<string, string> = {
   'api/auth/[...nextauth]': 'Auth.js sign-in endpoints: they are how a session starts.',
-  'api/health': 'Load balancers probe it; it reveals only whether the database answers.',
+  'api/health': 'Load balancers probe it; it reveals only whether the database answers and which migrations are pending.',
   'api/webhooks/[source]': 'Senders authenticate each delivery by its signature (Stripe-Signature).',
 };
 

@@ -1,15 +1,18 @@
 import { NextResponse } from 'next/server';
-import { getPrisma, databaseKind } from '@/lib/db/client';
+import { getPrisma } from '@/lib/db/client';
+import { checkHealth } from '@/lib/observability/health';
+import { observe } from '@/lib/observability/observe';
 
 export const dynamic = 'force-dynamic';
 
-/** Liveness and database reachability, for load balancers and monitoring. */
-export async function GET() {
-  const started = Date.now();
-  try {
-    await getPrisma().user.count();
-    return NextResponse.json({ status: 'ok', database: databaseKind(), latencyMs: Date.now() - started });
-  } catch {
-    return NextResponse.json({ status: 'error', database: databaseKind(), error: 'Database unreachable' }, { status: 503 });
-  }
+/**
+ * Readiness for load balancers and monitoring: 200 when the database answers and its applied
+ * migrations are exactly the ones this build ships, else 503 with what is wrong and what to do.
+ */
+export async function GET(request: Request) {
+  return observe('/api/health', request, async (log) => {
+    const report = await checkHealth(getPrisma());
+    if (report.status !== 'ok') log.warn({ checks: report.checks }, 'health check failed');
+    return NextResponse.json(report, { status: report.status === 'ok' ? 200 : 503, headers: { 'Cache-Control': 'no-store' } });
+  });
 }
