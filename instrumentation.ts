@@ -17,4 +17,7 @@ export async function register() {
   }
   const { startSchedulerOnce } = await import('@/lib/ingest/scheduler');
   await startSchedulerOnce();
+  // Alerts: send due deliveries (with retries) and run the stale-source / signature sweeps.
+  const { startAlertLoop } = await import('@/lib/alerts/loop');
+  startAlertLoop();
 }

@@ -20,6 +20,8 @@ import { jobQueue, registerJobHandler } from '@/lib/review/jobs';
 import { assertCan, NotFoundError, ReviewError, type ResultDetail, type ReviewActor, type SourceSide } from '@/lib/review/types';
 import { autoResolveRun } from '@/lib/review/auto-resolve';
 import { rebuildRomiAfterRun } from './romi';
+import { alertRunFailed, alertsForCompletedRun } from '@/lib/alerts/checks';
+import { autoEscalateAfterRun } from './escalations';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -368,7 +370,7 @@ export async function executeRun(runId: string, db: Client = getPrisma()): Promi
     await db.run.update({ where: { id: runId }, data: { phase: 'auto-resolving' } });
     const autoResolved = await autoResolveRun(runId, ruleSet.autoRules, db);
 
-    await db.$transaction(async (tx) => {
+    const alerts = await db.$transaction(async (tx) => {
       await tx.run.update({
         where: { id: runId },
         data: {
@@ -389,8 +391,11 @@ export async function executeRun(runId: string, db: Client = getPrisma()): Promi
         },
       });
       await writeAudit(tx, { actor: null, action: 'run.complete', entityType: 'Run', entityId: runId, after: { keys: summaryAfter.total, classes: summaryAfter.classes, autoResolved } });
+      // Critical-discrepancy and discrepancy-rate alerts commit with the completion (outbox).
+      return alertsForCompletedRun(tx, { id: runId, totalKeys: summaryAfter.total, matched: summaryAfter.classes.matched });
     });
     await rebuildRomiAfterRun(runId, db);
+    await autoEscalateAfterRun(runId, alerts.critical, db);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`Run ${runId} failed:`, message);
@@ -405,6 +410,7 @@ async function failRun(runId: string, message: string, db: Client): Promise<void
     await tx.runResult.deleteMany({ where: { runId } });
     await tx.run.update({ where: { id: runId }, data: { status: 'failed', phase: null, message, finishedAt: new Date(), autoResolved: 0 } });
     await writeAudit(tx, { actor: null, action: 'run.failed', entityType: 'Run', entityId: runId, after: { message } });
+    await alertRunFailed(tx, runId, message);
   });
 }
 
