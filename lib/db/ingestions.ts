@@ -14,6 +14,7 @@ import { csvEscapeCell } from '@/lib/csv-safe';
 import { getPrisma } from './client';
 import { insertRecords, toRecordRow, type RecordRow } from './record-insert';
 import { writeAudit } from './audit';
+import { alertDrift, alertIngestionFailed } from '@/lib/alerts/checks';
 import { currentProfileVersion, ensureProfileVersion } from './sources';
 
 type Client = ReturnType<typeof getPrisma>;
@@ -238,16 +239,20 @@ export type OnInvalid = 'ask' | 'abort' | 'valid_only';
 
 async function recordDrift(db: Client, ingestion: { id: string; sourceId: string }, profileVersionId: string, findings: DriftFinding[]) {
   if (!findings.length) return;
-  await db.driftEvent.createMany({
-    data: findings.map((f) => ({
-      sourceId: ingestion.sourceId,
-      ingestionId: ingestion.id,
-      profileVersionId,
-      kind: f.kind,
-      severity: f.severity,
-      message: f.message,
-      detail: JSON.stringify(f.detail),
-    })),
+  await db.$transaction(async (tx) => {
+    await tx.driftEvent.createMany({
+      data: findings.map((f) => ({
+        sourceId: ingestion.sourceId,
+        ingestionId: ingestion.id,
+        profileVersionId,
+        kind: f.kind,
+        severity: f.severity,
+        message: f.message,
+        detail: JSON.stringify(f.detail),
+      })),
+    });
+    // The schema-drift alert commits with the drift events (outbox).
+    await alertDrift(tx, ingestion, findings);
   });
 }
 
@@ -419,8 +424,9 @@ async function abandon(id: string, status: 'failed' | 'aborted', message: string
   const before = await db.ingestion.findUnique({ where: { id }, select: { stagedPath: true } });
   await db.$transaction(async (tx) => {
     await tx.sourceRecord.deleteMany({ where: { ingestionId: id } });
-    await tx.ingestion.update({ where: { id }, data: { status, message, finishedAt: new Date(), stagedPath: null } });
+    const updated = await tx.ingestion.update({ where: { id }, data: { status, message, finishedAt: new Date(), stagedPath: null } });
     await writeAudit(tx, { actor, action: `ingestion.${status}`, entityType: 'Ingestion', entityId: id, after: { message } });
+    if (status === 'failed') await alertIngestionFailed(tx, { id, sourceId: updated.sourceId }, message);
   });
   if (before?.stagedPath) await rm(before.stagedPath, { force: true });
 }

@@ -25,6 +25,7 @@ import {
 } from '@/lib/ingest/connectors/rest';
 import { validateCron } from '@/lib/ingest/scheduler';
 import { writeAudit } from './audit';
+import { alertIngestionFailed } from '@/lib/alerts/checks';
 import { getPrisma } from './client';
 import { insertRecords, toRecordRow, type RecordRow } from './record-insert';
 
@@ -86,6 +87,8 @@ async function failIngestion(db: Client, id: string, message: string, actor: Act
       data: { status: 'failed', message: message.slice(0, 2000), finishedAt: new Date(), rowsTotal: counts.total, rowsValid: 0, rowsInvalid: counts.invalid },
     });
     await writeAudit(tx, { actor, action: 'ingestion.pull.failed', entityType: 'Ingestion', entityId: id, after: { message: message.slice(0, 500), rowsTotal: counts.total } });
+    const failed = await tx.ingestion.findUniqueOrThrow({ where: { id }, select: { sourceId: true } });
+    await alertIngestionFailed(tx, { id, sourceId: failed.sourceId }, message);
   });
 }
 
