@@ -83,7 +83,8 @@ describe.each(DATABASE_KINDS)('backup and restore on %s', (kind) => {
   it('refuses a damaged backup, a foreign file and the other database kind, restoring nothing', async () => {
     const damaged = path.join(dir, `damaged${path.extname(file)}`);
     const bytes = fs.readFileSync(file);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const mid = Math.floor(bytes.length / 2);
+    bytes[mid] = (bytes[mid] ?? 0) ^ 0xff;
     fs.writeFileSync(damaged, bytes);
     fs.copyFileSync(manifestPath(file), manifestPath(damaged));
     const target = await emptyTarget();
