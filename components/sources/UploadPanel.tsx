@@ -55,7 +55,7 @@ function uploadFile(url: string, file: File, onProgress: (loaded: number, total:
   });
 }
 
-export function UploadPanel({ sourceId, sourceName }: { sourceId: string; sourceName: string }) {
+export function UploadPanel({ sourceId, sourceName, maxUploadBytes }: { sourceId: string; sourceName: string; maxUploadBytes?: number }) {
   const router = useRouter();
   const [phase, setPhase] = useState<Phase>({ name: 'idle' });
   const [error, setError] = useState<string | null>(null);
@@ -65,6 +65,11 @@ export function UploadPanel({ sourceId, sourceName }: { sourceId: string; source
   const onFile = useCallback(
     async (file: File) => {
       setError(null);
+      if (maxUploadBytes !== undefined && file.size > maxUploadBytes) {
+        // The server refuses it too (413); saying so now spares sending the whole file.
+        setError(`${file.name} is ${formatBytes(file.size)}, larger than the ${formatBytes(maxUploadBytes)} upload limit. Split it into smaller files, or ask an admin to raise PAIDLINE_MAX_UPLOAD_BYTES.`);
+        return;
+      }
       setPhase({ name: 'uploading', fileName: file.name, loaded: 0, total: file.size });
       try {
         const res = await uploadFile(`/api/sources/${sourceId}/uploads`, file, (loaded, total) =>
@@ -74,6 +79,7 @@ export function UploadPanel({ sourceId, sourceName }: { sourceId: string; source
         if (res.status >= 400 || !body.staged) {
           setError(body.error ?? `Upload failed (${res.status}).`);
           setPhase({ name: 'idle' });
+          if (res.status === 422) router.refresh(); // the refused upload is listed as failed
           return;
         }
         if (body.staged.duplicateOf) setPhase({ name: 'duplicate', staged: body.staged });
@@ -87,7 +93,7 @@ export function UploadPanel({ sourceId, sourceName }: { sourceId: string; source
         setPhase({ name: 'idle' });
       }
     },
-    [sourceId],
+    [sourceId, maxUploadBytes, router],
   );
 
   const poll = useCallback(

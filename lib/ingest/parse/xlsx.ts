@@ -7,7 +7,9 @@ interface ZipEntry { name: string; flags: number; method: number; compressed: nu
 
 const ZIP64 = 0xffffffff;
 const MiB = 1024 * 1024;
-const mib = (n: number) => `${Math.round(n / MiB).toLocaleString('en-US')} MiB`;
+/** A size as people read it: "100 MiB", "12 KiB", "900 bytes". */
+const mib = (n: number) =>
+  n >= MiB ? `${Math.round(n / MiB).toLocaleString('en-US')} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`;
 
 /** Reads a ZIP's central directory (no decompression). */
 async function zipEntries(path: string): Promise<{ entries: ZipEntry[]; cdOffset: number }> {

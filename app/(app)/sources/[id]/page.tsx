@@ -7,7 +7,7 @@ import { formatDateTime, KIND_LABELS, STATUS_LABELS } from '@/components/sources
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/permissions';
 import { currentProfileVersion, getSource, listProfileVersions } from '@/lib/db/sources';
-import { listIngestions } from '@/lib/db/ingestions';
+import { listIngestions, maxUploadBytes } from '@/lib/db/ingestions';
 import { getPrisma } from '@/lib/db/client';
 import { PRESETS } from '@/lib/ingest/presets';
 import { ConnectionsPanel } from '@/components/sources/ConnectionsPanel';
@@ -59,7 +59,7 @@ export default async function SourcePage({ params }: { params: Promise<{ id: str
           ) : null}
         </section>
 
-        {can(user.role, 'data:upload') ? <UploadPanel sourceId={source.id} sourceName={source.name} /> : null}
+        {can(user.role, 'data:upload') ? <UploadPanel sourceId={source.id} sourceName={source.name} maxUploadBytes={maxUploadBytes()} /> : null}
 
         <ConnectionsPanel
           sourceId={source.id}
