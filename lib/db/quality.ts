@@ -54,10 +54,10 @@ export type RunRate = {
 };
 
 /** Completed runs since a date (oldest first, at most `limit`, the newest kept): rate and pair of systems each. */
-export async function runRates(opts: { db?: Client; since?: Date | null; limit?: number } = {}): Promise<RunRate[]> {
+export async function runRates(opts: { db?: Client; since?: Date | null; until?: Date | null; limit?: number } = {}): Promise<RunRate[]> {
   const db = opts.db ?? getPrisma();
   const runs = await db.run.findMany({
-    where: { status: 'completed', ...(opts.since ? { createdAt: { gte: opts.since } } : {}) },
+    where: { status: 'completed', ...(opts.since || opts.until ? { createdAt: { ...(opts.since ? { gte: opts.since } : {}), ...(opts.until ? { lt: opts.until } : {}) } } : {}) },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: opts.limit ?? 500,
     select: { id: true, createdAt: true, finishedAt: true, inputs: true, totalKeys: true, matched: true, mismatched: true, missing: true, duplicate: true, critical: true },
@@ -158,13 +158,17 @@ function sqlDialect(db: Client) {
 }
 
 /** Settling decisions since a date, the SQL shared by every resolution figure. */
-function settledSql(db: Client, since: Date | null) {
+function settledSql(db: Client, since: Date | null, until: Date | null = null) {
   const d = sqlDialect(db);
   const params: unknown[] = [];
   let sinceSql = '';
   if (since) {
     params.push(d.kind === 'postgres' ? since.toISOString().replace('Z', '') : since.toISOString());
     sinceSql = `AND ${d.atOrAfter('res."createdAt"', d.param(params.length))}`;
+  }
+  if (until) {
+    params.push(d.kind === 'postgres' ? until.toISOString().replace('Z', '') : until.toISOString());
+    sinceSql += ` AND NOT ${d.atOrAfter('res."createdAt"', d.param(params.length))}`;
   }
   const sql = `SELECT rr."severity" AS severity, CASE WHEN res."auto" THEN 'Automatic' ELSE COALESCE(res."actorEmail", 'Unknown') END AS reviewer,
       ${d.diffMs('res."createdAt"', 'run."finishedAt"')} AS ms
@@ -180,9 +184,9 @@ function settledSql(db: Client, since: Date | null) {
  * group's times are ranked with ROW_NUMBER() and only the rows at the percentile ranks come back
  * (integer division gives floor((n - 1) p) and ceil((n - 1) p) in both SQLite and PostgreSQL).
  */
-export async function resolutionTimes(by: 'severity' | 'reviewer', opts: { db?: Client; since?: Date | null } = {}): Promise<ResolutionTimeGroup[]> {
+export async function resolutionTimes(by: 'severity' | 'reviewer', opts: { db?: Client; since?: Date | null; until?: Date | null } = {}): Promise<ResolutionTimeGroup[]> {
   const db = opts.db ?? getPrisma();
-  const { sql, params } = settledSql(db, opts.since ?? null);
+  const { sql, params } = settledSql(db, opts.since ?? null, opts.until ?? null);
   const ranked = `SELECT g, ms, rn, n FROM (
       SELECT ${by} AS g, ms, ROW_NUMBER() OVER (PARTITION BY ${by} ORDER BY ms) AS rn, COUNT(*) OVER (PARTITION BY ${by}) AS n FROM (${sql}) s
     ) t
@@ -203,11 +207,11 @@ export async function resolutionTimes(by: 'severity' | 'reviewer', opts: { db?: 
 }
 
 /** How many settling decisions were automatic, out of how many. */
-export async function automaticShare(opts: { db?: Client; since?: Date | null } = {}): Promise<{ automatic: number; manual: number; share: number | null }> {
+export async function automaticShare(opts: { db?: Client; since?: Date | null; until?: Date | null } = {}): Promise<{ automatic: number; manual: number; share: number | null }> {
   const db = opts.db ?? getPrisma();
   const groups = await db.resolution.groupBy({
     by: ['auto'],
-    where: { undoneAt: null, action: { notIn: [...NON_SETTLING_ACTIONS] }, ...(opts.since ? { createdAt: { gte: opts.since } } : {}) },
+    where: { undoneAt: null, action: { notIn: [...NON_SETTLING_ACTIONS] }, ...(opts.since || opts.until ? { createdAt: { ...(opts.since ? { gte: opts.since } : {}), ...(opts.until ? { lt: opts.until } : {}) } } : {}) },
     _count: { _all: true },
   });
   const automatic = groups.find((g) => g.auto)?._count._all ?? 0;
@@ -221,9 +225,9 @@ export async function automaticShare(opts: { db?: Client; since?: Date | null } 
 export type DriftRow = { id: string; createdAt: Date; source: string; kind: string; severity: string; message: string };
 
 /** Drift events since a date: counts per source and kind, and the newest events. */
-export async function driftEvents(opts: { db?: Client; since?: Date | null; take?: number } = {}) {
+export async function driftEvents(opts: { db?: Client; since?: Date | null; until?: Date | null; take?: number } = {}) {
   const db = opts.db ?? getPrisma();
-  const where = opts.since ? { createdAt: { gte: opts.since } } : {};
+  const where = opts.since || opts.until ? { createdAt: { ...(opts.since ? { gte: opts.since } : {}), ...(opts.until ? { lt: opts.until } : {}) } } : {};
   const [groups, recent, sources] = await Promise.all([
     db.driftEvent.groupBy({ by: ['sourceId', 'kind', 'severity'], where, _count: { _all: true } }),
     db.driftEvent.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: opts.take ?? 20, select: { id: true, createdAt: true, kind: true, severity: true, message: true, source: { select: { name: true } } } }),
@@ -312,4 +316,65 @@ export async function operationalCounts(db: Client = getPrisma()): Promise<Opera
     latestRun,
     alertDeliveries: alerts,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page's query and everything it shows (also what the CSV export reads)
+
+export type QualityQuery = { period: Period; run?: string };
+
+export function parseQualityQuery(params: URLSearchParams | Record<string, string | string[] | undefined>): QualityQuery {
+  const get = (k: string) => (params instanceof URLSearchParams ? params.get(k) : (([] as (string | undefined)[]).concat(params[k] ?? [])[0] ?? null)) ?? undefined;
+  const period = get('period');
+  const run = get('run');
+  return {
+    period: period && period in PERIODS ? (period as Period) : '90',
+    ...(run && /^[\w-]{1,64}$/.test(run) ? { run } : {}),
+  };
+}
+
+export async function qualityData(q: QualityQuery, opts: { db?: Client; now?: Date } = {}) {
+  const db = opts.db ?? getPrisma();
+  const now = opts.now ?? new Date();
+  const since = periodStart(q.period, now);
+  const run = await qualityRun(q.run, db);
+  const [runs, bySeverity, byReviewer, automatic, backlog, drift, freshness] = await Promise.all([
+    runRates({ db, since }),
+    resolutionTimes('severity', { db, since }),
+    resolutionTimes('reviewer', { db, since }),
+    automaticShare({ db, since }),
+    run ? backlogByAge(run.id, { db, now }) : Promise.resolve([] as BacklogBucket[]),
+    driftEvents({ db, since }),
+    sourceFreshness({ db, now }),
+  ]);
+  const SEVERITY_ORDER = ['critical', 'warning', 'info'];
+  return {
+    now,
+    since,
+    run,
+    runs,
+    reasons: reasonsOf(run?.summary ?? null),
+    unmapped: unmappedCodesOf(run?.summary ?? null),
+    bySeverity: bySeverity.sort((a, b) => SEVERITY_ORDER.indexOf(a.group) - SEVERITY_ORDER.indexOf(b.group)),
+    byReviewer: byReviewer.sort((a, b) => b.count - a.count || a.group.localeCompare(b.group)),
+    automatic,
+    backlog,
+    drift,
+    freshness,
+  };
+}
+export type QualityData = Awaited<ReturnType<typeof qualityData>>;
+
+// ---------------------------------------------------------------------------------------------
+// Open risks (monthly report)
+
+export type OpenRisk = { severity: string; currency: string; count: number; amountMinor: bigint };
+
+/** Open, in-review and escalated rows of a run per severity and currency, with their amounts: one indexed GROUP BY. */
+export async function openRisks(runId: string, db: Client = getPrisma()): Promise<OpenRisk[]> {
+  const groups = await db.runResult.groupBy({ by: ['severity', 'currency'], where: { runId, state: { in: [...OPEN_STATES] } }, _count: { _all: true }, _sum: { amountMinor: true } });
+  const rank: Record<string, number> = { critical: 0, warning: 1, info: 2 };
+  return groups
+    .map((g) => ({ severity: g.severity, currency: g.currency, count: g._count._all, amountMinor: g._sum.amountMinor ?? 0n }))
+    .sort((a, b) => (rank[a.severity] ?? 9) - (rank[b.severity] ?? 9) || a.currency.localeCompare(b.currency));
 }

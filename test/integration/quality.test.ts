@@ -3,7 +3,8 @@
  * with the expected values worked out here by hand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { automaticShare, backlogByAge, driftEvents, qualityRun, reasonsOf, resolutionTimes, runRates, sourceFreshness, unmappedCodesOf } from '@/lib/db/quality';
+import { automaticShare, backlogByAge, driftEvents, openRisks, parseQualityQuery, qualityData, qualityRun, reasonsOf, resolutionTimes, runRates, sourceFreshness, unmappedCodesOf } from '@/lib/db/quality';
+import { figureCsv } from '@/lib/quality/export';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { NOW, seedQualityFixture, type QualityFixture } from './quality-fixtures';
 
@@ -124,5 +125,37 @@ describe.each(DATABASE_KINDS)('data-quality figures on %s', (kind) => {
     // Stripe: the newest webhook at 10:00 -> 2 h.
     expect(by.Stripe).toMatchObject({ lastWebhook: new Date('2026-03-31T10:00:00Z'), ageHours: 2, status: 'fresh' });
     expect(by.Quiet).toMatchObject({ last: null, ageHours: null, status: 'never' });
+  });
+  it('limits figures to a window (the monthly report): since inclusive, until exclusive', async () => {
+    const since = new Date('2026-03-01T00:00:00Z');
+    const until = new Date('2026-03-01T01:30:00Z');
+    // Decisions before 01:30: auto 5 min, alice 30 min, alice 1 h (bob's 90 min is at 01:30, excluded).
+    const s = Object.fromEntries((await resolutionTimes('severity', { db: db.prisma, since, until })).map((g) => [g.group, g]));
+    expect(s.critical).toMatchObject({ count: 1, medianMs: HOUR, p90Ms: HOUR });
+    // warning 5 and 30 min: median 17.5 min; p90 at h = 0.9: 5 + 0.9 * 25 = 27.5 min.
+    expect(s.warning).toMatchObject({ count: 2, medianMs: 17.5 * MIN });
+    expect(s.warning!.p90Ms).toBeCloseTo(27.5 * MIN, 3);
+    expect(await automaticShare({ db: db.prisma, since, until })).toEqual({ automatic: 1, manual: 2, share: 1 / 3 });
+    expect((await runRates({ db: db.prisma, since: new Date('2026-03-01T00:00:00Z'), until: new Date('2026-03-12T00:00:00Z') })).map((r) => r.runId)).toEqual([f.runB]);
+    expect((await driftEvents({ db: db.prisma, since, until: new Date('2026-03-06T00:00:00Z') })).total).toBe(1);
+  });
+
+  it('sums the open risks of a run per severity', async () => {
+    // Open, in review and escalated rows of run A at 10.00 each: critical K8; warning K9, K10, K12; info K11.
+    expect(await openRisks(f.runA, db.prisma)).toEqual([
+      { severity: 'critical', currency: 'USD', count: 1, amountMinor: 1000n },
+      { severity: 'warning', currency: 'USD', count: 3, amountMinor: 3000n },
+      { severity: 'info', currency: 'USD', count: 1, amountMinor: 1000n },
+    ]);
+  });
+
+  it('exports each figure as the CSV the page links to', async () => {
+    const data = await qualityData(parseQualityQuery({ period: 'all', run: f.runA }), { db: db.prisma, now: NOW });
+    // 3 h = 3, 8.2 h = 8.2; 30 min = 0.5 h, 78 min = 1.3 h.
+    expect(figureCsv('resolution-severity', data)).toBe('severity,decisions,median_hours,p90_hours\r\ncritical,4,3,8.2\r\nwarning,3,0.5,1.3\r\n');
+    expect(figureCsv('backlog', data).split('\r\n')).toEqual(['run_id,age,open_discrepancies', `${f.runA},0–7 days,2`, `${f.runA},8–30 days,1`, `${f.runA},31–90 days,0`, `${f.runA},Over 90 days,1`, `${f.runA},No date,1`, '']);
+    expect(figureCsv('automatic', data)).toBe('automatic,manual,automatic_share\r\n1,6,0.1429\r\n');
+    expect(figureCsv('runs', data).split('\r\n')[1]).toBe(`${f.runA},2026-02-28T23:00:00.000Z,2026-03-01T00:00:00.000Z,Bank ↔ Gateway,20,15,3,1,1,5,0.2500`);
+    expect(parseQualityQuery({ period: 'forever', run: 'x;drop' })).toEqual({ period: '90' });
   });
 });
