@@ -48,6 +48,8 @@ export default defineConfig({
       AUTH_SECRET: 'e2e-secret-not-for-production-0123456789abcdef',
       // Every journey signs in from the same address within seconds; the limits themselves are tested elsewhere.
       PAIDLINE_RATE_LIMIT_SCALE: '20',
+      // Demo logins without a phone (e2e/mfa.spec.ts enrols its own user); set it to test the enforcement.
+      PAIDLINE_MFA_REQUIRED_ROLES: process.env.PAIDLINE_MFA_REQUIRED_ROLES ?? '',
     },
     stdout: 'ignore',
     stderr: 'pipe',

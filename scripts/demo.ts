@@ -23,7 +23,14 @@ async function main() {
   await getPrisma().$disconnect();
   await closeBulkWriters();
 
-  const env = { ...process.env, PAIDLINE_DEMO: '1', AUTH_SECRET: process.env.AUTH_SECRET ?? demoAuthSecret(), PORT: port };
+  const env = {
+    ...process.env,
+    PAIDLINE_DEMO: '1',
+    AUTH_SECRET: process.env.AUTH_SECRET ?? demoAuthSecret(),
+    PORT: port,
+    // The demo logins work without a phone: no role is forced to enrol in MFA unless the environment says so.
+    PAIDLINE_MFA_REQUIRED_ROLES: process.env.PAIDLINE_MFA_REQUIRED_ROLES ?? '',
+  };
   if (process.env.PAIDLINE_SKIP_BUILD !== '1') {
     console.log('Building the app (about a minute)…');
     const build = spawnSync(...nextCommand(['build']), { stdio: 'inherit', env });

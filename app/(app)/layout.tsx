@@ -1,3 +1,4 @@
+import { SessionKeepAlive } from '@/components/shell/SessionKeepAlive';
 import { Sidebar } from '@/components/shell/Sidebar';
 import { requireSignedIn } from '@/lib/auth/guard';
 
@@ -7,6 +8,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     <div className="shell">
       <a href="#content" className="skip-link">Skip to content</a>
       <Sidebar user={user} />
+      <SessionKeepAlive />
       <main id="content" className="main">
         {children}
       </main>

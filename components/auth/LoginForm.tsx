@@ -1,17 +1,64 @@
 'use client';
 
-import { useActionState } from 'react';
+import { useActionState, useState } from 'react';
 import { login, type LoginState } from '@/app/login/actions';
 
 export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
   const [state, action, pending] = useActionState<LoginState, FormData>(login, { error: null, email: '' });
+  const [recovery, setRecovery] = useState(false);
+  const errorBox = state.error ? (
+    <div id="login-error" className="alert error" data-testid="login-error" aria-live="polite">
+      {state.error}
+    </div>
+  ) : null;
+
+  if (state.step === 'code' && state.challenge) {
+    return (
+      <form action={action} noValidate aria-describedby={state.error ? 'login-error' : 'code-hint'}>
+        {errorBox}
+        <input type="hidden" name="callbackUrl" value={callbackUrl} />
+        <input type="hidden" name="challenge" value={state.challenge} />
+        <input type="hidden" name="email" value={state.email} />
+        <p className="muted" style={{ marginTop: 0 }}>
+          Signing in as <strong>{state.email}</strong>. Your account uses two-factor authentication.
+        </p>
+        <div className="field">
+          <label htmlFor="code">{recovery ? 'Recovery code' : 'Authentication code'}</label>
+          <input
+            key={recovery ? 'recovery' : 'totp'}
+            id="code"
+            name="code"
+            type="text"
+            autoComplete="one-time-code"
+            inputMode={recovery ? 'text' : 'numeric'}
+            autoFocus
+            required
+            spellCheck={false}
+            aria-invalid={state.error ? true : undefined}
+            placeholder={recovery ? 'xxxx-xxxx-xxxx' : '123456'}
+          />
+          <span id="code-hint" className="hint">
+            {recovery
+              ? 'One of the recovery codes you saved when you set up two-factor authentication. Each works once.'
+              : 'The 6-digit code your authenticator app shows for Paidline.'}
+          </span>
+        </div>
+        <button className="button block" type="submit" disabled={pending}>
+          {pending ? 'Checking…' : 'Verify and sign in'}
+        </button>
+        <p className="small" style={{ display: 'flex', justifyContent: 'space-between', marginTop: 14 }}>
+          <button type="button" className="link-like small" onClick={() => setRecovery((r) => !r)}>
+            {recovery ? 'Use the code from your app' : 'Use a recovery code instead'}
+          </button>
+          <a href={`/login?callbackUrl=${encodeURIComponent(callbackUrl)}`}>Start over</a>
+        </p>
+      </form>
+    );
+  }
+
   return (
     <form action={action} noValidate aria-describedby={state.error ? 'login-error' : undefined}>
-      {state.error ? (
-        <div id="login-error" className="alert error" data-testid="login-error" aria-live="polite">
-          {state.error}
-        </div>
-      ) : null}
+      {errorBox}
       <input type="hidden" name="callbackUrl" value={callbackUrl} />
       <div className="field">
         <label htmlFor="email">E-mail</label>

@@ -23,7 +23,9 @@ export function Sidebar({ user }: { user: SessionUser }) {
         <div className="sidebar-actions">
           <Link href="/account">Account</Link>
           <span aria-hidden="true">·</span>
-          <form action={signOutAction}>
+          <Link href="/telegram">Telegram</Link>
+          <span aria-hidden="true">·</span>
+          <form action={signOutAction} data-no-keepalive>
             <button type="submit" className="link-button">Sign out</button>
           </form>
         </div>

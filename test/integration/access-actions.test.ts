@@ -5,16 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { can, type Action } from '@/lib/auth/permissions';
 import { ROLES, type Role } from '@/lib/auth/roles';
+import { mfaRequiredFor } from '@/lib/auth/mfa';
 import type { TestDatabase } from './databases';
 import { APP, appFiles, databaseWithRoleUsers } from './access-helpers';
 
-const session = vi.hoisted(() => ({ role: null as string | null }));
+const session = vi.hoisted(() => ({ role: null as string | null, id: null as string | null }));
 vi.mock('@/lib/auth/auth', () => ({
   auth: async () =>
-    session.role ? { user: { id: `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role } } : null,
+    session.role
+      ? { user: { id: session.id ?? `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role, sessionVersion: 0 } }
+      : null,
   signIn: async () => undefined,
   signOut: async () => undefined,
   handlers: {},
@@ -29,7 +32,7 @@ const PUBLIC_ACTIONS: Record<string, string> = {
 };
 
 
-type ActionCase = { id: string; file: string; name: string; permission: Action | null };
+type ActionCase = { id: string; file: string; name: string; permission: Action | null; allowMfaPending: boolean };
 const CASES: ActionCase[] = appFiles(APP, (name) => /\.tsx?$/.test(name))
   .filter((f) => /^\s*['"]use server['"]/.test(readFileSync(f, 'utf8')))
   .flatMap((file) => {
@@ -38,11 +41,17 @@ const CASES: ActionCase[] = appFiles(APP, (name) => /\.tsx?$/.test(name))
     return starts.map((m, i) => {
       const body = source.slice(m.index, starts[i + 1]?.index ?? source.length);
       const permission = /(?:requireAction|guarded\w*)\(\s*'([a-z:]+)'/.exec(body)?.[1] as Action | undefined;
-      return { id: `${path.relative(APP, file).split(path.sep).join('/')}#${m[1]}`, file, name: m[1]!, permission: permission ?? null };
+      return {
+        id: `${path.relative(APP, file).split(path.sep).join('/')}#${m[1]}`,
+        file,
+        name: m[1]!,
+        permission: permission ?? null,
+        allowMfaPending: /allowMfaPending:\s*true/.test(body),
+      };
     });
   });
 
-const DENIED = /Your session has ended|Your role does not allow|does not allow this action/;
+const DENIED = /Your session has ended|Your role does not allow|does not allow this action|requires two-factor authentication/;
 
 async function outcome(file: string, name: string): Promise<'denied' | 'allowed'> {
   const mod = (await import(/* @vite-ignore */ file)) as Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -60,6 +69,10 @@ beforeAll(async () => {
   db = await databaseWithRoleUsers();
 });
 afterAll(async () => db?.drop());
+// "Sign out everywhere" really ends the mocked user's sessions (version 0); start each case from version 0 again.
+afterEach(async () => {
+  await db.prisma.user.updateMany({ data: { sessionVersion: 0 } });
+});
 
 describe('server actions and the permission matrix', () => {
   it('finds the actions', () => {
@@ -76,7 +89,40 @@ describe('server actions and the permission matrix', () => {
       const expected = role !== null && can(role, c.permission) ? 'allowed' : 'denied';
       it(`${c.id} as ${role ?? 'signed out'} -> ${expected}`, async () => {
         session.role = role;
+        session.id = null;
         expect(await outcome(c.file, c.name)).toBe(expected);
+      });
+    }
+  }
+});
+
+describe('server actions for a user whose role requires MFA and who has not enrolled', () => {
+  it('only the account actions that enrol the user are open to them', () => {
+    const open = CASES.filter((c) => c.allowMfaPending).map((c) => c.id).sort();
+    expect(open).toEqual([
+      '(app)/account/actions.ts#beginMfaAction',
+      '(app)/account/actions.ts#cancelMfaAction',
+      '(app)/account/actions.ts#changePasswordAction',
+      '(app)/account/actions.ts#confirmMfaAction',
+      '(app)/account/actions.ts#disableMfaAction',
+      '(app)/account/actions.ts#regenerateRecoveryCodesAction',
+      '(app)/account/actions.ts#signOutEverywhereAction',
+    ]);
+  });
+
+  for (const c of CASES) {
+    if (PUBLIC_ACTIONS[c.id] || !c.permission) continue;
+    for (const role of ROLES) {
+      const expected = can(role, c.permission) && (c.allowMfaPending || !mfaRequiredFor(role)) ? 'allowed' : 'denied';
+      it(`${c.id} as ${role} without MFA -> ${expected}`, async () => {
+        session.role = role;
+        session.id = `user-${role}-nomfa`;
+        const confinements = () => db.prisma.auditLog.count({ where: { action: 'auth.mfa.enrolment_required', actorId: session.id } });
+        const before = await confinements();
+        expect(await outcome(c.file, c.name)).toBe(expected);
+        // Refusing a user for missing MFA (checked before the permission) is audited.
+        const refusedForMfa = mfaRequiredFor(role) && !c.allowMfaPending;
+        expect(await confinements()).toBe(before + (refusedForMfa ? 1 : 0));
       });
     }
   }

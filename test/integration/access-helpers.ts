@@ -16,12 +16,16 @@ export function appFiles(dir: string, keep: (name: string) => boolean): string[]
 /**
  * A fresh SQLite database made the app's DATABASE_URL, with one user per role whose id
  * matches the mocked session (`user-<role>`): denials and exports are audited against them.
+ * They have enrolled in MFA (so the roles that require it are not confined to enrolment), and
+ * `user-<role>-nomfa` are the same roles before enrolling.
  */
 export async function databaseWithRoleUsers(): Promise<TestDatabase> {
   const db = await createTestDatabase('sqlite');
   process.env.DATABASE_URL = db.url;
+  delete process.env.PAIDLINE_MFA_REQUIRED_ROLES; // the production default: admin, reviewer
   for (const role of ROLES) {
-    await db.prisma.user.create({ data: { id: `user-${role}`, email: `${role}@example.com`, name: role, role, passwordHash: 'x' } });
+    await db.prisma.user.create({ data: { id: `user-${role}`, email: `${role}@example.com`, name: role, role, passwordHash: 'x', mfaEnabled: true } });
+    await db.prisma.user.create({ data: { id: `user-${role}-nomfa`, email: `${role}-nomfa@example.com`, name: role, role, passwordHash: 'x' } });
   }
   return db;
 }

@@ -8,13 +8,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { can, type Action } from '@/lib/auth/permissions';
 import { ROLES, type Role } from '@/lib/auth/roles';
+import { MFA_REQUIRED_MESSAGE, mfaRequiredFor } from '@/lib/auth/mfa';
 import type { TestDatabase } from './databases';
 import { APP, appFiles, databaseWithRoleUsers } from './access-helpers';
 
-const session = vi.hoisted(() => ({ role: null as string | null }));
+const session = vi.hoisted(() => ({ role: null as string | null, id: null as string | null }));
 vi.mock('@/lib/auth/auth', () => ({
   auth: async () =>
-    session.role ? { user: { id: `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role } } : null,
+    session.role
+      ? { user: { id: session.id ?? `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role, sessionVersion: 0 } }
+      : null,
   signIn: async () => undefined,
   signOut: async () => undefined,
   handlers: { GET: async () => new Response(null, { status: 204 }), POST: async () => new Response(null, { status: 204 }) },
@@ -67,6 +70,7 @@ describe('API routes and the permission matrix', () => {
         const expected = role === null ? 401 : can(role, r.action) ? 'allowed' : 403;
         it(`${method} /${r.route} as ${role ?? 'signed out'} -> ${expected}`, async () => {
           session.role = role;
+          session.id = null;
           const mod = (await import(/* @vite-ignore */ r.file)) as Record<string, (req: Request, ctx: unknown) => Promise<Response>>;
           const url = `http://localhost/${r.route.replace(/\[[^\]]+\]/g, 'does-not-exist')}`;
           const request = new Request(url, { method, ...(method === 'GET' ? {} : { body: '{}', headers: { 'content-type': 'application/json' } }) });
@@ -77,6 +81,29 @@ describe('API routes and the permission matrix', () => {
           else expect(response.status).toBe(expected);
           // Every denial of a signed-in user is in the audit log.
           if (expected === 403) expect(await denials()).toBe(before + 1);
+        });
+      }
+    }
+  }
+});
+
+describe('API routes for a user whose role requires MFA and who has not enrolled', () => {
+  for (const r of ROUTES) {
+    if (PUBLIC_ROUTES[r.route] || !r.action) continue;
+    for (const method of r.methods) {
+      for (const role of ROLES) {
+        const confined = mfaRequiredFor(role);
+        const expected = can(role, r.action) && !confined ? 'allowed' : 403;
+        it(`${method} /${r.route} as ${role} without MFA -> ${expected}`, async () => {
+          session.role = role;
+          session.id = `user-${role}-nomfa`;
+          const mod = (await import(/* @vite-ignore */ r.file)) as Record<string, (req: Request, ctx: unknown) => Promise<Response>>;
+          const url = `http://localhost/${r.route.replace(/\[[^\]]+\]/g, 'does-not-exist')}`;
+          const request = new Request(url, { method, ...(method === 'GET' ? {} : { body: '{}', headers: { 'content-type': 'application/json' } }) });
+          const response = await mod[method]!(request, { params: Promise.resolve({ id: 'does-not-exist', source: 'does-not-exist' }) });
+          if (expected === 'allowed') expect([401, 403]).not.toContain(response.status);
+          else expect(response.status).toBe(403);
+          if (confined) expect(((await response.json()) as { error: string }).error).toBe(MFA_REQUIRED_MESSAGE);
         });
       }
     }

@@ -1,13 +1,18 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
 import { actionsFor } from '@/lib/auth/permissions';
 import { ROLE_LABELS } from '@/lib/auth/roles';
+import { mfaRequiredFor } from '@/lib/auth/mfa';
+import { mfaStatus } from '@/lib/db/users';
+import { signOutEverywhereAction } from './actions';
 
 export const metadata: Metadata = { title: 'Account' };
 
 export default async function AccountPage() {
   const user = await requirePage('account:manage', '/account');
+  const mfa = await mfaStatus(user.id);
   return (
     <>
       <PageHeader title="Your account" description="Who you are signed in as and what your role allows." />
@@ -20,6 +25,26 @@ export default async function AccountPage() {
           <dt className="muted">Role</dt>
           <dd style={{ margin: 0 }}>{ROLE_LABELS[user.role]}</dd>
         </dl>
+      </section>
+      <section className="card" aria-labelledby="security-title">
+        <h2 id="security-title" style={{ marginBottom: 6 }}>Security</h2>
+        <div className="row-actions" style={{ justifyContent: 'space-between' }}>
+          <p style={{ margin: 0 }}>
+            Two-factor authentication:{' '}
+            {mfa.enabled ? <span className="pill ok">On</span> : <span className="pill neutral">Off</span>}
+            {!mfa.enabled && mfaRequiredFor(user.role) ? <span className="muted"> (required for your role)</span> : null}
+          </p>
+          <Link className="button secondary" href="/account/security">Two-factor and password</Link>
+        </div>
+        <hr style={{ border: 0, borderTop: '1px solid var(--border)', margin: '16px 0' }} />
+        <div className="row-actions" style={{ justifyContent: 'space-between' }}>
+          <p className="muted" style={{ margin: 0, maxWidth: 560 }}>
+            Left Paidline open on another computer, or lost a device? End every session of your account, this one included.
+          </p>
+          <form action={signOutEverywhereAction} data-no-keepalive>
+            <button className="button secondary" type="submit">Sign out everywhere</button>
+          </form>
+        </div>
       </section>
       <section className="card" aria-labelledby="perm-title">
         <h2 id="perm-title" style={{ marginBottom: 10 }}>What your role allows</h2>

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { CreateUserForm } from '@/components/settings/CreateUserForm';
+import { UserAdminControls } from '@/components/settings/UserAdminControls';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
 import { ROLE_LABELS } from '@/lib/auth/roles';
@@ -11,7 +12,7 @@ export const metadata: Metadata = { title: 'Settings' };
 const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
 export default async function SettingsPage() {
-  await requirePage('settings:view', '/settings');
+  const me = await requirePage('settings:view', '/settings');
   const users = await listUsers();
   return (
     <>
@@ -31,6 +32,7 @@ export default async function SettingsPage() {
                 <th scope="col">Role</th>
                 <th scope="col">MFA</th>
                 <th scope="col">Last sign-in (UTC)</th>
+                <th scope="col"><span className="sr-only">Actions</span></th>
               </tr>
             </thead>
             <tbody>
@@ -39,8 +41,19 @@ export default async function SettingsPage() {
                   <td>{u.name}</td>
                   <td><code>{u.email}</code></td>
                   <td><span className="pill neutral">{ROLE_LABELS[u.role]}</span></td>
-                  <td>{u.mfaEnabled ? <span className="pill ok">On</span> : <span className="muted">Off</span>}</td>
+                  <td>
+                    {u.mfaEnabled ? <span className="pill ok">On</span> : <span className="muted">Off</span>}
+                    {u.disabled ? <> <span className="pill bad">Disabled</span></> : null}
+                    {u.lockedUntil && u.lockedUntil > new Date() ? <> <span className="pill warn">Locked</span></> : null}
+                  </td>
                   <td className="muted">{u.lastLoginAt ? dateFormat.format(u.lastLoginAt) : 'Never'}</td>
+                  <td style={{ textAlign: 'right' }}>
+                    {u.id === me.id ? (
+                      <span className="muted small">You</span>
+                    ) : (
+                      <UserAdminControls user={{ id: u.id, email: u.email, role: u.role, mfaEnabled: u.mfaEnabled, disabled: u.disabled }} />
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

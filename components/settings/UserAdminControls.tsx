@@ -1,0 +1,72 @@
+'use client';
+
+import { useActionState } from 'react';
+import {
+  resetUserMfaAction,
+  resetUserPasswordAction,
+  setUserDisabledAction,
+  setUserRoleAction,
+  type UserAdminState,
+} from '@/app/(app)/settings/actions';
+import { ROLES, ROLE_LABELS, type Role } from '@/lib/auth/roles';
+
+const idle: UserAdminState = { status: 'idle' };
+
+function Outcome({ state }: { state: UserAdminState }) {
+  if (state.status === 'idle') return null;
+  return (
+    <div className={`alert ${state.status === 'error' ? 'error' : 'success'} small`} aria-live="polite" style={{ margin: '8px 0 0' }}>
+      {state.message}
+      {state.status === 'done' && state.password ? (
+        <>
+          {' '}
+          <code data-testid="reset-password">{state.password}</code>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+/** An admin's controls for one user; each change ends that user's sessions and is audited. */
+export function UserAdminControls({ user }: { user: { id: string; email: string; role: Role; mfaEnabled: boolean; disabled: boolean } }) {
+  const [roleState, roleAction, rolePending] = useActionState(setUserRoleAction, idle);
+  const [pwState, pwAction, pwPending] = useActionState(resetUserPasswordAction, idle);
+  const [mfaState, mfaAction, mfaPending] = useActionState(resetUserMfaAction, idle);
+  const [disState, disAction, disPending] = useActionState(setUserDisabledAction, idle);
+  const last = [roleState, pwState, mfaState, disState].find((s) => s.status !== 'idle') ?? idle;
+  return (
+    <details className="menu">
+      <summary className="button secondary small" aria-label={`Manage ${user.email}`}>Manage</summary>
+      <div className="menu-panel" style={{ minWidth: 300 }}>
+        <form action={roleAction} className="row-actions" style={{ marginBottom: 8 }}>
+          <input type="hidden" name="userId" value={user.id} />
+          <label className="sr-only" htmlFor={`role-${user.id}`}>Role of {user.email}</label>
+          <select id={`role-${user.id}`} name="role" defaultValue={user.role}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>{ROLE_LABELS[r]}</option>
+            ))}
+          </select>
+          <button className="button secondary small" type="submit" disabled={rolePending}>Change role</button>
+        </form>
+        <div className="row-actions">
+          <form action={pwAction}>
+            <input type="hidden" name="userId" value={user.id} />
+            <button className="button secondary small" type="submit" disabled={pwPending}>Reset password</button>
+          </form>
+          {user.mfaEnabled ? (
+            <form action={mfaAction}>
+              <input type="hidden" name="userId" value={user.id} />
+              <button className="button secondary small" type="submit" disabled={mfaPending}>Reset two-factor</button>
+            </form>
+          ) : null}
+          <form action={disAction}>
+            <input type="hidden" name="userId" value={user.id} />
+            <input type="hidden" name="disabled" value={user.disabled ? 'false' : 'true'} />
+            <button className="button secondary small" type="submit" disabled={disPending}>{user.disabled ? 'Enable' : 'Disable'}</button>
+          </form>
+        </div>
+        <Outcome state={last} />
+      </div>
+    </details>
+  );
+}
