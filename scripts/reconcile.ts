@@ -27,8 +27,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
+  ColumnRecorder,
+  ColumnReplayer,
+  type ColumnChunk,
   compileProfile,
   createCsvIngest,
+  type IngestSink,
+  type ReconcilerState,
+  transferList,
   IngestError,
   REASONS,
   type CsvIngest,
@@ -198,7 +204,7 @@ interface Partition {
 }
 
 async function readSource(
-  file: string, index: number, config: ReconcileConfig, rec: Reconciler, partition: Partition | null,
+  file: string, index: number, config: ReconcileConfig, rec: IngestSink, partition: Partition | null,
 ): Promise<void> {
   const compiled = compileProfile(config.sources[index] as SourceProfileInput);
   const sp = new CsvSplitter();
@@ -522,6 +528,46 @@ type PartitionResult =
   | { ok: true; summary: Summary }
   | { ok: false; message: string; fileIndex: number; line: number };
 
+/** Opens --out (a clear error when it cannot be written). */
+async function openOut(file: string): Promise<WriteStream> {
+  const out: WriteStream = createWriteStream(file);
+  await new Promise<void>((res, rej) => {
+    out.once('open', () => res());
+    out.once('error', (e) => rej(new CliError(`${file}: cannot write: ${e.message}`)));
+  });
+  return out;
+}
+
+async function writeChunk(out: WriteStream, chunk: Uint8Array, done?: () => void): Promise<void> {
+  if (!out.write(chunk, done ? () => done() : undefined)) await new Promise<void>((r) => out.once('drain', () => r()));
+}
+
+function endOut(out: WriteStream): Promise<void> {
+  return new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
+}
+
+function fileWriter(out: WriteStream): ByteWriter {
+  return new ByteWriter((chunk, release) => writeChunk(out, chunk, release));
+}
+
+async function writeHeader(w: ByteWriter, sources: readonly { name: string }[]): Promise<void> {
+  let header = 'key,date';
+  for (const s of sources) header += ',' + csvField(s.name + '_amount') + ',' + csvField(s.name + '_status');
+  header += ',class,reasons,severity,action\n';
+  await w.reserve(3 * header.length);
+  w.text(header);
+}
+
+/** Writes one CSV line per view (does not flush). */
+async function writeViews(w: ByteWriter, sources: readonly { name: string }[], views: Iterable<RowView>): Promise<void> {
+  const rows = makeRowWriter(sources, w);
+  for (const v of views) {
+    const need = rows.maxBytes(v);
+    if (!w.fits(need)) await w.reserve(need);
+    rows.write(v);
+  }
+}
+
 /** Reads every file, reconciles the keys of one partition (or all) and writes its rows. */
 async function runPartition(job: PartitionJob): Promise<PartitionResult> {
   const { config } = job;
@@ -543,34 +589,204 @@ async function runPartition(job: PartitionJob): Promise<PartitionResult> {
     throw e;
   }
   if (job.out) {
-    const out: WriteStream = createWriteStream(job.out);
-    await new Promise<void>((res, rej) => {
-      out.once('open', () => res());
-      out.once('error', (e) => rej(new CliError(`${job.out}: cannot write: ${e.message}`)));
-    });
-    const w = new ByteWriter(async (chunk, release) => {
-      if (!out.write(chunk, () => release())) await new Promise<void>((r) => out.once('drain', () => r()));
-    });
-    if (job.header) {
-      let header = 'key,date';
-      for (const s of sources) header += ',' + csvField(s.name + '_amount') + ',' + csvField(s.name + '_status');
-      header += ',class,reasons,severity,action\n';
-      await w.reserve(3 * header.length);
-      w.text(header);
-    }
-    const rows = makeRowWriter(sources, w);
-    for (const v of rec.views()) {
-      const need = rows.maxBytes(v);
-      if (!w.fits(need)) await w.reserve(need);
-      rows.write(v);
-    }
+    const out = await openOut(job.out);
+    const w = fileWriter(out);
+    if (job.header) await writeHeader(w, sources);
+    await writeViews(w, sources, rec.views());
     await w.flush();
-    await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
+    await endOut(out);
   } else {
     rec.forEachRow(() => {});
   }
   debug('rows written');
   return { ok: true, summary: rec.summary() };
+}
+
+/*
+ * Pipelined mode (two threads, no work done twice):
+ * - a worker parses files 2..n into compact columns (ColumnRecorder: key hash
+ *   and bytes, amount, time, line, status, string ids) and transfers them in
+ *   chunks, while this thread parses file 1 into the Reconciler;
+ * - this thread then adds the recorded records in file order (ColumnReplayer:
+ *   hash table and slot writes only, no text parsing), so slots, first
+ *   records and duplicates are exactly those of a one-thread run;
+ * - the per-key data lives in SharedArrayBuffers: the worker formats the rows
+ *   of the second part of the slots (Reconciler.fromState) into buffers it
+ *   transfers back while this thread formats and writes the first part, then
+ *   writes the worker's buffers after it. Same bytes, same order.
+ * Errors keep their file, line and column: the worker stops at its first bad
+ * line and reports it, and it is reported only once every earlier file was
+ * read without error (as a one-thread run would).
+ */
+type FromWorker =
+  | { t: 'chunk'; file: number; chunk: ColumnChunk }
+  | { t: 'done'; file: number }
+  | { t: 'error'; message: string; fileIndex: number; line: number }
+  | { t: 'rows'; buf: Uint8Array }
+  | { t: 'summary'; summary: Summary };
+interface FormatRequest {
+  state: ReconcilerState;
+  from: number;
+}
+interface PipelineJob {
+  files: string[];
+  config: ReconcileConfig;
+}
+
+/** A worker's messages as an async queue. */
+class Inbox {
+  private readonly queue: FromWorker[] = [];
+  private wake: (() => void) | null = null;
+  private failure: Error | null = null;
+  constructor(w: Worker) {
+    w.on('message', (m: FromWorker) => {
+      this.queue.push(m);
+      this.wake?.();
+    });
+    w.once('error', (e: Error) => {
+      this.failure = e;
+      this.wake?.();
+    });
+    w.once('exit', (code) => {
+      this.failure ??= new Error(`reconcile worker exited with code ${code}`);
+      this.wake?.();
+    });
+  }
+  private head = 0;
+  async next(): Promise<FromWorker> {
+    for (;;) {
+      if (this.head < this.queue.length) {
+        const m = this.queue[this.head] as FromWorker;
+        this.queue[this.head++] = undefined as unknown as FromWorker;
+        if (this.head > 1024 && this.head * 2 > this.queue.length) {
+          this.queue.splice(0, this.head);
+          this.head = 0;
+        }
+        return m;
+      }
+      if (this.failure) throw this.failure;
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = null;
+    }
+  }
+}
+
+/** Share of the rows formatted by this thread (it also writes the file). */
+const MAIN_ROW_SHARE = 0.5;
+
+function debugLog(label: string): (what: string) => void {
+  return process.env.PAIDLINE_RECONCILE_DEBUG
+    ? (what) => process.stderr.write(`[${label}] ${what} at ${(performance.now() / 1000).toFixed(2)} s\n`)
+    : () => {};
+}
+
+async function runPipelined(files: string[], config: ReconcileConfig, outFile: string | null, expectedKeys: number): Promise<PartitionResult> {
+  const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
+  const debug = debugLog('main');
+  const worker = startWorker({ paidlinePipeline: { files, config } satisfies PipelineJob });
+  const inbox = new Inbox(worker);
+  try {
+    const rec = new Reconciler(sources, {
+      match: config.match,
+      ...(config.rules ? { rules: config.rules } : {}),
+      expectedKeys,
+      shared: true,
+    });
+    debug('start');
+    try {
+      await readSource(files[0] as string, 0, config, rec, null);
+      debug(`read ${files[0]}`);
+      for (let i = 1; i < files.length; i++) {
+        const replayer = new ColumnReplayer(rec, i);
+        for (;;) {
+          const m = await inbox.next();
+          if (m.t === 'chunk' && m.file === i) replayer.replay(m.chunk);
+          else if (m.t === 'done' && m.file === i) break;
+          else if (m.t === 'error') return { ok: false, message: m.message, fileIndex: m.fileIndex, line: m.line };
+          else throw new Error(`reconcile: unexpected ${m.t} message from the worker`);
+        }
+        debug(`added ${files[i]}`);
+      }
+    } catch (e) {
+      if (e instanceof InputError) return { ok: false, message: e.message, fileIndex: e.fileIndex, line: e.line };
+      throw e;
+    }
+    if (outFile === null) {
+      rec.forEachRow(() => {});
+      return { ok: true, summary: rec.summary() };
+    }
+    const out = await openOut(outFile);
+    const mid = Math.ceil(rec.size * MAIN_ROW_SHARE);
+    worker.postMessage({ state: rec.exportState(), from: mid } satisfies FormatRequest);
+    const w = fileWriter(out);
+    await writeHeader(w, sources);
+    await writeViews(w, sources, rec.views(0, mid));
+    await w.flush();
+    debug('first rows written');
+    let other: Summary | null = null;
+    while (other === null) {
+      const m = await inbox.next();
+      if (m.t === 'rows') await writeChunk(out, m.buf);
+      else if (m.t === 'summary') other = m.summary;
+      else throw new Error(`reconcile: unexpected ${m.t} message from the worker`);
+    }
+    await endOut(out);
+    debug('rows written');
+    return { ok: true, summary: mergeSummaries([rec.summary(), other], sources) };
+  } finally {
+    void worker.terminate();
+  }
+}
+
+/** The worker side of runPipelined. */
+async function pipelineWorker(job: PipelineJob): Promise<void> {
+  const port = parentPort as NonNullable<typeof parentPort>;
+  const debug = debugLog('worker');
+  const { config, files } = job;
+  const request = new Promise<FormatRequest>((res) => port.once('message', res));
+  debug('start');
+  try {
+    for (let i = 1; i < files.length; i++) {
+      const recorder = new ColumnRecorder((chunk) => port.postMessage({ t: 'chunk', file: i, chunk } satisfies FromWorker, transferList(chunk)));
+      await readSource(files[i] as string, i, config, recorder, null);
+      recorder.flush();
+      port.postMessage({ t: 'done', file: i } satisfies FromWorker);
+      debug(`parsed ${files[i]}`);
+    }
+  } catch (e) {
+    if (e instanceof InputError) {
+      port.postMessage({ t: 'error', message: e.message, fileIndex: e.fileIndex, line: e.line } satisfies FromWorker);
+      return;
+    }
+    throw e;
+  }
+  const { state, from } = await request;
+  const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
+  const rec = Reconciler.fromState(sources, { match: config.match, ...(config.rules ? { rules: config.rules } : {}) }, state);
+  // each buffer is transferred (not copied) to the main thread, which writes it
+  const w = new ByteWriter(async (chunk) => port.postMessage({ t: 'rows', buf: chunk } satisfies FromWorker, [chunk.buffer as ArrayBuffer]));
+  await writeViews(w, sources, rec.views(from));
+  await w.flush();
+  port.postMessage({ t: 'summary', summary: rec.summary() } satisfies FromWorker);
+  debug('rows formatted');
+}
+
+/** Total input size from which the pipelined mode is the default. */
+const PIPELINE_MIN_BYTES = 8 << 20;
+
+/**
+ * The mode: PAIDLINE_RECONCILE_THREADS unset (or `pipeline`): pipelined on two
+ * threads for inputs of PIPELINE_MIN_BYTES or more when there are two cores,
+ * else one thread; `pipeline` forces it whatever the size; `1`: one thread;
+ * n > 1 (or `auto`): key-partitioned threads (see threadCount).
+ */
+function mode(files: string[]): 'pipeline' | number {
+  const env = process.env.PAIDLINE_RECONCILE_THREADS;
+  if (env === 'pipeline') return 'pipeline';
+  if (env !== undefined && env !== '') return threadCount();
+  let bytes = 0;
+  for (const f of files) bytes += statSync(f).size;
+  return bytes >= PIPELINE_MIN_BYTES && os.availableParallelism() >= 2 ? 'pipeline' : 1;
 }
 
 /**
@@ -607,14 +823,15 @@ function estimateKeys(files: string[]): number {
   return Math.ceil(most * 1.1);
 }
 
+function startWorker(data: Record<string, unknown>): Worker {
+  // Workers do not inherit `--import tsx` on Node 20: register tsx's require hook first.
+  const boot = __filename.endsWith('.ts') ? `require(${JSON.stringify(require.resolve('tsx/cjs'))});` : '';
+  return new Worker(`${boot} require(${JSON.stringify(__filename)});`, { eval: true, workerData: data });
+}
+
 function runWorker(job: PartitionJob): Promise<PartitionResult> {
   return new Promise((resolve, reject) => {
-    // Workers do not inherit `--import tsx` on Node 20: register tsx's require hook first.
-    const boot = __filename.endsWith('.ts') ? `require(${JSON.stringify(require.resolve('tsx/cjs'))});` : '';
-    const w = new Worker(`${boot} require(${JSON.stringify(__filename)});`, {
-      eval: true,
-      workerData: { paidlineReconcileJob: job },
-    });
+    const w = startWorker({ paidlineReconcileJob: job });
     w.once('message', (m: PartitionResult) => resolve(m));
     w.once('error', reject);
     w.once('exit', (code) => {
@@ -634,11 +851,14 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const config = await loadConfig(args);
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
-  const count = threadCount();
+  const m = mode(args.files);
+  const count = m === 'pipeline' ? 1 : m;
   const expectedKeys = estimateKeys(args.files);
   let results: PartitionResult[];
   const parts: string[] = [];
-  if (count === 1) {
+  if (m === 'pipeline') {
+    results = [await runPipelined(args.files, config, args.out ?? null, expectedKeys)];
+  } else if (count === 1) {
     results = [await runPartition({ files: args.files, config, partition: null, out: args.out ?? null, header: true, expectedKeys })];
   } else {
     // The keys are split by hash into VIRTUAL partitions, dealt out in ranges: this
@@ -678,7 +898,11 @@ async function main(): Promise<void> {
   process.stdout.write(args.json ? JSON.stringify(jsonSummary(s)) + '\n' : humanSummary(s));
 }
 
-if (!isMainThread && (workerData as { paidlineReconcileJob?: PartitionJob } | null)?.paidlineReconcileJob) {
+if (!isMainThread && (workerData as { paidlinePipeline?: PipelineJob } | null)?.paidlinePipeline) {
+  pipelineWorker((workerData as { paidlinePipeline: PipelineJob }).paidlinePipeline).catch((e: unknown) => {
+    throw e;
+  });
+} else if (!isMainThread && (workerData as { paidlineReconcileJob?: PartitionJob } | null)?.paidlineReconcileJob) {
   const job = (workerData as { paidlineReconcileJob: PartitionJob }).paidlineReconcileJob;
   runPartition(job).then(
     (r) => parentPort?.postMessage(r),

@@ -64,6 +64,53 @@ describe('reconcile CLI', () => {
     }
   });
 
+  it('the pipelined two-thread mode gives the bytes, summary and errors of one thread (generated files)', () => {
+    // a small deterministic generator: duplicates, case and space variants, quoted and
+    // non-ASCII keys (general path), long keys, CRLF, a BOM, unknown codes, a third file
+    let seedValue = 42;
+    const rnd = () => ((seedValue = (Math.imul(seedValue, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)] as T;
+    const keys = ['TX1', 'tx1', ' TX2', 'tx3 ', '"TX4"', 'Tx-É5', 'A-VERY-LONG-TRANSACTION-KEY-0001', '"k,6"', 'K7', 'K8', 'K9'];
+    const codes = ['Completed', 'pending', ' Failed', 'succeeded', 'on_hold', 'Settled'];
+    const gen = (rows: number, extraKeys: number, eol: string, bom: boolean) => {
+      let t = (bom ? '\ufeff' : '') + 'TransactionID,Date,Amount,Status' + eol;
+      for (let i = 0; i < rows; i++) {
+        const k = rnd() < 0.5 ? pick(keys) : `N${Math.floor(rnd() * extraKeys)}`;
+        t += `${k},2024-07-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')},${(Math.floor(rnd() * 100000) / 100).toFixed(2)},${pick(codes)}${eol}`;
+      }
+      return t;
+    };
+    const run = (threads: string, files: string[], out: string) => {
+      const r = cliEnv({ PAIDLINE_RECONCILE_THREADS: threads }, ...files, '--out', out, '--json');
+      return { ...r, bytes: r.code === 0 ? readFileSync(out) : null };
+    };
+    const cases: string[][] = [];
+    for (let c = 0; c < 3; c++) {
+      const a = file(`pa${c}.csv`, gen(300 + c * 500, 400, c === 1 ? '\r\n' : '\n', c === 2));
+      const b = file(`pb${c}.csv`, gen(200 + c * 700, 500, '\n', false));
+      cases.push(c === 2 ? [a, b, file(`pc${c}.csv`, gen(150, 300, '\n', false))] : [a, b]);
+    }
+    const okLine = 'TX9,2024-07-01,1.00,Completed\n';
+    const badB = file('pbad-b.csv', 'TransactionID,Date,Amount,Status\n' + okLine.repeat(5000) + 'TX9,2024-07-01,x,Completed\n' + okLine);
+    const badA = file('pbad-a.csv', 'TransactionID,Date,Amount,Status\n' + okLine + 'TX9,2024-07-32,1,Completed\n');
+    const unterminated = file('pbad-q.csv', 'TransactionID,Date,Amount,Status\n' + okLine + '"TX9,2024-07-01,1,Completed\n');
+    const headerOnly = file('pempty.csv', 'TransactionID,Date,Amount,Status\n');
+    cases.push([cases[0]![0]!, badB], [badA, badB], [cases[1]![0]!, unterminated], [cases[0]![0]!, headerOnly], [cases[2]![0]!, cases[2]![1]!, badB]);
+    const results = cases.map((files, i) => {
+      const one = run('1', files, path.join(tmp, `p-one-${i}.csv`));
+      const two = run('pipeline', files, path.join(tmp, `p-two-${i}.csv`));
+      expect({ code: two.code, out: two.out, err: two.err }).toEqual({ code: one.code, out: one.out, err: one.err });
+      expect(two.bytes?.equals(one.bytes as Buffer) ?? one.bytes).toBe(one.bytes === null ? null : true);
+      return two;
+    });
+    // the cases do exercise both outcomes
+    expect(results[3]!.err).toContain(`${badB}:5002: column Amount: unparseable amount "x"`);
+    expect(results[4]!.err).toContain(`${badA}:3: column Date: invalid date "2024-07-32"`);
+    expect(results[5]!.err).toContain(`${unterminated}:3: unterminated quoted field`);
+    expect(results[6]!.code).toBe(0);
+    expect(JSON.parse(results[2]!.out).duplicates.pa2).toBeGreaterThan(0);
+  }, 240_000); // 16 CLI runs: slow on a loaded machine
+
   it('writes one row per key with --out', () => {
     const out = path.join(tmp, 'result.csv');
     const r = cli(path.join(seed, 'dataset-a.csv'), path.join(seed, 'dataset-b.csv'), '--out', out);

@@ -1,5 +1,8 @@
 import type { Reconciler } from './engine';
 import { statusIndex } from './engine';
+
+/** What createCsvIngest feeds: a Reconciler, or a recorder of compact columns (columns.ts). */
+export type IngestSink = Pick<Reconciler, 'add' | 'slotOfRegion' | 'touchKey' | 'touchSlot' | 'addValues'>;
 import type { Status } from './glossary';
 import { currencyDigits } from './money';
 import type { CompiledProfile, NormalizeError } from './normalize';
@@ -42,7 +45,7 @@ const BATCH = 32;
 export function createCsvIngest(
   compiled: CompiledProfile,
   header: readonly string[],
-  rec: Reconciler,
+  rec: IngestSink,
   index: number,
   options: {
     delimiter?: string;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Status } from './glossary';
-import { KeyTable } from './keytable';
+import { KeyTable, type KeyTableKeys } from './keytable';
 import type { NormalizedRecord, SourceInfo } from './normalize';
 import { compileRuleSet, DEFAULT_RULE_SET, STATUS_ORDER, type ResolvedCorrection, type RuleOutcome } from './rules';
 import {
@@ -51,6 +51,20 @@ export interface ReconcileOptions {
   rules?: RuleSetInput | RuleSet;
   /** Expected number of keys (a hint: sizes the tables up front to avoid regrowing them). */
   expectedKeys?: number;
+  /**
+   * Keep the per-key data in SharedArrayBuffers, so that `exportState()` can
+   * hand it to another thread without a copy (which then iterates a range of
+   * rows with `Reconciler.fromState`).
+   */
+  shared?: boolean;
+}
+
+/** What another thread needs to compute rows of a Reconciler (see exportState / fromState). */
+export interface ReconcilerState {
+  slots: ArrayBufferLike;
+  keys: KeyTableKeys;
+  strings: (string | null)[][];
+  extras: Map<number, NormalizedRecord[][]>;
 }
 
 const STATUS_INDEX = new Map<Status, number>(STATUS_ORDER.map((s, i) => [s, i]));
@@ -227,11 +241,12 @@ export class Reconciler {
   private readonly n: number;
   private readonly match: MatchOptions;
   private readonly evaluate: ReturnType<typeof compileRuleSet>;
-  private readonly table: KeyTable;
+  private table: KeyTable;
   private slotCap = 0;
   private f64: Float64Array;
   private u32: Uint32Array;
-  private readonly interners: Interner[];
+  private interners: Interner[];
+  private readonly shared: boolean;
   /** slot -> per source, the records after the first. */
   private readonly extras = new Map<number, NormalizedRecord[][]>();
   private state: 'adding' | 'iterating' | 'done' = 'adding';
@@ -258,9 +273,10 @@ export class Reconciler {
     this.match = MatchOptionsSchema.parse(options.match ?? {});
     this.evaluate = compileRuleSet(options.rules ?? DEFAULT_RULE_SET, this.sources);
     const expected = Math.max(0, Math.min(options.expectedKeys ?? 0, 2 ** 28));
-    this.table = new KeyTable(expected);
+    this.shared = options.shared === true;
+    this.table = new KeyTable(expected, this.shared);
     this.slotCap = expected;
-    const buf = new ArrayBuffer(this.slotCap * n * REC_F64 * 8);
+    const buf = this.slotBuffer(this.slotCap * n * REC_F64 * 8);
     this.f64 = new Float64Array(buf);
     this.u32 = new Uint32Array(buf);
     this.interners = this.sources.map(() => new Interner());
@@ -269,9 +285,50 @@ export class Reconciler {
     this.amountTotals = CLASSES.map(() => this.sources.map(() => []));
   }
 
+  private slotBuffer(bytes: number): ArrayBufferLike {
+    return this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  }
+
+  /**
+   * The per-key data, for `Reconciler.fromState` in another thread: shared
+   * without a copy when the Reconciler was made with `shared: true` (the
+   * strings, long keys and duplicates are copied by postMessage). Call it once
+   * every record has been added; this Reconciler must not add any more.
+   */
+  exportState(): ReconcilerState {
+    return {
+      slots: this.f64.buffer,
+      keys: this.table.exportKeys(),
+      strings: this.interners.map((it) => it.strings),
+      extras: this.extras,
+    };
+  }
+
+  /**
+   * A Reconciler over another one's exported data, for computing a range of
+   * its rows (`views(from, to)`) in another thread. Its summary counts only
+   * the rows it iterates (no records per source, no unknown codes): merge it
+   * with the summary of the original (which iterates the other rows) using
+   * mergeSummaries.
+   */
+  static fromState(sources: readonly SourceInfo[], options: ReconcileOptions, state: ReconcilerState): Reconciler {
+    const r = new Reconciler(sources, { ...options, expectedKeys: 0, shared: false });
+    r.table = KeyTable.fromKeys(state.keys);
+    r.f64 = new Float64Array(state.slots);
+    r.u32 = new Uint32Array(state.slots);
+    r.slotCap = r.f64.length / (r.n * REC_F64);
+    r.interners = state.strings.map((strings) => {
+      const it = new Interner();
+      for (let i = 1; i < strings.length; i++) it.intern(strings[i] as string);
+      return it;
+    });
+    for (const [slot, x] of state.extras) r.extras.set(slot, x);
+    return r;
+  }
+
   private growSlots(): void {
     const cap = Math.max(1024, this.slotCap * 2);
-    const buf = new ArrayBuffer(cap * this.n * REC_F64 * 8);
+    const buf = this.slotBuffer(cap * this.n * REC_F64 * 8);
     const f64 = new Float64Array(buf);
     f64.set(this.f64);
     this.f64 = f64;
@@ -299,6 +356,18 @@ export class Reconciler {
   slotOfRegion(text: string, start: number, end: number, fold: boolean, hash?: number): number {
     if (this.state !== 'adding') throw new Error('rows already consumed');
     const slot = this.table.slotRegion(text, start, end, fold, hash);
+    if (slot === this.slotCap) this.growSlots();
+    return slot;
+  }
+
+  /**
+   * Low level: the slot of the normalised key held as bytes in u8[start, end)
+   * (one Latin-1 code point a byte, already trimmed and folded), whose
+   * KeyTable hash is `hash`. Inserts when new.
+   */
+  slotOfBytes(u8: Uint8Array, start: number, end: number, hash: number): number {
+    if (this.state !== 'adding') throw new Error('rows already consumed');
+    const slot = this.table.slotBytes(u8, start, end, hash);
     if (slot === this.slotCap) this.growSlots();
     return slot;
   }
@@ -461,10 +530,10 @@ export class Reconciler {
    * Yields a reused RowView per key (first-seen order): no allocation per
    * row. The view is only valid until the next iteration step.
    */
-  *views(): Generator<RowView> {
+  *views(from = 0, to = Infinity): Generator<RowView> {
     const v = this.begin();
-    const total = this.table.size;
-    for (let slot = 0; slot < total; slot++) {
+    const total = Math.min(to, this.table.size);
+    for (let slot = Math.max(0, from); slot < total; slot++) {
       this.compute(slot, v);
       yield v;
     }

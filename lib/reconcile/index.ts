@@ -14,4 +14,5 @@ export * from './partition';
 export * from './progression';
 export * from './csv';
 export * from './csv-ingest';
+export * from './columns';
 export * from './keytable';

@@ -32,16 +32,39 @@ export class KeyTable {
   /** Keys that are not stored inline: slot -> key. */
   private readonly long = new Map<number, string>();
 
-  /** `expected`: number of keys to size for (load factor at most 0.7 up to it). */
-  constructor(expected = 0) {
+  /** Allocates the slot-ordered key copy (SharedArrayBuffer when shared, for other threads to read). */
+  private readonly alloc: (bytes: number) => Uint8Array;
+
+  /**
+   * `expected`: number of keys to size for (load factor at most 0.7 up to it).
+   * `shared`: keep the slot-ordered keys in a SharedArrayBuffer (see `exportKeys`).
+   */
+  constructor(expected = 0, shared = false) {
+    this.alloc = shared ? (bytes) => new Uint8Array(new SharedArrayBuffer(bytes)) : (bytes) => new Uint8Array(bytes);
     let bucketCount = 1024;
     while (bucketCount * 0.7 < expected) bucketCount *= 2;
     const buf = new ArrayBuffer(bucketCount * BYTES);
     this.i32 = new Int32Array(buf);
     this.u8 = new Uint8Array(buf);
     this.mask = bucketCount - 1;
-    this.slotKeys = new Uint8Array(Math.max(1024, Math.ceil(bucketCount * 0.7) + 1) * SLOT_KEY);
+    this.slotKeys = this.alloc(Math.max(1024, Math.ceil(bucketCount * 0.7) + 1) * SLOT_KEY);
   }
+
+  /** What `keyOf`, `keyLength` and `keyBytes` need, for a read-only copy in another thread (no copy when shared). */
+  exportKeys(): KeyTableKeys {
+    return { slotKeys: this.slotKeys, long: this.long, count: this.count };
+  }
+
+  /** A table that only answers `keyOf`, `keyLength`, `keyBytes` and `size` from exported keys. */
+  static fromKeys(keys: KeyTableKeys): KeyTable {
+    const t = new KeyTable(0);
+    t.slotKeys = keys.slotKeys;
+    for (const [slot, key] of keys.long) t.long.set(slot, key);
+    t.count = keys.count;
+    t.frozen = true;
+    return t;
+  }
+  private frozen = false;
 
   get size(): number {
     return this.count;
@@ -125,9 +148,10 @@ export class KeyTable {
 
   /** Claims bucket b for a new slot; the caller writes the key. */
   private claim(h: number, b: number): number {
+    if (this.frozen) throw new Error('read-only key table');
     const slot = this.count++;
     if ((slot + 1) * SLOT_KEY > this.slotKeys.length) {
-      const x = new Uint8Array(this.slotKeys.length * 2);
+      const x = this.alloc(this.slotKeys.length * 2);
       x.set(this.slotKeys);
       this.slotKeys = x;
     }
@@ -260,4 +284,61 @@ export class KeyTable {
       b = (b + 1) & mask;
     }
   }
+
+  /**
+   * Slot of the key held in u8[start, end): bytes of a normalised key, each a
+   * Latin-1 code point (as copied by a column recorder from slotRegion's
+   * region). `hash` is its hashRegion / hash value. Inserts when new.
+   */
+  slotBytes(u8src: Uint8Array, start: number, end: number, hash: number): number {
+    const h = hash;
+    const len = end - start;
+    const i32 = this.i32;
+    const u8 = this.u8;
+    const mask = this.mask;
+    let b = h & mask;
+    for (;;) {
+      const o = b * STRIDE;
+      const v = i32[o + 1] as number;
+      if (v === 0) {
+        if (len > INLINE) return this.insert(String.fromCharCode.apply(null, u8src.subarray(start, end) as unknown as number[]), h, b);
+        const slot = this.claim(h, b);
+        const base = b * BYTES + KEY_AT - start;
+        const sk = this.slotKeys;
+        const sbase = slot * SLOT_KEY;
+        sk[sbase] = len;
+        const skb = sbase + 1 - start;
+        for (let i = start; i < end; i++) {
+          const c = u8src[i] as number;
+          u8[base + i] = c;
+          sk[skb + i] = c;
+        }
+        i32[o + 2] = len;
+        this.afterInsert();
+        return slot;
+      }
+      if (i32[o] === h) {
+        const l = i32[o + 2] as number;
+        if (l === len) {
+          const base = b * BYTES + KEY_AT - start;
+          let i = start;
+          while (i < end && u8[base + i] === u8src[i]) i++;
+          if (i === end) return v - 1;
+        } else if (l === -len - 1) {
+          const k = this.long.get(v - 1) as string;
+          let i = 0;
+          while (i < len && u8src[start + i] === k.charCodeAt(i)) i++;
+          if (i === len) return v - 1;
+        }
+      }
+      b = (b + 1) & mask;
+    }
+  }
+}
+
+/** The keys of a table in slot order (see KeyTable.exportKeys). */
+export interface KeyTableKeys {
+  slotKeys: Uint8Array;
+  long: Map<number, string>;
+  count: number;
 }
