@@ -19,7 +19,10 @@ import { OPEN_STATES } from '@/lib/review/types';
 import { bucketDateRanges, freshnessOf, latest, NO_DATE_LABEL, type AgeBucketId, type Freshness } from '@/lib/quality/buckets';
 import { interpolate, percentileRanks } from '@/lib/quality/percentile';
 import { discrepancyRate, pairLabel, share } from '@/lib/quality/rates';
+import { DEFAULT_MODEL } from '@/lib/romi';
+import type { Month } from '@/lib/quality/month';
 import { clientTarget, getPrisma } from './client';
+import { dashboardData, parseRomiQuery } from './romi-dashboard';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -378,3 +381,54 @@ export async function openRisks(runId: string, db: Client = getPrisma()): Promis
     .map((g) => ({ severity: g.severity, currency: g.currency, count: g._count._all, amountMinor: g._sum.amountMinor ?? 0n }))
     .sort((a, b) => (rank[a.severity] ?? 9) - (rank[b.severity] ?? 9) || a.currency.localeCompare(b.currency));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The monthly report for executives and finance. ROMI comes from the dashboard's own reader
+// (dashboardData over the RomiDaily pre-aggregate, the month as its date filter), so the report and
+// the dashboard can never disagree; reconciliation health and open risks come from the queries above.
+
+export async function monthlyReport(m: Month, opts: { db?: Client; now?: Date } = {}) {
+  const db = opts.db ?? getPrisma();
+  const now = opts.now ?? new Date();
+  const window = { db, since: m.start, until: m.end };
+  const prev = { from: `${m.prev}-01`, to: new Date(m.start.getTime() - 86_400_000).toISOString().slice(0, 10) };
+  const latest = await qualityRun(undefined, db);
+  const [romi, romiPrev, runs, bySeverity, automatic, drift, freshness, backlog, risks] = await Promise.all([
+    dashboardData(parseRomiQuery({ from: m.from, to: m.to, model: DEFAULT_MODEL }), db),
+    dashboardData(parseRomiQuery({ from: prev.from, to: prev.to, model: DEFAULT_MODEL }), db),
+    runRates(window),
+    resolutionTimes('severity', window),
+    automaticShare(window),
+    driftEvents(window),
+    sourceFreshness({ db, now }),
+    latest ? backlogByAge(latest.id, { db, now }) : Promise.resolve([]),
+    latest ? openRisks(latest.id, db) : Promise.resolve([]),
+  ]);
+  const keys = runs.reduce((s, r) => s + r.totalKeys, 0);
+  const discrepancies = runs.reduce((s, r) => s + r.discrepancies, 0);
+  return {
+    month: m,
+    generatedAt: now,
+    romi,
+    romiPrev,
+    health: {
+      runs,
+      keys,
+      discrepancies,
+      /** Over every key reconciled in the month's runs (not an average of the runs' rates). */
+      rate: share(discrepancies, keys),
+      bySeverity,
+      automatic,
+    },
+    risks: {
+      run: latest ? { id: latest.id, createdAt: latest.createdAt, pair: latest.pair } : null,
+      open: risks,
+      backlog,
+      unmapped: unmappedCodesOf(latest?.summary ?? null),
+      stale: freshness.filter((s) => s.status !== 'fresh'),
+      blockingDrift: drift.counts.filter((c) => c.severity === 'blocking').reduce((s, c) => s + c.count, 0),
+      drift: drift.total,
+    },
+  };
+}
+export type MonthlyReport = Awaited<ReturnType<typeof monthlyReport>>;

@@ -3,8 +3,9 @@
  * with the expected values worked out here by hand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { automaticShare, backlogByAge, driftEvents, openRisks, parseQualityQuery, qualityData, qualityRun, reasonsOf, resolutionTimes, runRates, sourceFreshness, unmappedCodesOf } from '@/lib/db/quality';
+import { automaticShare, backlogByAge, driftEvents, monthlyReport, openRisks, parseQualityQuery, qualityData, qualityRun, reasonsOf, resolutionTimes, runRates, sourceFreshness, unmappedCodesOf } from '@/lib/db/quality';
 import { figureCsv } from '@/lib/quality/export';
+import { parseMonth } from '@/lib/quality/month';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { NOW, seedQualityFixture, type QualityFixture } from './quality-fixtures';
 
@@ -157,5 +158,24 @@ describe.each(DATABASE_KINDS)('data-quality figures on %s', (kind) => {
     expect(figureCsv('automatic', data)).toBe('automatic,manual,automatic_share\r\n1,6,0.1429\r\n');
     expect(figureCsv('runs', data).split('\r\n')[1]).toBe(`${f.runA},2026-02-28T23:00:00.000Z,2026-03-01T00:00:00.000Z,Bank ↔ Gateway,20,15,3,1,1,5,0.2500`);
     expect(parseQualityQuery({ period: 'forever', run: 'x;drop' })).toEqual({ period: '90' });
+  });
+  it('assembles the monthly report from the same figures', async () => {
+    const r = await monthlyReport(parseMonth('2026-03')!, { db: db.prisma, now: NOW });
+    // Runs created in March: B (8 keys, 6 disagree) and C (5 keys, none); A started on 28 February.
+    expect(r.health.runs.map((x) => x.runId)).toEqual([f.runB, f.runC]);
+    expect(r.health).toMatchObject({ keys: 13, discrepancies: 6, rate: 6 / 13 });
+    // Every decision fell on 1 March: the all-time figures.
+    expect(r.health.automatic).toEqual({ automatic: 1, manual: 6, share: 1 / 7 });
+    expect(r.health.bySeverity.map((g) => [g.group, g.count, g.medianMs])).toEqual([['critical', 4, 3 * HOUR], ['warning', 3, 30 * MIN]]);
+    // Risks as of now, on the newest completed run (C: nothing open).
+    expect(r.risks.run?.id).toBe(f.runC);
+    expect(r.risks.open).toEqual([]);
+    expect(r.risks.stale.map((s) => s.name).sort()).toEqual(['Bank', 'Quiet']);
+    expect(r.risks).toMatchObject({ drift: 3, blockingDrift: 1 });
+    // No ROMI pre-aggregate in this fixture: the report says so rather than inventing figures.
+    expect(r.romi).toBeNull();
+    const feb = await monthlyReport(parseMonth('2026-02')!, { db: db.prisma, now: NOW });
+    expect(feb.health.runs.map((x) => x.runId)).toEqual([f.runA]);
+    expect(feb.health.automatic.share).toBeNull();
   });
 });

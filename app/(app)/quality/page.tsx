@@ -9,7 +9,6 @@ import { parseQualityQuery, qualityData, STALE_AFTER_HOURS, type QualityQuery } 
 import { bucketDateRanges } from '@/lib/quality/buckets';
 import { FIGURES, type Figure } from '@/lib/quality/export';
 import { formatDuration, formatPercent, hours } from '@/lib/quality/format';
-import { requestLogger } from '@/lib/observability/action-log';
 
 export const metadata: Metadata = { title: 'Data quality' };
 export const dynamic = 'force-dynamic';
@@ -49,9 +48,7 @@ function Kpi({ label, value, note, testId }: { label: string; value: string; not
 export default async function QualityPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePage('quality:view', '/quality');
   const q = parseQualityQuery(await searchParams);
-  const started = performance.now();
   const d = await qualityData(q);
-  (await requestLogger('quality')).debug({ ms: Math.round(performance.now() - started), period: q.period }, 'quality page data');
 
   const header = (
     <PageHeader

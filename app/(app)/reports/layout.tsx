@@ -1,0 +1,5 @@
+import './report.css';
+
+export default function ReportsLayout({ children }: { children: React.ReactNode }) {
+  return children;
+}
