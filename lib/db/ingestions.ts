@@ -399,7 +399,9 @@ export async function processIngestion(id: string, opts: { actor: Actor; db?: Cl
 }
 
 async function commitIngestion(id: string, actor: Actor, db: Client) {
-  const ingestion = await db.$transaction(async (tx) => {
+  // Read before the update clears it: the staged copy is removed once the records are committed.
+  const before = await db.ingestion.findUnique({ where: { id }, select: { stagedPath: true } });
+  await db.$transaction(async (tx) => {
     const row = await tx.ingestion.update({
       where: { id },
       data: { status: 'committed', finishedAt: new Date(), stagedPath: null, message: null },
@@ -412,11 +414,8 @@ async function commitIngestion(id: string, actor: Actor, db: Client) {
       entityId: id,
       after: { sourceId: row.sourceId, rowsValid: row.rowsValid, rowsInvalid: row.rowsInvalid, sha256: row.fileSha256, profileVersionId: row.profileVersionId },
     });
-    return row;
   });
-  if (ingestion.stagedPath) await rm(ingestion.stagedPath, { force: true });
-  const staged = await db.ingestion.findUnique({ where: { id }, select: { stagedPath: true } });
-  if (staged?.stagedPath) await rm(staged.stagedPath, { force: true });
+  if (before?.stagedPath) await rm(before.stagedPath, { force: true });
 }
 
 /** Removes every record of the ingestion and marks it failed or aborted: nothing half-written remains. */

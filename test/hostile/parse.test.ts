@@ -17,13 +17,13 @@ function write(name: string, content: string | Buffer): string {
   return p;
 }
 /** Sniffs then reads every row, as an ingestion does. */
-async function readAll(p: string, name: string, limits?: Parameters<typeof readRows>[2]['limits']) {
+async function readAll(p: string, name: string, limits?: NonNullable<Parameters<typeof readRows>[2]>['limits']) {
   const s = await sniffFile(p, name, { limits });
   const rows: string[][] = [];
   for await (const r of readRows(p, s.format, { limits })) rows.push(r.fields);
   return { header: s.header, rows };
 }
-async function refusal(p: string, name: string, limits?: Parameters<typeof readRows>[2]['limits']): Promise<ParseError> {
+async function refusal(p: string, name: string, limits?: NonNullable<Parameters<typeof readRows>[2]>['limits']): Promise<ParseError> {
   const error = await readAll(p, name, limits).then(() => null, (e: unknown) => e);
   expect(error, 'the file was read instead of refused').toBeInstanceOf(ParseError);
   return error as ParseError;
