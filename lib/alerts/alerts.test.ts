@@ -53,7 +53,7 @@ describe('alert building blocks', () => {
     expect(isButtonUrl('https://paidline.example.com/x')).toBe(true);
     expect(isButtonUrl('http://paidline.example.com/x')).toBe(false);
     expect(isButtonUrl('https://localhost/x')).toBe(false);
-    expect(absoluteLink('/discrepancies/1', { PAIDLINE_PUBLIC_URL: 'https://p.example.com/' } as NodeJS.ProcessEnv)).toBe('https://p.example.com/discrepancies/1');
+    expect(absoluteLink('/discrepancies/1', { PAIDLINE_PUBLIC_URL: 'https://p.example.com/' } as unknown as NodeJS.ProcessEnv)).toBe('https://p.example.com/discrepancies/1');
     const keyboard = escalationKeyboard('esc1', '/discrepancies/1', 'open');
     expect(keyboard.inline_keyboard.flat().map((b) => ('callback_data' in b ? b.callback_data : b.url))).toEqual(['ack:esc1', 'res:esc1', 'open:esc1']);
     expect(escalationKeyboard('esc1', 'https://p.example.com/discrepancies/1', 'resolved').inline_keyboard).toEqual([[{ text: 'Open', url: 'https://p.example.com/discrepancies/1' }]]);

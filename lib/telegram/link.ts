@@ -44,10 +44,10 @@ export async function linkTelegramUser(code: string, from: { id: number | string
   const db = opts.db ?? getPrisma();
   const now = opts.now ?? new Date();
   const clean = code.trim();
-  if (!/^\d{6}$/.test(clean)) return { ok: false, message: 'Send /link followed by the 6-digit code shown in Paidline (your name menu → Telegram).' };
+  if (!/^\d{6}$/.test(clean)) return { ok: false, message: 'Send /link followed by the 6-digit code shown in Paidline (Telegram, bottom left next to Account).' };
   return db.$transaction(async (tx) => {
     const row = await tx.telegramLinkCode.findUnique({ where: { codeHash: hashCode(clean) } });
-    if (!row || row.usedAt || row.expiresAt < now) return { ok: false, message: 'That code is not valid or has expired. Create a new one in Paidline (Telegram page) and send it within 10 minutes.' } as const;
+    if (!row || row.usedAt || row.expiresAt < now) return { ok: false, message: 'That code is not valid or has expired. Create a new one on the Telegram page in Paidline and send it within 10 minutes.' } as const;
     const used = await tx.telegramLinkCode.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: now } });
     if (used.count !== 1) return { ok: false, message: 'That code was just used.' } as const;
     const user = await tx.user.findUnique({ where: { id: row.userId }, select: { id: true, email: true, disabled: true } });

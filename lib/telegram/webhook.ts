@@ -111,7 +111,7 @@ async function handleMessage(message: NonNullable<TelegramUpdate['message']>, cl
     return { status: 200, body: { ok: true, linked: outcome.ok } };
   }
   if (/^\/(start|help)\b/i.test(text)) {
-    await reply('This is the Paidline support bot. It posts escalated discrepancies and alerts here. To act on them, link your account: in Paidline open Telegram (your name menu), create a code and send /link <code> here.');
+    await reply('This is the Paidline support bot. It posts escalated discrepancies and alerts here. To act on them, link your account: in Paidline open Telegram (bottom left, next to Account), create a code and send /link <code> here.');
     return { status: 200, body: { ok: true } };
   }
   return { status: 200, body: { ok: true, ignored: 'message' } };
@@ -129,7 +129,7 @@ async function handleCallback(cq: NonNullable<TelegramUpdate['callback_query']>,
   const user = link ? await db.user.findUnique({ where: { id: link.userId }, select: { id: true, email: true, role: true, disabled: true } }) : null;
   if (!link || !user || user.disabled || !isRole(user.role)) {
     await writeAudit(db, { actor: null, action: 'telegram.refused', entityType: 'Escalation', entityId: parsed.escalationId, after: { reason: 'unlinked', telegramUserId, username: cq.from.username ?? null, button: parsed.verb } });
-    await answer('Your Telegram account is not linked to a Paidline user. In Paidline open Telegram (your name menu), create a code and send /link <code> to this bot.', true);
+    await answer('Your Telegram account is not linked to a Paidline user. In Paidline open Telegram (bottom left, next to Account), create a code and send /link <code> to this bot.', true);
     return { status: 200, body: { ok: true, outcome: 'unlinked' } };
   }
   const actor: ReviewActor = { id: user.id, email: user.email, role: user.role };

@@ -29,6 +29,7 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'api/auth/[...nextauth]': 'Auth.js sign-in endpoints: they are how a session starts.',
   'api/health': 'Load balancers probe it; it reveals only whether the database answers and which migrations are pending.',
   'api/webhooks/[source]': 'Senders authenticate each delivery by its signature (Stripe-Signature).',
+  'api/telegram/webhook': 'Telegram authenticates each update by the X-Telegram-Bot-Api-Secret-Token header (test/integration/telegram.test.ts).',
 };
 
 

@@ -19,7 +19,7 @@ export default async function SettingsPage() {
       <PageHeader
         title="Settings"
         description="People and their roles, and the audit trail of everything they did."
-        actions={<Link className="button secondary" href="/settings/audit">Audit log</Link>}
+        actions={<div className="row-actions"><Link className="button secondary" href="/settings/notifications">Notifications</Link><Link className="button secondary" href="/settings/audit">Audit log</Link></div>}
       />
       <section className="card" aria-labelledby="users-title">
         <h2 id="users-title" style={{ marginBottom: 12 }}>Users</h2>

@@ -12,6 +12,10 @@ import { getPrisma } from '@/lib/db/client';
 import { ageDays, getDiscrepancy, money } from '@/lib/db/discrepancies';
 import { finalFromRecommendation } from '@/lib/review/final-state';
 import { RESOLUTION_LABELS, undoWindowMs } from '@/lib/review/resolve';
+import { EscalatePanel } from '@/components/alerts/EscalatePanel';
+import { CHANNEL_LABEL, DELIVERY_LABEL, DELIVERY_TONE, ESCALATION_LABEL } from '@/components/alerts/format';
+import { listEscalations } from '@/lib/db/escalations';
+import { loadNotificationSettings, targetsFor } from '@/lib/alerts/settings';
 
 export const metadata: Metadata = { title: 'Discrepancy' };
 export const dynamic = 'force-dynamic';
@@ -54,6 +58,9 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
   const state = STATE_LABELS[row.state] ?? { label: row.state, tone: 'neutral' as const };
   const age = ['open', 'in_review', 'escalated'].includes(row.state) ? ageDays(row.date) : null;
   const sourceName = new Map(sides.map((s) => [s.sourceId, s.name]));
+  const canEscalate = can(user.role, 'discrepancies:escalate') && ['open', 'in_review', 'escalated'].includes(row.state);
+  const escalations = await listEscalations(row.id);
+  const telegramReady = canEscalate ? targetsFor(await loadNotificationSettings(getPrisma()), 'escalation', 'warning').length > 0 : false;
 
   return (
     <>
@@ -189,6 +196,31 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
               meId={user.id}
             />
           </section>
+
+          {canEscalate || escalations.length ? (
+            <section className="card" aria-labelledby="escalate-title">
+              <h2 id="escalate-title" className="section-title">Escalation</h2>
+              {escalations.length ? (
+                <ul className="plain-list" data-testid="escalations" style={{ marginBottom: 12 }}>
+                  {escalations.map((e) => {
+                    const st = ESCALATION_LABEL[e.state] ?? { label: e.state, tone: 'neutral' as const };
+                    const d = e.alert?.deliveries[0];
+                    return (
+                      <li key={e.id} className="small" style={{ marginBottom: 8 }}>
+                        <div><span className={`pill ${st.tone}`}>{st.label}</span> {e.auto ? 'automatic rule' : e.createdByEmail} · <span className="muted">{formatDateTime(e.createdAt)} UTC</span></div>
+                        <div className="reason">“{e.reason}”</div>
+                        <div className="muted">
+                          {d ? <>{CHANNEL_LABEL[d.channel] ?? d.channel}: <span className={`pill ${DELIVERY_TONE[d.state] ?? 'neutral'}`}>{DELIVERY_LABEL[d.state] ?? d.state}</span>{d.state !== 'sent' && d.lastError ? ` ${d.lastError}` : ''}</> : 'No Telegram chat configured: not sent.'}
+                        </div>
+                        {e.outcome ? <div>{e.outcome}</div> : null}
+                      </li>
+                    );
+                  })}
+                </ul>
+              ) : null}
+              {canEscalate ? <EscalatePanel id={row.id} version={row.version} telegramReady={telegramReady} /> : null}
+            </section>
+          ) : null}
 
           <section className="card" aria-labelledby="comments-title">
             <h2 id="comments-title" className="section-title">Comments</h2>
