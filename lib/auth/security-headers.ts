@@ -29,3 +29,14 @@ export function newNonce(): string {
   crypto.getRandomValues(bytes);
   return btoa(String.fromCharCode(...bytes));
 }
+
+/**
+ * The URL the client used: behind a TLS-terminating proxy Next.js sees http://, so Auth.js would pick the
+ * plain cookie names while the browser holds the __Secure- ones. With X-Forwarded-Proto: https the URL is
+ * rewritten to https:// before Auth.js reads it (lib/auth/auth.ts wraps its route handlers with this).
+ */
+export function clientFacingUrl(url: string, headers: Headers): string {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'http:' && isHttps(parsed, headers)) parsed.protocol = 'https:';
+  return parsed.toString();
+}
