@@ -7,13 +7,14 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   const { recoverInterruptedIngestions } = await import('@/lib/db/ingestions');
   const { recoverInterruptedRuns } = await import('@/lib/db/runs');
+  const log = (await import('@/lib/observability/logger')).loggerFor('startup');
   try {
     const recovered = await recoverInterruptedIngestions();
-    if (recovered) console.warn(`Rolled back ${recovered} ingestion(s) interrupted by the last shutdown.`);
+    if (recovered) log.warn({ recovered }, `Rolled back ${recovered} ingestion(s) interrupted by the last shutdown.`);
     const runs = await recoverInterruptedRuns();
-    if (runs) console.warn(`Marked ${runs} run(s) interrupted by the last shutdown as failed; start them again.`);
+    if (runs) log.warn({ runs }, `Marked ${runs} run(s) interrupted by the last shutdown as failed; start them again.`);
   } catch (error) {
-    console.error('Start-up recovery failed:', error instanceof Error ? error.message : error);
+    log.error({ err: error }, 'Start-up recovery failed');
   }
   const { startSchedulerOnce } = await import('@/lib/ingest/scheduler');
   await startSchedulerOnce();

@@ -20,6 +20,7 @@ import {
 } from '@/lib/romi';
 import type { ResultDetail } from '@/lib/review/types';
 import { getPrisma } from './client';
+import { loggerFor } from '@/lib/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];
@@ -116,7 +117,7 @@ export async function rebuildRomiAfterRun(runId: string, db: Client): Promise<vo
   try {
     await rebuildRomi(runId, { db });
   } catch (error) {
-    console.error(`ROMI pre-aggregate of run ${runId} failed:`, error instanceof Error ? error.message : error);
+    loggerFor('romi', { runId }).error({ err: error }, 'ROMI pre-aggregate failed; the run stays completed and the dashboard says the figures are missing');
   }
 }
 

@@ -11,17 +11,20 @@ import {
   type SourceKind as EngineKind,
   type Status,
   type Summary,
+  mergeSummaries,
 } from '@/lib/reconcile';
 import type { Prisma } from '../generated/sqlite/client';
 import { getPrisma } from './client';
 import { writeAudit } from './audit';
 import { getRuleSet, ensureDefaultRuleSet } from './rulesets';
-import { jobQueue, registerJobHandler } from '@/lib/review/jobs';
+import { jobQueue, registerJobHandler, stableJobId, type JobQueue } from '@/lib/jobs';
+import { backfillKeyBuckets, keyBucketOf, partitionBuckets } from './key-buckets';
 import { assertCan, NotFoundError, ReviewError, type ResultDetail, type ReviewActor, type SourceSide } from '@/lib/review/types';
 import { autoResolveRun } from '@/lib/review/auto-resolve';
 import { rebuildRomiAfterRun } from './romi';
 import { alertRunFailed, alertsForCompletedRun } from '@/lib/alerts/checks';
 import { autoEscalateAfterRun } from './escalations';
+import { loggerFor } from '@/lib/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -119,40 +122,76 @@ async function resolveInputs(input: z.output<typeof startRunSchema>, db: Client)
 export async function startRun(
   rawInput: StartRunInput,
   actor: ReviewActor,
-  opts: { db?: Client; wait?: boolean } = {},
+  opts: { db?: Client; wait?: boolean; /** Split into this many key partitions (default: by size). */ partitions?: number; queue?: JobQueue } = {},
 ): Promise<{ id: string }> {
   assertCan(actor, 'runs:start');
+  if (opts.partitions !== undefined && (!Number.isInteger(opts.partitions) || opts.partitions < 1 || opts.partitions > MAX_PARTITIONS)) {
+    throw new ReviewError(`Partitions must be a whole number from 1 to ${MAX_PARTITIONS}.`);
+  }
   const input = startRunSchema.parse(rawInput);
   const db = opts.db ?? getPrisma();
   const inputs = await resolveInputs(input, db);
   const inputsHash = createHash('sha256').update(canonical(inputs)).digest('hex');
   const run = await db.$transaction(async (tx) => {
     const row = await tx.run.create({
-      data: { status: 'queued', ruleSetId: inputs.ruleSet.id, inputs: JSON.stringify(inputs), inputsHash, createdById: actor.id, createdByEmail: actor.email },
+      data: { status: 'queued', ruleSetId: inputs.ruleSet.id, inputs: JSON.stringify(inputs), inputsHash, createdById: actor.id, createdByEmail: actor.email, partitions: opts.partitions ?? 1 },
     });
     await writeAudit(tx, { actor, action: 'run.start', entityType: 'Run', entityId: row.id, after: { inputsHash, sources: inputs.sources.map((s) => s.name), ruleSet: inputs.ruleSet } });
     return row;
   });
-  const job = enqueueRun(run.id, db);
-  if (opts.wait) await job;
+  const queue = opts.queue ?? jobQueue();
+  // Stored in the queue before answering: with pg-boss the run survives this process.
+  await sendRunJob(queue, RUN_JOBS.execute, { runId: run.id }, `${run.id}:0`, db);
+  if (opts.wait) await waitForRun(run.id, db);
   return { id: run.id };
 }
 
-// The job handler needs a client: the app's by default; tests register their own per run id.
-const clients = new Map<string, Client>();
-registerJobHandler('run.execute', async (payload) => {
-  const runId = String(payload.runId);
-  const db = clients.get(runId) ?? getPrisma();
-  try {
-    await executeRun(runId, db);
-  } finally {
-    clients.delete(runId);
+/** Waits until a run completed or failed (tests, CLI); throws after timeoutMs. */
+export async function waitForRun(runId: string, db: Client = getPrisma(), timeoutMs = 10 * 60_000): Promise<{ status: string; message: string | null }> {
+  const until = Date.now() + timeoutMs;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+    const run = await db.run.findUnique({ where: { id: runId }, select: { status: true, message: true } });
+    if (!run) throw new NotFoundError('That run no longer exists.');
+    if (run.status === 'completed' || run.status === 'failed') return run;
+    if (Date.now() > until) throw new Error(`Run ${runId} still ${run.status} after ${timeoutMs} ms.`);
+    await new Promise((r) => setTimeout(r, delay));
   }
-});
+}
 
-function enqueueRun(runId: string, db: Client): Promise<void> {
-  clients.set(runId, db);
-  return jobQueue().enqueue('run.execute', { runId });
+// ------------------------------------------------------------ jobs and settings
+
+/** Job names: a run's first job plans it (or runs it whole), partitions run apart, finalize merges. */
+export const RUN_JOBS = { execute: 'run.execute', partition: 'run.partition', finalize: 'run.finalize' } as const;
+export const MAX_PARTITIONS = 64;
+
+function envInt(name: string, fallback: number, min: number): number {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v >= min ? Math.floor(v) : fallback;
+}
+
+/** Run execution settings, read from the environment each time (tests change them). */
+export function runSettings() {
+  const staleMs = envInt('PAIDLINE_RUN_STALE_SECONDS', 60, 1) * 1000;
+  return {
+    /** A running attempt whose heartbeat is older than this is taken as dead. */
+    staleMs,
+    heartbeatMs: Math.max(200, Math.min(5000, Math.floor(staleMs / 4))),
+    /** Attempts (crashes and transient errors) before a run or partition is failed for good. */
+    maxAttempts: envInt('PAIDLINE_RUN_ATTEMPTS', 3, 1),
+    /** Input records above which a run is split into key partitions. */
+    partitionRows: envInt('PAIDLINE_RUN_PARTITION_ROWS', 500_000, 1),
+    partitions: Math.min(MAX_PARTITIONS, envInt('PAIDLINE_RUN_PARTITIONS', 2, 2)),
+  };
+}
+
+const RUN_JOB_POLICY = { heavy: true, retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 6 * 3600 } as const;
+registerJobHandler(RUN_JOBS.execute, async (payload, ctx) => executeRun(String(payload.runId), ctx.db, { queue: ctx.queue }), RUN_JOB_POLICY);
+registerJobHandler(RUN_JOBS.partition, async (payload, ctx) => executePartition(String(payload.runId), Number(payload.index), ctx.db), RUN_JOB_POLICY);
+registerJobHandler(RUN_JOBS.finalize, async (payload, ctx) => finalizePartitionedRun(String(payload.runId), ctx.db), RUN_JOB_POLICY);
+
+/** Sends a run job with a stable id (run, step, attempt): sending it again is a no-op. */
+export function sendRunJob(queue: JobQueue, name: string, payload: Record<string, unknown>, idParts: string, db: Client): Promise<string | null> {
+  return queue.send(name, payload, { id: stableJobId(`${name}:${idParts}`), db });
 }
 
 type Snapshot = { at: number; records: { id: number; rec: NormalizedRecord }[] };
@@ -166,6 +205,8 @@ async function* keyGroups(
   db: Client,
   src: ResolvedInputs['sources'][number],
   range: { dateFrom: string | null; dateTo: string | null },
+  /** A partition's key buckets (null: every key). */
+  buckets: number[] | null = null,
 ): AsyncGenerator<{ key: string; snapshots: Snapshot[] }> {
   const ingestions = await db.ingestion.findMany({ where: { id: { in: src.ingestionIds } }, select: { id: true, createdAt: true } });
   const ingestionAt = new Map(ingestions.map((i) => [i.id, i.createdAt.getTime()]));
@@ -182,22 +223,26 @@ async function* keyGroups(
     sourceId: src.sourceId,
     OR: origin,
     ...(range.dateFrom || range.dateTo ? { date: { ...(range.dateFrom ? { gte: range.dateFrom } : {}), ...(range.dateTo ? { lte: range.dateTo } : {}) } } : {}),
+    ...(buckets ? { keyBucket: { in: buckets } } : {}),
   };
   let lastKey: string | null = null;
   let lastId = 0;
+  let lastBucket = -1;
   let current: { key: string; byOrigin: Map<string, Snapshot> } | null = null;
   const finish = (g: { key: string; byOrigin: Map<string, Snapshot> }) => ({
     key: g.key,
     snapshots: [...g.byOrigin.values()].sort((a, b) => a.at - b.at || a.records[0]!.id - b.records[0]!.id),
   });
   for (;;) {
+    // A partition reads bucket by bucket, keys in order within a bucket (the (sourceId, keyBucket, key) index).
+    const after: Prisma.SourceRecordWhereInput[] = [{ key: { gt: lastKey ?? '' } }, { key: lastKey ?? '', id: { gt: lastId } }];
     const where: Prisma.SourceRecordWhereInput =
-      lastKey === null ? base : { AND: [base, { OR: [{ key: { gt: lastKey } }, { key: lastKey, id: { gt: lastId } }] }] };
+      lastKey === null ? base : buckets ? { AND: [base, { OR: [{ keyBucket: { gt: lastBucket } }, { keyBucket: lastBucket, OR: after }] }] } : { AND: [base, { OR: after }] };
     const rows = await db.sourceRecord.findMany({
       where,
-      orderBy: [{ key: 'asc' }, { id: 'asc' }],
+      orderBy: buckets ? [{ keyBucket: 'asc' }, { key: 'asc' }, { id: 'asc' }] : [{ key: 'asc' }, { id: 'asc' }],
       take: READ_BATCH,
-      select: { id: true, ingestionId: true, eventId: true, key: true, line: true, occurredAt: true, date: true, amountMinor: true, currency: true, status: true, code: true },
+      select: { id: true, ingestionId: true, eventId: true, key: true, keyBucket: true, line: true, occurredAt: true, date: true, amountMinor: true, currency: true, status: true, code: true },
     });
     for (const r of rows) {
       if (!current || current.key !== r.key) {
@@ -226,6 +271,7 @@ async function* keyGroups(
     const last = rows[rows.length - 1]!;
     lastKey = last.key;
     lastId = last.id;
+    lastBucket = last.keyBucket;
   }
   if (current) yield finish(current);
 }
@@ -300,125 +346,475 @@ function resultData(
   };
 }
 
+// ------------------------------------------------------------ execution
+
+/** An attempt lost its claim (a newer attempt or a failure took the run): it stops writing. */
+export class SupersededError extends Error {
+  override name = 'SupersededError';
+}
+
+/** What an attempt holds: every write it makes is conditional on it. */
+type Lease = { runId: string; attempt: number; partition?: { id: string; index: number; count: number; attempt: number } };
+
+/** Writes the lease's heartbeat (and more) if the attempt still owns its run or partition. */
+async function touch(db: Client | Prisma.TransactionClient, lease: Lease, data: { progress?: number; rows?: number } = {}): Promise<void> {
+  const now = new Date();
+  if (lease.partition) {
+    const n = await db.runPartition.updateMany({
+      where: { id: lease.partition.id, attempt: lease.partition.attempt, status: 'running' },
+      data: { heartbeatAt: now, ...(data.rows !== undefined ? { rows: data.rows } : {}) },
+    });
+    const run = n.count ? await db.run.count({ where: { id: lease.runId, status: 'running', attempt: lease.attempt } }) : 0;
+    if (!n.count || !run) throw new SupersededError(`Partition ${lease.partition.index} of run ${lease.runId} was taken over or stopped.`);
+    return;
+  }
+  const n = await db.run.updateMany({
+    where: { id: lease.runId, attempt: lease.attempt, status: 'running' },
+    data: { heartbeatAt: now, ...(data.progress !== undefined ? { progress: data.progress } : {}) },
+  });
+  if (!n.count) throw new SupersededError(`Run ${lease.runId} was taken over or stopped (attempt ${lease.attempt}).`);
+}
+
+/** Heartbeats in the background; a lost lease is reported at the attempt's next write. */
+function heartbeat(db: Client, lease: Lease) {
+  let lost: unknown = null;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || lost) return;
+    busy = true;
+    touch(db, lease)
+      .catch((e: unknown) => {
+        if (e instanceof SupersededError) lost = e;
+      })
+      .finally(() => (busy = false));
+  }, runSettings().heartbeatMs);
+  timer.unref?.();
+  return {
+    check() {
+      if (lost) throw lost;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** Errors worth another attempt: the database went away or a transaction lost a race. */
+function isTransient(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; cause?: { code?: string } } | null;
+  const code = String(e?.code ?? e?.cause?.code ?? '');
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '40001', '40P01', '08006', '08003', '08001', 'SQLITE_BUSY', 'P1001', 'P1017', 'P2034'].includes(code)) return true;
+  return /connection (terminated|refused|reset)|Connection terminated|database is locked|SQLITE_BUSY|server closed the connection/i.test(String(e?.message ?? ''));
+}
+
+/** Claims a queued run: queued -> running with attempt + 1. Null when another worker has it or it is done. */
+async function claimRun(db: Client, runId: string): Promise<Lease | null> {
+  return db.$transaction(async (tx) => {
+    const now = new Date();
+    const n = await tx.run.updateMany({
+      where: { id: runId, status: 'queued' },
+      data: { status: 'running', phase: 'reading', attempt: { increment: 1 }, heartbeatAt: now, startedAt: now, progress: 0, progressTotal: 0, message: null },
+    });
+    if (!n.count) return null;
+    const run = await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { attempt: true } });
+    return { runId, attempt: run.attempt };
+  });
+}
+
+function engineFor(inputs: ResolvedInputs, ruleSet: { definition: Parameters<typeof Reconciler.prototype.constructor>[1] extends infer O ? O extends { rules?: infer R } ? R : never : never }) {
+  return new Reconciler(
+    inputs.sources.map((s) => ({ name: s.name, kind: (ENGINE_KINDS.has(s.kind as EngineKind) ? s.kind : 'other') as EngineKind })),
+    { rules: ruleSet.definition },
+  );
+}
+
+function inputRecordsWhere(inputs: ResolvedInputs): Prisma.SourceRecordWhereInput {
+  return {
+    OR: inputs.sources.flatMap((s) => [
+      ...(s.ingestionIds.length ? [{ ingestionId: { in: s.ingestionIds } }] : []),
+      ...(s.webhookMaxRecordId !== null ? [{ sourceId: s.sourceId, ingestionId: null, id: { lte: s.webhookMaxRecordId } }] : []),
+    ]),
+  };
+}
+
 /**
- * Executes a queued run: streams each source's records into the engine, writes one result row per
- * key in batches, stores the summary, then lets automatic rules resolve their rows. Any failure
- * marks the run failed and deletes its partial results: nothing half-written remains.
+ * Reads the run's records (a partition's buckets only, when given) into the engine and writes one
+ * result row per key in batches, each batch in a transaction with the attempt's conditional
+ * heartbeat: a superseded attempt's batch never commits.
  */
-export async function executeRun(runId: string, db: Client = getPrisma()): Promise<void> {
-  const started = Date.now();
+async function reconcileKeys(
+  db: Client,
+  lease: Lease,
+  inputs: ResolvedInputs,
+  ruleSet: NonNullable<Awaited<ReturnType<typeof getRuleSet>>>,
+  beat: { check(): void },
+  buckets: number[] | null,
+): Promise<{ written: number; summary: Summary }> {
+  const runId = lease.runId;
+  const engine = engineFor(inputs, ruleSet);
+  let read = 0;
+  const sides: Map<string, SideInfo>[] = [];
+  const violations = new Map<string, ProgressionViolation[]>();
+  for (let i = 0; i < inputs.sources.length; i++) {
+    const src = inputs.sources[i]!;
+    const info = new Map<string, SideInfo>();
+    sides.push(info);
+    for await (const group of keyGroups(db, src, inputs, buckets)) {
+      const latest = group.snapshots[group.snapshots.length - 1]!;
+      for (const r of latest.records) engine.add(i, r.rec);
+      info.set(group.key, { recordId: latest.records[0]!.id, snapshots: group.snapshots.length - 1 });
+      if (group.snapshots.length > 1) {
+        const events: ProgressionEvent[] = group.snapshots.map((s) => ({ key: group.key, status: s.records[0]!.rec.status, at: s.at, ...(s.records[0]!.rec.line ? { line: s.records[0]!.rec.line } : {}) }));
+        const found = checkProgression(events);
+        if (found.length) violations.set(group.key, (violations.get(group.key) ?? []).concat(found.map((v) => ({ ...v, reason: `${src.name}: ${v.reason}` }))));
+      }
+      read += group.snapshots.reduce((n, s) => n + s.records.length, 0);
+      if (read % 10_000 < latest.records.length) {
+        beat.check();
+        if (!lease.partition) await touch(db, lease, { progress: read });
+      }
+    }
+  }
+  beat.check();
+  if (!lease.partition) {
+    const keys = new Set<string>();
+    for (const m of sides) for (const k of m.keys()) keys.add(k);
+    const n = await db.run.updateMany({ where: { id: runId, attempt: lease.attempt, status: 'running' }, data: { phase: 'writing', progress: 0, progressTotal: keys.size, heartbeatAt: new Date() } });
+    if (!n.count) throw new SupersededError(`Run ${runId} was taken over or stopped.`);
+  }
+
+  let batch: Prisma.RunResultCreateManyInput[] = [];
+  let written = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    beat.check();
+    const data = batch;
+    await db.$transaction(async (tx) => {
+      await touch(tx, lease, lease.partition ? { rows: written + data.length } : { progress: written + data.length });
+      await tx.runResult.createMany({ data });
+    });
+    written += data.length;
+    batch = [];
+  };
+  for (const row of engine.rows()) {
+    batch.push(resultData(runId, row, inputs, sides, violations));
+    if (batch.length >= RESULT_BATCH) await flush();
+  }
+  await flush();
+  return { written, summary: engine.summary() };
+}
+
+/**
+ * Executes a queued run. It claims the run (queued -> running, attempt + 1: no run executes twice),
+ * heartbeats while it works and makes every write conditional on its attempt. A small run is
+ * reconciled here whole; a large one (or one asked to) is split into key partitions worked as
+ * separate jobs, the last of which queues the merge. A thrown error fails the run and deletes its
+ * partial results (a transient database error puts it back in the queue while attempts remain).
+ */
+export async function executeRun(runId: string, db: Client = getPrisma(), opts: { queue?: JobQueue } = {}): Promise<void> {
+  const lease = await claimRun(db, runId);
+  if (!lease) return;
+  const beat = heartbeat(db, lease);
+  const settings = runSettings();
+  try {
+    const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
+    const inputs = JSON.parse(run.inputs) as ResolvedInputs;
+    const ruleSet = await getRuleSet(run.ruleSetId, db);
+    if (!ruleSet) throw new Error('The rule set of this run was deleted.');
+    engineFor(inputs, ruleSet); // fails fast on inputs the engine refuses
+    const progressTotal = await db.sourceRecord.count({ where: inputRecordsWhere(inputs) });
+    const partitions = run.partitions > 1 ? run.partitions : progressTotal > settings.partitionRows ? settings.partitions : 1;
+    if (partitions > 1) {
+      await planPartitions(db, lease, inputs, partitions, opts.queue ?? jobQueue());
+      return;
+    }
+    await touch(db, lease);
+    await db.run.updateMany({ where: { id: runId, attempt: lease.attempt }, data: { progressTotal } });
+    const { written, summary } = await reconcileKeys(db, lease, inputs, ruleSet, beat, null);
+    await finishRun(db, lease, ruleSet.autoRules, summary, written, run.startedAt ?? new Date());
+  } catch (error) {
+    await onAttemptError(db, lease, error);
+    if (!(error instanceof SupersededError)) throw error;
+  } finally {
+    beat.stop();
+  }
+}
+
+/** After a failed attempt: superseded attempts just stop; transient errors requeue; others fail the run. */
+async function onAttemptError(db: Client, lease: Lease, error: unknown): Promise<void> {
+  if (error instanceof SupersededError) return;
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`Run ${lease.runId}${lease.partition ? ` partition ${lease.partition.index}` : ''} failed:`, message);
+  const attempt = lease.partition?.attempt ?? lease.attempt;
+  if (isTransient(error) && attempt < runSettings().maxAttempts) {
+    // The queue retries the job with backoff; the next attempt starts this work over.
+    if (lease.partition) await requeuePartition(db, lease.runId, lease.partition.index, lease.partition.attempt, null).catch(() => undefined);
+    else await requeueRun(db, lease.runId, lease.attempt, null).catch(() => undefined);
+    return;
+  }
+  await failRun(lease.runId, `The run failed: ${message}`, db, lease.attempt);
+}
+
+/** Splits a claimed run into key partitions (RunPartition rows) and queues one job per partition. */
+async function planPartitions(db: Client, lease: Lease, inputs: ResolvedInputs, count: number, queue: JobQueue): Promise<void> {
+  await db.run.updateMany({ where: { id: lease.runId, attempt: lease.attempt, status: 'running' }, data: { phase: 'bucketing', heartbeatAt: new Date() } });
+  // Rows written before key buckets existed get theirs now (idempotent, batched).
+  await backfillKeyBuckets(db, inputs.sources.map((s) => s.sourceId));
+  await db.$transaction(async (tx) => {
+    await touch(tx, lease);
+    await tx.runResult.deleteMany({ where: { runId: lease.runId } });
+    await tx.runPartition.deleteMany({ where: { runId: lease.runId } });
+    await tx.runPartition.createMany({ data: Array.from({ length: count }, (_, index) => ({ runId: lease.runId, index, count, status: 'queued' })) });
+    await tx.run.update({ where: { id: lease.runId }, data: { partitions: count, phase: 'partitions', progress: 0, progressTotal: count, heartbeatAt: null } });
+  });
+  for (let index = 0; index < count; index++) await sendRunJob(queue, RUN_JOBS.partition, { runId: lease.runId, index }, `${lease.runId}:${index}:0`, db);
+}
+
+/** Works one partition: its keys only (keyBucket % count == index), its own claim and heartbeat. */
+export async function executePartition(runId: string, index: number, db: Client = getPrisma(), opts: { queue?: JobQueue } = {}): Promise<void> {
   const run = await db.run.findUnique({ where: { id: runId } });
-  if (!run || run.status !== 'queued') return;
-  await db.run.update({ where: { id: runId }, data: { status: 'running', phase: 'reading', startedAt: new Date(started) } });
+  if (!run || run.status !== 'running' || run.phase !== 'partitions') return;
+  const part = await db.$transaction(async (tx) => {
+    const now = new Date();
+    const n = await tx.runPartition.updateMany({
+      where: { runId, index, status: 'queued' },
+      data: { status: 'running', attempt: { increment: 1 }, heartbeatAt: now, startedAt: now, rows: 0, message: null },
+    });
+    return n.count ? tx.runPartition.findUnique({ where: { runId_index: { runId, index } } }) : null;
+  });
+  if (!part) return;
+  const lease: Lease = { runId, attempt: run.attempt, partition: { id: part.id, index, count: part.count, attempt: part.attempt } };
+  const beat = heartbeat(db, lease);
   try {
     const inputs = JSON.parse(run.inputs) as ResolvedInputs;
     const ruleSet = await getRuleSet(run.ruleSetId, db);
     if (!ruleSet) throw new Error('The rule set of this run was deleted.');
-    const engine = new Reconciler(
-      inputs.sources.map((s) => ({ name: s.name, kind: (ENGINE_KINDS.has(s.kind as EngineKind) ? s.kind : 'other') as EngineKind })),
-      { rules: ruleSet.definition },
-    );
-    const progressTotal = await db.sourceRecord.count({
-      where: { OR: inputs.sources.flatMap((s) => [
-        ...(s.ingestionIds.length ? [{ ingestionId: { in: s.ingestionIds } }] : []),
-        ...(s.webhookMaxRecordId !== null ? [{ sourceId: s.sourceId, ingestionId: null, id: { lte: s.webhookMaxRecordId } }] : []),
-      ]) },
-    });
-    await db.run.update({ where: { id: runId }, data: { progressTotal } });
-    let read = 0;
-    const sides: Map<string, SideInfo>[] = [];
-    const violations = new Map<string, ProgressionViolation[]>();
-    for (let i = 0; i < inputs.sources.length; i++) {
-      const src = inputs.sources[i]!;
-      const info = new Map<string, SideInfo>();
-      sides.push(info);
-      for await (const group of keyGroups(db, src, inputs)) {
-        const latest = group.snapshots[group.snapshots.length - 1]!;
-        for (const r of latest.records) engine.add(i, r.rec);
-        info.set(group.key, { recordId: latest.records[0]!.id, snapshots: group.snapshots.length - 1 });
-        if (group.snapshots.length > 1) {
-          const events: ProgressionEvent[] = group.snapshots.map((s) => ({ key: group.key, status: s.records[0]!.rec.status, at: s.at, ...(s.records[0]!.rec.line ? { line: s.records[0]!.rec.line } : {}) }));
-          const found = checkProgression(events);
-          if (found.length) violations.set(group.key, (violations.get(group.key) ?? []).concat(found.map((v) => ({ ...v, reason: `${src.name}: ${v.reason}` }))));
-        }
-        read += group.snapshots.reduce((n, s) => n + s.records.length, 0);
-        if (read % 10_000 < latest.records.length) await db.run.update({ where: { id: runId }, data: { progress: read } });
-      }
-    }
-    const keys = new Set<string>();
-    for (const m of sides) for (const k of m.keys()) keys.add(k);
-    const keyCount = keys.size;
-    keys.clear();
-    await db.run.update({ where: { id: runId }, data: { phase: 'writing', progress: 0, progressTotal: keyCount } });
-
-    let batch: Prisma.RunResultCreateManyInput[] = [];
-    let written = 0;
-    const flush = async () => {
-      if (!batch.length) return;
-      await db.runResult.createMany({ data: batch });
-      written += batch.length;
-      batch = [];
-      await db.run.update({ where: { id: runId }, data: { progress: written } });
-    };
-    for (const row of engine.rows()) {
-      batch.push(resultData(runId, row, inputs, sides, violations));
-      if (batch.length >= RESULT_BATCH) await flush();
-    }
-    await flush();
-    const summaryAfter: Summary = engine.summary();
-
-    await db.run.update({ where: { id: runId }, data: { phase: 'auto-resolving' } });
-    const autoResolved = await autoResolveRun(runId, ruleSet.autoRules, db);
-
-    const alerts = await db.$transaction(async (tx) => {
-      await tx.run.update({
-        where: { id: runId },
-        data: {
-          status: 'completed',
-          phase: 'done',
-          finishedAt: new Date(),
-          durationMs: Date.now() - started,
-          progress: written,
-          progressTotal: written,
-          totalKeys: summaryAfter.total,
-          matched: summaryAfter.classes.matched,
-          mismatched: summaryAfter.classes.mismatched,
-          missing: summaryAfter.classes.missing,
-          duplicate: summaryAfter.classes.duplicate,
-          critical: summaryAfter.severity.critical,
-          autoResolved,
-          summary: JSON.stringify(summaryAfter),
-        },
+    await backfillKeyBuckets(db, inputs.sources.map((s) => s.sourceId));
+    const { written, summary } = await reconcileKeys(db, lease, inputs, ruleSet, beat, partitionBuckets(index, part.count));
+    const last = await db.$transaction(async (tx) => {
+      // The run row first: it serialises the partitions' completions, so exactly one sees the others done.
+      const r = await tx.run.updateMany({ where: { id: runId, status: 'running', attempt: run.attempt, phase: 'partitions' }, data: { progress: { increment: 1 } } });
+      const p = await tx.runPartition.updateMany({
+        where: { id: part.id, attempt: part.attempt, status: 'running' },
+        data: { status: 'completed', rows: written, summary: JSON.stringify(summary), finishedAt: new Date(), heartbeatAt: new Date() },
       });
-      await writeAudit(tx, { actor: null, action: 'run.complete', entityType: 'Run', entityId: runId, after: { keys: summaryAfter.total, classes: summaryAfter.classes, autoResolved } });
-      // Critical-discrepancy and discrepancy-rate alerts commit with the completion (outbox).
-      return alertsForCompletedRun(tx, { id: runId, totalKeys: summaryAfter.total, matched: summaryAfter.classes.matched });
+      if (!r.count || !p.count) throw new SupersededError(`Partition ${index} of run ${runId} was taken over or stopped.`);
+      return (await tx.runPartition.count({ where: { runId, status: { not: 'completed' } } })) === 0;
     });
-    await rebuildRomiAfterRun(runId, db);
-    await autoEscalateAfterRun(runId, alerts.critical, db);
+    if (last) await sendRunJob(opts.queue ?? jobQueue(), RUN_JOBS.finalize, { runId }, `${runId}:${run.attempt}`, db);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`Run ${runId} failed:`, message);
-    await failRun(runId, `The run failed: ${message}`, db);
-    throw error;
+    await onAttemptError(db, lease, error);
+    if (!(error instanceof SupersededError)) throw error;
+  } finally {
+    beat.stop();
   }
 }
 
-/** Deletes the run's partial results (resolutions and comments cascade) and marks it failed. */
-async function failRun(runId: string, message: string, db: Client): Promise<void> {
-  await db.$transaction(async (tx) => {
+/** Merges the completed partitions of a run and completes it (once: claimed like a run). */
+export async function finalizePartitionedRun(runId: string, db: Client = getPrisma()): Promise<void> {
+  const lease = await db.$transaction(async (tx): Promise<Lease | null> => {
+    const run = await tx.run.findUnique({ where: { id: runId }, select: { status: true, phase: true, attempt: true } });
+    if (!run || run.status !== 'running' || run.phase !== 'partitions') return null;
+    if (await tx.runPartition.count({ where: { runId, status: { not: 'completed' } } })) return null;
+    const n = await tx.run.updateMany({
+      where: { id: runId, status: 'running', phase: 'partitions', attempt: run.attempt },
+      data: { phase: 'merging', attempt: { increment: 1 }, heartbeatAt: new Date() },
+    });
+    return n.count ? { runId, attempt: run.attempt + 1 } : null;
+  });
+  if (!lease) return;
+  const beat = heartbeat(db, lease);
+  try {
+    const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
+    const inputs = JSON.parse(run.inputs) as ResolvedInputs;
+    const ruleSet = await getRuleSet(run.ruleSetId, db);
+    if (!ruleSet) throw new Error('The rule set of this run was deleted.');
+    const parts = await db.runPartition.findMany({ where: { runId }, orderBy: { index: 'asc' } });
+    const summary = mergeSummaries(
+      parts.map((p) => JSON.parse(p.summary ?? 'null') as Summary),
+      inputs.sources.map((s) => ({ name: s.name, kind: (ENGINE_KINDS.has(s.kind as EngineKind) ? s.kind : 'other') as EngineKind })),
+    );
+    const written = parts.reduce((n, p) => n + p.rows, 0);
+    beat.check();
+    await finishRun(db, lease, ruleSet.autoRules, summary, written, run.startedAt ?? new Date());
+  } catch (error) {
+    await onAttemptError(db, lease, error);
+    if (!(error instanceof SupersededError)) throw error;
+  } finally {
+    beat.stop();
+  }
+}
+
+/** Auto-resolves, completes the run with its alerts in one transaction, then rebuilds ROMI and escalates. */
+async function finishRun(db: Client, lease: Lease, autoRules: readonly string[], summaryAfter: Summary, written: number, started: Date): Promise<void> {
+  const runId = lease.runId;
+  const n = await db.run.updateMany({ where: { id: runId, attempt: lease.attempt, status: 'running' }, data: { phase: 'auto-resolving', heartbeatAt: new Date() } });
+  if (!n.count) throw new SupersededError(`Run ${runId} was taken over or stopped.`);
+  await autoResolveRun(runId, autoRules, db);
+  // Counted rather than returned: a retried merge resolves only what the previous attempt left open.
+  const autoResolved = await db.resolution.count({ where: { runId, action: 'auto', undoneAt: null } });
+  const alerts = await db.$transaction(async (tx) => {
+    const done = await tx.run.updateMany({
+      where: { id: runId, attempt: lease.attempt, status: 'running' },
+      data: {
+        status: 'completed',
+        phase: 'done',
+        finishedAt: new Date(),
+        heartbeatAt: new Date(),
+        durationMs: Date.now() - started.getTime(),
+        progress: written,
+        progressTotal: written,
+        totalKeys: summaryAfter.total,
+        matched: summaryAfter.classes.matched,
+        mismatched: summaryAfter.classes.mismatched,
+        missing: summaryAfter.classes.missing,
+        duplicate: summaryAfter.classes.duplicate,
+        critical: summaryAfter.severity.critical,
+        autoResolved,
+        summary: JSON.stringify(summaryAfter),
+      },
+    });
+    if (!done.count) throw new SupersededError(`Run ${runId} was taken over or stopped.`);
+    await writeAudit(tx, { actor: null, action: 'run.complete', entityType: 'Run', entityId: runId, after: { keys: summaryAfter.total, classes: summaryAfter.classes, autoResolved } });
+    // Critical-discrepancy and discrepancy-rate alerts commit with the completion (outbox).
+    return alertsForCompletedRun(tx, { id: runId, totalKeys: summaryAfter.total, matched: summaryAfter.classes.matched });
+  });
+  await rebuildRomiAfterRun(runId, db);
+  await autoEscalateAfterRun(runId, alerts.critical, db);
+}
+
+/**
+ * Deletes the run's partial results (resolutions and comments cascade) and marks it failed, unless
+ * it already ended or (with `attempt`) a newer attempt owns it.
+ */
+async function failRun(runId: string, message: string, db: Client, attempt?: number): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const n = await tx.run.updateMany({
+      where: { id: runId, status: { in: ['queued', 'running'] }, ...(attempt !== undefined ? { attempt } : {}) },
+      data: { status: 'failed', phase: null, message, finishedAt: new Date(), autoResolved: 0, heartbeatAt: null },
+    });
+    if (!n.count) return false;
     await tx.runResult.deleteMany({ where: { runId } });
-    await tx.run.update({ where: { id: runId }, data: { status: 'failed', phase: null, message, finishedAt: new Date(), autoResolved: 0 } });
+    await tx.runPartition.updateMany({ where: { runId, status: { not: 'completed' } }, data: { status: 'failed', heartbeatAt: null } });
     await writeAudit(tx, { actor: null, action: 'run.failed', entityType: 'Run', entityId: runId, after: { message } });
     await alertRunFailed(tx, runId, message);
+    return true;
   });
 }
 
-/** Called at start-up: a run interrupted by a restart is failed and its partial rows removed. */
-export async function recoverInterruptedRuns(db: Client = getPrisma()): Promise<number> {
-  const stuck = await db.run.findMany({ where: { status: { in: ['queued', 'running'] } }, select: { id: true } });
-  for (const { id } of stuck) await failRun(id, 'Interrupted by a server restart; nothing was kept. Start the run again.', db);
-  return stuck.length;
+/** Puts a dead or errored attempt's run back in the queue, its partial rows deleted (one transaction). */
+async function requeueRun(db: Client, runId: string, attempt: number, staleBefore: Date | null): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const n = await tx.run.updateMany({
+      where: { id: runId, attempt, status: 'running', ...(staleBefore ? { heartbeatAt: { lt: staleBefore } } : {}) },
+      data: { status: 'queued', phase: null, progress: 0, progressTotal: 0, heartbeatAt: null, partitions: 1 },
+    });
+    if (!n.count) return false;
+    await tx.runResult.deleteMany({ where: { runId } });
+    await tx.runPartition.deleteMany({ where: { runId } });
+    return true;
+  });
+}
+
+/** Result row ids of one partition of a run (keys hash to it). */
+async function partitionResultIds(db: Client | Prisma.TransactionClient, runId: string, index: number, count: number): Promise<number[]> {
+  const buckets = new Set(partitionBuckets(index, count));
+  const ids: number[] = [];
+  let lastId = 0;
+  for (;;) {
+    const rows = await db.runResult.findMany({ where: { runId, id: { gt: lastId } }, orderBy: { id: 'asc' }, take: 5000, select: { id: true, key: true } });
+    for (const r of rows) if (buckets.has(keyBucketOf(r.key))) ids.push(r.id);
+    if (rows.length < 5000) return ids;
+    lastId = rows[rows.length - 1]!.id;
+  }
+}
+
+/** Puts a dead or errored partition back in the queue, its partial rows deleted. */
+async function requeuePartition(db: Client, runId: string, index: number, attempt: number, staleBefore: Date | null): Promise<boolean> {
+  return db.$transaction(
+    async (tx) => {
+      const n = await tx.runPartition.updateMany({
+        where: { runId, index, attempt, status: 'running', ...(staleBefore ? { heartbeatAt: { lt: staleBefore } } : {}) },
+        data: { status: 'queued', heartbeatAt: null, rows: 0 },
+      });
+      if (!n.count) return false;
+      const part = await tx.runPartition.findUniqueOrThrow({ where: { runId_index: { runId, index } }, select: { count: true } });
+      const ids = await partitionResultIds(tx, runId, index, part.count);
+      for (let at = 0; at < ids.length; at += 5000) await tx.runResult.deleteMany({ where: { id: { in: ids.slice(at, at + 5000) } } });
+      return true;
+    },
+    { timeout: 120_000 },
+  );
+}
+
+export type RecoveryReport = { requeued: number; failed: number; resent: number };
+
+/**
+ * Heartbeat-based recovery, safe on every instance at once (each change is conditional on what was
+ * read): a run or partition whose heartbeat is older than PAIDLINE_RUN_STALE_SECONDS lost its
+ * worker; it is put back in the queue with its partial rows deleted, or failed with a clear message
+ * once PAIDLINE_RUN_ATTEMPTS are used up. Queued work whose job may be lost (in-process queue after
+ * a restart, a crash between commit and send) is sent again under the same job id (a no-op when the
+ * job exists). Runs started before heartbeats existed are failed as before.
+ */
+export async function recoverStaleRuns(db: Client = getPrisma(), opts: { queue?: JobQueue; now?: Date } = {}): Promise<RecoveryReport> {
+  const queue = opts.queue ?? jobQueue();
+  const settings = runSettings();
+  const now = opts.now ?? new Date();
+  const staleBefore = new Date(now.getTime() - settings.staleMs);
+  const report: RecoveryReport = { requeued: 0, failed: 0, resent: 0 };
+
+  const stale = await db.run.findMany({
+    where: { status: 'running', phase: { not: 'partitions' }, OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
+    select: { id: true, attempt: true, heartbeatAt: true, phase: true },
+  });
+  for (const run of stale) {
+    if (!run.heartbeatAt) {
+      if (await failRun(run.id, 'Interrupted by a server restart; nothing was kept. Start the run again.', db, run.attempt)) report.failed++;
+    } else if (run.phase === 'merging') {
+      // The merge died: partitions are kept; the merge is queued again (or the run failed).
+      if (run.attempt >= settings.maxAttempts * 2) {
+        if (await failRun(run.id, `The run's merge stopped ${settings.maxAttempts} times (its worker died); nothing was kept. Start the run again.`, db, run.attempt)) report.failed++;
+      } else {
+        const n = await db.run.updateMany({ where: { id: run.id, attempt: run.attempt, status: 'running', phase: 'merging', heartbeatAt: { lt: staleBefore } }, data: { phase: 'partitions', heartbeatAt: null } });
+        if (n.count) report.requeued++;
+      }
+    } else if (run.attempt >= settings.maxAttempts) {
+      const message = `The worker running this run stopped ${run.attempt} times (killed or restarted); nothing was kept. Start the run again.`;
+      if (await failRun(run.id, message, db, run.attempt)) report.failed++;
+    } else if (await requeueRun(db, run.id, run.attempt, staleBefore)) {
+      report.requeued++;
+    }
+  }
+
+  const parts = await db.runPartition.findMany({
+    where: { status: 'running', heartbeatAt: { lt: staleBefore }, run: { status: 'running', phase: 'partitions' } },
+    select: { runId: true, index: true, attempt: true },
+  });
+  for (const p of parts) {
+    if (p.attempt >= settings.maxAttempts) {
+      const message = `Partition ${p.index + 1} of this run stopped ${p.attempt} times (its worker was killed or restarted); nothing was kept. Start the run again.`;
+      if (await failRun(p.runId, message, db)) report.failed++;
+    } else if (await requeuePartition(db, p.runId, p.index, p.attempt, staleBefore)) {
+      report.requeued++;
+    }
+  }
+
+  // Send (again) what is queued: job ids are stable, so a job that exists is not duplicated.
+  for (const r of await db.run.findMany({ where: { status: 'queued' }, select: { id: true, attempt: true } })) {
+    if (await sendRunJob(queue, RUN_JOBS.execute, { runId: r.id }, `${r.id}:${r.attempt}`, db)) report.resent++;
+  }
+  for (const p of await db.runPartition.findMany({ where: { status: 'queued', run: { status: 'running', phase: 'partitions' } }, select: { runId: true, index: true, attempt: true } })) {
+    if (await sendRunJob(queue, RUN_JOBS.partition, { runId: p.runId, index: p.index }, `${p.runId}:${p.index}:${p.attempt}`, db)) report.resent++;
+  }
+  for (const r of await db.run.findMany({ where: { status: 'running', phase: 'partitions', parts: { none: { status: { not: 'completed' } } } }, select: { id: true, attempt: true } })) {
+    if (await sendRunJob(queue, RUN_JOBS.finalize, { runId: r.id }, `${r.id}:${r.attempt}`, db)) report.resent++;
+  }
+  return report;
+}
+
+/** Start-up recovery (instrumentation.ts, workers): see recoverStaleRuns. Returns runs failed or requeued. */
+export async function recoverInterruptedRuns(db: Client = getPrisma(), opts: { queue?: JobQueue } = {}): Promise<number> {
+  const r = await recoverStaleRuns(db, opts);
+  return r.failed + r.requeued;
 }
 
 export async function listRuns(db: Client = getPrisma(), opts: { take?: number } = {}) {

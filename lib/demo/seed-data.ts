@@ -251,8 +251,8 @@ export async function ingestCsvText(db: Client, spec: { name: string; kind: 'gat
   return { id, name: spec.name, ingested: true };
 }
 
-async function seedActor(db: Client, role: 'analyst' | 'reviewer'): Promise<ReviewActor> {
-  const email = role === 'analyst' ? 'analyst@demo.paidline.app' : 'reviewer@demo.paidline.app';
+async function seedActor(db: Client, role: 'analyst' | 'reviewer' | 'admin'): Promise<ReviewActor> {
+  const email = `${role}@demo.paidline.app`;
   const user = (await db.user.findUnique({ where: { email }, select: { id: true, email: true } }))
     ?? (await db.user.upsert({ where: { email: `demo-seed-${role}@paidline.local` }, update: {}, create: { email: `demo-seed-${role}@paidline.local`, name: `Demo seed (${role})`, role, passwordHash: '!', disabled: true }, select: { id: true, email: true } }));
   return { id: user.id, email: user.email, role };
@@ -270,16 +270,53 @@ export async function seedRomiDemo(db: Client = getPrisma()): Promise<{ sources:
   if (!payments.some((s) => s.ingested) && (await db.romiBuild.count()) > 0) return { sources, runId: null };
   const analyst = await seedActor(db, 'analyst');
   const reviewer = await seedActor(db, 'reviewer');
+  const admin = await seedActor(db, 'admin');
   const run = await startRun({ sources: payments.map((s) => ({ sourceId: s.id })) }, analyst, { db, wait: true });
   // Settle part of the backlog: bank fees (the bank's amount stands), every other failed card payment.
   const open = await db.runResult.findMany({ where: { runId: run.id, state: 'open' }, orderBy: { key: 'asc' }, select: { id: true, version: true, reasons: true, statuses: true, key: true } });
   let failed = 0;
+  let n = 0;
   for (const row of open) {
+    // Two people work the backlog (the admin helps the reviewer), so the data-quality page has reviewers to compare.
+    const who = n % 3 === 2 ? admin : reviewer;
     if (row.reasons.includes(';amount;') && !row.statuses.includes(':Failed')) {
-      await resolveDiscrepancy(row.id, row.version, { action: 'accept_source', source: 'Operating bank', reason: 'Bank settled net of the processing fee; the bank amount stands' }, reviewer, db);
+      n++;
+      await resolveDiscrepancy(row.id, row.version, { action: 'accept_source', source: 'Operating bank', reason: 'Bank settled net of the processing fee; the bank amount stands' }, who, db);
     } else if (row.statuses.includes('Operating bank:Failed') && failed++ % 2 === 0) {
-      await resolveDiscrepancy(row.id, row.version, { action: 'accept_source', source: 'Operating bank', reason: 'Bank returned the card payment as failed' }, reviewer, db);
+      n++;
+      await resolveDiscrepancy(row.id, row.version, { action: 'accept_source', source: 'Operating bank', reason: 'Bank returned the card payment as failed' }, who, db);
     }
   }
+  await spreadDemoHistory(db, run.id);
+  await seedDemoDrift(db, sources.find((s) => s.name === 'ERP')!.id);
   return { sources, runId: run.id };
+}
+
+/**
+ * Demo history for the data-quality page: the run finished two weeks ago and its backlog was
+ * worked over the following days (critical rows within hours, others within days), so resolution
+ * times have a spread. Only timestamps of the demo's own run and decisions move; audit rows do not.
+ */
+async function spreadDemoHistory(db: Client, runId: string): Promise<void> {
+  const rnd = prng(20261101);
+  const finished = new Date(Date.now() - 14 * 86_400_000);
+  await db.run.update({ where: { id: runId }, data: { createdAt: new Date(finished.getTime() - 90_000), startedAt: new Date(finished.getTime() - 80_000), finishedAt: finished } });
+  const decisions = await db.resolution.findMany({ where: { runId }, orderBy: { createdAt: 'asc' }, select: { id: true, auto: true, resultId: true, result: { select: { severity: true } } } });
+  for (const d of decisions) {
+    const hours = d.auto ? 0.001 : d.result.severity === 'critical' ? 1 + rnd() * 30 : 4 + rnd() * 9 * 24;
+    const at = new Date(finished.getTime() + Math.round(hours * 3_600_000));
+    await db.resolution.update({ where: { id: d.id }, data: { createdAt: at } });
+    await db.runResult.update({ where: { id: d.resultId }, data: { resolvedAt: at } });
+  }
+}
+
+/**
+ * A realistic schema drift for the demo: the ERP's export arrives with its status column renamed.
+ * The ingestion is blocked (nothing stored) and the drift is recorded on the ERP source.
+ */
+async function seedDemoDrift(db: Client, erpId: string): Promise<void> {
+  const text = 'Reference,Date,Amount,Currency,Payment State,Customer Email\nPAY-99001,2026-10-30,120.00,USD,Paid,late@example.org\n';
+  const body = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(new Uint8Array(Buffer.from(text, 'utf8'))); c.close(); } });
+  const staged = await stageUpload({ sourceId: erpId, fileName: 'erp-receivables-november.csv', body, actor: null, db });
+  await startIngestion(staged.ingestionId, { profile: PAYMENT_PROFILE, onInvalid: 'abort', actor: null, db, wait: true });
 }
