@@ -5,6 +5,7 @@
  * join, classification and CSV write. Prints wall time, peak RSS and the ratio.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchContext, BenchSection } from './run';
@@ -97,8 +98,15 @@ export const section: BenchSection = {
 
     const engineOut = path.join(dir, 'engine-result.csv');
     const duckOut = path.join(dir, 'duckdb-result.csv');
-    const engineArgs = [...heap, '--require', probe, '--import', 'tsx', 'scripts/reconcile.ts', gw, bank, '--out', engineOut, '--json'];
-    const duckArgs = ['--require', probe, '--import', 'tsx', 'bench/duckdb-child.ts', gw, bank, duckOut];
+    // Both sides start from an esbuild bundle of their TypeScript, as `npm run reconcile` does
+    // (scripts/reconcile-bundle.cjs), rather than compiling it under tsx at every start.
+    const { ensureBundle } = createRequire(__filename)('../scripts/reconcile-bundle.cjs') as {
+      ensureBundle: (entry: string, name?: string) => string;
+    };
+    const engineJs = ensureBundle('scripts/reconcile.ts');
+    const duckJs = ensureBundle('bench/duckdb-child.ts', 'bench-duckdb-child');
+    const engineArgs = [...heap, '--require', probe, engineJs, gw, bank, '--out', engineOut, '--json'];
+    const duckArgs = ['--require', probe, duckJs, gw, bank, duckOut];
 
     let best: { engine: ChildResult; duck: ChildResult } | null = null;
     for (let i = 0; i < repeat; i++) {

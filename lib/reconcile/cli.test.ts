@@ -111,6 +111,23 @@ describe('reconcile CLI', () => {
     expect(JSON.parse(results[2]!.out).duplicates.pa2).toBeGreaterThan(0);
   }, 240_000); // 16 CLI runs: slow on a loaded machine
 
+  it('npm run reconcile (an esbuild bundle built on demand) behaves as the TypeScript source', () => {
+    const a = path.join(seed, 'dataset-a.csv');
+    const b = path.join(seed, 'dataset-b.csv');
+    const outTs = path.join(tmp, 'ts.csv');
+    const outJs = path.join(tmp, 'js.csv');
+    const viaTsx = cli(a, b, '--out', outTs);
+    const js = spawnSync(process.execPath, [path.join(root, 'scripts/reconcile-bundle.cjs'), a, b, '--out', outJs], {
+      encoding: 'utf8', cwd: root, env: { ...process.env, PAIDLINE_RECONCILE_THREADS: '1' },
+    });
+    expect(js.stderr).toBe('');
+    expect(js.stdout).toBe(viaTsx.out);
+    expect(readFileSync(outJs, 'utf8')).toBe(readFileSync(outTs, 'utf8'));
+    const bad = spawnSync(process.execPath, [path.join(root, 'scripts/reconcile-bundle.cjs'), a], { encoding: 'utf8', cwd: root });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('at least two files are needed');
+  });
+
   it('writes one row per key with --out', () => {
     const out = path.join(tmp, 'result.csv');
     const r = cli(path.join(seed, 'dataset-a.csv'), path.join(seed, 'dataset-b.csv'), '--out', out);
