@@ -125,7 +125,9 @@ export function mapWebhookEvent(
   }
   const timeZone = normalizer?.profile.date.timeZone ?? 'UTC';
   const m = mapStripeEvent(event, { timeZone });
-  if (!m.ok) return { kind: 'none', reason: m.reason + profileNote };
+  // A charge or payment intent that cannot be read (a fractional amount, no currency) is refused,
+  // not kept as an event without its record: the sender sees the error.
+  if (!m.ok) return isStripePaymentObject(object) ? { kind: 'invalid', reason: `The event cannot be stored: ${m.reason}` } : { kind: 'none', reason: m.reason + profileNote };
   // The same last gate as every uploaded row: an absurd amount or date is never stored.
   const checked = IngestRecordSchema.safeParse(m.record);
   if (!checked.success) {
