@@ -40,7 +40,7 @@ export function UserAdminControls({ user }: { user: { id: string; email: string;
       <div className="menu-panel" style={{ minWidth: 300 }}>
         <form action={roleAction} className="row-actions" style={{ marginBottom: 8 }}>
           <input type="hidden" name="userId" value={user.id} />
-          <label className="sr-only" htmlFor={`role-${user.id}`}>Role of {user.email}</label>
+          <label className="sr-only" htmlFor={`role-${user.id}`}>Access level for {user.email}</label>
           <select id={`role-${user.id}`} name="role" defaultValue={user.role}>
             {ROLES.map((r) => (
               <option key={r} value={r}>{ROLE_LABELS[r]}</option>
