@@ -63,12 +63,14 @@ class CliError extends Error {}
 
 /** An error in an input file, ordered by (file, line) so partitions agree on the first one. */
 class InputError extends CliError {
+  /** `file:line` then `detail` (which starts with ": "). */
   constructor(
-    message: string,
+    readonly file: string,
     readonly fileIndex: number,
     readonly line: number,
+    readonly detail: string,
   ) {
-    super(message);
+    super(`${file}:${line}${detail}`);
   }
 }
 
@@ -203,15 +205,39 @@ interface Partition {
   count: number;
 }
 
+/** Part of a file to read (see runPipelined). */
+interface ReadRange {
+  /** Byte offset of a record boundary (0: the start of the file). */
+  start: number;
+  /** Byte offset where to stop (just after a line break), or the file size. */
+  end: number;
+  /** The file's header fields, when `start` is past it. */
+  header?: string[];
+  /** Called with the header's fields once bound. */
+  onHeader?: (fields: string[]) => void;
+}
+
+/**
+ * Reads a file (or a byte range of it) into an ingest sink. Returns the
+ * splitter's state at the end: `pending` > 0 when the range ended inside a
+ * record (only possible when it stops before the end of the file), and the
+ * next physical line number.
+ */
 async function readSource(
-  file: string, index: number, config: ReconcileConfig, rec: IngestSink, partition: Partition | null,
-): Promise<void> {
+  file: string, index: number, config: ReconcileConfig, rec: IngestSink, partition: Partition | null, range?: ReadRange,
+): Promise<{ pending: number; nextLine: number }> {
   const compiled = compileProfile(config.sources[index] as SourceProfileInput);
-  const sp = new CsvSplitter();
+  const start = range?.start ?? 0;
+  const sp = new CsvSplitter(',', { continued: start > 0 });
   let ingest: CsvIngest | null = null;
   const bind = (header: string[]) => {
     ingest = createCsvIngest(compiled, header, rec, index, partition ? { partition } : {});
+    range?.onHeader?.(header);
   };
+  if (range?.header) bind(range.header);
+  const end = range?.end ?? Infinity;
+  const whole = end === Infinity;
+  let position = start;
   const onRow: RowCallback = (fields, line) => {
     if (ingest === null) bind(fields);
     else ingest.onRow(fields, line);
@@ -236,8 +262,9 @@ async function readSource(
         buf.copy(bigger, 0, 0, have);
         buf = bigger;
       }
-      const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
+      const { bytesRead } = await fh.read(buf, have, Math.min(buf.length - have, end - position), position);
       if (bytesRead === 0) break;
+      position += bytesRead;
       const total = have + bytesRead;
       const nl = buf.lastIndexOf(10, total - 1);
       if (nl < 0) {
@@ -249,19 +276,20 @@ async function readSource(
       if (have > 0) buf.copy(buf, 0, nl + 1, total);
     }
     if (have > 0) sp.push(decode(have), onRow, onLine);
-    sp.end(onRow, onLine);
+    if (whole) sp.end(onRow, onLine);
     (ingest as CsvIngest | null)?.flush();
   } catch (e) {
-    if (e instanceof CsvError) throw new InputError(`${file}:${e.line}: ${e.message}`, index, e.line);
+    if (e instanceof CsvError) throw new InputError(file, index, e.line, `: ${e.message}`);
     if (e instanceof IngestError) {
       const { line = 1, column, reason } = e.error;
-      throw new InputError(`${file}:${line}: column ${column}: ${reason}`, index, line);
+      throw new InputError(file, index, line, `: column ${column}: ${reason}`);
     }
     throw e;
   } finally {
     await fh.close();
   }
-  if (ingest === null) throw new InputError(`${file}:1: empty file (no header)`, index, 1);
+  if (ingest === null) throw new InputError(file, index, 1, ': empty file (no header)');
+  return { pending: sp.pending, nextLine: sp.nextLine };
 }
 
 /**
@@ -604,60 +632,67 @@ async function runPartition(job: PartitionJob): Promise<PartitionResult> {
 
 /*
  * Pipelined mode (two threads, no work done twice):
- * - a worker parses files 2..n into compact columns (ColumnRecorder: key hash
- *   and bytes, amount, time, line, status, string ids) and transfers them in
- *   chunks, while this thread parses file 1 into the Reconciler;
+ * - the first file is split at a line break near its middle: this thread
+ *   parses the first half into the Reconciler while a worker parses the second
+ *   half, then files 2..n, into compact columns (ColumnRecorder: key hash and
+ *   bytes, amount, time, line, status, string ids) transferred in chunks;
  * - this thread then adds the recorded records in file order (ColumnReplayer:
- *   hash table and slot writes only, no text parsing), so slots, first
- *   records and duplicates are exactly those of a one-thread run;
+ *   hash table and slot writes only, no text parsing, line numbers shifted by
+ *   the lines of the first half), so slots, first records and duplicates are
+ *   exactly those of a one-thread run. Should the first half end inside a
+ *   quoted record, this thread reads the whole first file itself instead;
  * - the per-key data lives in SharedArrayBuffers: the worker formats the rows
  *   of the second part of the slots (Reconciler.fromState) into buffers it
  *   transfers back while this thread formats and writes the first part, then
  *   writes the worker's buffers after it. Same bytes, same order.
  * Errors keep their file, line and column: the worker stops at its first bad
- * line and reports it, and it is reported only once every earlier file was
+ * line and reports it, and it is reported only once everything before it was
  * read without error (as a one-thread run would).
  */
 type FromWorker =
   | { t: 'chunk'; file: number; chunk: ColumnChunk }
   | { t: 'done'; file: number }
-  | { t: 'error'; message: string; fileIndex: number; line: number }
+  /** `line` is relative to the part read (the second half of file 0: add the first half's lines). */
+  | { t: 'error'; file: string; fileIndex: number; line: number; detail: string }
   | { t: 'rows'; buf: Uint8Array }
   | { t: 'summary'; summary: Summary };
-interface FormatRequest {
-  state: ReconcilerState;
-  from: number;
-}
+type ToWorker =
+  | { t: 'header'; fields: string[] }
+  | { t: 'format'; state: ReconcilerState; from: number };
 interface PipelineJob {
   files: string[];
   config: ReconcileConfig;
+  /** Where the worker starts reading the first file (a line start), or null when it does not. */
+  split: number | null;
 }
 
-/** A worker's messages as an async queue. */
-class Inbox {
-  private readonly queue: FromWorker[] = [];
+/** A port's messages as an async queue. */
+class Inbox<T> {
+  private readonly queue: T[] = [];
+  private head = 0;
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
-  constructor(w: Worker) {
-    w.on('message', (m: FromWorker) => {
+  constructor(port: Worker | NonNullable<typeof parentPort>) {
+    port.on('message', (m: T) => {
       this.queue.push(m);
       this.wake?.();
     });
-    w.once('error', (e: Error) => {
-      this.failure = e;
-      this.wake?.();
-    });
-    w.once('exit', (code) => {
-      this.failure ??= new Error(`reconcile worker exited with code ${code}`);
-      this.wake?.();
-    });
+    if (port instanceof Worker) {
+      port.once('error', (e: Error) => {
+        this.failure = e;
+        this.wake?.();
+      });
+      port.once('exit', (code) => {
+        this.failure ??= new Error(`reconcile worker exited with code ${code}`);
+        this.wake?.();
+      });
+    }
   }
-  private head = 0;
-  async next(): Promise<FromWorker> {
+  async next(): Promise<T> {
     for (;;) {
       if (this.head < this.queue.length) {
-        const m = this.queue[this.head] as FromWorker;
-        this.queue[this.head++] = undefined as unknown as FromWorker;
+        const m = this.queue[this.head] as T;
+        this.queue[this.head++] = undefined as T;
         if (this.head > 1024 && this.head * 2 > this.queue.length) {
           this.queue.splice(0, this.head);
           this.head = 0;
@@ -673,6 +708,8 @@ class Inbox {
 
 /** Share of the rows formatted by this thread (it also writes the file). */
 const MAIN_ROW_SHARE = 0.5;
+/** The first file is split between the threads from this size (PAIDLINE_RECONCILE_SPLIT_BYTES overrides it: tests). */
+const SPLIT_MIN_BYTES = Number(process.env.PAIDLINE_RECONCILE_SPLIT_BYTES || 4 << 20);
 
 function debugLog(label: string): (what: string) => void {
   return process.env.PAIDLINE_RECONCILE_DEBUG
@@ -680,31 +717,67 @@ function debugLog(label: string): (what: string) => void {
     : () => {};
 }
 
+/** A line start near the middle of the file (null when small or no line break is found near it). */
+function splitPoint(file: string): number | null {
+  const size = statSync(file).size;
+  if (size < SPLIT_MIN_BYTES || size < 2) return null;
+  const fd = openSync(file, 'r');
+  try {
+    const at = Math.floor(size / 2);
+    const probe = Buffer.alloc(1 << 16);
+    const n = readSync(fd, probe, 0, probe.length, at);
+    const nl = probe.subarray(0, n).indexOf(10);
+    return nl < 0 || at + nl + 1 >= size ? null : at + nl + 1;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function runPipelined(files: string[], config: ReconcileConfig, outFile: string | null, expectedKeys: number): Promise<PartitionResult> {
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
   const debug = debugLog('main');
-  const worker = startWorker({ paidlinePipeline: { files, config } satisfies PipelineJob });
-  const inbox = new Inbox(worker);
+  const split = splitPoint(files[0] as string);
+  const worker = startWorker({ paidlinePipeline: { files, config, split } satisfies PipelineJob });
+  const inbox = new Inbox<FromWorker>(worker);
+  const options = { match: config.match, ...(config.rules ? { rules: config.rules } : {}), expectedKeys, shared: true };
+  /** Adds the worker's records of file i (line numbers shifted by lineBase) or throws its error. */
+  const replay = async (rec: Reconciler, i: number, lineBase: number, use = true) => {
+    const replayer = new ColumnReplayer(rec, i, lineBase);
+    for (;;) {
+      const m = await inbox.next();
+      if (m.t === 'chunk' && m.file === i) {
+        if (use) replayer.replay(m.chunk);
+      } else if (m.t === 'done' && m.file === i) return;
+      else if (m.t === 'error' && m.fileIndex === i) {
+        if (!use) return;
+        throw new InputError(m.file, m.fileIndex, m.line + lineBase, m.detail);
+      } else throw new Error(`reconcile: unexpected ${m.t} message from the worker`);
+    }
+  };
   try {
-    const rec = new Reconciler(sources, {
-      match: config.match,
-      ...(config.rules ? { rules: config.rules } : {}),
-      expectedKeys,
-      shared: true,
-    });
+    let rec = new Reconciler(sources, options);
     debug('start');
     try {
-      await readSource(files[0] as string, 0, config, rec, null);
-      debug(`read ${files[0]}`);
-      for (let i = 1; i < files.length; i++) {
-        const replayer = new ColumnReplayer(rec, i);
-        for (;;) {
-          const m = await inbox.next();
-          if (m.t === 'chunk' && m.file === i) replayer.replay(m.chunk);
-          else if (m.t === 'done' && m.file === i) break;
-          else if (m.t === 'error') return { ok: false, message: m.message, fileIndex: m.fileIndex, line: m.line };
-          else throw new Error(`reconcile: unexpected ${m.t} message from the worker`);
+      const first = files[0] as string;
+      if (split === null) await readSource(first, 0, config, rec, null);
+      else {
+        const head = await readSource(first, 0, config, rec, null, {
+          start: 0,
+          end: split,
+          onHeader: (fields) => worker.postMessage({ t: 'header', fields } satisfies ToWorker),
+        });
+        debug(`read the first half of ${first}`);
+        if (head.pending === 0) await replay(rec, 0, head.nextLine - 1);
+        else {
+          // the middle falls inside a quoted record: read the whole file here
+          await replay(rec, 0, 0, false);
+          rec = new Reconciler(sources, options);
+          await readSource(first, 0, config, rec, null);
         }
+      }
+      debug(`read ${first}`);
+      for (let i = 1; i < files.length; i++) {
+        await replay(rec, i, 0);
         debug(`added ${files[i]}`);
       }
     } catch (e) {
@@ -717,7 +790,7 @@ async function runPipelined(files: string[], config: ReconcileConfig, outFile: s
     }
     const out = await openOut(outFile);
     const mid = Math.ceil(rec.size * MAIN_ROW_SHARE);
-    worker.postMessage({ state: rec.exportState(), from: mid } satisfies FormatRequest);
+    worker.postMessage({ t: 'format', state: rec.exportState(), from: mid } satisfies ToWorker);
     const w = fileWriter(out);
     await writeHeader(w, sources);
     await writeViews(w, sources, rec.views(0, mid));
@@ -741,34 +814,44 @@ async function runPipelined(files: string[], config: ReconcileConfig, outFile: s
 /** The worker side of runPipelined. */
 async function pipelineWorker(job: PipelineJob): Promise<void> {
   const port = parentPort as NonNullable<typeof parentPort>;
+  const inbox = new Inbox<ToWorker>(port);
   const debug = debugLog('worker');
-  const { config, files } = job;
-  const request = new Promise<FormatRequest>((res) => port.once('message', res));
+  const { config, files, split } = job;
   debug('start');
-  try {
-    for (let i = 1; i < files.length; i++) {
-      const recorder = new ColumnRecorder((chunk) => port.postMessage({ t: 'chunk', file: i, chunk } satisfies FromWorker, transferList(chunk)));
-      await readSource(files[i] as string, i, config, recorder, null);
-      recorder.flush();
-      port.postMessage({ t: 'done', file: i } satisfies FromWorker);
-      debug(`parsed ${files[i]}`);
+  const record = async (i: number, range?: ReadRange) => {
+    const recorder = new ColumnRecorder((chunk) => port.postMessage({ t: 'chunk', file: i, chunk } satisfies FromWorker, transferList(chunk)));
+    try {
+      await readSource(files[i] as string, i, config, recorder, null, range);
+    } catch (e) {
+      if (e instanceof InputError) {
+        port.postMessage({ t: 'error', file: e.file, fileIndex: e.fileIndex, line: e.line, detail: e.detail } satisfies FromWorker);
+        return false;
+      }
+      throw e;
     }
-  } catch (e) {
-    if (e instanceof InputError) {
-      port.postMessage({ t: 'error', message: e.message, fileIndex: e.fileIndex, line: e.line } satisfies FromWorker);
-      return;
-    }
-    throw e;
+    recorder.flush();
+    port.postMessage({ t: 'done', file: i } satisfies FromWorker);
+    debug(`parsed ${files[i]}${range ? ' from ' + range.start : ''}`);
+    return true;
+  };
+  if (split !== null) {
+    const m = await inbox.next();
+    if (m.t !== 'header') throw new Error('reconcile worker: expected the header');
+    // an error in the second half may only matter if the first half is fine: go on with the other files
+    await record(0, { start: split, end: Infinity, header: m.fields });
   }
-  const { state, from } = await request;
+  for (let i = 1; i < files.length; i++) if (!(await record(i))) return;
+  const m = await inbox.next();
+  if (m.t !== 'format') throw new Error('reconcile worker: expected a format request');
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
-  const rec = Reconciler.fromState(sources, { match: config.match, ...(config.rules ? { rules: config.rules } : {}) }, state);
+  const rec = Reconciler.fromState(sources, { match: config.match, ...(config.rules ? { rules: config.rules } : {}) }, m.state);
   // each buffer is transferred (not copied) to the main thread, which writes it
   const w = new ByteWriter(async (chunk) => port.postMessage({ t: 'rows', buf: chunk } satisfies FromWorker, [chunk.buffer as ArrayBuffer]));
-  await writeViews(w, sources, rec.views(from));
+  await writeViews(w, sources, rec.views(m.from));
   await w.flush();
   port.postMessage({ t: 'summary', summary: rec.summary() } satisfies FromWorker);
   debug('rows formatted');
+  port.close();
 }
 
 /** Total input size from which the pipelined mode is the default. */

@@ -80,8 +80,9 @@ describe('reconcile CLI', () => {
       }
       return t;
     };
-    const run = (threads: string, files: string[], out: string) => {
-      const r = cliEnv({ PAIDLINE_RECONCILE_THREADS: threads }, ...files, '--out', out, '--json');
+    // split: the first file is shared between the threads from this size (1: always)
+    const run = (threads: string, files: string[], out: string, split = '1') => {
+      const r = cliEnv({ PAIDLINE_RECONCILE_THREADS: threads, PAIDLINE_RECONCILE_SPLIT_BYTES: split }, ...files, '--out', out, '--json');
       return { ...r, bytes: r.code === 0 ? readFileSync(out) : null };
     };
     const cases: string[][] = [];
@@ -95,10 +96,19 @@ describe('reconcile CLI', () => {
     const badA = file('pbad-a.csv', 'TransactionID,Date,Amount,Status\n' + okLine + 'TX9,2024-07-32,1,Completed\n');
     const unterminated = file('pbad-q.csv', 'TransactionID,Date,Amount,Status\n' + okLine + '"TX9,2024-07-01,1,Completed\n');
     const headerOnly = file('pempty.csv', 'TransactionID,Date,Amount,Status\n');
-    cases.push([cases[0]![0]!, badB], [badA, badB], [cases[1]![0]!, unterminated], [cases[0]![0]!, headerOnly], [cases[2]![0]!, cases[2]![1]!, badB]);
+    // a quoted field with line breaks across the middle of the first file (its halves cannot be read apart)
+    const multi = file('pmulti.csv', 'TransactionID,Date,Amount,Status\n' + okLine.repeat(20) + '"TX' + '\n'.repeat(600) + '1",2024-07-01,1.00,Completed\n' + okLine.repeat(20));
+    // errors in both halves of the first file (the first half's is reported), and only in the second half
+    const badHalves = file('pbad-halves.csv', 'TransactionID,Date,Amount,Status\n' + 'TX8,2024-07-01,y,Completed\n' + okLine.repeat(300) + 'TX8,2024-07-01,z,Completed\n');
+    const badTail = file('pbad-tail.csv', 'TransactionID,Date,Amount,Status\n' + okLine.repeat(300) + 'TX8,2024-07-01,z,Completed\n' + okLine);
+    cases.push(
+      [cases[0]![0]!, badB], [badA, badB], [cases[1]![0]!, unterminated], [cases[0]![0]!, headerOnly], [cases[2]![0]!, cases[2]![1]!, badB],
+      [multi, cases[0]![1]!], [badHalves, cases[0]![1]!], [badTail, badB],
+    );
     const results = cases.map((files, i) => {
       const one = run('1', files, path.join(tmp, `p-one-${i}.csv`));
-      const two = run('pipeline', files, path.join(tmp, `p-two-${i}.csv`));
+      // the first file split between the threads, or not (every third case)
+      const two = run('pipeline', files, path.join(tmp, `p-two-${i}.csv`), i % 3 === 1 ? '1000000000' : '1');
       expect({ code: two.code, out: two.out, err: two.err }).toEqual({ code: one.code, out: one.out, err: one.err });
       expect(two.bytes?.equals(one.bytes as Buffer) ?? one.bytes).toBe(one.bytes === null ? null : true);
       return two;
@@ -108,6 +118,9 @@ describe('reconcile CLI', () => {
     expect(results[4]!.err).toContain(`${badA}:3: column Date: invalid date "2024-07-32"`);
     expect(results[5]!.err).toContain(`${unterminated}:3: unterminated quoted field`);
     expect(results[6]!.code).toBe(0);
+    expect(results[8]!.out).toContain('"total":'); // the multi-line record: read whole, fine
+    expect(results[9]!.err).toContain(`${badHalves}:2: column Amount: unparseable amount "y"`);
+    expect(results[10]!.err).toContain(`${badTail}:302: column Amount: unparseable amount "z"`);
     expect(JSON.parse(results[2]!.out).duplicates.pa2).toBeGreaterThan(0);
   }, 240_000); // 16 CLI runs: slow on a loaded machine
 

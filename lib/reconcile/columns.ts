@@ -185,14 +185,16 @@ export class ColumnReplayer {
   private readonly strings: (string | null)[] = [null];
   private readonly slots = new Int32Array(BATCH);
 
+  /** `lineBase` is added to every record's line (a recording of a file's later part). */
   constructor(
     private readonly rec: Reconciler,
     private readonly index: number,
+    private readonly lineBase = 0,
   ) {}
 
   replay(c: ColumnChunk): void {
     for (const s of c.strings) this.strings.push(s);
-    const { rec, index, strings, slots } = this;
+    const { rec, index, strings, slots, lineBase } = this;
     const { u32, f64, keys, strKeys, n } = c;
     const hasStr = strKeys.size > 0;
     for (let b = 0; b < n; b += BATCH) {
@@ -212,7 +214,7 @@ export class ColumnReplayer {
         const u = r * U;
         const at = f64[r * F + 1] as number;
         rec.addValues(
-          index, slots[r - b] as number, f64[r * F] as number, Number.isNaN(at) ? null : at, u32[u + U_LINE] as number,
+          index, slots[r - b] as number, f64[r * F] as number, Number.isNaN(at) ? null : at, (u32[u + U_LINE] as number) + lineBase,
           u32[u + U_STATUS] as number, strings[u32[u + U_DATE] as number] ?? null,
           strings[u32[u + U_CODE] as number] as string, strings[u32[u + U_CUR] as number] as string,
         );

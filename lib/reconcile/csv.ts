@@ -27,7 +27,12 @@ export class CsvSplitter {
   private first = true;
   private readonly delim: string;
 
-  constructor(delimiter = ',') {
+  /**
+   * `options.continued`: the text starts at a record boundary inside a file
+   * (no byte-order mark to strip); line numbers still start at 1.
+   */
+  constructor(delimiter = ',', options: { continued?: boolean } = {}) {
+    if (options.continued) this.first = false;
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
       throw new Error('delimiter must be one character other than quote or newline');
     }
@@ -47,6 +52,16 @@ export class CsvSplitter {
     }
     const consumed = this.scan(s, onRow, false, onLine);
     this.buf = consumed === s.length ? '' : s.slice(consumed);
+  }
+
+  /** Characters held back: a record not complete yet (0 when the text so far ends at a record boundary). */
+  get pending(): number {
+    return this.buf.length;
+  }
+
+  /** Physical line number (1-based) where the next record starts. */
+  get nextLine(): number {
+    return this.line;
   }
 
   /** Flushes the last row (a file need not end with a newline). */
