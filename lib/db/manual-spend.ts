@@ -4,6 +4,7 @@ import { IngestProfileSchema } from '@/lib/ingest/profile';
 import { getPrisma } from './client';
 import { writeAudit } from './audit';
 import { dashboardRun, rebuildRomi } from './romi';
+import { keyBucketOf } from './key-buckets';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string };
@@ -75,6 +76,7 @@ export async function addManualSpend(input: ManualSpendInput, actor: Actor, db: 
         dataset: 'spend',
         line: 1,
         key,
+        keyBucket: keyBucketOf(key),
         txId: `${data.channel} / ${data.campaign}`,
         occurredAt: new Date(`${data.date}T00:00:00Z`),
         date: data.date,

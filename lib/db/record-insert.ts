@@ -3,6 +3,7 @@ import type { IngestRecord } from '@/lib/ingest/profile';
 import pg from 'pg';
 import { clientTarget, type PrismaClient } from './client';
 import { libsqlUrl } from './config';
+import { keyBucketOf } from './key-buckets';
 
 /** One normalized record with its provenance, as written by ingestions and pulls. */
 export type RecordRow = {
@@ -23,6 +24,8 @@ export type RecordRow = {
   code: string;
   attrs: string | null;
   raw: string | null;
+  /** hashKey(key) % 1024 (lib/db/key-buckets.ts); computed from the key when absent. */
+  keyBucket?: number;
 };
 
 /** Where a record came from: the source, profile version and ingestion (with file hash) or webhook event. */
@@ -50,12 +53,13 @@ export function toRecordRow(r: Omit<IngestRecord, 'line'>, provenance: Provenanc
     code: r.code,
     attrs: Object.keys(r.attrs).length ? JSON.stringify(r.attrs) : null,
     raw,
+    keyBucket: keyBucketOf(r.key),
   };
 }
 
 const COLUMNS = [
   'sourceId', 'ingestionId', 'profileVersionId', 'dataset', 'line', 'eventId', 'fileSha256', 'key', 'txId',
-  'occurredAt', 'date', 'amountMinor', 'currency', 'status', 'code', 'attrs', 'raw',
+  'occurredAt', 'date', 'amountMinor', 'currency', 'status', 'code', 'attrs', 'raw', 'keyBucket',
 ] as const;
 const INSERT = `INSERT INTO "SourceRecord" (${COLUMNS.map((c) => `"${c}"`).join(',')}) VALUES `;
 
@@ -66,7 +70,7 @@ function values(r: RecordRow): Value[] {
   if (!Number.isSafeInteger(amount)) throw new Error(`Amount ${String(r.amountMinor)} is outside the supported range.`);
   return [
     r.sourceId, r.ingestionId, r.profileVersionId, r.dataset, r.line, r.eventId ?? null, r.fileSha256, r.key, r.txId,
-    r.occurredAt, r.date, amount, r.currency, r.status, r.code, r.attrs, r.raw,
+    r.occurredAt, r.date, amount, r.currency, r.status, r.code, r.attrs, r.raw, r.keyBucket ?? keyBucketOf(r.key),
   ];
 }
 

@@ -24,7 +24,6 @@ import { autoResolveRun } from '@/lib/review/auto-resolve';
 import { rebuildRomiAfterRun } from './romi';
 import { alertRunFailed, alertsForCompletedRun } from '@/lib/alerts/checks';
 import { autoEscalateAfterRun } from './escalations';
-import { loggerFor } from '@/lib/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -150,9 +149,9 @@ export async function startRun(
 export async function waitForRun(runId: string, db: Client = getPrisma(), timeoutMs = 10 * 60_000): Promise<{ status: string; message: string | null }> {
   const until = Date.now() + timeoutMs;
   for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
-    const run = await db.run.findUnique({ where: { id: runId }, select: { status: true, message: true } });
+    const run = await db.run.findUnique({ where: { id: runId }, select: { status: true, phase: true, message: true } });
     if (!run) throw new NotFoundError('That run no longer exists.');
-    if (run.status === 'completed' || run.status === 'failed') return run;
+    if ((run.status === 'completed' && run.phase !== 'finishing') || run.status === 'failed') return { status: run.status, message: run.message };
     if (Date.now() > until) throw new Error(`Run ${runId} still ${run.status} after ${timeoutMs} ms.`);
     await new Promise((r) => setTimeout(r, delay));
   }
@@ -419,7 +418,7 @@ async function claimRun(db: Client, runId: string): Promise<Lease | null> {
   });
 }
 
-function engineFor(inputs: ResolvedInputs, ruleSet: { definition: Parameters<typeof Reconciler.prototype.constructor>[1] extends infer O ? O extends { rules?: infer R } ? R : never : never }) {
+function engineFor(inputs: ResolvedInputs, ruleSet: NonNullable<Awaited<ReturnType<typeof getRuleSet>>>) {
   return new Reconciler(
     inputs.sources.map((s) => ({ name: s.name, kind: (ENGINE_KINDS.has(s.kind as EngineKind) ? s.kind : 'other') as EngineKind })),
     { rules: ruleSet.definition },
@@ -656,7 +655,8 @@ async function finishRun(db: Client, lease: Lease, autoRules: readonly string[],
       where: { id: runId, attempt: lease.attempt, status: 'running' },
       data: {
         status: 'completed',
-        phase: 'done',
+        // 'done' once ROMI is rebuilt and critical rows escalated (recovery finishes it otherwise).
+        phase: 'finishing',
         finishedAt: new Date(),
         heartbeatAt: new Date(),
         durationMs: Date.now() - started.getTime(),
@@ -679,6 +679,7 @@ async function finishRun(db: Client, lease: Lease, autoRules: readonly string[],
   });
   await rebuildRomiAfterRun(runId, db);
   await autoEscalateAfterRun(runId, alerts.critical, db);
+  await db.run.updateMany({ where: { id: runId, attempt: lease.attempt, status: 'completed' }, data: { phase: 'done' } });
 }
 
 /**
@@ -763,7 +764,7 @@ export async function recoverStaleRuns(db: Client = getPrisma(), opts: { queue?:
   const report: RecoveryReport = { requeued: 0, failed: 0, resent: 0 };
 
   const stale = await db.run.findMany({
-    where: { status: 'running', phase: { not: 'partitions' }, OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
+    where: { status: 'running', AND: [{ OR: [{ phase: null }, { phase: { not: 'partitions' } }] }, { OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] }] },
     select: { id: true, attempt: true, heartbeatAt: true, phase: true },
   });
   for (const run of stale) {
@@ -796,6 +797,12 @@ export async function recoverStaleRuns(db: Client = getPrisma(), opts: { queue?:
     } else if (await requeuePartition(db, p.runId, p.index, p.attempt, staleBefore)) {
       report.requeued++;
     }
+  }
+
+  // A completed run whose worker died before rebuilding ROMI gets it rebuilt.
+  for (const r of await db.run.findMany({ where: { status: 'completed', phase: 'finishing', heartbeatAt: { lt: staleBefore } }, select: { id: true } })) {
+    await rebuildRomiAfterRun(r.id, db);
+    await db.run.updateMany({ where: { id: r.id, phase: 'finishing' }, data: { phase: 'done' } });
   }
 
   // Send (again) what is queued: job ids are stable, so a job that exists is not duplicated.
