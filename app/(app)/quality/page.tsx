@@ -75,10 +75,11 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
 
   const runId = d.run?.id;
   const pairs = [...new Set(d.runs.map((r) => r.pair))];
-  const trend: RatePoint[] = d.runs.map((r) => ({ label: formatDateTime(r.createdAt).slice(0, 16), href: `/runs/${r.runId}`, ...Object.fromEntries(pairs.map((p) => [p, p === r.pair ? r.rate : null])) }));
+  const trend: RatePoint[] = d.runs.map((r) => ({ label: formatDateTime(r.createdAt), href: `/runs/${r.runId}`, ...Object.fromEntries(pairs.map((p) => [p, p === r.pair ? r.rate : null])) }));
   const latestRate = d.runs.find((r) => r.runId === runId)?.rate ?? null;
   const open = d.backlog.reduce((s, b) => s + b.count, 0);
-  const overall = [...d.bySeverity].sort((a, b) => b.count - a.count)[0];
+  // Critical rows are what finance is measured on; else the severity with the most decisions.
+  const overall = d.bySeverity.find((g) => g.group === 'critical') ?? [...d.bySeverity].sort((a, b) => b.count - a.count)[0];
   const stale = d.freshness.filter((s) => s.status !== 'fresh').length;
   const unmappedRecords = d.unmapped.reduce((s, u) => s + u.count, 0);
   const ranges = bucketDateRanges(d.now);
@@ -95,7 +96,7 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
   return (
     <>
       {header}
-      <form method="get" action="/quality" className="card filters" aria-label="Data-quality filters">
+      <form method="get" action="/quality" className="card filters quality-filters" aria-label="Data-quality filters">
         <div className="filter-grid">
           <div className="field">
             <label htmlFor="q-period">Period</label>
@@ -117,10 +118,10 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
         </div>
       </form>
 
-      <section className="grid-cards kpi-grid" aria-label="Key data-quality figures">
+      <section className="grid-cards kpi-grid six" aria-label="Key data-quality figures">
         <Kpi testId="kpi-rate" label="Discrepancy rate" value={formatPercent(latestRate)} note={d.run ? `run of ${formatDateTime(d.run.createdAt)} · ${d.run.pair}` : 'no completed run'} />
         <Kpi testId="kpi-backlog" label="Open backlog" value={open.toLocaleString('en-US')} note="open, in review or escalated in that run" />
-        <Kpi testId="kpi-median" label="Median resolution time" value={formatDuration(overall?.medianMs)} note={overall ? `${overall.group} · p90 ${formatDuration(overall.p90Ms)}` : `no decisions · ${period.toLowerCase()}`} />
+        <Kpi testId="kpi-median" label="Median time to settle" value={formatDuration(overall?.medianMs)} note={overall ? `${overall.group} · p90 ${formatDuration(overall.p90Ms)}` : `no decisions · ${period.toLowerCase()}`} />
         <Kpi testId="kpi-auto" label="Resolved automatically" value={formatPercent(d.automatic.share, 0)} note={`${d.automatic.automatic} of ${d.automatic.automatic + d.automatic.manual} decisions · ${period.toLowerCase()}`} />
         <Kpi testId="kpi-unmapped" label="Unmapped status codes" value={String(d.unmapped.length)} note={`${unmappedRecords} records counted as Unknown`} />
         <Kpi testId="kpi-stale" label="Sources behind" value={`${stale} of ${d.freshness.length}`} note={`nothing new for over ${STALE_AFTER_HOURS} h`} />
@@ -180,10 +181,12 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
         <Figure id="res-rev" title="Resolution time per reviewer" figure="resolution-reviewer" q={q}
           note={<>Decisions made by automatic rules are shown as &ldquo;Automatic&rdquo;.</>}>
           {d.byReviewer.length ? (
+            <div className="table-wrap">
             <table className="data" data-testid="reviewer-table">
               <thead><tr><th>Reviewer</th><th className="num">Decisions</th><th className="num">Median</th><th className="num">p90</th></tr></thead>
-              <tbody>{d.byReviewer.map((g) => <tr key={g.group}><td>{g.group}</td><td className="num">{g.count}</td><td className="num">{formatDuration(g.medianMs)}</td><td className="num">{formatDuration(g.p90Ms)}</td></tr>)}</tbody>
+              <tbody>{d.byReviewer.map((g) => <tr key={g.group}><td className="reviewer-cell">{g.group}</td><td className="num">{g.count}</td><td className="num">{formatDuration(g.medianMs)}</td><td className="num">{formatDuration(g.p90Ms)}</td></tr>)}</tbody>
             </table>
+            </div>
           ) : <p className="muted">No discrepancy was settled in this period.</p>}
           <div className="quality-auto" data-testid="figure-automatic">
             <div>

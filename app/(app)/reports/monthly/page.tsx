@@ -14,11 +14,11 @@ import type { Figures } from '@/lib/romi';
 export const metadata: Metadata = { title: 'Monthly report' };
 export const dynamic = 'force-dynamic';
 
-function Delta({ now, before, invert = false }: { now: number | null; before: number | null; invert?: boolean }) {
+/** Change against the previous month; `neutral` for figures where up is neither good nor bad (spend). */
+function Delta({ now, before, neutral = false }: { now: number | null; before: number | null; neutral?: boolean }) {
   const c = change(now, before);
   if (c === null) return <span className="muted">no comparison</span>;
-  const good = invert ? c < 0 : c > 0;
-  return <span className={c === 0 ? 'muted' : good ? 'delta-up' : 'delta-down'}>{c > 0 ? '▲' : c < 0 ? '▼' : '='} {formatPercent(Math.abs(c), 0)} vs previous month</span>;
+  return <span className={c === 0 || neutral ? 'muted' : c > 0 ? 'delta-up' : 'delta-down'}>{c > 0 ? '▲' : c < 0 ? '▼' : '='} {formatPercent(Math.abs(c), 0)} vs previous month</span>;
 }
 
 function Kpi({ label, value, children, testId }: { label: string; value: string; children?: React.ReactNode; testId: string }) {
@@ -74,7 +74,7 @@ export default async function MonthlyReportPage({ searchParams }: { searchParams
               <div key={f.currency} className="report-kpis">
                 <Kpi testId={`report-romi-${f.currency}`} label={`ROMI (${f.currency})`} value={f.romi === null ? '—' : formatPercent(f.romi, 0)}><Delta now={f.romi} before={p?.romi ?? null} /></Kpi>
                 <Kpi testId={`report-revenue-${f.currency}`} label="Reconciled paid revenue" value={formatMoney(f.netRevenueMinor, f.currency)}><Delta now={num(f.netRevenueMinor)} before={num(p?.netRevenueMinor)} /></Kpi>
-                <Kpi testId={`report-spend-${f.currency}`} label="Marketing spend" value={formatMoney(f.spendMinor, f.currency)}><Delta now={num(f.spendMinor)} before={num(p?.spendMinor)} invert /></Kpi>
+                <Kpi testId={`report-spend-${f.currency}`} label="Marketing spend" value={formatMoney(f.spendMinor, f.currency)}><Delta now={num(f.spendMinor)} before={num(p?.spendMinor)} neutral /></Kpi>
                 <Kpi testId={`report-roas-${f.currency}`} label="ROAS" value={formatMultiple(f.roas)}>{formatCount(f.paidDeals)} paying customers · {formatCount(f.leads)} leads</Kpi>
               </div>
             );
