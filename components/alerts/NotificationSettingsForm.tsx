@@ -13,6 +13,9 @@ type Props = {
   endpointPublic: boolean;
 };
 
+/** globals.css styles text inputs only; number and URL fields look the same. */
+const BOX: React.CSSProperties = { font: 'inherit', padding: '9px 11px', border: '1px solid #c9cfdc', borderRadius: 8, background: '#fff', minHeight: 40 };
+
 const CHANNEL_LABEL: Record<Channel, string> = { telegram: 'Telegram', email: 'E-mail', webhook: 'Webhook' };
 
 export function NotificationSettingsForm({ config: initial, has, webhookEndpoint, endpointPublic }: Props) {
@@ -78,30 +81,30 @@ export function NotificationSettingsForm({ config: initial, has, webhookEndpoint
           </div>
           <div className="field">
             <label htmlFor="tg-api">Bot API base URL</label>
-            <input id="tg-api" type="url" value={c.telegram.apiBaseUrl} onChange={(e) => tg({ apiBaseUrl: e.target.value })} />
+            <input id="tg-api" type="url" style={BOX} value={c.telegram.apiBaseUrl} onChange={(e) => tg({ apiBaseUrl: e.target.value })} />
             <span className="hint">https://api.telegram.org unless you run a Bot API server of your own.</span>
           </div>
         </div>
         <div className="form-row">
           <div className="field">
             <label htmlFor="tg-default">Default chat id</label>
-            <input id="tg-default" value={c.telegram.defaultChatId} onChange={(e) => tg({ defaultChatId: e.target.value })} placeholder="-1001234567890" />
+            <input id="tg-default" type="text" value={c.telegram.defaultChatId} onChange={(e) => tg({ defaultChatId: e.target.value })} placeholder="-1001234567890" />
           </div>
           <div className="field">
             <label htmlFor="tg-finance">Finance team chat</label>
-            <input id="tg-finance" value={c.telegram.teamChats.finance} onChange={(e) => tg({ teamChats: { ...c.telegram.teamChats, finance: e.target.value } })} placeholder="escalations, runs" />
+            <input id="tg-finance" type="text" value={c.telegram.teamChats.finance} onChange={(e) => tg({ teamChats: { ...c.telegram.teamChats, finance: e.target.value } })} placeholder="escalations, runs" />
           </div>
           <div className="field">
             <label htmlFor="tg-data">Data team chat</label>
-            <input id="tg-data" value={c.telegram.teamChats.data} onChange={(e) => tg({ teamChats: { ...c.telegram.teamChats, data: e.target.value } })} placeholder="ingestion, drift, webhooks" />
+            <input id="tg-data" type="text" value={c.telegram.teamChats.data} onChange={(e) => tg({ teamChats: { ...c.telegram.teamChats, data: e.target.value } })} placeholder="ingestion, drift, webhooks" />
           </div>
           <div className="field">
             <label htmlFor="tg-critical">Critical chat</label>
-            <input id="tg-critical" value={c.telegram.severityChats.critical} onChange={(e) => tg({ severityChats: { ...c.telegram.severityChats, critical: e.target.value } })} placeholder="on-call" />
+            <input id="tg-critical" type="text" value={c.telegram.severityChats.critical} onChange={(e) => tg({ severityChats: { ...c.telegram.severityChats, critical: e.target.value } })} placeholder="on-call" />
           </div>
         </div>
         <p className="muted small">A chat for the alert&apos;s severity wins, then its team&apos;s, then the default. Leave blank what you do not use.</p>
-        <div className="meta-grid" style={{ marginTop: 10 }}>
+        <dl className="meta-grid" style={{ marginTop: 10 }}>
           <div>
             <dt>Webhook for button presses</dt>
             <dd><code>{webhookEndpoint}</code></dd>
@@ -113,25 +116,25 @@ export function NotificationSettingsForm({ config: initial, has, webhookEndpoint
               {!endpointPublic ? <div className="muted small">Needs PAIDLINE_PUBLIC_URL set to a public https address.</div> : null}
             </dd>
           </div>
-        </div>
+        </dl>
       </fieldset>
 
       <fieldset className="card">
         <legend className="section-title">E-mail (SMTP, optional)</legend>
         <div className="form-row">
-          <div className="field"><label htmlFor="m-host">SMTP host</label><input id="m-host" value={c.email.host} onChange={(e) => mail({ host: e.target.value })} placeholder="smtp.example.com" /></div>
-          <div className="field"><label htmlFor="m-port">Port</label><input id="m-port" type="number" min={1} max={65535} value={c.email.port} onChange={(e) => mail({ port: num(e.target.value) })} /></div>
+          <div className="field"><label htmlFor="m-host">SMTP host</label><input id="m-host" type="text" value={c.email.host} onChange={(e) => mail({ host: e.target.value })} placeholder="smtp.example.com" /></div>
+          <div className="field"><label htmlFor="m-port">Port</label><input id="m-port" type="number" style={BOX} min={1} max={65535} value={c.email.port} onChange={(e) => mail({ port: num(e.target.value) })} /></div>
           <div className="field"><label className="check"><input type="checkbox" checked={c.email.secure} onChange={(e) => mail({ secure: e.target.checked })} /> TLS from the start (port 465)</label></div>
         </div>
         <div className="form-row">
-          <div className="field"><label htmlFor="m-user">User</label><input id="m-user" autoComplete="off" value={c.email.user} onChange={(e) => mail({ user: e.target.value })} /></div>
+          <div className="field"><label htmlFor="m-user">User</label><input id="m-user" type="text" autoComplete="off" value={c.email.user} onChange={(e) => mail({ user: e.target.value })} /></div>
           <div className="field">
             <label htmlFor="m-pass">Password</label>
             <input id="m-pass" type="password" autoComplete="off" value={smtpPassword} onChange={(e) => setSmtpPassword(e.target.value)} placeholder={has.smtpPassword ? 'Stored (encrypted): leave blank to keep' : ''} />
             {has.smtpPassword ? <label className="check"><input type="checkbox" checked={clearSmtp} onChange={(e) => setClearSmtp(e.target.checked)} /> Remove the stored password</label> : null}
           </div>
-          <div className="field"><label htmlFor="m-from">From</label><input id="m-from" value={c.email.from} onChange={(e) => mail({ from: e.target.value })} placeholder="Paidline <alerts@example.com>" /></div>
-          <div className="field"><label htmlFor="m-to">To</label><input id="m-to" value={c.email.to} onChange={(e) => mail({ to: e.target.value })} placeholder="finance-ops@example.com, …" /></div>
+          <div className="field"><label htmlFor="m-from">From</label><input id="m-from" type="text" value={c.email.from} onChange={(e) => mail({ from: e.target.value })} placeholder="Paidline <alerts@example.com>" /></div>
+          <div className="field"><label htmlFor="m-to">To</label><input id="m-to" type="text" value={c.email.to} onChange={(e) => mail({ to: e.target.value })} placeholder="finance-ops@example.com, …" /></div>
         </div>
       </fieldset>
 
@@ -139,7 +142,7 @@ export function NotificationSettingsForm({ config: initial, has, webhookEndpoint
         <legend className="section-title">Signed webhook (optional)</legend>
         <div className="field">
           <label htmlFor="w-url">URL</label>
-          <input id="w-url" type="url" value={c.webhook.url} onChange={(e) => set('webhook', { url: e.target.value })} placeholder="https://hooks.example.com/paidline" />
+          <input id="w-url" type="url" style={BOX} value={c.webhook.url} onChange={(e) => set('webhook', { url: e.target.value })} placeholder="https://hooks.example.com/paidline" />
           <span className="hint">Each alert is POSTed as JSON with <code>X-Paidline-Signature: t=…,v1=…</code> (HMAC-SHA256 of &quot;timestamp.body&quot;, see the README).</span>
         </div>
         <label className="check"><input type="checkbox" checked={rotate} onChange={(e) => setRotate(e.target.checked)} /> {has.webhookSecret ? 'Generate a new signing secret (the old one stops working)' : 'Generate a signing secret'}</label>
@@ -173,19 +176,19 @@ export function NotificationSettingsForm({ config: initial, has, webhookEndpoint
           </table>
         </div>
         <div className="form-row" style={{ marginTop: 12 }}>
-          <div className="field"><label htmlFor="t-rate">Discrepancy rate above (%)</label><input id="t-rate" type="number" min={0} max={100} step="0.1" value={c.thresholds.discrepancyRatePercent} onChange={(e) => th({ discrepancyRatePercent: num(e.target.value) })} /></div>
-          <div className="field"><label htmlFor="t-stale">Source stale after (hours)</label><input id="t-stale" type="number" min={1} value={c.thresholds.staleHours} onChange={(e) => th({ staleHours: num(e.target.value) })} /></div>
-          <div className="field"><label htmlFor="t-sig">Signature failures</label><input id="t-sig" type="number" min={1} value={c.thresholds.signatureFailures} onChange={(e) => th({ signatureFailures: num(e.target.value) })} /></div>
-          <div className="field"><label htmlFor="t-sigw">… within (minutes)</label><input id="t-sigw" type="number" min={1} value={c.thresholds.signatureWindowMinutes} onChange={(e) => th({ signatureWindowMinutes: num(e.target.value) })} /></div>
+          <div className="field"><label htmlFor="t-rate">Discrepancy rate above (%)</label><input id="t-rate" type="number" style={BOX} min={0} max={100} step="0.1" value={c.thresholds.discrepancyRatePercent} onChange={(e) => th({ discrepancyRatePercent: num(e.target.value) })} /></div>
+          <div className="field"><label htmlFor="t-stale">Source stale after (hours)</label><input id="t-stale" type="number" style={BOX} min={1} value={c.thresholds.staleHours} onChange={(e) => th({ staleHours: num(e.target.value) })} /></div>
+          <div className="field"><label htmlFor="t-sig">Signature failures</label><input id="t-sig" type="number" style={BOX} min={1} value={c.thresholds.signatureFailures} onChange={(e) => th({ signatureFailures: num(e.target.value) })} /></div>
+          <div className="field"><label htmlFor="t-sigw">… within (minutes)</label><input id="t-sigw" type="number" style={BOX} min={1} value={c.thresholds.signatureWindowMinutes} onChange={(e) => th({ signatureWindowMinutes: num(e.target.value) })} /></div>
         </div>
         <div className="form-row">
-          <div className="field"><label htmlFor="t-dedup">Same alert counted, not resent, within (minutes)</label><input id="t-dedup" type="number" min={1} value={c.dedupWindowMinutes} onChange={(e) => set('dedupWindowMinutes', num(e.target.value))} /></div>
-          <div className="field"><label htmlFor="t-throttle">At most per rule per hour</label><input id="t-throttle" type="number" min={1} value={c.throttlePerHour} onChange={(e) => set('throttlePerHour', num(e.target.value))} /></div>
+          <div className="field"><label htmlFor="t-dedup">Same alert counted, not resent, within (minutes)</label><input id="t-dedup" type="number" style={BOX} min={1} value={c.dedupWindowMinutes} onChange={(e) => set('dedupWindowMinutes', num(e.target.value))} /></div>
+          <div className="field"><label htmlFor="t-throttle">At most per rule per hour</label><input id="t-throttle" type="number" style={BOX} min={1} value={c.throttlePerHour} onChange={(e) => set('throttlePerHour', num(e.target.value))} /></div>
           <div className="field">
             <label className="check"><input type="checkbox" checked={c.autoEscalateCritical} onChange={(e) => set('autoEscalateCritical', e.target.checked)} /> Escalate critical discrepancies automatically</label>
             <span className="hint">Gateway Paid while the bank says Failed or has nothing.</span>
           </div>
-          <div className="field"><label htmlFor="t-autolimit">Automatic escalations per run, at most</label><input id="t-autolimit" type="number" min={1} value={c.autoEscalateLimit} onChange={(e) => set('autoEscalateLimit', num(e.target.value))} /></div>
+          <div className="field"><label htmlFor="t-autolimit">Automatic escalations per run, at most</label><input id="t-autolimit" type="number" style={BOX} min={1} value={c.autoEscalateLimit} onChange={(e) => set('autoEscalateLimit', num(e.target.value))} /></div>
         </div>
       </fieldset>
 

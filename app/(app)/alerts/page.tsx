@@ -38,7 +38,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
         actions={admin ? <Link className="button secondary" href="/settings/notifications">Notification settings</Link> : null}
       />
       <section className="card" aria-label="Deliveries by state">
-        <div className="meta-grid">
+        <dl className="meta-grid">
           {DELIVERY_STATES.map((s) => (
             <div key={s}>
               <dt>{DELIVERY_LABEL[s]}</dt>
@@ -49,7 +49,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
               </dd>
             </div>
           ))}
-        </div>
+        </dl>
       </section>
 
       <section className="card table-card" aria-labelledby="history-title" style={{ paddingLeft: 0, paddingRight: 0 }}>
