@@ -18,6 +18,14 @@ export async function attemptSignIn(page: Page, role: Role, password: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Fills and submits the sign-in form for any account (not only the demo ones), without waiting for the outcome. */
+export async function attemptSignInAs(page: Page, email: string, password: string) {
+  await page.goto('/login');
+  await page.getByLabel('E-mail', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 /** Signs in with the demo password and waits until the app has let the user in. */
 export async function signIn(page: Page, role: Role) {
   await attemptSignIn(page, role, DEMO_PASSWORD);

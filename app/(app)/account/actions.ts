@@ -59,7 +59,8 @@ export async function confirmMfaAction(_prev: SecurityState, formData: FormData)
   return run(async () => {
     const user = await requireAction('account:manage', { allowMfaPending: true });
     const codes = await confirmMfaEnrolment(user, String(formData.get('code') ?? ''), await meta());
-    revalidatePath('/', 'layout');
+    // No revalidation here: re-rendering the page would replace the form, and with it the codes shown once.
+    // The "continue" link that follows loads fresh pages.
     return { status: 'done', message: 'Two-factor authentication is on.', recoveryCodes: codes };
   });
 }
@@ -68,7 +69,6 @@ export async function regenerateRecoveryCodesAction(_prev: SecurityState, formDa
   return run(async () => {
     const user = await requireAction('account:manage', { allowMfaPending: true });
     const codes = await regenerateRecoveryCodes(user, String(formData.get('code') ?? ''), await meta());
-    revalidatePath(SECURITY_PATH);
     return { status: 'done', message: 'New recovery codes: the old ones no longer work.', recoveryCodes: codes };
   });
 }
