@@ -1,24 +1,27 @@
 /**
- * Runs once when a server instance starts (Node.js runtime only): roll back
- * ingestions and runs interrupted by a crash or restart, so nothing half-written is left,
- * then start the in-process pull scheduler (PAIDLINE_SCHEDULER=off disables it).
+ * Runs once when a server instance starts (Node.js runtime only): roll back ingestions
+ * interrupted by a crash or restart, so nothing half-written is left, then start the background
+ * work (lib/jobs/background.ts) unless PAIDLINE_WORKER=off.
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { recoverInterruptedIngestions } = await import('@/lib/db/ingestions');
-  const { recoverInterruptedRuns } = await import('@/lib/db/runs');
+  const { recoverUploads } = await import('@/lib/jobs/upload-recovery');
   const log = (await import('@/lib/observability/logger')).loggerFor('startup');
   try {
-    const recovered = await recoverInterruptedIngestions();
-    if (recovered) log.warn({ recovered }, `Rolled back ${recovered} ingestion(s) interrupted by the last shutdown.`);
-    const runs = await recoverInterruptedRuns();
-    if (runs) log.warn({ runs }, `Marked ${runs} run(s) interrupted by the last shutdown as failed; start them again.`);
+    // Only ingestions that stopped moving are rolled back (another instance may be processing its own).
+    const recovered = await recoverUploads();
+    if (recovered.ingestions) log.warn({ recovered: recovered.ingestions }, `Rolled back ${recovered.ingestions} ingestion(s) interrupted by the last shutdown.`);
   } catch (error) {
     log.error({ err: error }, 'Start-up recovery failed');
   }
-  const { startSchedulerOnce } = await import('@/lib/ingest/scheduler');
-  await startSchedulerOnce();
-  // Alerts: send due deliveries (with retries) and run the stale-source / signature sweeps.
-  const { startAlertLoop } = await import('@/lib/alerts/loop');
-  startAlertLoop();
+  // Jobs (runs, pulls), heartbeat-based run recovery, the pull schedule (PAIDLINE_SCHEDULER=off)
+  // and the alert loop; with PAIDLINE_WORKER=off they are left to `npm run worker` processes.
+  const { workerEnabled } = await import('@/lib/jobs');
+  if (!workerEnabled()) return;
+  try {
+    const { startBackground } = await import('@/lib/jobs/background');
+    await startBackground({ log: (m) => log.warn(m) });
+  } catch (error) {
+    log.error({ err: error }, 'Background jobs not started');
+  }
 }

@@ -439,8 +439,8 @@ export async function decideIngestion(id: string, decision: 'commit' | 'abort', 
 }
 
 /** Called at start-up: work interrupted by a crash or restart is rolled back, never left half-written. */
-export async function recoverInterruptedIngestions(db: Client = getPrisma()): Promise<number> {
-  const stuck = await db.ingestion.findMany({ where: { status: 'processing' }, select: { id: true, channel: true } });
+export async function recoverInterruptedIngestions(db: Client = getPrisma(), opts: { /** Only these (lib/jobs/upload-recovery.ts picks the ones that stopped). */ ids?: string[] } = {}): Promise<number> {
+  const stuck = await db.ingestion.findMany({ where: { status: 'processing', ...(opts.ids ? { id: { in: opts.ids } } : {}) }, select: { id: true, channel: true } });
   for (const { id, channel } of stuck) {
     const retry = channel === 'pull' ? 'The next pull fetches the same records again.' : 'Upload the file again.';
     await abandon(id, 'failed', `Interrupted by a server restart; nothing was ingested. ${retry}`, db, null);

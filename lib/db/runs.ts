@@ -24,6 +24,7 @@ import { autoResolveRun } from '@/lib/review/auto-resolve';
 import { rebuildRomiAfterRun } from './romi';
 import { alertRunFailed, alertsForCompletedRun } from '@/lib/alerts/checks';
 import { autoEscalateAfterRun } from './escalations';
+import { loggerFor } from '@/lib/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -185,7 +186,7 @@ export function runSettings() {
 
 const RUN_JOB_POLICY = { heavy: true, retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 6 * 3600 } as const;
 registerJobHandler(RUN_JOBS.execute, async (payload, ctx) => executeRun(String(payload.runId), ctx.db, { queue: ctx.queue }), RUN_JOB_POLICY);
-registerJobHandler(RUN_JOBS.partition, async (payload, ctx) => executePartition(String(payload.runId), Number(payload.index), ctx.db), RUN_JOB_POLICY);
+registerJobHandler(RUN_JOBS.partition, async (payload, ctx) => executePartition(String(payload.runId), Number(payload.index), ctx.db, { queue: ctx.queue }), RUN_JOB_POLICY);
 registerJobHandler(RUN_JOBS.finalize, async (payload, ctx) => finalizePartitionedRun(String(payload.runId), ctx.db), RUN_JOB_POLICY);
 
 /** Sends a run job with a stable id (run, step, attempt): sending it again is a no-op. */
@@ -400,7 +401,7 @@ function heartbeat(db: Client, lease: Lease) {
 function isTransient(error: unknown): boolean {
   const e = error as { code?: string; message?: string; cause?: { code?: string } } | null;
   const code = String(e?.code ?? e?.cause?.code ?? '');
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '40001', '40P01', '08006', '08003', '08001', 'SQLITE_BUSY', 'P1001', 'P1017', 'P2034'].includes(code)) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '40001', '40P01', '08006', '08003', '08001', 'SQLITE_BUSY', 'P1001', 'P1017', 'P2028', 'P2034'].includes(code)) return true;
   return /connection (terminated|refused|reset)|Connection terminated|database is locked|SQLITE_BUSY|server closed the connection/i.test(String(e?.message ?? ''));
 }
 
@@ -541,7 +542,7 @@ export async function executeRun(runId: string, db: Client = getPrisma(), opts: 
 async function onAttemptError(db: Client, lease: Lease, error: unknown): Promise<void> {
   if (error instanceof SupersededError) return;
   const message = error instanceof Error ? error.message : String(error);
-  console.error(`Run ${lease.runId}${lease.partition ? ` partition ${lease.partition.index}` : ''} failed:`, message);
+  loggerFor('runs', { runId: lease.runId, partition: lease.partition?.index ?? null, attempt: lease.partition?.attempt ?? lease.attempt }).error({ err: error }, 'Run attempt failed');
   const attempt = lease.partition?.attempt ?? lease.attempt;
   if (isTransient(error) && attempt < runSettings().maxAttempts) {
     // The queue retries the job with backoff; the next attempt starts this work over.

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRun } from '@/lib/db/runs';
+import { keyBucketOf } from '@/lib/db/key-buckets';
+import { PgBossQueue, type JobQueue } from '@/lib/jobs';
+import type { ReviewActor } from '@/lib/review/types';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
+import { makeActor } from './review-fixtures';
+import { runFigures, runRows, seedRunData } from './runs-partitioned-fixtures';
+
+/**
+ * A run split by a hash of the key into partitions, each worked as its own job and merged at the
+ * end, gives exactly the single-partition run: the same result row per key (class, reasons,
+ * severity, action, statuses, amounts, detail with snapshots and progression violations, automatic
+ * resolutions) and the same summary. On PostgreSQL the partitions are worked in parallel by two
+ * pg-boss queue instances, standing for two worker processes.
+ */
+describe.each(DATABASE_KINDS)('partitioned runs on %s', (kind) => {
+  let db: TestDatabase;
+  let analyst: ReviewActor;
+  let sourceIds: string[];
+  const queues: JobQueue[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    analyst = await makeActor(db.prisma, 'analyst');
+    ({ sourceIds } = await seedRunData(db.prisma, { keys: 1200 }));
+    if (kind === 'postgres') {
+      for (let i = 0; i < 2; i++) {
+        const q = new PgBossQueue(db.url, { db: db.prisma, pollingIntervalSeconds: 0.5 });
+        await q.work();
+        queues.push(q);
+      }
+    }
+  }, 120_000);
+  afterAll(async () => {
+    for (const q of queues) await q.stop(5000);
+    await db?.drop();
+  });
+
+  it('merges partitions into the single-partition result, row for row and in the summary', async () => {
+    const input = { sources: sourceIds.map((sourceId) => ({ sourceId })) };
+    const queue = queues[0];
+    const whole = await startRun(input, analyst, { db: db.prisma, wait: true, partitions: 1, ...(queue ? { queue } : {}) });
+    expect(await db.prisma.sourceRecord.count({ where: { keyBucket: -1 } })).toBeGreaterThan(0);
+    const split = await startRun(input, analyst, { db: db.prisma, wait: true, partitions: 3, ...(queue ? { queue } : {}) });
+
+    const a = await runFigures(db.prisma, whole.id);
+    const b = await runFigures(db.prisma, split.id);
+    expect(a.status).toBe('completed');
+    expect(b).toEqual(a);
+    const keys = new Set((await db.prisma.sourceRecord.findMany({ select: { key: true } })).map((r) => r.key));
+    expect(a.totalKeys).toBe(keys.size);
+    // The data has every case the merge must keep.
+    expect(a.duplicate).toBeGreaterThan(0);
+    expect(a.missing).toBeGreaterThan(0);
+    expect(a.mismatched).toBeGreaterThan(0);
+    expect(a.autoResolved).toBeGreaterThan(0);
+    const rowsA = await runRows(db.prisma, whole.id);
+    const rowsB = await runRows(db.prisma, split.id);
+    expect(rowsB).toEqual(rowsA);
+    expect(rowsA.some((r) => (r[15] as string).includes('"violations":[{'))).toBe(true);
+    expect(rowsA.some((r) => /"snapshots":[1-9]/.test(r[15] as string))).toBe(true);
+
+    // Three partitions, each with its keys only, together every key once; buckets were backfilled.
+    const parts = await db.prisma.runPartition.findMany({ where: { runId: split.id }, orderBy: { index: 'asc' } });
+    expect(parts.map((p) => [p.index, p.count, p.status, p.attempt])).toEqual([[0, 3, 'completed', 1], [1, 3, 'completed', 1], [2, 3, 'completed', 1]]);
+    expect(parts.reduce((n, p) => n + p.rows, 0)).toBe(keys.size);
+    for (const p of parts) expect(p.rows).toBeGreaterThan(keys.size / 4);
+    expect(await db.prisma.sourceRecord.count({ where: { keyBucket: -1 } })).toBe(0);
+    const sample = await db.prisma.sourceRecord.findMany({ take: 50, select: { key: true, keyBucket: true } });
+    for (const r of sample) expect(r.keyBucket).toBe(keyBucketOf(r.key));
+    const run = await db.prisma.run.findUniqueOrThrow({ where: { id: split.id } });
+    expect(run).toMatchObject({ partitions: 3, phase: 'done', attempt: 2 });
+    expect(await db.prisma.auditLog.count({ where: { action: 'run.complete', entityId: split.id } })).toBe(1);
+  }, 240_000);
+
+  it('splits a run by itself when its inputs exceed PAIDLINE_RUN_PARTITION_ROWS', async () => {
+    process.env.PAIDLINE_RUN_PARTITION_ROWS = '500';
+    process.env.PAIDLINE_RUN_PARTITIONS = '2';
+    try {
+      const queue = queues[1];
+      const { id } = await startRun({ sources: sourceIds.slice(0, 2).map((sourceId) => ({ sourceId })) }, analyst, { db: db.prisma, wait: true, ...(queue ? { queue } : {}) });
+      expect(await db.prisma.run.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'completed', partitions: 2 });
+      expect(await db.prisma.runPartition.count({ where: { runId: id, status: 'completed' } })).toBe(2);
+    } finally {
+      delete process.env.PAIDLINE_RUN_PARTITION_ROWS;
+      delete process.env.PAIDLINE_RUN_PARTITIONS;
+    }
+  }, 240_000);
+});
