@@ -7,9 +7,11 @@
  * Definitions (also stated on the page):
  * - discrepancy rate of a run: keys not matched / all keys; a run's "pair of systems" is the set
  *   of sources it compares (lib/quality/rates.ts pairLabel);
- * - resolution time: from the end of the run that raised the discrepancy to the decision that
- *   settled it (a resolution that is not undone, not an assignment or escalation); percentiles
- *   interpolate linearly (lib/quality/percentile.ts);
+ * - resolution time: from the end of the run that raised the discrepancy to the decision a person
+ *   made that settled it (a resolution that is not undone, not automatic, not an assignment or
+ *   escalation); percentiles interpolate linearly (lib/quality/percentile.ts). Automatic rules
+ *   settle their rows as the run ends, so they are counted apart (automatic share) rather than
+ *   flattering the people's times (and a run auto-settles most of its million rows);
  * - automatic share: settling decisions made by an automatic rule / all settling decisions;
  * - backlog: open, in-review and escalated rows of the run, by age of their transaction date;
  * - freshness: the latest committed upload, successful pull or accepted webhook per source.
@@ -160,8 +162,8 @@ function sqlDialect(db: Client) {
   };
 }
 
-/** Settling decisions since a date, the SQL shared by every resolution figure. */
-function settledSql(db: Client, since: Date | null, until: Date | null = null) {
+/** Settling decisions made by people in a window, the SQL behind the resolution-time figures. */
+function settledSql(db: Client, since: Date | null, until: Date | null, by: 'severity' | 'reviewer') {
   const d = sqlDialect(db);
   const params: unknown[] = [];
   let sinceSql = '';
@@ -173,12 +175,12 @@ function settledSql(db: Client, since: Date | null, until: Date | null = null) {
     params.push(d.kind === 'postgres' ? until.toISOString().replace('Z', '') : until.toISOString());
     sinceSql += ` AND NOT ${d.atOrAfter('res."createdAt"', d.param(params.length))}`;
   }
-  const sql = `SELECT rr."severity" AS severity, CASE WHEN res."auto" THEN 'Automatic' ELSE COALESCE(res."actorEmail", 'Unknown') END AS reviewer,
+  const sql = `SELECT ${by === 'severity' ? 'rr."severity"' : `COALESCE(res."actorEmail", 'Unknown')`} AS g,
       ${d.diffMs('res."createdAt"', 'run."finishedAt"')} AS ms
     FROM "Resolution" res
-    JOIN "RunResult" rr ON rr."id" = res."resultId"
+    ${by === 'severity' ? 'JOIN "RunResult" rr ON rr."id" = res."resultId"' : ''}
     JOIN "Run" run ON run."id" = res."runId"
-    WHERE res."undoneAt" IS NULL AND res."action" NOT IN (${NON_SETTLING_ACTIONS.map((a) => `'${a}'`).join(', ')}) AND run."finishedAt" IS NOT NULL ${sinceSql}`;
+    WHERE res."undoneAt" IS NULL AND res."auto" = ${d.kind === 'postgres' ? 'false' : '0'} AND res."action" NOT IN (${NON_SETTLING_ACTIONS.map((a) => `'${a}'`).join(', ')}) AND run."finishedAt" IS NOT NULL ${sinceSql}`;
   return { sql, params };
 }
 
@@ -189,9 +191,9 @@ function settledSql(db: Client, since: Date | null, until: Date | null = null) {
  */
 export async function resolutionTimes(by: 'severity' | 'reviewer', opts: { db?: Client; since?: Date | null; until?: Date | null } = {}): Promise<ResolutionTimeGroup[]> {
   const db = opts.db ?? getPrisma();
-  const { sql, params } = settledSql(db, opts.since ?? null, opts.until ?? null);
+  const { sql, params } = settledSql(db, opts.since ?? null, opts.until ?? null, by);
   const ranked = `SELECT g, ms, rn, n FROM (
-      SELECT ${by} AS g, ms, ROW_NUMBER() OVER (PARTITION BY ${by} ORDER BY ms) AS rn, COUNT(*) OVER (PARTITION BY ${by}) AS n FROM (${sql}) s
+      SELECT g, ms, ROW_NUMBER() OVER (PARTITION BY g ORDER BY ms) AS rn, COUNT(*) OVER (PARTITION BY g) AS n FROM (${sql}) s
     ) t
     WHERE rn IN ((n - 1) / 2 + 1, n / 2 + 1, ((n - 1) * 9) / 10 + 1, ((n - 1) * 9 + 9) / 10 + 1)
     ORDER BY g, rn`;

@@ -167,7 +167,7 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
 
       <div className="two-col">
         <Figure id="res-sev" title="Resolution time per severity" figure="resolution-severity" q={q}
-          note={<>From the end of the run that raised a discrepancy to the decision that settled it, {period.toLowerCase()}. Median and 90th percentile.</>}>
+          note={<>From the end of the run that raised a discrepancy to the decision a person made to settle it, {period.toLowerCase()}. Median and 90th percentile.</>}>
           {d.bySeverity.length ? (
             <>
               <DurationBars name="Resolution time per severity" data={d.bySeverity.map((g) => ({ label: `${g.group} (${g.count})`, median: hours(g.medianMs), p90: hours(g.p90Ms) }))} />
@@ -179,7 +179,7 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
           ) : <p className="muted">No discrepancy was settled in this period.</p>}
         </Figure>
         <Figure id="res-rev" title="Resolution time per reviewer" figure="resolution-reviewer" q={q}
-          note={<>Decisions made by automatic rules are shown as &ldquo;Automatic&rdquo;.</>}>
+          note={<>Decisions made by people; automatic rules settle their rows as the run ends and are counted below.</>}>
           {d.byReviewer.length ? (
             <div className="table-wrap">
             <table className="data" data-testid="reviewer-table">
