@@ -29,6 +29,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import {
   ColumnRecorder,
   ColumnReplayer,
+  type ChunkBuffers,
   type ColumnChunk,
   compileProfile,
   createCsvIngest,
@@ -305,6 +306,10 @@ class ByteWriter {
   /** `sink` gets each chunk and a function to call once it no longer needs it. */
   constructor(private readonly sink: (chunk: Buffer, release: () => void) => Promise<void>) {}
 
+  /** A spare buffer of SIZE bytes to reuse (one the sink no longer needs). */
+  give(buf: Buffer): void {
+    if (buf.length === ByteWriter.SIZE && this.spare.length < 16) this.spare.push(buf);
+  }
   /** True when `n` more bytes fit without a flush. */
   fits(n: number): boolean {
     return this.pos + n <= this.buf.length;
@@ -632,7 +637,7 @@ async function runPartition(job: PartitionJob): Promise<PartitionResult> {
 
 /*
  * Pipelined mode (two threads, no work done twice):
- * - the first file is split at a line break near its middle: this thread
+ * - the first file is split at a line break (at 58% of it): this thread
  *   parses the first half into the Reconciler while a worker parses the second
  *   half, then files 2..n, into compact columns (ColumnRecorder: key hash and
  *   bytes, amount, time, line, status, string ids) transferred in chunks;
@@ -658,6 +663,8 @@ type FromWorker =
   | { t: 'summary'; summary: Summary };
 type ToWorker =
   | { t: 'header'; fields: string[] }
+  /** Buffers of a replayed chunk, and of written rows, to reuse. */
+  | { t: 'recycle'; chunk?: ChunkBuffers; rows?: Uint8Array }
   | { t: 'format'; state: ReconcilerState; from: number };
 interface PipelineJob {
   files: string[];
@@ -672,8 +679,10 @@ class Inbox<T> {
   private head = 0;
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
-  constructor(port: Worker | NonNullable<typeof parentPort>) {
+  /** `direct`: handles a message at once instead of queueing it (returns true when it did). */
+  constructor(port: Worker | NonNullable<typeof parentPort>, direct?: (m: T) => boolean) {
     port.on('message', (m: T) => {
+      if (direct?.(m)) return;
       this.queue.push(m);
       this.wake?.();
     });
@@ -717,13 +726,19 @@ function debugLog(label: string): (what: string) => void {
     : () => {};
 }
 
-/** A line start near the middle of the file (null when small or no line break is found near it). */
+/**
+ * Share of the first file this thread reads itself: it also builds the key
+ * table as it parses, while the worker parses the rest, then the other files.
+ */
+const MAIN_FILE_SHARE = 0.58;
+
+/** A line start near MAIN_FILE_SHARE of the file (null when small or no line break is found near it). */
 function splitPoint(file: string): number | null {
   const size = statSync(file).size;
   if (size < SPLIT_MIN_BYTES || size < 2) return null;
   const fd = openSync(file, 'r');
   try {
-    const at = Math.floor(size / 2);
+    const at = Math.floor(size * MAIN_FILE_SHARE);
     const probe = Buffer.alloc(1 << 16);
     const n = readSync(fd, probe, 0, probe.length, at);
     const nl = probe.subarray(0, n).indexOf(10);
@@ -747,6 +762,8 @@ async function runPipelined(files: string[], config: ReconcileConfig, outFile: s
       const m = await inbox.next();
       if (m.t === 'chunk' && m.file === i) {
         if (use) replayer.replay(m.chunk);
+        const { u32, f64, keys } = m.chunk;
+        worker.postMessage({ t: 'recycle', chunk: { u32, f64, keys } } satisfies ToWorker, transferList(m.chunk));
       } else if (m.t === 'done' && m.file === i) return;
       else if (m.t === 'error' && m.fileIndex === i) {
         if (!use) return;
@@ -799,7 +816,10 @@ async function runPipelined(files: string[], config: ReconcileConfig, outFile: s
     let other: Summary | null = null;
     while (other === null) {
       const m = await inbox.next();
-      if (m.t === 'rows') await writeChunk(out, m.buf);
+      if (m.t === 'rows') {
+        const buf = m.buf;
+        await writeChunk(out, buf, () => worker.postMessage({ t: 'recycle', rows: buf } satisfies ToWorker, [buf.buffer as ArrayBuffer]));
+      }
       else if (m.t === 'summary') other = m.summary;
       else throw new Error(`reconcile: unexpected ${m.t} message from the worker`);
     }
@@ -814,12 +834,20 @@ async function runPipelined(files: string[], config: ReconcileConfig, outFile: s
 /** The worker side of runPipelined. */
 async function pipelineWorker(job: PipelineJob): Promise<void> {
   const port = parentPort as NonNullable<typeof parentPort>;
-  const inbox = new Inbox<ToWorker>(port);
+  // buffers given back by the main thread are reused at once; other messages are queued
+  const pool: ChunkBuffers[] = [];
+  let writer: ByteWriter | null = null;
+  const inbox = new Inbox<ToWorker>(port, (m) => {
+    if (m.t !== 'recycle') return false;
+    if (m.chunk) pool.push(m.chunk);
+    if (m.rows && writer) writer.give(Buffer.from(m.rows.buffer, 0, m.rows.buffer.byteLength));
+    return true;
+  });
   const debug = debugLog('worker');
   const { config, files, split } = job;
   debug('start');
   const record = async (i: number, range?: ReadRange) => {
-    const recorder = new ColumnRecorder((chunk) => port.postMessage({ t: 'chunk', file: i, chunk } satisfies FromWorker, transferList(chunk)));
+    const recorder = new ColumnRecorder((chunk) => port.postMessage({ t: 'chunk', file: i, chunk } satisfies FromWorker, transferList(chunk)), undefined, pool);
     try {
       await readSource(files[i] as string, i, config, recorder, null, range);
     } catch (e) {
@@ -846,7 +874,7 @@ async function pipelineWorker(job: PipelineJob): Promise<void> {
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
   const rec = Reconciler.fromState(sources, { match: config.match, ...(config.rules ? { rules: config.rules } : {}) }, m.state);
   // each buffer is transferred (not copied) to the main thread, which writes it
-  const w = new ByteWriter(async (chunk) => port.postMessage({ t: 'rows', buf: chunk } satisfies FromWorker, [chunk.buffer as ArrayBuffer]));
+  const w = (writer = new ByteWriter(async (chunk) => port.postMessage({ t: 'rows', buf: chunk } satisfies FromWorker, [chunk.buffer as ArrayBuffer])));
   await writeViews(w, sources, rec.views(m.from));
   await w.flush();
   port.postMessage({ t: 'summary', summary: rec.summary() } satisfies FromWorker);

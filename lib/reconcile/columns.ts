@@ -32,9 +32,12 @@ export interface ColumnChunk {
   strings: string[];
 }
 
-export function transferList(c: ColumnChunk): ArrayBuffer[] {
+export function transferList(c: Pick<ColumnChunk, 'u32' | 'f64' | 'keys'>): ArrayBuffer[] {
   return [c.u32.buffer as ArrayBuffer, c.f64.buffer as ArrayBuffer, c.keys.buffer as ArrayBuffer];
 }
+
+/** Buffers of replayed chunks, given back to a recorder for its next chunks (fresh memory costs page faults). */
+export type ChunkBuffers = Pick<ColumnChunk, 'u32' | 'f64' | 'keys'>;
 
 /** Records ingested records into chunks of `capacity` records, handed to `emit` in order. */
 export class ColumnRecorder implements IngestSink {
@@ -55,9 +58,11 @@ export class ColumnRecorder implements IngestSink {
   private lastCur: string | null = null;
   private lastCurId = 0;
 
+  /** `pool`: buffers to reuse (see ChunkBuffers), taken as they come. */
   constructor(
     private readonly emit: (chunk: ColumnChunk) => void,
     private readonly capacity = 1 << 16,
+    private readonly pool: ChunkBuffers[] = [],
   ) {
     this.fresh();
   }
@@ -65,9 +70,16 @@ export class ColumnRecorder implements IngestSink {
   private fresh(): void {
     // room for a batch of lookups (createCsvIngest) beyond the capacity
     const cap = this.capacity + 64;
-    this.u32 = new Uint32Array(cap * U);
-    this.f64 = new Float64Array(cap * F);
-    this.keys = new Uint8Array(Math.max(1024, cap * 16));
+    const reuse = this.pool.pop();
+    if (reuse && reuse.u32.length === cap * U && reuse.f64.length === cap * F) {
+      this.u32 = reuse.u32;
+      this.f64 = reuse.f64;
+      this.keys = reuse.keys;
+    } else {
+      this.u32 = new Uint32Array(cap * U);
+      this.f64 = new Float64Array(cap * F);
+      this.keys = new Uint8Array(Math.max(1024, cap * 16));
+    }
     this.strKeys = new Map();
     this.next = 0;
     this.keyPos = 0;
@@ -181,8 +193,9 @@ const BATCH = 32;
 
 /** Adds recorded chunks of one source to a Reconciler, in recording order. */
 export class ColumnReplayer {
-  /** id -> string, mirrored from the chunks (0 = null). */
-  private readonly strings: (string | null)[] = [null];
+  /** Recorded string id -> the Reconciler's id for that string (0 = null). */
+  private ids = new Int32Array(64);
+  private idCount = 1;
   private readonly slots = new Int32Array(BATCH);
 
   /** `lineBase` is added to every record's line (a recording of a file's later part). */
@@ -193,8 +206,15 @@ export class ColumnReplayer {
   ) {}
 
   replay(c: ColumnChunk): void {
-    for (const s of c.strings) this.strings.push(s);
-    const { rec, index, strings, slots, lineBase } = this;
+    for (const s of c.strings) {
+      if (this.idCount === this.ids.length) {
+        const x = new Int32Array(this.ids.length * 2);
+        x.set(this.ids);
+        this.ids = x;
+      }
+      this.ids[this.idCount++] = this.rec.internId(this.index, s);
+    }
+    const { rec, index, ids, slots, lineBase } = this;
     const { u32, f64, keys, strKeys, n } = c;
     const hasStr = strKeys.size > 0;
     for (let b = 0; b < n; b += BATCH) {
@@ -212,11 +232,10 @@ export class ColumnReplayer {
       for (let r = b; r < e; r++) sink += rec.touchSlot(index, slots[r - b] as number);
       for (let r = b; r < e; r++) {
         const u = r * U;
-        const at = f64[r * F + 1] as number;
-        rec.addValues(
-          index, slots[r - b] as number, f64[r * F] as number, Number.isNaN(at) ? null : at, (u32[u + U_LINE] as number) + lineBase,
-          u32[u + U_STATUS] as number, strings[u32[u + U_DATE] as number] ?? null,
-          strings[u32[u + U_CODE] as number] as string, strings[u32[u + U_CUR] as number] as string,
+        rec.addInterned(
+          index, slots[r - b] as number, f64[r * F] as number, f64[r * F + 1] as number, (u32[u + U_LINE] as number) + lineBase,
+          u32[u + U_STATUS] as number, ids[u32[u + U_DATE] as number] as number,
+          ids[u32[u + U_CODE] as number] as number, ids[u32[u + U_CUR] as number] as number,
         );
       }
       if (sink === 0.5) this.slots[0] = 0; // keeps the touches from being optimised away (never true)

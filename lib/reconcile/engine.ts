@@ -407,6 +407,14 @@ export class Reconciler {
       u32[u + U_CUR] = it.currency(currency);
       return;
     }
+    this.addExtra(index, slot, amount, at, line, status, date, code, currency);
+  }
+
+  /** A further record of a key already seen in this source (a duplicate). */
+  private addExtra(
+    index: number, slot: number, amount: number, at: number | null, line: number,
+    status: number, date: string | null, code: string, currency: string,
+  ): void {
     let x = this.extras.get(slot);
     if (!x) {
       x = Array.from({ length: this.n }, () => []);
@@ -418,6 +426,48 @@ export class Reconciler {
     };
     if (line === 0) delete rec.line;
     x[index]?.push(rec);
+  }
+
+  /** Low level: the id of a date, code or currency string of source `index` (for addInterned; null is 0). */
+  internId(index: number, s: string | null): number {
+    const it = this.interners[index];
+    if (!it) throw new RangeError(`no source ${index}`);
+    return s === null ? 0 : it.intern(s);
+  }
+
+  /**
+   * Low level: addValues with the date, code and currency given as ids
+   * (internId) and the time as a number (NaN = none).
+   */
+  addInterned(
+    index: number, slot: number, amount: number, at: number, line: number,
+    status: number, dateId: number, codeId: number, curId: number,
+  ): void {
+    const it = this.interners[index];
+    if (!it) throw new RangeError(`no source ${index}`);
+    it.records++;
+    if (status === UNKNOWN_INDEX) {
+      const code = it.strings[codeId] as string;
+      it.unknown.set(code, (it.unknown.get(code) ?? 0) + 1);
+    }
+    const r = slot * this.n + index;
+    const u = r * REC_U32;
+    const u32 = this.u32;
+    const c = u32[u + U_COUNT] as number;
+    u32[u + U_COUNT] = c + 1;
+    if (c === 0) {
+      const f = r * REC_F64;
+      this.f64[f] = amount;
+      this.f64[f + 1] = at;
+      u32[u + U_LINE] = line;
+      u32[u + U_STATUS] = status;
+      u32[u + U_DATE] = dateId;
+      u32[u + U_CODE] = codeId;
+      u32[u + U_CUR] = curId;
+      return;
+    }
+    const s = it.strings;
+    this.addExtra(index, slot, amount, Number.isNaN(at) ? null : at, line, status, s[dateId] ?? null, s[codeId] as string, s[curId] as string);
   }
 
   /** Number of distinct keys seen so far. */
