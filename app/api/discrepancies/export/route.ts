@@ -5,11 +5,16 @@ import { writeAudit } from '@/lib/db/audit';
 import { getPrisma } from '@/lib/db/client';
 import { exportDiscrepanciesCsv, parseDiscrepancyQuery } from '@/lib/db/discrepancies';
 import { latestCompletedRun } from '@/lib/db/runs';
+import { observe } from '@/lib/observability/observe';
 
 export const dynamic = 'force-dynamic';
 
-/** The filtered discrepancies as CSV (same filters as the table's URL), streamed; the export is audited. */
 export async function GET(request: Request) {
+  return observe('/api/discrepancies/export', request, () => handle(request));
+}
+
+/** The filtered discrepancies as CSV (same filters as the table's URL), streamed; the export is audited. */
+async function handle(request: Request): Promise<Response> {
   const user = await requireApi('data:export');
   if (user instanceof NextResponse) return user;
   const params = new URL(request.url).searchParams;

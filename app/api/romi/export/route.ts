@@ -5,11 +5,16 @@ import { writeAudit } from '@/lib/db/audit';
 import { getPrisma } from '@/lib/db/client';
 import { dashboardRun } from '@/lib/db/romi';
 import { drillCsv, parseRomiQuery } from '@/lib/db/romi-dashboard';
+import { observe } from '@/lib/observability/observe';
 
 export const dynamic = 'force-dynamic';
 
-/** The rows behind a dashboard figure as CSV (the drill-down's URL filters), streamed; the export is audited. */
 export async function GET(request: Request) {
+  return observe('/api/romi/export', request, () => handle(request));
+}
+
+/** The rows behind a dashboard figure as CSV (the drill-down's URL filters), streamed; the export is audited. */
+async function handle(request: Request): Promise<Response> {
   const user = await requireApi('data:export');
   if (user instanceof NextResponse) return user;
   const q = parseRomiQuery(new URL(request.url).searchParams);

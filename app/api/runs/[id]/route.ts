@@ -1,11 +1,16 @@
 import { NextResponse } from 'next/server';
 import { requireApi } from '@/lib/auth/guard';
 import { getRun } from '@/lib/db/runs';
+import { observe } from '@/lib/observability/observe';
 
 export const dynamic = 'force-dynamic';
 
+export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  return observe('/api/runs/[id]', request, () => handle(params));
+}
+
 /** A run's status and progress (polled by the run page while it works). */
-export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
+async function handle(params: Promise<{ id: string }>): Promise<Response> {
   const user = await requireApi('runs:view');
   if (user instanceof NextResponse) return user;
   const { id } = await params;
