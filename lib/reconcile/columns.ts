@@ -144,7 +144,31 @@ export class ColumnRecorder implements IngestSink {
     return r;
   }
 
-  addValues(
+  /** The id of a string in this recording (0 for null). */
+  internId(_index: number, s: string | null): number {
+    return s === null ? 0 : this.id(s);
+  }
+
+  /** A record's values with its strings as ids (internId) and its time as a number (NaN = none). */
+  addInterned(
+    _index: number, slot: number, amount: number, at: number, line: number,
+    status: number, dateId: number, codeId: number, curId: number,
+  ): void {
+    const u = slot * U;
+    const u32 = this.u32;
+    u32[u + U_LINE] = line;
+    u32[u + U_STATUS] = status;
+    u32[u + U_DATE] = dateId;
+    u32[u + U_CODE] = codeId;
+    u32[u + U_CUR] = curId;
+    const f = slot * F;
+    this.f64[f] = amount;
+    this.f64[f + 1] = at;
+    // a batch's lookups come first, then its values: cut only after the batch's last record
+    if (slot === this.next - 1 && this.next >= this.capacity) this.flush();
+  }
+
+  private addValues(
     _index: number, slot: number, amount: number, at: number | null, line: number,
     status: number, date: string | null, code: string, currency: string,
   ): void {

@@ -2,7 +2,7 @@ import type { Reconciler } from './engine';
 import { statusIndex } from './engine';
 
 /** What createCsvIngest feeds: a Reconciler, or a recorder of compact columns (columns.ts). */
-export type IngestSink = Pick<Reconciler, 'add' | 'slotOfRegion' | 'touchKey' | 'touchSlot' | 'addValues'>;
+export type IngestSink = Pick<Reconciler, 'add' | 'slotOfRegion' | 'touchKey' | 'touchSlot' | 'internId' | 'addInterned'>;
 import type { Status } from './glossary';
 import { currencyDigits } from './money';
 import type { CompiledProfile, NormalizeError } from './normalize';
@@ -109,10 +109,12 @@ export function createCsvIngest(
   const isoDates = p.date.format === 'iso';
   // dates of 1900-2155 through a day index (entry + 1, 0 = not yet), others in a map
   const dateIndex = new Int32Array(256 * 12 * 31);
-  const dateEntries: { at: number; date: string }[] = [];
-  const dateCache = new Map<number, { at: number; date: string }>();
-  const codes: { code: string; status: number; first: number }[] = [];
-  const currencies: { raw: string; cur: string; digits: number }[] = [];
+  // (each cached value carries the sink's intern id of its string)
+  const dateEntries: { at: number; date: string; id: number }[] = [];
+  const dateCache = new Map<number, { at: number; date: string; id: number }>();
+  const codes: { code: string; status: number; first: number; id: number }[] = [];
+  const currencies: { raw: string; cur: string; digits: number; id: number }[] = [];
+  let fixedCurrencyId = -1;
 
   const slow = (text: string, start: number, end: number, line: number) =>
     onRow(text.slice(start, end).split(delimiter), line);
@@ -122,9 +124,7 @@ export function createCsvIngest(
   let bn = 0;
   const bKs = new Int32Array(BATCH), bKe = new Int32Array(BATCH), bH = new Int32Array(BATCH), bLine = new Float64Array(BATCH);
   const bAmount = new Float64Array(BATCH), bAt = new Float64Array(BATCH), bSlot = new Int32Array(BATCH);
-  const bDate: (string | null)[] = new Array(BATCH).fill(null);
-  const bCode: { code: string; status: number }[] = new Array(BATCH);
-  const bCur: string[] = new Array(BATCH).fill('');
+  const bDate = new Int32Array(BATCH), bCode = new Int32Array(BATCH), bStatus = new Int32Array(BATCH), bCur = new Int32Array(BATCH);
   flush = () => {
     const count = bn;
     if (count === 0) return;
@@ -136,11 +136,9 @@ export function createCsvIngest(
     for (let j = 0; j < count; j++) bSlot[j] = rec.slotOfRegion(bText, bKs[j] as number, bKe[j] as number, fold, bH[j] as number);
     for (let j = 0; j < count; j++) sink += rec.touchSlot(index, bSlot[j] as number);
     for (let j = 0; j < count; j++) {
-      const at = bAt[j] as number;
-      const code = bCode[j] as { code: string; status: number };
-      rec.addValues(
-        index, bSlot[j] as number, bAmount[j] as number, Number.isNaN(at) ? null : at, bLine[j] as number,
-        code.status, bDate[j] ?? null, code.code, bCur[j] as string,
+      rec.addInterned(
+        index, bSlot[j] as number, bAmount[j] as number, bAt[j] as number, bLine[j] as number,
+        bStatus[j] as number, bDate[j] as number, bCode[j] as number, bCur[j] as number,
       );
     }
     if (sink === 0.5) bText = ''; // keeps the touches from being optimised away (never true)
@@ -193,8 +191,8 @@ export function createCsvIngest(
     if (fi <= maxCol) return slow(text, start, end, line);
 
     // currency (decides the amount's digits)
-    let currency = it.fixedCurrency;
     let digits = it.fixedDigits;
+    let currencyId = fixedCurrencyId;
     if (currencyCol >= 0) {
       const a = fs[currencyCol] as number, b = fe[currencyCol] as number, len = b - a;
       let hit = -1;
@@ -209,11 +207,13 @@ export function createCsvIngest(
         const raw = text.slice(a, b);
         const cu = raw.trim().toUpperCase();
         if (!/^[A-Z]{3}$/.test(cu) || currencies.length >= 64) return slow(text, start, end, line);
-        hit = currencies.push({ raw, cur: cu, digits: currencyDigits(cu) }) - 1;
+        hit = currencies.push({ raw, cur: cu, digits: currencyDigits(cu), id: rec.internId(index, cu) }) - 1;
       }
-      const c = currencies[hit] as { cur: string; digits: number };
-      currency = c.cur;
+      const c = currencies[hit] as { digits: number; id: number };
+      currencyId = c.id;
       digits = c.digits;
+    } else if (currencyId < 0) {
+      currencyId = fixedCurrencyId = rec.internId(index, it.fixedCurrency);
     }
 
     // amount: [-]digits[<dec>digits], nothing else
@@ -257,7 +257,7 @@ export function createCsvIngest(
 
     // date
     let at: number | null = null;
-    let date: string | null = null;
+    let dateId = 0;
     if (dateCol >= 0 && parseDate) {
       const a = fs[dateCol] as number, b = fe[dateCol] as number;
       if (isoDates && b - a === 10 && text.charCodeAt(a + 4) === 45 && text.charCodeAt(a + 7) === 45) {
@@ -277,19 +277,19 @@ export function createCsvIngest(
         if (d === undefined) {
           const r = parseDate(text.slice(a, b));
           if (!r.ok) return slow(text, start, end, line);
-          d = { at: r.at, date: r.date };
+          d = { at: r.at, date: r.date, id: rec.internId(index, r.date) };
           if (di >= 0) dateIndex[di] = dateEntries.push(d);
           else dateCache.set(k, d);
         }
         at = d.at;
-        date = d.date;
+        dateId = d.id;
       } else {
         const raw = text.slice(a, b);
         if (raw.trim() === '') return slow(text, start, end, line);
         const r = parseDate(raw);
         if (!r.ok) return slow(text, start, end, line);
         at = r.at;
-        date = r.date;
+        dateId = rec.internId(index, r.date);
       }
     }
 
@@ -300,10 +300,10 @@ export function createCsvIngest(
     while (se > ss && isWs(text.charCodeAt(se - 1))) se--;
     if (ss < se && (text.charCodeAt(ss) > 127 || text.charCodeAt(se - 1) > 127)) return slow(text, start, end, line);
     const slen = se - ss;
-    let code: { code: string; status: number; first: number } | undefined;
+    let code: { code: string; status: number; first: number; id: number } | undefined;
     const first = slen > 0 ? text.charCodeAt(ss) : -1;
     for (let k = 0; k < codes.length; k++) {
-      const c = codes[k] as { code: string; status: number; first: number };
+      const c = codes[k] as { code: string; status: number; first: number; id: number };
       if (c.first === first && c.code.length === slen && text.startsWith(c.code, ss)) {
         code = c;
         break;
@@ -312,7 +312,7 @@ export function createCsvIngest(
     if (code === undefined) {
       const raw = text.slice(ss, se);
       const st: Status = it.lookupStatus(raw);
-      code = { code: raw, status: statusIndex(st), first };
+      code = { code: raw, status: statusIndex(st), first, id: rec.internId(index, raw) };
       if (codes.length < 32) codes.push(code);
     }
 
@@ -327,9 +327,10 @@ export function createCsvIngest(
     bLine[j] = line;
     bAmount[j] = amount;
     bAt[j] = at === null ? NaN : at;
-    bDate[j] = date;
-    bCode[j] = code;
-    bCur[j] = currency;
+    bDate[j] = dateId;
+    bCode[j] = code.id;
+    bStatus[j] = code.status;
+    bCur[j] = currencyId;
     if (bn === BATCH) flush();
   };
   return { onRow, onLine, flush: () => flush() };
