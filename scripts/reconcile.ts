@@ -216,6 +216,8 @@ interface ReadRange {
   header?: string[];
   /** Called with the header's fields once bound. */
   onHeader?: (fields: string[]) => void;
+  /** Awaited before each read (back-pressure). */
+  throttle?: () => Promise<void> | undefined;
 }
 
 /**
@@ -263,6 +265,7 @@ async function readSource(
         buf.copy(bigger, 0, 0, have);
         buf = bigger;
       }
+      if (range?.throttle) await range.throttle();
       const { bytesRead } = await fh.read(buf, have, Math.min(buf.length - have, end - position), position);
       if (bytesRead === 0) break;
       position += bytesRead;
@@ -715,6 +718,11 @@ class Inbox<T> {
   }
 }
 
+/** Recorded chunks (~4.5 MB each) the worker may have sent ahead of the replay. */
+const MAX_AHEAD = 48;
+/** Records a chunk (PAIDLINE_RECONCILE_CHUNK_RECORDS overrides it: tests, many small chunks). */
+const CHUNK_RECORDS = Number(process.env.PAIDLINE_RECONCILE_CHUNK_RECORDS || 1 << 16);
+
 /** Share of the rows formatted by this thread (it also writes the file). */
 const MAIN_ROW_SHARE = 0.5;
 /** The first file is split between the threads from this size (PAIDLINE_RECONCILE_SPLIT_BYTES overrides it: tests). */
@@ -837,9 +845,20 @@ async function pipelineWorker(job: PipelineJob): Promise<void> {
   // buffers given back by the main thread are reused at once; other messages are queued
   const pool: ChunkBuffers[] = [];
   let writer: ByteWriter | null = null;
+  // chunks sent and not yet given back: the worker waits above MAX_AHEAD (bounded memory on big files)
+  let ahead = 0;
+  let resume: (() => void) | null = null;
+  const throttle = () => (ahead > MAX_AHEAD ? new Promise<void>((r) => (resume = r)) : undefined);
   const inbox = new Inbox<ToWorker>(port, (m) => {
     if (m.t !== 'recycle') return false;
-    if (m.chunk) pool.push(m.chunk);
+    if (m.chunk) {
+      pool.push(m.chunk);
+      ahead--;
+      if (resume && ahead <= MAX_AHEAD / 2) {
+        resume();
+        resume = null;
+      }
+    }
     if (m.rows && writer) writer.give(Buffer.from(m.rows.buffer, 0, m.rows.buffer.byteLength));
     return true;
   });
@@ -847,9 +866,12 @@ async function pipelineWorker(job: PipelineJob): Promise<void> {
   const { config, files, split } = job;
   debug('start');
   const record = async (i: number, range?: ReadRange) => {
-    const recorder = new ColumnRecorder((chunk) => port.postMessage({ t: 'chunk', file: i, chunk } satisfies FromWorker, transferList(chunk)), undefined, pool);
+    const recorder = new ColumnRecorder((chunk) => {
+      ahead++;
+      port.postMessage({ t: 'chunk', file: i, chunk } satisfies FromWorker, transferList(chunk));
+    }, CHUNK_RECORDS, pool);
     try {
-      await readSource(files[i] as string, i, config, recorder, null, range);
+      await readSource(files[i] as string, i, config, recorder, null, { start: 0, end: Infinity, ...range, throttle });
     } catch (e) {
       if (e instanceof InputError) {
         port.postMessage({ t: 'error', file: e.file, fileIndex: e.fileIndex, line: e.line, detail: e.detail } satisfies FromWorker);
@@ -886,10 +908,14 @@ async function pipelineWorker(job: PipelineJob): Promise<void> {
 const PIPELINE_MIN_BYTES = 8 << 20;
 
 /**
- * The mode: PAIDLINE_RECONCILE_THREADS unset (or `pipeline`): pipelined on two
- * threads for inputs of PIPELINE_MIN_BYTES or more when there are two cores,
- * else one thread; `pipeline` forces it whatever the size; `1`: one thread;
- * n > 1 (or `auto`): key-partitioned threads (see threadCount).
+ * The mode. PAIDLINE_RECONCILE_THREADS unset: pipelined on two threads for
+ * inputs of PIPELINE_MIN_BYTES or more when a core is idle (two cores or more
+ * and a 1-minute load average of at most cores - 1), else one thread: the
+ * pipeline spends ~25% more CPU in all (a second isolate, recording and
+ * replaying), which only pays when another core is free to run it; on a
+ * machine already busy it is slower than one thread. `pipeline` forces it
+ * whatever the size and load; `1`: one thread; n > 1 (or `auto`):
+ * key-partitioned threads (see threadCount). The result is the same in every mode.
  */
 function mode(files: string[]): 'pipeline' | number {
   const env = process.env.PAIDLINE_RECONCILE_THREADS;
@@ -897,7 +923,8 @@ function mode(files: string[]): 'pipeline' | number {
   if (env !== undefined && env !== '') return threadCount();
   let bytes = 0;
   for (const f of files) bytes += statSync(f).size;
-  return bytes >= PIPELINE_MIN_BYTES && os.availableParallelism() >= 2 ? 'pipeline' : 1;
+  const cores = os.availableParallelism();
+  return bytes >= PIPELINE_MIN_BYTES && cores >= 2 && (os.loadavg()[0] as number) <= cores - 1 ? 'pipeline' : 1;
 }
 
 /**
@@ -963,6 +990,7 @@ async function main(): Promise<void> {
   const config = await loadConfig(args);
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
   const m = mode(args.files);
+  if (process.env.PAIDLINE_RECONCILE_DEBUG) process.stderr.write(`[main] mode ${m}, load ${os.loadavg()[0]?.toFixed(2)}\n`);
   const count = m === 'pipeline' ? 1 : m;
   const expectedKeys = estimateKeys(args.files);
   let results: PartitionResult[];

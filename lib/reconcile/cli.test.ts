@@ -82,7 +82,8 @@ describe('reconcile CLI', () => {
     };
     // split: the first file is shared between the threads from this size (1: always)
     const run = (threads: string, files: string[], out: string, split = '1') => {
-      const r = cliEnv({ PAIDLINE_RECONCILE_THREADS: threads, PAIDLINE_RECONCILE_SPLIT_BYTES: split }, ...files, '--out', out, '--json');
+      // (small chunks: many of them, and the worker waits for the main thread to catch up)
+      const r = cliEnv({ PAIDLINE_RECONCILE_THREADS: threads, PAIDLINE_RECONCILE_SPLIT_BYTES: split, PAIDLINE_RECONCILE_CHUNK_RECORDS: '5' }, ...files, '--out', out, '--json');
       return { ...r, bytes: r.code === 0 ? readFileSync(out) : null };
     };
     const cases: string[][] = [];
