@@ -15,7 +15,7 @@ test.describe('data quality and the monthly report', () => {
     // The demo's decisions: two people and the automatic rules; the blocked ERP export; every source listed.
     await expect(page.getByTestId('reviewer-table')).toContainText('reviewer@demo.paidline.app');
     await expect(page.getByTestId('reviewer-table')).toContainText('admin@demo.paidline.app');
-    await expect(page.getByTestId('reviewer-table')).toContainText('Automatic');
+    await expect(page.getByTestId('figure-automatic')).toContainText('settled automatically');
     await expect(page.getByTestId('drift-table')).toContainText('ERP');
     await expect(page.getByTestId('freshness-table')).toContainText('Card gateway');
     await page.screenshot({ path: 'test-results/quality-page.png', fullPage: true });

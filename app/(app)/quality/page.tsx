@@ -131,7 +131,7 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
         note={<>Keys not matched ÷ all keys of each completed run, {period.toLowerCase()}; one line per set of systems compared. Click a point to open the run.</>}>
         {d.runs.length ? <RateTrendChart data={trend} pairs={pairs} /> : <p className="muted">No run completed in this period.</p>}
         {d.runs.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Runs and their discrepancy rates">
             <table className="data" data-testid="runs-table">
               <thead><tr><th>Run</th><th>Systems</th><th className="num">Keys</th><th className="num">Mismatched</th><th className="num">Missing</th><th className="num">Duplicate</th><th className="num">Rate</th></tr></thead>
               <tbody>
@@ -165,7 +165,7 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
         </Figure>
       </div>
 
-      <div className="two-col">
+      <div className="two-col even">
         <Figure id="res-sev" title="Resolution time per severity" figure="resolution-severity" q={q}
           note={<>From the end of the run that raised a discrepancy to the decision a person made to settle it, {period.toLowerCase()}. Median and 90th percentile.</>}>
           {d.bySeverity.length ? (
@@ -181,10 +181,10 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
         <Figure id="res-rev" title="Resolution time per reviewer" figure="resolution-reviewer" q={q}
           note={<>Decisions made by people; automatic rules settle their rows as the run ends and are counted below.</>}>
           {d.byReviewer.length ? (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label="Resolution time per reviewer">
             <table className="data" data-testid="reviewer-table">
-              <thead><tr><th>Reviewer</th><th className="num">Decisions</th><th className="num">Median</th><th className="num">p90</th></tr></thead>
-              <tbody>{d.byReviewer.map((g) => <tr key={g.group}><td className="reviewer-cell">{g.group}</td><td className="num">{g.count}</td><td className="num">{formatDuration(g.medianMs)}</td><td className="num">{formatDuration(g.p90Ms)}</td></tr>)}</tbody>
+              <thead><tr><th>Reviewer</th><th className="num">Settled</th><th className="num">Median</th><th className="num">p90</th></tr></thead>
+              <tbody>{d.byReviewer.map((g) => <tr key={g.group}><td className="reviewer-cell">{g.group.includes('@') ? <>{g.group.slice(0, g.group.indexOf('@'))}<wbr /><span className="muted">{g.group.slice(g.group.indexOf('@'))}</span></> : g.group}</td><td className="num">{g.count}</td><td className="num">{formatDuration(g.medianMs)}</td><td className="num">{formatDuration(g.p90Ms)}</td></tr>)}</tbody>
             </table>
             </div>
           ) : <p className="muted">No discrepancy was settled in this period.</p>}
@@ -225,7 +225,7 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
 
       <Figure id="fresh" title="Freshness per source" figure="freshness" q={q}
         note={`The latest committed upload, successful pull or accepted webhook of each source. Behind: nothing new for over ${STALE_AFTER_HOURS} hours.`}>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Freshness per source">
           <table className="data" data-testid="freshness-table">
             <thead><tr><th>Source</th><th>Kind</th><th>Last upload (UTC)</th><th>Last pull (UTC)</th><th>Last webhook (UTC)</th><th className="num">Age</th><th>Status</th></tr></thead>
             <tbody>
