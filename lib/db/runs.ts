@@ -407,16 +407,16 @@ function isTransient(error: unknown): boolean {
 
 /** Claims a queued run: queued -> running with attempt + 1. Null when another worker has it or it is done. */
 async function claimRun(db: Client, runId: string): Promise<Lease | null> {
-  return db.$transaction(async (tx) => {
-    const now = new Date();
-    const n = await tx.run.updateMany({
-      where: { id: runId, status: 'queued' },
-      data: { status: 'running', phase: 'reading', attempt: { increment: 1 }, heartbeatAt: now, startedAt: now, progress: 0, progressTotal: 0, message: null },
-    });
-    if (!n.count) return null;
-    const run = await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { attempt: true } });
-    return { runId, attempt: run.attempt };
+  // One conditional statement (no interactive transaction: SQLite would hold its write lock across
+  // round trips). Reading the attempt back is safe: only a stale heartbeat lets it change again.
+  const now = new Date();
+  const n = await db.run.updateMany({
+    where: { id: runId, status: 'queued' },
+    data: { status: 'running', phase: 'reading', attempt: { increment: 1 }, heartbeatAt: now, startedAt: now, progress: 0, progressTotal: 0, message: null },
   });
+  if (!n.count) return null;
+  const run = await db.run.findUniqueOrThrow({ where: { id: runId }, select: { attempt: true } });
+  return { runId, attempt: run.attempt };
 }
 
 function engineFor(inputs: ResolvedInputs, ruleSet: NonNullable<Awaited<ReturnType<typeof getRuleSet>>>) {
@@ -572,14 +572,12 @@ async function planPartitions(db: Client, lease: Lease, inputs: ResolvedInputs, 
 export async function executePartition(runId: string, index: number, db: Client = getPrisma(), opts: { queue?: JobQueue } = {}): Promise<void> {
   const run = await db.run.findUnique({ where: { id: runId } });
   if (!run || run.status !== 'running' || run.phase !== 'partitions') return;
-  const part = await db.$transaction(async (tx) => {
-    const now = new Date();
-    const n = await tx.runPartition.updateMany({
-      where: { runId, index, status: 'queued' },
-      data: { status: 'running', attempt: { increment: 1 }, heartbeatAt: now, startedAt: now, rows: 0, message: null },
-    });
-    return n.count ? tx.runPartition.findUnique({ where: { runId_index: { runId, index } } }) : null;
+  const now = new Date();
+  const claimed = await db.runPartition.updateMany({
+    where: { runId, index, status: 'queued' },
+    data: { status: 'running', attempt: { increment: 1 }, heartbeatAt: now, startedAt: now, rows: 0, message: null },
   });
+  const part = claimed.count ? await db.runPartition.findUnique({ where: { runId_index: { runId, index } } }) : null;
   if (!part) return;
   const lease: Lease = { runId, attempt: run.attempt, partition: { id: part.id, index, count: part.count, attempt: part.attempt } };
   const beat = heartbeat(db, lease);
@@ -610,17 +608,16 @@ export async function executePartition(runId: string, index: number, db: Client 
 
 /** Merges the completed partitions of a run and completes it (once: claimed like a run). */
 export async function finalizePartitionedRun(runId: string, db: Client = getPrisma()): Promise<void> {
-  const lease = await db.$transaction(async (tx): Promise<Lease | null> => {
-    const run = await tx.run.findUnique({ where: { id: runId }, select: { status: true, phase: true, attempt: true } });
-    if (!run || run.status !== 'running' || run.phase !== 'partitions') return null;
-    if (await tx.runPartition.count({ where: { runId, status: { not: 'completed' } } })) return null;
-    const n = await tx.run.updateMany({
-      where: { id: runId, status: 'running', phase: 'partitions', attempt: run.attempt },
-      data: { phase: 'merging', attempt: { increment: 1 }, heartbeatAt: new Date() },
-    });
-    return n.count ? { runId, attempt: run.attempt + 1 } : null;
+  const current = await db.run.findUnique({ where: { id: runId }, select: { status: true, phase: true, attempt: true } });
+  if (!current || current.status !== 'running' || current.phase !== 'partitions') return;
+  // Partitions only ever move to completed while the run is in this phase and attempt.
+  if (await db.runPartition.count({ where: { runId, status: { not: 'completed' } } })) return;
+  const claimed = await db.run.updateMany({
+    where: { id: runId, status: 'running', phase: 'partitions', attempt: current.attempt },
+    data: { phase: 'merging', attempt: { increment: 1 }, heartbeatAt: new Date() },
   });
-  if (!lease) return;
+  if (!claimed.count) return;
+  const lease: Lease = { runId, attempt: current.attempt + 1 };
   const beat = heartbeat(db, lease);
   try {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId } });

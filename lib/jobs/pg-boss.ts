@@ -77,7 +77,7 @@ export class PgBossQueue implements JobQueue {
             name: q,
             policy: 'standard',
             retryLimit: policy.retryLimit,
-            retryDelay: policy.retryDelay,
+            retryDelay: Math.max(0, Math.round(policy.retryDelay)),
             retryBackoff: policy.retryBackoff,
             expireInSeconds: policy.expireInSeconds,
           });
@@ -99,7 +99,8 @@ export class PgBossQueue implements JobQueue {
       ...(options.id ? { id: options.id } : {}),
       ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
       retryLimit: policy.retryLimit,
-      retryDelay: policy.retryDelay,
+      // pg-boss counts whole seconds.
+      retryDelay: Math.max(0, Math.round(policy.retryDelay)),
       retryBackoff: policy.retryBackoff,
       expireInSeconds: policy.expireInSeconds,
     });
