@@ -1,0 +1,88 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSource } from '@/lib/db/sources';
+import { recoverUploads } from '@/lib/jobs/upload-recovery';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
+import { killHard, spawnTs, until, type Child } from './crash-helpers';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'paidline-crash-upload-'));
+const uploads = path.join(tmp, 'uploads');
+process.env.PAIDLINE_UPLOAD_DIR = uploads;
+const staged = () => {
+  try {
+    return readdirSync(uploads).filter((n) => n.endsWith('.upload'));
+  } catch {
+    return [];
+  }
+};
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/**
+ * A server killed with SIGKILL in the middle of an upload leaves nothing half-ingested: start-up
+ * recovery removes the half-received file (no ingestion row was ever written for it), and rolls
+ * back an ingestion killed while writing its records (records deleted, marked failed, file removed).
+ */
+describe.each(DATABASE_KINDS)('a server killed mid-upload on %s', (kind) => {
+  let db: TestDatabase;
+  let sourceId: string;
+  const children: Child[] = [];
+  const child = (mode: string) => {
+    const c = spawnTs('test/integration/crash-upload-child.ts', { DATABASE_URL: db.url, PAIDLINE_UPLOAD_DIR: uploads, CRASH_SOURCE_ID: sourceId, CRASH_ROWS: '150000' }, [mode]);
+    children.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    sourceId = (await createSource({ name: `crash-${kind}`, kind: 'gateway' }, { actor: null, db: db.prisma })).id;
+  });
+  afterAll(async () => {
+    for (const c of children) if (c.proc.exitCode === null) await killHard(c);
+    await db?.drop();
+  });
+
+  it('removes the half-received file of an upload cut off while streaming; no ingestion row exists', async () => {
+    const c = child('stage');
+    await until(async () => staged().some((n) => statSync(path.join(uploads, n)).size > 200_000), 120_000, 'the upload to be streaming', c);
+    await killHard(c);
+    expect(staged()).toHaveLength(1);
+    expect(await db.prisma.ingestion.count({ where: { sourceId } })).toBe(0);
+    // A fresh file is left alone (it could be another instance's upload in progress)...
+    expect(await recoverUploads({ db: db.prisma, idleMs: 0 })).toEqual({ ingestions: 0, files: 0 });
+    expect(staged()).toHaveLength(1);
+    // ...and removed once nobody wrote it for the orphan age.
+    expect(await recoverUploads({ db: db.prisma, idleMs: 0, orphanAgeMs: 0 })).toEqual({ ingestions: 0, files: 1 });
+    expect(staged()).toHaveLength(0);
+    expect(await db.prisma.sourceRecord.count({ where: { sourceId } })).toBe(0);
+  }, 180_000);
+
+  it('rolls back an ingestion killed while writing its records', async () => {
+    const c = child('process');
+    const ingestionId = await until(
+      async () => {
+        const ing = await db.prisma.ingestion.findFirst({ where: { sourceId, status: 'processing' } });
+        return ing && (await db.prisma.sourceRecord.count({ where: { ingestionId: ing.id } })) > 0 ? ing.id : undefined;
+      },
+      180_000,
+      'records to be written',
+      c,
+    );
+    await killHard(c);
+    const partial = await db.prisma.sourceRecord.count({ where: { ingestionId } });
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(150_000);
+    expect(staged()).toHaveLength(1);
+
+    // Start-up recovery: the ingestion stopped moving, so it is rolled back.
+    expect(await recoverUploads({ db: db.prisma, idleMs: 1500 })).toEqual({ ingestions: 1, files: 0 });
+    const ing = await db.prisma.ingestion.findUniqueOrThrow({ where: { id: ingestionId } });
+    expect(ing).toMatchObject({ status: 'failed', stagedPath: null });
+    expect(ing.message).toMatch(/Interrupted by a server restart; nothing was ingested\. Upload the file again\./);
+    expect(await db.prisma.sourceRecord.count({ where: { sourceId } })).toBe(0);
+    expect(staged()).toHaveLength(0);
+    expect(await db.prisma.auditLog.count({ where: { action: 'ingestion.failed', entityId: ingestionId } })).toBe(1);
+  }, 240_000);
+});
