@@ -9,6 +9,10 @@ export const PHASE_LABELS: Record<string, string> = {
   reading: 'Reading records',
   writing: 'Writing results',
   'auto-resolving': 'Applying automatic rules',
+  bucketing: 'Preparing key partitions',
+  partitions: 'Reconciling key partitions in parallel (partitions done)',
+  merging: 'Merging partitions',
+  finishing: 'Rebuilding ROMI',
   done: 'Done',
 };
 
