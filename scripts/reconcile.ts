@@ -720,6 +720,8 @@ class Inbox<T> {
 
 /** Recorded chunks (~4.5 MB each) the worker may have sent ahead of the replay. */
 const MAX_AHEAD = 48;
+/** Buffers of formatted rows (1 MiB each) the worker may have sent ahead of the writes. */
+const MAX_ROWS_AHEAD = 32;
 /** Records a chunk (PAIDLINE_RECONCILE_CHUNK_RECORDS overrides it: tests, many small chunks). */
 const CHUNK_RECORDS = Number(process.env.PAIDLINE_RECONCILE_CHUNK_RECORDS || 1 << 16);
 
@@ -848,6 +850,9 @@ async function pipelineWorker(job: PipelineJob): Promise<void> {
   // chunks sent and not yet given back: the worker waits above MAX_AHEAD (bounded memory on big files)
   let ahead = 0;
   let resume: (() => void) | null = null;
+  // the same for the formatted rows (1 MiB buffers) the main thread has not written yet
+  let rowsAhead = 0;
+  let rowsResume: (() => void) | null = null;
   const throttle = () => (ahead > MAX_AHEAD ? new Promise<void>((r) => (resume = r)) : undefined);
   const inbox = new Inbox<ToWorker>(port, (m) => {
     if (m.t !== 'recycle') return false;
@@ -859,7 +864,14 @@ async function pipelineWorker(job: PipelineJob): Promise<void> {
         resume = null;
       }
     }
-    if (m.rows && writer) writer.give(Buffer.from(m.rows.buffer, 0, m.rows.buffer.byteLength));
+    if (m.rows) {
+      writer?.give(Buffer.from(m.rows.buffer, 0, m.rows.buffer.byteLength));
+      rowsAhead--;
+      if (rowsResume && rowsAhead <= MAX_ROWS_AHEAD / 2) {
+        rowsResume();
+        rowsResume = null;
+      }
+    }
     return true;
   });
   const debug = debugLog('worker');
@@ -896,7 +908,11 @@ async function pipelineWorker(job: PipelineJob): Promise<void> {
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
   const rec = Reconciler.fromState(sources, { match: config.match, ...(config.rules ? { rules: config.rules } : {}) }, m.state);
   // each buffer is transferred (not copied) to the main thread, which writes it
-  const w = (writer = new ByteWriter(async (chunk) => port.postMessage({ t: 'rows', buf: chunk } satisfies FromWorker, [chunk.buffer as ArrayBuffer])));
+  const w = (writer = new ByteWriter(async (chunk) => {
+    rowsAhead++;
+    port.postMessage({ t: 'rows', buf: chunk } satisfies FromWorker, [chunk.buffer as ArrayBuffer]);
+    if (rowsAhead > MAX_ROWS_AHEAD) await new Promise<void>((r) => (rowsResume = r));
+  }));
   await writeViews(w, sources, rec.views(m.from));
   await w.flush();
   port.postMessage({ t: 'summary', summary: rec.summary() } satisfies FromWorker);
