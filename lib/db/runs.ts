@@ -17,7 +17,7 @@ import type { Prisma } from '../generated/sqlite/client';
 import { getPrisma } from './client';
 import { writeAudit } from './audit';
 import { getRuleSet, ensureDefaultRuleSet } from './rulesets';
-import { jobQueue, registerJobHandler, stableJobId, type JobQueue } from '@/lib/jobs';
+import { InProcessQueue, jobQueue, registerJobHandler, stableJobId, type JobQueue } from '@/lib/jobs';
 import { backfillKeyBuckets, keyBucketOf, partitionBuckets } from './key-buckets';
 import { assertCan, NotFoundError, ReviewError, type ResultDetail, type ReviewActor, type SourceSide } from '@/lib/review/types';
 import { autoResolveRun } from '@/lib/review/auto-resolve';
@@ -142,7 +142,12 @@ export async function startRun(
   const queue = opts.queue ?? jobQueue();
   // Stored in the queue before answering: with pg-boss the run survives this process.
   await sendRunJob(queue, RUN_JOBS.execute, { runId: run.id }, `${run.id}:0`, db);
-  if (opts.wait) await waitForRun(run.id, db);
+  if (opts.wait) {
+    // A CLI or seed waiting on the shared queue may have no worker: it runs the run itself (the
+    // claim keeps a worker that picks the job up at the same time from running it too).
+    if (queue.kind === 'pg-boss' && !opts.queue) await executeRun(run.id, db, { queue: new InProcessQueue(db) }).catch(() => undefined);
+    await waitForRun(run.id, db);
+  }
   return { id: run.id };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recoverStaleRuns, startRun } from '@/lib/db/runs';
-import { InProcessQueue, PgBossQueue, queueKindFor, registerJobHandler, stableJobId, type JobQueue } from '@/lib/jobs';
+import { InProcessQueue, PgBossQueue, queueKindFor, registerJobHandler, stableJobId, stopJobQueue, type JobQueue } from '@/lib/jobs';
 import { pullJobId } from '@/lib/jobs/background';
 import type { ReviewActor } from '@/lib/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
@@ -101,6 +101,19 @@ describe.each(DATABASE_KINDS)('run recovery on %s', (kind) => {
     await db.prisma.run.update({ where: { id: live }, data: { status: 'failed' } });
     await db.prisma.run.update({ where: { id: dead }, data: { status: 'failed' } });
   });
+
+  it('lets a CLI that waits for a run finish it even when no worker is running (the process-wide queue)', async () => {
+    const saved = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = db.url;
+    try {
+      const { id } = await startRun(input, analyst, { db: db.prisma, wait: true });
+      expect(await db.prisma.run.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'completed', phase: 'done', attempt: 1, totalKeys: 25 });
+    } finally {
+      await stopJobQueue(5000);
+      if (saved === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved;
+    }
+  }, 120_000);
 
   it('fails a run whose attempts are used up, with a clear message, keeping nothing', async () => {
     const id = await halfWritten(3, 120_000);
