@@ -305,6 +305,16 @@ export class Reconciler {
   }
 
   /**
+   * The SharedArrayBuffers behind the per-key data (shared Reconcilers only):
+   * another thread may pre-fault their pages while this one starts adding
+   * records (see prefaultPages).
+   */
+  sharedBuffers(): SharedArrayBuffer[] {
+    if (!this.shared) return [];
+    return [this.f64.buffer as SharedArrayBuffer, this.table.exportKeys().slotKeys.buffer as SharedArrayBuffer];
+  }
+
+  /**
    * A Reconciler over another one's exported data, for computing a range of
    * its rows (`views(from, to)`) in another thread. Its summary counts only
    * the rows it iterates (no records per source, no unknown codes): merge it
@@ -711,4 +721,15 @@ export function reconcileSync(
     for (const rec of s.records) r.add(i, rec);
   });
   return [...r.rows()];
+}
+
+/**
+ * Touches every 4 KiB page of a shared buffer for writing, without changing a
+ * byte (compare-and-exchange of 0 with 0: whatever another thread wrote stays),
+ * so that the kernel maps and zeroes the pages here rather than at the first
+ * write of the thread filling them.
+ */
+export function prefaultPages(buffer: SharedArrayBuffer): void {
+  const a = new Int32Array(buffer);
+  for (let i = 0; i < a.length; i += 1024) Atomics.compareExchange(a, i, 0, 0);
 }
