@@ -104,7 +104,8 @@ export function sqliteLiteral(v: Value): string {
  */
 const writers = new Map<string, { kind: 'sqlite'; client: LibsqlClient } | { kind: 'postgres'; pool: pg.Pool }>();
 
-function writerFor(db: object) {
+/** The bulk writer for a client's database (shared with lib/db/result-insert.ts; closed by closeBulkWriters). */
+export function writerFor(db: object) {
   const { kind, url } = clientTarget(db);
   let writer = writers.get(url);
   if (!writer) {

@@ -15,6 +15,7 @@ import {
 } from '@/lib/reconcile';
 import type { Prisma } from '../generated/sqlite/client';
 import { getPrisma } from './client';
+import { insertResults, type ResultInsertRow } from './result-insert';
 import { writeAudit } from './audit';
 import { getRuleSet, ensureDefaultRuleSet } from './rulesets';
 import { InProcessQueue, jobQueue, registerJobHandler, stableJobId, type JobQueue } from '@/lib/jobs';
@@ -28,7 +29,8 @@ import { loggerFor } from '@/lib/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 
-const RESULT_BATCH = 1000;
+/** Result rows per bulk write (COPY on PostgreSQL, one multi-row INSERT on SQLite), each checked against the lease. */
+const RESULT_BATCH = 5000;
 const READ_BATCH = 2000;
 
 export const startRunSchema = z
@@ -296,7 +298,7 @@ function resultData(
   inputs: ResolvedInputs,
   sides: Map<string, SideInfo>[],
   violations: Map<string, ProgressionViolation[]>,
-): Prisma.RunResultCreateManyInput {
+): ResultInsertRow {
   const present = row.records.map((r) => r !== null);
   const refIndex = present.indexOf(true);
   const ref = row.records[refIndex]!;
@@ -338,7 +340,7 @@ function resultData(
     severityRank: SEVERITY_RANK[severity] ?? 0,
     action: row.action,
     actionLabel: row.actionLabel,
-    ruleId: row.ruleId,
+    ruleId: row.ruleId ?? null,
     missingIn: joined(row.missingIn),
     duplicateIn: joined(row.duplicateIn),
     statuses: joined(inputs.sources.map((s, i) => `${s.name}:${row.records[i]?.status ?? '-'}`)),
@@ -486,17 +488,23 @@ async function reconcileKeys(
     if (!n.count) throw new SupersededError(`Run ${runId} was taken over or stopped.`);
   }
 
-  let batch: Prisma.RunResultCreateManyInput[] = [];
+  let batch: ResultInsertRow[] = [];
   let written = 0;
   const flush = async () => {
     if (!batch.length) return;
     beat.check();
     const data = batch;
-    await db.$transaction(async (tx) => {
-      await touch(tx, lease, lease.partition ? { rows: written + data.length } : { progress: written + data.length });
-      await tx.runResult.createMany({ data });
-    });
-    written += data.length;
+    // The batch and the lease's heartbeat commit together, or not at all once the lease is lost.
+    const total = written + data.length;
+    const held = await insertResults(
+      db,
+      lease.partition
+        ? { runId, attempt: lease.attempt, partition: { id: lease.partition.id, attempt: lease.partition.attempt }, rows: total }
+        : { runId, attempt: lease.attempt, progress: total },
+      data,
+    );
+    if (!held) throw new SupersededError(lease.partition ? `Partition ${lease.partition.index} of run ${runId} was taken over or stopped.` : `Run ${runId} was taken over or stopped (attempt ${lease.attempt}).`);
+    written = total;
     batch = [];
   };
   for (const row of engine.rows()) {
