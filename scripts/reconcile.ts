@@ -666,6 +666,8 @@ type FromWorker =
   | { t: 'rows'; buf: Uint8Array }
   | { t: 'summary'; summary: Summary };
 type ToWorker =
+  /** The job, once the configuration is loaded (the worker starts before, to boot meanwhile). */
+  | { t: 'job'; job: PipelineJob }
   | { t: 'header'; fields: string[] }
   /** The main Reconciler's shared buffers, to pre-fault before parsing (see prefaultPages). */
   | { t: 'prefault'; buffers: SharedArrayBuffer[] }
@@ -761,12 +763,19 @@ function splitPoint(file: string): number | null {
   }
 }
 
-async function runPipelined(files: string[], config: ReconcileConfig, outFile: string | null, expectedKeys: number): Promise<PartitionResult> {
+/** A worker for runPipelined, started before the configuration is loaded (it boots meanwhile). */
+function startPipelineWorker(): Worker {
+  return startWorker({ paidlinePipeline: true });
+}
+
+async function runPipelined(
+  worker: Worker, files: string[], config: ReconcileConfig, outFile: string | null, expectedKeys: number,
+): Promise<PartitionResult> {
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
   const debug = debugLog('main');
   const split = splitPoint(files[0] as string);
-  const worker = startWorker({ paidlinePipeline: { files, config, split } satisfies PipelineJob });
   const inbox = new Inbox<FromWorker>(worker);
+  worker.postMessage({ t: 'job', job: { files, config, split } } satisfies ToWorker);
   const options = { match: config.match, ...(config.rules ? { rules: config.rules } : {}), expectedKeys, shared: true };
   /** Adds the worker's records of file i (line numbers shifted by lineBase) or throws its error. */
   const replay = async (rec: Reconciler, i: number, lineBase: number, use = true) => {
@@ -847,7 +856,7 @@ async function runPipelined(files: string[], config: ReconcileConfig, outFile: s
 }
 
 /** The worker side of runPipelined. */
-async function pipelineWorker(job: PipelineJob): Promise<void> {
+async function pipelineWorker(): Promise<void> {
   const port = parentPort as NonNullable<typeof parentPort>;
   // buffers given back by the main thread are reused at once; other messages are queued
   const pool: ChunkBuffers[] = [];
@@ -885,8 +894,10 @@ async function pipelineWorker(job: PipelineJob): Promise<void> {
     }
     return true;
   });
-  const { config, files, split } = job;
   debug('start');
+  const first = await inbox.next();
+  if (first.t !== 'job') throw new Error('reconcile worker: expected the job');
+  const { config, files, split } = first.job;
   const record = async (i: number, range?: ReadRange) => {
     const recorder = new ColumnRecorder((chunk) => {
       ahead++;
@@ -1029,16 +1040,32 @@ async function appendFile(target: string, part: string): Promise<void> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const config = await loadConfig(args);
+  // the mode first: a pipeline worker boots while the configuration loads
+  // (configuration errors are still reported before a bad PAIDLINE_RECONCILE_THREADS)
+  let m: 'pipeline' | number = 1;
+  let modeError: unknown = null;
+  try {
+    if (args.files.every((f) => existsSync(f))) m = mode(args.files);
+  } catch (e) {
+    modeError = e;
+  }
+  const pipeline = m === 'pipeline' ? startPipelineWorker() : null;
+  let config: ReconcileConfig;
+  try {
+    config = await loadConfig(args);
+    if (modeError) throw modeError;
+  } catch (e) {
+    void pipeline?.terminate();
+    throw e;
+  }
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
-  const m = mode(args.files);
   if (process.env.PAIDLINE_RECONCILE_DEBUG) process.stderr.write(`[main] mode ${m}, load ${os.loadavg()[0]?.toFixed(2)}, ${existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').trim() : ''}\n`);
   const count = m === 'pipeline' ? 1 : m;
   const expectedKeys = estimateKeys(args.files);
   let results: PartitionResult[];
   const parts: string[] = [];
-  if (m === 'pipeline') {
-    results = [await runPipelined(args.files, config, args.out ?? null, expectedKeys)];
+  if (pipeline) {
+    results = [await runPipelined(pipeline, args.files, config, args.out ?? null, expectedKeys)];
   } else if (count === 1) {
     results = [await runPartition({ files: args.files, config, partition: null, out: args.out ?? null, header: true, expectedKeys })];
   } else {
@@ -1079,8 +1106,8 @@ async function main(): Promise<void> {
   process.stdout.write(args.json ? JSON.stringify(jsonSummary(s)) + '\n' : humanSummary(s));
 }
 
-if (!isMainThread && (workerData as { paidlinePipeline?: PipelineJob } | null)?.paidlinePipeline) {
-  pipelineWorker((workerData as { paidlinePipeline: PipelineJob }).paidlinePipeline).catch((e: unknown) => {
+if (!isMainThread && (workerData as { paidlinePipeline?: boolean } | null)?.paidlinePipeline) {
+  pipelineWorker().catch((e: unknown) => {
     throw e;
   });
 } else if (!isMainThread && (workerData as { paidlineReconcileJob?: PartitionJob } | null)?.paidlineReconcileJob) {
