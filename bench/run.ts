@@ -25,6 +25,7 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   discrepancies: async () => (await import('./discrepancies')).section,
   ingest: async () => (await import('./ingest')).section,
   romi: async () => (await import('./romi')).section,
+  runs: async () => (await import('./runs')).section,
 };
 
 function parseArgs(argv: string[]) {
