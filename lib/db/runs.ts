@@ -242,9 +242,16 @@ async function* keyGroups(
   });
   for (;;) {
     // A partition reads bucket by bucket, keys in order within a bucket (the (sourceId, keyBucket, key) index).
-    const after: Prisma.SourceRecordWhereInput[] = [{ key: { gt: lastKey ?? '' } }, { key: lastKey ?? '', id: { gt: lastId } }];
+    // The keyset's leading column also goes in as a plain lower bound (key >= last, keyBucket >= last):
+    // PostgreSQL makes that an index condition, whereas under the OR alone it scanned the source's
+    // index from the start on every page (quadratic: 5.5 s a page at 900k of 1M keys).
+    const after: Prisma.SourceRecordWhereInput = { key: { gte: lastKey ?? '' }, OR: [{ key: { gt: lastKey ?? '' } }, { id: { gt: lastId } }] };
     const where: Prisma.SourceRecordWhereInput =
-      lastKey === null ? base : buckets ? { AND: [base, { OR: [{ keyBucket: { gt: lastBucket } }, { keyBucket: lastBucket, OR: after }] }] } : { AND: [base, { OR: after }] };
+      lastKey === null
+        ? base
+        : buckets
+          ? { AND: [base, { keyBucket: { gte: lastBucket } }, { OR: [{ keyBucket: { gt: lastBucket } }, { keyBucket: lastBucket, ...after }] }] }
+          : { AND: [base, after] };
     const rows = await db.sourceRecord.findMany({
       where,
       orderBy: buckets ? [{ keyBucket: 'asc' }, { key: 'asc' }, { id: 'asc' }] : [{ key: 'asc' }, { id: 'asc' }],
