@@ -153,7 +153,11 @@ async function startWorker(ctx: BenchContext, url: string, n: number, env: Recor
       PAIDLINE_ALERT_LOOP: 'off',
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The worker logs JSON lines at warn and above: errors are shown (a run that fails or hangs says why).
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    for (const line of d.split('\n')) if (/"level":(50|60)/.test(line) || (process.env.BENCH_VERBOSE && line)) process.stderr.write(`[worker ${n}] ${line.slice(0, 2000)}\n`);
   });
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {

@@ -660,6 +660,11 @@ export async function finalizePartitionedRun(runId: string, db: Client = getPris
   }
 }
 
+/** How long the completion transaction may take: a minute, plus 0.1 ms a key (10M keys: about 17 minutes). */
+function finishTimeoutMs(keys: number): number {
+  return 60_000 + Math.ceil(keys / 10);
+}
+
 /** Auto-resolves, completes the run with its alerts in one transaction, then rebuilds ROMI and escalates. */
 async function finishRun(db: Client, lease: Lease, autoRules: readonly string[], summaryAfter: Summary, written: number, started: Date): Promise<void> {
   const runId = lease.runId;
@@ -694,7 +699,9 @@ async function finishRun(db: Client, lease: Lease, autoRules: readonly string[],
     await writeAudit(tx, { actor: null, action: 'run.complete', entityType: 'Run', entityId: runId, after: { keys: summaryAfter.total, classes: summaryAfter.classes, autoResolved } });
     // Critical-discrepancy and discrepancy-rate alerts commit with the completion (outbox).
     return alertsForCompletedRun(tx, { id: runId, totalKeys: summaryAfter.total, matched: summaryAfter.classes.matched });
-  });
+    // The critical-row check reads every critical row (98k of 1M keys in bench/runs.ts): far beyond
+    // Prisma's default 5 s, after which the completion rolled back and the run hung in auto-resolving.
+  }, { timeout: finishTimeoutMs(summaryAfter.total), maxWait: 30_000 });
   await rebuildRomiAfterRun(runId, db);
   await autoEscalateAfterRun(runId, alerts.critical, db);
   await db.run.updateMany({ where: { id: runId, attempt: lease.attempt, status: 'completed' }, data: { phase: 'done' } });
