@@ -13,7 +13,10 @@ export default defineConfig({
   workers: 1,
   forbidOnly: true,
   retries: 0,
-  timeout: 30_000,
+  // 2-core CI machines: a server action that writes (start a run, record spend) can take several
+  // seconds while the previous journey's background work (runs, ROMI rebuilds) finishes.
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
   reporter: process.env.CI ? [['list']] : [['list']],
   use: {
     baseURL,

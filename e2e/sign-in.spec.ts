@@ -1,9 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { navFor } from '../lib/auth/navigation';
+import { NAV_ITEMS, navFor } from '../lib/auth/navigation';
 import { ROLES, ROLE_LABELS } from '../lib/auth/roles';
 import { attemptSignIn, demoAccount, expectNoSeriousA11yViolations, signIn } from './helpers';
 
-const ALL_SECTIONS = ['Dashboard', 'Runs', 'Discrepancies', 'Sources', 'Settings'];
+// Every section the navigation knows: a new one is checked for every role without editing this test.
+const ALL_SECTIONS = NAV_ITEMS.map((i) => i.label);
 
 test('a signed-out visit to an app page lands on /login and returns there after sign-in', async ({ page }) => {
   await page.goto('/sources');
