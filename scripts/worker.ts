@@ -23,6 +23,9 @@ async function main() {
     alerts: process.env.PAIDLINE_ALERT_LOOP !== 'off',
   });
   console.warn(`[worker] working ${kind} jobs on ${redactUrl(url)} (pid ${process.pid}).`);
+  // The background timers are unref'd (they must not keep an app instance from exiting), and on
+  // SQLite no socket is open either: without this the worker would exit as soon as it started.
+  const keepAlive = setInterval(() => {}, 60_000);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -30,6 +33,7 @@ async function main() {
     const seconds = Number(process.env.PAIDLINE_WORKER_SHUTDOWN_SECONDS) || 60;
     console.warn(`[worker] ${signal}: finishing running jobs (up to ${seconds} s)...`);
     try {
+      clearInterval(keepAlive);
       await background.stop(seconds * 1000);
       const { getPrisma } = await import('../lib/db/client');
       await getPrisma().$disconnect();
