@@ -22,20 +22,23 @@ export function isGatewayPaidBankNot(detail: ResultDetail): boolean {
   return gateways.some((g) => g.present && g.status === 'Paid') && banks.some((b) => !b.present || b.status === 'Failed');
 }
 
-/** Open rows of a run that are gateway-Paid / bank-Failed-or-absent, in id order. */
-export async function criticalRows(db: Pick<Client, 'runResult'>, runId: string): Promise<{ id: number; key: string }[]> {
+/** Open rows of a run that are gateway-Paid / bank-Failed-or-absent, in key order. */
+export async function criticalRows(db: Pick<Client, 'runResult'>, runId: string, pageSize = 1000): Promise<{ id: number; key: string }[]> {
   const out: { id: number; key: string }[] = [];
-  let lastId = 0;
+  // Keyset pages in key order over the (runId, key) unique index: each page starts where the last
+  // one ended. Paging by id > last had no index to start from (no index on severity holds the id),
+  // so every page re-read and sorted all critical rows: quadratic (34 s at 1M keys, 298 s at 3M).
+  let lastKey: string | null = null;
   for (;;) {
     const rows = await db.runResult.findMany({
-      where: { runId, severityRank: 2, id: { gt: lastId } },
-      orderBy: { id: 'asc' },
-      take: 1000,
+      where: { runId, severityRank: 2, ...(lastKey === null ? {} : { key: { gt: lastKey } }) },
+      orderBy: { key: 'asc' },
+      take: pageSize,
       select: { id: true, key: true, state: true, detail: true },
     });
     for (const r of rows) if (r.state === 'open' && isGatewayPaidBankNot(JSON.parse(r.detail) as ResultDetail)) out.push({ id: r.id, key: r.key });
-    if (rows.length < 1000) break;
-    lastId = rows[rows.length - 1]!.id;
+    if (rows.length < pageSize) break;
+    lastKey = rows[rows.length - 1]!.key;
   }
   return out;
 }
