@@ -30,7 +30,7 @@ export async function criticalRows(db: Pick<Client, 'runResult'>, runId: string,
   // so every page re-read and sorted all critical rows: quadratic (34 s at 1M keys, 298 s at 3M).
   let lastKey: string | null = null;
   for (;;) {
-    const rows = await db.runResult.findMany({
+    const rows: { id: number; key: string; state: string; detail: string }[] = await db.runResult.findMany({
       where: { runId, severityRank: 2, ...(lastKey === null ? {} : { key: { gt: lastKey } }) },
       orderBy: { key: 'asc' },
       take: pageSize,
