@@ -31,6 +31,19 @@ type Client = ReturnType<typeof getPrisma>;
 
 /** Result rows per bulk write (COPY on PostgreSQL, one multi-row INSERT on SQLite), each checked against the lease. */
 const RESULT_BATCH = 5000;
+
+/**
+ * Fault-injection knobs for the crash tests (never set in production): a smaller result batch and
+ * a pause after each one keep a run in its writing phase long enough to be killed there.
+ */
+function resultBatchSettings(): { size: number; pauseMs: number } {
+  const size = Number(process.env.PAIDLINE_TEST_RESULT_BATCH);
+  const pause = Number(process.env.PAIDLINE_TEST_RESULT_PAUSE_MS);
+  return {
+    size: Number.isInteger(size) && size > 0 ? size : RESULT_BATCH,
+    pauseMs: Number.isFinite(pause) && pause > 0 ? pause : 0,
+  };
+}
 const READ_BATCH = 2000;
 
 export const startRunSchema = z
@@ -514,9 +527,13 @@ async function reconcileKeys(
     written = total;
     batch = [];
   };
+  const batching = resultBatchSettings();
   for (const row of engine.rows()) {
     batch.push(resultData(runId, row, inputs, sides, violations));
-    if (batch.length >= RESULT_BATCH) await flush();
+    if (batch.length >= batching.size) {
+      await flush();
+      if (batching.pauseMs) await new Promise((r) => setTimeout(r, batching.pauseMs));
+    }
   }
   await flush();
   return { written, summary: engine.summary() };

@@ -25,7 +25,12 @@ describe.each(DATABASE_KINDS)('a worker killed mid-run on %s', (kind) => {
   let sendQueue: JobQueue = nowhere;
 
   const worker = () => {
-    const c = spawnTs('scripts/worker.ts', { DATABASE_URL: db.url, PAIDLINE_RUN_STALE_SECONDS: '2', PAIDLINE_WORKER_SHUTDOWN_SECONDS: '20' });
+    // Small result batches with a pause after each keep the run in its writing phase long enough
+    // to be killed there, however fast the machine writes (one 5,000-row COPY could finish a partition).
+    const c = spawnTs('scripts/worker.ts', {
+      DATABASE_URL: db.url, PAIDLINE_RUN_STALE_SECONDS: '2', PAIDLINE_WORKER_SHUTDOWN_SECONDS: '20',
+      PAIDLINE_TEST_RESULT_BATCH: '250', PAIDLINE_TEST_RESULT_PAUSE_MS: '100',
+    });
     children.push(c);
     return c;
   };
