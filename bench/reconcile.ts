@@ -14,7 +14,7 @@ import { fmtM, fmtS, runChild, writeLines, type ChildResult } from './child';
 const GENERATOR_VERSION = 2;
 
 /** splitmix32-style hash: a deterministic pseudo-random value per (slot, salt). */
-function rnd(slot: number, salt: number): number {
+export function rnd(slot: number, salt: number): number {
   let z = (Math.imul(slot, 0x9e3779b9) + Math.imul(salt, 0x85ebca6b)) | 0;
   z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
   z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
@@ -22,15 +22,15 @@ function rnd(slot: number, salt: number): number {
   return (z >>> 0) / 4294967296;
 }
 
-const GW_CODES = { Paid: 'succeeded', Pending: 'pending', Failed: 'failed' } as const;
-const BANK_CODES = { Paid: 'Completed', Pending: 'Pending', Failed: 'Failed' } as const;
-type S = keyof typeof GW_CODES;
-const pickStatus = (u: number): S => (u < 0.7 ? 'Paid' : u < 0.9 ? 'Pending' : 'Failed');
+export const GW_CODES = { Paid: 'succeeded', Pending: 'pending', Failed: 'failed' } as const;
+export const BANK_CODES = { Paid: 'Completed', Pending: 'Pending', Failed: 'Failed' } as const;
+export type S = keyof typeof GW_CODES;
+export const pickStatus = (u: number): S => (u < 0.7 ? 'Paid' : u < 0.9 ? 'Pending' : 'Failed');
 const DAY = 86_400_000;
 const BASE = Date.UTC(2024, 0, 1);
-const dateOf = (slot: number) => new Date(BASE + (slot % 366) * DAY).toISOString().slice(0, 10);
+export const dateOf = (slot: number) => new Date(BASE + (slot % 366) * DAY).toISOString().slice(0, 10);
 const money = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-const id = (prefix: string, slot: number) => prefix + String(slot).padStart(10, '0');
+export const id = (prefix: string, slot: number) => prefix + String(slot).padStart(10, '0');
 
 /**
  * Slot kinds: 80% match, 8% status mismatch, 6% amount mismatch, 6% a key

@@ -32,21 +32,8 @@ import { PgBossQueue } from '../lib/jobs';
 import { fmtM, fmtRate, fmtS, withBenchDatabase } from './child';
 import type { BenchContext, BenchSection } from './run';
 
-/** splitmix32-style hash, as bench/reconcile.ts: a deterministic pseudo-random value per (slot, salt). */
-function rnd(slot: number, salt: number): number {
-  let z = (Math.imul(slot, 0x9e3779b9) + Math.imul(salt, 0x85ebca6b)) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-  z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-  z ^= z >>> 15;
-  return (z >>> 0) / 4294967296;
-}
-
-type S = 'Paid' | 'Pending' | 'Failed';
-const GW_CODES = { Paid: 'succeeded', Pending: 'pending', Failed: 'failed' } as const;
-const BANK_CODES = { Paid: 'Completed', Pending: 'Pending', Failed: 'Failed' } as const;
-const pickStatus = (u: number): S => (u < 0.7 ? 'Paid' : u < 0.9 ? 'Pending' : 'Failed');
-const dateOf = (slot: number) => new Date(Date.UTC(2024, 0, 1) + (slot % 366) * 86_400_000).toISOString().slice(0, 10);
-const id = (prefix: string, slot: number) => prefix + String(slot).padStart(10, '0');
+// The reconcile bench's deterministic generator: the same kinds of rows, statuses and dates.
+import { BANK_CODES, dateOf, GW_CODES, id, pickStatus, rnd, type S } from './reconcile';
 
 type Rec = { key: string; status: S; cents: number; date: string };
 
