@@ -1,6 +1,8 @@
 /**
- * Bench section "runs": a whole reconciliation run through the job queue on PostgreSQL, with one
- * worker process and one partition, then two worker processes and two key partitions.
+ * Bench section "runs": a whole reconciliation run through the job queue on PostgreSQL, worked by
+ * one worker process, then by two. Both runs are split into the same key partitions, as many as the
+ * app's default sizing gives (partitionsFor: about PAIDLINE_RUN_PARTITION_ROWS input records each, so
+ * a worker's memory stays bounded): one worker works them one after another, two share them.
  *
  * Data: a throwaway PostgreSQL database; `rows` records a source for a gateway and a bank, made like
  * bench/reconcile.ts's generator (80% match, 8% status mismatch, 6% amount mismatch, 6% a key missing
@@ -26,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createPrismaClient, type PrismaClient } from '../lib/db/client';
 import { closeBulkWriters, insertRecords, type RecordRow } from '../lib/db/record-insert';
-import { startRun } from '../lib/db/runs';
+import { partitionsFor, runSettings, startRun } from '../lib/db/runs';
 import { ensureDefaultRuleSet, saveRuleSetVersion } from '../lib/db/rulesets';
 import { PgBossQueue } from '../lib/jobs';
 import { fmtM, fmtRate, fmtS, withBenchDatabase } from './child';
@@ -183,11 +185,10 @@ type Measured = { label: string; writtenMs: number; completedMs: number; doneMs:
 
 async function measure(ctx: BenchContext, url: string, db: PrismaClient, sources: { id: string }[], ruleSetId: string, workers: number, partitions: number, withRomi: boolean): Promise<Measured> {
   const label = `${workers} worker${workers > 1 ? 's' : ''}, ${partitions} partition${partitions > 1 ? 's' : ''}`;
+  // About 1.5 GB of heap per million keys held (a partition's records, its side maps and rows).
   const heapMiB = Math.max(4096, Math.ceil((ctx.rows / 1_000_000) * 1500 / partitions));
   const env = {
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${heapMiB}`.trim(),
-    // One partition means the run whole: never split by size.
-    PAIDLINE_RUN_PARTITION_ROWS: String(Number.MAX_SAFE_INTEGER),
     PAIDLINE_RUN_STALE_SECONDS: '300',
     // Without the ROMI rebuild in the figures, a worker stopped after completion abandons it at once.
     ...(withRomi ? {} : { PAIDLINE_WORKER_SHUTDOWN_SECONDS: '1' }),
@@ -248,7 +249,7 @@ async function measure(ctx: BenchContext, url: string, db: PrismaClient, sources
 
 export const section: BenchSection = {
   name: 'runs',
-  description: 'end-to-end run on PostgreSQL through the job queue (queued -> completed): 1 worker / 1 partition vs 2 workers / 2 partitions',
+  description: 'end-to-end run on PostgreSQL through the job queue (queued -> completed): the same key partitions worked by 1 worker, then by 2',
   async run(ctx: BenchContext) {
     await withBenchDatabase('postgres', async (url) => {
       const db = createPrismaClient(url, { poolSize: 4 });
@@ -270,7 +271,9 @@ export const section: BenchSection = {
         const ruleSetId = process.env.BENCH_RUNS_AUTO_RULES === 'default' ? rules.id : (await saveRuleSetVersion({ definition: rules.definition, autoRules: [] }, { actor: null, db })).id;
         console.log(`rule set: ${process.env.BENCH_RUNS_AUTO_RULES === 'default' ? `default, automatic rules ${rules.autoRules.join(', ')}` : 'default rules without automatic resolution (BENCH_RUNS_AUTO_RULES=default to keep them)'}`);
         const out: Measured[] = [];
-        for (const [workers, partitions] of [[1, 1], [2, 2]] as const) {
+        // The app's own sizing (default PAIDLINE_RUN_PARTITION_ROWS), the same for both runs.
+        const partitions = partitionsFor(input, runSettings());
+        for (const workers of [1, 2]) {
           const m = await measure(ctx, url, db, sources, ruleSetId, workers, partitions, withRomi);
           out.push(m);
           console.log(
@@ -284,7 +287,7 @@ export const section: BenchSection = {
         const [a, b] = out as [Measured, Measured];
         // Equal values; key order may differ (a merged summary adds actions in partition order).
         const same = a.summary !== '' && canonical(JSON.parse(a.summary)) === canonical(JSON.parse(b.summary));
-        console.log(`speed-up 2 workers / 1 worker: ${(a.writtenMs / b.writtenMs).toFixed(2)}x to results written, ${(a.completedMs / b.completedMs).toFixed(2)}x to completed${withRomi ? `, ${(a.doneMs / b.doneMs).toFixed(2)}x with ROMI rebuild` : ''}; machine: ${os.cpus().length} cores, load now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+        console.log(`speed-up 2 workers / 1 worker (${partitions} partition${partitions > 1 ? 's' : ''} each): ${(a.writtenMs / b.writtenMs).toFixed(2)}x to results written, ${(a.completedMs / b.completedMs).toFixed(2)}x to completed${withRomi ? `, ${(a.doneMs / b.doneMs).toFixed(2)}x with ROMI rebuild` : ''}; machine: ${os.cpus().length} cores, load now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
         console.log(`summaries equal: ${same ? 'yes' : 'NO'}`);
         if (!same) {
           console.log(`  1 worker : ${a.summary}\n  2 workers: ${b.summary}`);

@@ -40,6 +40,8 @@ export type ResultInsertRow = {
   amountDiffMinor: bigint;
   detail: string;
   state: string;
+  /** The key partition writing the row (null or absent: an unsplit run). */
+  partition?: number | null;
 };
 
 /**
@@ -52,7 +54,7 @@ export type ResultLease =
 
 const COLUMNS = [
   'runId', 'key', 'cls', 'reasons', 'severity', 'severityRank', 'action', 'actionLabel', 'ruleId', 'missingIn', 'duplicateIn',
-  'statuses', 'amountMinor', 'currency', 'date', 'amountDiffMinor', 'detail', 'state', 'updatedAt',
+  'statuses', 'amountMinor', 'currency', 'date', 'amountDiffMinor', 'detail', 'state', 'updatedAt', 'partition',
 ] as const;
 const COLUMN_LIST = COLUMNS.map((c) => `"${c}"`).join(',');
 const COPY = `COPY "RunResult" (${COLUMN_LIST}) FROM STDIN WITH (FORMAT csv)`;
@@ -68,9 +70,11 @@ function int64(v: bigint, what: string, key: string): string {
 /** The row's values; amounts as decimal text straight from the bigint (no float on the way), the integers as numbers. */
 function values(r: ResultInsertRow, now: Date): (string | number | Date | null)[] {
   if (!Number.isSafeInteger(r.severityRank)) throw new Error(`Bad severity rank ${r.severityRank}.`);
+  const partition = r.partition ?? null;
+  if (partition !== null && !Number.isSafeInteger(partition)) throw new Error(`Bad partition ${partition}.`);
   return [
     r.runId, r.key, r.cls, r.reasons, r.severity, r.severityRank, r.action, r.actionLabel, r.ruleId, r.missingIn, r.duplicateIn,
-    r.statuses, int64(r.amountMinor, 'amount', r.key), r.currency, r.date, int64(r.amountDiffMinor, 'amount difference', r.key), r.detail, r.state, now,
+    r.statuses, int64(r.amountMinor, 'amount', r.key), r.currency, r.date, int64(r.amountDiffMinor, 'amount difference', r.key), r.detail, r.state, now, partition,
   ];
 }
 

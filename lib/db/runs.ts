@@ -19,7 +19,7 @@ import { insertResults, type ResultInsertRow } from './result-insert';
 import { writeAudit } from './audit';
 import { getRuleSet, ensureDefaultRuleSet } from './rulesets';
 import { InProcessQueue, jobQueue, registerJobHandler, stableJobId, type JobQueue } from '@/lib/jobs';
-import { backfillKeyBuckets, keyBucketOf, partitionBuckets } from './key-buckets';
+import { backfillKeyBuckets, partitionBuckets } from './key-buckets';
 import { assertCan, NotFoundError, ReviewError, type ResultDetail, type ReviewActor, type SourceSide } from '@/lib/review/types';
 import { autoResolveRun } from '@/lib/review/auto-resolve';
 import { rebuildRomiAfterRun } from './romi';
@@ -198,8 +198,12 @@ export function runSettings() {
     heartbeatMs: Math.max(200, Math.min(5000, Math.floor(staleMs / 4))),
     /** Attempts (crashes and transient errors) before a run or partition is failed for good. */
     maxAttempts: envInt('PAIDLINE_RUN_ATTEMPTS', 3, 1),
-    /** Input records above which a run is split into key partitions. */
-    partitionRows: envInt('PAIDLINE_RUN_PARTITION_ROWS', 500_000, 1),
+    /**
+     * Input records above which a run is split into key partitions, and about the most a partition
+     * gets: a partition's records are held in its worker's memory (about 750 MB per million).
+     */
+    partitionRows: envInt('PAIDLINE_RUN_PARTITION_ROWS', 1_000_000, 1),
+    /** The fewest partitions a split run gets (about the number of workers). */
     partitions: Math.min(MAX_PARTITIONS, envInt('PAIDLINE_RUN_PARTITIONS', 2, 2)),
   };
 }
@@ -529,7 +533,9 @@ async function reconcileKeys(
   };
   const batching = resultBatchSettings();
   for (const row of engine.rows()) {
-    batch.push(resultData(runId, row, inputs, sides, violations));
+    const data = resultData(runId, row, inputs, sides, violations);
+    if (lease.partition) data.partition = lease.partition.index;
+    batch.push(data);
     if (batch.length >= batching.size) {
       await flush();
       if (batching.pauseMs) await new Promise((r) => setTimeout(r, batching.pauseMs));
@@ -558,7 +564,7 @@ export async function executeRun(runId: string, db: Client = getPrisma(), opts: 
     if (!ruleSet) throw new Error('The rule set of this run was deleted.');
     engineFor(inputs, ruleSet); // fails fast on inputs the engine refuses
     const progressTotal = await db.sourceRecord.count({ where: inputRecordsWhere(inputs) });
-    const partitions = run.partitions > 1 ? run.partitions : progressTotal > settings.partitionRows ? settings.partitions : 1;
+    const partitions = run.partitions > 1 ? run.partitions : partitionsFor(progressTotal, settings);
     if (partitions > 1) {
       await planPartitions(db, lease, inputs, partitions, opts.queue ?? jobQueue());
       return;
@@ -573,6 +579,25 @@ export async function executeRun(runId: string, db: Client = getPrisma(), opts: 
   } finally {
     beat.stop();
   }
+}
+
+/**
+ * How many key partitions a run of `records` input records gets when not asked: one up to
+ * partitionRows; above, enough that each holds about partitionRows (bounded memory per worker),
+ * at least `partitions` (spread over the workers), at most MAX_PARTITIONS.
+ */
+export function partitionsFor(records: number, settings: { partitionRows: number; partitions: number }): number {
+  if (records <= settings.partitionRows) return 1;
+  return Math.min(MAX_PARTITIONS, Math.max(settings.partitions, Math.ceil(records / settings.partitionRows)));
+}
+
+/**
+ * The time allowed to a transaction that deletes a run's result rows (resolutions and comments
+ * cascade): a minute, plus 0.1 ms a row (10M rows: about 17 minutes). Prisma's default 5 s rolled
+ * back the delete of a large run's rows, leaving a dead run neither requeued nor failed.
+ */
+function deleteTimeoutMs(rows: number): number {
+  return 60_000 + Math.ceil(rows / 10);
 }
 
 /** After a failed attempt: superseded attempts just stop; transient errors requeue; others fail the run. */
@@ -595,13 +620,14 @@ async function planPartitions(db: Client, lease: Lease, inputs: ResolvedInputs, 
   await db.run.updateMany({ where: { id: lease.runId, attempt: lease.attempt, status: 'running' }, data: { phase: 'bucketing', heartbeatAt: new Date() } });
   // Rows written before key buckets existed get theirs now (idempotent, batched).
   await backfillKeyBuckets(db, inputs.sources.map((s) => s.sourceId));
+  const stale = await db.runResult.count({ where: { runId: lease.runId } });
   await db.$transaction(async (tx) => {
     await touch(tx, lease);
     await tx.runResult.deleteMany({ where: { runId: lease.runId } });
     await tx.runPartition.deleteMany({ where: { runId: lease.runId } });
     await tx.runPartition.createMany({ data: Array.from({ length: count }, (_, index) => ({ runId: lease.runId, index, count, status: 'queued' })) });
     await tx.run.update({ where: { id: lease.runId }, data: { partitions: count, phase: 'partitions', progress: 0, progressTotal: count, heartbeatAt: null } });
-  });
+  }, { timeout: deleteTimeoutMs(stale) });
   for (let index = 0; index < count; index++) await sendRunJob(queue, RUN_JOBS.partition, { runId: lease.runId, index }, `${lease.runId}:${index}:0`, db);
 }
 
@@ -729,6 +755,7 @@ async function finishRun(db: Client, lease: Lease, autoRules: readonly string[],
  * it already ended or (with `attempt`) a newer attempt owns it.
  */
 async function failRun(runId: string, message: string, db: Client, attempt?: number): Promise<boolean> {
+  const rows = await db.runResult.count({ where: { runId } });
   return db.$transaction(async (tx) => {
     const n = await tx.run.updateMany({
       where: { id: runId, status: { in: ['queued', 'running'] }, ...(attempt !== undefined ? { attempt } : {}) },
@@ -740,11 +767,12 @@ async function failRun(runId: string, message: string, db: Client, attempt?: num
     await writeAudit(tx, { actor: null, action: 'run.failed', entityType: 'Run', entityId: runId, after: { message } });
     await alertRunFailed(tx, runId, message);
     return true;
-  });
+  }, { timeout: deleteTimeoutMs(rows) });
 }
 
 /** Puts a dead or errored attempt's run back in the queue, its partial rows deleted (one transaction). */
 async function requeueRun(db: Client, runId: string, attempt: number, staleBefore: Date | null): Promise<boolean> {
+  const rows = await db.runResult.count({ where: { runId } });
   return db.$transaction(async (tx) => {
     const n = await tx.run.updateMany({
       where: { id: runId, attempt, status: 'running', ...(staleBefore ? { heartbeatAt: { lt: staleBefore } } : {}) },
@@ -754,24 +782,16 @@ async function requeueRun(db: Client, runId: string, attempt: number, staleBefor
     await tx.runResult.deleteMany({ where: { runId } });
     await tx.runPartition.deleteMany({ where: { runId } });
     return true;
-  });
+  }, { timeout: deleteTimeoutMs(rows) });
 }
 
-/** Result row ids of one partition of a run (keys hash to it). */
-async function partitionResultIds(db: Client | Prisma.TransactionClient, runId: string, index: number, count: number): Promise<number[]> {
-  const buckets = new Set(partitionBuckets(index, count));
-  const ids: number[] = [];
-  let lastId = 0;
-  for (;;) {
-    const rows = await db.runResult.findMany({ where: { runId, id: { gt: lastId } }, orderBy: { id: 'asc' }, take: 5000, select: { id: true, key: true } });
-    for (const r of rows) if (buckets.has(keyBucketOf(r.key))) ids.push(r.id);
-    if (rows.length < 5000) return ids;
-    lastId = rows[rows.length - 1]!.id;
-  }
-}
-
-/** Puts a dead or errored partition back in the queue, its partial rows deleted. */
+/**
+ * Puts a dead or errored partition back in the queue, its partial rows deleted: the rows it wrote
+ * carry its index. (Before, its rows were found by hashing every result key of the run, read
+ * through Prisma inside a 2-minute transaction: too slow at millions of keys.)
+ */
 async function requeuePartition(db: Client, runId: string, index: number, attempt: number, staleBefore: Date | null): Promise<boolean> {
+  const rows = await db.runResult.count({ where: { runId, partition: index } });
   return db.$transaction(
     async (tx) => {
       const n = await tx.runPartition.updateMany({
@@ -779,12 +799,10 @@ async function requeuePartition(db: Client, runId: string, index: number, attemp
         data: { status: 'queued', heartbeatAt: null, rows: 0 },
       });
       if (!n.count) return false;
-      const part = await tx.runPartition.findUniqueOrThrow({ where: { runId_index: { runId, index } }, select: { count: true } });
-      const ids = await partitionResultIds(tx, runId, index, part.count);
-      for (let at = 0; at < ids.length; at += 5000) await tx.runResult.deleteMany({ where: { id: { in: ids.slice(at, at + 5000) } } });
+      await tx.runResult.deleteMany({ where: { runId, partition: index } });
       return true;
     },
-    { timeout: 120_000 },
+    { timeout: deleteTimeoutMs(rows) },
   );
 }
 

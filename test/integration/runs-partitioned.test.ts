@@ -58,6 +58,7 @@ describe.each(DATABASE_KINDS)('partitioned runs on %s', (kind) => {
     const rowsA = await runRows(db.prisma, whole.id);
     const rowsB = await runRows(db.prisma, split.id);
     expect(rowsB).toEqual(rowsA);
+    expect(await db.prisma.runResult.count({ where: { runId: whole.id, partition: { not: null } } })).toBe(0);
     expect(rowsA.some((r) => (r[15] as string).includes('"violations":[{'))).toBe(true);
     expect(rowsA.some((r) => /"snapshots":[1-9]/.test(r[15] as string))).toBe(true);
 
@@ -74,14 +75,24 @@ describe.each(DATABASE_KINDS)('partitioned runs on %s', (kind) => {
     expect(await db.prisma.auditLog.count({ where: { action: 'run.complete', entityId: split.id } })).toBe(1);
   }, 240_000);
 
-  it('splits a run by itself when its inputs exceed PAIDLINE_RUN_PARTITION_ROWS', async () => {
-    process.env.PAIDLINE_RUN_PARTITION_ROWS = '500';
+  it('splits a run by itself when its inputs exceed PAIDLINE_RUN_PARTITION_ROWS, into partitions of about that size', async () => {
+    const inputs = sourceIds.slice(0, 2);
+    const records = await db.prisma.sourceRecord.count({ where: { sourceId: { in: inputs } } });
+    // About a third of the records a partition: three partitions, more than the minimum of two.
+    process.env.PAIDLINE_RUN_PARTITION_ROWS = String(Math.ceil(records / 3));
     process.env.PAIDLINE_RUN_PARTITIONS = '2';
     try {
       const queue = queues[1];
-      const { id } = await startRun({ sources: sourceIds.slice(0, 2).map((sourceId) => ({ sourceId })) }, analyst, { db: db.prisma, wait: true, ...(queue ? { queue } : {}) });
-      expect(await db.prisma.run.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'completed', partitions: 2 });
-      expect(await db.prisma.runPartition.count({ where: { runId: id, status: 'completed' } })).toBe(2);
+      const { id } = await startRun({ sources: inputs.map((sourceId) => ({ sourceId })) }, analyst, { db: db.prisma, wait: true, ...(queue ? { queue } : {}) });
+      expect(await db.prisma.run.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'completed', partitions: 3 });
+      const parts = await db.prisma.runPartition.findMany({ where: { runId: id, status: 'completed' }, orderBy: { index: 'asc' } });
+      expect(parts).toHaveLength(3);
+      // Every row carries the partition that wrote it (a requeued partition deletes exactly those).
+      const byPartition = await db.prisma.runResult.groupBy({ by: ['partition'], where: { runId: id }, _count: { _all: true }, orderBy: { partition: 'asc' } });
+      expect(byPartition.map((g) => [g.partition, g._count._all])).toEqual(parts.map((p) => [p.index, p.rows]));
+      for (const r of await db.prisma.runResult.findMany({ where: { runId: id }, select: { key: true, partition: true }, take: 200 })) {
+        expect(r.partition).toBe(keyBucketOf(r.key) % 3);
+      }
     } finally {
       delete process.env.PAIDLINE_RUN_PARTITION_ROWS;
       delete process.env.PAIDLINE_RUN_PARTITIONS;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "RunResult" ADD COLUMN     "partition" INTEGER;
