@@ -27,6 +27,9 @@ function loadEsbuild() {
   }
 }
 
+/** Bumped when the build options change, so bundles built with older ones are rebuilt. */
+const FORMAT = 2;
+
 function stamp(file) {
   const st = fs.statSync(file);
   return `${st.size}:${st.mtimeMs}`;
@@ -42,7 +45,7 @@ function ensureBundle(entry, name = path.basename(entry).replace(/\.[^.]+$/, '')
   try {
     const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
     const esbuild = loadEsbuild();
-    if (meta.entry === entry && meta.esbuild === esbuild.version && fs.existsSync(outfile)) {
+    if (meta.entry === entry && meta.format === FORMAT && meta.esbuild === esbuild.version && fs.existsSync(outfile)) {
       let fresh = true;
       for (const [file, s] of Object.entries(meta.inputs)) {
         if (!fs.existsSync(path.join(root, file)) || stamp(path.join(root, file)) !== s) {
@@ -65,7 +68,9 @@ function ensureBundle(entry, name = path.basename(entry).replace(/\.[^.]+$/, '')
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    packages: 'external',
+    // Pure-JS packages (zod) go in the bundle: one file to load instead of ~100 module lookups
+    // (about 50 ms of every start); native ones stay outside.
+    external: ['@duckdb/*'],
     outfile: tmp,
     metafile: true,
     logLevel: 'error',
@@ -73,7 +78,7 @@ function ensureBundle(entry, name = path.basename(entry).replace(/\.[^.]+$/, '')
   const inputs = {};
   for (const file of Object.keys(result.metafile.inputs)) inputs[file] = stamp(path.join(root, file));
   fs.renameSync(tmp, outfile);
-  fs.writeFileSync(metaFile, JSON.stringify({ entry, esbuild: esbuild.version, inputs }));
+  fs.writeFileSync(metaFile, JSON.stringify({ entry, format: FORMAT, esbuild: esbuild.version, inputs }));
   return outfile;
 }
 

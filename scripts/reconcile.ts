@@ -745,7 +745,7 @@ function debugLog(label: string): (what: string) => void {
  * Share of the first file this thread reads itself: it also builds the key
  * table as it parses, while the worker parses the rest, then the other files.
  */
-const MAIN_FILE_SHARE = 0.58;
+const MAIN_FILE_SHARE = 0.7;
 
 /** A line start near MAIN_FILE_SHARE of the file (null when small or no line break is found near it). */
 function splitPoint(file: string): number | null {
@@ -945,16 +945,24 @@ async function pipelineWorker(): Promise<void> {
 const PIPELINE_MIN_BYTES = 8 << 20;
 
 /**
- * Whether another core looks idle: on Linux, no other runnable task than this
- * one beyond cores - 2 right now (/proc/loadavg) and a 1-minute load average
- * of at most the core count (this process's own recent runs, e.g. a bench,
- * count in it); elsewhere a 1-minute load average of at most cores - 1.
+ * Whether another core looks idle. On Linux: in at least two of three samples of
+ * /proc/loadavg's runnable-task count, 3 ms apart, no other runnable task than this
+ * one beyond cores - 2, and a 1-minute load average of at most cores + 1 (a machine
+ * busy for a while). The load average alone misjudged: this process's own recent runs
+ * count in it (a bench repeating the CLI saw load 2.0 on an idle 2-core machine and
+ * fell back to one thread). Elsewhere a 1-minute load average of at most cores - 1.
  */
 function idleCore(cores: number): boolean {
   const load = os.loadavg()[0] as number;
   try {
-    const running = Number(/ (\d+)\//.exec(readFileSync('/proc/loadavg', 'utf8'))?.[1]);
-    if (Number.isInteger(running) && running >= 1) return running - 1 <= cores - 2 && load <= cores;
+    let free = 0;
+    for (let i = 0; i < 3; i++) {
+      if (i) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3);
+      const running = Number(/ (\d+)\//.exec(readFileSync('/proc/loadavg', 'utf8'))?.[1]);
+      if (!Number.isInteger(running) || running < 1) throw new Error('no /proc/loadavg');
+      if (running - 1 <= cores - 2) free++;
+    }
+    return free >= 2 && load <= cores + 1;
   } catch {
     /* not Linux */
   }
