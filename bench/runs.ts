@@ -14,7 +14,7 @@
  * results are written (phase auto-resolving) and until the run is completed (summary stored, alerts
  * checked). The ROMI rebuild that follows completion is excluded unless BENCH_RUNS_ROMI=1 (then the
  * clock also runs to phase done). The rule set is the default one saved without automatic rules
- * (BENCH_RUNS_AUTO_RULES=default keeps them: they settle matched keys one row at a time).
+ * (BENCH_RUNS_AUTO_RULES=default keeps them: they settle the matched keys, in bulk a thousand a transaction).
  * Printed: wall times, input rows a second, worker CPU and peak RSS (VmHWM) over the run, PostgreSQL's
  * CPU over the run (its processes' utime + stime, approximate), partition times, the speed-up and
  * the machine's load. The two runs' stored summaries must be equal. Between the runs the first
@@ -265,8 +265,8 @@ export const section: BenchSection = {
         // excluded unless BENCH_RUNS_ROMI=1: the clock stops when the run is completed.
         const withRomi = process.env.BENCH_RUNS_ROMI === '1';
         console.log(`ROMI rebuild: ${withRomi ? 'included (clock stops at phase done)' : 'excluded (clock stops at status completed; BENCH_RUNS_ROMI=1 to include it)'}`);
-        // The default rules auto-settle matched keys one row at a time (resolution, audit and ROMI
-        // rows each): BENCH_RUNS_AUTO_RULES=default keeps them; by default a version without them.
+        // The default rules auto-settle matched keys (a resolution and an audit row each, in bulk):
+        // BENCH_RUNS_AUTO_RULES=default keeps them; by default a version without them.
         const rules = await ensureDefaultRuleSet(db);
         const ruleSetId = process.env.BENCH_RUNS_AUTO_RULES === 'default' ? rules.id : (await saveRuleSetVersion({ definition: rules.definition, autoRules: [] }, { actor: null, db })).id;
         console.log(`rule set: ${process.env.BENCH_RUNS_AUTO_RULES === 'default' ? `default, automatic rules ${rules.autoRules.join(', ')}` : 'default rules without automatic resolution (BENCH_RUNS_AUTO_RULES=default to keep them)'}`);

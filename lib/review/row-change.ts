@@ -60,6 +60,46 @@ export type Change = {
   final?: FinalState | null;
 };
 
+export type ChangeRecord = { action: string; reason: string; params?: unknown; auto?: boolean; actor: { id: string; email: string } | null };
+
+/**
+ * What a change writes besides the row: the row's state before and after, the Resolution's
+ * fields and the audit row's `after` (given the resolution's id). One place, so the per-row path
+ * (applyChange) and the bulk automatic path (auto-resolve.ts) write the same records.
+ */
+export function changeRecords(row: ReviewRow, expectedVersion: number, change: Change, record: ChangeRecord) {
+  const before = rowState(row);
+  const after: RowState = {
+    state: change.state,
+    assigneeId: change.assigneeId !== undefined ? change.assigneeId : row.assigneeId,
+    finalStatus: change.final !== undefined ? (change.final?.status ?? null) : row.finalStatus,
+    finalAmountMinor: change.final !== undefined ? (change.final ? String(change.final.amountMinor) : null) : before.finalAmountMinor,
+    version: expectedVersion + 1,
+  };
+  const resolution = {
+    resultId: row.id,
+    runId: row.runId,
+    action: record.action,
+    params: record.params === undefined ? null : JSON.stringify(record.params),
+    reason: record.reason,
+    auto: record.auto ?? false,
+    actorId: record.actor?.id ?? null,
+    actorEmail: record.actor?.email ?? null,
+    before: JSON.stringify(before),
+    after: JSON.stringify(after),
+    version: expectedVersion + 1,
+  };
+  const audit = (resolutionId: string) => ({
+    actor: record.actor,
+    action: record.action === 'assign' ? 'discrepancy.assign' : 'discrepancy.resolve',
+    entityType: 'RunResult',
+    entityId: String(row.id),
+    before,
+    after: { ...after, key: row.key, runId: row.runId, action: record.action, reason: record.reason, params: record.params ?? null, auto: record.auto ?? false, resolutionId },
+  });
+  return { before, after, resolution, audit };
+}
+
 /**
  * Applies one change to a result row inside the caller's transaction: the row update (refused
  * when the row moved past `expectedVersion`), the Resolution record and the audit row commit together.
@@ -69,9 +109,8 @@ export async function applyChange(
   row: ReviewRow,
   expectedVersion: number,
   change: Change,
-  record: { action: string; reason: string; params?: unknown; auto?: boolean; actor: { id: string; email: string } | null },
+  record: ChangeRecord,
 ): Promise<{ version: number; resolutionId: string }> {
-  const before = rowState(row);
   const resolved = change.state === 'resolved' || change.state === 'written_off';
   const data = {
     state: change.state,
@@ -90,45 +129,17 @@ export async function applyChange(
       `${row.key} was changed by someone else after you opened it (it is now ${now?.state.replace('_', ' ') ?? 'gone'}). Reload it to see the change, then decide again.`,
     );
   }
+  const records = changeRecords(row, expectedVersion, change, record);
   if (change.final !== undefined || change.state !== row.state) {
     // ROMI's pre-aggregate follows the reconciled state in the same transaction.
     await applyRomiRowChange(tx, row.runId, row.id, row, {
       state: change.state,
-      finalStatus: change.final !== undefined ? (change.final?.status ?? null) : row.finalStatus,
+      finalStatus: records.after.finalStatus,
       finalAmountMinor: change.final !== undefined ? (change.final?.amountMinor ?? null) : row.finalAmountMinor,
       finalCurrency: change.final !== undefined ? (change.final?.currency ?? null) : row.finalCurrency,
     });
   }
-  const after: RowState = {
-    state: change.state,
-    assigneeId: change.assigneeId !== undefined ? change.assigneeId : row.assigneeId,
-    finalStatus: change.final !== undefined ? (change.final?.status ?? null) : row.finalStatus,
-    finalAmountMinor: change.final !== undefined ? (change.final ? String(change.final.amountMinor) : null) : before.finalAmountMinor,
-    version: expectedVersion + 1,
-  };
-  const resolution = await tx.resolution.create({
-    data: {
-      resultId: row.id,
-      runId: row.runId,
-      action: record.action,
-      params: record.params === undefined ? null : JSON.stringify(record.params),
-      reason: record.reason,
-      auto: record.auto ?? false,
-      actorId: record.actor?.id ?? null,
-      actorEmail: record.actor?.email ?? null,
-      before: JSON.stringify(before),
-      after: JSON.stringify(after),
-      version: expectedVersion + 1,
-    },
-    select: { id: true },
-  });
-  await writeAudit(tx, {
-    actor: record.actor,
-    action: record.action === 'assign' ? 'discrepancy.assign' : 'discrepancy.resolve',
-    entityType: 'RunResult',
-    entityId: String(row.id),
-    before,
-    after: { ...after, key: row.key, runId: row.runId, action: record.action, reason: record.reason, params: record.params ?? null, auto: record.auto ?? false, resolutionId: resolution.id },
-  });
+  const resolution = await tx.resolution.create({ data: records.resolution, select: { id: true } });
+  await writeAudit(tx, records.audit(resolution.id));
   return { version: expectedVersion + 1, resolutionId: resolution.id };
 }

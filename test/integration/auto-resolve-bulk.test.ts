@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRun } from '@/lib/db/runs';
+import { ensureDefaultRuleSet, saveRuleSetVersion } from '@/lib/db/rulesets';
+import { autoResolveRun, settleAutoBatch } from '@/lib/review/auto-resolve';
+import { finalFromRecommendation } from '@/lib/review/final-state';
+import { ROW_SELECT } from '@/lib/review/row-change';
+import type { ResultDetail, ReviewActor } from '@/lib/review/types';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
+import { makeActor } from './review-fixtures';
+import { seedRunData } from './runs-partitioned-fixtures';
+
+/**
+ * Automatic resolution settles rows in bulk (one UPDATE and two INSERTs per thousand rows). It must
+ * write exactly what the row-by-row path (applyChange, as for a person's decision) writes: the
+ * same row state, the same Resolution and the same audit row per key, with readable timestamps,
+ * in the same transaction; and a row a person changed after it was read is left alone.
+ */
+describe.each(DATABASE_KINDS)('bulk automatic resolution on %s', (kind) => {
+  let db: TestDatabase;
+  let analyst: ReviewActor;
+  let sourceIds: string[];
+  let autoRules: string[];
+  let manualRuleSetId: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    analyst = await makeActor(db.prisma, 'analyst');
+    // More than one batch of 1,000 auto-resolvable rows.
+    ({ sourceIds } = await seedRunData(db.prisma, { keys: 2600, seed: 11 }));
+    const rules = await ensureDefaultRuleSet(db.prisma);
+    autoRules = rules.autoRules;
+    manualRuleSetId = (await saveRuleSetVersion({ definition: rules.definition, autoRules: [] }, { actor: null, db: db.prisma })).id;
+  }, 180_000);
+  afterAll(async () => db?.drop());
+
+  const runWithoutAuto = async () => {
+    const { id } = await startRun({ sources: sourceIds.slice(0, 2).map((sourceId) => ({ sourceId })), ruleSetId: manualRuleSetId }, analyst, { db: db.prisma, wait: true });
+    expect(await db.prisma.resolution.count({ where: { runId: id } })).toBe(0);
+    return id;
+  };
+
+  /** Per key: the row's reconciled state, its resolutions and their audit rows, without ids and times. */
+  const written = async (runId: string) => {
+    const rows = await db.prisma.runResult.findMany({ where: { runId }, orderBy: { key: 'asc' }, include: { resolutions: true } });
+    const audits = await db.prisma.auditLog.findMany({ where: { entityType: 'RunResult', entityId: { in: rows.map((r) => String(r.id)) } } });
+    const auditOf = new Map(audits.map((a) => [a.entityId, a]));
+    return rows.map((r) => {
+      const res = r.resolutions[0];
+      const audit = auditOf.get(String(r.id));
+      const after = audit ? (JSON.parse(audit.after!) as Record<string, unknown>) : null;
+      if (res) {
+        // The audit row names its resolution; times are real dates.
+        expect(after?.resolutionId).toBe(res.id);
+        expect(res.createdAt).toBeInstanceOf(Date);
+        expect(Math.abs(res.createdAt.getTime() - Date.now())).toBeLessThan(10 * 60_000);
+        expect(Math.abs(audit!.createdAt.getTime() - Date.now())).toBeLessThan(10 * 60_000);
+        expect(r.resolvedAt!.getTime()).toBeGreaterThan(Date.now() - 10 * 60_000);
+      }
+      return {
+        key: r.key,
+        row: [r.state, r.version, r.finalStatus, r.finalAmountMinor, r.finalCurrency, r.resolvedAt !== null],
+        resolutions: r.resolutions.map((x) => [x.action, x.params, x.reason, x.auto, x.actorId, x.actorEmail, x.before, x.after, x.version, x.undoneAt]),
+        audit: audit ? [audit.action, audit.actorId, audit.actorEmail, audit.before, { ...after, resolutionId: undefined, runId: after?.runId === runId }] : null,
+      };
+    });
+  };
+
+  it('writes, key for key, what the row-by-row path writes', async () => {
+    const bulkRun = await runWithoutAuto();
+    const rowRun = await runWithoutAuto();
+    const bulk = await autoResolveRun(bulkRun, autoRules, db.prisma);
+    const byRow = await autoResolveRun(rowRun, autoRules, db.prisma, { rowByRow: true });
+    expect(bulk).toBeGreaterThan(1000);
+    expect(bulk).toBe(byRow);
+    const a = await written(bulkRun);
+    const b = await written(rowRun);
+    expect(a).toEqual(b);
+    expect(a.filter((x) => x.resolutions.length).length).toBe(bulk);
+    // Every settled row got exactly the recommended final state, and nothing else was touched.
+    const rows = await db.prisma.runResult.findMany({ where: { runId: bulkRun }, select: ROW_SELECT });
+    for (const r of rows) {
+      const detail = JSON.parse(r.detail) as ResultDetail;
+      const final = autoRules.includes(r.ruleId ?? '') && !detail.violations.length ? finalFromRecommendation(detail, r.ruleId, r.currency) : null;
+      if (final) expect([r.state, r.finalStatus, r.finalAmountMinor, r.finalCurrency, r.version]).toEqual(['resolved', final.status, final.amountMinor, final.currency, 1]);
+      else expect([r.state, r.finalStatus, r.version]).toEqual(['open', null, 0]);
+    }
+    // Run again: nothing left to settle, nothing written twice.
+    expect(await autoResolveRun(bulkRun, autoRules, db.prisma)).toBe(0);
+    expect(await db.prisma.resolution.count({ where: { runId: bulkRun } })).toBe(bulk);
+  }, 240_000);
+
+  it('leaves a row a person changed after it was read, and writes no resolution or audit row for it', async () => {
+    const runId = await runWithoutAuto();
+    const rows = await db.prisma.runResult.findMany({ where: { runId, state: 'open', ruleId: { in: autoRules } }, select: ROW_SELECT, take: 5, orderBy: { id: 'asc' } });
+    const decided = rows.map((row) => ({
+      row,
+      final: finalFromRecommendation(JSON.parse(row.detail) as ResultDetail, row.ruleId, row.currency)!,
+      record: { action: 'auto', reason: 'test', params: { rule: row.ruleId }, auto: true, actor: null },
+    }));
+    expect(decided.every((d) => d.final)).toBe(true);
+    // A reviewer took the third row in the meantime (its version moved on).
+    const taken = rows[2]!;
+    await db.prisma.runResult.update({ where: { id: taken.id }, data: { state: 'in_review', version: { increment: 1 } } });
+    const n = await db.prisma.$transaction((tx) => settleAutoBatch(tx, kind, decided));
+    expect(n).toBe(4);
+    expect(await db.prisma.runResult.findUniqueOrThrow({ where: { id: taken.id } })).toMatchObject({ state: 'in_review', version: 1, finalStatus: null });
+    expect(await db.prisma.resolution.count({ where: { resultId: taken.id } })).toBe(0);
+    expect(await db.prisma.auditLog.count({ where: { entityType: 'RunResult', entityId: String(taken.id) } })).toBe(0);
+    expect(await db.prisma.resolution.count({ where: { runId } })).toBe(4);
+    expect(await db.prisma.auditLog.count({ where: { entityType: 'RunResult', entityId: { in: rows.map((r) => String(r.id)) } } })).toBe(4);
+  }, 120_000);
+
+  it('writes nothing of a batch whose audit insert fails (one transaction)', async () => {
+    const runId = await runWithoutAuto();
+    const rows = await db.prisma.runResult.findMany({ where: { runId, state: 'open', ruleId: { in: autoRules } }, select: ROW_SELECT, take: 3, orderBy: { id: 'asc' } });
+    const decided = rows.map((row) => ({
+      row,
+      final: finalFromRecommendation(JSON.parse(row.detail) as ResultDetail, row.ruleId, row.currency)!,
+      // An actor that does not exist: the audit row's foreign key refuses it, after the UPDATE and the resolutions.
+      record: { action: 'auto', reason: 'test', auto: true, actor: { id: 'no-such-user', email: 'x@example.com' } },
+    }));
+    await expect(db.prisma.$transaction((tx) => settleAutoBatch(tx, kind, decided))).rejects.toThrow();
+    for (const r of rows) expect(await db.prisma.runResult.findUniqueOrThrow({ where: { id: r.id } })).toMatchObject({ state: 'open', version: 0, finalStatus: null });
+    expect(await db.prisma.resolution.count({ where: { runId } })).toBe(0);
+  }, 120_000);
+});
