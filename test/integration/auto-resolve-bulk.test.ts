@@ -44,6 +44,18 @@ describe.each(DATABASE_KINDS)('bulk automatic resolution on %s', (kind) => {
     return id;
   };
 
+  /** The first `take` auto-resolvable open rows of a run, decided as autoResolveRun decides them. */
+  const decide = async (runId: string, take: number, actor: { id: string; email: string } | null) => {
+    const rows = await db.prisma.runResult.findMany({ where: { runId, state: 'open', ruleId: { in: autoRules } }, select: ROW_SELECT, take, orderBy: { id: 'asc' } });
+    const decided = rows.map((row) => ({
+      row,
+      final: finalFromRecommendation(JSON.parse(row.detail) as ResultDetail, row.ruleId, row.currency)!,
+      record: { action: 'auto', reason: 'test', params: { rule: row.ruleId }, auto: true, actor },
+    }));
+    expect(decided.every((d) => d.final)).toBe(true);
+    return { rows, decided };
+  };
+
   /** Per key: the row's reconciled state, its resolutions and their audit rows, without ids and times. */
   const written = async (runId: string) => {
     const rows = await db.prisma.runResult.findMany({ where: { runId }, orderBy: { key: 'asc' }, include: { resolutions: true } });
@@ -99,13 +111,7 @@ describe.each(DATABASE_KINDS)('bulk automatic resolution on %s', (kind) => {
 
   it('leaves a row a person changed after it was read, and writes no resolution or audit row for it', async () => {
     const runId = await runWithoutAuto();
-    const rows = await db.prisma.runResult.findMany({ where: { runId, state: 'open', ruleId: { in: autoRules } }, select: ROW_SELECT, take: 5, orderBy: { id: 'asc' } });
-    const decided = rows.map((row) => ({
-      row,
-      final: finalFromRecommendation(JSON.parse(row.detail) as ResultDetail, row.ruleId, row.currency)!,
-      record: { action: 'auto', reason: 'test', params: { rule: row.ruleId }, auto: true, actor: null },
-    }));
-    expect(decided.every((d) => d.final)).toBe(true);
+    const { rows, decided } = await decide(runId, 5, null);
     // A reviewer took the third row in the meantime (its version moved on).
     const taken = rows[2]!;
     await db.prisma.runResult.update({ where: { id: taken.id }, data: { state: 'in_review', version: { increment: 1 } } });
@@ -120,13 +126,8 @@ describe.each(DATABASE_KINDS)('bulk automatic resolution on %s', (kind) => {
 
   it('writes nothing of a batch whose audit insert fails (one transaction)', async () => {
     const runId = await runWithoutAuto();
-    const rows = await db.prisma.runResult.findMany({ where: { runId, state: 'open', ruleId: { in: autoRules } }, select: ROW_SELECT, take: 3, orderBy: { id: 'asc' } });
-    const decided = rows.map((row) => ({
-      row,
-      final: finalFromRecommendation(JSON.parse(row.detail) as ResultDetail, row.ruleId, row.currency)!,
-      // An actor that does not exist: the audit row's foreign key refuses it, after the UPDATE and the resolutions.
-      record: { action: 'auto', reason: 'test', auto: true, actor: { id: 'no-such-user', email: 'x@example.com' } },
-    }));
+    // An actor that does not exist: the audit row's foreign key refuses it, after the UPDATE and the resolutions.
+    const { rows, decided } = await decide(runId, 3, { id: 'no-such-user', email: 'x@example.com' });
     await expect(db.prisma.$transaction((tx) => settleAutoBatch(tx, kind, decided))).rejects.toThrow();
     for (const r of rows) expect(await db.prisma.runResult.findUniqueOrThrow({ where: { id: r.id } })).toMatchObject({ state: 'open', version: 0, finalStatus: null });
     expect(await db.prisma.resolution.count({ where: { runId } })).toBe(0);
