@@ -21,6 +21,9 @@
  * run's results are truncated so both write into an empty table.
  *
  * PostgreSQL: BENCH_POSTGRES_URL or TEST_POSTGRES_URL, else the local default server; skipped when unreachable.
+ * BENCH_RUNS_DATABASE_URL: a database a previous `runs` bench of the same --rows loaded (kept, e.g.
+ * from an interrupted bench: loading 20M records takes about 20 minutes); its runs and queued jobs
+ * are deleted first, its records are used as they are and it is not dropped afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -247,19 +250,40 @@ async function measure(ctx: BenchContext, url: string, db: PrismaClient, sources
   }
 }
 
+/** The sources of a database loaded by an earlier bench, after deleting its runs and queued jobs. */
+async function reuse(db: PrismaClient, rows: number): Promise<{ id: string; name: string }[]> {
+  const sources = await db.source.findMany({ where: { name: { in: ['Gateway', 'Bank'] } }, orderBy: { name: 'desc' }, select: { id: true, name: true } });
+  const records = await db.sourceRecord.count();
+  if (sources.length !== 2 || records !== 2 * rows) {
+    throw new Error(`BENCH_RUNS_DATABASE_URL holds ${records} records in ${sources.length} bench sources; a runs bench of --rows ${rows} needs ${2 * rows} in Gateway and Bank.`);
+  }
+  await db.$executeRawUnsafe('TRUNCATE "RunResult", "RunPartition", "Run" CASCADE');
+  const boss = await db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'pgboss' AND table_name = 'job'`);
+  if (Number(boss[0]?.n ?? 0)) await db.$executeRawUnsafe('DELETE FROM pgboss.job');
+  return sources;
+}
+
 export const section: BenchSection = {
   name: 'runs',
   description: 'end-to-end run on PostgreSQL through the job queue (queued -> completed): the same key partitions worked by 1 worker, then by 2',
   async run(ctx: BenchContext) {
-    await withBenchDatabase('postgres', async (url) => {
+    const kept = process.env.BENCH_RUNS_DATABASE_URL?.trim();
+    const inDatabase = kept ? async (fn: (url: string) => Promise<void>) => fn(kept) : (fn: (url: string) => Promise<void>) => withBenchDatabase('postgres', fn);
+    await inDatabase(async (url) => {
       const db = createPrismaClient(url, { poolSize: 4 });
       try {
-        const t = performance.now();
-        const sources = await load(db, ctx.rows);
-        const loadMs = performance.now() - t;
-        await closeBulkWriters();
-        await db.$executeRawUnsafe('VACUUM ANALYZE');
-        console.log(`load: ${(2 * ctx.rows).toLocaleString('en')} records (${ctx.rows.toLocaleString('en')} a source) through insertRecords (COPY) in ${fmtS(loadMs)}: ${fmtRate(2 * ctx.rows, loadMs)} (not the measured part)`);
+        let sources: { id: string; name: string }[];
+        if (kept) {
+          sources = await reuse(db, ctx.rows);
+          console.log(`load: reusing ${(2 * ctx.rows).toLocaleString('en')} records in BENCH_RUNS_DATABASE_URL (its runs and jobs deleted)`);
+        } else {
+          const t = performance.now();
+          sources = await load(db, ctx.rows);
+          const loadMs = performance.now() - t;
+          await closeBulkWriters();
+          await db.$executeRawUnsafe('VACUUM ANALYZE');
+          console.log(`load: ${(2 * ctx.rows).toLocaleString('en')} records (${ctx.rows.toLocaleString('en')} a source) through insertRecords (COPY) in ${fmtS(loadMs)}: ${fmtRate(2 * ctx.rows, loadMs)} (not the measured part)`);
+        }
         const input = 2 * ctx.rows;
         // The ROMI rebuild after completion (all results in memory, credits written through Prisma) is
         // excluded unless BENCH_RUNS_ROMI=1: the clock stops when the run is completed.
