@@ -268,7 +268,13 @@ export const section: BenchSection = {
   description: 'end-to-end run on PostgreSQL through the job queue (queued -> completed): the same key partitions worked by 1 worker, then by 2',
   async run(ctx: BenchContext) {
     const kept = process.env.BENCH_RUNS_DATABASE_URL?.trim();
-    const inDatabase = kept ? async (fn: (url: string) => Promise<void>) => fn(kept) : (fn: (url: string) => Promise<void>) => withBenchDatabase('postgres', fn);
+    const inDatabase = kept
+      ? async (fn: (url: string) => Promise<void>) => {
+          const { migrateDatabase } = await import('@/lib/db/migrate');
+          await migrateDatabase(kept);
+          await fn(kept);
+        }
+      : (fn: (url: string) => Promise<void>) => withBenchDatabase('postgres', fn);
     await inDatabase(async (url) => {
       const db = createPrismaClient(url, { poolSize: 4 });
       try {
