@@ -39,4 +39,12 @@ describe.each(DATABASE_KINDS)('critical rows of a large run on %s', (kind) => {
     expect(await criticalRows(db.prisma, runId)).toEqual(expected); // one page of 1,000
     expect(new Set(found.map((f) => f.key)).size).toBe(found.length);
   });
+
+  it('pages through rows of equal amounts without skipping or repeating any (the keyset breaks ties by key)', async () => {
+    const before = await criticalRows(db.prisma, runId, 1000);
+    // Three amounts for every critical row: page boundaries fall inside runs of equal amounts.
+    const critical = await db.prisma.runResult.findMany({ where: { runId, severityRank: 2 }, select: { id: true } });
+    for (const [i, r] of critical.entries()) await db.prisma.runResult.update({ where: { id: r.id }, data: { amountMinor: BigInt(i % 3) } });
+    for (const size of [7, 100]) expect(await criticalRows(db.prisma, runId, size)).toEqual(before);
+  }, 120_000);
 });
