@@ -250,8 +250,10 @@ async function readSource(
     if (ingest === null) bind(text.slice(start, end).split(','));
     else ingest.onLine(text, start, end, line);
   };
-  // Bytes are decoded up to the last line break of each read, so the splitter
-  // gets flat strings made of whole lines (no string concatenation per chunk).
+  // Each read is cut after its last line break. Once the header is bound, a
+  // chunk of whole lines without a double quote goes to the ingest as bytes
+  // (CsvIngest.onBytes: one pass a line, no string). Other chunks are decoded
+  // for the splitter, as flat strings made of whole lines (no concatenation).
   // One buffer is reused for every read (the rest after the last line break
   // moves to its front): fresh 1 MiB buffers per chunk cost page faults and
   // unmaps. ASCII text is decoded as Latin-1 (the same string, no UTF-8 work).
@@ -276,7 +278,11 @@ async function readSource(
         have = total;
         continue;
       }
-      sp.push(decode(nl + 1), onRow, onLine);
+      const ing = ingest as CsvIngest | null;
+      if (ing?.onBytes && sp.atBoundary && buf.subarray(0, nl + 1).indexOf(34) < 0) {
+        // no quote in these lines: the ingest reads them as bytes (no string decoded)
+        sp.skipLines(ing.onBytes(buf, 0, nl + 1, sp.nextLine));
+      } else sp.push(decode(nl + 1), onRow, onLine);
       have = total - (nl + 1);
       if (have > 0) buf.copy(buf, 0, nl + 1, total);
     }
@@ -796,7 +802,9 @@ async function runPipelined(
   try {
     let rec = new Reconciler(sources, options);
     // the worker maps the slot pages while this thread parses (page faults cost ~0.1 s a 100 MB here)
-    worker.postMessage({ t: 'prefault', buffers: rec.sharedBuffers() } satisfies ToWorker);
+    const [table, ...rest] = rec.sharedBuffers();
+    worker.postMessage({ t: 'prefault', buffers: rest } satisfies ToWorker);
+    if (table) prefaultPages(table);
     debug('start');
     try {
       const first = files[0] as string;

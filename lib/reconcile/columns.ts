@@ -144,6 +144,24 @@ export class ColumnRecorder implements IngestSink {
     return r;
   }
 
+  /** Records the key of u8[start, end) (trimmed ASCII bytes, letters upper-cased when `fold`); returns the record's index in the chunk. */
+  slotOfBytes(u8: Uint8Array, start: number, end: number, hash: number, fold = false): number {
+    const r = this.next++;
+    const u = r * U;
+    this.u32[u + U_HASH] = hash;
+    this.room(end - start);
+    const keys = this.keys;
+    let p = this.keyPos;
+    for (let i = start; i < end; i++) {
+      let c = u8[i] as number;
+      if (fold && c >= 97 && c <= 122) c -= 32;
+      keys[p++] = c;
+    }
+    this.keyPos = p;
+    this.u32[u + U_KEY_END] = p;
+    return r;
+  }
+
   /** The id of a string in this recording (0 for null). */
   internId(_index: number, s: string | null): number {
     return s === null ? 0 : this.id(s);

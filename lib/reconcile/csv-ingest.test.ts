@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvSplitter, type RowCallback, type LineCallback } from './csv';
+import { CsvSplitter } from './csv';
 import { createCsvIngest, IngestError } from './csv-ingest';
 import { Reconciler, type ResultRow } from './engine';
 import { compileProfile } from './normalize';
 import type { SourceProfileInput } from './schemas';
+import { feedCsv } from './test-helpers';
 
 const header = ['id', 'date', 'amount', 'status', 'ccy'];
 const sources = [
@@ -47,18 +48,22 @@ const profiles: SourceProfileInput[] = [
   { name: 'p', kind: 'gateway', columns: { id: 'id', date: 'date', amount: 'amount', status: 'status' }, amount: { sign: 'absolute' }, date: { timeZone: 'Europe/Berlin' } },
 ];
 
-/** Runs lines through one path; returns the rows or the error. */
-function run(profile: SourceProfileInput, lines: string[], fast: boolean, partition?: { index: number; count: number }) {
+/**
+ * Runs lines through one path; returns the rows or the error. `fast`: false for
+ * the general path, true for the text fast path, or line counts at which to cut
+ * the text into pieces read as bytes where they can be (feedCsv).
+ */
+function run(profile: SourceProfileInput, lines: string[], fast: boolean | number[], partition?: { index: number; count: number }, eol = '\n') {
   const rec = new Reconciler(sources);
+  const text = lines.join(eol) + eol;
   try {
     const compiled = compileProfile(profile);
     const ing = createCsvIngest(compiled, header, rec, 0, partition ? { partition } : {});
-    const sp = new CsvSplitter();
-    const onRow: RowCallback = ing.onRow;
-    const onLine: LineCallback | undefined = fast ? ing.onLine : undefined;
-    sp.push(lines.join('\n') + '\n', onRow, onLine);
-    sp.end(onRow, onLine);
-    ing.flush();
+    if (fast === false) {
+      const sp = new CsvSplitter();
+      sp.push(text, ing.onRow);
+      sp.end(ing.onRow);
+    } else feedCsv(ing, text, fast === true ? [] : fast);
   } catch (e) {
     if (e instanceof IngestError) return { error: e.error };
     throw e;
@@ -74,6 +79,25 @@ describe('createCsvIngest', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('the byte path reads every line exactly as the text path does (pieces, CRLF, blank lines, UTF-8, partitions)', () => {
+    const lines = fc.array(fc.oneof({ arbitrary: lineArb, weight: 12 }, { arbitrary: fc.constantFrom('', '\r', 'tx1,"2024-07-01",1.00,Paid,EUR'), weight: 1 }), { maxLength: 16 });
+    const cuts = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 });
+    const part = fc.option(fc.integer({ min: 0, max: 2 }).map((index) => ({ index, count: 3 })), { nil: undefined });
+    fc.assert(
+      fc.property(fc.constantFrom(...profiles), lines, cuts, part, fc.constantFrom('\n', '\r\n'), (profile, ls, cs, p, eol) => {
+        expect(run(profile, ls, cs, p, eol)).toEqual(run(profile, ls, true, p, eol));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('the byte path keeps the key bytes of a batch until it is added, whatever the buffer holds next', () => {
+    // 40 lines of distinct keys in pieces of 3: the batch (32 lines) spans pieces read through one reused buffer
+    const lines = Array.from({ length: 40 }, (_, i) => `Key${i},2024-07-01,${i}.00,Completed`);
+    const r = run(profiles[0] as SourceProfileInput, lines, [3]);
+    expect(r.rows?.map((x) => [x.key, x.records[0]?.amount, x.records[0]?.line])).toEqual(lines.map((_, i) => [`KEY${i}`, i * 100, i + 1]));
   });
 
   it('partitions split the keys without losing or doubling any', () => {

@@ -54,6 +54,21 @@ export class CsvSplitter {
     this.buf = consumed === s.length ? '' : s.slice(consumed);
   }
 
+  /**
+   * Counts `n` whole lines read by the caller instead (quote-free lines read as
+   * bytes: see CsvIngest.onBytes). Only at a record boundary, after the first
+   * chunk (whose byte-order mark this splitter strips).
+   */
+  skipLines(n: number): void {
+    if (this.buf.length > 0 || this.first) throw new Error('skipLines: not at a record boundary after the first chunk');
+    this.line += n;
+  }
+
+  /** True when lines may be read elsewhere and counted with skipLines. */
+  get atBoundary(): boolean {
+    return this.buf.length === 0 && !this.first;
+  }
+
   /** Characters held back: a record not complete yet (0 when the text so far ends at a record boundary). */
   get pending(): number {
     return this.buf.length;

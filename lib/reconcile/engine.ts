@@ -311,7 +311,9 @@ export class Reconciler {
    */
   sharedBuffers(): SharedArrayBuffer[] {
     if (!this.shared) return [];
-    return [this.f64.buffer as SharedArrayBuffer, this.table.exportKeys().slotKeys.buffer as SharedArrayBuffer];
+    // the key table first: it is written at random from the first record on
+    const all = [this.table.bucketBuffer, this.f64.buffer, this.table.exportKeys().slotKeys.buffer];
+    return all.filter((b): b is SharedArrayBuffer => b instanceof SharedArrayBuffer);
   }
 
   /**
@@ -372,12 +374,13 @@ export class Reconciler {
 
   /**
    * Low level: the slot of the normalised key held as bytes in u8[start, end)
-   * (one Latin-1 code point a byte, already trimmed and folded), whose
-   * KeyTable hash is `hash`. Inserts when new.
+   * (one Latin-1 code point a byte, already trimmed and folded; or trimmed
+   * ASCII whose letters are upper-cased when `fold`), whose KeyTable hash is
+   * `hash`. Inserts when new.
    */
-  slotOfBytes(u8: Uint8Array, start: number, end: number, hash: number): number {
+  slotOfBytes(u8: Uint8Array, start: number, end: number, hash: number, fold = false): number {
     if (this.state !== 'adding') throw new Error('rows already consumed');
-    const slot = this.table.slotBytes(u8, start, end, hash);
+    const slot = this.table.slotBytes(u8, start, end, hash, fold);
     if (slot === this.slotCap) this.growSlots();
     return slot;
   }

@@ -43,11 +43,17 @@ export class KeyTable {
     this.alloc = shared ? (bytes) => new Uint8Array(new SharedArrayBuffer(bytes)) : (bytes) => new Uint8Array(bytes);
     let bucketCount = 1024;
     while (bucketCount * 0.7 < expected) bucketCount *= 2;
-    const buf = new ArrayBuffer(bucketCount * BYTES);
+    // shared too, so that another thread can pre-fault its pages (see Reconciler.sharedBuffers)
+    const buf = shared ? new SharedArrayBuffer(bucketCount * BYTES) : new ArrayBuffer(bucketCount * BYTES);
     this.i32 = new Int32Array(buf);
     this.u8 = new Uint8Array(buf);
     this.mask = bucketCount - 1;
     this.slotKeys = this.alloc(Math.max(1024, Math.ceil(bucketCount * 0.7) + 1) * SLOT_KEY);
+  }
+
+  /** The buckets' buffer (a SharedArrayBuffer when the table was made shared and has not grown since). */
+  get bucketBuffer(): ArrayBufferLike {
+    return this.i32.buffer;
   }
 
   /** What `keyOf`, `keyLength` and `keyBytes` need, for a read-only copy in another thread (no copy when shared). */
@@ -288,9 +294,11 @@ export class KeyTable {
   /**
    * Slot of the key held in u8[start, end): bytes of a normalised key, each a
    * Latin-1 code point (as copied by a column recorder from slotRegion's
-   * region). `hash` is its hashRegion / hash value. Inserts when new.
+   * region), or, with `fold`, trimmed ASCII bytes whose letters are
+   * upper-cased here (a CSV line read as bytes). `hash` is its hashRegion /
+   * hash value (of the folded key). Inserts when new.
    */
-  slotBytes(u8src: Uint8Array, start: number, end: number, hash: number): number {
+  slotBytes(u8src: Uint8Array, start: number, end: number, hash: number, fold = false): number {
     const h = hash;
     const len = end - start;
     const i32 = this.i32;
@@ -301,7 +309,10 @@ export class KeyTable {
       const o = b * STRIDE;
       const v = i32[o + 1] as number;
       if (v === 0) {
-        if (len > INLINE) return this.insert(String.fromCharCode.apply(null, u8src.subarray(start, end) as unknown as number[]), h, b);
+        if (len > INLINE) {
+          const key = String.fromCharCode.apply(null, u8src.subarray(start, end) as unknown as number[]);
+          return this.insert(fold ? key.toUpperCase() : key, h, b);
+        }
         const slot = this.claim(h, b);
         const base = b * BYTES + KEY_AT - start;
         const sk = this.slotKeys;
@@ -309,7 +320,8 @@ export class KeyTable {
         sk[sbase] = len;
         const skb = sbase + 1 - start;
         for (let i = start; i < end; i++) {
-          const c = u8src[i] as number;
+          let c = u8src[i] as number;
+          if (fold && c >= 97 && c <= 122) c -= 32;
           u8[base + i] = c;
           sk[skb + i] = c;
         }
@@ -322,12 +334,24 @@ export class KeyTable {
         if (l === len) {
           const base = b * BYTES + KEY_AT - start;
           let i = start;
-          while (i < end && u8[base + i] === u8src[i]) i++;
+          if (fold) {
+            for (; i < end; i++) {
+              let c = u8src[i] as number;
+              if (c >= 97 && c <= 122) c -= 32;
+              if (u8[base + i] !== c) break;
+            }
+          } else {
+            while (i < end && u8[base + i] === u8src[i]) i++;
+          }
           if (i === end) return v - 1;
         } else if (l === -len - 1) {
           const k = this.long.get(v - 1) as string;
           let i = 0;
-          while (i < len && u8src[start + i] === k.charCodeAt(i)) i++;
+          for (; i < len; i++) {
+            let c = u8src[start + i] as number;
+            if (fold && c >= 97 && c <= 122) c -= 32;
+            if (c !== k.charCodeAt(i)) break;
+          }
           if (i === len) return v - 1;
         }
       }
