@@ -337,7 +337,7 @@ class ByteWriter {
     this.buf = this.spare.pop() ?? Buffer.allocUnsafe(ByteWriter.SIZE);
     this.pos = 0;
     await this.sink(chunk, () => {
-      if (full.length === ByteWriter.SIZE && this.spare.length < 4) this.spare.push(full);
+      if (full.length === ByteWriter.SIZE && this.spare.length < 8) this.spare.push(full);
     });
   }
   /** Text (UTF-8). Room must have been reserved: up to 3 bytes per UTF-16 unit. */
@@ -573,7 +573,9 @@ type PartitionResult =
 
 /** Opens --out (a clear error when it cannot be written). */
 async function openOut(file: string): Promise<WriteStream> {
-  const out: WriteStream = createWriteStream(file);
+  // writes of 1 MiB buffers go on while the next rows are formatted (the default 16 KiB mark waits for
+  // each); ByteWriter keeps the buffers written for reuse
+  const out: WriteStream = createWriteStream(file, { highWaterMark: 4 << 20 });
   await new Promise<void>((res, rej) => {
     out.once('open', () => res());
     out.once('error', (e) => rej(new CliError(`${file}: cannot write: ${e.message}`)));
@@ -751,7 +753,7 @@ function debugLog(label: string): (what: string) => void {
  * Share of the first file this thread reads itself: it also builds the key
  * table as it parses, while the worker parses the rest, then the other files.
  */
-const MAIN_FILE_SHARE = 0.7;
+const MAIN_FILE_SHARE = 0.8;
 
 /** A line start near MAIN_FILE_SHARE of the file (null when small or no line break is found near it). */
 function splitPoint(file: string): number | null {
@@ -843,6 +845,7 @@ async function runPipelined(
     const w = fileWriter(out);
     await writeHeader(w, sources);
     await writeViews(w, sources, rec.views(0, mid));
+    debug('first rows formatted');
     await w.flush();
     debug('first rows written');
     let other: Summary | null = null;

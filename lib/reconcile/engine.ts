@@ -243,6 +243,8 @@ export class Reconciler {
   private readonly evaluate: ReturnType<typeof compileRuleSet>;
   private table: KeyTable;
   private slotCap = 0;
+  /** 1 + the highest slot whose records were written (see touchSlot). */
+  private written = 0;
   private f64: Float64Array;
   private u32: Uint32Array;
   private interners: Interner[];
@@ -392,6 +394,9 @@ export class Reconciler {
 
   /** Low level: reads a slot's record of source `index` (to bring it into cache). */
   touchSlot(index: number, slot: number): number {
+    // a slot never written yet (a new key) is not read: its page, maybe fresh, is
+    // then first written, not mapped to the zero page and copied on the write
+    if (slot >= this.written) return 0;
     return this.u32[(slot * this.n + index) * REC_U32 + U_COUNT] ?? 0;
   }
 
@@ -404,6 +409,7 @@ export class Reconciler {
     if (!it) throw new RangeError(`no source ${index}`);
     it.records++;
     if (status === UNKNOWN_INDEX) it.unknown.set(code, (it.unknown.get(code) ?? 0) + 1);
+    if (slot >= this.written) this.written = slot + 1;
     const r = slot * this.n + index;
     const u = r * REC_U32;
     const u32 = this.u32;
@@ -463,6 +469,7 @@ export class Reconciler {
       const code = it.strings[codeId] as string;
       it.unknown.set(code, (it.unknown.get(code) ?? 0) + 1);
     }
+    if (slot >= this.written) this.written = slot + 1;
     const r = slot * this.n + index;
     const u = r * REC_U32;
     const u32 = this.u32;
