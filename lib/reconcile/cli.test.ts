@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -140,6 +140,30 @@ describe('reconcile CLI', () => {
     const bad = spawnSync(process.execPath, [path.join(root, 'scripts/reconcile-bundle.cjs'), a], { encoding: 'utf8', cwd: root });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('at least two files are needed');
+  });
+
+  it('the bundle starts from a V8 code cache written by its first run; a corrupt cache is replaced, same output', () => {
+    const { ensureBundle } = require(path.join(root, 'scripts/reconcile-bundle.cjs')) as { ensureBundle: (entry: string) => string };
+    const loader = ensureBundle('scripts/reconcile.ts');
+    const cache = loader.replace(/\.cjs$/, '.body.cjs.v8-cache');
+    const a = path.join(seed, 'dataset-a.csv');
+    const b = path.join(seed, 'dataset-b.csv');
+    // the pipelined mode: its worker thread loads the same file (and must not write the cache)
+    const run = () => spawnSync(process.execPath, [loader, a, b, '--json'], { encoding: 'utf8', cwd: root, env: { ...process.env, PAIDLINE_RECONCILE_THREADS: 'pipeline' } });
+    rmSync(cache, { force: true });
+    const first = run();
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    const made = readFileSync(cache);
+    expect(made.length).toBeGreaterThan(10_000);
+    const second = run();
+    expect(second.stdout).toBe(first.stdout);
+    expect(readFileSync(cache).equals(made)).toBe(true); // accepted: not written again
+    writeFileSync(cache, made.subarray(0, 1000)); // truncated: V8 rejects it
+    const third = run();
+    expect(third.stderr).toBe('');
+    expect(third.stdout).toBe(first.stdout);
+    expect(readFileSync(cache).length).toBeGreaterThan(10_000);
   });
 
   it('writes one row per key with --out', () => {
