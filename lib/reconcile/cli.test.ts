@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -143,7 +144,7 @@ describe('reconcile CLI', () => {
   });
 
   it('the bundle starts from a V8 code cache written by its first run; a corrupt cache is replaced, same output', () => {
-    const { ensureBundle } = require(path.join(root, 'scripts/reconcile-bundle.cjs')) as { ensureBundle: (entry: string) => string };
+    const { ensureBundle } = createRequire(__filename)(path.join(root, 'scripts/reconcile-bundle.cjs')) as { ensureBundle: (entry: string) => string };
     const loader = ensureBundle('scripts/reconcile.ts');
     const cache = loader.replace(/\.cjs$/, '.body.cjs.v8-cache');
     const a = path.join(seed, 'dataset-a.csv');

@@ -125,25 +125,6 @@ export class ColumnRecorder implements IngestSink {
     return 0;
   }
 
-  /** Records the key of text[start, end) (trimmed ASCII, folded when `fold`); returns the record's index in the chunk. */
-  slotOfRegion(text: string, start: number, end: number, fold: boolean, hash?: number): number {
-    const r = this.next++;
-    const u = r * U;
-    this.u32[u + U_HASH] = hash ?? KeyTable.hashRegion(text, start, end, fold);
-    const len = end - start;
-    this.room(len);
-    const keys = this.keys;
-    let p = this.keyPos;
-    for (let i = start; i < end; i++) {
-      let c = text.charCodeAt(i);
-      if (fold && c >= 97 && c <= 122) c -= 32;
-      keys[p++] = c;
-    }
-    this.keyPos = p;
-    this.u32[u + U_KEY_END] = p;
-    return r;
-  }
-
   /** Records the key of u8[start, end) (trimmed ASCII bytes, letters upper-cased when `fold`); returns the record's index in the chunk. */
   slotOfBytes(u8: Uint8Array, start: number, end: number, hash: number, fold = false): number {
     const r = this.next++;

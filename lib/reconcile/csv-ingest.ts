@@ -2,8 +2,7 @@ import type { Reconciler } from './engine';
 import { statusIndex } from './engine';
 
 /** What createCsvIngest feeds: a Reconciler, or a recorder of compact columns (columns.ts). */
-export type IngestSink = Pick<Reconciler, 'add' | 'slotOfRegion' | 'slotOfBytes' | 'touchKey' | 'touchSlot' | 'internId' | 'addInterned'>;
-import type { Status } from './glossary';
+export type IngestSink = Pick<Reconciler, 'add' | 'slotOfBytes' | 'touchKey' | 'touchSlot' | 'internId' | 'addInterned'>;
 import { currencyDigits } from './money';
 import type { CompiledProfile, NormalizeError } from './normalize';
 import type { LineCallback, RowCallback } from './csv';
@@ -130,8 +129,8 @@ export function createCsvIngest(
   const slow = (text: string, start: number, end: number, line: number) =>
     onRow(text.slice(start, end).split(delimiter), line);
 
-  // The batch: parsed lines of the same text (or bytes) waiting for their key lookups.
-  let bSrc: string | Uint8Array = '';
+  // The batch: parsed lines of the same bytes waiting for their key lookups.
+  let bSrc: Uint8Array | null = null;
   let bn = 0;
   const bKs = new Int32Array(BATCH), bKe = new Int32Array(BATCH), bH = new Int32Array(BATCH), bLine = new Float64Array(BATCH);
   const bAmount = new Float64Array(BATCH), bAt = new Float64Array(BATCH), bSlot = new Int32Array(BATCH);
@@ -144,12 +143,8 @@ export function createCsvIngest(
     let sink = 0;
     for (let j = 0; j < count; j++) sink += rec.touchKey(bH[j] as number);
     // 2. look the keys up, 3. touch the slots, 4. add
-    const src = bSrc;
-    if (typeof src === 'string') {
-      for (let j = 0; j < count; j++) bSlot[j] = rec.slotOfRegion(src, bKs[j] as number, bKe[j] as number, fold, bH[j] as number);
-    } else {
-      for (let j = 0; j < count; j++) bSlot[j] = rec.slotOfBytes(src, bKs[j] as number, bKe[j] as number, bH[j] as number, fold);
-    }
+    const src = bSrc as Uint8Array;
+    for (let j = 0; j < count; j++) bSlot[j] = rec.slotOfBytes(src, bKs[j] as number, bKe[j] as number, bH[j] as number, fold);
     for (let j = 0; j < count; j++) sink += rec.touchSlot(index, bSlot[j] as number);
     for (let j = 0; j < count; j++) {
       rec.addInterned(
@@ -157,7 +152,7 @@ export function createCsvIngest(
         bStatus[j] as number, bDate[j] as number, bCode[j] as number, bCur[j] as number,
       );
     }
-    if (sink === 0.5) bSrc = ''; // keeps the touches from being optimised away (never true)
+    if (sink === 0.5) bSrc = null; // keeps the touches from being optimised away (never true)
   };
 
   const isWs = (c: number) => c === 32 || (c >= 9 && c <= 13);
@@ -235,150 +230,7 @@ export function createCsvIngest(
     if (bn === BATCH) flush();
   };
 
-  // ---- the text path: a quote-free line of a decoded chunk ----
-
-  const onLine: LineCallback = (text, start, end, line) => {
-    // field boundaries up to the key column first: another partition's row stops there
-    let fi = 0;
-    let pos = start;
-    let q = start;
-    for (;;) {
-      q = text.indexOf(delimiter, pos);
-      if (q < 0 || q > end) q = end;
-      fs[fi] = pos;
-      fe[fi] = q;
-      fi++;
-      if (fi > idCol || q === end) break;
-      pos = q + 1;
-    }
-    if (fi <= idCol) return slow(text, start, end, line);
-
-    // key: trimmed ASCII, folded when case-insensitive; another partition's key is skipped
-    let ks = fs[idCol] as number, ke = fe[idCol] as number;
-    while (ks < ke && isWs(text.charCodeAt(ks))) ks++;
-    while (ke > ks && isWs(text.charCodeAt(ke - 1))) ke--;
-    if (ks === ke) return slow(text, start, end, line);
-    let h = 0x811c9dc5;
-    for (let j = ks; j < ke; j++) {
-      let c = text.charCodeAt(j);
-      if (c > 127) return slow(text, start, end, line);
-      if (fold && c >= 97 && c <= 122) c -= 32;
-      h = Math.imul(h ^ c, 0x01000193);
-    }
-    if (filtered) {
-      const p = (h >>> 0) % partCount;
-      if (p < partFrom || p >= partTo) return;
-    }
-
-    // the other needed fields
-    while (fi <= maxCol && q !== end) {
-      pos = q + 1;
-      q = text.indexOf(delimiter, pos);
-      if (q < 0 || q > end) q = end;
-      fs[fi] = pos;
-      fe[fi] = q;
-      fi++;
-    }
-    if (fi <= maxCol) return slow(text, start, end, line);
-
-    // currency (decides the amount's digits)
-    let digits = it.fixedDigits;
-    let currencyId = fixedCurrencyId;
-    if (currencyCol >= 0) {
-      const a = fs[currencyCol] as number, b = fe[currencyCol] as number, len = b - a;
-      let hit = -1;
-      for (let k = 0; k < currencies.length; k++) {
-        const c = currencies[k] as { raw: string };
-        if (c.raw.length === len && text.startsWith(c.raw, a)) {
-          hit = k;
-          break;
-        }
-      }
-      if (hit < 0 && (hit = newCurrency(text.slice(a, b))) < 0) return slow(text, start, end, line);
-      const c = currencies[hit] as { digits: number; id: number };
-      currencyId = c.id;
-      digits = c.digits;
-    } else if (currencyId < 0) currencyId = fixedCurrency();
-
-    // amount: [-]digits[<dec>digits], nothing else
-    let i = fs[amountCol] as number;
-    const ae = fe[amountCol] as number;
-    if (i === ae) return slow(text, start, end, line);
-    let neg = false;
-    if (text.charCodeAt(i) === 45) {
-      neg = true;
-      i++;
-    }
-    let int = 0, intDigits = 0, frac = 0, fracDigits = 0, inFrac = false;
-    for (; i < ae; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 48 && c <= 57) {
-        if (inFrac) {
-          frac = frac * 10 + (c - 48);
-          fracDigits++;
-        } else {
-          int = int * 10 + (c - 48);
-          intDigits++;
-        }
-      } else if (c === decCode && !inFrac) inFrac = true;
-      else return slow(text, start, end, line);
-    }
-    const amount = minor(neg, int, intDigits, frac, fracDigits, inFrac, digits);
-    if (amount !== amount) return slow(text, start, end, line);
-
-    // date
-    let at = NaN;
-    let dateId = 0;
-    if (dateCol >= 0 && parseDate) {
-      const a = fs[dateCol] as number, b = fe[dateCol] as number;
-      if (isoDates && b - a === 10 && text.charCodeAt(a + 4) === 45 && text.charCodeAt(a + 7) === 45) {
-        let k = 0;
-        for (let j = a; j < b; j++) {
-          if (j === a + 4 || j === a + 7) continue;
-          const c = text.charCodeAt(j) - 48;
-          if (c < 0 || c > 9) return slow(text, start, end, line);
-          k = k * 10 + c;
-        }
-        const di = dayOf(k);
-        const d = (di >= 0 ? dateEntries[(dateIndex[di] as number) - 1] : dateCache.get(k)) ?? newDate(k, text.slice(a, b));
-        if (d === undefined) return slow(text, start, end, line);
-        at = d.at;
-        dateId = d.id;
-      } else {
-        const raw = text.slice(a, b);
-        if (raw.trim() === '') return slow(text, start, end, line);
-        const r = parseDate(raw);
-        if (!r.ok) return slow(text, start, end, line);
-        at = r.at;
-        dateId = rec.internId(index, r.date);
-      }
-    }
-
-    // status code: trimmed ASCII, looked up once per distinct code
-    let ss = fs[statusCol] as number, se = fe[statusCol] as number;
-    while (ss < se && isWs(text.charCodeAt(ss))) ss++;
-    while (se > ss && isWs(text.charCodeAt(se - 1))) se--;
-    if (ss < se && (text.charCodeAt(ss) > 127 || text.charCodeAt(se - 1) > 127)) return slow(text, start, end, line);
-    const slen = se - ss;
-    let code: StatusCode | undefined;
-    const first = slen > 0 ? text.charCodeAt(ss) : -1;
-    for (let k = 0; k < codes.length; k++) {
-      const c = codes[k] as StatusCode;
-      if (c.first === first && c.code.length === slen && text.startsWith(c.code, ss)) {
-        code = c;
-        break;
-      }
-    }
-    if (code === undefined) code = newCode(text.slice(ss, se));
-
-    if (text !== bSrc) {
-      flush();
-      bSrc = text;
-    }
-    queue(ks, ke, h, line, amount, at, dateId, code, currencyId);
-  };
-
-  // ---- the byte path: whole quote-free lines of a chunk, read in one pass each ----
+  // ---- the byte path: whole quote-free lines, read in one pass each ----
 
   const decoder = new TextDecoder();
   const decode = (u8: Uint8Array, a: number, b: number) => decoder.decode(u8.subarray(a, b));
@@ -471,6 +323,7 @@ export function createCsvIngest(
         at = d.at;
         dateId = d.id;
       } else {
+        for (let j = a; j < b; j++) if ((u8[j] as number) > 127) return false;
         const raw = decode(u8, a, b);
         if (raw.trim() === '') return false;
         const r = parseDate(raw);
@@ -506,6 +359,44 @@ export function createCsvIngest(
     return true;
   };
 
+  // ---- the text path: a quote-free line of a decoded chunk, copied as bytes ----
+
+  // Lines of the current batch, back to back (the batch refers to their bytes until it is
+  // added). Characters beyond ASCII become 0x80: lineBytes only reads ASCII fields, decodes
+  // only ASCII bytes and sends any other line back here, to the general path.
+  let scratch = new Uint8Array(4096);
+  let scratchPos = 0;
+  const onLine: LineCallback = (text, start, end, line) => {
+    if (bSrc !== scratch || bn === 0) scratchPos = 0;
+    const len = end - start;
+    if (scratchPos + len > scratch.length) {
+      // a new buffer: the batch still refers to the old one, which is added first (bSrc differs)
+      scratch = new Uint8Array(Math.max(scratch.length * 2, len * 2));
+      scratchPos = 0;
+    }
+    const u8 = scratch;
+    const base = scratchPos;
+    let fi = 0;
+    let fstart = base;
+    for (let i = 0; i < len; i++) {
+      const c = text.charCodeAt(start + i);
+      u8[base + i] = c > 127 ? 0x80 : c;
+      if (c === delimByte && fi <= maxCol) {
+        fs[fi] = fstart;
+        fe[fi] = base + i;
+        fi++;
+        fstart = base + i + 1;
+      }
+    }
+    if (fi <= maxCol) {
+      fs[fi] = fstart;
+      fe[fi] = base + len;
+      fi++;
+    }
+    scratchPos = base + len;
+    if (!lineBytes(u8, base, base + len, line, fi)) slow(text, start, end, line);
+  };
+
   const onBytes = (u8: Uint8Array, from: number, to: number, firstLine: number): number => {
     let line = firstLine;
     let pos = from;
@@ -539,7 +430,7 @@ export function createCsvIngest(
       pos = i + 1;
     }
     flush();
-    if (bSrc === u8) bSrc = '';
+    if (bSrc === u8) bSrc = null;
     return line - firstLine;
   };
 

@@ -364,17 +364,6 @@ export class Reconciler {
   }
 
   /**
-   * Low level: the slot of the normalised key in text[start, end): the region
-   * must be trimmed ASCII; ASCII letters are upper-cased when `fold`.
-   */
-  slotOfRegion(text: string, start: number, end: number, fold: boolean, hash?: number): number {
-    if (this.state !== 'adding') throw new Error('rows already consumed');
-    const slot = this.table.slotRegion(text, start, end, fold, hash);
-    if (slot === this.slotCap) this.growSlots();
-    return slot;
-  }
-
-  /**
    * Low level: the slot of the normalised key held as bytes in u8[start, end)
    * (one Latin-1 code point a byte, already trimmed and folded; or trimmed
    * ASCII whose letters are upper-cased when `fold`), whose KeyTable hash is

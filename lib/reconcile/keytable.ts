@@ -1,8 +1,8 @@
 /**
  * Open-addressing hash table from normalised key to a dense slot number
  * (0, 1, 2... in first-seen order). Faster and leaner than a Map for millions
- * of keys, and it can look a key up straight from a region of a larger string
- * (a CSV chunk) without allocating a substring.
+ * of keys, and it can look a key up straight from the bytes of a CSV line
+ * (slotBytes) without allocating a string.
  *
  * Each bucket is 32 bytes: hash, slot + 1 (0 = empty), length, and the key's
  * characters inline when it has at most 20 of them, all Latin-1: a lookup
@@ -85,17 +85,6 @@ export class KeyTable {
   static hash(key: string): number {
     let h = 0x811c9dc5;
     for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-    return h | 0;
-  }
-
-  /** FNV-1a of text[start, end), ASCII letters upper-cased when `fold`. */
-  static hashRegion(text: string, start: number, end: number, fold: boolean): number {
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) {
-      let c = text.charCodeAt(i);
-      if (fold && c >= 97 && c <= 122) c -= 32;
-      h = Math.imul(h ^ c, 0x01000193);
-    }
     return h | 0;
   }
 
@@ -223,80 +212,11 @@ export class KeyTable {
   }
 
   /**
-   * Slot of the key held in text[start, end), upper-casing ASCII letters when
-   * `fold`. The caller guarantees the region is trimmed ASCII (so that it
-   * equals what trim() and toUpperCase() would give) and may pass the region's
-   * hash (hashRegion) when it has it. Inserts when new, without a string for
-   * keys of up to 20 characters.
-   */
-  slotRegion(text: string, start: number, end: number, fold: boolean, hash?: number): number {
-    const h = hash ?? KeyTable.hashRegion(text, start, end, fold);
-    const len = end - start;
-    const i32 = this.i32;
-    const u8 = this.u8;
-    const mask = this.mask;
-    let b = h & mask;
-    for (;;) {
-      const o = b * STRIDE;
-      const v = i32[o + 1] as number;
-      if (v === 0) {
-        if (len > INLINE) {
-          let key = text.slice(start, end);
-          if (fold) key = key.toUpperCase();
-          return this.insert(key, h, b);
-        }
-        const slot = this.claim(h, b);
-        const base = b * BYTES + KEY_AT - start;
-        const sk = this.slotKeys;
-        const sbase = slot * SLOT_KEY;
-        sk[sbase] = len;
-        const skb = sbase + 1 - start;
-        for (let i = start; i < end; i++) {
-          let c = text.charCodeAt(i);
-          if (fold && c >= 97 && c <= 122) c -= 32;
-          u8[base + i] = c;
-          sk[skb + i] = c;
-        }
-        i32[o + 2] = len;
-        this.afterInsert();
-        return slot;
-      }
-      if (i32[o] === h) {
-        const l = i32[o + 2] as number;
-        if (l === len) {
-          const base = b * BYTES + KEY_AT - start;
-          let i = start;
-          if (fold) {
-            for (; i < end; i++) {
-              let c = text.charCodeAt(i);
-              if (c >= 97 && c <= 122) c -= 32;
-              if (u8[base + i] !== c) break;
-            }
-          } else {
-            while (i < end && u8[base + i] === text.charCodeAt(i)) i++;
-          }
-          if (i === end) return v - 1;
-        } else if (l === -len - 1) {
-          const k = this.long.get(v - 1) as string;
-          let i = 0;
-          for (; i < len; i++) {
-            let c = text.charCodeAt(start + i);
-            if (fold && c >= 97 && c <= 122) c -= 32;
-            if (c !== k.charCodeAt(i)) break;
-          }
-          if (i === len) return v - 1;
-        }
-      }
-      b = (b + 1) & mask;
-    }
-  }
-
-  /**
    * Slot of the key held in u8[start, end): bytes of a normalised key, each a
-   * Latin-1 code point (as copied by a column recorder from slotRegion's
-   * region), or, with `fold`, trimmed ASCII bytes whose letters are
-   * upper-cased here (a CSV line read as bytes). `hash` is its hashRegion /
-   * hash value (of the folded key). Inserts when new.
+   * Latin-1 code point (as copied by a column recorder), or, with `fold`,
+   * trimmed ASCII bytes whose letters are upper-cased here (a CSV line read
+   * as bytes). `hash` is `KeyTable.hash` of the normalised key. Inserts when
+   * new, without a string for keys of up to 20 bytes.
    */
   slotBytes(u8src: Uint8Array, start: number, end: number, hash: number, fold = false): number {
     const h = hash;
