@@ -118,7 +118,7 @@ class Interner {
 }
 
 /*
- * Slot store: per key (slot) and source, 48 bytes holding the count and the
+ * Slot store: per key (slot) and source, 40 bytes holding the count and the
  * first record (f64: amount, at (NaN = none); u32 at +4: count, line, status,
  * date, code, currency), all sources of a slot side by side. Records arrive in
  * random key order on at least one side: writing them into the slot at ingest
@@ -126,8 +126,8 @@ class Interner {
  * then reads slots sequentially. Further records of a duplicated key are kept
  * as objects (rare).
  */
-const REC_F64 = 6; // 48 bytes
-const REC_U32 = 12;
+const REC_F64 = 5; // 40 bytes: two f64 then six u32, no padding
+const REC_U32 = 10;
 const U_COUNT = 4, U_LINE = 5, U_STATUS = 6, U_DATE = 7, U_CODE = 8, U_CUR = 9;
 
 /**
@@ -233,7 +233,7 @@ const CLS_DUPLICATE = CLASSES.indexOf('duplicate');
  * Push-style reconciler: feed records of each source with `add`, then iterate
  * `rows()` or `views()` / `forEachRow()` (once), then read `summary()`.
  * Memory: a key table (short keys stored as bytes), per key a slot holding
- * each source's count and first record (48 bytes a source), interned strings;
+ * each source's count and first record (40 bytes a source), interned strings;
  * further records are kept only for duplicated keys.
  */
 export class Reconciler {
