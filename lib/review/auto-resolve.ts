@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { clientTarget, type getPrisma } from '@/lib/db/client';
-import { sqliteLiteral } from '@/lib/db/record-insert';
+import { pgLiteral, sqliteLiteral } from '@/lib/db/record-insert';
 import { finalFromRecommendation, type FinalState } from './final-state';
 import { applyChange, changeRecords, ROW_SELECT, type ChangeRecord, type ReviewRow, type Tx } from './row-change';
 import type { ResultDetail } from './types';
@@ -11,19 +11,6 @@ type Client = ReturnType<typeof getPrisma>;
 const BATCH = 1000;
 
 export type Decided = { row: ReviewRow; final: FinalState; record: ChangeRecord };
-
-/** A SQL literal for PostgreSQL (standard_conforming_strings: only quotes are doubled). */
-function pgLiteral(v: string | number | bigint | boolean | Date | null): string {
-  if (v === null) return 'NULL';
-  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error(`Cannot store ${v}.`);
-    return String(v);
-  }
-  if (typeof v === 'bigint') return v.toString();
-  const text = v instanceof Date ? v.toISOString() : v;
-  return `'${text.replace(/\u0000/g, '\ufffd').replace(/'/g, "''")}'`;
-}
 
 function literalFor(kind: 'sqlite' | 'postgres') {
   if (kind === 'postgres') return pgLiteral;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeBulkWriters, insertRecords, type RecordRow } from '@/lib/db/record-insert';
+import { closeBulkWriters, insertRecords, pgLiteral, sqliteLiteral, type RecordRow } from '@/lib/db/record-insert';
 import { keyBucketOf } from '@/lib/db/key-buckets';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
@@ -54,6 +54,16 @@ describe.each(DATABASE_KINDS)('bulk record writer on %s', (kind) => {
       expect(b.occurredAt?.toISOString() ?? null).toBe(r.occurredAt?.toISOString() ?? null);
       expect(b.keyBucket).toBe(keyBucketOf(r.key));
     });
+  });
+
+  it('quotes hostile text as a literal that reads back exactly (the bulk settlement of automatic resolutions)', async () => {
+    const literal = kind === 'postgres' ? pgLiteral : sqliteLiteral;
+    for (const text of [...HOSTILE, 'nul\u0000inside']) {
+      const rows = await db.prisma.$queryRawUnsafe<{ v: string }[]>(`SELECT ${literal(text)} AS v`);
+      expect(rows[0]?.v).toBe(text.replace(/\u0000/g, '\ufffd'));
+    }
+    expect(literal(null)).toBe('NULL');
+    expect(() => literal(Number.NaN)).toThrow(/Cannot store/);
   });
 
   it('writes all of a batch or none of it when one row is out of range', async () => {
