@@ -677,7 +677,7 @@ type ToWorker =
   /** The job, once the configuration is loaded (the worker starts before, to boot meanwhile). */
   | { t: 'job'; job: PipelineJob }
   | { t: 'header'; fields: string[] }
-  /** The main Reconciler's shared buffers, to pre-fault before parsing (see prefaultPages). */
+  /** The main Reconciler's slot buffers, to pre-fault while it parses (see prefaultPages). */
   | { t: 'prefault'; buffers: SharedArrayBuffer[] }
   /** Buffers of a replayed chunk, and of written rows, to reuse. */
   | { t: 'recycle'; chunk?: ChunkBuffers; rows?: Uint8Array }
@@ -803,10 +803,13 @@ async function runPipelined(
   };
   try {
     let rec = new Reconciler(sources, options);
-    // the worker maps the slot pages while this thread parses (page faults cost ~0.1 s a 100 MB here)
-    const [table, ...rest] = rec.sharedBuffers();
-    worker.postMessage({ t: 'prefault', buffers: rest } satisfies ToWorker);
-    if (table) prefaultPages(table);
+    // Pages are faulted in by writes before anything reads them (a page read first is mapped to
+    // the zero page, then copied on the first write, with a TLB shoot-down to the other core):
+    // the worker does the slots (written in slot order) while this thread does the key table
+    // (written at random from the first record on), then parses.
+    const { table, slots } = rec.sharedBuffers();
+    worker.postMessage({ t: 'prefault', buffers: slots } satisfies ToWorker);
+    for (const b of table) prefaultPages(b);
     debug('start');
     try {
       const first = files[0] as string;

@@ -121,7 +121,7 @@ export function createCsvIngest(
   // (each cached value carries the sink's intern id of its string)
   const dateEntries: DateEntry[] = [];
   const dateCache = new Map<number, DateEntry>();
-  /** Status codes seen, with their bytes when ASCII (for the byte path). */
+  /** Status codes seen (at most 32), with their bytes. */
   const codes: StatusCode[] = [];
   const currencies: { raw: string; cur: string; digits: number; id: number }[] = [];
   let fixedCurrencyId = -1;
@@ -157,7 +157,7 @@ export function createCsvIngest(
 
   const isWs = (c: number) => c === 32 || (c >= 9 && c <= 13);
 
-  // ---- shared by both fast paths (text and bytes): cache misses, amounts, the batch ----
+  // ---- helpers of lineBytes: cache misses, amounts, the batch ----
 
   /** Index of a new currency entry for the untrimmed cell `raw`, or -1 when the general path must read it. */
   const newCurrency = (raw: string): number => {
@@ -199,16 +199,13 @@ export function createCsvIngest(
     return d;
   };
 
-  /** A status code seen for the first time (trimmed, ASCII at both ends). */
+  /** A status code seen for the first time (trimmed ASCII). */
   const newCode = (raw: string): StatusCode => {
-    let ascii = true;
-    for (let k = 0; k < raw.length; k++) if (raw.charCodeAt(k) > 127) ascii = false;
     const code: StatusCode = {
-      code: raw,
       status: statusIndex(it.lookupStatus(raw)),
       first: raw.length > 0 ? raw.charCodeAt(0) : -1,
       id: rec.internId(index, raw),
-      bytes: ascii ? Uint8Array.from(raw, (ch) => ch.charCodeAt(0)) : null,
+      bytes: Uint8Array.from(raw, (ch) => ch.charCodeAt(0)),
     };
     if (codes.length < 32) codes.push(code);
     return code;
@@ -344,7 +341,7 @@ export function createCsvIngest(
     for (let k = 0; k < codes.length && code === undefined; k++) {
       const c = codes[k] as StatusCode;
       const cb = c.bytes;
-      if (c.first !== first || cb === null || cb.length !== slen) continue;
+      if (c.first !== first || cb.length !== slen) continue;
       let j = 1;
       while (j < slen && cb[j] === u8[ss + j]) j++;
       if (j >= slen) code = c;
@@ -438,15 +435,14 @@ export function createCsvIngest(
 }
 
 interface StatusCode {
-  code: string;
   /** statusIndex of its canonical status. */
   status: number;
   /** Its first character code (-1 when empty). */
   first: number;
   /** The sink's intern id. */
   id: number;
-  /** Its bytes when all ASCII (the byte path compares these), else null. */
-  bytes: Uint8Array | null;
+  /** Its bytes (ASCII). */
+  bytes: Uint8Array;
 }
 
 interface DateEntry {

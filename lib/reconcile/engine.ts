@@ -307,15 +307,15 @@ export class Reconciler {
   }
 
   /**
-   * The SharedArrayBuffers behind the per-key data (shared Reconcilers only):
-   * another thread may pre-fault their pages while this one starts adding
-   * records (see prefaultPages).
+   * The SharedArrayBuffers behind the per-key data (shared Reconcilers only,
+   * empty otherwise), to pre-fault before records are added (see
+   * prefaultPages): `table`, the key table's buckets, written at random from
+   * the first record on; `slots`, the slot records and slot-ordered keys,
+   * written in slot order.
    */
-  sharedBuffers(): SharedArrayBuffer[] {
-    if (!this.shared) return [];
-    // the key table first: it is written at random from the first record on
-    const all = [this.table.bucketBuffer, this.f64.buffer, this.table.exportKeys().slotKeys.buffer];
-    return all.filter((b): b is SharedArrayBuffer => b instanceof SharedArrayBuffer);
+  sharedBuffers(): { table: SharedArrayBuffer[]; slots: SharedArrayBuffer[] } {
+    const shared = (bs: ArrayBufferLike[]) => (this.shared ? bs.filter((b): b is SharedArrayBuffer => b instanceof SharedArrayBuffer) : []);
+    return { table: shared([this.table.bucketBuffer]), slots: shared([this.f64.buffer, this.table.exportKeys().slotKeys.buffer]) };
   }
 
   /**
