@@ -1,12 +1,12 @@
 /**
  * Runs once when a server instance starts (Node.js runtime only): roll back ingestions
  * interrupted by a crash or restart, so nothing half-written is left, then start the background
- * work (lib/jobs/background.ts) unless PAIDLINE_WORKER=off.
+ * work (lib/server/background.ts) unless PAIDLINE_WORKER=off.
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { recoverUploads } = await import('@/lib/jobs/upload-recovery');
-  const log = (await import('@/lib/observability/logger')).loggerFor('startup');
+  const { recoverUploads } = await import('@/lib/server/jobs/upload-recovery');
+  const log = (await import('@/lib/server/observability/logger')).loggerFor('startup');
   try {
     // Only ingestions that stopped moving are rolled back (another instance may be processing its own).
     const recovered = await recoverUploads();
@@ -16,10 +16,10 @@ export async function register() {
   }
   // Jobs (runs, pulls), heartbeat-based run recovery, the pull schedule (PAIDLINE_SCHEDULER=off)
   // and the alert loop; with PAIDLINE_WORKER=off they are left to `npm run worker` processes.
-  const { workerEnabled } = await import('@/lib/jobs');
+  const { workerEnabled } = await import('@/lib/server/jobs');
   if (!workerEnabled()) return;
   try {
-    const { startBackground } = await import('@/lib/jobs/background');
+    const { startBackground } = await import('@/lib/server/jobs/background');
     await startBackground({ log: (m) => log.warn(m) });
   } catch (error) {
     log.error({ err: error }, 'Background jobs not started');

@@ -3,9 +3,9 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { isPublicPath } from '@/lib/auth/public-paths';
 import { sessionExpired } from '@/lib/auth/config';
 import { contentSecurityPolicy, isHttps, newNonce } from '@/lib/auth/security-headers';
-import { requestMeta } from '@/lib/auth/request-meta';
-import { consume, type RateBucket } from '@/lib/security/rate-limit';
-import { REQUEST_ID_HEADER, requestIdFrom } from '@/lib/observability/request-id';
+import { requestMeta } from '@/lib/server/http/request-meta';
+import { consume, type RateBucket } from '@/lib/server/rate-limit';
+import { REQUEST_ID_HEADER, requestIdFrom } from '@/lib/server/observability/request-id';
 
 /**
  * First line of defence: signed-out page requests go to /login, signed-out API

@@ -68,7 +68,7 @@ export async function withBenchDatabase<T>(kind: 'sqlite' | 'postgres', fn: (url
   const os = await import('node:os');
   const path = await import('node:path');
   const { createPgDatabase, DEFAULT_PG_SERVER_URL, dropPgDatabase, pgReachable } = await import('../scripts/db/tooling');
-  const { migrateDatabase } = await import('@/lib/db/migrate');
+  const { migrateDatabase } = await import('@/lib/server/db/migrate');
   let url: string;
   let cleanup: () => Promise<void>;
   if (kind === 'sqlite') {

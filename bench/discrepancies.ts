@@ -1,15 +1,15 @@
 /**
  * Bench section "discrepancies": one run with `rows` result rows (default 1M) generated inside the
  * database (SQLite: a recursive CTE; PostgreSQL: generate_series), then the discrepancy table's page
- * query (lib/db/discrepancies.ts listDiscrepancies: filtered, sorted page plus the filtered count)
+ * query (lib/features/review/discrepancies.ts listDiscrepancies: filtered, sorted page plus the filtered count)
  * over a rotation of realistic filters. Peer, measured in the same run on the same rows: the same
  * queries after dropping the secondary indexes (what an unindexed table would cost).
  *
  * PostgreSQL: BENCH_POSTGRES_URL or TEST_POSTGRES_URL, else the local default server; skipped when
  * unreachable. Goal: p95 under 300 ms.
  */
-import { createPrismaClient, type PrismaClient } from '../lib/db/client';
-import { listDiscrepancies, parseDiscrepancyQuery } from '../lib/db/discrepancies';
+import { createPrismaClient, type PrismaClient } from '../lib/server/db/client';
+import { listDiscrepancies, parseDiscrepancyQuery } from '../lib/features/review/discrepancies';
 import { withBenchDatabase } from './child';
 import type { BenchContext, BenchSection } from './run';
 

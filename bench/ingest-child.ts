@@ -6,11 +6,11 @@
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createPrismaClient } from '@/lib/db/client';
-import { migrateDatabase } from '@/lib/db/migrate';
-import { createSource } from '@/lib/db/sources';
-import { getIngestion, previewIngestion, stageUpload, startIngestion } from '@/lib/db/ingestions';
-import { closeBulkWriters } from '@/lib/db/record-insert';
+import { createPrismaClient } from '@/lib/server/db/client';
+import { migrateDatabase } from '@/lib/server/db/migrate';
+import { createSource } from '@/lib/features/ingestion/sources';
+import { getIngestion, previewIngestion, stageUpload, startIngestion } from '@/lib/features/ingestion/ingestions';
+import { closeBulkWriters } from '@/lib/server/db/record-insert';
 
 async function main() {
   const [url, file] = process.argv.slice(2);

@@ -3,7 +3,7 @@
  * resolved Paid, the rest open) generated inside the database, each credited to one of 5 channels
  * and 20 campaigns over a year, and the pre-aggregate built from them (RomiDaily by day, channel,
  * campaign and currency, for the three attribution models). Measured: the dashboard's whole server
- * read (lib/db/romi-dashboard.ts dashboardData: the filtered pre-aggregate, the unfiltered one for
+ * read (lib/features/romi/dashboard.ts dashboardData: the filtered pre-aggregate, the unfiltered one for
  * the freshness panel, the filter dimensions, the sources) over a rotation of filters.
  * Peer, on the same rows in the same run: the same revenue, not-yet-counted and paid counts
  * computed per request by scanning the raw rows (RunResult joined to their credits, grouped by
@@ -12,8 +12,8 @@
  *
  * PostgreSQL: BENCH_POSTGRES_URL or TEST_POSTGRES_URL, else the local default server; skipped when unreachable.
  */
-import { createPrismaClient, type PrismaClient } from '../lib/db/client';
-import { dashboardData, parseRomiQuery } from '../lib/db/romi-dashboard';
+import { createPrismaClient, type PrismaClient } from '../lib/server/db/client';
+import { dashboardData, parseRomiQuery } from '../lib/features/romi/dashboard';
 import { withBenchDatabase } from './child';
 import type { BenchContext, BenchSection } from './run';
 

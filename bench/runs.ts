@@ -29,11 +29,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createPrismaClient, type PrismaClient } from '../lib/db/client';
-import { closeBulkWriters, insertRecords, type RecordRow } from '../lib/db/record-insert';
-import { partitionsFor, runSettings, startRun } from '../lib/db/runs';
-import { ensureDefaultRuleSet, saveRuleSetVersion } from '../lib/db/rulesets';
-import { PgBossQueue } from '../lib/jobs';
+import { createPrismaClient, type PrismaClient } from '../lib/server/db/client';
+import { closeBulkWriters, insertRecords, type RecordRow } from '../lib/server/db/record-insert';
+import { partitionsFor, runSettings, startRun } from '../lib/features/runs/runs';
+import { ensureDefaultRuleSet, saveRuleSetVersion } from '../lib/features/runs/rulesets';
+import { PgBossQueue } from '../lib/server/jobs';
 import { fmtM, fmtRate, fmtS, withBenchDatabase } from './child';
 import type { BenchContext, BenchSection } from './run';
 
@@ -270,7 +270,7 @@ export const section: BenchSection = {
     const kept = process.env.BENCH_RUNS_DATABASE_URL?.trim();
     const inDatabase = kept
       ? async (fn: (url: string) => Promise<void>) => {
-          const { migrateDatabase } = await import('@/lib/db/migrate');
+          const { migrateDatabase } = await import('@/lib/server/db/migrate');
           await migrateDatabase(kept);
           await fn(kept);
         }

@@ -1,7 +1,7 @@
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../lib/demo/accounts';
-import type { Role } from '../lib/auth/roles';
+import type { Role } from '../lib/domain/roles';
 
 export function demoAccount(role: Role) {
   const account = DEMO_ACCOUNTS.find((a) => a.role === role);

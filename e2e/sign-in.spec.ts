@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { NAV_ITEMS, navFor } from '../lib/auth/navigation';
-import { ROLES, ROLE_LABELS } from '../lib/auth/roles';
+import { ROLES, ROLE_LABELS } from '../lib/domain/roles';
 import { attemptSignIn, demoAccount, expectNoSeriousA11yViolations, signIn } from './helpers';
 
 // Every section the navigation knows: a new one is checked for every role without editing this test.

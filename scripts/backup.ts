@@ -3,11 +3,11 @@
  * npm run db:restore -- <file> [--force]
  *
  * Backs up / restores the database DATABASE_URL points at (the SQLite default when unset).
- * See lib/db/backup.ts and the deployment guide (docs/deployment.md).
+ * See lib/server/db/backup.ts and the deployment guide (docs/deployment.md).
  */
 import path from 'node:path';
-import { BackupError, backupDatabase, restoreDatabase } from '@/lib/db/backup';
-import { databaseKindOf, redactUrl, resolveDatabaseUrl } from '@/lib/db/config';
+import { BackupError, backupDatabase, restoreDatabase } from '@/lib/server/db/backup';
+import { databaseKindOf, redactUrl, resolveDatabaseUrl } from '@/lib/server/db/config';
 import { parseFlags } from './lib/args';
 
 const USAGE = 'Usage: npm run db:backup -- [--out <file>]\n       npm run db:restore -- <file> [--force]';

@@ -4,13 +4,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { nextCommand, startNext } from './lib/next-bin';
-import { migrateDatabase } from '@/lib/db/migrate';
-import { databaseKind, getPrisma } from '@/lib/db/client';
+import { migrateDatabase } from '@/lib/server/db/migrate';
+import { databaseKind, getPrisma } from '@/lib/server/db/client';
 import { seedDemoUsers } from '@/lib/demo/seed-users';
 import { seedDemoData } from '@/lib/demo/seed-data';
-import { closeBulkWriters } from '@/lib/db/record-insert';
+import { closeBulkWriters } from '@/lib/server/db/record-insert';
 import { DEMO_PASSWORD } from '@/lib/demo/accounts';
-import { ROLE_LABELS } from '@/lib/auth/roles';
+import { ROLE_LABELS } from '@/lib/domain/roles';
 import { demoAuthSecret } from './lib/secret';
 
 const port = process.env.PORT ?? '3000';

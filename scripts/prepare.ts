@@ -1,6 +1,6 @@
 /** Applies pending migrations (creating the embedded SQLite file on first use). Used by `npm run dev`. */
-import { migrateDatabase } from '@/lib/db/migrate';
-import { getPrisma } from '@/lib/db/client';
+import { migrateDatabase } from '@/lib/server/db/migrate';
+import { getPrisma } from '@/lib/server/db/client';
 
 migrateDatabase()
   .then(() => getPrisma().$disconnect())

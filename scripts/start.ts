@@ -3,9 +3,9 @@
  * without AUTH_SECRET, never creates users, then runs `next start`.
  */
 import { startNext } from './lib/next-bin';
-import { migrateDatabase } from '@/lib/db/migrate';
-import { countUsers } from '@/lib/db/users';
-import { databaseKind, getPrisma } from '@/lib/db/client';
+import { migrateDatabase } from '@/lib/server/db/migrate';
+import { countUsers } from '@/lib/features/users/users';
+import { databaseKind, getPrisma } from '@/lib/server/db/client';
 
 async function main() {
   if (!process.env.AUTH_SECRET || process.env.AUTH_SECRET.length < 32) {

@@ -7,11 +7,11 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { ZodError } from 'zod';
-import { ROLES } from '@/lib/auth/roles';
-import { generatePassword } from '@/lib/auth/password';
-import { createUser, UserExistsError } from '@/lib/db/users';
-import { migrateDatabase } from '@/lib/db/migrate';
-import { getPrisma } from '@/lib/db/client';
+import { ROLES } from '@/lib/domain/roles';
+import { generatePassword } from '@/lib/features/users/password';
+import { createUser, UserExistsError } from '@/lib/features/users/users';
+import { migrateDatabase } from '@/lib/server/db/migrate';
+import { getPrisma } from '@/lib/server/db/client';
 import { parseFlags } from './lib/args';
 
 const USAGE = `Usage: npm run user:create -- --email <e-mail> --role <${ROLES.join('|')}> [--name <name>] [--generate]`;

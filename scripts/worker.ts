@@ -8,9 +8,9 @@
  * default 60), exit. A worker killed harder leaves its run to be taken over by another worker once
  * its heartbeat is stale (PAIDLINE_RUN_STALE_SECONDS).
  */
-import { databaseKindOf, resolveDatabaseUrl, redactUrl } from '../lib/db/config';
-import { queueKindFor } from '../lib/jobs';
-import { startBackground } from '../lib/jobs/background';
+import { databaseKindOf, resolveDatabaseUrl, redactUrl } from '../lib/server/db/config';
+import { queueKindFor } from '../lib/server/jobs';
+import { startBackground } from '../lib/server/jobs/background';
 
 async function main() {
   const url = resolveDatabaseUrl();
@@ -35,7 +35,7 @@ async function main() {
     try {
       clearInterval(keepAlive);
       await background.stop(seconds * 1000);
-      const { getPrisma } = await import('../lib/db/client');
+      const { getPrisma } = await import('../lib/server/db/client');
       await getPrisma().$disconnect();
       process.exit(0);
     } catch (e) {

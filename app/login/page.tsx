@@ -4,7 +4,7 @@ import { LoginForm } from '@/components/auth/LoginForm';
 import { currentUser } from '@/lib/auth/guard';
 import { safeCallbackPath } from '@/lib/auth/safe-redirect';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, isDemoMode } from '@/lib/demo/accounts';
-import { ROLE_LABELS } from '@/lib/auth/roles';
+import { ROLE_LABELS } from '@/lib/domain/roles';
 
 export const metadata: Metadata = { title: 'Sign in' };
 

@@ -3,8 +3,8 @@
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { registerTelegramWebhookAction, saveNotificationsAction, sendTestAlertAction, type SettingsResult } from '@/app/(app)/settings/notifications/actions';
-import type { NotificationConfig } from '@/lib/alerts/settings';
-import { ALERT_RULES, CHANNELS, RULE_INFO, type AlertRule, type Channel } from '@/lib/alerts/rules';
+import type { NotificationConfig } from '@/lib/features/alerts/settings';
+import { ALERT_RULES, CHANNELS, RULE_INFO, type AlertRule, type Channel } from '@/lib/features/alerts/rules';
 
 type Props = {
   config: NotificationConfig;

@@ -17,7 +17,7 @@ import {
   type SortingState,
   type Updater,
 } from '@tanstack/react-table';
-import type { DiscrepancyRow } from '@/lib/db/discrepancies';
+import type { DiscrepancyRow } from '@/lib/features/review/discrepancies';
 import { bulkResolveAction } from '@/app/(app)/discrepancies/actions';
 import { ageLabel, CLASS_LABELS, humanAction, REASON_LABELS, SEVERITY_TONE, STATE_LABELS } from './format';
 

@@ -1,4 +1,4 @@
-import type { DiscrepancyQuery } from '@/lib/db/discrepancies';
+import type { DiscrepancyQuery } from '@/lib/features/review/discrepancies';
 import { CLASS_LABELS, REASON_LABELS, STATE_LABELS } from './format';
 
 /**

@@ -2,7 +2,7 @@
 
 import { useActionState } from 'react';
 import { createUserAction, type CreateUserState } from '@/app/(app)/settings/actions';
-import { ROLES, ROLE_LABELS } from '@/lib/auth/roles';
+import { ROLES, ROLE_LABELS } from '@/lib/domain/roles';
 import { FieldError, invalidProps } from '@/components/ui/FieldError';
 
 export function CreateUserForm() {

@@ -8,7 +8,7 @@ import {
   setUserRoleAction,
   type UserAdminState,
 } from '@/app/(app)/settings/actions';
-import { ROLES, ROLE_LABELS, type Role } from '@/lib/auth/roles';
+import { ROLES, ROLE_LABELS, type Role } from '@/lib/domain/roles';
 
 const idle: UserAdminState = { status: 'idle' };
 

@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { navFor } from '@/lib/auth/navigation';
-import { ROLE_LABELS } from '@/lib/auth/roles';
+import { ROLE_LABELS } from '@/lib/domain/roles';
 import type { SessionUser } from '@/lib/auth/session-schema';
 import { signOutAction } from '@/app/(app)/actions';
 import { NavLinks } from './NavLinks';

@@ -1,6 +1,6 @@
 import type { NextAuthConfig } from 'next-auth';
 import type { JWT } from 'next-auth/jwt';
-import { isRole } from './roles';
+import { isRole } from '../domain/roles';
 
 /** Absolute lifetime of a session, counted from sign-in, whatever the activity. */
 export const SESSION_MAX_AGE_SECONDS = Number(process.env.SESSION_MAX_AGE_SECONDS ?? 8 * 60 * 60);

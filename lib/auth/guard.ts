@@ -2,13 +2,13 @@ import { forbidden, redirect } from 'next/navigation';
 import { headers } from 'next/headers';
 import { NextResponse } from 'next/server';
 import { auth } from './auth';
-import { can, type Action } from './permissions';
+import { can, type Action } from '../domain/permissions';
 import { sessionUserSchema, type SessionUser } from './session-schema';
-import { writeAudit } from '@/lib/db/audit';
-import { getPrisma } from '@/lib/db/client';
-import { requestMeta } from './request-meta';
-import { sessionState } from '@/lib/db/users';
-import { MFA_ENROLMENT_PATH, MFA_REQUIRED_MESSAGE, mfaRequiredFor } from './mfa';
+import { writeAudit } from '@/lib/server/db/audit';
+import { getPrisma } from '@/lib/server/db/client';
+import { requestMeta } from '../server/http/request-meta';
+import { sessionState } from '@/lib/features/users/users';
+import { MFA_ENROLMENT_PATH, MFA_REQUIRED_MESSAGE, mfaRequiredFor } from '../features/users/totp';
 
 type SessionCheck = { user: SessionUser; mfaPending: boolean };
 

@@ -1,6 +1,6 @@
-import type { Action } from './permissions';
-import { can } from './permissions';
-import type { Role } from './roles';
+import type { Action } from '../domain/permissions';
+import { can } from '../domain/permissions';
+import type { Role } from '../domain/roles';
 
 export type NavItem = { href: string; label: string; action: Action; description: string };
 

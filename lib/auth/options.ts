@@ -3,11 +3,11 @@
 import type { NextAuthConfig } from 'next-auth';
 import { CredentialsSignin } from '@auth/core/errors';
 import Credentials from 'next-auth/providers/credentials';
-import { writeAudit } from '@/lib/db/audit';
-import { getPrisma } from '@/lib/db/client';
+import { writeAudit } from '@/lib/server/db/audit';
+import { getPrisma } from '@/lib/server/db/client';
 import { authConfig } from './config';
-import { requestMeta } from './request-meta';
-import { consume } from '@/lib/security/rate-limit';
+import { requestMeta } from '../server/http/request-meta';
+import { consume } from '@/lib/server/rate-limit';
 import { decideSignIn } from './signin';
 
 class InvalidCredentials extends CredentialsSignin {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { roleSchema } from './roles';
+import { roleSchema } from '../domain/roles';
 
 /** What the JWT session carries, validated on every read so a tampered or stale token never grants a role. */
 export const sessionUserSchema = z.object({

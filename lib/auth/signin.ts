@@ -15,10 +15,10 @@ import {
   recordSignIn,
   redeemSecondFactor,
   type AuthUser,
-} from '@/lib/db/users';
-import { getPrisma } from '@/lib/db/client';
-import { writeAudit } from '@/lib/db/audit';
-import { roleSchema } from './roles';
+} from '@/lib/features/users/users';
+import { getPrisma } from '@/lib/server/db/client';
+import { writeAudit } from '@/lib/server/db/audit';
+import { roleSchema } from '../domain/roles';
 import { createChallenge, readChallenge } from './mfa-challenge';
 
 type Client = ReturnType<typeof getPrisma>;

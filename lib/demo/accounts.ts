@@ -1,4 +1,4 @@
-import type { Role } from '@/lib/auth/roles';
+import type { Role } from '@/lib/domain/roles';
 
 /**
  * Demo logins, created only by `npm run demo` (PAIDLINE_DEMO=1). A production

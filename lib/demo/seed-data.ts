@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { getPrisma } from '@/lib/db/client';
-import { createSource } from '@/lib/db/sources';
-import { previewIngestion, stageUpload, startIngestion } from '@/lib/db/ingestions';
-import { ensureDefaultRuleSet } from '@/lib/db/rulesets';
-import { startRun } from '@/lib/db/runs';
-import { resolveDiscrepancy } from '@/lib/review/resolve';
-import type { ReviewActor } from '@/lib/review/types';
-import type { IngestProfileInput } from '@/lib/ingest/profile';
-import { googleAdsCampaigns } from '@/lib/ingest/presets/google-ads-campaigns';
-import { metaAds } from '@/lib/ingest/presets/meta-ads';
-import { hubspotDeals } from '@/lib/ingest/presets/hubspot-deals';
+import { getPrisma } from '@/lib/server/db/client';
+import { createSource } from '@/lib/features/ingestion/sources';
+import { previewIngestion, stageUpload, startIngestion } from '@/lib/features/ingestion/ingestions';
+import { ensureDefaultRuleSet } from '@/lib/features/runs/rulesets';
+import { startRun } from '@/lib/features/runs/runs';
+import { resolveDiscrepancy } from '@/lib/features/review/resolve';
+import type { ReviewActor } from '@/lib/features/review/types';
+import type { IngestProfileInput } from '@/lib/features/ingestion/profile';
+import { googleAdsCampaigns } from '@/lib/features/ingestion/presets/google-ads-campaigns';
+import { metaAds } from '@/lib/features/ingestion/presets/meta-ads';
+import { hubspotDeals } from '@/lib/features/ingestion/presets/hubspot-deals';
 
 type Client = ReturnType<typeof getPrisma>;
 

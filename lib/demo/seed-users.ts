@@ -1,6 +1,6 @@
-import { hashPassword } from '@/lib/auth/password';
-import { getPrisma } from '@/lib/db/client';
-import { writeAudit } from '@/lib/db/audit';
+import { hashPassword } from '@/lib/features/users/password';
+import { getPrisma } from '@/lib/server/db/client';
+import { writeAudit } from '@/lib/server/db/audit';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from './accounts';
 
 /** Creates (or resets) one demo user per role. Only ever called in demo mode. */

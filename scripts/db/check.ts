@@ -7,9 +7,9 @@
  * failure when DB_CHECK_REQUIRE_POSTGRES=1.
  */
 import path from 'node:path';
-import { migrationsDir, prismaDir, redactUrl } from '../../lib/db/config';
-import { readMigrationList } from '../../lib/db/migrations';
-import { staleSchemas } from '../../lib/db/schemas';
+import { migrationsDir, prismaDir, redactUrl } from '@/lib/server/db/config';
+import { readMigrationList } from '@/lib/server/db/migrations';
+import { staleSchemas } from '@/lib/server/db/schemas';
 import { pendingMigrationSql, pgReachable, pgServerUrl } from './tooling';
 
 async function main(): Promise<number> {

@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { prismaDir } from '../../lib/db/config';
-import { DB_KINDS, schemaPath, writeSchemas } from '../../lib/db/schemas';
+import { prismaDir } from '@/lib/server/db/config';
+import { DB_KINDS, schemaPath, writeSchemas } from '@/lib/server/db/schemas';
 
 const dir = prismaDir();
 const changed = writeSchemas(dir);

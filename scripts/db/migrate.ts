@@ -1,8 +1,8 @@
 /**
  * npm run db:migrate: apply pending migrations to DATABASE_URL (default file:./data/paidline.db).
  */
-import { databaseKindOf, redactUrl, resolveDatabaseUrl } from '../../lib/db/config';
-import { migrateDatabase } from '../../lib/db/migrate';
+import { databaseKindOf, redactUrl, resolveDatabaseUrl } from '@/lib/server/db/config';
+import { migrateDatabase } from '@/lib/server/db/migrate';
 
 const url = resolveDatabaseUrl(process.argv[2]);
 migrateDatabase(url).then(

@@ -7,8 +7,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { prismaDir, redactUrl } from '../../lib/db/config';
-import { DB_KINDS, writeSchemas } from '../../lib/db/schemas';
+import { prismaDir, redactUrl } from '@/lib/server/db/config';
+import { DB_KINDS, writeSchemas } from '@/lib/server/db/schemas';
 import { migrationTimestamp, pendingMigrationSql, pgReachable, pgServerUrl, writeMigration } from './tooling';
 
 async function main(): Promise<number> {

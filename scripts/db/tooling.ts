@@ -13,10 +13,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SqlDriverAdapter, SqlQuery } from '@prisma/driver-adapter-utils';
-import { type DbKind, databaseKindOf, migrationsDir, redactUrl } from '../../lib/db/config';
-import { loadSchemaEngineWasm, migrationAdapterFactory } from '../../lib/db/engine';
-import { LOCKFILE, NO_FILTERS, lockfileContent, readMigrationList } from '../../lib/db/migrations';
-import { readSchema } from '../../lib/db/schemas';
+import { type DbKind, databaseKindOf, migrationsDir, redactUrl } from '@/lib/server/db/config';
+import { loadSchemaEngineWasm, migrationAdapterFactory } from '@/lib/server/db/schema-engine';
+import { LOCKFILE, NO_FILTERS, lockfileContent, readMigrationList } from '@/lib/server/db/migrations';
+import { readSchema } from '@/lib/server/db/schemas';
 
 export const DEFAULT_PG_SERVER_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
 

@@ -1,12 +1,12 @@
 /**
  * Every CSV the app serves neutralises formula cells: each route that answers with
  * csvResponse streams rows from a generator, and that generator must escape its cells with
- * csvEscapeCell (lib/csv-safe.ts). A new export that forgets it fails here.
+ * csvEscapeCell (lib/server/http/csv-safe.ts). A new export that forgets it fails here.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { csvEscapeCell } from '@/lib/csv-safe';
+import { csvEscapeCell } from '@/lib/server/http/csv-safe';
 
 const ROOT = path.resolve(__dirname, '../..');
 function files(dir: string): string[] {

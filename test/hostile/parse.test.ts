@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ParseError, readRows, sniffFile } from '@/lib/ingest/parse';
+import { ParseError, readRows, sniffFile } from '@/lib/features/ingestion/parse';
 import { binaryBytes, csv, deepJson, hiddenEntryXlsx, lyingZipBombXlsx, utf16, xlsxOf, zipBombXlsx } from './fixtures';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostile-parse-'));

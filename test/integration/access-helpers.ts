@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ROLES } from '@/lib/auth/roles';
+import { ROLES } from '@/lib/domain/roles';
 import { createTestDatabase, type TestDatabase } from './databases';
 
 export const APP = path.resolve('app');

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { can, type Action } from '@/lib/auth/permissions';
-import { ROLES, type Role } from '@/lib/auth/roles';
-import { MFA_REQUIRED_MESSAGE, mfaRequiredFor } from '@/lib/auth/mfa';
+import { can, type Action } from '@/lib/domain/permissions';
+import { ROLES, type Role } from '@/lib/domain/roles';
+import { MFA_REQUIRED_MESSAGE, mfaRequiredFor } from '@/lib/features/users/totp';
 import type { TestDatabase } from './databases';
 import { APP, appFiles, databaseWithRoleUsers } from './access-helpers';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { criticalRows } from '@/lib/alerts/checks';
-import { startRun } from '@/lib/db/runs';
-import { InProcessQueue } from '@/lib/jobs';
+import { criticalRows } from '@/lib/features/alerts/checks';
+import { startRun } from '@/lib/features/runs/runs';
+import { InProcessQueue } from '@/lib/server/jobs';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
 import { seedRunData } from './runs-partitioned-fixtures';

@@ -1,9 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverDueAlerts } from '@/lib/alerts/deliver';
-import { raiseAlert } from '@/lib/alerts/raise';
-import { saveNotificationSettings } from '@/lib/alerts/settings';
+import { deliverDueAlerts } from '@/lib/features/alerts/deliver';
+import { raiseAlert } from '@/lib/features/alerts/raise';
+import { saveNotificationSettings } from '@/lib/features/alerts/settings';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
 

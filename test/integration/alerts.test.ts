@@ -1,15 +1,15 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_DELIVERY_ATTEMPTS } from '@/lib/alerts/backoff';
-import { deliverDueAlerts } from '@/lib/alerts/deliver';
-import { runAlertSweeps } from '@/lib/alerts/loop';
-import { raiseAlert } from '@/lib/alerts/raise';
-import { loadNotificationSettings, saveNotificationSettings } from '@/lib/alerts/settings';
-import { SIGNATURE_HEADER, verifyAlertSignature } from '@/lib/alerts/sign';
-import { deliveryCounts, listAlerts, retryDelivery } from '@/lib/db/alerts';
-import { recoverInterruptedRuns, startRun } from '@/lib/db/runs';
-import type { ReviewActor } from '@/lib/review/types';
+import { MAX_DELIVERY_ATTEMPTS } from '@/lib/features/alerts/backoff';
+import { deliverDueAlerts } from '@/lib/features/alerts/deliver';
+import { runAlertSweeps } from '@/lib/features/alerts/loop';
+import { raiseAlert } from '@/lib/features/alerts/raise';
+import { loadNotificationSettings, saveNotificationSettings } from '@/lib/features/alerts/settings';
+import { SIGNATURE_HEADER, verifyAlertSignature } from '@/lib/features/alerts/sign';
+import { deliveryCounts, listAlerts, retryDelivery } from '@/lib/features/alerts/queries';
+import { recoverInterruptedRuns, startRun } from '@/lib/features/runs/runs';
+import type { ReviewActor } from '@/lib/features/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 

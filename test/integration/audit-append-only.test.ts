@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeAudit } from '@/lib/db/audit';
+import { writeAudit } from '@/lib/server/db/audit';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeAudit } from '@/lib/db/audit';
-import { AUDIT_PAGE_SIZE, auditFilterSchema, auditRowsForExport, queryAudit } from '@/lib/db/audit-query';
+import { writeAudit } from '@/lib/server/db/audit';
+import { AUDIT_PAGE_SIZE, auditFilterSchema, auditRowsForExport, queryAudit } from '@/lib/features/audit/query-audit';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 describe.each(DATABASE_KINDS)('audit log viewer on %s', (kind) => {

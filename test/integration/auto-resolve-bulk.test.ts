@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRun } from '@/lib/db/runs';
-import { ensureDefaultRuleSet, saveRuleSetVersion } from '@/lib/db/rulesets';
-import { autoResolveRun, settleAutoBatch } from '@/lib/review/auto-resolve';
-import { finalFromRecommendation } from '@/lib/review/final-state';
-import { ROW_SELECT } from '@/lib/review/row-change';
-import type { ResultDetail, ReviewActor } from '@/lib/review/types';
+import { startRun } from '@/lib/features/runs/runs';
+import { ensureDefaultRuleSet, saveRuleSetVersion } from '@/lib/features/runs/rulesets';
+import { autoResolveRun, settleAutoBatch } from '@/lib/features/review/auto-resolve';
+import { finalFromRecommendation } from '@/lib/features/review/final-state';
+import { ROW_SELECT } from '@/lib/features/review/row-change';
+import type { ResultDetail, ReviewActor } from '@/lib/features/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
 import { seedRunData } from './runs-partitioned-fixtures';

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeAudit } from '@/lib/db/audit';
-import { backupDatabase, inventory, manifestPath, restoreDatabase } from '@/lib/db/backup';
-import { createPrismaClient } from '@/lib/db/client';
-import { migrateDatabase } from '@/lib/db/migrate';
+import { writeAudit } from '@/lib/server/db/audit';
+import { backupDatabase, inventory, manifestPath, restoreDatabase } from '@/lib/server/db/backup';
+import { createPrismaClient } from '@/lib/server/db/client';
+import { migrateDatabase } from '@/lib/server/db/migrate';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { copyPrismaDir, throwawayPgDatabase, tmpDir } from './db-helpers';
 

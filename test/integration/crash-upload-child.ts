@@ -1,10 +1,10 @@
 /**
  * Child process for crash-upload.test.ts: streams an upload into the real ingestion code
- * (lib/db/ingestions.ts) against DATABASE_URL, to be killed with SIGKILL part-way.
+ * (lib/features/ingestion/ingestions.ts) against DATABASE_URL, to be killed with SIGKILL part-way.
  *   stage:   an endless, slow upload body (the server is killed while the file arrives);
  *   process: a large CSV, staged then ingested (killed while records are being written).
  */
-import { previewIngestion, stageUpload, startIngestion } from '@/lib/db/ingestions';
+import { previewIngestion, stageUpload, startIngestion } from '@/lib/features/ingestion/ingestions';
 
 const mode = process.argv[2];
 const sourceId = process.env.CRASH_SOURCE_ID!;

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSource } from '@/lib/db/sources';
-import { recoverUploads } from '@/lib/jobs/upload-recovery';
+import { createSource } from '@/lib/features/ingestion/sources';
+import { recoverUploads } from '@/lib/server/jobs/upload-recovery';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { killHard, spawnTs, until, type Child } from './crash-helpers';
 

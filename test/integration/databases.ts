@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { createPrismaClient, type PrismaClient } from '@/lib/db/client';
-import { migrateDatabase } from '@/lib/db/migrate';
+import { createPrismaClient, type PrismaClient } from '@/lib/server/db/client';
+import { migrateDatabase } from '@/lib/server/db/migrate';
 import { PG_URL, throwawayPgDatabase, tmpDir } from './db-helpers';
 
 /**

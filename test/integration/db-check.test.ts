@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeSchemas } from '../../lib/db/schemas';
+import { writeSchemas } from '@/lib/server/db/schemas';
 import { PG_URL, copyPrismaDir, runDbScript } from './db-helpers';
 
 const NEW_FIELD = '  nickname         String?\n';

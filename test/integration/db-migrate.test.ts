@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient } from '../../lib/db/client';
-import { migrateDatabase } from '../../lib/db/migrate';
+import { createPrismaClient } from '@/lib/server/db/client';
+import { migrateDatabase } from '@/lib/server/db/migrate';
 import { PG_URL, ROOT, throwawayPgDatabase, tmpDir } from './db-helpers';
 
 const migrationNames = (kind: string) =>

@@ -6,9 +6,9 @@
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient } from '@/lib/db/client';
-import { migrationsDir, prismaDir } from '@/lib/db/config';
-import { checkHealth, shippedMigrations } from '@/lib/observability/health';
+import { createPrismaClient } from '@/lib/server/db/client';
+import { migrationsDir, prismaDir } from '@/lib/server/db/config';
+import { checkHealth, shippedMigrations } from '@/lib/server/observability/health';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { tmpDir } from './db-helpers';
 

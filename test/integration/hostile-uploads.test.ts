@@ -8,10 +8,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ROLES } from '@/lib/auth/roles';
-import { createSource } from '@/lib/db/sources';
-import { decideIngestion, getIngestion, ingestionErrorsCsv, startIngestion } from '@/lib/db/ingestions';
-import { closeBulkWriters } from '@/lib/db/record-insert';
+import { ROLES } from '@/lib/domain/roles';
+import { createSource } from '@/lib/features/ingestion/sources';
+import { decideIngestion, getIngestion, ingestionErrorsCsv, startIngestion } from '@/lib/features/ingestion/ingestions';
+import { closeBulkWriters } from '@/lib/server/db/record-insert';
 import { binaryBytes, csv, deepJson, hiddenEntryXlsx, lyingZipBombXlsx, utf16, xlsxOf, zipBombXlsx } from '../hostile/fixtures';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 

@@ -6,10 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { setWebhookSecrets } from '@/lib/db/webhooks';
-import { handleWebhookRequest } from '@/lib/ingest/webhooks/handle-request';
-import { signStripePayload } from '@/lib/ingest/webhooks/verify-stripe-signature';
-import { resetSecretKeyCache } from '@/lib/crypto/secrets';
+import { setWebhookSecrets } from '@/lib/features/ingestion/webhooks/receive-webhook';
+import { handleWebhookRequest } from '@/lib/features/ingestion/webhooks/handle-request';
+import { signStripePayload } from '@/lib/features/ingestion/webhooks/verify-stripe-signature';
+import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 const SECRET = 'whsec_hostile_secret_0123456789';

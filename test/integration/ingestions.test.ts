@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSource } from '@/lib/db/sources';
-import { decideIngestion, previewIngestion, stageUpload, startIngestion, UploadTooLargeError, getIngestion, ingestionErrorsCsv } from '@/lib/db/ingestions';
+import { createSource } from '@/lib/features/ingestion/sources';
+import { decideIngestion, previewIngestion, stageUpload, startIngestion, UploadTooLargeError, getIngestion, ingestionErrorsCsv } from '@/lib/features/ingestion/ingestions';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 const seed = (name: string) => path.resolve('test/fixtures/seed-003', name);

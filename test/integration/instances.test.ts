@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, type PrismaClient } from '@/lib/db/client';
-import { executeRun, startRun } from '@/lib/db/runs';
-import type { JobQueue } from '@/lib/jobs';
-import { resolveDiscrepancy } from '@/lib/review/resolve';
-import { ConflictError, type ReviewActor } from '@/lib/review/types';
+import { createPrismaClient, type PrismaClient } from '@/lib/server/db/client';
+import { executeRun, startRun } from '@/lib/features/runs/runs';
+import type { JobQueue } from '@/lib/server/jobs';
+import { resolveDiscrepancy } from '@/lib/features/review/resolve';
+import { ConflictError, type ReviewActor } from '@/lib/features/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 

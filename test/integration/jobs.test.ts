@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recoverStaleRuns, startRun } from '@/lib/db/runs';
-import { InProcessQueue, PgBossQueue, queueKindFor, registerJobHandler, stableJobId, stopJobQueue, type JobQueue } from '@/lib/jobs';
-import { pullJobId } from '@/lib/jobs/background';
-import type { ReviewActor } from '@/lib/review/types';
+import { recoverStaleRuns, startRun } from '@/lib/features/runs/runs';
+import { InProcessQueue, PgBossQueue, queueKindFor, registerJobHandler, stableJobId, stopJobQueue, type JobQueue } from '@/lib/server/jobs';
+import { pullJobId } from '@/lib/server/jobs/background';
+import type { ReviewActor } from '@/lib/features/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 

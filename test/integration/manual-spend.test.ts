@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addManualSpend, MANUAL_SPEND_SOURCE } from '@/lib/db/manual-spend';
+import { addManualSpend, MANUAL_SPEND_SOURCE } from '@/lib/features/romi/add-manual-spend';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 describe.each(DATABASE_KINDS)('manual spend on %s', (kind) => {

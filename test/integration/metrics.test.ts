@@ -4,10 +4,10 @@
  * one registry per process however often the module is loaded.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { operationalCounts } from '@/lib/db/quality';
-import { metricsState, renderMetrics } from '@/lib/observability/metrics';
-import { hasMetricsToken } from '@/lib/observability/metrics-token';
-import { observe } from '@/lib/observability/observe';
+import { operationalCounts } from '@/lib/features/quality/queries';
+import { metricsState, renderMetrics } from '@/lib/server/observability/metrics';
+import { hasMetricsToken } from '@/lib/server/observability/metrics-token';
+import { observe } from '@/lib/server/observability/observe';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { seedQualityFixture, type QualityFixture } from './quality-fixtures';
 
@@ -38,7 +38,7 @@ describe('metrics registry', () => {
   it('keeps one registry per process when the module is loaded again (Next.js reloads)', async () => {
     const first = metricsState();
     vi.resetModules();
-    const again = (await import('@/lib/observability/metrics')) as typeof import('@/lib/observability/metrics');
+    const again = (await import('@/lib/server/observability/metrics')) as typeof import('@/lib/server/observability/metrics');
     expect(again.metricsState()).toBe(first);
     expect(again.metricsState().registry.getSingleMetric('paidline_http_request_duration_seconds')).toBeDefined();
   });

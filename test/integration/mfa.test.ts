@@ -9,7 +9,7 @@ import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decideSignIn, type SignInDecision } from '@/lib/auth/signin';
 import { readChallenge } from '@/lib/auth/mfa-challenge';
-import { resetSecretKeyCache } from '@/lib/crypto/secrets';
+import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
 import {
   AccountError,
   adminResetMfa,
@@ -21,7 +21,7 @@ import {
   regenerateRecoveryCodes,
   signOutEverywhere,
   type PublicUser,
-} from '@/lib/db/users';
+} from '@/lib/features/users/users';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 const PASSWORD = 'correct horse battery staple';

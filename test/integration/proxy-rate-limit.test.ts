@@ -1,7 +1,7 @@
 import { NextRequest } from 'next/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import proxy from '@/proxy';
-import { resetRateLimits } from '@/lib/security/rate-limit';
+import { resetRateLimits } from '@/lib/server/rate-limit';
 
 afterEach(() => {
   delete process.env.PAIDLINE_RATE_LIMIT_SCALE;

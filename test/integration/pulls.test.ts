@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { resetSecretKeyCache } from '@/lib/crypto/secrets';
-import { configureConnector, getConnectorSettings, PullBusyError, PullConfigError, runPull } from '@/lib/db/pulls';
-import type { RestConnectorConfigInput } from '@/lib/ingest/connectors/rest';
-import { fakeSleep, makePayments, startPaymentApi, type PaymentApi } from '@/lib/ingest/connectors/payment-api.test-helper';
+import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
+import { configureConnector, getConnectorSettings, PullBusyError, PullConfigError, runPull } from '@/lib/features/ingestion/connectors/run-pull';
+import type { RestConnectorConfigInput } from '@/lib/features/ingestion/connectors/rest';
+import { fakeSleep, makePayments, startPaymentApi, type PaymentApi } from '@/lib/features/ingestion/connectors/payment-api.test-helper';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 const profile = {

@@ -1,5 +1,5 @@
-import type { PrismaClient } from '@/lib/db/client';
-import { ensureDefaultRuleSet } from '@/lib/db/rulesets';
+import type { PrismaClient } from '@/lib/server/db/client';
+import { ensureDefaultRuleSet } from '@/lib/features/runs/rulesets';
 import { emptySummary } from '@/lib/reconcile';
 
 /**

@@ -3,9 +3,9 @@
  * with the expected values worked out here by hand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { automaticShare, backlogByAge, driftEvents, monthlyReport, openRisks, parseQualityQuery, qualityData, qualityRun, reasonsOf, resolutionTimes, runRates, sourceFreshness, unmappedCodesOf } from '@/lib/db/quality';
-import { figureCsv } from '@/lib/quality/export';
-import { parseMonth } from '@/lib/quality/month';
+import { automaticShare, backlogByAge, driftEvents, monthlyReport, openRisks, parseQualityQuery, qualityData, qualityRun, reasonsOf, resolutionTimes, runRates, sourceFreshness, unmappedCodesOf } from '@/lib/features/quality/queries';
+import { figureCsv } from '@/lib/features/quality/export';
+import { parseMonth } from '@/lib/features/quality/month';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { NOW, seedQualityFixture, type QualityFixture } from './quality-fixtures';
 

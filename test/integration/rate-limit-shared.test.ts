@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRateLimiters, RATE_LIMITS, type RateLimiters, type RateLimitStore } from '@/lib/security/rate-limit';
+import { createRateLimiters, RATE_LIMITS, type RateLimiters, type RateLimitStore } from '@/lib/server/rate-limit';
 import { PG_URL, throwawayPgDatabase } from './db-helpers';
 
 /**

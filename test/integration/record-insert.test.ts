@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeBulkWriters, insertRecords, pgLiteral, sqliteLiteral, type RecordRow } from '@/lib/db/record-insert';
-import { keyBucketOf } from '@/lib/db/key-buckets';
+import { closeBulkWriters, insertRecords, pgLiteral, sqliteLiteral, type RecordRow } from '@/lib/server/db/record-insert';
+import { keyBucketOf } from '@/lib/server/db/key-buckets';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 /** The bulk writer (literal INSERTs on SQLite, COPY on PostgreSQL) must store any text exactly. */

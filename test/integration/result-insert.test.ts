@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeBulkWriters } from '@/lib/db/record-insert';
-import { insertResults, type ResultInsertRow } from '@/lib/db/result-insert';
+import { closeBulkWriters } from '@/lib/server/db/record-insert';
+import { insertResults, type ResultInsertRow } from '@/lib/server/db/result-insert';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 const HOSTILE = [

@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PrismaClient } from '@/lib/db/client';
+import type { PrismaClient } from '@/lib/server/db/client';
 import { seedDemoData } from '@/lib/demo/seed-data';
-import type { ReviewActor } from '@/lib/review/types';
-import type { Role } from '@/lib/auth/roles';
+import type { ReviewActor } from '@/lib/features/review/types';
+import type { Role } from '@/lib/domain/roles';
 
 process.env.PAIDLINE_UPLOAD_DIR ??= path.join(mkdtempSync(path.join(os.tmpdir(), 'paidline-review-')), 'uploads');
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareRuns, startRun } from '@/lib/db/runs';
-import { backlogBuckets, exportDiscrepanciesCsv, listDiscrepancies, parseDiscrepancyQuery } from '@/lib/db/discrepancies';
-import { addComment, assignDiscrepancy, bulkResolve, resolveDiscrepancy, undoResolution } from '@/lib/review/resolve';
-import { reconciledPaidTransactions } from '@/lib/review/reconciled-state';
-import { ConflictError, ForbiddenError, ReviewError, type ReviewActor } from '@/lib/review/types';
+import { compareRuns, startRun } from '@/lib/features/runs/runs';
+import { backlogBuckets, exportDiscrepanciesCsv, listDiscrepancies, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
+import { addComment, assignDiscrepancy, bulkResolve, resolveDiscrepancy, undoResolution } from '@/lib/features/review/resolve';
+import { reconciledPaidTransactions } from '@/lib/features/review/reconciled-state';
+import { ConflictError, ForbiddenError, ReviewError, type ReviewActor } from '@/lib/features/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
 import { seedDemoData } from '@/lib/demo/seed-data';
-import { dashboardRun, drillDown, rebuildRomi, romiDailyRows } from '@/lib/db/romi';
-import { reconciledPaidTotals } from '@/lib/review/reconciled-state';
-import { resolveDiscrepancy, undoResolution } from '@/lib/review/resolve';
+import { dashboardRun, drillDown, rebuildRomi, romiDailyRows } from '@/lib/features/romi/romi';
+import { reconciledPaidTotals } from '@/lib/features/review/reconciled-state';
+import { resolveDiscrepancy, undoResolution } from '@/lib/features/review/resolve';
 import { byChannel, figuresBy, type DailyRow } from '@/lib/romi';
 
 const sortRows = (rows: DailyRow[]) =>

@@ -1,5 +1,5 @@
-import type { PrismaClient } from '@/lib/db/client';
-import { keyBucketOf } from '@/lib/db/key-buckets';
+import type { PrismaClient } from '@/lib/server/db/client';
+import { keyBucketOf } from '@/lib/server/db/key-buckets';
 
 /** A deterministic pseudo-random sequence (mulberry32). */
 export function rng(seed: number) {

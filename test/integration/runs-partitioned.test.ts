@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRun } from '@/lib/db/runs';
-import { keyBucketOf } from '@/lib/db/key-buckets';
-import { PgBossQueue, type JobQueue } from '@/lib/jobs';
-import type { ReviewActor } from '@/lib/review/types';
+import { startRun } from '@/lib/features/runs/runs';
+import { keyBucketOf } from '@/lib/server/db/key-buckets';
+import { PgBossQueue, type JobQueue } from '@/lib/server/jobs';
+import type { ReviewActor } from '@/lib/features/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
 import { runFigures, runRows, seedRunData } from './runs-partitioned-fixtures';

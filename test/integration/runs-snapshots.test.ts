@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRun, startRun } from '@/lib/db/runs';
-import { listDiscrepancies, parseDiscrepancyQuery } from '@/lib/db/discrepancies';
-import type { ResultDetail } from '@/lib/review/types';
+import { getRun, startRun } from '@/lib/features/runs/runs';
+import { listDiscrepancies, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
+import type { ResultDetail } from '@/lib/features/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareRuns, executeRun, getRun, startRun } from '@/lib/db/runs';
+import { compareRuns, executeRun, getRun, startRun } from '@/lib/features/runs/runs';
 import { seedDemoData } from '@/lib/demo/seed-data';
-import { reconciledPaidTransactions } from '@/lib/review/reconciled-state';
-import { ForbiddenError, type ReviewActor } from '@/lib/review/types';
+import { reconciledPaidTransactions } from '@/lib/features/review/reconciled-state';
+import { ForbiddenError, type ReviewActor } from '@/lib/features/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 

@@ -7,10 +7,10 @@
 import { NextResponse } from 'next/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { authConfig, sessionExpired } from '@/lib/auth/config';
-import { MFA_REQUIRED_MESSAGE } from '@/lib/auth/mfa';
+import { MFA_REQUIRED_MESSAGE } from '@/lib/features/users/totp';
 import * as guard from '@/lib/auth/guard';
-import * as users from '@/lib/db/users';
-import type { PublicUser } from '@/lib/db/users';
+import * as users from '@/lib/features/users/users';
+import type { PublicUser } from '@/lib/features/users/users';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 const session = vi.hoisted(() => ({ user: null as null | Record<string, unknown> }));

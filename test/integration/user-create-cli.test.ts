@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPrismaClient } from '@/lib/db/client';
-import { checkCredentials } from '@/lib/db/users';
+import { createPrismaClient } from '@/lib/server/db/client';
+import { checkCredentials } from '@/lib/features/users/users';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'paidline-cli-'));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCredentials, createUser, recordSignIn, UserExistsError } from '@/lib/db/users';
+import { checkCredentials, createUser, recordSignIn, UserExistsError } from '@/lib/features/users/users';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 describe.each(DATABASE_KINDS)('users and sign-in on %s', (kind) => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { getPrisma } from '@/lib/db/client';
+import { getPrisma } from '@/lib/server/db/client';
 import {
   currentWebhookRecords,
   rotateWebhookSecret,
@@ -9,9 +9,9 @@ import {
   webhookRecordsByEventTime,
   webhookSecretCount,
   WEBHOOK_MAX_BYTES,
-} from '@/lib/db/webhooks';
-import { handleWebhookRequest } from '@/lib/ingest/webhooks/handle-request';
-import { resetSecretKeyCache } from '@/lib/crypto/secrets';
+} from '@/lib/features/ingestion/webhooks/receive-webhook';
+import { handleWebhookRequest } from '@/lib/features/ingestion/webhooks/handle-request';
+import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
 import { POST } from '@/app/api/webhooks/[source]/route';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 

@@ -5,7 +5,7 @@ import { redirect } from 'next/navigation';
 import { revalidatePath } from 'next/cache';
 import { signOut } from '@/lib/auth/auth';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
-import { requestMeta } from '@/lib/auth/request-meta';
+import { requestMeta } from '@/lib/server/http/request-meta';
 import {
   AccountError,
   beginMfaEnrolment,
@@ -15,7 +15,7 @@ import {
   disableMfa,
   regenerateRecoveryCodes,
   signOutEverywhere,
-} from '@/lib/db/users';
+} from '@/lib/features/users/users';
 
 /** What the security forms show after an action. Recovery codes appear once, in this answer only. */
 export type SecurityState =

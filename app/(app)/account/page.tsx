@@ -2,10 +2,10 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
-import { actionsFor } from '@/lib/auth/permissions';
-import { ROLE_LABELS } from '@/lib/auth/roles';
-import { mfaRequiredFor } from '@/lib/auth/mfa';
-import { mfaStatus } from '@/lib/db/users';
+import { actionsFor } from '@/lib/domain/permissions';
+import { ROLE_LABELS } from '@/lib/domain/roles';
+import { mfaRequiredFor } from '@/lib/features/users/totp';
+import { mfaStatus } from '@/lib/features/users/users';
 import { signOutEverywhereAction } from './actions';
 
 export const metadata: Metadata = { title: 'Account' };

@@ -3,9 +3,9 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
-import { kickDeliveries } from '@/lib/alerts/deliver';
-import { retryDelivery } from '@/lib/db/alerts';
-import { NotFoundError, ReviewError } from '@/lib/review/types';
+import { kickDeliveries } from '@/lib/features/alerts/deliver';
+import { retryDelivery } from '@/lib/features/alerts/queries';
+import { NotFoundError, ReviewError } from '@/lib/features/review/types';
 
 export type RetryResult = { ok: true } | { ok: false; error: string };
 

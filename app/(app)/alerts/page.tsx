@@ -6,9 +6,9 @@ import { CHANNEL_LABEL, DELIVERY_LABEL, DELIVERY_TONE, ESCALATION_LABEL } from '
 import { SEVERITY_TONE } from '@/components/discrepancies/format';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { can } from '@/lib/auth/permissions';
-import { ALERT_RULES, DELIVERY_STATES, RULE_INFO, type AlertKind } from '@/lib/alerts/rules';
-import { ALERT_PAGE_SIZE, alertQuerySchema, deliveryCounts, listAlerts } from '@/lib/db/alerts';
+import { can } from '@/lib/domain/permissions';
+import { ALERT_RULES, DELIVERY_STATES, RULE_INFO, type AlertKind } from '@/lib/features/alerts/rules';
+import { ALERT_PAGE_SIZE, alertQuerySchema, deliveryCounts, listAlerts } from '@/lib/features/alerts/queries';
 
 export const metadata: Metadata = { title: 'Alerts' };
 export const dynamic = 'force-dynamic';

@@ -6,8 +6,8 @@ import { FunnelChart, RomiByChannelChart, TrendChart } from '@/components/dashbo
 import { formatCount, formatMoney, formatMultiple, formatRatio, monthLabel } from '@/components/dashboard/format';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { can } from '@/lib/auth/permissions';
-import { dashboardData, parseRomiQuery, romiHref, type RomiQuery } from '@/lib/db/romi-dashboard';
+import { can } from '@/lib/domain/permissions';
+import { dashboardData, parseRomiQuery, romiHref, type RomiQuery } from '@/lib/features/romi/dashboard';
 import { ATTRIBUTION_MODELS, JOIN_LABELS, MODEL_LABELS, type Figures, type JoinField } from '@/lib/romi';
 
 export const metadata: Metadata = { title: 'Dashboard' };

@@ -3,9 +3,9 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
-import type { Action } from '@/lib/auth/permissions';
-import { addComment, assignDiscrepancy, bulkResolve, resolveDiscrepancy, undoResolution, type ResolveInput } from '@/lib/review/resolve';
-import { ConflictError, ForbiddenError, NotFoundError, ReviewError, type ReviewActor } from '@/lib/review/types';
+import type { Action } from '@/lib/domain/permissions';
+import { addComment, assignDiscrepancy, bulkResolve, resolveDiscrepancy, undoResolution, type ResolveInput } from '@/lib/features/review/resolve';
+import { ConflictError, ForbiddenError, NotFoundError, ReviewError, type ReviewActor } from '@/lib/features/review/types';
 
 export type ReviewResult<T = null> = { ok: true; data: T } | { ok: false; status: 400 | 401 | 403 | 404 | 409; error: string };
 

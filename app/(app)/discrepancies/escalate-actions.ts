@@ -3,8 +3,8 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
-import { escalateDiscrepancy } from '@/lib/db/escalations';
-import { ConflictError, ForbiddenError, NotFoundError, ReviewError } from '@/lib/review/types';
+import { escalateDiscrepancy } from '@/lib/features/review/escalations';
+import { ConflictError, ForbiddenError, NotFoundError, ReviewError } from '@/lib/features/review/types';
 
 export type EscalateResult = { ok: true; delivered: boolean } | { ok: false; error: string };
 

@@ -6,10 +6,10 @@ import { DiscrepancyTable } from '@/components/discrepancies/DiscrepancyTable';
 import { Filters } from '@/components/discrepancies/Filters';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { can } from '@/lib/auth/permissions';
-import { getPrisma } from '@/lib/db/client';
-import { backlogBuckets, listDiscrepancies, parseDiscrepancyQuery } from '@/lib/db/discrepancies';
-import { getRun, latestCompletedRun, listRuns } from '@/lib/db/runs';
+import { can } from '@/lib/domain/permissions';
+import { getPrisma } from '@/lib/server/db/client';
+import { backlogBuckets, listDiscrepancies, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
+import { getRun, latestCompletedRun, listRuns } from '@/lib/features/runs/runs';
 
 export const metadata: Metadata = { title: 'Discrepancies' };
 export const dynamic = 'force-dynamic';

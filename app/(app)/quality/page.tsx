@@ -5,10 +5,10 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { CountBars, DurationBars, RateTrendChart, type RatePoint } from '@/components/quality/Charts';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { parseQualityQuery, qualityData, STALE_AFTER_HOURS, type QualityQuery } from '@/lib/db/quality';
-import { bucketDateRanges } from '@/lib/quality/buckets';
-import { FIGURES, type Figure } from '@/lib/quality/export';
-import { formatDuration, formatPercent, hours } from '@/lib/quality/format';
+import { parseQualityQuery, qualityData, STALE_AFTER_HOURS, type QualityQuery } from '@/lib/features/quality/queries';
+import { bucketDateRanges } from '@/lib/features/quality/buckets';
+import { FIGURES, type Figure } from '@/lib/features/quality/export';
+import { formatDuration, formatPercent, hours } from '@/lib/features/quality/format';
 
 export const metadata: Metadata = { title: 'Data quality' };
 export const dynamic = 'force-dynamic';

@@ -6,10 +6,10 @@ import { StartRunForm } from '@/components/runs/StartRunForm';
 import { formatDuration, RUN_STATUS } from '@/components/runs/format';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { can } from '@/lib/auth/permissions';
-import { getPrisma } from '@/lib/db/client';
-import { listRuns } from '@/lib/db/runs';
-import { listRuleSets } from '@/lib/db/rulesets';
+import { can } from '@/lib/domain/permissions';
+import { getPrisma } from '@/lib/server/db/client';
+import { listRuns } from '@/lib/features/runs/runs';
+import { listRuleSets } from '@/lib/features/runs/rulesets';
 
 export const metadata: Metadata = { title: 'Runs' };
 export const dynamic = 'force-dynamic';

@@ -4,9 +4,9 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
 import { headers } from 'next/headers';
-import { generatePassword } from '@/lib/auth/password';
-import { requestMeta } from '@/lib/auth/request-meta';
-import { roleSchema } from '@/lib/auth/roles';
+import { generatePassword } from '@/lib/features/users/password';
+import { requestMeta } from '@/lib/server/http/request-meta';
+import { roleSchema } from '@/lib/domain/roles';
 import {
   AccountError,
   adminResetMfa,
@@ -16,7 +16,7 @@ import {
   createUser,
   newUserSchema,
   UserExistsError,
-} from '@/lib/db/users';
+} from '@/lib/features/users/users';
 
 export type CreateUserState =
   | { status: 'idle' }

@@ -4,8 +4,8 @@ import { CreateUserForm } from '@/components/settings/CreateUserForm';
 import { UserAdminControls } from '@/components/settings/UserAdminControls';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
-import { ROLE_LABELS } from '@/lib/auth/roles';
-import { listUsers } from '@/lib/db/users';
+import { ROLE_LABELS } from '@/lib/domain/roles';
+import { listUsers } from '@/lib/features/users/users';
 
 export const metadata: Metadata = { title: 'Settings' };
 

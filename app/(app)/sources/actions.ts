@@ -3,15 +3,15 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
-import { createSource, newSourceSchema, SourceNameTakenError } from '@/lib/db/sources';
-import { decideIngestion, IngestionStateError, previewIngestion, startIngestion, type IngestionPreview, type StartResult } from '@/lib/db/ingestions';
-import { IngestProfileSchema } from '@/lib/ingest/profile';
-import { ParseError } from '@/lib/ingest/parse';
-import { PRESETS } from '@/lib/ingest/presets';
-import { configureConnector, PullBusyError, PullConfigError, runPull, type PullResult } from '@/lib/db/pulls';
-import { generateWebhookSecret, rotateWebhookSecret, SourceNotFoundError } from '@/lib/db/webhooks';
-import { refreshSchedules } from '@/lib/ingest/scheduler';
-import { addManualSpend, ManualSpendError, manualSpendSchema } from '@/lib/db/manual-spend';
+import { createSource, newSourceSchema, SourceNameTakenError } from '@/lib/features/ingestion/sources';
+import { decideIngestion, IngestionStateError, previewIngestion, startIngestion, type IngestionPreview, type StartResult } from '@/lib/features/ingestion/ingestions';
+import { IngestProfileSchema } from '@/lib/features/ingestion/profile';
+import { ParseError } from '@/lib/features/ingestion/parse';
+import { PRESETS } from '@/lib/features/ingestion/presets';
+import { configureConnector, PullBusyError, PullConfigError, runPull, type PullResult } from '@/lib/features/ingestion/connectors/run-pull';
+import { generateWebhookSecret, rotateWebhookSecret, SourceNotFoundError } from '@/lib/features/ingestion/webhooks/receive-webhook';
+import { refreshSchedules } from '@/lib/features/ingestion/scheduler';
+import { addManualSpend, ManualSpendError, manualSpendSchema } from '@/lib/features/romi/add-manual-spend';
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: string; fields?: Record<string, string> };
 

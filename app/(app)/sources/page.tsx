@@ -5,9 +5,9 @@ import { ManualSpendForm } from '@/components/sources/ManualSpendForm';
 import { EmptyState } from '@/components/ui/EmptyState';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
-import { can } from '@/lib/auth/permissions';
-import { listSources } from '@/lib/db/sources';
-import { PRESETS } from '@/lib/ingest/presets';
+import { can } from '@/lib/domain/permissions';
+import { listSources } from '@/lib/features/ingestion/sources';
+import { PRESETS } from '@/lib/features/ingestion/presets';
 import { formatDateTime, KIND_LABELS } from '@/components/sources/format';
 
 export const metadata: Metadata = { title: 'Sources' };

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from 'next/cache';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
-import { createLinkCode, unlinkTelegram } from '@/lib/telegram/link';
+import { createLinkCode, unlinkTelegram } from '@/lib/features/alerts/telegram/link';
 
 export type LinkCodeResult = { ok: true; code: string; expiresAt: string } | { ok: false; error: string };
 

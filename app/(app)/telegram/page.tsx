@@ -3,8 +3,8 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { TelegramLinkPanel } from '@/components/alerts/TelegramLinkPanel';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { ROLE_LABELS } from '@/lib/auth/roles';
-import { telegramLinkOf } from '@/lib/telegram/link';
+import { ROLE_LABELS } from '@/lib/domain/roles';
+import { telegramLinkOf } from '@/lib/features/alerts/telegram/link';
 
 export const metadata: Metadata = { title: 'Telegram' };
 export const dynamic = 'force-dynamic';

@@ -1,10 +1,10 @@
 import { NextResponse } from 'next/server';
-import { csvResponse } from '@/lib/csv-response';
+import { csvResponse } from '@/lib/server/http/csv-response';
 import { requireApi } from '@/lib/auth/guard';
-import { writeAudit } from '@/lib/db/audit';
-import { auditFilterSchema, auditRowsForExport, type AuditFilter } from '@/lib/db/audit-query';
-import { getPrisma } from '@/lib/db/client';
-import { csvEscapeCell } from '@/lib/csv-safe';
+import { writeAudit } from '@/lib/server/db/audit';
+import { auditFilterSchema, auditRowsForExport, type AuditFilter } from '@/lib/features/audit/query-audit';
+import { getPrisma } from '@/lib/server/db/client';
+import { csvEscapeCell } from '@/lib/server/http/csv-safe';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 import { NextResponse } from 'next/server';
-import { getPrisma } from '@/lib/db/client';
-import { checkHealth } from '@/lib/observability/health';
-import { observe } from '@/lib/observability/observe';
+import { getPrisma } from '@/lib/server/db/client';
+import { checkHealth } from '@/lib/server/observability/health';
+import { observe } from '@/lib/server/observability/observe';
 
 export const dynamic = 'force-dynamic';
 

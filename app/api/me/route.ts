@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { requireApi } from '@/lib/auth/guard';
-import { actionsFor } from '@/lib/auth/permissions';
+import { actionsFor } from '@/lib/domain/permissions';
 
 /** The signed-in user and what the permission matrix lets them do. */
 export async function GET() {

@@ -1,10 +1,10 @@
 import { NextResponse } from 'next/server';
 import { requireApi } from '@/lib/auth/guard';
-import { getPrisma } from '@/lib/db/client';
-import { operationalCounts } from '@/lib/db/quality';
-import { renderMetrics } from '@/lib/observability/metrics';
-import { hasMetricsToken } from '@/lib/observability/metrics-token';
-import { observe } from '@/lib/observability/observe';
+import { getPrisma } from '@/lib/server/db/client';
+import { operationalCounts } from '@/lib/features/quality/queries';
+import { renderMetrics } from '@/lib/server/observability/metrics';
+import { hasMetricsToken } from '@/lib/server/observability/metrics-token';
+import { observe } from '@/lib/server/observability/observe';
 
 export const dynamic = 'force-dynamic';
 

@@ -6,10 +6,10 @@ import { ChangePasswordForm } from '@/components/account/ChangePasswordForm';
 import { DisableMfaForm, MfaConfirmForm, RegenerateRecoveryCodesForm } from '@/components/account/MfaForms';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { currentSession } from '@/lib/auth/guard';
-import { formatSecretForDisplay, mfaRequiredFor, totpUri } from '@/lib/auth/mfa';
+import { formatSecretForDisplay, mfaRequiredFor, totpUri } from '@/lib/features/users/totp';
 import { homeFor } from '@/lib/auth/navigation';
-import { ROLE_LABELS } from '@/lib/auth/roles';
-import { mfaStatus } from '@/lib/db/users';
+import { ROLE_LABELS } from '@/lib/domain/roles';
+import { mfaStatus } from '@/lib/features/users/users';
 import { beginMfaAction, cancelMfaAction } from '../actions';
 
 export const metadata: Metadata = { title: 'Security' };

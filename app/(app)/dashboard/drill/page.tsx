@@ -3,9 +3,9 @@ import Link from 'next/link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatMoney } from '@/components/dashboard/format';
 import { requirePage } from '@/lib/auth/guard';
-import { can } from '@/lib/auth/permissions';
-import { dashboardRun, drillDown } from '@/lib/db/romi';
-import { DRILL_TITLES, parseRomiQuery, romiHref } from '@/lib/db/romi-dashboard';
+import { can } from '@/lib/domain/permissions';
+import { dashboardRun, drillDown } from '@/lib/features/romi/romi';
+import { DRILL_TITLES, parseRomiQuery, romiHref } from '@/lib/features/romi/dashboard';
 import { MODEL_LABELS } from '@/lib/romi';
 
 export const metadata: Metadata = { title: 'Dashboard · rows behind a figure' };

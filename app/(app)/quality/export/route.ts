@@ -1,10 +1,10 @@
 import { NextResponse } from 'next/server';
 import { requireApi } from '@/lib/auth/guard';
-import { writeAudit } from '@/lib/db/audit';
-import { getPrisma } from '@/lib/db/client';
-import { parseQualityQuery, qualityData } from '@/lib/db/quality';
-import { FIGURES, figureCsv, isFigure } from '@/lib/quality/export';
-import { observe } from '@/lib/observability/observe';
+import { writeAudit } from '@/lib/server/db/audit';
+import { getPrisma } from '@/lib/server/db/client';
+import { parseQualityQuery, qualityData } from '@/lib/features/quality/queries';
+import { FIGURES, figureCsv, isFigure } from '@/lib/features/quality/export';
+import { observe } from '@/lib/server/observability/observe';
 
 export const dynamic = 'force-dynamic';
 

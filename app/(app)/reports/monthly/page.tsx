@@ -5,10 +5,10 @@ import { PrintButton } from '@/components/reports/PrintButton';
 import { formatCount, formatMoney, formatMultiple } from '@/components/dashboard/format';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { can } from '@/lib/auth/permissions';
-import { monthlyReport } from '@/lib/db/quality';
-import { change, monthOf, parseMonth } from '@/lib/quality/month';
-import { formatDuration, formatPercent } from '@/lib/quality/format';
+import { can } from '@/lib/domain/permissions';
+import { monthlyReport } from '@/lib/features/quality/queries';
+import { change, monthOf, parseMonth } from '@/lib/features/quality/month';
+import { formatDuration, formatPercent } from '@/lib/features/quality/format';
 import type { Figures } from '@/lib/romi';
 
 export const metadata: Metadata = { title: 'Monthly report' };

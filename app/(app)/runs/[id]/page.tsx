@@ -7,9 +7,9 @@ import { RunProgress } from '@/components/runs/RunProgress';
 import { formatDuration, RUN_STATUS } from '@/components/runs/format';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { getRun, listRuns, runReviewCounts } from '@/lib/db/runs';
-import { money } from '@/lib/db/discrepancies';
-import { reconciledPaidTotals } from '@/lib/review/reconciled-state';
+import { getRun, listRuns, runReviewCounts } from '@/lib/features/runs/runs';
+import { money } from '@/lib/features/review/discrepancies';
+import { reconciledPaidTotals } from '@/lib/features/review/reconciled-state';
 
 export const metadata: Metadata = { title: 'Run' };
 export const dynamic = 'force-dynamic';

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
-import { AUDIT_PAGE_SIZE, auditActions, auditFilterSchema, queryAudit } from '@/lib/db/audit-query';
+import { AUDIT_PAGE_SIZE, auditActions, auditFilterSchema, queryAudit } from '@/lib/features/audit/query-audit';
 
 export const metadata: Metadata = { title: 'Audit log' };
 

@@ -3,13 +3,13 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
-import { writeAudit } from '@/lib/db/audit';
-import { getPrisma } from '@/lib/db/client';
-import { deliverDueAlerts } from '@/lib/alerts/deliver';
-import { isButtonUrl, publicBaseUrl } from '@/lib/alerts/links';
-import { raiseAlert } from '@/lib/alerts/raise';
-import { loadNotificationSettings, newSecret, saveNotificationSettings, type SecretChange } from '@/lib/alerts/settings';
-import { telegramClient } from '@/lib/telegram/api';
+import { writeAudit } from '@/lib/server/db/audit';
+import { getPrisma } from '@/lib/server/db/client';
+import { deliverDueAlerts } from '@/lib/features/alerts/deliver';
+import { isButtonUrl, publicBaseUrl } from '@/lib/features/alerts/links';
+import { raiseAlert } from '@/lib/features/alerts/raise';
+import { loadNotificationSettings, newSecret, saveNotificationSettings, type SecretChange } from '@/lib/features/alerts/settings';
+import { telegramClient } from '@/lib/features/alerts/telegram/api';
 
 export type SettingsResult = { ok: true; message: string; generatedSecret?: string } | { ok: false; error: string };
 

@@ -3,9 +3,9 @@ import Link from 'next/link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { NotificationSettingsForm } from '@/components/alerts/NotificationSettingsForm';
 import { requirePage } from '@/lib/auth/guard';
-import { getPrisma } from '@/lib/db/client';
-import { isButtonUrl, publicBaseUrl } from '@/lib/alerts/links';
-import { loadNotificationSettings } from '@/lib/alerts/settings';
+import { getPrisma } from '@/lib/server/db/client';
+import { isButtonUrl, publicBaseUrl } from '@/lib/features/alerts/links';
+import { loadNotificationSettings } from '@/lib/features/alerts/settings';
 
 export const metadata: Metadata = { title: 'Notifications' };
 export const dynamic = 'force-dynamic';

@@ -5,14 +5,14 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { UploadPanel } from '@/components/sources/UploadPanel';
 import { formatDateTime, KIND_LABELS, STATUS_LABELS } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { can } from '@/lib/auth/permissions';
-import { currentProfileVersion, getSource, listProfileVersions } from '@/lib/db/sources';
-import { listIngestions, maxUploadBytes } from '@/lib/db/ingestions';
-import { getPrisma } from '@/lib/db/client';
-import { PRESETS } from '@/lib/ingest/presets';
+import { can } from '@/lib/domain/permissions';
+import { currentProfileVersion, getSource, listProfileVersions } from '@/lib/features/ingestion/sources';
+import { listIngestions, maxUploadBytes } from '@/lib/features/ingestion/ingestions';
+import { getPrisma } from '@/lib/server/db/client';
+import { PRESETS } from '@/lib/features/ingestion/presets';
 import { ConnectionsPanel } from '@/components/sources/ConnectionsPanel';
-import { getConnectorSettings } from '@/lib/db/pulls';
-import { webhookSecretCount } from '@/lib/db/webhooks';
+import { getConnectorSettings } from '@/lib/features/ingestion/connectors/run-pull';
+import { webhookSecretCount } from '@/lib/features/ingestion/webhooks/receive-webhook';
 
 export const metadata: Metadata = { title: 'Source' };
 

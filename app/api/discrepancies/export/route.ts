@@ -1,11 +1,11 @@
 import { NextResponse } from 'next/server';
-import { csvResponse } from '@/lib/csv-response';
+import { csvResponse } from '@/lib/server/http/csv-response';
 import { requireApi } from '@/lib/auth/guard';
-import { writeAudit } from '@/lib/db/audit';
-import { getPrisma } from '@/lib/db/client';
-import { exportDiscrepanciesCsv, parseDiscrepancyQuery } from '@/lib/db/discrepancies';
-import { latestCompletedRun } from '@/lib/db/runs';
-import { observe } from '@/lib/observability/observe';
+import { writeAudit } from '@/lib/server/db/audit';
+import { getPrisma } from '@/lib/server/db/client';
+import { exportDiscrepanciesCsv, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
+import { latestCompletedRun } from '@/lib/features/runs/runs';
+import { observe } from '@/lib/server/observability/observe';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,11 +1,11 @@
 import { NextResponse } from 'next/server';
-import { csvResponse } from '@/lib/csv-response';
+import { csvResponse } from '@/lib/server/http/csv-response';
 import { requireApi } from '@/lib/auth/guard';
-import { writeAudit } from '@/lib/db/audit';
-import { getPrisma } from '@/lib/db/client';
-import { dashboardRun } from '@/lib/db/romi';
-import { drillCsv, parseRomiQuery } from '@/lib/db/romi-dashboard';
-import { observe } from '@/lib/observability/observe';
+import { writeAudit } from '@/lib/server/db/audit';
+import { getPrisma } from '@/lib/server/db/client';
+import { dashboardRun } from '@/lib/features/romi/romi';
+import { drillCsv, parseRomiQuery } from '@/lib/features/romi/dashboard';
+import { observe } from '@/lib/server/observability/observe';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 import { NextResponse } from 'next/server';
 import { requireApi } from '@/lib/auth/guard';
-import { getRun } from '@/lib/db/runs';
-import { observe } from '@/lib/observability/observe';
+import { getRun } from '@/lib/features/runs/runs';
+import { observe } from '@/lib/server/observability/observe';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,4 +1,4 @@
-import { handleWebhookRequest } from '@/lib/ingest/webhooks/handle-request';
+import { handleWebhookRequest } from '@/lib/features/ingestion/webhooks/handle-request';
 
 /**
  * Webhook endpoint of a source (by id or name): Stripe-signed events, verified against the

@@ -4,8 +4,8 @@ import { notFound } from 'next/navigation';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { compareRuns, getRun } from '@/lib/db/runs';
-import { NotFoundError } from '@/lib/review/types';
+import { compareRuns, getRun } from '@/lib/features/runs/runs';
+import { NotFoundError } from '@/lib/features/review/types';
 
 export const metadata: Metadata = { title: 'Compare runs' };
 export const dynamic = 'force-dynamic';

@@ -1,8 +1,8 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
 import { requireApi } from '@/lib/auth/guard';
-import { resolveDiscrepancy } from '@/lib/review/resolve';
-import { ConflictError, ForbiddenError, NotFoundError, ReviewError } from '@/lib/review/types';
+import { resolveDiscrepancy } from '@/lib/features/review/resolve';
+import { ConflictError, ForbiddenError, NotFoundError, ReviewError } from '@/lib/features/review/types';
 
 export const dynamic = 'force-dynamic';
 

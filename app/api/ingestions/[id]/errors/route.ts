@@ -1,9 +1,9 @@
 import { NextResponse } from 'next/server';
-import { csvResponse } from '@/lib/csv-response';
+import { csvResponse } from '@/lib/server/http/csv-response';
 import { requireApi } from '@/lib/auth/guard';
-import { getIngestion, ingestionErrorsCsv } from '@/lib/db/ingestions';
-import { writeAudit } from '@/lib/db/audit';
-import { getPrisma } from '@/lib/db/client';
+import { getIngestion, ingestionErrorsCsv } from '@/lib/features/ingestion/ingestions';
+import { writeAudit } from '@/lib/server/db/audit';
+import { getPrisma } from '@/lib/server/db/client';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,8 +1,8 @@
 import { NextResponse } from 'next/server';
 import { requireApi } from '@/lib/auth/guard';
-import { requestMeta } from '@/lib/auth/request-meta';
-import { consume, type RateBucket } from '@/lib/security/rate-limit';
-import { getSource } from '@/lib/db/sources';
+import { requestMeta } from '@/lib/server/http/request-meta';
+import { consume, type RateBucket } from '@/lib/server/rate-limit';
+import { getSource } from '@/lib/features/ingestion/sources';
 import {
   EmptyUploadError,
   IngestionStateError,
@@ -11,7 +11,7 @@ import {
   stageUpload,
   UploadRejectedError,
   UploadTooLargeError,
-} from '@/lib/db/ingestions';
+} from '@/lib/features/ingestion/ingestions';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,0 +1,74 @@
+import type { Role } from '@/lib/domain/roles';
+import { can, type Action } from '@/lib/domain/permissions';
+import type { ProgressionViolation, ResolvedCorrection } from '@/lib/reconcile';
+
+/** Who acts: a signed-in user with a role. Domain functions check the permission matrix themselves. */
+export type ReviewActor = { id: string; email: string; role: Role };
+
+export const STATES = ['open', 'in_review', 'resolved', 'escalated', 'written_off'] as const;
+export type ReviewState = (typeof STATES)[number];
+/** States in which a row still needs a person. */
+export const OPEN_STATES: readonly ReviewState[] = ['open', 'in_review', 'escalated'];
+
+/** 403 at the domain level, whatever the page showed. Server actions and routes map it to PermissionError/403. */
+export class ForbiddenError extends Error {
+  readonly status = 403 as const;
+  constructor(message = 'Your role does not allow this action.') {
+    super(message);
+  }
+}
+
+/** A stale edit: someone changed the row after it was read. */
+export class ConflictError extends Error {
+  readonly status = 409 as const;
+}
+
+/** A request the user can correct (missing reason, wrong state, nothing to undo...). */
+export class ReviewError extends Error {
+  readonly status = 400 as const;
+}
+
+export class NotFoundError extends Error {
+  readonly status = 404 as const;
+}
+
+export function assertCan(actor: ReviewActor | null | undefined, action: Action): ReviewActor {
+  if (!actor) throw new ForbiddenError('Sign in to do this.');
+  if (!can(actor.role, action)) throw new ForbiddenError(`Your role (${actor.role}) does not allow ${action}.`);
+  return actor;
+}
+
+/** One source's side of a result row, as stored in RunResult.detail. */
+export type SourceSide = {
+  sourceId: string;
+  name: string;
+  kind: string;
+  present: boolean;
+  /** Records with this key in the snapshot the run used (more than 1: duplicate). */
+  count: number;
+  recordId: number | null;
+  status: string | null;
+  code: string | null;
+  /** Integer minor units as a decimal string (JSON has no bigint). */
+  amountMinor: string | null;
+  currency: string | null;
+  date: string | null;
+  line: number | null;
+  /** Earlier snapshots of this key in this source (older ingestions or webhook events). */
+  snapshots: number;
+};
+
+export type ResultDetail = {
+  sources: SourceSide[];
+  corrections: ResolvedCorrection[];
+  violations: ProgressionViolation[];
+};
+
+/** The row state a resolution changes: snapshotted before and after for the audit trail and undo. */
+export type RowState = {
+  state: ReviewState;
+  assigneeId: string | null;
+  finalStatus: string | null;
+  finalAmountMinor: string | null;
+  version: number;
+};

@@ -1,0 +1,110 @@
+/** The dashboard's query (URL parameters) and figures, read from the pre-aggregate only. */
+import { z } from 'zod';
+import { all, byChannel, byCampaign, byMonth, DEFAULT_MODEL, figuresBy, funnelOf, isModel, type AttributionModel, type Figures, type Funnel } from '@/lib/romi';
+import { getPrisma } from '@/lib/server/db/client';
+import { dashboardRun, romiDimensions, romiGrouped, sourceFreshness, type DrillKind, type RomiRunInfo } from './romi';
+
+type Client = ReturnType<typeof getPrisma>;
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined);
+const text = z.string().trim().min(1).max(200).optional().catch(undefined);
+
+export const romiQuerySchema = z.object({
+  from: day,
+  to: day,
+  channel: text,
+  campaign: text,
+  model: z.string().optional().transform((v): AttributionModel => (isModel(v) ? v : DEFAULT_MODEL)),
+  run: text,
+  kind: z.enum(['revenue', 'not_counted', 'deals', 'spend']).optional().catch(undefined),
+});
+export type RomiQuery = z.output<typeof romiQuerySchema>;
+
+export function parseRomiQuery(params: URLSearchParams | Record<string, string | string[] | undefined>): RomiQuery {
+  const obj: Record<string, string> = {};
+  if (params instanceof URLSearchParams) params.forEach((v, k) => (obj[k] = v));
+  else for (const [k, v] of Object.entries(params)) if (typeof v === 'string' && v) obj[k] = v;
+  return romiQuerySchema.parse(obj);
+}
+
+/** A URL with the query's filters and some overrides (undefined or '' removes a parameter). */
+export function romiHref(path: string, q: Partial<RomiQuery> & { kind?: DrillKind }, over: Partial<Record<keyof RomiQuery, string | undefined>> = {}): string {
+  const p = new URLSearchParams();
+  const merged: Record<string, string | undefined> = { from: q.from, to: q.to, channel: q.channel, campaign: q.campaign, model: q.model === DEFAULT_MODEL ? undefined : q.model, run: q.run, kind: q.kind, ...over };
+  for (const [k, v] of Object.entries(merged)) if (v) p.set(k, v);
+  const s = p.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+export type DashboardData = {
+  run: RomiRunInfo;
+  totals: Figures[];
+  channels: { channel: string; figures: Figures[] }[];
+  campaigns: { channel: string; campaign: string; figures: Figures[] }[];
+  months: { month: string; figures: Figures[] }[];
+  funnel: Funnel;
+  dimensions: Awaited<ReturnType<typeof romiDimensions>>;
+  freshness: Awaited<ReturnType<typeof sourceFreshness>>;
+  /** Not yet counted across every channel and period (how final the figures are). */
+  notCountedAll: Figures[];
+};
+
+export async function dashboardData(q: RomiQuery, db: Client = getPrisma()): Promise<DashboardData | null> {
+  const run = await dashboardRun(db, q.run);
+  if (!run) return null;
+  const filter = { from: q.from, to: q.to, channel: q.channel, campaign: q.campaign };
+  const [grouped, dimensions, freshness, everything] = await Promise.all([
+    romiGrouped(run.runId, q.model, filter, db),
+    romiDimensions(run.runId, db),
+    sourceFreshness(db),
+    romiGrouped(run.runId, q.model, {}, db),
+  ]);
+  const rows = grouped.byChannelCampaign;
+  const ch = figuresBy(rows, byChannel).groups;
+  const cp = figuresBy(rows, byCampaign).groups;
+  const mo = figuresBy(grouped.byDay, byMonth).groups;
+  return {
+    run,
+    totals: figuresBy(rows, all).groups.get('all') ?? [],
+    channels: [...ch.entries()].map(([channel, figures]) => ({ channel, figures })).sort((a, b) => Number((b.figures[0]?.netRevenueMinor ?? 0n) - (a.figures[0]?.netRevenueMinor ?? 0n))),
+    campaigns: [...cp.entries()].map(([k, figures]) => ({ channel: k.split('\u0000')[0]!, campaign: k.split('\u0000')[1]!, figures })).sort((a, b) => a.channel.localeCompare(b.channel) || a.campaign.localeCompare(b.campaign)),
+    months: [...mo.entries()].map(([month, figures]) => ({ month, figures })).sort((a, b) => a.month.localeCompare(b.month)),
+    funnel: funnelOf(rows),
+    dimensions,
+    freshness,
+    notCountedAll: figuresBy(everything.byChannelCampaign, all).groups.get('all') ?? [],
+  };
+}
+
+export const DRILL_TITLES: Record<DrillKind, string> = {
+  revenue: 'Reconciled paid revenue',
+  not_counted: 'Not yet counted',
+  deals: 'Leads and deals',
+  spend: 'Marketing spend',
+};
+
+const money = (minor: bigint) => {
+  const neg = minor < 0n;
+  const abs = neg ? -minor : minor;
+  return `${neg ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+};
+
+/** The rows behind a figure as CSV lines (header first), streamed page by page; cells are formula-safe. */
+export async function* drillCsv(runId: string, q: RomiQuery, kind: DrillKind, db: Client = getPrisma()): AsyncGenerator<string> {
+  const { csvEscapeCell } = await import('@/lib/server/http/csv-safe');
+  const { drillDown } = await import('./romi');
+  const line = (cells: (string | number | null)[]) => `${cells.map((c) => csvEscapeCell(c === null ? '' : String(c))).join(',')}\r\n`;
+  const filter = { from: q.from, to: q.to, channel: q.channel, campaign: q.campaign };
+  if (kind === 'revenue' || kind === 'not_counted') yield line(['transaction', 'date', 'state', 'final_status', 'amount', 'currency', 'channel', 'campaign', 'attribution_weight', 'credited_amount', 'deal', 'attribution_model']);
+  else if (kind === 'deals') yield line(['deal', 'created', 'stage', 'source', 'customer', 'channel', 'campaign', 'attribution_weight', 'attribution_model']);
+  else yield line(['date', 'source', 'channel', 'campaign', 'amount', 'currency']);
+  let after: number | undefined;
+  for (;;) {
+    const page = await drillDown(runId, q.model, kind, filter, { db, take: 1000, after });
+    for (const p of page.payments) yield line([p.key, p.date, p.state, p.finalStatus, money(p.amountMinor), p.currency, p.channel, p.campaign, (p.weightPpm / 1_000_000).toString(), money(p.creditedMinor), p.dealKey, q.model]);
+    for (const d of page.deals) yield line([d.key, d.date, d.status, d.source, d.customer, d.channel, d.campaign, (d.weightPpm / 1_000_000).toString(), q.model]);
+    for (const s of page.spend) yield line([s.date, s.source, s.channel, s.campaign, money(s.amountMinor), s.currency]);
+    if (page.next === null) return;
+    after = page.next;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The app's Prisma client. SQLite (libSQL driver adapter) by default, file ./data/paidline.db;
+ * PostgreSQL (pg driver adapter) when DATABASE_URL starts with postgres:// or postgresql://.
+ *
+ * Both generated clients come from the same models, so the PostgreSQL one is exposed under the
+ * SQLite client's type. No Next.js imports: CLI scripts and tests use this module too.
+ */
+import pg from 'pg';
+import { PrismaLibSql } from '@prisma/adapter-libsql';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '@/lib/generated/sqlite/client';
+import { PrismaClient as PostgresPrismaClient } from '@/lib/generated/postgres/client';
+import { type DbKind, databaseKindOf, libsqlUrl, resolveDatabaseUrl } from './config';
+
+export { PrismaClient };
+export type { DbKind };
+export { resolveDatabaseUrl, databaseKindOf } from './config';
+
+/** Busy timeout for SQLite writers waiting on a lock (ms). */
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * libSQL adapter that switches the file to WAL on connect (readers no longer block the writer).
+ * journal_mode=WAL persists in the file; the busy timeout is a per-connection option that
+ * @libsql/client applies to every pooled connection via `timeout`.
+ */
+class WalLibSql extends PrismaLibSql {
+  override async connect(): ReturnType<PrismaLibSql['connect']> {
+    const adapter = await super.connect();
+    await adapter.executeScript('PRAGMA journal_mode = WAL;');
+    return adapter;
+  }
+}
+
+export interface CreatePrismaOptions {
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+// Kept on the client itself (not in a module-level map): Next.js may load this module
+// more than once in one server, while the client is shared through globalThis.
+const TARGET = Symbol.for('paidline.db.target');
+type Target = { kind: DbKind; url: string };
+
+/** Which database a client talks to (for the few raw paths, such as bulk inserts). */
+export function clientTarget(client: object): Target {
+  const target = (client as { [TARGET]?: Target })[TARGET];
+  if (!target) throw new Error('This Prisma client was not made by createPrismaClient().');
+  return target;
+}
+
+/** A new client for an explicit URL (file:..., postgres://...). The caller owns it ($disconnect). */
+export function createPrismaClient(url: string, options: CreatePrismaOptions = {}): PrismaClient {
+  const kind = databaseKindOf(url);
+  let client: PrismaClient;
+  if (kind === 'sqlite') {
+    const adapter = new WalLibSql({ url: libsqlUrl(url), timeout: SQLITE_BUSY_TIMEOUT_MS });
+    client = new PrismaClient({ adapter });
+  } else {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+    client = new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
+  }
+  Object.defineProperty(client, TARGET, { value: { kind, url } satisfies Target, enumerable: false });
+  return client;
+}
+
+const globalKey = Symbol.for('paidline.prisma');
+type Cache = { url: string; client: PrismaClient };
+const holder = globalThis as unknown as { [globalKey]?: Cache };
+
+/**
+ * The process-wide client for DATABASE_URL (default file:./data/paidline.db). Cached on globalThis
+ * so Next.js dev hot reloads do not open a new pool per reload.
+ */
+export function getPrisma(): PrismaClient {
+  const url = resolveDatabaseUrl();
+  const cached = holder[globalKey];
+  if (cached && cached.url === url) return cached.client;
+  const client = createPrismaClient(url);
+  holder[globalKey] = { url, client };
+  return client;
+}
+
+/** Which database DATABASE_URL selects. */
+export function databaseKind(): DbKind {
+  return databaseKindOf(resolveDatabaseUrl());
+}

@@ -1,0 +1,60 @@
+/**
+ * Prometheus metrics (prom-client). Two parts:
+ * - process-wide: the request-latency histogram that route handlers feed through `observe()`,
+ *   plus Node's default process metrics. Kept on globalThis, so a Next.js reload or a second copy
+ *   of this module never registers a metric twice;
+ * - per scrape: gauges read from the database at scrape time (runs by status, rows ingested,
+ *   the latest run's keys and open discrepancies by class, alert deliveries by state), built in a
+ *   fresh registry each time and merged, so concurrent scrapes never share half-set values.
+ */
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { OperationalCounts } from '@/lib/features/quality/queries';
+
+type State = { registry: Registry; httpDuration: Histogram<'route' | 'method' | 'status'> };
+const KEY = Symbol.for('paidline.metrics');
+const holder = globalThis as unknown as { [KEY]?: State };
+
+export function metricsState(): State {
+  const existing = holder[KEY];
+  if (existing) return existing;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const httpDuration = new Histogram({
+    name: 'paidline_http_request_duration_seconds',
+    help: 'Route handler latency in seconds, by route, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const state = { registry, httpDuration };
+  holder[KEY] = state;
+  return state;
+}
+
+/** Records one handled request. */
+export function recordRequest(route: string, method: string, status: number, seconds: number): void {
+  metricsState().httpDuration.observe({ route, method, status: String(status) }, seconds);
+}
+
+/** The database gauges of one scrape, in their own registry. */
+export function countsRegistry(c: OperationalCounts): Registry {
+  const registry = new Registry();
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
+  const runs = gauge('paidline_runs', 'Reconciliation runs by status.', ['status']);
+  for (const r of c.runsByStatus) runs.set({ status: r.status }, r.count);
+  const rows = gauge('paidline_rows_ingested_total', 'Rows stored from committed uploads and pulls and from accepted webhooks, by channel.', ['channel']);
+  for (const r of c.rowsIngested) rows.set({ channel: r.channel }, r.rows);
+  const keys = gauge('paidline_latest_run_keys', 'Keys of the newest completed run by class (matched, mismatched, missing, duplicate).', ['class']);
+  const open = gauge('paidline_latest_run_open_discrepancies', 'Open, in-review and escalated discrepancies of the newest completed run by class.', ['class']);
+  for (const k of c.latestRun?.keysByClass ?? []) keys.set({ class: k.cls }, k.count);
+  for (const k of c.latestRun?.openByClass ?? []) open.set({ class: k.cls }, k.count);
+  const alerts = gauge('paidline_alert_deliveries', 'Alert deliveries by state (pending, retrying, sent, failed, suppressed).', ['state']);
+  for (const a of c.alertDeliveries) alerts.set({ state: a.state }, a.count);
+  return registry;
+}
+
+/** The Prometheus text exposition of everything. */
+export async function renderMetrics(c: OperationalCounts): Promise<{ body: string; contentType: string }> {
+  const merged = Registry.merge([metricsState().registry, countsRegistry(c)]);
+  return { body: await merged.metrics(), contentType: merged.contentType };
+}
