@@ -1,11 +1,13 @@
 /**
  * Runs once when a server instance starts (Node.js runtime only): roll back ingestions
  * interrupted by a crash or restart, so nothing half-written is left, then start the background
- * work (lib/server/background.ts) unless PAIDLINE_WORKER=off.
+ * work (lib/server/bootstrap/background.ts) unless PAIDLINE_WORKER=off.
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { recoverUploads } = await import('@/lib/server/jobs/upload-recovery');
+  const { bootstrap } = await import('@/lib/server/bootstrap');
+  bootstrap();
+  const { recoverUploads } = await import('@/lib/features/ingestion/recover-uploads');
   const log = (await import('@/lib/server/observability/logger')).loggerFor('startup');
   try {
     // Only ingestions that stopped moving are rolled back (another instance may be processing its own).
@@ -19,7 +21,7 @@ export async function register() {
   const { workerEnabled } = await import('@/lib/server/jobs');
   if (!workerEnabled()) return;
   try {
-    const { startBackground } = await import('@/lib/server/jobs/background');
+    const { startBackground } = await import('@/lib/server/bootstrap/background');
     await startBackground({ log: (m) => log.warn(m) });
   } catch (error) {
     log.error({ err: error }, 'Background jobs not started');

@@ -34,7 +34,6 @@ function apiBudgets(req: NextRequest, uid: string | null, ip: string): [RateBuck
   if (pathname.startsWith('/api/auth/')) return req.method === 'POST' ? [['signinIp', ip]] : [['apiIp', ip]];
   const budgets: [RateBucket, string][] = [['apiIp', ip]];
   if (uid) budgets.push(['apiUser', uid]);
-  if (uid && req.method === 'POST' && /^\/api\/sources\/[^/]+\/uploads$/.test(pathname)) budgets.push(['uploadUser', uid]);
   return budgets;
 }
 

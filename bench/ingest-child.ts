@@ -9,7 +9,10 @@ import { Readable } from 'node:stream';
 import { createPrismaClient } from '@/lib/server/db/client';
 import { migrateDatabase } from '@/lib/server/db/migrate';
 import { createSource } from '@/lib/features/ingestion/sources';
-import { getIngestion, previewIngestion, stageUpload, startIngestion } from '@/lib/features/ingestion/ingestions';
+import { getIngestion } from '@/lib/features/ingestion/ingestion-queries';
+import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
+import { stageUpload } from '@/lib/features/ingestion/stage-upload';
+import { startIngestion } from '@/lib/features/ingestion/process-ingestion';
 import { closeBulkWriters } from '@/lib/server/db/record-insert';
 
 async function main() {

@@ -31,7 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createPrismaClient, type PrismaClient } from '../lib/server/db/client';
 import { closeBulkWriters, insertRecords, type RecordRow } from '../lib/server/db/record-insert';
-import { partitionsFor, runSettings, startRun } from '../lib/features/runs/runs';
+import { partitionsFor, runSettings, startRun } from '../lib/features/runs';
 import { ensureDefaultRuleSet, saveRuleSetVersion } from '../lib/features/runs/rulesets';
 import { PgBossQueue } from '../lib/server/jobs';
 import { fmtM, fmtRate, fmtS, withBenchDatabase } from './child';

@@ -8,6 +8,7 @@ import { migrateDatabase } from '@/lib/server/db/migrate';
 import { databaseKind, getPrisma } from '@/lib/server/db/client';
 import { seedDemoUsers } from '@/lib/demo/seed-users';
 import { seedDemoData } from '@/lib/demo/seed-data';
+import { bootstrap } from '@/lib/server/bootstrap';
 import { closeBulkWriters } from '@/lib/server/db/record-insert';
 import { DEMO_PASSWORD } from '@/lib/demo/accounts';
 import { ROLE_LABELS } from '@/lib/domain/roles';
@@ -19,6 +20,7 @@ async function main() {
   console.log(`Preparing the ${databaseKind() === 'sqlite' ? 'embedded SQLite' : 'PostgreSQL'} database…`);
   await migrateDatabase();
   const accounts = await seedDemoUsers();
+  bootstrap();
   await seedDemoData();
   await getPrisma().$disconnect();
   await closeBulkWriters();

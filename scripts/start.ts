@@ -4,7 +4,7 @@
  */
 import { startNext } from './lib/next-bin';
 import { migrateDatabase } from '@/lib/server/db/migrate';
-import { countUsers } from '@/lib/features/users/users';
+import { countUsers } from '@/lib/features/users/queries';
 import { databaseKind, getPrisma } from '@/lib/server/db/client';
 
 async function main() {

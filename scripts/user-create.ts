@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { ZodError } from 'zod';
 import { ROLES } from '@/lib/domain/roles';
 import { generatePassword } from '@/lib/features/users/password';
-import { createUser, UserExistsError } from '@/lib/features/users/users';
+import { createUser, UserExistsError } from '@/lib/features/users/create-user';
 import { migrateDatabase } from '@/lib/server/db/migrate';
 import { getPrisma } from '@/lib/server/db/client';
 import { parseFlags } from './lib/args';

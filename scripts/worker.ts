@@ -10,7 +10,7 @@
  */
 import { databaseKindOf, resolveDatabaseUrl, redactUrl } from '../lib/server/db/config';
 import { queueKindFor } from '../lib/server/jobs';
-import { startBackground } from '../lib/server/jobs/background';
+import { startBackground } from '../lib/server/bootstrap/background';
 
 async function main() {
   const url = resolveDatabaseUrl();

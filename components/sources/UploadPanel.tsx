@@ -4,7 +4,8 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { CANONICAL_STATUSES, DEFAULT_GLOSSARY, glossaryKey } from '@/lib/reconcile/glossary';
 import type { IngestProfileInput } from '@/lib/features/ingestion/profile';
-import type { IngestionPreview, StartResult } from '@/lib/features/ingestion/ingestions';
+import type { IngestionPreview } from '@/lib/features/ingestion/preview-ingestion';
+import type { StartResult } from '@/lib/features/ingestion/process-ingestion';
 import { decideIngestionAction, previewIngestionAction, startIngestionAction } from '@/app/(app)/sources/actions';
 import { formatBytes, STATUS_LABELS } from './format';
 

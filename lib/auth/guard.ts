@@ -7,7 +7,7 @@ import { sessionUserSchema, type SessionUser } from './session-schema';
 import { writeAudit } from '@/lib/server/db/audit';
 import { getPrisma } from '@/lib/server/db/client';
 import { requestMeta } from '../server/http/request-meta';
-import { sessionState } from '@/lib/features/users/users';
+import { sessionState } from '@/lib/features/users/queries';
 import { MFA_ENROLMENT_PATH, MFA_REQUIRED_MESSAGE, mfaRequiredFor } from '../features/users/totp';
 
 type SessionCheck = { user: SessionUser; mfaPending: boolean };

@@ -9,13 +9,8 @@
  *   enabled and not locked; a wrong code is audited and counts toward the lock like a wrong password.
  */
 import { z } from 'zod';
-import {
-  checkCredentials,
-  recordSecondFactorFailure,
-  recordSignIn,
-  redeemSecondFactor,
-  type AuthUser,
-} from '@/lib/features/users/users';
+import { checkCredentials, recordSignIn, type AuthUser } from '@/lib/features/users/sign-in';
+import { recordSecondFactorFailure, redeemSecondFactor } from '@/lib/features/users/mfa';
 import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { roleSchema } from '../domain/roles';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { criticalRows } from '@/lib/features/alerts/checks';
-import { startRun } from '@/lib/features/runs/runs';
+import { startRun } from '@/lib/features/runs';
 import { InProcessQueue } from '@/lib/server/jobs';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';

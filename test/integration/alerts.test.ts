@@ -8,7 +8,7 @@ import { raiseAlert } from '@/lib/features/alerts/raise';
 import { loadNotificationSettings, saveNotificationSettings } from '@/lib/features/alerts/settings';
 import { SIGNATURE_HEADER, verifyAlertSignature } from '@/lib/features/alerts/sign';
 import { deliveryCounts, listAlerts, retryDelivery } from '@/lib/features/alerts/queries';
-import { recoverInterruptedRuns, startRun } from '@/lib/features/runs/runs';
+import { recoverInterruptedRuns, startRun } from '@/lib/features/runs';
 import type { ReviewActor } from '@/lib/features/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRun } from '@/lib/features/runs/runs';
+import { startRun } from '@/lib/features/runs';
 import { ensureDefaultRuleSet, saveRuleSetVersion } from '@/lib/features/runs/rulesets';
 import { autoResolveRun, settleAutoBatch } from '@/lib/features/review/auto-resolve';
 import { finalFromRecommendation } from '@/lib/features/review/final-state';

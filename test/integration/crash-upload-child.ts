@@ -4,7 +4,9 @@
  *   stage:   an endless, slow upload body (the server is killed while the file arrives);
  *   process: a large CSV, staged then ingested (killed while records are being written).
  */
-import { previewIngestion, stageUpload, startIngestion } from '@/lib/features/ingestion/ingestions';
+import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
+import { stageUpload } from '@/lib/features/ingestion/stage-upload';
+import { startIngestion } from '@/lib/features/ingestion/process-ingestion';
 
 const mode = process.argv[2];
 const sourceId = process.env.CRASH_SOURCE_ID!;

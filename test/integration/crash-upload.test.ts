@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSource } from '@/lib/features/ingestion/sources';
-import { recoverUploads } from '@/lib/server/jobs/upload-recovery';
+import { recoverUploads } from '@/lib/features/ingestion/recover-uploads';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { killHard, spawnTs, until, type Child } from './crash-helpers';
 

@@ -3,6 +3,10 @@ import path from 'node:path';
 import { createPrismaClient, type PrismaClient } from '@/lib/server/db/client';
 import { migrateDatabase } from '@/lib/server/db/migrate';
 import { PG_URL, throwawayPgDatabase, tmpDir } from './db-helpers';
+import { bootstrap } from '@/lib/server/bootstrap';
+
+// Job handlers and run-completion steps, as the server and workers register them.
+bootstrap();
 
 /**
  * The databases every integration test runs against: always a fresh SQLite file,

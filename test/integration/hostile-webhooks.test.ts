@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { setWebhookSecrets } from '@/lib/features/ingestion/webhooks/receive-webhook';
+import { setWebhookSecrets } from '@/lib/features/ingestion/webhooks/webhook-secrets';
 import { handleWebhookRequest } from '@/lib/features/ingestion/webhooks/handle-request';
 import { signStripePayload } from '@/lib/features/ingestion/webhooks/verify-stripe-signature';
 import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';

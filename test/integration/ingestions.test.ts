@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSource } from '@/lib/features/ingestion/sources';
-import { decideIngestion, previewIngestion, stageUpload, startIngestion, UploadTooLargeError, getIngestion, ingestionErrorsCsv } from '@/lib/features/ingestion/ingestions';
+import { decideIngestion, startIngestion } from '@/lib/features/ingestion/process-ingestion';
+import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
+import { stageUpload } from '@/lib/features/ingestion/stage-upload';
+import { UploadTooLargeError } from '@/lib/features/ingestion/upload-limits';
+import { getIngestion, ingestionErrorsCsv } from '@/lib/features/ingestion/ingestion-queries';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 const seed = (name: string) => path.resolve('test/fixtures/seed-003', name);

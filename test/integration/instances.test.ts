@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '@/lib/server/db/client';
-import { executeRun, startRun } from '@/lib/features/runs/runs';
+import { executeRun, startRun } from '@/lib/features/runs';
 import type { JobQueue } from '@/lib/server/jobs';
 import { resolveDiscrepancy } from '@/lib/features/review/resolve';
 import { ConflictError, type ReviewActor } from '@/lib/features/review/types';

@@ -10,18 +10,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decideSignIn, type SignInDecision } from '@/lib/auth/signin';
 import { readChallenge } from '@/lib/auth/mfa-challenge';
 import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
-import {
-  AccountError,
-  adminResetMfa,
-  beginMfaEnrolment,
-  confirmMfaEnrolment,
-  createUser,
-  disableMfa,
-  mfaStatus,
-  regenerateRecoveryCodes,
-  signOutEverywhere,
-  type PublicUser,
-} from '@/lib/features/users/users';
+import { AccountError, signOutEverywhere } from '@/lib/features/users/account';
+import { adminResetMfa } from '@/lib/features/users/admin';
+import { beginMfaEnrolment, confirmMfaEnrolment, disableMfa, mfaStatus, regenerateRecoveryCodes } from '@/lib/features/users/mfa';
+import { createUser } from '@/lib/features/users/create-user';
+import { type PublicUser } from '@/lib/features/users/queries';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 const PASSWORD = 'correct horse battery staple';

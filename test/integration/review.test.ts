@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareRuns, startRun } from '@/lib/features/runs/runs';
+import { compareRuns, startRun } from '@/lib/features/runs';
 import { backlogBuckets, exportDiscrepanciesCsv, listDiscrepancies, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
 import { addComment, assignDiscrepancy, bulkResolve, resolveDiscrepancy, undoResolution } from '@/lib/features/review/resolve';
 import { reconciledPaidTransactions } from '@/lib/features/review/reconciled-state';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRun } from '@/lib/features/runs/runs';
+import { startRun } from '@/lib/features/runs';
 import { closeBulkWriters, insertRecords, type RecordRow } from '@/lib/server/db/record-insert';
 import type { ReviewActor } from '@/lib/features/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRun, startRun } from '@/lib/features/runs/runs';
+import { getRun, startRun } from '@/lib/features/runs';
 import { listDiscrepancies, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
 import type { ResultDetail } from '@/lib/features/review/types';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareRuns, executeRun, getRun, startRun } from '@/lib/features/runs/runs';
+import { compareRuns, executeRun, getRun, startRun } from '@/lib/features/runs';
 import { seedDemoData } from '@/lib/demo/seed-data';
 import { reconciledPaidTransactions } from '@/lib/features/review/reconciled-state';
 import { ForbiddenError, type ReviewActor } from '@/lib/features/review/types';

@@ -8,7 +8,7 @@ import { Auth } from '@auth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientFacingUrl } from '@/lib/auth/security-headers';
 import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
-import { createUser } from '@/lib/features/users/users';
+import { createUser } from '@/lib/features/users/create-user';
 import { createTestDatabase, type TestDatabase } from './databases';
 
 process.env.AUTH_SECRET = 'cookie-test-secret-0123456789abcdef0123';

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { authConfig, sessionExpired } from '@/lib/auth/config';
 import { MFA_REQUIRED_MESSAGE } from '@/lib/features/users/totp';
 import * as guard from '@/lib/auth/guard';
-import * as users from '@/lib/features/users/users';
-import type { PublicUser } from '@/lib/features/users/users';
+import * as users from '@/lib/features/users';
+import type { PublicUser } from '@/lib/features/users/queries';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 const session = vi.hoisted(() => ({ user: null as null | Record<string, unknown> }));

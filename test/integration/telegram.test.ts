@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverDueAlerts } from '@/lib/features/alerts/deliver';
 import { saveNotificationSettings } from '@/lib/features/alerts/settings';
 import { escalateDiscrepancy } from '@/lib/features/review/escalations';
-import { startRun } from '@/lib/features/runs/runs';
+import { startRun } from '@/lib/features/runs';
 import { createLinkCode } from '@/lib/features/alerts/telegram/link';
 import { handleTelegramWebhook } from '@/lib/features/alerts/telegram/webhook';
 import { ForbiddenError, ReviewError, type ReviewActor } from '@/lib/features/review/types';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPrismaClient } from '@/lib/server/db/client';
-import { checkCredentials } from '@/lib/features/users/users';
+import { checkCredentials } from '@/lib/features/users/sign-in';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'paidline-cli-'));

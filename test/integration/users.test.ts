@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCredentials, createUser, recordSignIn, UserExistsError } from '@/lib/features/users/users';
+import { checkCredentials, recordSignIn } from '@/lib/features/users/sign-in';
+import { createUser, UserExistsError } from '@/lib/features/users/create-user';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 describe.each(DATABASE_KINDS)('users and sign-in on %s', (kind) => {

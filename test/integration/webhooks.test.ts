@@ -2,14 +2,9 @@ import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getPrisma } from '@/lib/server/db/client';
-import {
-  currentWebhookRecords,
-  rotateWebhookSecret,
-  setWebhookSecrets,
-  webhookRecordsByEventTime,
-  webhookSecretCount,
-  WEBHOOK_MAX_BYTES,
-} from '@/lib/features/ingestion/webhooks/receive-webhook';
+import { currentWebhookRecords, webhookRecordsByEventTime } from '@/lib/features/ingestion/webhooks/webhook-records';
+import { rotateWebhookSecret, setWebhookSecrets, webhookSecretCount } from '@/lib/features/ingestion/webhooks/webhook-secrets';
+import { WEBHOOK_MAX_BYTES } from '@/lib/features/ingestion/webhooks/receive-webhook';
 import { handleWebhookRequest } from '@/lib/features/ingestion/webhooks/handle-request';
 import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
 import { POST } from '@/app/api/webhooks/[source]/route';

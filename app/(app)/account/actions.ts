@@ -6,16 +6,8 @@ import { revalidatePath } from 'next/cache';
 import { signOut } from '@/lib/auth/auth';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
 import { requestMeta } from '@/lib/server/http/request-meta';
-import {
-  AccountError,
-  beginMfaEnrolment,
-  cancelMfaEnrolment,
-  changePassword,
-  confirmMfaEnrolment,
-  disableMfa,
-  regenerateRecoveryCodes,
-  signOutEverywhere,
-} from '@/lib/features/users/users';
+import { AccountError, changePassword, signOutEverywhere } from '@/lib/features/users/account';
+import { beginMfaEnrolment, cancelMfaEnrolment, confirmMfaEnrolment, disableMfa, regenerateRecoveryCodes } from '@/lib/features/users/mfa';
 
 /** What the security forms show after an action. Recovery codes appear once, in this answer only. */
 export type SecurityState =

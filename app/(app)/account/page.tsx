@@ -5,7 +5,7 @@ import { requirePage } from '@/lib/auth/guard';
 import { actionsFor } from '@/lib/domain/permissions';
 import { ROLE_LABELS } from '@/lib/domain/roles';
 import { mfaRequiredFor } from '@/lib/features/users/totp';
-import { mfaStatus } from '@/lib/features/users/users';
+import { mfaStatus } from '@/lib/features/users/mfa';
 import { signOutEverywhereAction } from './actions';
 
 export const metadata: Metadata = { title: 'Account' };

@@ -9,7 +9,7 @@ import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
 import { getPrisma } from '@/lib/server/db/client';
 import { backlogBuckets, listDiscrepancies, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
-import { getRun, latestCompletedRun, listRuns } from '@/lib/features/runs/runs';
+import { getRun, latestCompletedRun, listRuns } from '@/lib/features/runs';
 
 export const metadata: Metadata = { title: 'Discrepancies' };
 export const dynamic = 'force-dynamic';

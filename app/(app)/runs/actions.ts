@@ -3,7 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
-import { startRun } from '@/lib/features/runs/runs';
+import { startRun } from '@/lib/features/runs';
 import { ForbiddenError, ReviewError } from '@/lib/features/review/types';
 
 export type StartRunState = { status: 'idle' } | { status: 'error'; message: string } | { status: 'started'; id: string };

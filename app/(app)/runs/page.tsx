@@ -8,7 +8,7 @@ import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
 import { getPrisma } from '@/lib/server/db/client';
-import { listRuns } from '@/lib/features/runs/runs';
+import { listRuns } from '@/lib/features/runs';
 import { listRuleSets } from '@/lib/features/runs/rulesets';
 
 export const metadata: Metadata = { title: 'Runs' };

@@ -7,16 +7,9 @@ import { headers } from 'next/headers';
 import { generatePassword } from '@/lib/features/users/password';
 import { requestMeta } from '@/lib/server/http/request-meta';
 import { roleSchema } from '@/lib/domain/roles';
-import {
-  AccountError,
-  adminResetMfa,
-  adminResetPassword,
-  adminSetDisabled,
-  adminSetRole,
-  createUser,
-  newUserSchema,
-  UserExistsError,
-} from '@/lib/features/users/users';
+import { AccountError } from '@/lib/features/users/account';
+import { adminResetMfa, adminResetPassword, adminSetDisabled, adminSetRole } from '@/lib/features/users/admin';
+import { createUser, newUserSchema, UserExistsError } from '@/lib/features/users/create-user';
 
 export type CreateUserState =
   | { status: 'idle' }

@@ -5,7 +5,7 @@ import { UserAdminControls } from '@/components/settings/UserAdminControls';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
 import { ROLE_LABELS } from '@/lib/domain/roles';
-import { listUsers } from '@/lib/features/users/users';
+import { listUsers } from '@/lib/features/users/queries';
 
 export const metadata: Metadata = { title: 'Settings' };
 

@@ -4,13 +4,15 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
 import { createSource, newSourceSchema, SourceNameTakenError } from '@/lib/features/ingestion/sources';
-import { decideIngestion, IngestionStateError, previewIngestion, startIngestion, type IngestionPreview, type StartResult } from '@/lib/features/ingestion/ingestions';
+import { decideIngestion, startIngestion, type StartResult } from '@/lib/features/ingestion/process-ingestion';
+import { IngestionStateError } from '@/lib/features/ingestion/upload-limits';
+import { previewIngestion, type IngestionPreview } from '@/lib/features/ingestion/preview-ingestion';
 import { IngestProfileSchema } from '@/lib/features/ingestion/profile';
 import { ParseError } from '@/lib/features/ingestion/parse';
 import { PRESETS } from '@/lib/features/ingestion/presets';
 import { configureConnector, PullBusyError, PullConfigError, runPull, type PullResult } from '@/lib/features/ingestion/connectors/run-pull';
-import { generateWebhookSecret, rotateWebhookSecret, SourceNotFoundError } from '@/lib/features/ingestion/webhooks/receive-webhook';
-import { refreshSchedules } from '@/lib/features/ingestion/scheduler';
+import { generateWebhookSecret, rotateWebhookSecret, SourceNotFoundError } from '@/lib/features/ingestion/webhooks/webhook-secrets';
+import { refreshSchedules } from '@/lib/features/ingestion/connectors/scheduler';
 import { addManualSpend, ManualSpendError, manualSpendSchema } from '@/lib/features/romi/add-manual-spend';
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: string; fields?: Record<string, string> };

@@ -8,7 +8,7 @@ import { sniffFile } from './parse';
 import { IngestProfileSchema } from './profile';
 import { PRESETS } from './presets';
 
-const exportsDir = path.resolve(__dirname, '../../test/fixtures/exports');
+const exportsDir = path.resolve(__dirname, '../../../test/fixtures/exports');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-drift-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

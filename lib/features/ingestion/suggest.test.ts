@@ -4,7 +4,7 @@ import { readRows, sniffFile } from './parse';
 import { compileIngestProfile, IngestProfileSchema } from './profile';
 import { guessAmountFormat, guessDateFormat, suggestProfile } from './suggest';
 
-const fixtures = path.resolve(__dirname, '../../test/fixtures');
+const fixtures = path.resolve(__dirname, '../../../test/fixtures');
 
 describe('suggestProfile', () => {
   it('maps seed-003 dataset-a by names, and "Completed" reads as Paid through the glossary', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PARTITIONS, partitionsFor } from './runs';
+import { MAX_PARTITIONS, partitionsFor } from './settings';
 
 describe('partitionsFor: how many key partitions a run gets by its size', () => {
   const settings = { partitionRows: 1_000_000, partitions: 2 };

@@ -1,6 +1,6 @@
 /**
  * Two-factor authentication with TOTP (RFC 6238: SHA-1, 6 digits, 30 s, what every authenticator app speaks)
- * and single-use recovery codes. Pure functions: storage lives in lib/features/users/users.ts.
+ * and single-use recovery codes. Pure functions: storage lives in lib/features/users/mfa.ts.
  *
  * - A code is accepted within one step either side of now (clock drift), and only once: the step it
  *   matched must be later than the last accepted step (`mfaLastStep`), so a code seen over a shoulder
@@ -47,7 +47,7 @@ export type TotpCheck = { ok: true; step: number } | { ok: false; reason: 'malfo
 /**
  * Checks a 6-digit code against the secret at `now` (ms), one step either side, refusing any step at or
  * before `lastStep`. On success the caller must store `step` as the new last step (atomically: see
- * lib/features/users/users.ts acceptTotpStep).
+ * lib/features/users/mfa.ts acceptTotpStep).
  */
 export async function checkTotp(secret: string, input: string, lastStep: number | null, now: number = Date.now()): Promise<TotpCheck> {
   const token = normalizeTotp(input);

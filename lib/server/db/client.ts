@@ -86,3 +86,6 @@ export function getPrisma(): PrismaClient {
 export function databaseKind(): DbKind {
   return databaseKindOf(resolveDatabaseUrl());
 }
+
+/** The Prisma client type every feature takes as its `db` parameter (the SQLite and PostgreSQL clients share it). */
+export type DbClient = ReturnType<typeof getPrisma>;

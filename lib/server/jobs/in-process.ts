@@ -1,6 +1,6 @@
 /**
  * Jobs run in this process on a later tick, heavy ones (runs) one after another, light ones
- * (pulls) alongside. Nothing survives a restart: start-up recovery (lib/server/background.ts) sends
+ * (pulls) alongside. Nothing survives a restart: start-up recovery (lib/server/bootstrap/background.ts) sends
  * again what was queued. Used with SQLite, and when PAIDLINE_JOB_QUEUE=in-process.
  */
 import { getPrisma } from '@/lib/server/db/client';

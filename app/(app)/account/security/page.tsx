@@ -9,7 +9,7 @@ import { currentSession } from '@/lib/auth/guard';
 import { formatSecretForDisplay, mfaRequiredFor, totpUri } from '@/lib/features/users/totp';
 import { homeFor } from '@/lib/auth/navigation';
 import { ROLE_LABELS } from '@/lib/domain/roles';
-import { mfaStatus } from '@/lib/features/users/users';
+import { mfaStatus } from '@/lib/features/users/mfa';
 import { beginMfaAction, cancelMfaAction } from '../actions';
 
 export const metadata: Metadata = { title: 'Security' };

@@ -7,7 +7,7 @@ import { RunProgress } from '@/components/runs/RunProgress';
 import { formatDuration, RUN_STATUS } from '@/components/runs/format';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { getRun, listRuns, runReviewCounts } from '@/lib/features/runs/runs';
+import { getRun, listRuns, runReviewCounts } from '@/lib/features/runs';
 import { money } from '@/lib/features/review/discrepancies';
 import { reconciledPaidTotals } from '@/lib/features/review/reconciled-state';
 

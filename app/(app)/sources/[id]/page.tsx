@@ -7,12 +7,13 @@ import { formatDateTime, KIND_LABELS, STATUS_LABELS } from '@/components/sources
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
 import { currentProfileVersion, getSource, listProfileVersions } from '@/lib/features/ingestion/sources';
-import { listIngestions, maxUploadBytes } from '@/lib/features/ingestion/ingestions';
+import { listIngestions } from '@/lib/features/ingestion/ingestion-queries';
+import { maxUploadBytes } from '@/lib/features/ingestion/upload-limits';
 import { getPrisma } from '@/lib/server/db/client';
 import { PRESETS } from '@/lib/features/ingestion/presets';
 import { ConnectionsPanel } from '@/components/sources/ConnectionsPanel';
 import { getConnectorSettings } from '@/lib/features/ingestion/connectors/run-pull';
-import { webhookSecretCount } from '@/lib/features/ingestion/webhooks/receive-webhook';
+import { webhookSecretCount } from '@/lib/features/ingestion/webhooks/webhook-secrets';
 
 export const metadata: Metadata = { title: 'Source' };
 

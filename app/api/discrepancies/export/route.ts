@@ -4,7 +4,7 @@ import { requireApi } from '@/lib/auth/guard';
 import { writeAudit } from '@/lib/server/db/audit';
 import { getPrisma } from '@/lib/server/db/client';
 import { exportDiscrepanciesCsv, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
-import { latestCompletedRun } from '@/lib/features/runs/runs';
+import { latestCompletedRun } from '@/lib/features/runs';
 import { observe } from '@/lib/server/observability/observe';
 
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { requireApi } from '@/lib/auth/guard';
-import { getIngestion } from '@/lib/features/ingestion/ingestions';
+import { getIngestion } from '@/lib/features/ingestion/ingestion-queries';
 
 export const dynamic = 'force-dynamic';
 

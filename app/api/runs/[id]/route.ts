@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { requireApi } from '@/lib/auth/guard';
-import { getRun } from '@/lib/features/runs/runs';
+import { getRun } from '@/lib/features/runs';
 import { observe } from '@/lib/server/observability/observe';
 
 export const dynamic = 'force-dynamic';

@@ -23,7 +23,7 @@ import {
   type RestConnectorConfigInput,
   type RestCredentials,
 } from '@/lib/features/ingestion/connectors/rest';
-import { validateCron } from '@/lib/features/ingestion/scheduler';
+import { validateCron } from './cron';
 import { writeAudit } from '@/lib/server/db/audit';
 import { alertIngestionFailed } from '@/lib/features/alerts/checks';
 import { getPrisma } from '@/lib/server/db/client';

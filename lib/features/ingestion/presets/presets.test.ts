@@ -4,7 +4,7 @@ import { readRows, sniffFile } from '../parse';
 import { compileIngestProfile, type IngestRecord } from '../profile';
 import { detectPreset, PRESETS } from './index';
 
-const dir = path.resolve(__dirname, '../../../test/fixtures/exports');
+const dir = path.resolve(__dirname, '../../../../test/fixtures/exports');
 
 async function load(id: string) {
   const file = path.join(dir, `${id}.csv`);

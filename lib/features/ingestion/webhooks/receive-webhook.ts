@@ -10,24 +10,18 @@
  *
  * Secrets are stored encrypted (lib/server/crypto/secrets.ts) and never logged or audited.
  */
+import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { IngestRecordSchema, type IngestRecord } from '@/lib/features/ingestion/profile';
-import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
-import { decryptSecret, encryptSecret, needsReencryption, reencryptSecret } from '@/lib/server/crypto/secrets';
+import { MAX_EVENT_NESTING, StripeEventSchema, isStripePaymentObject, jsonNestingExceeds, mapStripeEvent, type StripeEvent } from '@/lib/features/ingestion/webhooks/stripe-event';
 import { compileJsonNormalizer, flattenRecord, type JsonRecordNormalizer } from '@/lib/features/ingestion/connectors/normalize';
-import { isStripePaymentObject, jsonNestingExceeds, mapStripeEvent, MAX_EVENT_NESTING, StripeEventSchema, type StripeEvent } from '@/lib/features/ingestion/webhooks/stripe-event';
+import { decryptSecrets } from './webhook-secrets';
 import { verifyStripeSignature } from '@/lib/features/ingestion/webhooks/verify-stripe-signature';
-import { writeAudit } from '@/lib/server/db/audit';
-import { getPrisma } from '@/lib/server/db/client';
+import { createHash } from 'node:crypto';
 import { toRecordRow } from '@/lib/server/db/record-insert';
-
-type Client = ReturnType<typeof getPrisma>;
-type Actor = { id: string; email: string } | null;
+import { writeAudit } from '@/lib/server/db/audit';
 
 /** Largest accepted body; Stripe events are a few KB. */
 export const WEBHOOK_MAX_BYTES = 1024 * 1024;
-/** Secrets kept at once: the current one plus a few being rotated out. */
-export const MAX_WEBHOOK_SECRETS = 5;
 
 export type WebhookOutcome =
   | 'accepted'
@@ -76,13 +70,6 @@ async function recordAttempt(
       ip: a.ip?.slice(0, 64) ?? null,
     },
   });
-}
-
-/** The stored secrets of a source, decrypted. */
-function decryptSecrets(enc: string | null): string[] {
-  if (!enc) return [];
-  const tokens = z.array(z.string()).parse(JSON.parse(enc));
-  return tokens.map(decryptSecret);
 }
 
 type PreparedRecord = Omit<IngestRecord, 'line'>;
@@ -267,186 +254,4 @@ export async function receiveWebhook(delivery: WebhookDelivery, opts: { db?: Cli
     outcome: 'accepted',
     body: { received: true, eventId: event.id, recorded: mapping.kind === 'record' },
   };
-}
-
-// ---------------------------------------------------------------- reading
-
-export type WebhookRecord = {
-  eventId: string;
-  eventType: string;
-  eventAt: Date;
-  receivedAt: Date;
-  key: string;
-  txId: string;
-  amountMinor: bigint;
-  currency: string;
-  status: string;
-  code: string;
-};
-
-/** A source's webhook records ordered by event time (not arrival), oldest first. */
-export async function webhookRecordsByEventTime(
-  sourceId: string,
-  opts: { key?: string; db?: Client } = {},
-): Promise<WebhookRecord[]> {
-  const db = opts.db ?? getPrisma();
-  const records = await db.sourceRecord.findMany({
-    where: { sourceId, eventId: { not: null }, ...(opts.key ? { key: opts.key } : {}) },
-    select: { eventId: true, key: true, txId: true, amountMinor: true, currency: true, status: true, code: true },
-  });
-  if (records.length === 0) return [];
-  const events = new Map<string, { eventType: string; eventAt: Date; receivedAt: Date }>();
-  const ids = records.map((r) => r.eventId as string);
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.webhookEvent.findMany({
-      where: { sourceId, eventId: { in: ids.slice(i, i + 500) } },
-      select: { eventId: true, eventType: true, eventAt: true, receivedAt: true },
-    });
-    for (const r of rows) events.set(r.eventId, r);
-  }
-  const out: WebhookRecord[] = [];
-  for (const r of records) {
-    const e = events.get(r.eventId as string);
-    if (!e) continue;
-    out.push({ ...r, eventId: r.eventId as string, ...e });
-  }
-  out.sort((a, b) => a.eventAt.getTime() - b.eventAt.getTime() || a.receivedAt.getTime() - b.receivedAt.getTime() || a.eventId.localeCompare(b.eventId));
-  return out;
-}
-
-/** Per key, the record of the latest event (by event time): the current state webhooks report. */
-export async function currentWebhookRecords(sourceId: string, opts: { db?: Client } = {}): Promise<Map<string, WebhookRecord>> {
-  const latest = new Map<string, WebhookRecord>();
-  for (const r of await webhookRecordsByEventTime(sourceId, opts)) latest.set(r.key, r);
-  return latest;
-}
-
-// ---------------------------------------------------------------- secrets
-
-const secretSchema = z
-  .string()
-  .trim()
-  .min(16, 'A webhook secret has at least 16 characters.')
-  .max(512, 'A webhook secret has at most 512 characters.');
-
-export const webhookSecretsSchema = z
-  .array(secretSchema)
-  .max(MAX_WEBHOOK_SECRETS, `Keep at most ${MAX_WEBHOOK_SECRETS} webhook secrets.`)
-  .refine((a) => new Set(a).size === a.length, 'The same secret is listed twice.');
-
-export class SourceNotFoundError extends Error {
-  constructor(id: string) {
-    super(`Source ${id} does not exist.`);
-  }
-}
-
-/** A new random signing secret, for senders that let us choose it. */
-export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64url')}`;
-}
-
-/**
- * Replaces a source's webhook secrets (first = newest; any of them verifies). An empty list
- * turns webhooks off. Audited in the same transaction, with counts only.
- */
-export async function setWebhookSecrets(
-  sourceId: string,
-  secrets: readonly string[],
-  actor: Actor,
-  opts: { db?: Client } = {},
-): Promise<{ count: number }> {
-  const list = webhookSecretsSchema.parse(secrets);
-  const db = opts.db ?? getPrisma();
-  const enc = list.length ? JSON.stringify(list.map(encryptSecret)) : null;
-  return db.$transaction(async (tx) => {
-    const source = await tx.source.findUnique({ where: { id: sourceId }, select: { webhookSecretsEnc: true } });
-    if (!source) throw new SourceNotFoundError(sourceId);
-    const before = source.webhookSecretsEnc ? (JSON.parse(source.webhookSecretsEnc) as unknown[]).length : 0;
-    await tx.source.update({ where: { id: sourceId }, data: { webhookSecretsEnc: enc } });
-    await writeAudit(tx, {
-      actor,
-      action: 'source.webhook_secrets.set',
-      entityType: 'Source',
-      entityId: sourceId,
-      before: { secrets: before },
-      after: { secrets: list.length },
-    });
-    return { count: list.length };
-  });
-}
-
-/**
- * Rotation: the new secret goes first and the newest `keepPrevious` old ones stay valid until
- * the sender has switched (then call again with keepPrevious 0, or setWebhookSecrets).
- */
-export async function rotateWebhookSecret(
-  sourceId: string,
-  newSecret: string,
-  actor: Actor,
-  opts: { keepPrevious?: number; db?: Client } = {},
-): Promise<{ count: number }> {
-  const secret = secretSchema.parse(newSecret);
-  const keep = Math.max(0, Math.min(opts.keepPrevious ?? 1, MAX_WEBHOOK_SECRETS - 1));
-  const db = opts.db ?? getPrisma();
-  const newToken = encryptSecret(secret);
-  return db.$transaction(async (tx) => {
-    const source = await tx.source.findUnique({ where: { id: sourceId }, select: { webhookSecretsEnc: true } });
-    if (!source) throw new SourceNotFoundError(sourceId);
-    const old = source.webhookSecretsEnc ? z.array(z.string()).parse(JSON.parse(source.webhookSecretsEnc)) : [];
-    if (old.some((t) => { try { return decryptSecret(t) === secret; } catch { return false; } })) {
-      throw new Error('This secret is already configured for the source.');
-    }
-    const next = [newToken, ...old.slice(0, keep)];
-    await tx.source.update({ where: { id: sourceId }, data: { webhookSecretsEnc: JSON.stringify(next) } });
-    await writeAudit(tx, {
-      actor,
-      action: 'source.webhook_secrets.rotate',
-      entityType: 'Source',
-      entityId: sourceId,
-      before: { secrets: old.length },
-      after: { secrets: next.length, keptPrevious: Math.min(keep, old.length) },
-    });
-    return { count: next.length };
-  });
-}
-
-/** How many webhook secrets a source has (the UI shows this, never the secrets). */
-export async function webhookSecretCount(sourceId: string, opts: { db?: Client } = {}): Promise<number> {
-  const db = opts.db ?? getPrisma();
-  const s = await db.source.findUnique({ where: { id: sourceId }, select: { webhookSecretsEnc: true } });
-  return s?.webhookSecretsEnc ? (JSON.parse(s.webhookSecretsEnc) as unknown[]).length : 0;
-}
-
-/**
- * After PAIDLINE_SECRET_KEY changes (old key in PAIDLINE_SECRET_KEY_PREVIOUS): re-encrypts every
- * stored webhook secret and connector credential with the current key, one audited transaction
- * per source. Afterwards PAIDLINE_SECRET_KEY_PREVIOUS can be removed.
- */
-export async function reencryptStoredSecrets(actor: Actor, opts: { db?: Client } = {}): Promise<{ sources: number }> {
-  const db = opts.db ?? getPrisma();
-  const sources = await db.source.findMany({
-    where: { OR: [{ webhookSecretsEnc: { not: null } }, { connectorCredentialsEnc: { not: null } }] },
-    select: { id: true },
-  });
-  let changed = 0;
-  for (const { id } of sources) {
-    // Read again inside the transaction so a concurrent edit is not overwritten.
-    const done = await db.$transaction(async (tx) => {
-      const s = await tx.source.findUniqueOrThrow({ where: { id }, select: { webhookSecretsEnc: true, connectorCredentialsEnc: true } });
-      const tokens = s.webhookSecretsEnc ? z.array(z.string()).parse(JSON.parse(s.webhookSecretsEnc)) : [];
-      const cred = s.connectorCredentialsEnc;
-      if (!tokens.some(needsReencryption) && !(cred && needsReencryption(cred))) return false;
-      await tx.source.update({
-        where: { id },
-        data: {
-          webhookSecretsEnc: s.webhookSecretsEnc ? JSON.stringify(tokens.map(reencryptSecret)) : null,
-          connectorCredentialsEnc: cred ? reencryptSecret(cred) : null,
-        },
-      });
-      await writeAudit(tx, { actor, action: 'source.secrets.reencrypt', entityType: 'Source', entityId: id, after: { webhookSecrets: tokens.length, credentials: Boolean(cred) } });
-      return true;
-    });
-    if (done) changed++;
-  }
-  return { sources: changed };
 }

@@ -4,7 +4,7 @@ import { notFound } from 'next/navigation';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { compareRuns, getRun } from '@/lib/features/runs/runs';
+import { compareRuns, getRun } from '@/lib/features/runs';
 import { NotFoundError } from '@/lib/features/review/types';
 
 export const metadata: Metadata = { title: 'Compare runs' };

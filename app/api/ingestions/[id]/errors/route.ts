@@ -1,7 +1,7 @@
 import { NextResponse } from 'next/server';
 import { csvResponse } from '@/lib/server/http/csv-response';
 import { requireApi } from '@/lib/auth/guard';
-import { getIngestion, ingestionErrorsCsv } from '@/lib/features/ingestion/ingestions';
+import { getIngestion, ingestionErrorsCsv } from '@/lib/features/ingestion/ingestion-queries';
 import { writeAudit } from '@/lib/server/db/audit';
 import { getPrisma } from '@/lib/server/db/client';
 

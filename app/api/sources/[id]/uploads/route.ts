@@ -3,15 +3,9 @@ import { requireApi } from '@/lib/auth/guard';
 import { requestMeta } from '@/lib/server/http/request-meta';
 import { consume, type RateBucket } from '@/lib/server/rate-limit';
 import { getSource } from '@/lib/features/ingestion/sources';
-import {
-  EmptyUploadError,
-  IngestionStateError,
-  maxUploadBytes,
-  previewOrReject,
-  stageUpload,
-  UploadRejectedError,
-  UploadTooLargeError,
-} from '@/lib/features/ingestion/ingestions';
+import { EmptyUploadError, IngestionStateError, maxUploadBytes, UploadRejectedError, UploadTooLargeError } from '@/lib/features/ingestion/upload-limits';
+import { previewOrReject } from '@/lib/features/ingestion/preview-ingestion';
+import { stageUpload } from '@/lib/features/ingestion/stage-upload';
 
 export const dynamic = 'force-dynamic';
 

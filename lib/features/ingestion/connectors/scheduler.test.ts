@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CronExpressionError, CronScheduler, currentScheduler, startScheduler, startSchedulerOnce, stopScheduler, validateCron } from './scheduler';
+import { CronScheduler, currentScheduler, startScheduler, startSchedulerOnce, stopScheduler } from './scheduler';
+import { CronExpressionError, validateCron } from './cron';
 
 afterEach(async () => {
   await stopScheduler();

@@ -10,8 +10,9 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { getPrisma } from '@/lib/server/db/client';
-import { recoverInterruptedIngestions, uploadDir } from '@/lib/features/ingestion/ingestions';
-import type { Client } from './types';
+import { recoverInterruptedIngestions } from '@/lib/features/ingestion/process-ingestion';
+import { uploadDir } from '@/lib/features/ingestion/upload-limits';
+import type { Client } from '@/lib/server/jobs/types';
 
 export type UploadRecoveryOptions = {
   db?: Client;

@@ -8,30 +8,9 @@
  * runPull also refuses a second concurrent pull of a source through the database).
  */
 import { Cron } from 'croner';
-
-export class CronExpressionError extends Error {
-  override name = 'CronExpressionError';
-}
-
-/** Validates a cron expression; returns it trimmed or throws CronExpressionError with a clear message. */
-export function validateCron(expression: string): string {
-  const expr = expression.trim();
-  const fields = expr.split(/\s+/).filter(Boolean).length;
-  if (fields < 5 || fields > 6) {
-    throw new CronExpressionError(
-      `Invalid pull schedule "${expr.slice(0, 100)}": use 5 fields (minute hour day-of-month month day-of-week), e.g. "0 * * * *" for hourly, or 6 with seconds first.`,
-    );
-  }
-  try {
-    const c = new Cron(expr, { paused: true });
-    const next = c.nextRun();
-    c.stop();
-    if (!next) throw new Error('it never runs');
-  } catch (e) {
-    throw new CronExpressionError(`Invalid pull schedule "${expr.slice(0, 100)}": ${(e as Error).message}.`);
-  }
-  return expr;
-}
+import { getPrisma } from '@/lib/server/db/client';
+import { runPull } from './run-pull';
+import { validateCron } from './cron';
 
 export interface PullJob {
   sourceId: string;
@@ -145,7 +124,6 @@ const holder = globalThis as unknown as { [KEY]?: { instance: Instance | null; s
 const slot = () => (holder[KEY] ??= { instance: null, starting: null });
 
 async function defaultListJobs(): Promise<PullJob[]> {
-  const { getPrisma } = await import('@/lib/server/db/client');
   const rows = await getPrisma().source.findMany({
     where: { archivedAt: null, pullSchedule: { not: null }, connectorConfig: { not: null } },
     select: { id: true, pullSchedule: true },
@@ -154,7 +132,6 @@ async function defaultListJobs(): Promise<PullJob[]> {
 }
 
 const defaultRunner: PullRunner = async (sourceId, signal) => {
-  const { runPull } = await import('@/lib/features/ingestion/connectors/run-pull');
   return runPull(sourceId, null, { signal });
 };
 

@@ -1,0 +1,105 @@
+import { type ResolvedInputs } from './start-run';
+import { getRuleSet } from './rulesets';
+import { Reconciler, checkProgression, type ProgressionEvent, type ProgressionViolation, type SourceKind as EngineKind, type Summary } from '@/lib/reconcile';
+import { ENGINE_KINDS, resultData, type SideInfo } from './result-rows';
+import { type Prisma } from '@/lib/generated/sqlite/client';
+import { type DbClient as Client } from '@/lib/server/db/client';
+import { SupersededError, touch, type Lease } from './lease';
+import { keyGroups } from './read-records';
+import { insertResults, type ResultInsertRow } from '@/lib/server/db/result-insert';
+import { resultBatchSettings } from './settings';
+
+export function engineFor(inputs: ResolvedInputs, ruleSet: NonNullable<Awaited<ReturnType<typeof getRuleSet>>>) {
+  return new Reconciler(
+    inputs.sources.map((s) => ({ name: s.name, kind: (ENGINE_KINDS.has(s.kind as EngineKind) ? s.kind : 'other') as EngineKind })),
+    { rules: ruleSet.definition },
+  );
+}
+
+export function inputRecordsWhere(inputs: ResolvedInputs): Prisma.SourceRecordWhereInput {
+  return {
+    OR: inputs.sources.flatMap((s) => [
+      ...(s.ingestionIds.length ? [{ ingestionId: { in: s.ingestionIds } }] : []),
+      ...(s.webhookMaxRecordId !== null ? [{ sourceId: s.sourceId, ingestionId: null, id: { lte: s.webhookMaxRecordId } }] : []),
+    ]),
+  };
+}
+
+/**
+ * Reads the run's records (a partition's buckets only, when given) into the engine and writes one
+ * result row per key in batches, each batch in a transaction with the attempt's conditional
+ * heartbeat: a superseded attempt's batch never commits.
+ */
+export async function reconcileKeys(
+  db: Client,
+  lease: Lease,
+  inputs: ResolvedInputs,
+  ruleSet: NonNullable<Awaited<ReturnType<typeof getRuleSet>>>,
+  beat: { check(): void },
+  buckets: number[] | null,
+): Promise<{ written: number; summary: Summary }> {
+  const runId = lease.runId;
+  const engine = engineFor(inputs, ruleSet);
+  let read = 0;
+  const sides: Map<string, SideInfo>[] = [];
+  const violations = new Map<string, ProgressionViolation[]>();
+  for (let i = 0; i < inputs.sources.length; i++) {
+    const src = inputs.sources[i]!;
+    const info = new Map<string, SideInfo>();
+    sides.push(info);
+    for await (const group of keyGroups(db, src, inputs, buckets)) {
+      const latest = group.snapshots[group.snapshots.length - 1]!;
+      for (const r of latest.records) engine.add(i, r.rec);
+      info.set(group.key, { recordId: latest.records[0]!.id, snapshots: group.snapshots.length - 1 });
+      if (group.snapshots.length > 1) {
+        const events: ProgressionEvent[] = group.snapshots.map((s) => ({ key: group.key, status: s.records[0]!.rec.status, at: s.at, ...(s.records[0]!.rec.line ? { line: s.records[0]!.rec.line } : {}) }));
+        const found = checkProgression(events);
+        if (found.length) violations.set(group.key, (violations.get(group.key) ?? []).concat(found.map((v) => ({ ...v, reason: `${src.name}: ${v.reason}` }))));
+      }
+      read += group.snapshots.reduce((n, s) => n + s.records.length, 0);
+      if (read % 10_000 < latest.records.length) {
+        beat.check();
+        if (!lease.partition) await touch(db, lease, { progress: read });
+      }
+    }
+  }
+  beat.check();
+  if (!lease.partition) {
+    const keys = new Set<string>();
+    for (const m of sides) for (const k of m.keys()) keys.add(k);
+    const n = await db.run.updateMany({ where: { id: runId, attempt: lease.attempt, status: 'running' }, data: { phase: 'writing', progress: 0, progressTotal: keys.size, heartbeatAt: new Date() } });
+    if (!n.count) throw new SupersededError(`Run ${runId} was taken over or stopped.`);
+  }
+
+  let batch: ResultInsertRow[] = [];
+  let written = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    beat.check();
+    const data = batch;
+    // The batch and the lease's heartbeat commit together, or not at all once the lease is lost.
+    const total = written + data.length;
+    const held = await insertResults(
+      db,
+      lease.partition
+        ? { runId, attempt: lease.attempt, partition: { id: lease.partition.id, attempt: lease.partition.attempt }, rows: total }
+        : { runId, attempt: lease.attempt, progress: total },
+      data,
+    );
+    if (!held) throw new SupersededError(lease.partition ? `Partition ${lease.partition.index} of run ${runId} was taken over or stopped.` : `Run ${runId} was taken over or stopped (attempt ${lease.attempt}).`);
+    written = total;
+    batch = [];
+  };
+  const batching = resultBatchSettings();
+  for (const row of engine.rows()) {
+    const data = resultData(runId, row, inputs, sides, violations);
+    if (lease.partition) data.partition = lease.partition.index;
+    batch.push(data);
+    if (batch.length >= batching.size) {
+      await flush();
+      if (batching.pauseMs) await new Promise((r) => setTimeout(r, batching.pauseMs));
+    }
+  }
+  await flush();
+  return { written, summary: engine.summary() };
+}

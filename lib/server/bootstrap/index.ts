@@ -1,0 +1,32 @@
+/**
+ * The composition root: the one place that wires features together for a process. It registers
+ * the job handlers and declares what follows a run's completion; features never import each other
+ * for that. Every entry point calls bootstrap() once before it works jobs: the Next.js server
+ * (instrumentation.ts), `npm run worker`, `npm run demo`, the benches and the integration tests.
+ */
+import { registerRunJobs, declareRunCompletionSteps } from '@/lib/features/runs';
+import { registerPullJobs } from '@/lib/features/ingestion/connectors/pull-jobs';
+import { autoResolveRun } from '@/lib/features/review/auto-resolve';
+import { autoEscalateAfterRun } from '@/lib/features/review/escalations';
+import { alertRunFailed, alertsForCompletedRun } from '@/lib/features/alerts/checks';
+import { rebuildRomiAfterRun } from '@/lib/features/romi/romi';
+
+
+let booted = false;
+
+/** Registers job handlers and run-completion steps (idempotent). */
+export function bootstrap(): void {
+  if (booted) return;
+  booted = true;
+  registerRunJobs();
+  registerPullJobs();
+  declareRunCompletionSteps({
+    settle: (runId, autoRules, db) => autoResolveRun(runId, autoRules, db),
+    inCompletion: (tx, run) => alertsForCompletedRun(tx, run),
+    after: [
+      { name: 'rebuild ROMI', run: (runId, _outcome, db) => rebuildRomiAfterRun(runId, db) },
+      { name: 'escalate critical rows', run: (runId, outcome, db) => autoEscalateAfterRun(runId, outcome.critical, db) },
+    ],
+    onFailed: (tx, runId, message) => alertRunFailed(tx, runId, message),
+  });
+}
