@@ -12,6 +12,39 @@ export default defineConfig([
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // Layers: dependencies point one way (app and components -> lib/auth, lib/server/bootstrap ->
+    // lib/features -> lib/reconcile, lib/romi, lib/server infrastructure -> lib/domain), and no
+    // import cycles. docs/architecture.md has the map.
+    files: ['**/*.{ts,tsx,mts}'],
+    rules: {
+      'import/no-cycle': ['error', { ignoreExternal: true }],
+      'import/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './lib', from: ['./app', './components', './tools', './scripts', './bench', './e2e', './test'], message: 'lib/ is below the app: pass what it needs in instead.' },
+            { target: './lib/domain', from: ['./lib'], except: ['./domain'], message: 'lib/domain is the shared vocabulary: it imports nothing else from lib/.' },
+            {
+              target: ['./lib/reconcile', './lib/romi'],
+              from: ['./lib/features', './lib/server', './lib/auth', './lib/demo', './lib/generated'],
+              message: 'The engines are pure: no database, no framework, no features (lib/domain only).',
+            },
+            {
+              target: ['./lib/server/db', './lib/server/jobs', './lib/server/observability', './lib/server/crypto', './lib/server/http', './lib/server/rate-limit.ts'],
+              from: ['./lib/features', './lib/auth', './lib/demo', './lib/server/bootstrap'],
+              message: 'Infrastructure is below the features: declare a hook and let lib/server/bootstrap wire it.',
+            },
+            {
+              target: './lib/features',
+              from: ['./lib/auth', './lib/demo', './lib/server/bootstrap'],
+              message: 'Features sit below sessions and the composition root: take the actor or the dependency as a parameter.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

@@ -6,13 +6,7 @@ import { currentProfileVersion } from './sources';
 import { ParseError, sniffFile } from '@/lib/features/ingestion/parse';
 import { suggestProfile } from '@/lib/features/ingestion/suggest';
 import { presetById } from '@/lib/features/ingestion/presets';
-import { abandon, type Actor } from './process-ingestion';
-
-export async function loadIngestion(id: string, db: Client) {
-  const ingestion = await db.ingestion.findUnique({ where: { id }, include: { source: { select: { id: true, name: true, kind: true } } } });
-  if (!ingestion) throw new IngestionStateError('This upload no longer exists. Upload the file again.');
-  return ingestion;
-}
+import { abandon, loadIngestion, type Actor } from './ingestion-state';
 
 export type IngestionPreview = {
   ingestionId: string;

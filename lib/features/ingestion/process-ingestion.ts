@@ -1,8 +1,8 @@
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { detectHeaderDrift, detectStatusDrift, type DriftFinding } from '@/lib/features/ingestion/drift';
-import { alertDrift, alertIngestionFailed } from '@/lib/features/alerts/checks';
+import { alertDrift } from '@/lib/features/alerts/checks';
 import { compileIngestProfile, type IngestProfile, type IngestProfileInput, type SourceKind } from '@/lib/features/ingestion/profile';
-import { loadIngestion } from './preview-ingestion';
+import { abandon, loadIngestion, type Actor } from './ingestion-state';
 import { IngestionStateError } from './upload-limits';
 import { currentProfileVersion, ensureProfileVersion } from './sources';
 import { ParseError, readRows, sniffFile } from '@/lib/features/ingestion/parse';
@@ -10,7 +10,6 @@ import { writeAudit } from '@/lib/server/db/audit';
 import { rm } from 'node:fs/promises';
 import { insertRecords, toRecordRow, type RecordRow } from '@/lib/server/db/record-insert';
 
-export type Actor = { id: string; email: string } | null;
 const BATCH_SIZE = 5000;
 const PROGRESS_EVERY_MS = 300;
 const MAX_STORED_ERRORS = 10_000;
@@ -194,18 +193,6 @@ async function commitIngestion(id: string, actor: Actor, db: Client) {
       entityId: id,
       after: { sourceId: row.sourceId, rowsValid: row.rowsValid, rowsInvalid: row.rowsInvalid, sha256: row.fileSha256, profileVersionId: row.profileVersionId },
     });
-  });
-  if (before?.stagedPath) await rm(before.stagedPath, { force: true });
-}
-
-/** Removes every record of the ingestion and marks it failed or aborted: nothing half-written remains. */
-export async function abandon(id: string, status: 'failed' | 'aborted', message: string, db: Client, actor: Actor) {
-  const before = await db.ingestion.findUnique({ where: { id }, select: { stagedPath: true } });
-  await db.$transaction(async (tx) => {
-    await tx.sourceRecord.deleteMany({ where: { ingestionId: id } });
-    const updated = await tx.ingestion.update({ where: { id }, data: { status, message, finishedAt: new Date(), stagedPath: null } });
-    await writeAudit(tx, { actor, action: `ingestion.${status}`, entityType: 'Ingestion', entityId: id, after: { message } });
-    if (status === 'failed') await alertIngestionFailed(tx, { id, sourceId: updated.sourceId }, message);
   });
   if (before?.stagedPath) await rm(before.stagedPath, { force: true });
 }

@@ -18,9 +18,8 @@ import type { AmountFormat } from '@/lib/reconcile/money';
 export const SOURCE_KINDS = ['gateway', 'bank', 'crm', 'erp', 'ads', 'other'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
-/** payments: gateway/bank/ERP rows; deals: CRM deals; spend: ad-platform cost rows. */
-export const DATASETS = ['payments', 'deals', 'spend'] as const;
-export type Dataset = (typeof DATASETS)[number];
+export { DATASETS, type Dataset, type IngestRecord } from '@/lib/domain/records';
+import { DATASETS, type IngestRecord } from '@/lib/domain/records';
 
 export const ATTRIBUTE_NAMES = [
   'campaign', 'channel', 'email', 'dealId', 'invoiceId', 'paymentRef', 'customer', 'description',
@@ -96,25 +95,6 @@ export const IngestProfileSchema = z.object({
 });
 export type IngestProfile = z.output<typeof IngestProfileSchema>;
 export type IngestProfileInput = z.input<typeof IngestProfileSchema>;
-
-export interface IngestRecord {
-  dataset: Dataset;
-  /** Match key (engine semantics: key columns trimmed, upper-cased, joined by '|'). */
-  key: string;
-  /** The id as written in the file (trimmed; extracted by idPattern when set). */
-  txId: string;
-  line: number;
-  at: number | null;
-  date: string | null;
-  /** Signed integer minor units. */
-  amount: number;
-  currency: string;
-  /** Canonical status or 'Unknown'; '' for spend rows (they have no status). */
-  status: string;
-  /** The source's own status code (trimmed); '' for spend rows. */
-  code: string;
-  attrs: Record<string, string>;
-}
 
 export interface IngestRowError { line: number; column: string; reason: string }
 

@@ -1,4 +1,4 @@
-import { type Actor } from './process-ingestion';
+import { type Actor } from './ingestion-state';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { EmptyUploadError, UploadTooLargeError, maxUploadBytes, safeFileName, uploadDir } from './upload-limits';
 import { mkdir, rm } from 'node:fs/promises';

@@ -16,6 +16,7 @@
  * - backlog: open, in-review and escalated rows of the run, by age of their transaction date;
  * - freshness: the latest committed upload, successful pull or accepted webhook per source.
  */
+import type { OperationalCounts } from '@/lib/server/observability/metrics';
 import { REASONS, type Summary } from '@/lib/reconcile';
 import { OPEN_STATES } from '@/lib/features/review/types';
 import { bucketDateRanges, freshnessOf, latest, NO_DATE_LABEL, type AgeBucketId, type Freshness } from '@/lib/features/quality/buckets';
@@ -281,12 +282,6 @@ export async function sourceFreshness(opts: { db?: Client; now?: Date; staleAfte
 // ---------------------------------------------------------------------------------------------
 // Operational counts for /api/metrics (read at scrape time; each one an indexed GROUP BY or count)
 
-export type OperationalCounts = {
-  runsByStatus: { status: string; count: number }[];
-  rowsIngested: { channel: string; rows: number }[];
-  latestRun: { runId: string; keysByClass: { cls: string; count: number }[]; openByClass: { cls: string; count: number }[] } | null;
-  alertDeliveries: { state: string; count: number }[];
-};
 
 /** Alert deliveries by state (pending, retrying, sent, failed, suppressed). */
 export async function alertDeliveriesByState(db: Client = getPrisma()): Promise<{ state: string; count: number }[]> {

@@ -1,5 +1,5 @@
 import { createClient, type Client as LibsqlClient } from '@libsql/client';
-import type { IngestRecord } from '@/lib/features/ingestion/profile';
+import type { IngestRecord } from '@/lib/domain/records';
 import pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';

@@ -8,7 +8,6 @@
  *   fresh registry each time and merged, so concurrent scrapes never share half-set values.
  */
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { OperationalCounts } from '@/lib/features/quality/queries';
 
 type State = { registry: Registry; httpDuration: Histogram<'route' | 'method' | 'status'> };
 const KEY = Symbol.for('paidline.metrics');
@@ -37,6 +36,14 @@ export function recordRequest(route: string, method: string, status: number, sec
 }
 
 /** The database gauges of one scrape, in their own registry. */
+/** What the operational gauges show (read by lib/features/quality operationalCounts). */
+export type OperationalCounts = {
+  runsByStatus: { status: string; count: number }[];
+  rowsIngested: { channel: string; rows: number }[];
+  latestRun: { runId: string; keysByClass: { cls: string; count: number }[]; openByClass: { cls: string; count: number }[] } | null;
+  alertDeliveries: { state: string; count: number }[];
+};
+
 export function countsRegistry(c: OperationalCounts): Registry {
   const registry = new Registry();
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Gauge<L>({ name, help, labelNames, registers: [registry] });

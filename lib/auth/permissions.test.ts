@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ACTIONS, PERMISSIONS, actionsFor, can } from './permissions';
-import { ROLES, type Role } from './roles';
-import { actionForPath, homeFor, navFor } from '../auth/navigation';
+import { ACTIONS, PERMISSIONS, actionsFor, can } from '@/lib/domain/permissions';
+import { ROLES, type Role } from '@/lib/domain/roles';
+import { actionForPath, homeFor, navFor } from './navigation';
 
 // The expected matrix, written out independently of PERMISSIONS so that a change
 // to the matrix must be made twice, on purpose.
