@@ -7,6 +7,7 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
+import { processSlot } from '@/lib/server/process-state';
 
 /**
  * Request budgets per bucket. One instance keeps them in memory; several instances behind a
@@ -172,18 +173,17 @@ async function redisReady(redis: Redis, timeoutMs = 1_000): Promise<void> {
   });
 }
 
-// Kept on globalThis: Next.js may load this module more than once in one server.
-const holder = globalThis as unknown as { __paidlineRateLimiters?: RateLimiters };
+// One per process (lib/server/process-state.ts): Next.js may load this module more than once in one server.
+const slot = processSlot<RateLimiters>('rate-limiters');
 
 /** Spends one point of the configured store; when the budget is gone, says how many seconds to wait. */
 export async function consume(bucket: RateBucket, key: string): Promise<ConsumeResult> {
-  holder.__paidlineRateLimiters ??= createRateLimiters(rateLimitConfigFromEnv());
-  return holder.__paidlineRateLimiters.consume(bucket, key);
+  return slot.getOrCreate(() => createRateLimiters(rateLimitConfigFromEnv())).consume(bucket, key);
 }
 
 /** Forgets every budget and the configured store (tests). */
 export function resetRateLimits(): void {
-  const current = holder.__paidlineRateLimiters;
-  holder.__paidlineRateLimiters = undefined;
+  const current = slot.get();
+  slot.set(undefined);
   void current?.close();
 }

@@ -9,6 +9,7 @@ import { getPrisma } from '@/lib/server/db/client';
 import { checkSignatureFailures, checkStaleSources } from './checks';
 import { deliverDueAlerts } from './deliver';
 import { loadNotificationSettings } from './settings';
+import { processSlot } from '@/lib/server/process-state';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -19,12 +20,12 @@ export async function runAlertSweeps(db: Client = getPrisma(), now = new Date())
   return { stale, signatureSpikes };
 }
 
-const KEY = Symbol.for('paidline.alertLoop');
-const holder = globalThis as unknown as { [KEY]?: { stop: () => void } };
+const slot = processSlot<{ stop: () => void }>('alert-loop');
 
 export function startAlertLoop(opts: { deliverEveryMs?: number; sweepEveryMs?: number } = {}): { stop: () => void } | null {
   if (process.env.PAIDLINE_ALERT_LOOP === 'off') return null;
-  if (holder[KEY]) return holder[KEY];
+  const running = slot.get();
+  if (running) return running;
   let busy = false;
   let lastSweep = 0;
   const sweepEvery = opts.sweepEveryMs ?? 60_000;
@@ -48,9 +49,9 @@ export function startAlertLoop(opts: { deliverEveryMs?: number; sweepEveryMs?: n
   const handle = {
     stop: () => {
       clearInterval(interval);
-      delete holder[KEY];
+      slot.set(undefined);
     },
   };
-  holder[KEY] = handle;
+  slot.set(handle);
   return handle;
 }

@@ -6,6 +6,7 @@
  */
 import type { Prisma } from '@/lib/generated/sqlite/client';
 import type { DbClient } from '@/lib/server/db/client';
+import { processSlot } from '@/lib/server/process-state';
 
 export type CriticalRow = { id: number; key: string };
 
@@ -27,13 +28,13 @@ const NONE: RunCompletionSteps = {
   onFailed: async () => {},
 };
 
-let steps: RunCompletionSteps = NONE;
+const slot = processSlot<RunCompletionSteps>('run-completion-steps');
 
 /** Declares the steps (the composition root does, once per process). */
 export function declareRunCompletionSteps(next: RunCompletionSteps): void {
-  steps = next;
+  slot.set(next);
 }
 
 export function runCompletionSteps(): RunCompletionSteps {
-  return steps;
+  return slot.get() ?? NONE;
 }

@@ -10,14 +10,15 @@ import { autoResolveRun } from '@/lib/features/review/auto-resolve';
 import { autoEscalateAfterRun } from '@/lib/features/review/escalations';
 import { alertRunFailed, alertsForCompletedRun } from '@/lib/features/alerts/checks';
 import { rebuildRomiAfterRun } from '@/lib/features/romi/romi';
+import { processSlot } from '@/lib/server/process-state';
 
 
-let booted = false;
+const booted = processSlot<true>('bootstrapped');
 
 /** Registers job handlers and run-completion steps (idempotent). */
 export function bootstrap(): void {
-  if (booted) return;
-  booted = true;
+  if (booted.get()) return;
+  booted.set(true);
   registerRunJobs();
   registerPullJobs();
   declareRunCompletionSteps({

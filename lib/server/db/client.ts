@@ -11,6 +11,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@/lib/generated/sqlite/client';
 import { PrismaClient as PostgresPrismaClient } from '@/lib/generated/postgres/client';
 import { type DbKind, databaseKindOf, libsqlUrl, resolveDatabaseUrl } from './config';
+import { processSlot } from '@/lib/server/process-state';
 
 export { PrismaClient };
 export type { DbKind };
@@ -38,7 +39,7 @@ export interface CreatePrismaOptions {
 }
 
 // Kept on the client itself (not in a module-level map): Next.js may load this module
-// more than once in one server, while the client is shared through globalThis.
+// more than once in one server, while the client is one per process (lib/server/process-state.ts).
 const TARGET = Symbol.for('paidline.db.target');
 type Target = { kind: DbKind; url: string };
 
@@ -65,20 +66,19 @@ export function createPrismaClient(url: string, options: CreatePrismaOptions = {
   return client;
 }
 
-const globalKey = Symbol.for('paidline.prisma');
 type Cache = { url: string; client: PrismaClient };
-const holder = globalThis as unknown as { [globalKey]?: Cache };
+const slot = processSlot<Cache>('prisma');
 
 /**
- * The process-wide client for DATABASE_URL (default file:./data/paidline.db). Cached on globalThis
+ * The process-wide client for DATABASE_URL (default file:./data/paidline.db). One per process
  * so Next.js dev hot reloads do not open a new pool per reload.
  */
 export function getPrisma(): PrismaClient {
   const url = resolveDatabaseUrl();
-  const cached = holder[globalKey];
+  const cached = slot.get();
   if (cached && cached.url === url) return cached.client;
   const client = createPrismaClient(url);
-  holder[globalKey] = { url, client };
+  slot.set({ url, client });
   return client;
 }
 

@@ -8,6 +8,7 @@ import { databaseKindOf, resolveDatabaseUrl } from '@/lib/server/db/config';
 import { InProcessQueue } from './in-process';
 import { PgBossQueue, type PgBossQueueOptions } from './pg-boss';
 import type { Client, JobQueue } from './types';
+import { processSlot } from '@/lib/server/process-state';
 
 export * from './types';
 export { InProcessQueue } from './in-process';
@@ -33,23 +34,22 @@ export function createJobQueue(url: string, opts: { kind?: QueueKind; db?: Clien
   return kind === 'pg-boss' ? new PgBossQueue(url, opts) : new InProcessQueue(opts.db);
 }
 
-const KEY = Symbol.for('paidline.jobs.queue');
-const g = globalThis as unknown as { [KEY]?: { url: string; queue: JobQueue } };
+const slot = processSlot<{ url: string; queue: JobQueue }>('jobs.queue');
 
 /** The queue for DATABASE_URL, made on first use and shared by the process. */
 export function jobQueue(): JobQueue {
   const url = resolveDatabaseUrl();
-  const cached = g[KEY];
+  const cached = slot.get();
   if (cached && cached.url === url) return cached.queue;
   const queue = createJobQueue(url);
-  g[KEY] = { url, queue };
+  slot.set({ url, queue });
   return queue;
 }
 
 /** Stops the process-wide queue (graceful: running jobs finish or time out). */
 export async function stopJobQueue(timeoutMs?: number): Promise<void> {
-  const cached = g[KEY];
-  delete g[KEY];
+  const cached = slot.get();
+  slot.set(undefined);
   await cached?.queue.stop(timeoutMs);
 }
 

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { getPrisma } from '@/lib/server/db/client';
+import { processSlot } from '@/lib/server/process-state';
 
 export type Client = ReturnType<typeof getPrisma>;
 
@@ -57,9 +58,8 @@ export interface JobQueue {
 }
 
 type Registration = { handler: JobHandler; policy: JobPolicy };
-const KEY = Symbol.for('paidline.jobs.handlers');
-const g = globalThis as unknown as { [KEY]?: Map<string, Registration> };
-const registry = () => (g[KEY] ??= new Map());
+const slot = processSlot<Map<string, Registration>>('jobs.handlers');
+const registry = () => slot.getOrCreate(() => new Map());
 
 export function registerJobHandler(name: string, handler: JobHandler, policy: JobPolicy = {}): void {
   registry().set(name, { handler, policy });

@@ -4,9 +4,10 @@
  * Secrets never reach the log: passwords, tokens, secrets, cookies and authorization headers are
  * replaced by "[redacted]" wherever they appear as a field (top level or one or two levels down).
  *
- * Kept on globalThis so Next.js reloads and duplicate module copies share one logger.
+ * One per process (lib/server/process-state.ts), so Next.js reloads and duplicate module copies share it.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { processSlot } from '@/lib/server/process-state';
 
 const SECRET_KEYS = [
   'password', 'passwordHash', 'newPassword', 'currentPassword', 'token', 'accessToken', 'refreshToken', 'apiKey', 'secret',
@@ -41,12 +42,11 @@ export function createLogger(destination?: DestinationStream, level = logLevel()
   );
 }
 
-const KEY = Symbol.for('paidline.logger');
-const holder = globalThis as unknown as { [KEY]?: Logger };
+const slot = processSlot<Logger>('logger');
 
 /** The process-wide logger. */
 export function getLogger(): Logger {
-  return (holder[KEY] ??= createLogger());
+  return slot.getOrCreate(createLogger);
 }
 
 /** A child logger for one component ("runs", "romi", "ingest"...). */

@@ -1,20 +1,20 @@
 /**
  * Prometheus metrics (prom-client). Two parts:
  * - process-wide: the request-latency histogram that route handlers feed through `observe()`,
- *   plus Node's default process metrics. Kept on globalThis, so a Next.js reload or a second copy
+ *   plus Node's default process metrics. One per process (lib/server/process-state.ts), so a Next.js reload or a second copy
  *   of this module never registers a metric twice;
  * - per scrape: gauges read from the database at scrape time (runs by status, rows ingested,
  *   the latest run's keys and open discrepancies by class, alert deliveries by state), built in a
  *   fresh registry each time and merged, so concurrent scrapes never share half-set values.
  */
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { processSlot } from '@/lib/server/process-state';
 
 type State = { registry: Registry; httpDuration: Histogram<'route' | 'method' | 'status'> };
-const KEY = Symbol.for('paidline.metrics');
-const holder = globalThis as unknown as { [KEY]?: State };
+const slot = processSlot<State>('metrics');
 
 export function metricsState(): State {
-  const existing = holder[KEY];
+  const existing = slot.get();
   if (existing) return existing;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -26,7 +26,7 @@ export function metricsState(): State {
     registers: [registry],
   });
   const state = { registry, httpDuration };
-  holder[KEY] = state;
+  slot.set(state);
   return state;
 }
 

@@ -11,6 +11,7 @@ import { Cron } from 'croner';
 import { getPrisma } from '@/lib/server/db/client';
 import { runPull } from './run-pull';
 import { validateCron } from './cron';
+import { processSlot } from '@/lib/server/process-state';
 
 export interface PullJob {
   sourceId: string;
@@ -119,9 +120,8 @@ interface Instance {
   interval: ReturnType<typeof setInterval>;
 }
 
-const KEY = Symbol.for('paidline.scheduler');
-const holder = globalThis as unknown as { [KEY]?: { instance: Instance | null; starting: Promise<Instance> | null } };
-const slot = () => (holder[KEY] ??= { instance: null, starting: null });
+const schedulerSlot = processSlot<{ instance: Instance | null; starting: Promise<Instance> | null }>('scheduler');
+const slot = () => schedulerSlot.getOrCreate(() => ({ instance: null, starting: null }));
 
 async function defaultListJobs(): Promise<PullJob[]> {
   const rows = await getPrisma().source.findMany({

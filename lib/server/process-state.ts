@@ -1,0 +1,51 @@
+/**
+ * The process's singletons, declared in one place. Next.js can load one module more than once in a
+ * server (instrumentation, route bundles, dev reloads), so state that must exist once per process
+ * lives on globalThis under a symbol. Every such slot is named here: this list is the whole of the
+ * process-wide state (the composition root, lib/server/bootstrap, fills the ones that wire features).
+ */
+export const PROCESS_SLOTS = [
+  /** The Prisma client for DATABASE_URL (lib/server/db/client.ts). */
+  'prisma',
+  /** The job queue, pg-boss or in-process (lib/server/jobs/index.ts). */
+  'jobs.queue',
+  /** Job handlers by name (lib/server/jobs/types.ts), registered by the composition root. */
+  'jobs.handlers',
+  /** The pino root logger (lib/server/observability/logger.ts). */
+  'logger',
+  /** Prometheus registry and counters (lib/server/observability/metrics.ts). */
+  'metrics',
+  /** Request budgets (lib/server/rate-limit.ts). */
+  'rate-limiters',
+  /** The pull scheduler (lib/features/ingestion/connectors/scheduler.ts). */
+  'scheduler',
+  /** The alert delivery loop (lib/features/alerts/loop.ts). */
+  'alert-loop',
+  /** What follows a run's completion (lib/features/runs/completion-steps.ts), declared by the composition root. */
+  'run-completion-steps',
+  /** Whether the composition root ran (lib/server/bootstrap). */
+  'bootstrapped',
+] as const;
+
+export type ProcessSlotName = (typeof PROCESS_SLOTS)[number];
+
+export type ProcessSlot<T> = {
+  get(): T | undefined;
+  set(value: T | undefined): void;
+  /** The value, created on first use. */
+  getOrCreate(create: () => T): T;
+};
+
+const holder = globalThis as unknown as Record<symbol, unknown>;
+
+export function processSlot<T>(name: ProcessSlotName): ProcessSlot<T> {
+  const key = Symbol.for(`paidline.${name}`);
+  return {
+    get: () => holder[key] as T | undefined,
+    set: (value) => {
+      if (value === undefined) delete holder[key];
+      else holder[key] = value;
+    },
+    getOrCreate: (create) => (holder[key] ??= create()) as T,
+  };
+}
