@@ -1,7 +1,7 @@
 /**
  * Paths anyone may open without signing in. Everything else needs a session.
  * Webhooks authenticate each request by its signature instead (lib/features/ingestion/webhooks); the Telegram
- * webhook by its secret-token header (lib/features/alerts/telegram/webhook.ts).
+ * webhook by its secret-token header (lib/features/escalation/telegram-webhook.ts).
  */
 const PUBLIC_EXACT = new Set(['/login', '/api/health', '/api/telegram/webhook']);
 const PUBLIC_PREFIXES = ['/api/auth/', '/api/webhooks/'];

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverDueAlerts } from '@/lib/features/alerts/deliver';
 import { saveNotificationSettings } from '@/lib/features/alerts/settings';
-import { escalateDiscrepancy } from '@/lib/features/review/escalations';
+import { escalateDiscrepancy } from '@/lib/features/escalation/escalations';
 import { startRun } from '@/lib/features/runs';
 import { createLinkCode } from '@/lib/features/alerts/telegram/link';
-import { handleTelegramWebhook } from '@/lib/features/alerts/telegram/webhook';
+import { handleTelegramWebhook } from '@/lib/features/escalation/telegram-webhook';
 import { ForbiddenError, ReviewError, type ReviewActor } from '@/lib/features/review/types';
 import { resolveDiscrepancy } from '@/lib/features/review/resolve';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';

@@ -3,7 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { PermissionError, requireAction } from '@/lib/auth/guard';
-import { escalateDiscrepancy } from '@/lib/features/review/escalations';
+import { escalateDiscrepancy } from '@/lib/features/escalation/escalations';
 import { ConflictError, ForbiddenError, NotFoundError, ReviewError } from '@/lib/features/review/types';
 
 export type EscalateResult = { ok: true; delivered: boolean } | { ok: false; error: string };

@@ -14,7 +14,7 @@ import { finalFromRecommendation } from '@/lib/features/review/final-state';
 import { RESOLUTION_LABELS, undoWindowMs } from '@/lib/features/review/resolve';
 import { EscalatePanel } from '@/components/alerts/EscalatePanel';
 import { CHANNEL_LABEL, DELIVERY_LABEL, DELIVERY_TONE, ESCALATION_LABEL } from '@/components/alerts/format';
-import { listEscalations } from '@/lib/features/review/escalations';
+import { listEscalations } from '@/lib/features/escalation/escalations';
 import { loadNotificationSettings, targetsFor } from '@/lib/features/alerts/settings';
 
 export const metadata: Metadata = { title: 'Discrepancy' };

@@ -1,5 +1,5 @@
 import { readBodyLimited } from '@/lib/features/ingestion/webhooks/handle-request';
-import { handleTelegramWebhook } from '@/lib/features/alerts/telegram/webhook';
+import { handleTelegramWebhook } from '@/lib/features/escalation/telegram-webhook';
 
 /**
  * Telegram's webhook for the support bot: button presses and /link messages. Public by design

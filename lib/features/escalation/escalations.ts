@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
-import { ageDays, money } from './discrepancies';
+import { ageDays, money } from '../review/discrepancies';
 import { raiseAlert, type AlertPayload } from '@/lib/features/alerts/raise';
 import { kickDeliveries } from '@/lib/features/alerts/deliver';
 import { loadNotificationSettings, type LoadedSettings } from '@/lib/features/alerts/settings';

@@ -10,14 +10,14 @@ import { can, type Action } from '@/lib/domain/permissions';
 import { isRole } from '@/lib/domain/roles';
 import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
-import { acknowledgeEscalation, resolveEscalationAsRecommended } from '@/lib/features/review/escalations';
+import { acknowledgeEscalation, resolveEscalationAsRecommended } from '@/lib/features/escalation/escalations';
 import { absoluteLink } from '@/lib/features/alerts/links';
 import type { AlertPayload } from '@/lib/features/alerts/raise';
 import { loadNotificationSettings } from '@/lib/features/alerts/settings';
 import { ConflictError, ForbiddenError, NotFoundError, ReviewError, type ReviewActor } from '@/lib/features/review/types';
-import { telegramClient, type TelegramClient } from './api';
-import { alertText, escalationKeyboard, parseCallbackData, type CallbackVerb } from './format';
-import { linkTelegramUser } from './link';
+import { telegramClient, type TelegramClient } from '../alerts/telegram/api';
+import { alertText, escalationKeyboard, parseCallbackData, type CallbackVerb } from '../alerts/telegram/format';
+import { linkTelegramUser } from '../alerts/telegram/link';
 
 type Client = ReturnType<typeof getPrisma>;
 
