@@ -11,7 +11,8 @@
  */
 import type { getPrisma } from '@/lib/server/db/client';
 import type { AlertKind, AlertSeverity } from './rules';
-import { loadNotificationSettings, ruleEnabled, targetsFor, type LoadedSettings } from './settings';
+import { loadNotificationSettings, ruleEnabled, type LoadedSettings } from './settings';
+import { targetsFor } from './channels';
 
 type Client = ReturnType<typeof getPrisma>;
 export type AlertDb = Pick<Client, 'alert' | 'alertDelivery' | 'notificationSettings'>;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { decryptSecret, encryptSecret } from '@/lib/server/crypto/secrets';
 import type { getPrisma } from '@/lib/server/db/client';
-import { ALERT_RULES, CHANNELS, type AlertKind, type AlertSeverity, type Channel, RULE_INFO } from './rules';
+import { ALERT_RULES, CHANNELS, type AlertKind, type AlertSeverity, RULE_INFO } from './rules';
 
 type Client = ReturnType<typeof getPrisma>;
 type Db = Pick<Client, 'notificationSettings'>;
@@ -163,25 +163,6 @@ export async function saveNotificationSettings(
 export function telegramChatFor(config: NotificationConfig, kind: AlertKind, severity: AlertSeverity): string | null {
   const t = config.telegram;
   return t.severityChats[severity] || t.teamChats[RULE_INFO[kind].team] || t.defaultChatId || null;
-}
-
-/** The configured channel targets an alert of this kind goes to (empty: no channel configured). */
-export function targetsFor(settings: LoadedSettings, kind: AlertKind, severity: AlertSeverity): { channel: Channel; target: string }[] {
-  const { config, secrets } = settings;
-  const channels: readonly Channel[] =
-    kind === 'escalation' ? ['telegram'] : kind === 'test' ? CHANNELS : (config.rules[kind]?.channels ?? CHANNELS);
-  const out: { channel: Channel; target: string }[] = [];
-  for (const channel of channels) {
-    if (channel === 'telegram') {
-      const chat = telegramChatFor(config, kind, severity);
-      if (chat && secrets.telegramBotToken) out.push({ channel, target: chat });
-    } else if (channel === 'email') {
-      if (config.email.host && config.email.to) out.push({ channel, target: config.email.to });
-    } else if (config.webhook.url && secrets.webhookSecret) {
-      out.push({ channel, target: config.webhook.url });
-    }
-  }
-  return out;
 }
 
 export function ruleEnabled(config: NotificationConfig, kind: AlertKind): boolean {

@@ -15,7 +15,8 @@ import { RESOLUTION_LABELS, undoWindowMs } from '@/lib/features/review/resolve';
 import { EscalatePanel } from '@/components/alerts/EscalatePanel';
 import { CHANNEL_LABEL, DELIVERY_LABEL, DELIVERY_TONE, ESCALATION_LABEL } from '@/components/alerts/format';
 import { listEscalations } from '@/lib/features/escalation/escalations';
-import { loadNotificationSettings, targetsFor } from '@/lib/features/alerts/settings';
+import { loadNotificationSettings } from '@/lib/features/alerts/settings';
+import { targetsFor } from '@/lib/features/alerts/channels';
 
 export const metadata: Metadata = { title: 'Discrepancy' };
 export const dynamic = 'force-dynamic';
