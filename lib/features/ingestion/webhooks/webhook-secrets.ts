@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decryptSecret, encryptSecret, needsReencryption, reencryptSecret } from '@/lib/server/crypto/secrets';
+import { decryptSecret, encryptSecret } from '@/lib/server/crypto/secrets';
 import { randomBytes } from 'node:crypto';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
@@ -109,38 +109,4 @@ export async function webhookSecretCount(sourceId: string, opts: { db?: Client }
   const db = opts.db ?? getPrisma();
   const s = await db.source.findUnique({ where: { id: sourceId }, select: { webhookSecretsEnc: true } });
   return s?.webhookSecretsEnc ? (JSON.parse(s.webhookSecretsEnc) as unknown[]).length : 0;
-}
-
-/**
- * After PAIDLINE_SECRET_KEY changes (old key in PAIDLINE_SECRET_KEY_PREVIOUS): re-encrypts every
- * stored webhook secret and connector credential with the current key, one audited transaction
- * per source. Afterwards PAIDLINE_SECRET_KEY_PREVIOUS can be removed.
- */
-export async function reencryptStoredSecrets(actor: Actor, opts: { db?: Client } = {}): Promise<{ sources: number }> {
-  const db = opts.db ?? getPrisma();
-  const sources = await db.source.findMany({
-    where: { OR: [{ webhookSecretsEnc: { not: null } }, { connectorCredentialsEnc: { not: null } }] },
-    select: { id: true },
-  });
-  let changed = 0;
-  for (const { id } of sources) {
-    // Read again inside the transaction so a concurrent edit is not overwritten.
-    const done = await db.$transaction(async (tx) => {
-      const s = await tx.source.findUniqueOrThrow({ where: { id }, select: { webhookSecretsEnc: true, connectorCredentialsEnc: true } });
-      const tokens = s.webhookSecretsEnc ? z.array(z.string()).parse(JSON.parse(s.webhookSecretsEnc)) : [];
-      const cred = s.connectorCredentialsEnc;
-      if (!tokens.some(needsReencryption) && !(cred && needsReencryption(cred))) return false;
-      await tx.source.update({
-        where: { id },
-        data: {
-          webhookSecretsEnc: s.webhookSecretsEnc ? JSON.stringify(tokens.map(reencryptSecret)) : null,
-          connectorCredentialsEnc: cred ? reencryptSecret(cred) : null,
-        },
-      });
-      await writeAudit(tx, { actor, action: 'source.secrets.reencrypt', entityType: 'Source', entityId: id, after: { webhookSecrets: tokens.length, credentials: Boolean(cred) } });
-      return true;
-    });
-    if (done) changed++;
-  }
-  return { sources: changed };
 }
