@@ -53,6 +53,8 @@ export default defineConfig({
       PAIDLINE_RATE_LIMIT_SCALE: '20',
       // Demo logins without a phone (e2e/mfa.spec.ts enrols its own user); set it to test the enforcement.
       PAIDLINE_MFA_REQUIRED_ROLES: process.env.PAIDLINE_MFA_REQUIRED_ROLES ?? '',
+      // The journeys' fake Telegram Bot API listens on loopback, which outbound requests otherwise refuse.
+      PAIDLINE_OUTBOUND_ALLOW: '127.0.0.1,localhost',
     },
     stdout: 'ignore',
     stderr: 'pipe',

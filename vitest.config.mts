@@ -6,6 +6,9 @@ export default defineConfig({
   test: {
     include: ['lib/**/*.test.ts', 'scripts/**/*.test.ts', 'test/**/*.test.ts'],
     environment: 'node',
+    // Tests start their fake external APIs on loopback, which outbound requests refuse unless allowed
+    // (lib/server/http/outbound.ts); its own tests clear this to check the refusal.
+    env: { PAIDLINE_OUTBOUND_ALLOW: '127.0.0.1,localhost,::1' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -120,6 +120,22 @@ describe.each(DATABASE_KINDS)('API pulls on %s', (kind) => {
     expect(delays).toHaveLength(1);
   });
 
+  it('refuses a connector URL inside the network (SSRF) without trying again: nothing reaches the server', async () => {
+    const saved = process.env.PAIDLINE_OUTBOUND_ALLOW;
+    process.env.PAIDLINE_OUTBOUND_ALLOW = '';
+    try {
+      const before = api.requests.length;
+      const { sleep, delays } = fakeSleep();
+      const result = await pull({ sleep });
+      expect(result.status).toBe('failed');
+      expect(result.message).toMatch(/Refused to connect to 127\.0\.0\.1: a loopback address is not reachable from Paidline\. .*PAIDLINE_OUTBOUND_ALLOW/);
+      expect(delays).toHaveLength(0);
+      expect(api.requests.length).toBe(before);
+    } finally {
+      process.env.PAIDLINE_OUTBOUND_ALLOW = saved;
+    }
+  });
+
   it('malformed JSON on a later page fails the pull: nothing written, watermark kept', async () => {
     const stateBefore = (await source()).pullState;
     const recordsBefore = await db.prisma.sourceRecord.count();

@@ -1,4 +1,5 @@
 /** An outgoing webhook: a signed JSON POST to the configured URL. */
+import { isOutboundBlocked, outboundErrorMessage, outboundFetch } from '@/lib/server/http/outbound';
 import { absoluteLink } from '../links';
 import type { AlertPayload } from '../raise';
 import { SIGNATURE_HEADER, signAlertBody } from '../sign';
@@ -34,7 +35,7 @@ async function sendWebhook({ delivery, alert, payload, settings }: Job): Promise
   const t = Math.floor(Date.now() / 1000);
   let response: Response;
   try {
-    response = await fetch(delivery.target, {
+    response = await outboundFetch(delivery.target, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'Paidline-Alerts/1', [SIGNATURE_HEADER]: signAlertBody(secret, body, t) },
       body,
@@ -42,6 +43,7 @@ async function sendWebhook({ delivery, alert, payload, settings }: Job): Promise
       signal: AbortSignal.timeout(10_000),
     });
   } catch (e) {
+    if (isOutboundBlocked(e)) throw new DeliveryError(`Webhook: ${outboundErrorMessage(e)}`);
     throw new DeliveryError(`Webhook: no answer (${(e as Error).name === 'TimeoutError' ? 'timeout' : (e as Error).message})`);
   }
   if (response.status < 200 || response.status >= 300) {

@@ -3,6 +3,8 @@
  * The base URL is configurable (Settings → Notifications) so tests talk to a local fake server.
  * Errors carry Telegram's description and, on 429, parameters.retry_after (seconds).
  */
+import { isOutboundBlocked, outboundErrorMessage, outboundFetch } from '@/lib/server/http/outbound';
+
 export type InlineButton = { text: string; callback_data: string } | { text: string; url: string };
 export type ReplyMarkup = { inline_keyboard: InlineButton[][] };
 
@@ -30,7 +32,7 @@ export function telegramClient(baseUrl: string, token: string, opts: { timeoutMs
     async call<T>(method: string, body: Record<string, unknown>): Promise<T> {
       let response: Response;
       try {
-        response = await fetch(`${base}/bot${token}/${method}`, {
+        response = await outboundFetch(`${base}/bot${token}/${method}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(body),
@@ -38,6 +40,7 @@ export function telegramClient(baseUrl: string, token: string, opts: { timeoutMs
         });
       } catch (e) {
         // Never echo the URL: it contains the token.
+        if (isOutboundBlocked(e)) throw new TelegramApiError(`Telegram ${method}: ${outboundErrorMessage(e)}`, 0);
         throw new TelegramApiError(`Telegram ${method}: the Bot API did not answer (${(e as Error).name === 'TimeoutError' ? 'timeout' : (e as Error).message.replaceAll(token, '***')}).`, 0);
       }
       let json: { ok?: boolean; result?: T; description?: string; parameters?: { retry_after?: number } } = {};

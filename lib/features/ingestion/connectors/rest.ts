@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { isOutboundBlocked, outboundErrorMessage, outboundFetch } from '@/lib/server/http/outbound';
 
 const name = z.string().trim().min(1).max(200);
 
@@ -141,7 +142,7 @@ export const PullStateSchema = z
   .passthrough();
 export type PullState = z.infer<typeof PullStateSchema>;
 
-export type ConnectorErrorKind = 'config' | 'http' | 'timeout' | 'network' | 'json' | 'shape' | 'max_pages' | 'aborted' | 'retry_after';
+export type ConnectorErrorKind = 'config' | 'http' | 'timeout' | 'network' | 'json' | 'shape' | 'max_pages' | 'aborted' | 'retry_after' | 'blocked';
 
 export class ConnectorError extends Error {
   override name = 'ConnectorError';
@@ -258,7 +259,7 @@ export async function* pullRecords(
   const config = RestConnectorConfigSchema.parse(configInput);
   const problem = credentialsProblem(config.auth, credentials);
   if (problem) throw new ConnectorError('config', problem);
-  const fetchImpl = opts.fetch ?? fetch;
+  const fetchImpl = opts.fetch ?? outboundFetch;
   const sleep = opts.sleep ?? defaultSleep;
   const random = opts.random ?? Math.random;
   const auth = authHeader(config, credentials);
@@ -318,6 +319,8 @@ export async function* pullRecords(
         if (res.status === 429 || res.status === 503) retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
       } catch (e) {
         if (e instanceof ConnectorError) throw e;
+        // A refused address is not worth retrying: the URL points inside the network.
+        if (isOutboundBlocked(e)) throw new ConnectorError('blocked', `GET ${shown(url)}: ${outboundErrorMessage(e)}`, { url: shown(url), page });
         if (opts.signal?.aborted) throw new ConnectorError('aborted', 'The pull was cancelled.', { url: shown(url), page });
         if (timedOut) {
           if (attempt >= config.maxRetries) {
