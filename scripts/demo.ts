@@ -3,7 +3,7 @@
  * start Paidline on http://localhost:3000, and print the demo logins.
  */
 import { spawnSync } from 'node:child_process';
-import { nextCommand, startNext } from './lib/next-bin';
+import { nextCommand, nextEnv, startNext } from './lib/next-bin';
 import { migrateDatabase } from '@/lib/server/db/migrate';
 import { databaseKind, getPrisma } from '@/lib/server/db/client';
 import { seedDemoUsers } from '@/lib/demo/seed-users';
@@ -35,7 +35,7 @@ async function main() {
   };
   if (process.env.PAIDLINE_SKIP_BUILD !== '1') {
     console.log('Building the app (about a minute)…');
-    const build = spawnSync(...nextCommand(['build']), { stdio: 'inherit', env });
+    const build = spawnSync(...nextCommand(['build']), { stdio: 'inherit', env: nextEnv(env) });
     if (build.status !== 0) process.exit(build.status ?? 1);
   }
 

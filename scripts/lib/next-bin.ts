@@ -1,6 +1,14 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 
+// Next.js telemetry sends usage data to the internet: never from Paidline (air-gapped servers too).
+process.env.NEXT_TELEMETRY_DISABLED = '1';
+
+/** The environment every Next.js child runs with: telemetry off, whatever the caller passed. */
+export function nextEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, NEXT_TELEMETRY_DISABLED: '1' };
+}
+
 /** The Next.js CLI entry, run with this Node binary (no npx round trip). */
 export function nextCommand(args: string[]): [string, string[]] {
   const require = createRequire(import.meta.url);
@@ -12,7 +20,7 @@ export function nextCommand(args: string[]): [string, string[]] {
  * onReady runs once when Next reports it is listening.
  */
 export function startNext(args: string[], env: NodeJS.ProcessEnv, onReady?: () => void): void {
-  const server = spawn(...nextCommand(['start', ...args]), { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const server = spawn(...nextCommand(['start', ...args]), { stdio: ['ignore', 'pipe', 'inherit'], env: nextEnv(env) });
   let ready = false;
   server.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
