@@ -4,18 +4,8 @@ export const REVENUE_COLOR = '#0072B2';
 export const SPEND_COLOR = '#E69F00';
 export const LOSS_COLOR = '#D55E00';
 
-/** Minor units as money: "$12,345" (whole) or "$12,345.67". */
-export function formatMoney(minor: bigint | number, currency: string, opts: { cents?: boolean; compact?: boolean } = {}): string {
-  const value = Number(minor) / 100;
-  if (!currency) return value.toLocaleString('en-US');
-  return new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency,
-    notation: opts.compact ? 'compact' : 'standard',
-    minimumFractionDigits: opts.cents ? 2 : 0,
-    maximumFractionDigits: opts.cents ? 2 : opts.compact ? 1 : 0,
-  }).format(value);
-}
+/** Minor units as money, in the currency's own digits (lib/domain/money.ts): "$12,345", "$12,345.67", "¥1,000". */
+export { formatMoney, minorToMajorNumber } from '@/lib/domain/money';
 
 export function formatRatio(r: number | null): string {
   return r === null ? '—' : `${(r * 100).toFixed(0)}%`;

@@ -19,7 +19,8 @@ import {
 } from '@tanstack/react-table';
 import type { DiscrepancyRow } from '@/lib/features/review/discrepancies';
 import { bulkResolveAction } from '@/app/(app)/discrepancies/actions';
-import { ageLabel, CLASS_LABELS, humanAction, REASON_LABELS, SEVERITY_TONE, STATE_LABELS } from './format';
+import { ageLabel, classLabel, humanAction, reasonLabel, severityTone, stateInfo } from './format';
+import { isOpenReviewState } from '@/lib/domain/review';
 
 const features = tableFeatures({ rowSortingFeature, rowPaginationFeature, rowSelectionFeature, columnVisibilityFeature });
 const helper = createColumnHelper<typeof features, DiscrepancyRow>();
@@ -31,7 +32,6 @@ function apply<T>(updater: Updater<T>, old: T): T {
   return typeof updater === 'function' ? (updater as (o: T) => T)(old) : updater;
 }
 
-const OPEN = new Set(['open', 'in_review', 'escalated']);
 
 export function DiscrepancyTable({
   rows,
@@ -101,14 +101,14 @@ export function DiscrepancyTable({
           enableHiding: false,
           cell: (c) => <Link className="mono" href={`/discrepancies/${c.row.original.id}`}>{c.getValue()}</Link>,
         }),
-        helper.accessor('severity', { header: 'Severity', cell: (c) => <span className={`pill ${SEVERITY_TONE[c.getValue()] ?? 'neutral'}`}>{c.getValue()}</span> }),
+        helper.accessor('severity', { header: 'Severity', cell: (c) => <span className={`pill ${severityTone(c.getValue())}`}>{c.getValue()}</span> }),
         helper.accessor('cls', {
           header: 'Class',
           cell: (c) => (
             <>
-              {CLASS_LABELS[c.getValue()] ?? c.getValue()}
+              {classLabel(c.getValue())}
               <div className="muted small">
-                {c.row.original.missingIn.length ? `not in ${c.row.original.missingIn.join(', ')}` : c.row.original.reasons.map((r) => REASON_LABELS[r] ?? r).join(', ')}
+                {c.row.original.missingIn.length ? `not in ${c.row.original.missingIn.join(', ')}` : c.row.original.reasons.map(reasonLabel).join(', ')}
               </div>
             </>
           ),
@@ -130,7 +130,7 @@ export function DiscrepancyTable({
         helper.accessor('date', { header: 'Date', cell: (c) => c.getValue() ?? '—' }),
         helper.accessor('ageDays', { id: 'age', header: 'Age', enableSorting: false, cell: (c) => ageLabel(c.getValue()) }),
         helper.accessor('action', { header: 'Recommended', cell: (c) => <span title={c.row.original.actionLabel}>{humanAction(c.getValue())}</span> }),
-        helper.accessor('state', { header: 'State', cell: (c) => <span className={`pill ${STATE_LABELS[c.getValue()]?.tone ?? 'neutral'}`}>{STATE_LABELS[c.getValue()]?.label ?? c.getValue()}</span> }),
+        helper.accessor('state', { header: 'State', cell: (c) => <span className={`pill ${stateInfo(c.getValue()).tone}`}>{stateInfo(c.getValue()).label}</span> }),
         helper.accessor('assignee', { header: 'Assignee', enableSorting: false, cell: (c) => c.getValue() ?? '—' }),
         helper.accessor('final', { header: 'Reconciled', enableSorting: false, cell: (c) => c.getValue() ?? '—' }),
       ]),
@@ -142,7 +142,7 @@ export function DiscrepancyTable({
     columns,
     data: rows,
     getRowId: (r) => String(r.id),
-    enableRowSelection: (row) => canResolve && OPEN.has(row.original.state),
+    enableRowSelection: (row) => canResolve && isOpenReviewState(row.original.state),
     manualSorting: true,
     manualPagination: true,
     // Past the count cap there is always a next page to offer.

@@ -1,5 +1,6 @@
 import type { DiscrepancyQuery } from '@/lib/features/review/discrepancies';
-import { CLASS_LABELS, REASON_LABELS, STATE_LABELS } from './format';
+import { CLASS_LABELS, REASON_LABELS } from '@/lib/domain/discrepancies';
+import { REVIEW_STATE_INFO } from '@/lib/domain/review';
 
 /**
  * The table's filters as a plain GET form: the URL holds the whole view, so a filtered table is a
@@ -48,7 +49,7 @@ export function Filters({ query, runId, sources, assignees }: { query: Discrepan
           <select id="f-state" name="state" defaultValue={query.state.join(',')}>
             <option value="">Any</option>
             <option value="open,in_review,escalated">Needs a person</option>
-            {Object.entries(STATE_LABELS).map(([v, l]) => <option key={v} value={v}>{l.label}</option>)}
+            {Object.entries(REVIEW_STATE_INFO).map(([v, l]) => <option key={v} value={v}>{l.label}</option>)}
           </select>
         </div>
         <div className="field">
@@ -76,11 +77,11 @@ export function Filters({ query, runId, sources, assignees }: { query: Discrepan
         </div>
         <div className="field">
           <label htmlFor="f-min">Amount from</label>
-          <input id="f-min" name="min" type="text" inputMode="decimal" placeholder="0.00" defaultValue={query.min !== undefined ? (Number(query.min) / 100).toFixed(2) : ''} />
+          <input id="f-min" name="min" type="text" inputMode="decimal" placeholder="0.00" defaultValue={query.min ?? ''} />
         </div>
         <div className="field">
           <label htmlFor="f-max">Amount to</label>
-          <input id="f-max" name="max" type="text" inputMode="decimal" placeholder="any" defaultValue={query.max !== undefined ? (Number(query.max) / 100).toFixed(2) : ''} />
+          <input id="f-max" name="max" type="text" inputMode="decimal" placeholder="any" defaultValue={query.max ?? ''} />
         </div>
         <div className="field">
           <label htmlFor="f-from">Date from</label>

@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { assignAction, resolveAction, undoAction } from '@/app/(app)/discrepancies/actions';
+import { isOpenReviewState } from '@/lib/domain/review';
 
 type Props = {
   id: number;
@@ -18,7 +19,6 @@ type Props = {
   meId: string;
 };
 
-const OPEN = new Set(['open', 'in_review', 'escalated']);
 
 export function ResolvePanel(p: Props) {
   const router = useRouter();
@@ -70,7 +70,7 @@ export function ResolvePanel(p: Props) {
           </button>
         </div>
       ) : null}
-      {OPEN.has(p.state) ? (
+      {isOpenReviewState(p.state) ? (
         <>
           <form onSubmit={submit} aria-label="Resolve" className="resolve-form">
             <fieldset className="plain-fieldset">

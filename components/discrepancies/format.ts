@@ -1,24 +1,18 @@
-export type Tone = 'ok' | 'warn' | 'neutral' | 'bad';
+import { CLASS_LABELS, REASON_LABELS, SEVERITY_INFO } from '@/lib/domain/discrepancies';
+import { REVIEW_STATE_INFO } from '@/lib/domain/review';
+import type { Tone } from '@/lib/domain/tone';
 
-export const STATE_LABELS: Record<string, { label: string; tone: Tone }> = {
-  open: { label: 'Open', tone: 'warn' },
-  in_review: { label: 'In review', tone: 'neutral' },
-  resolved: { label: 'Resolved', tone: 'ok' },
-  escalated: { label: 'Escalated', tone: 'bad' },
-  written_off: { label: 'Written off', tone: 'neutral' },
-};
+export type { Tone };
 
-export const SEVERITY_TONE: Record<string, Tone> = { critical: 'bad', warning: 'warn', info: 'neutral' };
+/** A value from the database, which the type system cannot vouch for, looked up in a label map. */
+function lookup<K extends string, V>(map: Record<K, V>, key: string): V | undefined {
+  return Object.hasOwn(map, key) ? map[key as K] : undefined;
+}
 
-export const CLASS_LABELS: Record<string, string> = { matched: 'Matched', mismatched: 'Mismatched', missing: 'Missing', duplicate: 'Duplicate' };
-
-export const REASON_LABELS: Record<string, string> = {
-  status: 'Status differs',
-  amount: 'Amount differs',
-  currency: 'Currency differs',
-  date: 'Date differs',
-  unknown_status: 'Unknown status',
-};
+export const stateInfo = (state: string): { label: string; tone: Tone } => lookup(REVIEW_STATE_INFO, state) ?? { label: state, tone: 'neutral' };
+export const severityTone = (severity: string): Tone => lookup(SEVERITY_INFO, severity)?.tone ?? 'neutral';
+export const classLabel = (cls: string): string => lookup(CLASS_LABELS, cls) ?? cls;
+export const reasonLabel = (reason: string): string => lookup(REASON_LABELS, reason) ?? reason;
 
 export function humanAction(action: string): string {
   const s = action.replaceAll('_', ' ');

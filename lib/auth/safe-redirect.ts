@@ -9,7 +9,6 @@ const BASE = 'http://paidline.invalid';
  */
 export function safeCallbackPath(value: unknown): string {
   if (typeof value !== 'string' || value.length > 2048 || !value.startsWith('/')) return '/';
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(value) || /%(2f|5c|09|0a|0d)/i.test(value)) return '/';
   let url: URL;
   try {

@@ -40,6 +40,14 @@ export function can(role: Role | null | undefined, action: Action): boolean {
   return (PERMISSIONS[action] as readonly Role[]).includes(role);
 }
 
+/** The roles that may perform an action, in matrix order. */
+export function rolesThatCan(action: Action): Role[] {
+  return [...PERMISSIONS[action]];
+}
+
+/** A discrepancy is assigned to someone who may resolve it. */
+export const ASSIGNEE_ACTION: Action = 'discrepancies:resolve';
+
 /** The actions a role may perform, in matrix order. */
 export function actionsFor(role: Role): Action[] {
   return ACTIONS.filter((action) => can(role, action));

@@ -1,24 +1,16 @@
 import { z } from 'zod';
 
 /**
- * The unified status glossary. Every source maps its own codes onto these.
- * `Unknown` is never written by a mapping: it is what an unmapped code becomes,
- * and an Unknown status never passes as a match.
+ * The unified status glossary (lib/domain/statuses.ts holds the statuses themselves). Every source
+ * maps its own codes onto them. `Unknown` is never written by a mapping: it is what an unmapped code
+ * becomes, and an Unknown status never passes as a match.
  */
-export const CANONICAL_STATUSES = [
-  'Pending',
-  'Authorized',
-  'Paid',
-  'Failed',
-  'Refunded',
-  'Cancelled',
-] as const;
-export type CanonicalStatus = (typeof CANONICAL_STATUSES)[number];
-export type Status = CanonicalStatus | 'Unknown';
-export const STATUSES: readonly Status[] = [...CANONICAL_STATUSES, 'Unknown'];
+import { CANONICAL_STATUSES, STATUSES, type CanonicalStatus, type Status } from '@/lib/domain/statuses';
+
+export { CANONICAL_STATUSES, STATUSES, type CanonicalStatus, type Status };
 
 export const CanonicalStatusSchema = z.enum(CANONICAL_STATUSES);
-export const StatusSchema = z.enum([...CANONICAL_STATUSES, 'Unknown']);
+export const StatusSchema = z.enum(STATUSES);
 
 /** A glossary mapping: source code (matched trimmed and case-insensitively) -> canonical status. */
 export const GlossaryMappingSchema = z.record(z.string().min(1), CanonicalStatusSchema);

@@ -20,23 +20,7 @@ export const DEFAULT_AMOUNT_FORMAT: AmountFormat = {
   sign: 'as_is',
 };
 
-const digitsCache = new Map<string, number>();
-
-/** Minor-unit digits of an ISO 4217 currency (2 when unknown or empty). */
-export function currencyDigits(currency: string | undefined): number {
-  if (!currency) return 2;
-  let d = digitsCache.get(currency);
-  if (d === undefined) {
-    try {
-      d = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-        .maximumFractionDigits ?? 2;
-    } catch {
-      d = 2;
-    }
-    digitsCache.set(currency, d);
-  }
-  return d;
-}
+export { currencyDigits } from '@/lib/domain/money';
 
 const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000];
 

@@ -1,4 +1,4 @@
-import type { Status } from './glossary';
+import { STATUSES, type Status } from './glossary';
 import {
   CLASSES,
   REASONS,
@@ -178,8 +178,8 @@ export interface RowFacts {
   statuses: ArrayLike<number>;
 }
 
-/** Status order used by RowFacts.statuses. */
-export const STATUS_ORDER: readonly Status[] = ['Pending', 'Authorized', 'Paid', 'Failed', 'Refunded', 'Cancelled', 'Unknown'];
+/** Status order used by RowFacts.statuses: the glossary's own order (lib/domain/statuses.ts), not a second list. */
+export const STATUS_ORDER: readonly Status[] = STATUSES;
 
 export interface ResolvedCorrection {
   source: string;

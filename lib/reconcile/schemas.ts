@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CanonicalStatusSchema, GlossaryMappingSchema, StatusSchema } from './glossary';
 import { isValidDateFormat, isValidTimeZone } from './dates';
+import { CLASSES, REASONS, SEVERITIES } from '@/lib/domain/discrepancies';
 
 export const SOURCE_KINDS = ['gateway', 'bank', 'crm', 'erp', 'other'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -65,12 +66,7 @@ export const MatchOptionsSchema = z.object({
 });
 export type MatchOptions = z.output<typeof MatchOptionsSchema>;
 
-export const CLASSES = ['matched', 'mismatched', 'missing', 'duplicate'] as const;
-export type MatchClass = (typeof CLASSES)[number];
-export const REASONS = ['status', 'amount', 'currency', 'date', 'unknown_status'] as const;
-export type Reason = (typeof REASONS)[number];
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { CLASSES, REASONS, SEVERITIES, type MatchClass, type Reason, type Severity } from '@/lib/domain/discrepancies';
 
 /**
  * A source selector: a source name, or a kind (gateway, bank...) matching every

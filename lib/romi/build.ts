@@ -5,6 +5,7 @@
  */
 import { attribute, ATTRIBUTION_MODELS, NO_CAMPAIGN, splitInteger, UNATTRIBUTED, type AttributionModel, type Touch } from './attribution';
 import { touchesOf } from './channels';
+import { isOpenReviewState } from '@/lib/domain/review';
 
 /** The payment field that links a payment to a CRM deal. */
 export const JOIN_FIELDS = ['dealId', 'invoiceId', 'paymentRef', 'email'] as const;
@@ -30,12 +31,11 @@ export type PaymentInput = {
 /** What one reconciled row contributes: Paid revenue, refunds (subtract), or not yet counted. */
 export type Contribution = { currency: string; revenueMinor: bigint; refundMinor: bigint; notCountedMinor: bigint; paidTx: number };
 
-const OPEN_STATES = new Set(['open', 'in_review', 'escalated']);
 
 export function contributionOf(p: Pick<PaymentInput, 'state' | 'amountMinor' | 'currency' | 'finalStatus' | 'finalAmountMinor' | 'finalCurrency'>): Contribution {
   const currency = p.finalCurrency ?? p.currency;
   const zero = { currency, revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, paidTx: 0 };
-  if (OPEN_STATES.has(p.state)) return { ...zero, currency: p.currency, notCountedMinor: p.amountMinor < 0n ? -p.amountMinor : p.amountMinor };
+  if (isOpenReviewState(p.state)) return { ...zero, currency: p.currency, notCountedMinor: p.amountMinor < 0n ? -p.amountMinor : p.amountMinor };
   if (p.state !== 'resolved') return zero; // written off: final, never revenue
   const amt = p.finalAmountMinor ?? 0n;
   const abs = amt < 0n ? -amt : amt;

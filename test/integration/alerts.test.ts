@@ -173,8 +173,9 @@ describe.each(DATABASE_KINDS)('alerts on %s', (kind) => {
 
   it('sweeps: a stale source and a spike of webhook signature failures, each alerted once while it lasts', async () => {
     const now = new Date();
-    await db.prisma.source.update({ where: { id: ids.bankId }, data: { lastIngestedAt: new Date(now.getTime() - 30 * 3_600_000) } });
-    await db.prisma.source.update({ where: { id: ids.gatewayId }, data: { lastIngestedAt: new Date(now.getTime() - 3_600_000) } });
+    // The bank's last delivery (its committed uploads) 30 h ago; the gateway's an hour ago.
+    await db.prisma.ingestion.updateMany({ where: { sourceId: ids.bankId }, data: { finishedAt: new Date(now.getTime() - 30 * 3_600_000) } });
+    await db.prisma.ingestion.updateMany({ where: { sourceId: ids.gatewayId }, data: { finishedAt: new Date(now.getTime() - 3_600_000) } });
     for (let i = 0; i < 9; i++) await db.prisma.webhookAttempt.create({ data: { sourceName: 'stripe-eu', outcome: i % 2 ? 'expired' : 'bad_signature', receivedAt: new Date(now.getTime() - i * 60_000) } });
     await db.prisma.webhookAttempt.create({ data: { sourceName: 'stripe-eu', outcome: 'accepted', receivedAt: now } });
     expect(await runAlertSweeps(db.prisma, now)).toEqual({ stale: 1, signatureSpikes: 0 });
@@ -183,7 +184,7 @@ describe.each(DATABASE_KINDS)('alerts on %s', (kind) => {
     const stale = await db.prisma.alert.findMany({ where: { rule: 'source_stale' } });
     expect(stale).toHaveLength(1);
     expect(stale[0]).toMatchObject({ entityId: ids.bankId, count: 2 });
-    expect(stale[0]!.title).toMatch(/^Bank is stale: nothing ingested for 30 h/);
+    expect(stale[0]!.title).toMatch(/^Bank is stale: nothing delivered for 30 h/);
     const spike = await db.prisma.alert.findFirstOrThrow({ where: { rule: 'signature_failures' } });
     expect(spike).toMatchObject({ severity: 'critical', entityId: 'stripe-eu' });
     expect(spike.title).toMatch(/^10 webhook signature failures for stripe-eu/);

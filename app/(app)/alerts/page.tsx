@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { RetryButton } from '@/components/alerts/RetryButton';
 import { CHANNEL_LABEL, DELIVERY_LABEL, DELIVERY_TONE, ESCALATION_LABEL } from '@/components/alerts/format';
-import { SEVERITY_TONE } from '@/components/discrepancies/format';
+import { severityTone } from '@/components/discrepancies/format';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
@@ -92,7 +92,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
                     </td>
                     <td>
                       {RULE_INFO[a.rule as AlertKind]?.label ?? a.rule}
-                      <div><span className={`pill ${SEVERITY_TONE[a.severity] ?? 'neutral'}`}>{a.severity}</span></div>
+                      <div><span className={`pill ${severityTone(a.severity)}`}>{a.severity}</span></div>
                     </td>
                     <td style={{ maxWidth: 460 }}>
                       <strong>{a.title}</strong>

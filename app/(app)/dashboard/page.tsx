@@ -3,12 +3,13 @@ import Link from 'next/link';
 import { EmptyState } from '@/components/ui/EmptyState';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { FunnelChart, RomiByChannelChart, TrendChart } from '@/components/dashboard/Charts';
-import { formatCount, formatMoney, formatMultiple, formatRatio, monthLabel } from '@/components/dashboard/format';
+import { formatCount, formatMoney, formatMultiple, formatRatio, minorToMajorNumber, monthLabel } from '@/components/dashboard/format';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
 import { dashboardData, parseRomiQuery, romiHref, type RomiQuery } from '@/lib/features/romi/dashboard';
 import { ATTRIBUTION_MODELS, JOIN_LABELS, MODEL_LABELS, type Figures, type JoinField } from '@/lib/romi';
+import { FRESHNESS_INFO } from '@/lib/domain/freshness';
 
 export const metadata: Metadata = { title: 'Dashboard' };
 export const dynamic = 'force-dynamic';
@@ -102,7 +103,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
     const last = new Date(Date.UTC(y, mo, 0)).toISOString().slice(0, 10);
     const from = q.from && q.from > `${m.month}-01` ? q.from : `${m.month}-01`;
     const to = q.to && q.to < last ? q.to : last;
-    return { month: m.month, label: monthLabel(m.month), revenue: Number(f?.netRevenueMinor ?? 0n) / 100, spend: Number(f?.spendMinor ?? 0n) / 100, notCounted: Number(f?.notCountedMinor ?? 0n) / 100, href: drill('revenue', { from, to }) };
+    return { month: m.month, label: monthLabel(m.month), revenue: minorToMajorNumber(f?.netRevenueMinor ?? 0n, cur), spend: minorToMajorNumber(f?.spendMinor ?? 0n, cur), notCounted: minorToMajorNumber(f?.notCountedMinor ?? 0n, cur), href: drill('revenue', { from, to }) };
   });
   const fu = data.funnel;
   const funnel = [
@@ -210,10 +211,10 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         <p className="muted small">Reconciliation run of {formatDateTime(data.run.runCreatedAt)} UTC, figures built {formatDateTime(data.run.builtAt)} UTC; every resolution updates them at once.</p>
         <div className="table-wrap">
           <table className="data">
-            <thead><tr><th>Source</th><th>Kind</th><th>Last ingested (UTC)</th></tr></thead>
+            <thead><tr><th>Source</th><th>Kind</th><th>Last delivered (UTC)</th></tr></thead>
             <tbody>
               {data.freshness.map((s) => (
-                <tr key={s.id}><td>{s.name}</td><td>{s.kind}</td><td>{s.lastIngestedAt ? formatDateTime(s.lastIngestedAt) : 'never'}{s.lastIngestedAt && s.lastIngestedAt > data.run.builtAt ? <span className="pill warn-pill"> newer than these figures</span> : null}</td></tr>
+                <tr key={s.id}><td>{s.name}</td><td>{s.kind}</td><td>{s.last ? formatDateTime(s.last) : 'never'}{s.status === 'stale' ? <span className="pill warn" title={`Nothing delivered for over ${s.staleAfterHours} h`}> {FRESHNESS_INFO.stale.label}</span> : null}{s.last && s.last > data.run.builtAt ? <span className="pill warn-pill"> newer than these figures</span> : null}</td></tr>
               ))}
             </tbody>
           </table>

@@ -7,9 +7,9 @@ import { Filters } from '@/components/discrepancies/Filters';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
-import { getPrisma } from '@/lib/server/db/client';
 import { backlogBuckets, listDiscrepancies, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
 import { getRun, latestCompletedRun, listRuns } from '@/lib/features/runs';
+import { listAssignees } from '@/lib/features/review/resolve';
 
 export const metadata: Metadata = { title: 'Discrepancies' };
 export const dynamic = 'force-dynamic';
@@ -35,7 +35,7 @@ export default async function DiscrepanciesPage({ searchParams }: { searchParams
     listDiscrepancies(run.id, query, { me: user.id }),
     backlogBuckets(run.id),
     listRuns(undefined, { take: 20 }),
-    getPrisma().user.findMany({ where: { role: { in: ['reviewer', 'admin'] }, disabled: false }, select: { id: true, email: true }, orderBy: { email: 'asc' } }),
+    listAssignees(),
   ]);
   const exportParams = new URLSearchParams();
   for (const [k, v] of Object.entries(await searchParams)) if (typeof v === 'string' && v && k !== 'page' && k !== 'size') exportParams.set(k, v);

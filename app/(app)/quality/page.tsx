@@ -5,16 +5,17 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { CountBars, DurationBars, RateTrendChart, type RatePoint } from '@/components/quality/Charts';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
-import { parseQualityQuery, qualityData, STALE_AFTER_HOURS, type QualityQuery } from '@/lib/features/quality/queries';
+import { parseQualityQuery, qualityData, type QualityQuery } from '@/lib/features/quality/queries';
+import { DEFAULT_STALE_AFTER_HOURS, FRESHNESS_INFO } from '@/lib/domain/freshness';
 import { bucketDateRanges } from '@/lib/features/quality/buckets';
 import { FIGURES, type Figure } from '@/lib/features/quality/export';
 import { formatDuration, formatPercent, hours } from '@/lib/features/quality/format';
+import { reasonLabel } from '@/components/discrepancies/format';
 
 export const metadata: Metadata = { title: 'Data quality' };
 export const dynamic = 'force-dynamic';
 
 const PERIOD_LABELS: Record<QualityQuery['period'], string> = { '30': 'Last 30 days', '90': 'Last 90 days', '365': 'Last 12 months', all: 'All time' };
-const REASON_LABELS: Record<string, string> = { status: 'Status differs', amount: 'Amount differs', currency: 'Currency differs', date: 'Date differs', unknown_status: 'Unmapped status' };
 
 function csvHref(figure: Figure, q: QualityQuery, runId?: string) {
   const p = new URLSearchParams({ figure, period: q.period });
@@ -81,6 +82,7 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
   // Critical rows are what finance is measured on; else the severity with the most decisions.
   const overall = d.bySeverity.find((g) => g.group === 'critical') ?? [...d.bySeverity].sort((a, b) => b.count - a.count)[0];
   const stale = d.freshness.filter((s) => s.status !== 'fresh').length;
+  const staleAfterHours = d.freshness[0]?.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS;
   const unmappedRecords = d.unmapped.reduce((s, u) => s + u.count, 0);
   const ranges = bucketDateRanges(d.now);
   const dayBeforeIso = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
@@ -124,7 +126,7 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
         <Kpi testId="kpi-median" label="Median time to settle" value={formatDuration(overall?.medianMs)} note={overall ? `${overall.group} · p90 ${formatDuration(overall.p90Ms)}` : `no decisions · ${period.toLowerCase()}`} />
         <Kpi testId="kpi-auto" label="Resolved automatically" value={formatPercent(d.automatic.share, 0)} note={`${d.automatic.automatic} of ${d.automatic.automatic + d.automatic.manual} decisions · ${period.toLowerCase()}`} />
         <Kpi testId="kpi-unmapped" label="Unmapped status codes" value={String(d.unmapped.length)} note={`${unmappedRecords} records counted as Unknown`} />
-        <Kpi testId="kpi-stale" label="Sources behind" value={`${stale} of ${d.freshness.length}`} note={`nothing new for over ${STALE_AFTER_HOURS} h`} />
+        <Kpi testId="kpi-stale" label="Sources behind" value={`${stale} of ${d.freshness.length}`} note={`nothing new for over ${staleAfterHours} h`} />
       </section>
 
       <Figure id="rate" title="Discrepancy rate per run and pair of systems" figure="runs" q={q}
@@ -156,7 +158,7 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
         <Figure id="reasons" title="Why keys disagree" figure="reasons" q={q} runId={runId}
           note="Keys per reason in the chosen run; a key can have several reasons. Click a bar to list them.">
           {d.reasons.some((r) => r.count) ? (
-            <CountBars name="Keys per reason" data={d.reasons.map((r) => ({ label: REASON_LABELS[r.reason] ?? r.reason, count: r.count, href: `/discrepancies?run=${runId}&reason=${r.reason}&cls=all` }))} colorIndex={5} />
+            <CountBars name="Keys per reason" data={d.reasons.map((r) => ({ label: reasonLabel(r.reason), count: r.count, href: `/discrepancies?run=${runId}&reason=${r.reason}&cls=all` }))} colorIndex={5} />
           ) : <p className="muted">Every key of this run matched.</p>}
         </Figure>
         <Figure id="backlog" title="Backlog by age" figure="backlog" q={q} runId={runId}
@@ -224,7 +226,7 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
       </div>
 
       <Figure id="fresh" title="Freshness per source" figure="freshness" q={q}
-        note={`The latest committed upload, successful pull or accepted webhook of each source. Behind: nothing new for over ${STALE_AFTER_HOURS} hours.`}>
+        note={`The latest committed upload, successful pull or accepted webhook of each source. Behind: nothing new for over ${staleAfterHours} hours (Settings → Notifications).`}>
         <div className="table-wrap" tabIndex={0} role="region" aria-label="Freshness per source">
           <table className="data" data-testid="freshness-table">
             <thead><tr><th>Source</th><th>Kind</th><th>Last upload (UTC)</th><th>Last pull (UTC)</th><th>Last webhook (UTC)</th><th className="num">Age</th><th>Status</th></tr></thead>
@@ -237,7 +239,7 @@ export default async function QualityPage({ searchParams }: { searchParams: Prom
                   <td>{s.lastPull ? formatDateTime(s.lastPull) : '—'}</td>
                   <td>{s.lastWebhook ? formatDateTime(s.lastWebhook) : '—'}</td>
                   <td className="num">{s.ageHours === null ? '—' : formatDuration(s.ageHours * 3_600_000)}</td>
-                  <td><span className={`pill ${s.status === 'fresh' ? 'ok' : s.status === 'stale' ? 'warn' : 'bad'}`}>{s.status === 'fresh' ? 'up to date' : s.status === 'stale' ? 'behind' : 'never delivered'}</span></td>
+                  <td><span className={`pill ${FRESHNESS_INFO[s.status].tone}`}>{FRESHNESS_INFO[s.status].label}</span></td>
                 </tr>
               ))}
             </tbody>

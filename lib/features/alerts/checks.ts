@@ -8,12 +8,11 @@ import type { ResultDetail } from '@/lib/features/review/types';
 import type { Prisma } from '@/lib/generated/sqlite/client';
 import { raiseAlert, type AlertDb, type RaiseResult } from './raise';
 import { loadNotificationSettings, type LoadedSettings } from './settings';
+import { sourceFreshness } from './source-freshness';
 
 type Client = ReturnType<typeof getPrisma>;
 
-/** lib/features/romi/add-manual-spend.ts's source: spend typed by hand is never "stale". */
-const MANUAL_SPEND_SOURCE = 'Manual spend';
-type ReadDb = Pick<Client, 'runResult' | 'source' | 'webhookAttempt'>;
+type ReadDb = Pick<Client, 'runResult' | 'source' | 'webhookAttempt' | 'ingestion' | 'webhookEvent'>;
 
 /** The critical case the issue names: a gateway says Paid while the bank says Failed or has no record. */
 export function isGatewayPaidBankNot(detail: ResultDetail): boolean {
@@ -143,19 +142,16 @@ export async function alertDrift(
 export async function checkStaleSources(db: AlertDb & ReadDb, now = new Date(), settings?: LoadedSettings): Promise<number> {
   const s = settings ?? (await loadNotificationSettings(db));
   const hours = s.config.thresholds.staleHours;
-  const stale = await db.source.findMany({
-    where: { archivedAt: null, name: { not: MANUAL_SPEND_SOURCE }, lastIngestedAt: { lt: new Date(now.getTime() - hours * 3_600_000) } },
-    select: { id: true, name: true, lastIngestedAt: true },
-    take: 200,
-  });
+  // The same figures as the dashboard and the data-quality page (a source that never delivered is not alerted).
+  const stale = (await sourceFreshness({ db, now, staleAfterHours: hours })).filter((src) => src.status === 'stale');
   for (const src of stale) {
-    const age = Math.floor((now.getTime() - src.lastIngestedAt!.getTime()) / 3_600_000);
+    const age = Math.floor(src.ageHours!);
     await raiseAlert(db, {
       rule: 'source_stale',
       dedupKey: `source:${src.id}`,
       severity: 'warning',
-      title: `${src.name} is stale: nothing ingested for ${age} h`,
-      payload: { lines: [`Last ingestion ${src.lastIngestedAt!.toISOString()} (threshold ${hours} h).`, 'Check the pull schedule, the webhook sender or upload a fresh export.'], link: `/sources/${src.id}` },
+      title: `${src.name} is stale: nothing delivered for ${age} h`,
+      payload: { lines: [`Last delivery ${src.last!.toISOString()} (threshold ${hours} h).`, 'Check the pull schedule, the webhook sender or upload a fresh export.'], link: `/sources/${src.id}` },
       entityType: 'Source',
       entityId: src.id,
     }, { now, settings: s });

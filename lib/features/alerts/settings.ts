@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { DEFAULT_STALE_AFTER_HOURS } from '@/lib/domain/freshness';
 import { decryptSecret, encryptSecret } from '@/lib/server/crypto/secrets';
 import type { getPrisma } from '@/lib/server/db/client';
 import { ALERT_RULES, CHANNELS, type AlertKind, type AlertSeverity, RULE_INFO } from './rules';
@@ -59,12 +60,12 @@ export const configSchema = z.object({
       /** Discrepancy rate above this percentage of a run's keys fires discrepancy_rate. */
       discrepancyRatePercent: z.coerce.number().min(0).max(100).default(5),
       /** A source with no ingestion for this many hours is stale. */
-      staleHours: z.coerce.number().int().min(1).max(24 * 90).default(24),
+      staleHours: z.coerce.number().int().min(1).max(24 * 90).default(DEFAULT_STALE_AFTER_HOURS),
       /** This many refused webhook signatures within the window fire signature_failures. */
       signatureFailures: z.coerce.number().int().min(1).max(100_000).default(10),
       signatureWindowMinutes: z.coerce.number().int().min(1).max(24 * 60).default(15),
     })
-    .default({ discrepancyRatePercent: 5, staleHours: 24, signatureFailures: 10, signatureWindowMinutes: 15 }),
+    .default({ discrepancyRatePercent: 5, staleHours: DEFAULT_STALE_AFTER_HOURS, signatureFailures: 10, signatureWindowMinutes: 15 }),
   /** The same rule and dedup key within this window only bumps the existing alert's count. */
   dedupWindowMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
   /** At most this many new alerts per rule per hour are delivered; the rest are kept, not sent. */

@@ -7,6 +7,8 @@
  * reviewer's resolution).
  */
 import { z } from 'zod';
+import { CLASS_LABELS } from '@/lib/domain/discrepancies';
+import { isOpenReviewState } from '@/lib/domain/review';
 import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { ageDays, money } from '../review/discrepancies';
@@ -15,7 +17,7 @@ import { kickDeliveries } from '@/lib/features/alerts/deliver';
 import { loadNotificationSettings, type LoadedSettings } from '@/lib/features/alerts/settings';
 import { applyChange, ROW_SELECT, type Tx } from '@/lib/features/review/row-change';
 import { resolveDiscrepancy } from '@/lib/features/review/resolve';
-import { assertCan, ConflictError, NotFoundError, OPEN_STATES, ReviewError, type ResultDetail, type ReviewActor, type ReviewState } from '@/lib/features/review/types';
+import { assertCan, ConflictError, NotFoundError, ReviewError, type ResultDetail, type ReviewActor } from '@/lib/features/review/types';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -23,7 +25,6 @@ export const escalateSchema = z.object({
   reason: z.string().trim().min(3, 'Say why you escalate (at least 3 characters): it goes into the audit trail and the message.').max(1000, 'Keep the reason under 1000 characters.'),
 });
 
-const CLASS_TEXT: Record<string, string> = { matched: 'Matched', mismatched: 'Mismatched', missing: 'Missing', duplicate: 'Duplicated' };
 
 type FactRow = { id: number; key: string; cls: string; severity: string; actionLabel: string; action: string; date: string | null; detail: string; currency: string };
 
@@ -34,7 +35,7 @@ export function escalationLines(row: FactRow, reason: string, by: string, now = 
   return [
     `Key: ${row.key}`,
     ...detail.sources.map((s) => `${s.name}: ${s.present ? `${s.status} ${money(BigInt(s.amountMinor ?? '0'), s.currency ?? row.currency)} ${s.currency ?? ''}`.trim() : 'no record'}`),
-    `Class: ${CLASS_TEXT[row.cls] ?? row.cls} · severity ${row.severity}`,
+    `Class: ${(CLASS_LABELS as Record<string, string>)[row.cls] ?? row.cls} · severity ${row.severity}`,
     `Recommended: ${row.actionLabel || row.action.replaceAll('_', ' ')}`,
     `Age: ${age === null ? 'unknown' : `${age} day${age === 1 ? '' : 's'}`}`,
     `Escalated by ${by}: ${reason}`,
@@ -57,7 +58,7 @@ async function escalateInTx(
   if (row.version !== expectedVersion) {
     throw new ConflictError(`${row.key} was changed by someone else after you opened it (it is now ${row.state.replace('_', ' ')}). Reload it, then escalate again.`);
   }
-  if (!OPEN_STATES.includes(row.state as ReviewState)) {
+  if (!isOpenReviewState(row.state)) {
     throw new ReviewError(`${row.key} is already ${row.state.replace('_', ' ')}; only open discrepancies are escalated.`);
   }
   let version = row.version;

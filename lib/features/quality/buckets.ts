@@ -45,18 +45,5 @@ export function bucketDateRanges(now: Date): { id: AgeBucketId; label: string; f
   }));
 }
 
-export type Freshness = 'fresh' | 'stale' | 'never';
 
-/** Hours since a source last delivered data, and whether that is within the expected delay. */
-export function freshnessOf(last: Date | null, now: Date, staleAfterHours: number): { ageHours: number | null; status: Freshness } {
-  if (!last) return { ageHours: null, status: 'never' };
-  const ageHours = Math.max(0, (now.getTime() - last.getTime()) / 3_600_000);
-  return { ageHours, status: ageHours > staleAfterHours ? 'stale' : 'fresh' };
-}
-
-/** The latest of several optional instants (ingestion, pull, webhook). */
-export function latest(...dates: (Date | null | undefined)[]): Date | null {
-  let best: Date | null = null;
-  for (const d of dates) if (d && (!best || d.getTime() > best.getTime())) best = d;
-  return best;
-}
+export { latest } from '@/lib/domain/freshness';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { interpolate, median, percentile, percentileRanks } from './percentile';
 import { discrepancyRate, pairLabel, share } from './rates';
-import { ageBucketOf, ageInDays, bucketDateRanges, freshnessOf, latest } from './buckets';
+import { ageBucketOf, ageInDays, bucketDateRanges, latest } from './buckets';
+import { freshnessOf, MANUAL_SPEND_SOURCE } from '@/lib/domain/freshness';
 import { csvRatio, toCsv } from './csv';
 
 describe('percentiles (linear interpolation, as percentile_cont)', () => {
@@ -83,9 +84,12 @@ describe('backlog age buckets and freshness', () => {
   });
 
   it('says how fresh a source is', () => {
-    expect(freshnessOf(new Date('2026-03-31T03:00:00Z'), now, 24)).toEqual({ ageHours: 12, status: 'fresh' });
-    expect(freshnessOf(new Date('2026-03-29T15:00:00Z'), now, 24)).toEqual({ ageHours: 48, status: 'stale' });
-    expect(freshnessOf(null, now, 24)).toEqual({ ageHours: null, status: 'never' });
+    expect(freshnessOf({ last: new Date('2026-03-31T03:00:00Z') }, now, 24)).toEqual({ ageHours: 12, status: 'fresh' });
+    expect(freshnessOf({ last: new Date('2026-03-29T15:00:00Z') }, now, 24)).toEqual({ ageHours: 48, status: 'stale' });
+    expect(freshnessOf({ last: new Date('2026-03-29T15:00:00Z') }, now, 72)).toEqual({ ageHours: 48, status: 'fresh' });
+    expect(freshnessOf({ last: null }, now, 24)).toEqual({ ageHours: null, status: 'never' });
+    // Spend typed by hand is never behind.
+    expect(freshnessOf({ name: MANUAL_SPEND_SOURCE, last: new Date('2026-01-01T00:00:00Z') }, now, 24).status).toBe('fresh');
     expect(latest(null, new Date('2026-01-02'), undefined, new Date('2026-01-01'))?.toISOString()).toBe('2026-01-02T00:00:00.000Z');
     expect(latest(null, undefined)).toBeNull();
   });

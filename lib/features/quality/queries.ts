@@ -18,8 +18,9 @@
  */
 import type { OperationalCounts } from '@/lib/server/observability/metrics';
 import { REASONS, type Summary } from '@/lib/reconcile';
-import { OPEN_STATES } from '@/lib/features/review/types';
-import { bucketDateRanges, freshnessOf, latest, NO_DATE_LABEL, type AgeBucketId, type Freshness } from '@/lib/features/quality/buckets';
+import { OPEN_REVIEW_STATES } from '@/lib/domain/review';
+import { bucketDateRanges, NO_DATE_LABEL, type AgeBucketId } from '@/lib/features/quality/buckets';
+import { sourceFreshness } from '@/lib/features/alerts/source-freshness';
 import { interpolate, percentileRanks } from '@/lib/features/quality/percentile';
 import { discrepancyRate, pairLabel, share } from '@/lib/features/quality/rates';
 import { DEFAULT_MODEL } from '@/lib/romi';
@@ -32,7 +33,6 @@ type Client = ReturnType<typeof getPrisma>;
 /** Decisions that settle a row (the others only move it along). */
 export const NON_SETTLING_ACTIONS = ['assign', 'escalate'] as const;
 /** A source is stale when it delivered nothing for this long. */
-export const STALE_AFTER_HOURS = 48;
 export const PERIODS = { '30': 30, '90': 90, '365': 365, all: null } as const;
 export type Period = keyof typeof PERIODS;
 
@@ -134,7 +134,7 @@ export type BacklogBucket = { id: AgeBucketId; label: string; count: number };
 export async function backlogByAge(runId: string, opts: { db?: Client; now?: Date } = {}): Promise<BacklogBucket[]> {
   const db = opts.db ?? getPrisma();
   const now = opts.now ?? new Date();
-  const open = { runId, state: { in: [...OPEN_STATES] } };
+  const open = { runId, state: { in: [...OPEN_REVIEW_STATES] } };
   const ranges = bucketDateRanges(now);
   const counts = await Promise.all([
     ...ranges.map((r) => db.runResult.count({ where: { ...open, date: { not: null, ...(r.from ? { gte: r.from } : {}), ...(r.before ? { lt: r.before } : {}) } } })),
@@ -247,37 +247,7 @@ export async function driftEvents(opts: { db?: Client; since?: Date | null; unti
   return { counts, events, total: counts.reduce((s, c) => s + c.count, 0) };
 }
 
-export type SourceFreshness = {
-  id: string;
-  name: string;
-  kind: string;
-  lastUpload: Date | null;
-  lastPull: Date | null;
-  lastWebhook: Date | null;
-  last: Date | null;
-  ageHours: number | null;
-  status: Freshness;
-};
-
-/** Per active source: the latest committed upload, successful pull and accepted webhook, and how stale that is. */
-export async function sourceFreshness(opts: { db?: Client; now?: Date; staleAfterHours?: number } = {}): Promise<SourceFreshness[]> {
-  const db = opts.db ?? getPrisma();
-  const now = opts.now ?? new Date();
-  const [sources, ingestions, webhooks] = await Promise.all([
-    db.source.findMany({ where: { archivedAt: null }, orderBy: [{ kind: 'asc' }, { name: 'asc' }], select: { id: true, name: true, kind: true, lastPulledAt: true } }),
-    db.ingestion.groupBy({ by: ['sourceId', 'channel'], where: { status: 'committed' }, _max: { finishedAt: true } }),
-    db.webhookEvent.groupBy({ by: ['sourceId'], _max: { receivedAt: true } }),
-  ]);
-  const ing = new Map(ingestions.map((g) => [`${g.sourceId}\u0000${g.channel}`, g._max.finishedAt]));
-  const hook = new Map(webhooks.map((g) => [g.sourceId, g._max.receivedAt]));
-  return sources.map((s) => {
-    const lastUpload = ing.get(`${s.id}\u0000upload`) ?? null;
-    const lastPull = latest(ing.get(`${s.id}\u0000pull`), s.lastPulledAt);
-    const lastWebhook = latest(hook.get(s.id), ing.get(`${s.id}\u0000webhook`));
-    const last = latest(lastUpload, lastPull, lastWebhook);
-    return { id: s.id, name: s.name, kind: s.kind, lastUpload, lastPull, lastWebhook, last, ...freshnessOf(last, now, opts.staleAfterHours ?? STALE_AFTER_HOURS) };
-  });
-}
+export { sourceFreshness, type SourceFreshness } from '@/lib/features/alerts/source-freshness';
 
 // ---------------------------------------------------------------------------------------------
 // Operational counts for /api/metrics (read at scrape time; each one an indexed GROUP BY or count)
@@ -301,7 +271,7 @@ export async function operationalCounts(db: Client = getPrisma()): Promise<Opera
   rows.set('webhook', (rows.get('webhook') ?? 0) + webhookRows);
   let latestRun: OperationalCounts['latestRun'] = null;
   if (latest) {
-    const open = await db.runResult.groupBy({ by: ['cls'], where: { runId: latest.id, state: { in: [...OPEN_STATES] } }, _count: { _all: true } });
+    const open = await db.runResult.groupBy({ by: ['cls'], where: { runId: latest.id, state: { in: [...OPEN_REVIEW_STATES] } }, _count: { _all: true } });
     const openBy = new Map(open.map((g) => [g.cls, g._count._all]));
     const CLS = ['matched', 'mismatched', 'missing', 'duplicate'] as const;
     latestRun = {
@@ -372,7 +342,7 @@ export type OpenRisk = { severity: string; currency: string; count: number; amou
 
 /** Open, in-review and escalated rows of a run per severity and currency, with their amounts: one indexed GROUP BY. */
 export async function openRisks(runId: string, db: Client = getPrisma()): Promise<OpenRisk[]> {
-  const groups = await db.runResult.groupBy({ by: ['severity', 'currency'], where: { runId, state: { in: [...OPEN_STATES] } }, _count: { _all: true }, _sum: { amountMinor: true } });
+  const groups = await db.runResult.groupBy({ by: ['severity', 'currency'], where: { runId, state: { in: [...OPEN_REVIEW_STATES] } }, _count: { _all: true }, _sum: { amountMinor: true } });
   const rank: Record<string, number> = { critical: 0, warning: 1, info: 2 };
   return groups
     .map((g) => ({ severity: g.severity, currency: g.currency, count: g._count._all, amountMinor: g._sum.amountMinor ?? 0n }))

@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { CLASSES, REASONS, SEVERITIES, currencyDigits, formatMinor } from '@/lib/reconcile';
+import { CLASSES, REASONS, SEVERITIES } from '@/lib/reconcile';
+import { currenciesByDigits, decimalToMinor, minorToDecimal } from '@/lib/domain/money';
 import { csvEscapeCell } from '@/lib/server/http/csv-safe';
 import type { Prisma } from '@/lib/generated/sqlite/client';
 import { getPrisma } from '@/lib/server/db/client';
-import { STATES, type ResultDetail, type RowState } from '@/lib/features/review/types';
+import { type ResultDetail, type RowState } from '@/lib/features/review/types';
+import { isOpenReviewState, OPEN_REVIEW_STATES, REVIEW_STATES } from '@/lib/domain/review';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -18,23 +20,23 @@ const list = <T extends string>(values: readonly [T, ...T[]]) =>
     .transform((v) => (v ? v.split(',').filter(Boolean) : []))
     .pipe(z.array(z.enum(values)));
 
+/** An amount bound in major units ("120", "120.50"), kept as text: each row is compared in its own currency's digits. */
 const moneyParam = z
   .string()
   .optional()
-  .transform((v, ctx): bigint | undefined => {
+  .transform((v, ctx): string | undefined => {
     if (v === undefined || v.trim() === '') return undefined;
-    const m = /^\s*(\d{1,15})(?:\.(\d{1,2}))?\s*$/.exec(v);
-    if (!m) {
+    if (!/^\s*\d{1,15}(?:\.\d{1,3})?\s*$/.test(v)) {
       ctx.addIssue({ code: 'custom', message: 'Amounts are numbers such as 120 or 120.50.' });
       return z.NEVER;
     }
-    return BigInt(m[1]!) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
+    return v.trim();
   });
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().or(z.literal('').transform(() => undefined));
 
 /**
  * The discrepancy table's query, read from URL search params (so a filtered view is a shareable
- * link). Amounts are in major units of the run's currency (two decimals).
+ * link). Amounts are in major units, compared in each row's own currency (¥1,000 and $1,000.00 are both 1000).
  */
 export const discrepancyQuerySchema = z.object({
   run: z.string().optional(),
@@ -44,7 +46,7 @@ export const discrepancyQuerySchema = z.object({
   severity: list(SEVERITIES as unknown as readonly [string, ...string[]]),
   source: z.string().max(80).optional(),
   status: z.string().max(20).optional(),
-  state: list(STATES as unknown as readonly [string, ...string[]]),
+  state: list(REVIEW_STATES),
   min: moneyParam,
   max: moneyParam,
   from: isoDate,
@@ -92,6 +94,18 @@ function keyPrefix(prefix: string): Prisma.RunResultWhereInput[] {
   return out;
 }
 
+/**
+ * amountMinor compared with a major-unit bound in each row's own currency: one clause per group of
+ * currencies sharing their minor-unit digits (most runs have one currency, so one clause matches).
+ */
+function amountBound(op: 'gte' | 'lte', major: string): Prisma.RunResultWhereInput {
+  const round = op === 'gte' ? 'up' : 'down';
+  const groups = currenciesByDigits();
+  const clauses: Prisma.RunResultWhereInput[] = [{ currency: { notIn: [...groups.values()].flat() }, amountMinor: { [op]: decimalToMinor(major, 'USD', { round })! } }];
+  for (const [, currencies] of groups) clauses.push({ currency: { in: [...currencies] }, amountMinor: { [op]: decimalToMinor(major, currencies[0], { round })! } });
+  return { OR: clauses };
+}
+
 export function discrepancyWhere(runId: string, q: DiscrepancyQuery, me?: string): Prisma.RunResultWhereInput {
   const and: Prisma.RunResultWhereInput[] = [];
   const where: Prisma.RunResultWhereInput = { runId };
@@ -105,7 +119,8 @@ export function discrepancyWhere(runId: string, q: DiscrepancyQuery, me?: string
   if (q.reason) and.push({ reasons: { contains: containsJoined(q.reason) } });
   if (q.source) and.push({ OR: [{ missingIn: { contains: containsJoined(q.source) } }, { duplicateIn: { contains: containsJoined(q.source) } }] });
   if (q.status) and.push({ statuses: { contains: `:${q.status};` } });
-  if (q.min !== undefined || q.max !== undefined) where.amountMinor = { ...(q.min !== undefined ? { gte: q.min } : {}), ...(q.max !== undefined ? { lte: q.max } : {}) };
+  if (q.min !== undefined) and.push(amountBound('gte', q.min));
+  if (q.max !== undefined) and.push(amountBound('lte', q.max));
   if (q.from || q.to) where.date = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lte: q.to } : {}) };
   if (q.assignee === 'none') where.assigneeId = null;
   else if (q.assignee === 'me' && me) where.assigneeId = me;
@@ -180,8 +195,9 @@ export type DiscrepancyRow = {
 };
 
 /** Minor units as a decimal string in the currency's digits ("388.00"). */
+/** An amount as an exact decimal in the currency's own digits ("209232.00", "1000" for JPY): tables and CSV. */
 export function money(value: bigint | number, currency: string): string {
-  return formatMinor(Number(value), currency ? currencyDigits(currency) : 2);
+  return minorToDecimal(value, currency);
 }
 
 function split(joined: string): string[] {
@@ -212,7 +228,7 @@ function toRow(r: Prisma.RunResultGetPayload<{ select: typeof LIST_SELECT }>, em
     amountDiff: r.amountDiffMinor === 0n ? '' : money(r.amountDiffMinor, r.currency),
     currency: r.currency,
     date: r.date,
-    ageDays: ['open', 'in_review', 'escalated'].includes(r.state) ? ageDays(r.date) : null,
+    ageDays: isOpenReviewState(r.state) ? ageDays(r.date) : null,
     state: r.state,
     assignee: r.assigneeId ? (emails.get(r.assigneeId) ?? r.assigneeId) : null,
     version: r.version,
@@ -254,7 +270,7 @@ export async function backlogBuckets(runId: string, opts: { db?: Client; now?: D
   const db = opts.db ?? getPrisma();
   const now = opts.now ?? new Date();
   const dayAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString().slice(0, 10);
-  const open = { runId, state: { in: ['open', 'in_review', 'escalated'] } };
+  const open = { runId, state: { in: [...OPEN_REVIEW_STATES] } };
   const buckets = [
     { label: '0–7 days', where: { date: { gte: dayAgo(7) } } },
     { label: '8–30 days', where: { date: { lt: dayAgo(7), gte: dayAgo(30) } } },

@@ -1,28 +1,18 @@
 import { z } from 'zod';
+import { ASSIGNEE_ACTION, can, rolesThatCan } from '@/lib/domain/permissions';
+import { isRole } from '@/lib/domain/roles';
+import { isOpenReviewState, RESOLUTION_ACTIONS } from '@/lib/domain/review';
 import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { CANONICAL_STATUSES } from '@/lib/reconcile';
 import { finalForTimingDifference, finalFromManual, finalFromRecommendation, finalFromSource, type FinalState } from './final-state';
 import { applyRomiRowChange } from '@/lib/features/romi/romi';
 import { applyChange, ROW_SELECT, rowState, type ReviewRow, type Tx } from './row-change';
-import { assertCan, ConflictError, NotFoundError, OPEN_STATES, ReviewError, type ResultDetail, type ReviewActor, type ReviewState, type RowState } from './types';
+import { assertCan, ConflictError, NotFoundError, ReviewError, type ResultDetail, type ReviewActor, type ReviewState, type RowState } from './types';
 
 type Client = ReturnType<typeof getPrisma>;
 
-export const RESOLUTION_ACTIONS = ['apply_recommended', 'accept_source', 'manual', 'timing_difference', 'write_off', 'escalate'] as const;
-export type ResolutionAction = (typeof RESOLUTION_ACTIONS)[number];
-
-export const RESOLUTION_LABELS: Record<ResolutionAction | 'auto' | 'assign' | 'undo', string> = {
-  apply_recommended: 'Apply the recommended action',
-  accept_source: "Accept one source's value",
-  manual: 'Manual correction',
-  timing_difference: 'Timing difference',
-  write_off: 'Write off',
-  escalate: 'Escalate',
-  auto: 'Resolved automatically',
-  assign: 'Assigned',
-  undo: 'Undone',
-};
+export { RESOLUTION_ACTIONS, RESOLUTION_LABELS, type ResolutionAction } from '@/lib/domain/review';
 
 const reasonSchema = z.string().trim().min(3, 'Give a reason (at least 3 characters): it goes into the audit trail.').max(1000, 'Keep the reason under 1000 characters.');
 
@@ -78,7 +68,7 @@ function outcome(row: ReviewRow, input: z.output<typeof resolveSchema>): { state
 }
 
 function assertOpen(row: ReviewRow): void {
-  if (!OPEN_STATES.includes(row.state as ReviewState)) {
+  if (!isOpenReviewState(row.state)) {
     throw new ReviewError(`${row.key} is already ${row.state.replace('_', ' ')}. Undo that decision first if it was wrong.`);
   }
 }
@@ -143,7 +133,7 @@ export async function assignDiscrepancy(
     let email: string | null = null;
     if (assigneeId) {
       const user = await tx.user.findUnique({ where: { id: assigneeId }, select: { role: true, email: true, disabled: true } });
-      if (!user || user.disabled || !['admin', 'reviewer'].includes(user.role)) throw new ReviewError('Assign to an active finance reviewer or admin.');
+      if (!user || user.disabled || !isRole(user.role) || !can(user.role, ASSIGNEE_ACTION)) throw new ReviewError('Assign to an active finance reviewer or admin.');
       email = user.email;
     }
     const state: ReviewState = assigneeId ? (row.state === 'escalated' ? 'escalated' : 'in_review') : 'open';
@@ -227,4 +217,9 @@ export async function addComment(id: number, body: string, actor: ReviewActor, d
     await writeAudit(tx, { actor, action: 'discrepancy.comment', entityType: 'RunResult', entityId: String(id), after: { key: row.key, commentId: comment.id, length: text.length } });
     return comment;
   });
+}
+
+/** The people a discrepancy can be assigned to: active users whose role may resolve (the permission matrix says which). */
+export async function listAssignees(db: Client = getPrisma()): Promise<{ id: string; email: string }[]> {
+  return db.user.findMany({ where: { role: { in: rolesThatCan(ASSIGNEE_ACTION) }, disabled: false }, select: { id: true, email: true }, orderBy: { email: 'asc' } });
 }

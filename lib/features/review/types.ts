@@ -5,10 +5,9 @@ import type { ProgressionViolation, ResolvedCorrection } from '@/lib/reconcile';
 /** Who acts: a signed-in user with a role. Domain functions check the permission matrix themselves. */
 export type ReviewActor = { id: string; email: string; role: Role };
 
-export const STATES = ['open', 'in_review', 'resolved', 'escalated', 'written_off'] as const;
-export type ReviewState = (typeof STATES)[number];
-/** States in which a row still needs a person. */
-export const OPEN_STATES: readonly ReviewState[] = ['open', 'in_review', 'escalated'];
+import type { ReviewState } from '@/lib/domain/review';
+
+export { REVIEW_STATES, OPEN_REVIEW_STATES, type ReviewState } from '@/lib/domain/review';
 
 /** 403 at the domain level, whatever the page showed. Server actions and routes map it to PermissionError/403. */
 export class ForbiddenError extends Error {

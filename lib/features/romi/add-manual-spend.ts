@@ -9,7 +9,8 @@ import { keyBucketOf } from '@/lib/server/db/key-buckets';
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string };
 
-export const MANUAL_SPEND_SOURCE = 'Manual spend';
+export { MANUAL_SPEND_SOURCE } from '@/lib/domain/freshness';
+import { MANUAL_SPEND_SOURCE } from '@/lib/domain/freshness';
 
 export const manualSpendSchema = z.object({
   date: z.iso.date({ error: 'Enter the day the money was spent (YYYY-MM-DD).' }).refine((d) => d >= '2000-01-01' && d <= '2100-12-31', 'Enter a date between 2000 and 2100.'),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { all, byChannel, byCampaign, byMonth, DEFAULT_MODEL, figuresBy, funnelOf, isModel, type AttributionModel, type Figures, type Funnel } from '@/lib/romi';
 import { getPrisma } from '@/lib/server/db/client';
 import { dashboardRun, romiDimensions, romiGrouped, sourceFreshness, type DrillKind, type RomiRunInfo } from './romi';
+import { minorToDecimal } from '@/lib/domain/money';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -83,11 +84,6 @@ export const DRILL_TITLES: Record<DrillKind, string> = {
   spend: 'Marketing spend',
 };
 
-const money = (minor: bigint) => {
-  const neg = minor < 0n;
-  const abs = neg ? -minor : minor;
-  return `${neg ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
-};
 
 /** The rows behind a figure as CSV lines (header first), streamed page by page; cells are formula-safe. */
 export async function* drillCsv(runId: string, q: RomiQuery, kind: DrillKind, db: Client = getPrisma()): AsyncGenerator<string> {
@@ -101,9 +97,9 @@ export async function* drillCsv(runId: string, q: RomiQuery, kind: DrillKind, db
   let after: number | undefined;
   for (;;) {
     const page = await drillDown(runId, q.model, kind, filter, { db, take: 1000, after });
-    for (const p of page.payments) yield line([p.key, p.date, p.state, p.finalStatus, money(p.amountMinor), p.currency, p.channel, p.campaign, (p.weightPpm / 1_000_000).toString(), money(p.creditedMinor), p.dealKey, q.model]);
+    for (const p of page.payments) yield line([p.key, p.date, p.state, p.finalStatus, minorToDecimal(p.amountMinor, p.currency), p.currency, p.channel, p.campaign, (p.weightPpm / 1_000_000).toString(), minorToDecimal(p.creditedMinor, p.currency), p.dealKey, q.model]);
     for (const d of page.deals) yield line([d.key, d.date, d.status, d.source, d.customer, d.channel, d.campaign, (d.weightPpm / 1_000_000).toString(), q.model]);
-    for (const s of page.spend) yield line([s.date, s.source, s.channel, s.campaign, money(s.amountMinor), s.currency]);
+    for (const s of page.spend) yield line([s.date, s.source, s.channel, s.campaign, minorToDecimal(s.amountMinor, s.currency), s.currency]);
     if (page.next === null) return;
     after = page.next;
   }

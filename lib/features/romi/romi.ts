@@ -21,6 +21,7 @@ import {
 import type { ResultDetail } from '@/lib/features/review/types';
 import { getPrisma } from '@/lib/server/db/client';
 import { loggerFor } from '@/lib/server/observability/logger';
+import { sourceFreshness as sourceFreshnessOf } from '@/lib/features/alerts/source-freshness';
 
 type Client = ReturnType<typeof getPrisma>;
 type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];
@@ -282,9 +283,9 @@ export async function romiDimensions(runId: string, db: Client = getPrisma()) {
   return { pairs: rows.map((r) => ({ channel: r.channel, campaign: r.campaign })), firstDay: days._min.day, lastDay: days._max.day };
 }
 
-/** When each source was last ingested: how final the figures are. */
-export async function sourceFreshness(db: Client = getPrisma()) {
-  return db.source.findMany({ where: { archivedAt: null }, orderBy: [{ kind: 'asc' }, { name: 'asc' }], select: { id: true, name: true, kind: true, lastIngestedAt: true } });
+/** When each source last delivered, and whether it is behind: how final the figures are (the one freshness query). */
+export function sourceFreshness(db: Client = getPrisma(), now = new Date()) {
+  return sourceFreshnessOf({ db, now });
 }
 
 export type DrillKind = 'revenue' | 'not_counted' | 'deals' | 'spend';

@@ -4,7 +4,7 @@ import { notFound } from 'next/navigation';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { CommentForm } from '@/components/discrepancies/CommentForm';
 import { ResolvePanel } from '@/components/discrepancies/ResolvePanel';
-import { ageLabel, CLASS_LABELS, humanAction, REASON_LABELS, SEVERITY_TONE, STATE_LABELS } from '@/components/discrepancies/format';
+import { ageLabel, classLabel, humanAction, reasonLabel, severityTone, stateInfo } from '@/components/discrepancies/format';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
@@ -17,6 +17,8 @@ import { CHANNEL_LABEL, DELIVERY_LABEL, DELIVERY_TONE, ESCALATION_LABEL } from '
 import { listEscalations } from '@/lib/features/escalation/escalations';
 import { loadNotificationSettings } from '@/lib/features/alerts/settings';
 import { targetsFor } from '@/lib/features/alerts/channels';
+import { isOpenReviewState } from '@/lib/domain/review';
+import { listAssignees } from '@/lib/features/review/resolve';
 
 export const metadata: Metadata = { title: 'Discrepancy' };
 export const dynamic = 'force-dynamic';
@@ -54,12 +56,12 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
   const undoUntil = last ? new Date(last.when.getTime() + undoWindowMs()) : null;
   const canUndo = canResolve && last && last.after.version === row.version && undoUntil! > new Date() ? { action: last.action, until: formatDateTime(undoUntil!) } : null;
   const assignees = canResolve
-    ? await getPrisma().user.findMany({ where: { role: { in: ['reviewer', 'admin'] }, disabled: false }, select: { id: true, email: true }, orderBy: { email: 'asc' } })
+    ? await listAssignees()
     : [];
-  const state = STATE_LABELS[row.state] ?? { label: row.state, tone: 'neutral' as const };
-  const age = ['open', 'in_review', 'escalated'].includes(row.state) ? ageDays(row.date) : null;
+  const state = stateInfo(row.state);
+  const age = isOpenReviewState(row.state) ? ageDays(row.date) : null;
   const sourceName = new Map(sides.map((s) => [s.sourceId, s.name]));
-  const canEscalate = can(user.role, 'discrepancies:escalate') && ['open', 'in_review', 'escalated'].includes(row.state);
+  const canEscalate = can(user.role, 'discrepancies:escalate') && isOpenReviewState(row.state);
   const escalations = await listEscalations(row.id);
   const telegramReady = canEscalate ? targetsFor(await loadNotificationSettings(getPrisma()), 'escalation', 'warning').length > 0 : false;
 
@@ -68,10 +70,10 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
       <p style={{ marginBottom: 8 }}><Link href={`/discrepancies?run=${row.runId}`}>← Discrepancies</Link></p>
       <PageHeader
         title={row.key}
-        description={`${CLASS_LABELS[row.cls] ?? row.cls}${row.reasons ? ` · ${row.reasons.slice(1, -1).split(';').map((r) => REASON_LABELS[r] ?? r).join(', ')}` : ''}${row.missingIn ? ` · not in ${row.missingIn.slice(1, -1).split(';').join(', ')}` : ''}`}
+        description={`${classLabel(row.cls)}${row.reasons ? ` · ${row.reasons.slice(1, -1).split(';').map(reasonLabel).join(', ')}` : ''}${row.missingIn ? ` · not in ${row.missingIn.slice(1, -1).split(';').join(', ')}` : ''}`}
         actions={
           <div className="row-actions">
-            <span className={`pill ${SEVERITY_TONE[row.severity] ?? 'neutral'}`}>{row.severity}</span>
+            <span className={`pill ${severityTone(row.severity)}`}>{row.severity}</span>
             <span className={`pill ${state.tone}`} data-testid="row-state">{state.label}</span>
             {age !== null ? <span className="pill neutral" title="Days since the transaction date">Age {ageLabel(age)}</span> : null}
           </div>
@@ -143,7 +145,7 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
                 {d.resolutions.map((r) => (
                   <li key={r.id} className={r.undone ? 'undone' : undefined}>
                     <div><strong>{RESOLUTION_LABELS[r.action as keyof typeof RESOLUTION_LABELS] ?? r.action}</strong>{r.params?.source ? ` (${String(r.params.source)})` : ''} · {r.auto ? 'automatic rule' : (r.who ?? 'system')} · <span className="muted">{formatDateTime(r.when)} UTC</span>{r.undone ? <span className="pill neutral" style={{ marginLeft: 6 }}>undone</span> : null}</div>
-                    <div className="muted">{STATE_LABELS[r.before.state]?.label ?? r.before.state}{r.before.finalStatus ? ` (${r.before.finalStatus})` : ''} → {STATE_LABELS[r.after.state]?.label ?? r.after.state}{r.after.finalStatus ? ` (${r.after.finalStatus} ${r.after.finalAmountMinor !== null ? money(BigInt(r.after.finalAmountMinor), row.finalCurrency ?? row.currency) : ''})` : ''}</div>
+                    <div className="muted">{stateInfo(r.before.state).label}{r.before.finalStatus ? ` (${r.before.finalStatus})` : ''} → {stateInfo(r.after.state).label}{r.after.finalStatus ? ` (${r.after.finalStatus} ${r.after.finalAmountMinor !== null ? money(BigInt(r.after.finalAmountMinor), row.finalCurrency ?? row.currency) : ''})` : ''}</div>
                     <div className="reason">“{r.reason}”</div>
                   </li>
                 ))}
