@@ -6,7 +6,7 @@ import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { CANONICAL_STATUSES } from '@/lib/reconcile';
 import { finalForTimingDifference, finalFromManual, finalFromRecommendation, finalFromSource, type FinalState } from './final-state';
-import { applyRomiRowChange } from '@/lib/features/romi/romi';
+import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
 import { applyChange, ROW_SELECT, rowState, type ReviewRow, type Tx } from './row-change';
 import { assertCan, ConflictError, NotFoundError, ReviewError, type ResultDetail, type ReviewActor, type ReviewState, type RowState } from './types';
 

@@ -1,6 +1,6 @@
 import type { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
-import { applyRomiRowChange } from '@/lib/features/romi/romi';
+import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
 import { ConflictError, type RowState, type ReviewState } from './types';
 import type { FinalState } from './final-state';
 

@@ -3,7 +3,8 @@ import { currencyDigits, parseAmount } from '@/lib/reconcile/money';
 import { IngestProfileSchema } from '@/lib/features/ingestion/profile';
 import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
-import { dashboardRun, rebuildRomi } from './romi';
+import { dashboardRun } from './romi-queries';
+import { rebuildRomi } from './rebuild-romi';
 import { keyBucketOf } from '@/lib/server/db/key-buckets';
 
 type Client = ReturnType<typeof getPrisma>;

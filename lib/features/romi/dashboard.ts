@@ -2,8 +2,11 @@
 import { z } from 'zod';
 import { all, byChannel, byCampaign, byMonth, DEFAULT_MODEL, figuresBy, funnelOf, isModel, type AttributionModel, type Figures, type Funnel } from '@/lib/romi';
 import { getPrisma } from '@/lib/server/db/client';
-import { dashboardRun, romiDimensions, romiGrouped, sourceFreshness, type DrillKind, type RomiRunInfo } from './romi';
+import { dashboardRun, romiDimensions, romiGrouped, sourceFreshness, type RomiRunInfo } from './romi-queries';
+import { type DrillKind } from './drill-down';
 import { minorToDecimal } from '@/lib/domain/money';
+import { csvEscapeCell } from '@/lib/server/http/csv-safe';
+import { drillDown } from './drill-down';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -87,8 +90,6 @@ export const DRILL_TITLES: Record<DrillKind, string> = {
 
 /** The rows behind a figure as CSV lines (header first), streamed page by page; cells are formula-safe. */
 export async function* drillCsv(runId: string, q: RomiQuery, kind: DrillKind, db: Client = getPrisma()): AsyncGenerator<string> {
-  const { csvEscapeCell } = await import('@/lib/server/http/csv-safe');
-  const { drillDown } = await import('./romi');
   const line = (cells: (string | number | null)[]) => `${cells.map((c) => csvEscapeCell(c === null ? '' : String(c))).join(',')}\r\n`;
   const filter = { from: q.from, to: q.to, channel: q.channel, campaign: q.campaign };
   if (kind === 'revenue' || kind === 'not_counted') yield line(['transaction', 'date', 'state', 'final_status', 'amount', 'currency', 'channel', 'campaign', 'attribution_weight', 'credited_amount', 'deal', 'attribution_model']);

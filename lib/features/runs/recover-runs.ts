@@ -4,7 +4,7 @@ import { loggerFor } from '@/lib/server/observability/logger';
 import { RUN_JOBS, deleteTimeoutMs, runSettings, sendRunJob } from './settings';
 import { failRun } from './finish-run';
 import { jobQueue, type JobQueue } from '@/lib/server/jobs';
-import { rebuildRomiAfterRun } from '../romi/romi';
+import { rebuildRomiAfterRun } from '../romi/rebuild-romi';
 
 /** After a failed attempt: superseded attempts just stop; transient errors requeue; others fail the run. */
 export async function onAttemptError(db: Client, lease: Lease, error: unknown): Promise<void> {

@@ -9,7 +9,7 @@ import { registerPullJobs } from '@/lib/features/ingestion/connectors/pull-jobs'
 import { autoResolveRun } from '@/lib/features/review/auto-resolve';
 import { autoEscalateAfterRun } from '@/lib/features/escalation/escalations';
 import { alertRunFailed, alertsForCompletedRun } from '@/lib/features/alerts/checks';
-import { rebuildRomiAfterRun } from '@/lib/features/romi/romi';
+import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { processSlot } from '@/lib/server/process-state';
 
 

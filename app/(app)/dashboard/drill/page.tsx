@@ -4,7 +4,8 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { formatMoney } from '@/components/dashboard/format';
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
-import { dashboardRun, drillDown } from '@/lib/features/romi/romi';
+import { dashboardRun } from '@/lib/features/romi/romi-queries';
+import { drillDown } from '@/lib/features/romi/drill-down';
 import { DRILL_TITLES, parseRomiQuery, romiHref } from '@/lib/features/romi/dashboard';
 import { MODEL_LABELS } from '@/lib/romi';
 

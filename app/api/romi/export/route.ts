@@ -3,7 +3,7 @@ import { csvResponse } from '@/lib/server/http/csv-response';
 import { requireApi } from '@/lib/auth/guard';
 import { writeAudit } from '@/lib/server/db/audit';
 import { getPrisma } from '@/lib/server/db/client';
-import { dashboardRun } from '@/lib/features/romi/romi';
+import { dashboardRun } from '@/lib/features/romi/romi-queries';
 import { drillCsv, parseRomiQuery } from '@/lib/features/romi/dashboard';
 import { observe } from '@/lib/server/observability/observe';
 

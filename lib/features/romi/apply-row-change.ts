@@ -1,0 +1,73 @@
+import { type Tx } from './rebuild-romi';
+import { ATTRIBUTION_MODELS, contributionOf, splitInteger } from '@/lib/romi';
+
+export type RowFinal = { state: string; finalStatus: string | null; finalAmountMinor: bigint | null; finalCurrency: string | null };
+
+type Delta = { revenueMinor: bigint; refundMinor: bigint; notCountedMinor: bigint; leadsMilli: number; dealsMilli: number; paidDealsMilli: number; paidTx: number };
+const noDelta = (): Delta => ({ revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, leadsMilli: 0, dealsMilli: 0, paidDealsMilli: 0, paidTx: 0 });
+
+async function addToDaily(tx: Tx, runId: string, model: string, day: string, channel: string, campaign: string, currency: string, d: Delta) {
+  const where = { runId_model_day_channel_campaign_currency: { runId, model, day, channel, campaign, currency } };
+  await tx.romiDaily.upsert({
+    where,
+    create: { runId, model, day, channel, campaign, currency, ...d },
+    update: {
+      revenueMinor: { increment: d.revenueMinor },
+      refundMinor: { increment: d.refundMinor },
+      notCountedMinor: { increment: d.notCountedMinor },
+      paidDealsMilli: { increment: d.paidDealsMilli },
+      dealsMilli: { increment: d.dealsMilli },
+      paidTx: { increment: d.paidTx },
+    },
+  });
+}
+
+/**
+ * Keeps a run's pre-aggregate current when one result row changes (inside the change's transaction):
+ * subtracts what the row contributed before and adds what it contributes now, on the same credits
+ * and with the same exact split as the build; flips its deal's "paid" count when that changed.
+ */
+export async function applyRomiRowChange(tx: Tx, runId: string, resultId: number, before: RowFinal, after: RowFinal): Promise<void> {
+  const credits = await tx.romiCredit.findMany({ where: { runId, kind: 'payment', ref: resultId }, orderBy: { id: 'asc' } });
+  if (!credits.length) return;
+  const row = await tx.runResult.findUnique({ where: { id: resultId }, select: { amountMinor: true, currency: true } });
+  if (!row) return;
+  const was = contributionOf({ ...before, amountMinor: row.amountMinor, currency: row.currency });
+  const now = contributionOf({ ...after, amountMinor: row.amountMinor, currency: row.currency });
+  const dealKey = credits[0]!.dealKey;
+  for (const model of ATTRIBUTION_MODELS) {
+    const cs = credits.filter((c) => c.model === model);
+    if (!cs.length) continue;
+    const w = cs.map((c) => c.weightPpm);
+    for (const [c, sign] of [[was, -1n], [now, 1n]] as const) {
+      const rev = splitInteger(c.revenueMinor, w);
+      const ref = splitInteger(c.refundMinor, w);
+      const nc = splitInteger(c.notCountedMinor, w);
+      for (let j = 0; j < cs.length; j++) {
+        const d = { ...noDelta(), revenueMinor: sign * rev[j]!, refundMinor: sign * ref[j]!, notCountedMinor: sign * nc[j]!, paidTx: j === 0 ? Number(sign) * c.paidTx : 0 };
+        if (!d.revenueMinor && !d.refundMinor && !d.notCountedMinor && !d.paidTx) continue;
+        await addToDaily(tx, runId, model, cs[j]!.day, cs[j]!.channel, cs[j]!.campaign, c.currency, d);
+      }
+    }
+  }
+  // The deal is paid while at least one of its payments is reconciled Paid.
+  if (!dealKey || was.paidTx === now.paidTx) return;
+  const siblings = await tx.romiCredit.findMany({ where: { runId, kind: 'payment', dealKey, model: 'last_touch', ref: { not: resultId } }, select: { ref: true } });
+  const otherPaid = siblings.length
+    ? await tx.runResult.count({ where: { id: { in: siblings.map((s) => s.ref) }, state: 'resolved', finalStatus: 'Paid' } })
+    : 0;
+  if (otherPaid) return;
+  const dealCredits = await tx.romiCredit.findMany({ where: { runId, kind: 'deal', dealKey }, orderBy: { id: 'asc' } });
+  if (!dealCredits.length) return;
+  const dealRecord = await tx.sourceRecord.findUnique({ where: { id: dealCredits[0]!.ref }, select: { status: true } });
+  const crmWon = dealRecord?.status === 'Paid';
+  const sign = now.paidTx > 0 ? 1 : -1;
+  for (const model of ATTRIBUTION_MODELS) {
+    const cs = dealCredits.filter((c) => c.model === model);
+    const parts = splitInteger(1000n, cs.map((c) => c.weightPpm));
+    for (let j = 0; j < cs.length; j++) {
+      const n = sign * Number(parts[j]);
+      await addToDaily(tx, runId, model, cs[j]!.day, cs[j]!.channel, cs[j]!.campaign, '', { ...noDelta(), paidDealsMilli: n, dealsMilli: crmWon ? 0 : n });
+    }
+  }
+}

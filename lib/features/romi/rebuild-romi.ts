@@ -1,0 +1,102 @@
+import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
+import { JOIN_FIELDS, buildAggregates, normalizeChannel, type DealInput, type JoinField, type PaymentInput, type SpendInput } from '@/lib/romi';
+import { type ResultDetail } from '@/lib/features/review/types';
+import { loggerFor } from '@/lib/server/observability/logger';
+
+export type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];
+
+const WRITE_BATCH = 2000;
+
+/** The payment-to-deal join: PAIDLINE_ROMI_JOIN (dealId | invoiceId | paymentRef | email), default paymentRef. */
+export function romiJoinField(): JoinField {
+  const v = process.env.PAIDLINE_ROMI_JOIN;
+  return v && (JOIN_FIELDS as readonly string[]).includes(v) ? (v as JoinField) : 'paymentRef';
+}
+
+export function parseAttrs(s: string | null): Record<string, string> {
+  if (!s) return {};
+  try {
+    return JSON.parse(s) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+/** Records of a dataset that count: from committed ingestions or webhook events; the latest per (source, key). */
+async function currentRecords(db: Client, dataset: 'deals' | 'spend') {
+  const rows = await db.sourceRecord.findMany({
+    where: { dataset, OR: [{ ingestionId: null }, { ingestion: { status: 'committed' } }], source: { archivedAt: null } },
+    orderBy: { id: 'asc' },
+    select: { id: true, sourceId: true, key: true, txId: true, date: true, amountMinor: true, currency: true, status: true, attrs: true, source: { select: { name: true } } },
+  });
+  const latest = new Map<string, (typeof rows)[number]>();
+  for (const r of rows) latest.set(`${r.sourceId}\u0000${r.key}`, r);
+  return [...latest.values()];
+}
+
+/**
+ * Rebuilds the pre-aggregate of a completed run. The build marker is removed first and written last,
+ * so the dashboard never reads a half-built aggregate.
+ */
+export async function rebuildRomi(runId: string, opts: { db?: Client; join?: JoinField } = {}): Promise<{ daily: number; credits: number; linkedPayments: number }> {
+  const db = opts.db ?? getPrisma();
+  const join = opts.join ?? romiJoinField();
+  const started = Date.now();
+  await db.romiBuild.deleteMany({ where: { runId } });
+
+  const deals: DealInput[] = (await currentRecords(db, 'deals')).map((r) => ({ recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs: parseAttrs(r.attrs) }));
+  const spend: SpendInput[] = (await currentRecords(db, 'spend')).map((r) => {
+    const attrs = parseAttrs(r.attrs);
+    return { recordId: r.id, date: r.date, channel: normalizeChannel(attrs.channel) ?? r.source.name, campaign: attrs.campaign ?? r.txId, amountMinor: r.amountMinor, currency: r.currency };
+  });
+
+  const payments: PaymentInput[] = [];
+  let lastId = 0;
+  for (;;) {
+    const rows = await db.runResult.findMany({
+      where: { runId, id: { gt: lastId } },
+      orderBy: { id: 'asc' },
+      take: WRITE_BATCH,
+      select: { id: true, key: true, date: true, state: true, amountMinor: true, currency: true, finalStatus: true, finalAmountMinor: true, finalCurrency: true, detail: true },
+    });
+    if (!rows.length) break;
+    lastId = rows[rows.length - 1]!.id;
+    const recordIds = new Map<number, number[]>();
+    for (const r of rows) {
+      const detail = JSON.parse(r.detail) as ResultDetail;
+      recordIds.set(r.id, detail.sources.map((s) => s.recordId).filter((x): x is number => typeof x === 'number'));
+    }
+    const ids = [...new Set([...recordIds.values()].flat())];
+    const attrRows = ids.length ? await db.sourceRecord.findMany({ where: { id: { in: ids } }, select: { id: true, attrs: true } }) : [];
+    const attrsById = new Map(attrRows.map((a) => [a.id, parseAttrs(a.attrs)]));
+    for (const r of rows) {
+      const attrs: Record<string, string> = {};
+      for (const id of recordIds.get(r.id) ?? []) for (const [k, v] of Object.entries(attrsById.get(id) ?? {})) attrs[k] ??= v;
+      payments.push({ resultId: r.id, key: r.key, date: r.date, state: r.state, amountMinor: r.amountMinor, currency: r.currency, finalStatus: r.finalStatus, finalAmountMinor: r.finalAmountMinor, finalCurrency: r.finalCurrency, attrs });
+    }
+    if (rows.length < WRITE_BATCH) break;
+  }
+
+  const built = buildAggregates({ deals, payments, spend, join });
+  await db.romiDaily.deleteMany({ where: { runId } });
+  await db.romiCredit.deleteMany({ where: { runId } });
+  for (let i = 0; i < built.daily.length; i += WRITE_BATCH) {
+    await db.romiDaily.createMany({ data: built.daily.slice(i, i + WRITE_BATCH).map((d) => ({ runId, ...d })) });
+  }
+  for (let i = 0; i < built.credits.length; i += WRITE_BATCH) {
+    await db.romiCredit.createMany({ data: built.credits.slice(i, i + WRITE_BATCH).map((c) => ({ runId, ...c })) });
+  }
+  await db.romiBuild.create({
+    data: { runId, builtAt: new Date(), joinField: join, linkedPayments: built.linkedPayments, payments: payments.length, deals: deals.length, spendRows: spend.length, durationMs: Date.now() - started },
+  });
+  return { daily: built.daily.length, credits: built.credits.length, linkedPayments: built.linkedPayments };
+}
+
+/** Called when a run completes: a failed rebuild is logged and leaves the run completed (the dashboard says it is missing). */
+export async function rebuildRomiAfterRun(runId: string, db: Client): Promise<void> {
+  try {
+    await rebuildRomi(runId, { db });
+  } catch (error) {
+    loggerFor('romi', { runId }).error({ err: error }, 'ROMI pre-aggregate failed; the run stays completed and the dashboard says the figures are missing');
+  }
+}
