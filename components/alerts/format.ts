@@ -1,10 +1,13 @@
-type Tone = 'ok' | 'warn' | 'bad' | 'neutral';
+import type { Tone } from '@/lib/domain/tone';
+import type { Channel, DeliveryState } from '@/lib/features/alerts/rules';
 
-export const DELIVERY_TONE: Record<string, Tone> = { sent: 'ok', pending: 'neutral', retrying: 'warn', failed: 'bad', suppressed: 'neutral' };
-export const DELIVERY_LABEL: Record<string, string> = { sent: 'Sent', pending: 'Pending', retrying: 'Retrying', failed: 'Failed', suppressed: 'Held back' };
-export const CHANNEL_LABEL: Record<string, string> = { telegram: 'Telegram', email: 'E-mail', webhook: 'Webhook' };
-export const ESCALATION_LABEL: Record<string, { label: string; tone: Tone }> = {
+export { labelOf } from '@/lib/domain/labels';
+
+export const DELIVERY_TONE = { sent: 'ok', pending: 'neutral', retrying: 'warn', failed: 'bad', suppressed: 'neutral' } as const satisfies Record<DeliveryState, Tone>;
+export const DELIVERY_LABEL = { sent: 'Sent', pending: 'Pending', retrying: 'Retrying', failed: 'Failed', suppressed: 'Held back' } as const satisfies Record<DeliveryState, string>;
+export const CHANNEL_LABEL = { telegram: 'Telegram', email: 'E-mail', webhook: 'Webhook' } as const satisfies Record<Channel, string>;
+export const ESCALATION_LABEL = {
   open: { label: 'Waiting', tone: 'warn' },
   acknowledged: { label: 'Acknowledged', tone: 'neutral' },
   resolved: { label: 'Resolved', tone: 'ok' },
-};
+} as const satisfies Record<'open' | 'acknowledged' | 'resolved', { label: string; tone: Tone }>;

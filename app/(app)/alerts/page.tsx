@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { RetryButton } from '@/components/alerts/RetryButton';
-import { CHANNEL_LABEL, DELIVERY_LABEL, DELIVERY_TONE, ESCALATION_LABEL } from '@/components/alerts/format';
+import { CHANNEL_LABEL, DELIVERY_LABEL, DELIVERY_TONE, ESCALATION_LABEL, labelOf } from '@/components/alerts/format';
 import { severityTone } from '@/components/discrepancies/format';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
@@ -41,10 +41,10 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
         <dl className="meta-grid">
           {DELIVERY_STATES.map((s) => (
             <div key={s}>
-              <dt>{DELIVERY_LABEL[s]}</dt>
+              <dt>{labelOf(DELIVERY_LABEL, s)}</dt>
               <dd>
                 <Link href={href({ state: q.state === s ? undefined : s, page: undefined })} data-testid={`count-${s}`} aria-current={q.state === s ? 'true' : undefined}>
-                  <span className={`pill ${DELIVERY_TONE[s]}`}>{counts[s] ?? 0}</span>
+                  <span className={`pill ${labelOf(DELIVERY_TONE, s)}`}>{counts[s] ?? 0}</span>
                 </Link>
               </dd>
             </div>
@@ -64,7 +64,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
             <label htmlFor="state" className="sr-only">Delivery state</label>
             <select id="state" name="state" defaultValue={q.state ?? ''}>
               <option value="">Any delivery state</option>
-              {DELIVERY_STATES.map((s) => <option key={s} value={s}>{DELIVERY_LABEL[s]}</option>)}
+              {DELIVERY_STATES.map((s) => <option key={s} value={s}>{labelOf(DELIVERY_LABEL, s)}</option>)}
             </select>
             <button className="button secondary small" type="submit">Filter</button>
           </form>
@@ -103,7 +103,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
                         </details>
                       ) : null}
                       {a.payload.link ? <div className="small"><Link href={a.payload.link}>Open</Link></div> : null}
-                      {a.escalation ? <div className="small">Escalation: <span className={`pill ${ESCALATION_LABEL[a.escalation.state]?.tone ?? 'neutral'}`}>{ESCALATION_LABEL[a.escalation.state]?.label ?? a.escalation.state}</span> {a.escalation.outcome ? <span className="muted">{a.escalation.outcome}</span> : null}</div> : null}
+                      {a.escalation ? <div className="small">Escalation: <span className={`pill ${labelOf(ESCALATION_LABEL, a.escalation.state)?.tone ?? 'neutral'}`}>{labelOf(ESCALATION_LABEL, a.escalation.state)?.label ?? a.escalation.state}</span> {a.escalation.outcome ? <span className="muted">{a.escalation.outcome}</span> : null}</div> : null}
                       {a.payload.heldBack ? <div className="small muted">{a.payload.heldBack} similar alert(s) held back before this one</div> : null}
                     </td>
                     <td className="num">{a.count}</td>
@@ -112,8 +112,8 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
                       <ul className="plain-list">
                         {a.deliveries.map((d) => (
                           <li key={d.id} className="small" data-testid="delivery">
-                            <span className={`pill ${DELIVERY_TONE[d.state] ?? 'neutral'}`}>{DELIVERY_LABEL[d.state] ?? d.state}</span>{' '}
-                            {CHANNEL_LABEL[d.channel] ?? d.channel} <span className="muted">· {d.attempts} attempt{d.attempts === 1 ? '' : 's'}</span>
+                            <span className={`pill ${labelOf(DELIVERY_TONE, d.state) ?? 'neutral'}`}>{labelOf(DELIVERY_LABEL, d.state) ?? d.state}</span>{' '}
+                            {labelOf(CHANNEL_LABEL, d.channel) ?? d.channel} <span className="muted">· {d.attempts} attempt{d.attempts === 1 ? '' : 's'}</span>
                             {d.state === 'retrying' && d.nextAttemptAt ? <span className="muted"> · next {formatDateTime(d.nextAttemptAt)}</span> : null}
                             {d.lastError && d.state !== 'sent' ? <div className="error-text">{d.lastError}</div> : null}
                             {admin && (d.state === 'failed' || d.state === 'suppressed') ? <div><RetryButton id={d.id} /></div> : null}

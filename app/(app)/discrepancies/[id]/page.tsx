@@ -13,7 +13,7 @@ import { ageDays, getDiscrepancy, money } from '@/lib/features/review/discrepanc
 import { finalFromRecommendation } from '@/lib/features/review/final-state';
 import { RESOLUTION_LABELS, undoWindowMs } from '@/lib/features/review/resolve';
 import { EscalatePanel } from '@/components/alerts/EscalatePanel';
-import { CHANNEL_LABEL, DELIVERY_LABEL, DELIVERY_TONE, ESCALATION_LABEL } from '@/components/alerts/format';
+import { CHANNEL_LABEL, DELIVERY_LABEL, DELIVERY_TONE, ESCALATION_LABEL, labelOf } from '@/components/alerts/format';
 import { listEscalations } from '@/lib/features/escalation/escalations';
 import { loadNotificationSettings } from '@/lib/features/alerts/settings';
 import { targetsFor } from '@/lib/features/alerts/channels';
@@ -206,14 +206,14 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
               {escalations.length ? (
                 <ul className="plain-list" data-testid="escalations" style={{ marginBottom: 12 }}>
                   {escalations.map((e) => {
-                    const st = ESCALATION_LABEL[e.state] ?? { label: e.state, tone: 'neutral' as const };
+                    const st = labelOf(ESCALATION_LABEL, e.state) ?? { label: e.state, tone: 'neutral' as const };
                     const d = e.alert?.deliveries[0];
                     return (
                       <li key={e.id} className="small" style={{ marginBottom: 8 }}>
                         <div><span className={`pill ${st.tone}`}>{st.label}</span> {e.auto ? 'automatic rule' : e.createdByEmail} · <span className="muted">{formatDateTime(e.createdAt)} UTC</span></div>
                         <div className="reason">“{e.reason}”</div>
                         <div className="muted">
-                          {d ? <>{CHANNEL_LABEL[d.channel] ?? d.channel}: <span className={`pill ${DELIVERY_TONE[d.state] ?? 'neutral'}`}>{DELIVERY_LABEL[d.state] ?? d.state}</span>{d.state !== 'sent' && d.lastError ? ` ${d.lastError}` : ''}</> : 'No Telegram chat configured: not sent.'}
+                          {d ? <>{labelOf(CHANNEL_LABEL, d.channel) ?? d.channel}: <span className={`pill ${labelOf(DELIVERY_TONE, d.state) ?? 'neutral'}`}>{labelOf(DELIVERY_LABEL, d.state) ?? d.state}</span>{d.state !== 'sent' && d.lastError ? ` ${d.lastError}` : ''}</> : 'No Telegram chat configured: not sent.'}
                         </div>
                         {e.outcome ? <div>{e.outcome}</div> : null}
                       </li>
