@@ -1,5 +1,5 @@
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
-import { IngestionStateError, UploadRejectedError } from './upload-limits';
+import { ingestionStateError, isIngestionStateError, uploadRejectedError } from './upload-limits';
 import { type IngestProfile, type IngestProfileInput, type SourceKind } from '@/lib/features/ingestion/profile';
 import { detectHeaderDrift, type DriftFinding } from '@/lib/features/ingestion/drift';
 import { currentProfileVersion } from './sources';
@@ -7,10 +7,11 @@ import { ParseError, sniffFile } from '@/lib/features/ingestion/parse';
 import { suggestProfile } from '@/lib/features/ingestion/suggest';
 import { presetById } from '@/lib/features/ingestion/presets';
 import { abandon, type Actor } from './process-ingestion';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 export async function loadIngestion(id: string, db: Client) {
   const ingestion = await db.ingestion.findUnique({ where: { id }, include: { source: { select: { id: true, name: true, kind: true } } } });
-  if (!ingestion) throw new IngestionStateError('This upload no longer exists. Upload the file again.');
+  if (!ingestion) throw ingestionStateError('This upload no longer exists. Upload the file again.');
   return ingestion;
 }
 
@@ -32,7 +33,7 @@ export async function previewIngestion(id: string, opts: { sheet?: string; db?: 
   const db = opts.db ?? getPrisma();
   const ingestion = await loadIngestion(id, db);
   if (ingestion.status !== 'staged' || !ingestion.stagedPath) {
-    throw new IngestionStateError(`This upload is ${ingestion.status}; only a staged upload can be previewed.`);
+    throw ingestionStateError(`This upload is ${ingestion.status}; only a staged upload can be previewed.`);
   }
   const current = await currentProfileVersion(ingestion.sourceId, db);
   const sniff = await sniffFile(ingestion.stagedPath, ingestion.fileName ?? 'upload', {
@@ -64,11 +65,11 @@ export async function previewOrReject(id: string, opts: { sheet?: string; actor:
   try {
     return await previewIngestion(id, { sheet: opts.sheet, db });
   } catch (error) {
-    if (error instanceof IngestionStateError) throw error;
+    if (isIngestionStateError(error)) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    if (!(error instanceof ParseError)) console.error(`Upload ${id} could not be read:`, reason);
+    if (!(error instanceof ParseError)) loggerFor('ingest', { ingestionId: id }).error({ err: error }, 'upload could not be read');
     const message = `The file could not be read: ${reason}`;
     await abandon(id, 'failed', message, db, opts.actor);
-    throw new UploadRejectedError(message);
+    throw uploadRejectedError(message, id);
   }
 }
