@@ -15,6 +15,7 @@ import type { AlertPayload } from './raise';
 import { RULE_INFO, type AlertKind } from './rules';
 import { loadNotificationSettings, type LoadedSettings } from './settings';
 import { SIGNATURE_HEADER, signAlertBody } from './sign';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -181,7 +182,7 @@ export async function deliverDueAlerts(opts: { db?: Client; now?: () => Date; li
       });
       if (giveUp) {
         summary.failed++;
-        console.error(`[alerts] delivery ${d.id} (${d.channel}) failed for good after ${attempts} attempts: ${message}`);
+        loggerFor('alerts', { deliveryId: d.id, channel: d.channel }).error({ attempts, reason: message }, 'delivery failed for good');
       } else summary.retrying++;
     }
   }
@@ -198,7 +199,7 @@ export function kickDeliveries(db?: Client): void {
     return;
   }
   kickRunning = deliverDueAlerts({ db })
-    .catch((e) => console.error(`[alerts] delivery loop: ${(e as Error).message}`))
+    .catch((e) => loggerFor('alerts').error({ err: e }, 'delivery loop failed'))
     .finally(() => {
       kickRunning = null;
       if (kickAgain) {

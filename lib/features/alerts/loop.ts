@@ -9,6 +9,7 @@ import { getPrisma } from '@/lib/server/db/client';
 import { checkSignatureFailures, checkStaleSources } from './checks';
 import { deliverDueAlerts } from './deliver';
 import { loadNotificationSettings } from './settings';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -38,7 +39,7 @@ export function startAlertLoop(opts: { deliverEveryMs?: number; sweepEveryMs?: n
       }
       await deliverDueAlerts();
     } catch (e) {
-      console.error(`[alerts] loop: ${(e as Error).message}`);
+      loggerFor('alerts').error({ err: e }, 'alert loop failed');
     } finally {
       busy = false;
     }

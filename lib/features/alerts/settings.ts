@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { decryptSecret, encryptSecret } from '@/lib/server/crypto/secrets';
 import type { getPrisma } from '@/lib/server/db/client';
 import { ALERT_RULES, CHANNELS, type AlertKind, type AlertSeverity, type Channel, RULE_INFO } from './rules';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 type Db = Pick<Client, 'notificationSettings'>;
@@ -92,7 +93,7 @@ function open(token: string | null): string | null {
   try {
     return decryptSecret(token);
   } catch (e) {
-    console.error(`[alerts] a stored notification secret cannot be decrypted: ${(e as Error).message}`);
+    loggerFor('alerts').error({ err: e }, 'a stored notification secret cannot be decrypted');
     return null;
   }
 }
