@@ -145,7 +145,13 @@ export const addManualSpendAction = defineFormAction(
     revalidate: ['/sources', '/dashboard'],
   },
   async (input, { user }) => {
-    await addManualSpend(input, user);
+    try {
+      await addManualSpend(input, user);
+    } catch (error) {
+      // The form sums up field errors the same way whether zod or the domain found them.
+      if (error instanceof InvalidRequestError && error.fields) throw new InvalidRequestError('Check the highlighted fields.', { fields: error.fields });
+      throw error;
+    }
     return { message: 'Spend recorded. The dashboard counts it once its figures are rebuilt (a few seconds).' };
   },
 );

@@ -23,9 +23,9 @@ export const manualSpendSchema = z.object({
 });
 export type ManualSpendInput = z.input<typeof manualSpendSchema>;
 
-/** An amount the form must show against its field. */
+/** An amount that cannot be recorded; the form shows the message against the amount field. */
 function amountError(message: string): InvalidRequestError {
-  return new InvalidRequestError('Check the highlighted fields.', { fields: { amount: message } });
+  return new InvalidRequestError(message, { fields: { amount: message } });
 }
 
 /**

@@ -11,7 +11,6 @@
  * trace. Every response carries x-request-id; one log line and one histogram sample per request.
  */
 import type { Logger } from 'pino';
-import { authorize } from '@/lib/auth/guard';
 import type { SessionUser } from '@/lib/auth/session-schema';
 import type { Action } from '@/lib/domain/permissions';
 import { AppError } from '@/lib/server/app-error';
@@ -85,6 +84,8 @@ export function defineRoute<P extends Permission, K extends string = never>(
       if (rate?.ip?.length) await spend(rate.ip.map((b) => [b, meta.ip ?? 'unknown']), rate.message ?? 'Too many requests.');
       let user: SessionUser | null = null;
       if (permission && !config.alternativeCredential?.(request)) {
+        // Loaded on first use: public routes (health probes, webhooks) never load Auth.js.
+        const { authorize } = await import('@/lib/auth/guard');
         user = await authorize(permission, 'api');
         if (rate?.user?.length) await spend(rate.user.map((b) => [b, user!.id]), rate.message ?? 'Too many requests.');
       }
