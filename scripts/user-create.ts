@@ -9,7 +9,8 @@ import { Writable } from 'node:stream';
 import { ZodError } from 'zod';
 import { ROLES } from '@/lib/domain/roles';
 import { generatePassword } from '@/lib/features/users/password';
-import { createUser, UserExistsError } from '@/lib/features/users/create-user';
+import { createUser } from '@/lib/features/users/create-user';
+import { AppError } from '@/lib/server/app-error';
 import { migrateDatabase } from '@/lib/server/db/migrate';
 import { getPrisma } from '@/lib/server/db/client';
 import { parseFlags } from './lib/args';
@@ -76,7 +77,7 @@ async function main() {
       console.error(`Nothing was created:\n${error.issues.map((i) => `  - ${i.path.join('.') || 'input'}: ${i.message}`).join('\n')}`);
       process.exit(1);
     }
-    if (error instanceof UserExistsError) {
+    if (error instanceof AppError && error.code === 'conflict') {
       console.error(`${error.message} Nothing was created.`);
       process.exit(1);
     }

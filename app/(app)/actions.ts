@@ -1,7 +1,11 @@
 'use server';
 
 import { signOut } from '@/lib/auth/auth';
+import { defineSubmitAction } from '@/lib/server/pipeline/action';
 
-export async function signOutAction(): Promise<void> {
-  await signOut({ redirectTo: '/login' });
-}
+export const signOutAction = defineSubmitAction(
+  { name: 'auth.sign_out', permission: { public: "Ending one's own session needs no permission." } },
+  async () => {
+    await signOut({ redirectTo: '/login' });
+  },
+);

@@ -4,10 +4,10 @@ import { useActionState } from 'react';
 import { changePasswordAction, type SecurityState } from '@/app/(app)/account/actions';
 
 export function ChangePasswordForm() {
-  const [state, action, pending] = useActionState<SecurityState, FormData>(changePasswordAction, { status: 'idle' });
+  const [state, action, pending] = useActionState<SecurityState, FormData>(changePasswordAction, null);
   return (
     <form action={action} noValidate className="stack">
-      {state.status === 'error' ? <div className="alert error" aria-live="polite">{state.message}</div> : null}
+      {state && !state.ok ? <div className="alert error" aria-live="polite">{state.error}</div> : null}
       <div className="form-row">
         <div className="field">
           <label htmlFor="current-password">Current password</label>

@@ -10,12 +10,12 @@ import {
 } from '@/app/(app)/account/actions';
 import { RecoveryCodes } from './RecoveryCodes';
 
-const idle: SecurityState = { status: 'idle' };
+const idle: SecurityState = null;
 
 function Message({ state }: { state: SecurityState }) {
-  if (state.status === 'error') return <div className="alert error" aria-live="polite" data-testid="security-error">{state.message}</div>;
-  if (state.status === 'done') return <div className="alert success" aria-live="polite" data-testid="security-done">{state.message}</div>;
-  return null;
+  if (!state) return null;
+  if (!state.ok) return <div className="alert error" aria-live="polite" data-testid="security-error">{state.error}</div>;
+  return <div className="alert success" aria-live="polite" data-testid="security-done">{state.data.message}</div>;
 }
 
 function CodeField({ id, label = 'Code from your app', hint }: { id: string; label?: string; hint?: string }) {
@@ -30,12 +30,12 @@ function CodeField({ id, label = 'Code from your app', hint }: { id: string; lab
 
 /** Step 2 of the set-up: a code from the app turns MFA on; the answer carries the recovery codes, once. */
 export function MfaConfirmForm({ next }: { next: string }) {
-  const [state, action, pending] = useActionState(confirmMfaAction, idle);
-  if (state.status === 'done' && state.recoveryCodes) {
+  const [state, action, pending] = useActionState<SecurityState, FormData>(confirmMfaAction, idle);
+  if (state?.ok && state.data.recoveryCodes) {
     return (
       <div className="stack">
         <Message state={state} />
-        <RecoveryCodes codes={state.recoveryCodes} />
+        <RecoveryCodes codes={state.data.recoveryCodes} />
         <p><Link className="button" href={next}>I have saved my codes: continue</Link></p>
       </div>
     );
@@ -52,11 +52,11 @@ export function MfaConfirmForm({ next }: { next: string }) {
 }
 
 export function RegenerateRecoveryCodesForm() {
-  const [state, action, pending] = useActionState(regenerateRecoveryCodesAction, idle);
+  const [state, action, pending] = useActionState<SecurityState, FormData>(regenerateRecoveryCodesAction, idle);
   return (
     <form action={action} noValidate className="stack">
       <Message state={state} />
-      {state.status === 'done' && state.recoveryCodes ? <RecoveryCodes codes={state.recoveryCodes} /> : null}
+      {state?.ok && state.data.recoveryCodes ? <RecoveryCodes codes={state.data.recoveryCodes} /> : null}
       <CodeField id="regen-code" hint="A current code from your app (not a recovery code)." />
       <div className="row-actions">
         <button className="button secondary" type="submit" disabled={pending}>{pending ? 'Checking…' : 'Make new recovery codes'}</button>
@@ -66,7 +66,7 @@ export function RegenerateRecoveryCodesForm() {
 }
 
 export function DisableMfaForm({ required }: { required: boolean }) {
-  const [state, action, pending] = useActionState(disableMfaAction, idle);
+  const [state, action, pending] = useActionState<SecurityState, FormData>(disableMfaAction, idle);
   return (
     <form action={action} noValidate className="stack">
       <Message state={state} />

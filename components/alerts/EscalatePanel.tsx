@@ -20,7 +20,7 @@ export function EscalatePanel({ id, version, telegramReady }: { id: number; vers
           const res = await escalateAction(id, version, reason);
           if (!res.ok) return setMessage({ tone: 'error', text: res.error });
           setReason('');
-          setMessage(res.delivered ? { tone: 'success', text: 'Escalated: the support chat gets the message in a moment.' } : { tone: 'info', text: 'Escalated and recorded. No Telegram chat is configured, so no message was sent (an admin sets it up in Settings → Notifications).' });
+          setMessage(res.data.delivered ? { tone: 'success', text: 'Escalated: the support chat gets the message in a moment.' } : { tone: 'info', text: 'Escalated and recorded. No Telegram chat is configured, so no message was sent (an admin sets it up in Settings → Notifications).' });
           router.refresh();
         });
       }}

@@ -66,8 +66,8 @@ export function NotificationSettingsForm({ config: initial, has, webhookEndpoint
     <form onSubmit={save} aria-label="Notification settings" className="stack">
       {result ? (
         <div className={`alert ${result.ok ? 'success' : 'error'}`} role="status" data-testid="settings-result">
-          {result.ok ? result.message : result.error}
-          {result.ok && result.generatedSecret ? <div style={{ marginTop: 6 }}>Signing secret: <code data-testid="generated-secret">{result.generatedSecret}</code></div> : null}
+          {result.ok ? result.data.message : result.error}
+          {result.ok && result.data.generatedSecret ? <div style={{ marginTop: 6 }}>Signing secret: <code data-testid="generated-secret">{result.data.generatedSecret}</code></div> : null}
         </div>
       ) : null}
 

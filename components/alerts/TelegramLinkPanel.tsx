@@ -28,7 +28,7 @@ export function TelegramLinkPanel({ linked }: { linked: { username: string | nul
         </div>
       ) : null}
       <div>
-        <button type="button" className="button" disabled={pending} onClick={() => start(async () => { setError(null); const r = await createLinkCodeAction(); if (r.ok) setCode({ code: r.code, expiresAt: r.expiresAt }); else setError(r.error); })}>
+        <button type="button" className="button" disabled={pending} onClick={() => start(async () => { setError(null); const r = await createLinkCodeAction(); if (r.ok) setCode({ code: r.data.code, expiresAt: r.data.expiresAt }); else setError(r.error); })}>
           {linked ? 'Link another Telegram account' : 'Create a link code'}
         </button>
       </div>

@@ -4,23 +4,28 @@ import { useActionState, useState } from 'react';
 import { login, type LoginState } from '@/app/login/actions';
 
 export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
-  const [state, action, pending] = useActionState<LoginState, FormData>(login, { error: null, email: '' });
+  const [state, action, pending] = useActionState<LoginState, FormData>(login, null);
   const [recovery, setRecovery] = useState(false);
-  const errorBox = state.error ? (
+  const error = state && !state.ok ? state.error : null;
+  // The code step lasts as long as the form holds a challenge (see app/login/actions.ts).
+  const shown = state ? (state.ok ? state.data : state.values) : undefined;
+  const email = shown?.email ?? '';
+  const challenge = shown?.challenge;
+  const errorBox = error ? (
     <div id="login-error" className="alert error" data-testid="login-error" aria-live="polite">
-      {state.error}
+      {error}
     </div>
   ) : null;
 
-  if (state.step === 'code' && state.challenge) {
+  if (challenge) {
     return (
-      <form action={action} noValidate aria-describedby={state.error ? 'login-error' : 'code-hint'}>
+      <form action={action} noValidate aria-describedby={error ? 'login-error' : 'code-hint'}>
         {errorBox}
         <input type="hidden" name="callbackUrl" value={callbackUrl} />
-        <input type="hidden" name="challenge" value={state.challenge} />
-        <input type="hidden" name="email" value={state.email} />
+        <input type="hidden" name="challenge" value={challenge} />
+        <input type="hidden" name="email" value={email} />
         <p className="muted" style={{ marginTop: 0 }}>
-          Signing in as <strong>{state.email}</strong>. Your account uses two-factor authentication.
+          Signing in as <strong>{email}</strong>. Your account uses two-factor authentication.
         </p>
         <div className="field">
           <label htmlFor="code">{recovery ? 'Recovery code' : 'Authentication code'}</label>
@@ -34,7 +39,7 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
             autoFocus
             required
             spellCheck={false}
-            aria-invalid={state.error ? true : undefined}
+            aria-invalid={error ? true : undefined}
             placeholder={recovery ? 'xxxx-xxxx-xxxx' : '123456'}
           />
           <span id="code-hint" className="hint">
@@ -57,7 +62,7 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
   }
 
   return (
-    <form action={action} noValidate aria-describedby={state.error ? 'login-error' : undefined}>
+    <form action={action} noValidate aria-describedby={error ? 'login-error' : undefined}>
       {errorBox}
       <input type="hidden" name="callbackUrl" value={callbackUrl} />
       <div className="field">
@@ -68,8 +73,8 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
           type="email"
           autoComplete="username"
           required
-          defaultValue={state.email}
-          aria-invalid={state.error ? true : undefined}
+          defaultValue={email}
+          aria-invalid={error ? true : undefined}
         />
       </div>
       <div className="field">
@@ -80,7 +85,7 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
           type="password"
           autoComplete="current-password"
           required
-          aria-invalid={state.error ? true : undefined}
+          aria-invalid={error ? true : undefined}
         />
       </div>
       <button className="button block" type="submit" disabled={pending}>

@@ -2,7 +2,8 @@
 
 import { useActionState, useEffect, useState } from 'react';
 import { useRouter } from 'next/navigation';
-import { startRunAction, type StartRunState } from '@/app/(app)/runs/actions';
+import { startRunAction } from '@/app/(app)/runs/actions';
+import type { FormState } from '@/lib/server/pipeline/result';
 
 export type StartRunSource = {
   id: string;
@@ -13,20 +14,20 @@ export type StartRunSource = {
 export type StartRunRuleSet = { id: string; label: string };
 
 export function StartRunForm({ sources, ruleSets }: { sources: StartRunSource[]; ruleSets: StartRunRuleSet[] }) {
-  const [state, action, pending] = useActionState<StartRunState, FormData>(startRunAction, { status: 'idle' });
+  const [state, action, pending] = useActionState<FormState<{ id: string }>, FormData>(startRunAction, null);
   const router = useRouter();
   const ready = sources.filter((s) => s.ingestions.length > 0);
   const [chosen, setChosen] = useState<string[]>(() => ready.slice(0, 2).map((s) => s.id));
   const [pick, setPick] = useState<Record<string, boolean>>({});
   useEffect(() => {
-    if (state.status === 'started') router.push(`/runs/${state.id}`);
+    if (state?.ok) router.push(`/runs/${state.data.id}`);
   }, [state, router]);
   if (ready.length < 2) {
     return <p className="muted">A run needs at least two sources with committed data. Upload the gateway and bank exports under Sources first.</p>;
   }
   return (
     <form action={action}>
-      {state.status === 'error' ? <div className="alert error" role="status" aria-live="polite">{state.message}</div> : null}
+      {state && !state.ok ? <div className="alert error" role="status" aria-live="polite">{state.error}</div> : null}
       <fieldset className="plain-fieldset">
         <legend className="field-legend">Sources to compare</legend>
         <div className="source-choices">

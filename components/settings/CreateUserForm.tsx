@@ -6,16 +6,16 @@ import { ROLES, ROLE_LABELS } from '@/lib/domain/roles';
 import { FieldError, invalidProps } from '@/components/ui/FieldError';
 
 export function CreateUserForm() {
-  const [state, action, pending] = useActionState<CreateUserState, FormData>(createUserAction, { status: 'idle' });
-  const fields = state.status === 'error' ? (state.fields ?? {}) : {};
+  const [state, action, pending] = useActionState<CreateUserState, FormData>(createUserAction, null);
+  const fields = state && !state.ok ? (state.fields ?? {}) : {};
   // After an error the form shows what was typed (React resets a form to its default values).
-  const values = state.status === 'error' ? state.values : undefined;
+  const values = state && !state.ok ? state.values : undefined;
   return (
     <form action={action} noValidate>
-      {state.status === 'error' ? <div className="alert error" aria-live="polite">{state.message}</div> : null}
-      {state.status === 'created' ? (
+      {state && !state.ok ? <div className="alert error" aria-live="polite">{state.error}</div> : null}
+      {state?.ok ? (
         <div className="alert success" aria-live="polite" data-testid="created-user">
-          Created <strong>{state.email}</strong>. One-time password: <code>{state.password}</code> — hand it over
+          Created <strong>{state.data.email}</strong>. One-time password: <code>{state.data.password}</code> — hand it over
           securely; it is not shown again.
         </div>
       ) : null}

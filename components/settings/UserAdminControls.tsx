@@ -10,17 +10,17 @@ import {
 } from '@/app/(app)/settings/actions';
 import { ROLES, ROLE_LABELS, type Role } from '@/lib/domain/roles';
 
-const idle: UserAdminState = { status: 'idle' };
+const idle: UserAdminState = null;
 
 function Outcome({ state }: { state: UserAdminState }) {
-  if (state.status === 'idle') return null;
+  if (!state) return null;
   return (
-    <div className={`alert ${state.status === 'error' ? 'error' : 'success'} small`} aria-live="polite" style={{ margin: '8px 0 0' }}>
-      {state.message}
-      {state.status === 'done' && state.password ? (
+    <div className={`alert ${state.ok ? 'success' : 'error'} small`} aria-live="polite" style={{ margin: '8px 0 0' }}>
+      {state.ok ? state.data.message : state.error}
+      {state.ok && state.data.password ? (
         <>
           {' '}
-          <code data-testid="reset-password">{state.password}</code>
+          <code data-testid="reset-password">{state.data.password}</code>
         </>
       ) : null}
     </div>
@@ -29,11 +29,11 @@ function Outcome({ state }: { state: UserAdminState }) {
 
 /** An admin's controls for one user; each change ends that user's sessions and is audited. */
 export function UserAdminControls({ user }: { user: { id: string; email: string; role: Role; mfaEnabled: boolean; disabled: boolean } }) {
-  const [roleState, roleAction, rolePending] = useActionState(setUserRoleAction, idle);
-  const [pwState, pwAction, pwPending] = useActionState(resetUserPasswordAction, idle);
-  const [mfaState, mfaAction, mfaPending] = useActionState(resetUserMfaAction, idle);
-  const [disState, disAction, disPending] = useActionState(setUserDisabledAction, idle);
-  const last = [roleState, pwState, mfaState, disState].find((s) => s.status !== 'idle') ?? idle;
+  const [roleState, roleAction, rolePending] = useActionState<UserAdminState, FormData>(setUserRoleAction, idle);
+  const [pwState, pwAction, pwPending] = useActionState<UserAdminState, FormData>(resetUserPasswordAction, idle);
+  const [mfaState, mfaAction, mfaPending] = useActionState<UserAdminState, FormData>(resetUserMfaAction, idle);
+  const [disState, disAction, disPending] = useActionState<UserAdminState, FormData>(setUserDisabledAction, idle);
+  const last = [roleState, pwState, mfaState, disState].find((s) => s !== null) ?? idle;
   return (
     <details className="menu">
       <summary className="button secondary small" aria-label={`Manage ${user.email}`}>Manage</summary>

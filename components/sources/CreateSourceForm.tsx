@@ -16,17 +16,17 @@ const KINDS = [
 ] as const;
 
 export function CreateSourceForm({ presets }: { presets: PresetOption[] }) {
-  const [state, action, pending] = useActionState<CreateSourceState, FormData>(createSourceAction, { status: 'idle' });
+  const [state, action, pending] = useActionState<CreateSourceState, FormData>(createSourceAction, null);
   const router = useRouter();
   useEffect(() => {
-    if (state.status === 'created') router.push(`/sources/${state.id}`);
+    if (state?.ok) router.push(`/sources/${state.data.id}`);
   }, [state, router]);
-  const fields = state.status === 'error' ? (state.fields ?? {}) : {};
+  const fields = state && !state.ok ? (state.fields ?? {}) : {};
   // After an error the form shows what was chosen (React resets a form to its default values).
-  const values = state.status === 'error' ? state.values : undefined;
+  const values = state && !state.ok ? state.values : undefined;
   return (
     <form action={action} noValidate>
-      {state.status === 'error' ? <div className="alert error" aria-live="polite">{state.message}</div> : null}
+      {state && !state.ok ? <div className="alert error" aria-live="polite">{state.error}</div> : null}
       <div className="form-row">
         <div className="field">
           <label htmlFor="source-name">Name</label>

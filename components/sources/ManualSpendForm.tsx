@@ -14,14 +14,14 @@ const FIELDS = [
 
 /** Spend that has no export (sponsorships, events, print): one row at a time, audited. */
 export function ManualSpendForm() {
-  const [state, action, pending] = useActionState<ManualSpendState, FormData>(addManualSpendAction, { status: 'idle' });
-  const fields = state.status === 'error' ? (state.fields ?? {}) : {};
+  const [state, action, pending] = useActionState<ManualSpendState, FormData>(addManualSpendAction, null);
+  const fields = state && !state.ok ? (state.fields ?? {}) : {};
   // After an error the form shows what was typed (React resets a form to its default values).
-  const values = state.status === 'error' ? state.values : { date: '', channel: '', campaign: '', amount: '', currency: 'USD' };
+  const values: Record<string, string> = (state && !state.ok && state.values) || { date: '', channel: '', campaign: '', amount: '', currency: 'USD' };
   return (
     <form action={action} noValidate aria-label="Record spend">
-      {state.status === 'error' ? <div className="alert error" aria-live="polite">{state.message}</div> : null}
-      {state.status === 'added' ? <div className="alert success" aria-live="polite" data-testid="spend-added">{state.message}</div> : null}
+      {state && !state.ok ? <div className="alert error" aria-live="polite">{state.error}</div> : null}
+      {state?.ok ? <div className="alert success" aria-live="polite" data-testid="spend-added">{state.data.message}</div> : null}
       <div className="form-row">
         {FIELDS.map((f) => (
           <div className="field" key={f.name}>

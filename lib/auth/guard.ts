@@ -1,9 +1,9 @@
 import { forbidden, redirect } from 'next/navigation';
 import { headers } from 'next/headers';
-import { NextResponse } from 'next/server';
 import { auth } from './auth';
 import { can, type Action } from '../domain/permissions';
 import { sessionUserSchema, type SessionUser } from './session-schema';
+import { AppError } from '@/lib/server/app-error';
 import { writeAudit } from '@/lib/server/db/audit';
 import { getPrisma } from '@/lib/server/db/client';
 import { requestMeta } from '../server/http/request-meta';
@@ -86,46 +86,35 @@ export async function requireSignedIn(path: string): Promise<SessionUser> {
   return user;
 }
 
-export class PermissionError extends Error {
-  constructor(
-    readonly status: 401 | 403,
-    message: string,
-  ) {
-    super(message);
-  }
+/** Where a permission is checked: the messages and the audit target differ, the decision does not. */
+export type Surface = 'action' | 'api';
+
+const SIGNED_OUT: Record<Surface, string> = {
+  action: 'Your session has ended. Sign in again.',
+  api: 'Sign in to use this API.',
+};
+
+function deniedMessage(surface: Surface, user: SessionUser, action: Action): string {
+  return surface === 'action' ? 'Your role does not allow this action.' : `Your role (${user.role}) does not allow ${action}.`;
 }
 
 /**
- * For server actions: throws PermissionError(401/403), whatever the page showed. A user who must enrol in
- * MFA first is refused (403) except by the actions that enrol them (`allowMfaPending`).
+ * For server actions and route handlers (through lib/server/pipeline): the user, or an AppError
+ * (401 unauthenticated, 403 mfa_required, 403 forbidden), whatever the page showed. Refusals of a
+ * signed-in user are audited. A user who must enrol in MFA first is refused except by the actions
+ * that enrol them (`allowMfaPending`).
  */
-export async function requireAction(action: Action, opts: { allowMfaPending?: boolean } = {}): Promise<SessionUser> {
+export async function authorize(action: Action, surface: Surface, opts: { allowMfaPending?: boolean } = {}): Promise<SessionUser> {
   const checked = await checkedSession();
-  if (!checked) throw new PermissionError(401, 'Your session has ended. Sign in again.');
+  if (!checked) throw new AppError('unauthenticated', SIGNED_OUT[surface]);
   const { user } = checked;
   if (checked.mfaPending && !opts.allowMfaPending) {
-    await auditMfaPending(user, `action:${action}`);
-    throw new PermissionError(403, MFA_REQUIRED_MESSAGE);
+    await auditMfaPending(user, `${surface}:${action}`);
+    throw new AppError('mfa_required', MFA_REQUIRED_MESSAGE);
   }
   if (!can(user.role, action)) {
-    await auditDenial(user, action, `action:${action}`);
-    throw new PermissionError(403, 'Your role does not allow this action.');
-  }
-  return user;
-}
-
-/** For route handlers: the user, or a 401/403 JSON response to return as is. */
-export async function requireApi(action: Action): Promise<SessionUser | NextResponse> {
-  const checked = await checkedSession();
-  if (!checked) return NextResponse.json({ error: 'Sign in to use this API.' }, { status: 401 });
-  const { user } = checked;
-  if (checked.mfaPending) {
-    await auditMfaPending(user, `api:${action}`);
-    return NextResponse.json({ error: MFA_REQUIRED_MESSAGE }, { status: 403 });
-  }
-  if (!can(user.role, action)) {
-    await auditDenial(user, action, `api:${action}`);
-    return NextResponse.json({ error: `Your role (${user.role}) does not allow ${action}.` }, { status: 403 });
+    await auditDenial(user, action, `${surface}:${action}`);
+    throw new AppError('forbidden', deniedMessage(surface, user, action));
   }
   return user;
 }

@@ -9,6 +9,7 @@ import { authConfig } from './config';
 import { requestMeta } from '../server/http/request-meta';
 import { consume } from '@/lib/server/rate-limit';
 import { decideSignIn } from './signin';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 class InvalidCredentials extends CredentialsSignin {
   code = 'invalid_credentials';
@@ -52,7 +53,7 @@ export const authOptions = {
     // A wrong password is an expected outcome, already audited: keep it out of the error log.
     error(error) {
       if (error.name === 'CredentialsSignin' || (error as { type?: string }).type === 'CredentialsSignin') return;
-      console.error(error);
+      loggerFor('auth').error({ err: error }, 'Auth.js error');
     },
   },
   providers: [

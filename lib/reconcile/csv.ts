@@ -11,10 +11,14 @@ export type RowCallback = (fields: string[], line: number) => void;
 /** A record without any quote: text[start, end) is the line without its line break. */
 export type LineCallback = (text: string, start: number, end: number, line: number) => void;
 
+/** What is malformed, for callers that explain it in their own words (never by matching the message). */
+export type CsvErrorReason = 'unterminated_quote' | 'text_after_quote' | 'quote_in_unquoted';
+
 export class CsvError extends Error {
   constructor(
     message: string,
     readonly line: number,
+    readonly reason: CsvErrorReason,
   ) {
     super(message);
   }
@@ -147,7 +151,7 @@ export class CsvSplitter {
         for (;;) {
           const q = s.indexOf('"', i);
           if (q < 0) {
-            if (final) throw new CsvError('unterminated quoted field', this.line);
+            if (final) throw new CsvError('unterminated quoted field', this.line, 'unterminated_quote');
             return null;
           }
           for (let k = i; k < q; k++) if (s.charCodeAt(k) === 10) newlines++;
@@ -178,14 +182,14 @@ export class CsvSplitter {
         if (c === 13 && i + 1 >= len && !final) return null;
         if (c === 10) return { fields, next: i + 1, newlines: newlines + 1 };
         if (c === 13 && final && i + 1 >= len) return { fields, next: len, newlines };
-        throw new CsvError('unexpected character after a closing quote', this.line + newlines);
+        throw new CsvError('unexpected character after a closing quote', this.line + newlines, 'text_after_quote');
       }
       // unquoted field: up to delimiter or newline; a quote inside is an error
       let j = i;
       while (j < len) {
         const c = s.charCodeAt(j);
         if (c === delim || c === 10) break;
-        if (c === 34) throw new CsvError('quote inside an unquoted field', this.line + newlines);
+        if (c === 34) throw new CsvError('quote inside an unquoted field', this.line + newlines, 'quote_in_unquoted');
         j++;
       }
       if (j >= len && !final) return null;

@@ -1,7 +1,9 @@
 /**
- * Every server action, discovered from the code ('use server' files), called signed
- * out and as each role with input it cannot use: a role the matrix does not allow must
- * be refused (before any validation message), and an allowed role must not be.
+ * Every server action, discovered from the code ('use server' files) and read through the
+ * access it declares to the pipeline (lib/server/pipeline/access.ts), called signed out and as
+ * each role with input it cannot use: a role the matrix does not allow must be refused (before
+ * any validation message), and an allowed role must not be. An export that did not go through
+ * the pipeline declares nothing and fails here.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +12,7 @@ import { can, type Action } from '@/lib/domain/permissions';
 import { ROLES, type Role } from '@/lib/domain/roles';
 import { mfaRequiredFor } from '@/lib/features/users/totp';
 import type { TestDatabase } from './databases';
-import { APP, appFiles, databaseWithRoleUsers } from './access-helpers';
+import { APP, appFiles, databaseWithRoleUsers, declaredExports } from './access-helpers';
 
 const session = vi.hoisted(() => ({ role: null as string | null, id: null as string | null }));
 vi.mock('@/lib/auth/auth', () => ({
@@ -22,6 +24,8 @@ vi.mock('@/lib/auth/auth', () => ({
   signOut: async () => undefined,
   handlers: {},
 }));
+// The sign-in action's Auth.js error classes (the real package does not load outside Next.js).
+vi.mock('next-auth', () => ({ AuthError: class AuthError extends Error {}, CredentialsSignin: class CredentialsSignin extends Error {} }));
 vi.mock('next/headers', () => ({ headers: async () => new Headers(), cookies: async () => ({ get: () => undefined }) }));
 vi.mock('next/cache', () => ({ revalidatePath: () => undefined, revalidateTag: () => undefined }));
 
@@ -32,24 +36,19 @@ const PUBLIC_ACTIONS: Record<string, string> = {
 };
 
 
-type ActionCase = { id: string; file: string; name: string; permission: Action | null; allowMfaPending: boolean };
-const CASES: ActionCase[] = appFiles(APP, (name) => /\.tsx?$/.test(name))
-  .filter((f) => /^\s*['"]use server['"]/.test(readFileSync(f, 'utf8')))
-  .flatMap((file) => {
-    const source = readFileSync(file, 'utf8');
-    const starts = [...source.matchAll(/export\s+async\s+function\s+(\w+)/g)];
-    return starts.map((m, i) => {
-      const body = source.slice(m.index, starts[i + 1]?.index ?? source.length);
-      const permission = /(?:requireAction|guarded\w*)\(\s*'([a-z:]+)'/.exec(body)?.[1] as Action | undefined;
-      return {
-        id: `${path.relative(APP, file).split(path.sep).join('/')}#${m[1]}`,
-        file,
-        name: m[1]!,
-        permission: permission ?? null,
-        allowMfaPending: /allowMfaPending:\s*true/.test(body),
-      };
-    });
-  });
+type ActionCase = { id: string; file: string; name: string; declared: boolean; permission: Action | null; publicReason: string | null; allowMfaPending: boolean };
+const SERVER_FILES = appFiles(APP, (name) => /\.tsx?$/.test(name)).filter((f) => /^\s*['"]use server['"]/.test(readFileSync(f, 'utf8')));
+const CASES: ActionCase[] = (await Promise.all(SERVER_FILES.map((file) => declaredExports(file)))).flatMap((exports, i) =>
+  exports.map(({ name, access }) => ({
+    id: `${path.relative(APP, SERVER_FILES[i]!).split(path.sep).join('/')}#${name}`,
+    file: SERVER_FILES[i]!,
+    name,
+    declared: access?.kind === 'action',
+    permission: access?.permission ?? null,
+    publicReason: access?.publicReason ?? null,
+    allowMfaPending: access?.allowMfaPending ?? false,
+  })),
+);
 
 const DENIED = /Your session has ended|Your role does not allow|does not allow this action|requires two-factor authentication/;
 
@@ -80,9 +79,18 @@ describe('server actions and the permission matrix', () => {
   });
 
   for (const c of CASES) {
-    if (PUBLIC_ACTIONS[c.id]) continue;
+    it(`${c.id} goes through the action pipeline`, () => {
+      expect(c.declared, `${c.file}: ${c.name} is not made by defineAction/defineFormAction/defineSubmitAction`).toBe(true);
+    });
+    if (PUBLIC_ACTIONS[c.id]) {
+      it(`${c.id} is public on purpose`, () => {
+        expect(c.permission).toBeNull();
+        expect(c.publicReason).toBeTruthy();
+      });
+      continue;
+    }
     it(`${c.id} checks a permission from the matrix`, () => {
-      expect(c.permission, `${c.file}: ${c.name} has no requireAction(...) and is not listed as public`).not.toBeNull();
+      expect(c.permission, `${c.file}: ${c.name} declares no permission and is not listed as public`).not.toBeNull();
     });
     if (!c.permission) continue;
     for (const role of [null, ...ROLES] as (Role | null)[]) {

@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ROLES } from '@/lib/domain/roles';
+import { declaredAccess, type DeclaredAccess } from '@/lib/server/pipeline/access';
 import { createTestDatabase, type TestDatabase } from './databases';
 
 export const APP = path.resolve('app');
@@ -28,4 +29,12 @@ export async function databaseWithRoleUsers(): Promise<TestDatabase> {
     await db.prisma.user.create({ data: { id: `user-${role}-nomfa`, email: `${role}-nomfa@example.com`, name: role, role, passwordHash: 'x' } });
   }
   return db;
+}
+
+/** The functions a module exports, each with the access it declared to the pipeline (null: it declared none). */
+export async function declaredExports(file: string): Promise<{ name: string; access: DeclaredAccess | null }[]> {
+  const mod = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
+  return Object.entries(mod)
+    .filter(([, value]) => typeof value === 'function')
+    .map(([name, value]) => ({ name, access: declaredAccess(value) }));
 }

@@ -1,16 +1,16 @@
 /**
- * Every API route, discovered from the code, answered for every role and signed out:
- * the decision must be exactly what the permission matrix says. A new route without
- * a permission check fails here unless it is deliberately public (listed below, with why).
+ * Every route handler, discovered from the code and read through the access it declares to the
+ * pipeline (lib/server/pipeline/access.ts), answered for every role and signed out: the decision
+ * must be exactly what the permission matrix says. A handler that did not go through the pipeline
+ * fails here, and so does a public one not listed below (with why).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { can, type Action } from '@/lib/domain/permissions';
 import { ROLES, type Role } from '@/lib/domain/roles';
 import { MFA_REQUIRED_MESSAGE, mfaRequiredFor } from '@/lib/features/users/totp';
 import type { TestDatabase } from './databases';
-import { APP, appFiles, databaseWithRoleUsers } from './access-helpers';
+import { APP, appFiles, databaseWithRoleUsers, declaredExports } from './access-helpers';
 
 const session = vi.hoisted(() => ({ role: null as string | null, id: null as string | null }));
 vi.mock('@/lib/auth/auth', () => ({
@@ -33,15 +33,25 @@ const PUBLIC_ROUTES: Record<string, string> = {
 };
 
 
-type RouteCase = { route: string; file: string; methods: string[]; action: Action | null };
-const ROUTES: RouteCase[] = appFiles(APP, (name) => name === 'route.ts').map((file) => {
-  const source = readFileSync(file, 'utf8');
-  const methods = [...source.matchAll(/export\s+async\s+function\s+(GET|POST|PUT|PATCH|DELETE)\b/g)].map((m) => m[1]!);
-  const actions = [...source.matchAll(/requireApi\('([a-z:]+)'\)/g)].map((m) => m[1] as Action);
-  const route = path.relative(APP, path.dirname(file)).split(path.sep).join('/');
-  if (new Set(actions).size > 1) throw new Error(`${route} checks several permissions; give each method its own test.`);
-  return { route, file, methods, action: actions[0] ?? null };
-});
+type RouteCase = { route: string; file: string; methods: string[]; undeclared: string[]; action: Action | null; publicReason: string | null };
+const ROUTE_FILES = appFiles(APP, (name) => name === 'route.ts');
+const ROUTES: RouteCase[] = await Promise.all(
+  ROUTE_FILES.map(async (file) => {
+    const handlers = (await declaredExports(file)).filter((e) => /^(GET|POST|PUT|PATCH|DELETE)$/.test(e.name));
+    const route = path.relative(APP, path.dirname(file)).split(path.sep).join('/');
+    const actions = new Set(handlers.map((h) => h.access?.permission ?? null));
+    if (actions.size > 1) throw new Error(`${route} checks several permissions; give each method its own test.`);
+    const first = handlers[0]?.access;
+    return {
+      route,
+      file,
+      methods: handlers.map((h) => h.name),
+      undeclared: handlers.filter((h) => h.access?.kind !== 'route').map((h) => h.name),
+      action: first?.permission ?? null,
+      publicReason: first?.publicReason ?? null,
+    };
+  }),
+);
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -55,14 +65,18 @@ describe('API routes and the permission matrix', () => {
   });
 
   for (const r of ROUTES) {
+    it(`${r.route} goes through the route pipeline`, () => {
+      expect(r.undeclared, `${r.file}: these handlers are not made by defineRoute`).toEqual([]);
+    });
     if (PUBLIC_ROUTES[r.route]) {
       it(`${r.route} is public on purpose`, () => {
         expect(r.action).toBeNull();
+        expect(r.publicReason).toBeTruthy();
       });
       continue;
     }
     it(`${r.route} checks a permission from the matrix`, () => {
-      expect(r.action, `${r.file} has no requireApi(...) check and is not listed as public`).not.toBeNull();
+      expect(r.action, `${r.file} declares no permission and is not listed as public`).not.toBeNull();
       expect(r.methods.length).toBeGreaterThan(0);
     });
     if (!r.action) continue;

@@ -239,10 +239,10 @@ describe.each(DATABASE_KINDS)('hostile uploads on %s', (kind) => {
     for (const role of [null, 'reviewer', 'executive']) {
       session.role = role;
       const expected = role ? /Your role does not allow this action/ : /Your session has ended/;
-      expect(await actions.startIngestionAction({ ingestionId, profile, onInvalid: 'ask' })).toEqual({ ok: false, error: expect.stringMatching(expected) });
-      expect(await actions.decideIngestionAction(ingestionId, 'commit')).toEqual({ ok: false, error: expect.stringMatching(expected) });
-      expect(await actions.generateWebhookSecretAction(other)).toEqual({ ok: false, error: expect.stringMatching(expected) });
-      expect(await actions.saveConnectorAction({ sourceId: other, config: { url: 'http://127.0.0.1:9/x' }, schedule: null })).toEqual({ ok: false, error: expect.stringMatching(expected) });
+      expect(await actions.startIngestionAction({ ingestionId, profile, onInvalid: 'ask' })).toMatchObject({ ok: false, error: expect.stringMatching(expected) });
+      expect(await actions.decideIngestionAction(ingestionId, 'commit')).toMatchObject({ ok: false, error: expect.stringMatching(expected) });
+      expect(await actions.generateWebhookSecretAction(other)).toMatchObject({ ok: false, error: expect.stringMatching(expected) });
+      expect(await actions.saveConnectorAction({ sourceId: other, config: { url: 'http://127.0.0.1:9/x' }, schedule: null })).toMatchObject({ ok: false, error: expect.stringMatching(expected) });
     }
     const sourceRow = await db.prisma.source.findUniqueOrThrow({ where: { id: other } });
     expect(sourceRow.webhookSecretsEnc).toBeNull();

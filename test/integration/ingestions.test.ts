@@ -6,7 +6,6 @@ import { createSource } from '@/lib/features/ingestion/sources';
 import { decideIngestion, startIngestion } from '@/lib/features/ingestion/process-ingestion';
 import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
 import { stageUpload } from '@/lib/features/ingestion/stage-upload';
-import { UploadTooLargeError } from '@/lib/features/ingestion/upload-limits';
 import { getIngestion, ingestionErrorsCsv } from '@/lib/features/ingestion/ingestion-queries';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
@@ -141,7 +140,7 @@ describe.each(DATABASE_KINDS)('ingestion on %s', (kind) => {
 
   it('refuses an upload over the size limit and leaves nothing staged', async () => {
     const before = await db.prisma.ingestion.count();
-    await expect(stageUpload({ sourceId: gatewayId, fileName: 'big.csv', body: bodyOf('x'.repeat(5000)), actor, db: db.prisma, maxBytes: 1000 })).rejects.toBeInstanceOf(UploadTooLargeError);
+    await expect(stageUpload({ sourceId: gatewayId, fileName: 'big.csv', body: bodyOf('x'.repeat(5000)), actor, db: db.prisma, maxBytes: 1000 })).rejects.toMatchObject({ code: 'too_large', status: 413, details: { limitBytes: 1000 } });
     expect(await db.prisma.ingestion.count()).toBe(before);
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { operationalCounts } from '@/lib/features/quality/queries';
 import { metricsState, renderMetrics } from '@/lib/server/observability/metrics';
 import { hasMetricsToken } from '@/lib/server/observability/metrics-token';
-import { observe } from '@/lib/server/observability/observe';
+import { defineRoute } from '@/lib/server/pipeline/route';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { seedQualityFixture, type QualityFixture } from './quality-fixtures';
 
@@ -43,13 +43,16 @@ describe('metrics registry', () => {
     expect(again.metricsState().registry.getSingleMetric('paidline_http_request_duration_seconds')).toBeDefined();
   });
 
-  it('records request latency through the route wrapper', async () => {
+  it('records request latency through the route pipeline', async () => {
     const route = `/api/test-${Date.now()}`;
-    const res = await observe(route, new Request('http://localhost/x', { headers: { 'x-request-id': 'req-abcdefgh' } }), async () => new Response('ok', { status: 201 }));
+    const open = { public: 'test' };
+    const ok = defineRoute({ name: route, permission: open }, async () => new Response('ok', { status: 201 }));
+    const res = await ok(new Request('http://localhost/x', { headers: { 'x-request-id': 'req-abcdefgh' } }));
     expect(res.headers.get('x-request-id')).toBe('req-abcdefgh');
-    const failed = await observe(route, new Request('http://localhost/x', { method: 'POST' }), async () => {
+    const boom = defineRoute({ name: route, permission: open }, async () => {
       throw new Error('boom');
     });
+    const failed = await boom(new Request('http://localhost/x', { method: 'POST' }));
     expect(failed.status).toBe(500);
     expect(await failed.json()).toMatchObject({ requestId: failed.headers.get('x-request-id') });
     const text = await metricsState().registry.metrics();

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decideSignIn, type SignInDecision } from '@/lib/auth/signin';
 import { readChallenge } from '@/lib/auth/mfa-challenge';
 import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
-import { AccountError, signOutEverywhere } from '@/lib/features/users/account';
+import { signOutEverywhere } from '@/lib/features/users/account';
+import { InvalidRequestError } from '@/lib/server/app-error';
 import { adminResetMfa } from '@/lib/features/users/admin';
 import { beginMfaEnrolment, confirmMfaEnrolment, disableMfa, mfaStatus, regenerateRecoveryCodes } from '@/lib/features/users/mfa';
 import { createUser } from '@/lib/features/users/create-user';
@@ -71,7 +72,7 @@ describe.each(DATABASE_KINDS)('MFA on %s', (kind) => {
   });
 
   it('refuses a wrong confirmation code, audited, and leaves MFA off', async () => {
-    await expect(confirmMfaEnrolment(user, '000000', meta, db.prisma)).rejects.toBeInstanceOf(AccountError);
+    await expect(confirmMfaEnrolment(user, '000000', meta, db.prisma)).rejects.toBeInstanceOf(InvalidRequestError);
     await expect(confirmMfaEnrolment(user, 'nonsense', meta, db.prisma)).rejects.toThrow(/6-digit code/);
     expect((await mfaStatus(user.id, db.prisma)).enabled).toBe(false);
     expect(await audits('mfa.enrol.failed')).toBe(2);
@@ -168,7 +169,7 @@ describe.each(DATABASE_KINDS)('MFA on %s', (kind) => {
   it('new recovery codes need a current code from the app; the old ones stop working', async () => {
     tick();
     await expect(regenerateRecoveryCodes(user, recovery[1]!, meta, db.prisma)).rejects.toThrow(/6-digit code/);
-    await expect(regenerateRecoveryCodes(user, '000000', meta, db.prisma)).rejects.toBeInstanceOf(AccountError);
+    await expect(regenerateRecoveryCodes(user, '000000', meta, db.prisma)).rejects.toBeInstanceOf(InvalidRequestError);
     const fresh = await regenerateRecoveryCodes(user, await codeNow(secret), meta, db.prisma);
     expect(fresh).toHaveLength(10);
     expect(fresh).not.toContain(recovery[1]);
@@ -180,7 +181,7 @@ describe.each(DATABASE_KINDS)('MFA on %s', (kind) => {
   });
 
   it('turning MFA off needs a code (a recovery code will do); then the password signs in alone again', async () => {
-    await expect(disableMfa(user, '000000', meta, db.prisma)).rejects.toBeInstanceOf(AccountError);
+    await expect(disableMfa(user, '000000', meta, db.prisma)).rejects.toBeInstanceOf(InvalidRequestError);
     expect((await mfaStatus(user.id, db.prisma)).enabled).toBe(true);
     await disableMfa(user, recovery[2]!, meta, db.prisma);
     const row = await db.prisma.user.findUniqueOrThrow({ where: { id: user.id } });

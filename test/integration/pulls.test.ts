@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
-import { configureConnector, getConnectorSettings, PullBusyError, PullConfigError, runPull } from '@/lib/features/ingestion/connectors/run-pull';
+import { configureConnector, getConnectorSettings, runPull } from '@/lib/features/ingestion/connectors/run-pull';
 import type { RestConnectorConfigInput } from '@/lib/features/ingestion/connectors/rest';
 import { fakeSleep, makePayments, startPaymentApi, type PaymentApi } from '@/lib/features/ingestion/connectors/payment-api.test-helper';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
@@ -73,7 +73,7 @@ describe.each(DATABASE_KINDS)('API pulls on %s', (kind) => {
   it('refuses bad settings with clear messages and changes nothing', async () => {
     const before = await source();
     await expect(configureConnector(sourceId, config(), { token: TOKEN }, 'every day', actor, { db: db.prisma })).rejects.toThrow(/Invalid pull schedule "every day"/);
-    await expect(configureConnector(sourceId, config({ url: 'not a url' }), undefined, null, actor, { db: db.prisma })).rejects.toThrow(PullConfigError);
+    await expect(configureConnector(sourceId, config({ url: 'not a url' }), undefined, null, actor, { db: db.prisma })).rejects.toMatchObject({ code: 'invalid_input', status: 400 });
     await expect(configureConnector(sourceId, config({ url: 'https://elsewhere.example/v1' }), undefined, null, actor, { db: db.prisma }))
       .rejects.toThrow(/another host: enter the credentials again/);
     expect(await source()).toEqual(before);
@@ -198,7 +198,7 @@ describe.each(DATABASE_KINDS)('API pulls on %s', (kind) => {
     api.faults.hangOnPage = 1;
     const first = runPull(sourceId, null, { db: db.prisma, sleep: async () => { await new Promise((r) => setTimeout(r, 50)); } });
     await new Promise((r) => setTimeout(r, 100));
-    await expect(runPull(sourceId, null, { db: db.prisma })).rejects.toBeInstanceOf(PullBusyError);
+    await expect(runPull(sourceId, null, { db: db.prisma })).rejects.toMatchObject({ code: 'busy', status: 409 });
     expect((await first).status).toBe('failed');
   });
 

@@ -1,10 +1,9 @@
 /**
- * Session revocation and expiry, on SQLite and PostgreSQL: the guard (requirePage/requireAction/requireApi)
+ * Session revocation and expiry, on SQLite and PostgreSQL: the guard (requirePage, and authorize for actions and routes)
  * treats a session whose version is not the user's, or whose user is disabled, as signed out; every event
  * that must end sessions bumps the version with its audit row; users whose role requires MFA and who have
  * not enrolled are confined to enrolment; idle and old tokens expire.
  */
-import { NextResponse } from 'next/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { authConfig, sessionExpired } from '@/lib/auth/config';
 import { MFA_REQUIRED_MESSAGE } from '@/lib/features/users/totp';
@@ -81,10 +80,8 @@ describe.each(DATABASE_KINDS)('sessions on %s', (kind) => {
     // The old session (version v) is now refused everywhere.
     expect(await guard.currentUser()).toBeNull();
     expect(await pageOutcome()).toBe('redirect:/login?callbackUrl=%2Fdashboard');
-    await expect(guard.requireAction('dashboard:view')).rejects.toMatchObject({ status: 401 });
-    const api = await guard.requireApi('dashboard:view');
-    expect(api).toBeInstanceOf(NextResponse);
-    expect((api as NextResponse).status).toBe(401);
+    await expect(guard.authorize('dashboard:view', 'action')).rejects.toMatchObject({ code: 'unauthenticated', status: 401 });
+    await expect(guard.authorize('dashboard:view', 'api')).rejects.toMatchObject({ code: 'unauthenticated', status: 401, message: 'Sign in to use this API.' });
     // A session signed in after that (version v + 1) works.
     signInAs(ana, v + 1);
     expect(await guard.currentUser()).not.toBeNull();
@@ -131,13 +128,11 @@ describe.each(DATABASE_KINDS)('sessions on %s', (kind) => {
     signInAs(rev, 0);
     const confined = () => db.prisma.auditLog.count({ where: { action: 'auth.mfa.enrolment_required', actorId: rev.id } });
     expect(await pageOutcome()).toBe('redirect:/account/security');
-    await expect(guard.requireAction('discrepancies:resolve')).rejects.toMatchObject({ status: 403, message: MFA_REQUIRED_MESSAGE });
-    const api = (await guard.requireApi('discrepancies:view')) as NextResponse;
-    expect(api.status).toBe(403);
-    expect(await api.json()).toEqual({ error: MFA_REQUIRED_MESSAGE });
+    await expect(guard.authorize('discrepancies:resolve', 'action')).rejects.toMatchObject({ code: 'mfa_required', status: 403, message: MFA_REQUIRED_MESSAGE });
+    await expect(guard.authorize('discrepancies:view', 'api')).rejects.toMatchObject({ code: 'mfa_required', status: 403, message: MFA_REQUIRED_MESSAGE });
     expect(await confined()).toBe(3);
     // The enrolment actions stay open, and the shell still knows who is signed in.
-    expect(await guard.requireAction('account:manage', { allowMfaPending: true })).toMatchObject({ id: rev.id });
+    expect(await guard.authorize('account:manage', 'action', { allowMfaPending: true })).toMatchObject({ id: rev.id });
     expect(await guard.currentSession()).toMatchObject({ user: { id: rev.id }, mfaPending: true });
     // Not required for this role: nothing confined.
     process.env.PAIDLINE_MFA_REQUIRED_ROLES = 'admin';

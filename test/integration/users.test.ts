@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCredentials, recordSignIn } from '@/lib/features/users/sign-in';
-import { createUser, UserExistsError } from '@/lib/features/users/create-user';
+import { createUser } from '@/lib/features/users/create-user';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 describe.each(DATABASE_KINDS)('users and sign-in on %s', (kind) => {
@@ -29,7 +29,7 @@ describe.each(DATABASE_KINDS)('users and sign-in on %s', (kind) => {
   it('refuses a duplicate e-mail and leaves no second row or audit entry', async () => {
     await expect(
       createUser({ email: 'ana@example.com', name: 'Other', role: 'admin', password: 'another long password' }, { db: db.prisma }),
-    ).rejects.toBeInstanceOf(UserExistsError);
+    ).rejects.toMatchObject({ code: 'conflict', status: 409 });
     expect(await db.prisma.user.count({ where: { email: 'ana@example.com' } })).toBe(1);
     expect(await db.prisma.auditLog.count({ where: { action: 'user.create' } })).toBe(1);
   });

@@ -1,96 +1,83 @@
 'use server';
 
-import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
 import { signOut } from '@/lib/auth/auth';
-import { PermissionError, requireAction } from '@/lib/auth/guard';
-import { requestMeta } from '@/lib/server/http/request-meta';
-import { AccountError, changePassword, signOutEverywhere } from '@/lib/features/users/account';
+import { changePassword, signOutEverywhere } from '@/lib/features/users/account';
 import { beginMfaEnrolment, cancelMfaEnrolment, confirmMfaEnrolment, disableMfa, regenerateRecoveryCodes } from '@/lib/features/users/mfa';
+import { InvalidRequestError } from '@/lib/server/app-error';
+import { defineFormAction, defineSubmitAction, type ActionResult } from '@/lib/server/pipeline/action';
 
 /** What the security forms show after an action. Recovery codes appear once, in this answer only. */
-export type SecurityState =
-  | { status: 'idle' }
-  | { status: 'error'; message: string }
-  | { status: 'done'; message: string; recoveryCodes?: string[] };
+export type SecurityDone = { message: string; recoveryCodes?: string[] };
+export type SecurityState = ActionResult<SecurityDone> | null;
 
-// Every action here passes allowMfaPending: a user whose role requires MFA uses them to enrol.
+// Every action here is open to a user whose role requires MFA and who has not enrolled yet
+// (allowMfaPending): they use them to enrol.
+const ACCOUNT = { permission: 'account:manage', allowMfaPending: true } as const;
 const SECURITY_PATH = '/account/security';
 
-async function meta() {
-  return requestMeta(await headers());
-}
+const codeForm = { input: z.object({ code: z.string() }), form: (formData: FormData) => ({ code: String(formData.get('code') ?? '') }) };
 
-async function run(work: () => Promise<SecurityState>): Promise<SecurityState> {
+export const beginMfaAction = defineSubmitAction({ name: 'account.mfa.begin', ...ACCOUNT, revalidate: SECURITY_PATH }, async (_input, { user, meta }) => {
   try {
-    return await work();
+    await beginMfaEnrolment(user, meta);
   } catch (error) {
-    if (error instanceof PermissionError || error instanceof AccountError) return { status: 'error', message: error.message };
-    throw error;
+    // Already on, or the user is gone: the page shows the current state.
+    if (!(error instanceof InvalidRequestError)) throw error;
   }
-}
+});
 
-export async function beginMfaAction(): Promise<void> {
-  const user = await requireAction('account:manage', { allowMfaPending: true });
-  try {
-    await beginMfaEnrolment(user, await meta());
-  } catch (error) {
-    if (!(error instanceof AccountError)) throw error;
-  }
-  revalidatePath(SECURITY_PATH);
-}
+export const cancelMfaAction = defineSubmitAction({ name: 'account.mfa.cancel', ...ACCOUNT, revalidate: SECURITY_PATH }, async (_input, { user, meta }) => {
+  await cancelMfaEnrolment(user, meta);
+});
 
-export async function cancelMfaAction(): Promise<void> {
-  const user = await requireAction('account:manage', { allowMfaPending: true });
-  await cancelMfaEnrolment(user, await meta());
-  revalidatePath(SECURITY_PATH);
-}
+// No revalidation here: re-rendering the page would replace the form, and with it the codes shown once.
+// The "continue" link that follows loads fresh pages.
+export const confirmMfaAction = defineFormAction({ name: 'account.mfa.confirm', ...ACCOUNT, ...codeForm }, async ({ code }, { user, meta }): Promise<SecurityDone> => {
+  const codes = await confirmMfaEnrolment(user, code, meta);
+  return { message: 'Two-factor authentication is on.', recoveryCodes: codes };
+});
 
-export async function confirmMfaAction(_prev: SecurityState, formData: FormData): Promise<SecurityState> {
-  return run(async () => {
-    const user = await requireAction('account:manage', { allowMfaPending: true });
-    const codes = await confirmMfaEnrolment(user, String(formData.get('code') ?? ''), await meta());
-    // No revalidation here: re-rendering the page would replace the form, and with it the codes shown once.
-    // The "continue" link that follows loads fresh pages.
-    return { status: 'done', message: 'Two-factor authentication is on.', recoveryCodes: codes };
-  });
-}
+export const regenerateRecoveryCodesAction = defineFormAction(
+  { name: 'account.mfa.recovery_codes', ...ACCOUNT, ...codeForm },
+  async ({ code }, { user, meta }): Promise<SecurityDone> => {
+    const codes = await regenerateRecoveryCodes(user, code, meta);
+    return { message: 'New recovery codes: the old ones no longer work.', recoveryCodes: codes };
+  },
+);
 
-export async function regenerateRecoveryCodesAction(_prev: SecurityState, formData: FormData): Promise<SecurityState> {
-  return run(async () => {
-    const user = await requireAction('account:manage', { allowMfaPending: true });
-    const codes = await regenerateRecoveryCodes(user, String(formData.get('code') ?? ''), await meta());
-    return { status: 'done', message: 'New recovery codes: the old ones no longer work.', recoveryCodes: codes };
-  });
-}
-
-export async function disableMfaAction(_prev: SecurityState, formData: FormData): Promise<SecurityState> {
-  return run(async () => {
-    const user = await requireAction('account:manage', { allowMfaPending: true });
-    await disableMfa(user, String(formData.get('code') ?? ''), await meta());
-    revalidatePath('/', 'layout');
-    return { status: 'done', message: 'Two-factor authentication is off.' };
-  });
-}
+export const disableMfaAction = defineFormAction(
+  { name: 'account.mfa.disable', ...ACCOUNT, ...codeForm, revalidate: { path: '/', type: 'layout' } },
+  async ({ code }, { user, meta }): Promise<SecurityDone> => {
+    await disableMfa(user, code, meta);
+    return { message: 'Two-factor authentication is off.' };
+  },
+);
 
 /** Changing the password ends every session, this one included: the user signs in again with the new one. */
-export async function changePasswordAction(_prev: SecurityState, formData: FormData): Promise<SecurityState> {
-  const result = await run(async () => {
-    const user = await requireAction('account:manage', { allowMfaPending: true });
-    const next = String(formData.get('newPassword') ?? '');
-    if (next !== String(formData.get('confirmPassword') ?? '')) return { status: 'error', message: 'The two new passwords differ. Type the same one twice.' };
-    await changePassword(user, String(formData.get('currentPassword') ?? ''), next, await meta());
-    return { status: 'done', message: 'Password changed.' };
-  });
-  if (result.status === 'done') await signOut({ redirectTo: '/login' });
-  return result;
-}
+export const changePasswordAction = defineFormAction(
+  {
+    name: 'account.password.change',
+    ...ACCOUNT,
+    input: z.object({ currentPassword: z.string(), newPassword: z.string(), confirmPassword: z.string() }),
+    form: (formData) => ({
+      currentPassword: String(formData.get('currentPassword') ?? ''),
+      newPassword: String(formData.get('newPassword') ?? ''),
+      confirmPassword: String(formData.get('confirmPassword') ?? ''),
+    }),
+  },
+  async (input, { user, meta }): Promise<SecurityDone> => {
+    if (input.newPassword !== input.confirmPassword) throw new InvalidRequestError('The two new passwords differ. Type the same one twice.');
+    await changePassword(user, input.currentPassword, input.newPassword, meta);
+    await signOut({ redirectTo: '/login' });
+    return { message: 'Password changed.' };
+  },
+);
 
 /** Ends every session of the user (other browsers and devices), then this one. */
-export async function signOutEverywhereAction(): Promise<void> {
-  const user = await requireAction('account:manage', { allowMfaPending: true });
-  await signOutEverywhere(user, await meta());
+export const signOutEverywhereAction = defineSubmitAction({ name: 'account.sign_out_everywhere', ...ACCOUNT }, async (_input, { user, meta }) => {
+  await signOutEverywhere(user, meta);
   await signOut({ redirectTo: '/login' });
   redirect('/login');
-}
+});

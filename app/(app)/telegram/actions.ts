@@ -1,31 +1,15 @@
 'use server';
 
-import { revalidatePath } from 'next/cache';
-import { PermissionError, requireAction } from '@/lib/auth/guard';
 import { createLinkCode, unlinkTelegram } from '@/lib/features/alerts/telegram/link';
-
-export type LinkCodeResult = { ok: true; code: string; expiresAt: string } | { ok: false; error: string };
+import { defineAction } from '@/lib/server/pipeline/action';
 
 /** A one-time code the signed-in user sends to the bot as "/link <code>". */
-export async function createLinkCodeAction(): Promise<LinkCodeResult> {
-  try {
-    const user = await requireAction('account:manage');
-    const { code, expiresAt } = await createLinkCode({ id: user.id, email: user.email });
-    return { ok: true, code, expiresAt: expiresAt.toISOString() };
-  } catch (error) {
-    if (error instanceof PermissionError) return { ok: false, error: error.message };
-    throw error;
-  }
-}
+export const createLinkCodeAction = defineAction({ name: 'telegram.link_code', permission: 'account:manage' }, async (_input, { user }) => {
+  const { code, expiresAt } = await createLinkCode({ id: user.id, email: user.email });
+  return { code, expiresAt: expiresAt.toISOString() };
+});
 
-export async function unlinkTelegramAction(): Promise<{ ok: boolean; error?: string }> {
-  try {
-    const user = await requireAction('account:manage');
-    await unlinkTelegram({ id: user.id, email: user.email });
-    revalidatePath('/telegram');
-    return { ok: true };
-  } catch (error) {
-    if (error instanceof PermissionError) return { ok: false, error: error.message };
-    throw error;
-  }
-}
+export const unlinkTelegramAction = defineAction({ name: 'telegram.unlink', permission: 'account:manage', revalidate: '/telegram' }, async (_input, { user }) => {
+  await unlinkTelegram({ id: user.id, email: user.email });
+  return null;
+});

@@ -1,10 +1,9 @@
-import { NextResponse } from 'next/server';
 import { csvResponse } from '@/lib/server/http/csv-response';
-import { requireApi } from '@/lib/auth/guard';
 import { writeAudit } from '@/lib/server/db/audit';
 import { auditFilterSchema, auditRowsForExport, type AuditFilter } from '@/lib/features/audit/query-audit';
 import { getPrisma } from '@/lib/server/db/client';
 import { csvEscapeCell } from '@/lib/server/http/csv-safe';
+import { defineRoute } from '@/lib/server/pipeline/route';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,10 +16,8 @@ async function* auditCsv(filter: AuditFilter): AsyncGenerator<string> {
 }
 
 /** The audit log as CSV (filters as on the page); the export itself is audited. */
-export async function GET(request: Request) {
-  const user = await requireApi('audit:view');
-  if (user instanceof NextResponse) return user;
+export const GET = defineRoute({ name: '/api/audit', permission: 'audit:view' }, async (request, { user }) => {
   const filter = auditFilterSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   await writeAudit(getPrisma(), { actor: user, action: 'export.audit_log', entityType: 'AuditLog', after: filter });
   return csvResponse('paidline-audit-log.csv', auditCsv(filter));
-}
+});

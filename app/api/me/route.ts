@@ -1,10 +1,8 @@
 import { NextResponse } from 'next/server';
-import { requireApi } from '@/lib/auth/guard';
 import { actionsFor } from '@/lib/domain/permissions';
+import { defineRoute } from '@/lib/server/pipeline/route';
 
 /** The signed-in user and what the permission matrix lets them do. */
-export async function GET() {
-  const user = await requireApi('account:manage');
-  if (user instanceof NextResponse) return user;
-  return NextResponse.json({ user, permissions: actionsFor(user.role) });
-}
+export const GET = defineRoute({ name: '/api/me', permission: 'account:manage' }, async (_request, { user }) =>
+  NextResponse.json({ user, permissions: actionsFor(user.role) }),
+);

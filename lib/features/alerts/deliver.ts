@@ -10,6 +10,7 @@ import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from './backoff';
 import type { AlertPayload } from './raise';
 import { loadNotificationSettings } from './settings';
 import { alertChannel, DeliveryError, type Sender } from './channels';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -62,7 +63,7 @@ export async function deliverDueAlerts(opts: { db?: Client; now?: () => Date; li
       });
       if (giveUp) {
         summary.failed++;
-        console.error(`[alerts] delivery ${d.id} (${d.channel}) failed for good after ${attempts} attempts: ${message}`);
+        loggerFor('alerts', { deliveryId: d.id, channel: d.channel }).error({ attempts, reason: message }, 'delivery failed for good');
       } else summary.retrying++;
     }
   }
@@ -79,7 +80,7 @@ export function kickDeliveries(db?: Client): void {
     return;
   }
   kickRunning = deliverDueAlerts({ db })
-    .catch((e) => console.error(`[alerts] delivery loop: ${(e as Error).message}`))
+    .catch((e) => loggerFor('alerts').error({ err: e }, 'delivery loop failed'))
     .finally(() => {
       kickRunning = null;
       if (kickAgain) {

@@ -10,6 +10,7 @@ import { checkSignatureFailures, checkStaleSources } from './checks';
 import { deliverDueAlerts } from './deliver';
 import { loadNotificationSettings } from './settings';
 import { processSlot } from '@/lib/server/process-state';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -39,7 +40,7 @@ export function startAlertLoop(opts: { deliverEveryMs?: number; sweepEveryMs?: n
       }
       await deliverDueAlerts();
     } catch (e) {
-      console.error(`[alerts] loop: ${(e as Error).message}`);
+      loggerFor('alerts').error({ err: e }, 'alert loop failed');
     } finally {
       busy = false;
     }

@@ -9,6 +9,7 @@ import { DEFAULT_STALE_AFTER_HOURS } from '@/lib/domain/freshness';
 import { decryptSecret, encryptSecret } from '@/lib/server/crypto/secrets';
 import type { getPrisma } from '@/lib/server/db/client';
 import { ALERT_RULES, CHANNELS, type AlertKind, type AlertSeverity, RULE_INFO } from './rules';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 type Db = Pick<Client, 'notificationSettings'>;
@@ -93,7 +94,7 @@ function open(token: string | null): string | null {
   try {
     return decryptSecret(token);
   } catch (e) {
-    console.error(`[alerts] a stored notification secret cannot be decrypted: ${(e as Error).message}`);
+    loggerFor('alerts').error({ err: e }, 'a stored notification secret cannot be decrypted');
     return null;
   }
 }

@@ -18,6 +18,7 @@ import { loadNotificationSettings, type LoadedSettings } from '@/lib/features/al
 import { applyChange, ROW_SELECT, type Tx } from '@/lib/features/review/row-change';
 import { resolveDiscrepancy } from '@/lib/features/review/resolve';
 import { assertCan, ConflictError, NotFoundError, ReviewError, type ResultDetail, type ReviewActor } from '@/lib/features/review/types';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -184,7 +185,7 @@ export async function autoEscalateAfterRun(runId: string, critical: readonly { i
     if (n) kickDeliveries(db);
     return n;
   } catch (e) {
-    console.error(`[alerts] automatic escalation of run ${runId} failed: ${(e as Error).message}`);
+    loggerFor('alerts', { runId }).error({ err: e }, 'automatic escalation failed');
     return 0;
   }
 }

@@ -18,6 +18,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ReviewError, type ReviewA
 import { telegramClient, type TelegramClient } from '../alerts/telegram/api';
 import { alertText, escalationKeyboard, parseCallbackData, type CallbackVerb } from '../alerts/telegram/format';
 import { linkTelegramUser } from '../alerts/telegram/link';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -53,7 +54,7 @@ async function safeCall(client: TelegramClient, method: string, body: Record<str
   try {
     await client.call(method, body);
   } catch (e) {
-    console.error(`[telegram] ${(e as Error).message}`);
+    loggerFor('telegram', { method }).error({ err: e }, 'Telegram call failed');
   }
 }
 

@@ -3,13 +3,13 @@ import type { DbClient as Client } from '@/lib/server/db/client';
 import { rm } from 'node:fs/promises';
 import { writeAudit } from '@/lib/server/db/audit';
 import { alertIngestionFailed } from '@/lib/features/alerts/checks';
-import { IngestionStateError } from './upload-limits';
+import { ingestionStateError } from './upload-limits';
 
 export type Actor = { id: string; email: string } | null;
 
 export async function loadIngestion(id: string, db: Client) {
   const ingestion = await db.ingestion.findUnique({ where: { id }, include: { source: { select: { id: true, name: true, kind: true } } } });
-  if (!ingestion) throw new IngestionStateError('This upload no longer exists. Upload the file again.');
+  if (!ingestion) throw ingestionStateError('This upload no longer exists. Upload the file again.');
   return ingestion;
 }
 

@@ -1,5 +1,5 @@
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
-import { IngestionStateError, UploadRejectedError } from './upload-limits';
+import { ingestionStateError, isIngestionStateError, uploadRejectedError } from './upload-limits';
 import { type IngestProfile, type IngestProfileInput, type SourceKind } from '@/lib/features/ingestion/profile';
 import { detectHeaderDrift, type DriftFinding } from '@/lib/features/ingestion/drift';
 import { currentProfileVersion } from './sources';
@@ -7,6 +7,7 @@ import { ParseError, sniffFile } from '@/lib/features/ingestion/parse';
 import { suggestProfile } from '@/lib/features/ingestion/suggest';
 import { presetById } from '@/lib/features/ingestion/presets';
 import { abandon, loadIngestion, type Actor } from './ingestion-state';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 export type IngestionPreview = {
   ingestionId: string;
@@ -26,7 +27,7 @@ export async function previewIngestion(id: string, opts: { sheet?: string; db?: 
   const db = opts.db ?? getPrisma();
   const ingestion = await loadIngestion(id, db);
   if (ingestion.status !== 'staged' || !ingestion.stagedPath) {
-    throw new IngestionStateError(`This upload is ${ingestion.status}; only a staged upload can be previewed.`);
+    throw ingestionStateError(`This upload is ${ingestion.status}; only a staged upload can be previewed.`);
   }
   const current = await currentProfileVersion(ingestion.sourceId, db);
   const sniff = await sniffFile(ingestion.stagedPath, ingestion.fileName ?? 'upload', {
@@ -58,11 +59,11 @@ export async function previewOrReject(id: string, opts: { sheet?: string; actor:
   try {
     return await previewIngestion(id, { sheet: opts.sheet, db });
   } catch (error) {
-    if (error instanceof IngestionStateError) throw error;
+    if (isIngestionStateError(error)) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    if (!(error instanceof ParseError)) console.error(`Upload ${id} could not be read:`, reason);
+    if (!(error instanceof ParseError)) loggerFor('ingest', { ingestionId: id }).error({ err: error }, 'upload could not be read');
     const message = `The file could not be read: ${reason}`;
     await abandon(id, 'failed', message, db, opts.actor);
-    throw new UploadRejectedError(message);
+    throw uploadRejectedError(message, id);
   }
 }

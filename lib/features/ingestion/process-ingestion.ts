@@ -3,12 +3,13 @@ import { detectHeaderDrift, detectStatusDrift, type DriftFinding } from '@/lib/f
 import { alertDrift } from '@/lib/features/alerts/checks';
 import { compileIngestProfile, type IngestProfile, type IngestProfileInput, type SourceKind } from '@/lib/features/ingestion/profile';
 import { abandon, loadIngestion, type Actor } from './ingestion-state';
-import { IngestionStateError } from './upload-limits';
+import { ingestionStateError } from './upload-limits';
 import { currentProfileVersion, ensureProfileVersion } from './sources';
 import { ParseError, readRows, sniffFile } from '@/lib/features/ingestion/parse';
 import { writeAudit } from '@/lib/server/db/audit';
 import { rm } from 'node:fs/promises';
 import { insertRecords, toRecordRow, type RecordRow } from '@/lib/server/db/record-insert';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 const BATCH_SIZE = 5000;
 const PROGRESS_EVERY_MS = 300;
@@ -48,7 +49,7 @@ export async function startIngestion(
   const db = args.db ?? getPrisma();
   const ingestion = await loadIngestion(id, db);
   if (ingestion.status !== 'staged' || !ingestion.stagedPath) {
-    throw new IngestionStateError(`This upload is ${ingestion.status}; it cannot be ingested again.`);
+    throw ingestionStateError(`This upload is ${ingestion.status}; it cannot be ingested again.`);
   }
   const version = await ensureProfileVersion(ingestion.sourceId, args.profile, { actor: args.actor, presetId: args.presetId, db });
   const current = await currentProfileVersion(ingestion.sourceId, db);
@@ -84,7 +85,7 @@ export async function startIngestion(
     data: { status: 'processing', profileVersionId: version.id, onInvalid: args.onInvalid, startedAt: new Date(), format: JSON.stringify(sniff.format) },
   });
   const work = processIngestion(id, { actor: args.actor, db }).catch((error) => {
-    console.error(`Ingestion ${id} failed:`, error instanceof Error ? error.message : error);
+    loggerFor('ingest', { ingestionId: id }).error({ err: error }, 'ingestion failed');
   });
   if (args.wait) await work;
   return { status: 'processing', version: version.version, warnings };
@@ -95,7 +96,7 @@ export async function processIngestion(id: string, opts: { actor: Actor; db?: Cl
   const db = opts.db ?? getPrisma();
   const ingestion = await loadIngestion(id, db);
   if (ingestion.status !== 'processing' || !ingestion.stagedPath || !ingestion.profileVersionId) {
-    throw new IngestionStateError(`Ingestion ${id} is not ready to process (${ingestion.status}).`);
+    throw ingestionStateError(`Ingestion ${id} is not ready to process (${ingestion.status}).`);
   }
   const stagedPath = ingestion.stagedPath;
   const versionId = ingestion.profileVersionId;
@@ -106,7 +107,7 @@ export async function processIngestion(id: string, opts: { actor: Actor; db?: Cl
     const format = JSON.parse(ingestion.format ?? 'null') ?? profile.format;
     const sniff = await sniffFile(stagedPath, ingestion.fileName ?? 'upload', { format });
     const bound = compileIngestProfile(profile, { name: ingestion.source.name, kind: ingestion.source.kind as SourceKind }).bindHeader(sniff.header);
-    if (!bound.ok) throw new IngestionStateError(bound.message);
+    if (!bound.ok) throw ingestionStateError(bound.message);
 
     const codeCounts = new Map<string, number>();
     let batch: RecordRow[] = [];
@@ -157,7 +158,7 @@ export async function processIngestion(id: string, opts: { actor: Actor; db?: Cl
 
     await recordDrift(db, ingestion, versionId, detectStatusDrift(profile, codeCounts));
 
-    if (total === 0) throw new IngestionStateError('The file has a header but no data rows.');
+    if (total === 0) throw ingestionStateError('The file has a header but no data rows.');
     if (invalid > 0 && ingestion.onInvalid !== 'valid_only') {
       if (ingestion.onInvalid === 'abort' || valid === 0) {
         await abandon(id, 'aborted', `${invalid} of ${total} rows are invalid; nothing was ingested. Download the bad rows, fix them and upload again.`, db, opts.actor);
@@ -200,7 +201,7 @@ async function commitIngestion(id: string, actor: Actor, db: Client) {
 /** The analyst's choice after seeing the invalid rows. */
 export async function decideIngestion(id: string, decision: 'commit' | 'abort', actor: Actor, db: Client = getPrisma()) {
   const ingestion = await loadIngestion(id, db);
-  if (ingestion.status !== 'needs_decision') throw new IngestionStateError(`This upload is ${ingestion.status}; there is nothing to decide.`);
+  if (ingestion.status !== 'needs_decision') throw ingestionStateError(`This upload is ${ingestion.status}; there is nothing to decide.`);
   if (decision === 'commit') await commitIngestion(id, actor, db);
   else await abandon(id, 'aborted', 'Aborted by the analyst; nothing was ingested.', db, actor);
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IngestProfileSchema, SOURCE_KINDS, type IngestProfile, type IngestProfileInput, type SourceKind } from '@/lib/features/ingestion/profile';
 import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
+import { AppError } from '@/lib/server/app-error';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;
@@ -17,10 +18,10 @@ export const newSourceSchema = z.object({
   description: z.string().trim().max(500).default(''),
 });
 
-export class SourceNameTakenError extends Error {
-  constructor(name: string) {
-    super(`A source named "${name}" already exists. Pick another name.`);
-  }
+/** 409: the name is taken (the form highlights the name field). */
+function sourceNameTakenError(name: string): AppError {
+  const message = `A source named "${name}" already exists. Pick another name.`;
+  return new AppError('conflict', message, { fields: { name: message } });
 }
 
 export type SourceSummary = {
@@ -44,7 +45,7 @@ export async function createSource(
   const profile = opts.profile ? IngestProfileSchema.parse(opts.profile) : null;
   const db = opts.db ?? getPrisma();
   return db.$transaction(async (tx) => {
-    if (await tx.source.findUnique({ where: { name: data.name }, select: { id: true } })) throw new SourceNameTakenError(data.name);
+    if (await tx.source.findUnique({ where: { name: data.name }, select: { id: true } })) throw sourceNameTakenError(data.name);
     const source = await tx.source.create({ data: { ...data, createdById: opts.actor?.id ?? null } });
     await writeAudit(tx, { actor: opts.actor, action: 'source.create', entityType: 'Source', entityId: source.id, after: data });
     if (profile) {

@@ -1,6 +1,6 @@
 import { type Actor } from './ingestion-state';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
-import { EmptyUploadError, UploadTooLargeError, maxUploadBytes, safeFileName, uploadDir } from './upload-limits';
+import { emptyUploadError, uploadTooLargeError, maxUploadBytes, safeFileName, uploadDir } from './upload-limits';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
@@ -40,7 +40,7 @@ export async function stageUpload(args: {
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;
-      if (size > limit) return cb(new UploadTooLargeError(limit));
+      if (size > limit) return cb(uploadTooLargeError(limit));
       hash.update(chunk);
       cb(null, chunk);
     },
@@ -53,7 +53,7 @@ export async function stageUpload(args: {
   }
   if (size === 0) {
     await rm(stagedPath, { force: true });
-    throw new EmptyUploadError();
+    throw emptyUploadError();
   }
   const sha256 = hash.digest('hex');
   const fileName = safeFileName(args.fileName);

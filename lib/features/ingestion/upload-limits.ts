@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { AppError } from '@/lib/server/app-error';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
 
@@ -19,22 +20,33 @@ export function formatByteLimit(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-export class UploadTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`The file is larger than the ${formatByteLimit(limit)} upload limit (${limit.toLocaleString('en-US')} bytes). Split it into smaller files, or ask an admin to raise PAIDLINE_MAX_UPLOAD_BYTES.`);
-  }
+/** 413, with the limit in the route's error body (`limitBytes`). */
+export function uploadTooLargeError(limit: number): AppError {
+  return new AppError(
+    'too_large',
+    `The file is larger than the ${formatByteLimit(limit)} upload limit (${limit.toLocaleString('en-US')} bytes). Split it into smaller files, or ask an admin to raise PAIDLINE_MAX_UPLOAD_BYTES.`,
+    { details: { limitBytes: limit } },
+  );
 }
 
-export class EmptyUploadError extends Error {
-  constructor() {
-    super('The file is empty (0 bytes). Choose the export file again and upload it.');
-  }
+export function emptyUploadError(): AppError {
+  return new AppError('invalid_input', 'The file is empty (0 bytes). Choose the export file again and upload it.');
 }
 
-/** A staged file that cannot be read: the upload was refused, its file removed, the refusal audited. */
-export class UploadRejectedError extends Error {}
+/** A staged file that cannot be read: the upload was refused, its file removed, the refusal audited (422, with its id). */
+export function uploadRejectedError(message: string, ingestionId: string): AppError {
+  return new AppError('unreadable', message, { details: { ingestionId } });
+}
 
-export class IngestionStateError extends Error {}
+/** The upload is not in a state that allows this (409). */
+export function ingestionStateError(message: string): AppError {
+  return new AppError('conflict', message);
+}
+
+/** Whether an error is one of ingestionStateError's. */
+export function isIngestionStateError(error: unknown): boolean {
+  return error instanceof AppError && error.code === 'conflict';
+}
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
 const MAX_FILE_NAME = 200;

@@ -9,27 +9,13 @@ import type { ReviewState } from '@/lib/domain/review';
 
 export { REVIEW_STATES, OPEN_REVIEW_STATES, type ReviewState } from '@/lib/domain/review';
 
-/** 403 at the domain level, whatever the page showed. Server actions and routes map it to PermissionError/403. */
-export class ForbiddenError extends Error {
-  readonly status = 403 as const;
-  constructor(message = 'Your role does not allow this action.') {
-    super(message);
-  }
-}
-
-/** A stale edit: someone changed the row after it was read. */
-export class ConflictError extends Error {
-  readonly status = 409 as const;
-}
-
-/** A request the user can correct (missing reason, wrong state, nothing to undo...). */
-export class ReviewError extends Error {
-  readonly status = 400 as const;
-}
-
-export class NotFoundError extends Error {
-  readonly status = 404 as const;
-}
+/**
+ * The review modules' errors are AppErrors (lib/server/app-error.ts): 403 forbidden, 409 conflict (a
+ * stale edit), 400 invalid_input (a request the user can correct: missing reason, wrong state,
+ * nothing to undo), 404 not found. The pipelines map them by code and status.
+ */
+export { ConflictError, ForbiddenError, NotFoundError, InvalidRequestError as ReviewError } from '@/lib/server/app-error';
+import { ForbiddenError } from '@/lib/server/app-error';
 
 export function assertCan(actor: ReviewActor | null | undefined, action: Action): ReviewActor {
   if (!actor) throw new ForbiddenError('Sign in to do this.');

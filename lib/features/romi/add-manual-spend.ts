@@ -6,6 +6,8 @@ import { writeAudit } from '@/lib/server/db/audit';
 import { dashboardRun } from './romi-queries';
 import { rebuildRomi } from './rebuild-romi';
 import { keyBucketOf } from '@/lib/server/db/key-buckets';
+import { InvalidRequestError } from '@/lib/server/app-error';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string };
@@ -23,7 +25,10 @@ export const manualSpendSchema = z.object({
 });
 export type ManualSpendInput = z.input<typeof manualSpendSchema>;
 
-export class ManualSpendError extends Error {}
+/** An amount that cannot be recorded; the form shows the message against the amount field. */
+function amountError(message: string): InvalidRequestError {
+  return new InvalidRequestError(message, { fields: { amount: message } });
+}
 
 /**
  * Records spend that has no export (a sponsorship, a trade show...) as a spend row of the
@@ -33,9 +38,9 @@ export class ManualSpendError extends Error {}
 export async function addManualSpend(input: ManualSpendInput, actor: Actor, db: Client = getPrisma()): Promise<{ recordId: number; amountMinor: bigint }> {
   const data = manualSpendSchema.parse(input);
   const parsed = parseAmount(data.amount, { decimalSeparator: '.', thousandsSeparator: ',', units: 'major', sign: 'as_is' }, currencyDigits(data.currency));
-  if (!parsed.ok) throw new ManualSpendError(`The amount "${data.amount}" is not a number like 1,250.00.`);
-  if (parsed.value <= 0) throw new ManualSpendError('Spend must be more than zero.');
-  if (parsed.value > 1e13) throw new ManualSpendError('That amount is implausibly large; check it.');
+  if (!parsed.ok) throw amountError(`The amount "${data.amount}" is not a number like 1,250.00.`);
+  if (parsed.value <= 0) throw amountError('Spend must be more than zero.');
+  if (parsed.value > 1e13) throw amountError('That amount is implausibly large; check it.');
 
   const result = await db.$transaction(async (tx) => {
     let source = await tx.source.findUnique({ where: { name: MANUAL_SPEND_SOURCE } });
@@ -103,6 +108,6 @@ export async function addManualSpend(input: ManualSpendInput, actor: Actor, db: 
 
   // The dashboard reads pre-aggregates: rebuild the current run's figures so the entry shows up.
   const run = await dashboardRun(db);
-  if (run) void rebuildRomi(run.runId, { db }).catch((e) => console.error('ROMI rebuild after manual spend failed:', e instanceof Error ? e.message : e));
+  if (run) void rebuildRomi(run.runId, { db }).catch((e) => loggerFor('romi', { runId: run.runId }).error({ err: e }, 'ROMI rebuild after manual spend failed'));
   return result;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_RULE_SET, RuleSetSchema, type RuleSet } from '@/lib/reconcile';
 import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
+import { InvalidRequestError } from '@/lib/server/app-error';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;
@@ -36,8 +37,6 @@ function toStored(row: { id: string; name: string; version: number; description:
   };
 }
 
-export class RuleSetError extends Error {}
-
 /**
  * Stores a new version of a rule set (validated by the engine's zod schema; automatic rules must
  * name rules of the set). Versions are immutable: the next free version number is taken.
@@ -49,7 +48,7 @@ export async function saveRuleSetVersion(
   const definition = RuleSetSchema.parse(input.definition);
   const ids = new Set(definition.rules.map((r) => r.id));
   const unknown = input.autoRules.filter((id) => !ids.has(id));
-  if (unknown.length) throw new RuleSetError(`Automatic rules must belong to the rule set; unknown: ${unknown.join(', ')}.`);
+  if (unknown.length) throw new InvalidRequestError(`Automatic rules must belong to the rule set; unknown: ${unknown.join(', ')}.`);
   const db = opts.db ?? getPrisma();
   return db.$transaction(async (tx) => {
     const last = await tx.ruleSet.findFirst({ where: { name: definition.id }, orderBy: { version: 'desc' }, select: { version: true } });

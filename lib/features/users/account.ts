@@ -1,6 +1,7 @@
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { hashPassword, passwordProblem, verifyPassword } from '@/lib/features/users/password';
+import { InvalidRequestError } from '@/lib/server/app-error';
 
 export type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];
 
@@ -13,14 +14,11 @@ export type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];
 export type Actor = { id: string; email: string };
 export type Meta = { ip?: string | null; userAgent?: string | null };
 
-/** A refusal the user can act on (wrong code, wrong state); the message says what to do. */
-export class AccountError extends Error {
-  override name = 'AccountError';
-}
+// Refusals the user can act on (wrong code, wrong state) are InvalidRequestErrors whose message says what to do.
 
 export async function userOrThrow(db: Client | Tx, id: string) {
   const user = await db.user.findUnique({ where: { id } });
-  if (!user) throw new AccountError('This user no longer exists.');
+  if (!user) throw new InvalidRequestError('This user no longer exists.');
   return user;
 }
 
@@ -35,10 +33,10 @@ export async function signOutEverywhere(actor: Actor, meta: Meta = {}, db: Clien
 /** A user changes their own password (the current one is asked); every session ends. */
 export async function changePassword(actor: Actor, current: string, next: string, meta: Meta = {}, db: Client = getPrisma()): Promise<void> {
   const user = await userOrThrow(db, actor.id);
-  if (!(await verifyPassword(user.passwordHash, current))) throw new AccountError('The current password is not right.');
+  if (!(await verifyPassword(user.passwordHash, current))) throw new InvalidRequestError('The current password is not right.');
   const problem = passwordProblem(next);
-  if (problem) throw new AccountError(problem);
-  if (next === current) throw new AccountError('Choose a new password different from the current one.');
+  if (problem) throw new InvalidRequestError(problem);
+  if (next === current) throw new InvalidRequestError('Choose a new password different from the current one.');
   const passwordHash = await hashPassword(next);
   await db.$transaction(async (tx) => {
     await tx.user.update({ where: { id: actor.id }, data: { passwordHash, sessionVersion: { increment: 1 } } });

@@ -1,11 +1,12 @@
-import { AccountError, userOrThrow, type Actor, type Meta } from './account';
+import { InvalidRequestError } from '@/lib/server/app-error';
+import { userOrThrow, type Actor, type Meta } from './account';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { generatePassword, hashPassword } from '@/lib/features/users/password';
 import { writeAudit } from '@/lib/server/db/audit';
 import { roleSchema, type Role } from '@/lib/domain/roles';
 
 function notSelf(actor: Actor, targetId: string, what: string): void {
-  if (actor.id === targetId) throw new AccountError(`You cannot ${what} your own account here; ask another admin.`);
+  if (actor.id === targetId) throw new InvalidRequestError(`You cannot ${what} your own account here; ask another admin.`);
 }
 
 /** An admin sets a new one-time password for a user (returned once) and ends their sessions; unlocks too. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '@/lib/server/app-error';
 import { roleSchema } from '@/lib/domain/roles';
 import { hashPassword, passwordProblem } from '@/lib/features/users/password';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
@@ -20,10 +21,10 @@ export const newUserSchema = z.object({
 });
 export type NewUser = z.input<typeof newUserSchema>;
 
-export class UserExistsError extends Error {
-  constructor(email: string) {
-    super(`A user with the e-mail ${email} already exists.`);
-  }
+/** 409: the e-mail is taken (the form highlights the e-mail field). */
+export function userExistsError(email: string): AppError {
+  const message = `A user with the e-mail ${email} already exists.`;
+  return new AppError('conflict', message, { fields: { email: message } });
 }
 
 /** Creates a user with an argon2id hash; the user row and its audit row commit together. */
@@ -36,7 +37,7 @@ export async function createUser(
   const passwordHash = await hashPassword(data.password);
   return db.$transaction(async (tx) => {
     const existing = await tx.user.findUnique({ where: { email: data.email }, select: { id: true } });
-    if (existing) throw new UserExistsError(data.email);
+    if (existing) throw userExistsError(data.email);
     const user = await tx.user.create({
       data: { email: data.email, name: data.name, role: data.role, passwordHash },
       select: { id: true, email: true, name: true, role: true },

@@ -1,5 +1,6 @@
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
-import { AccountError, userOrThrow, type Actor, type Meta, type Tx } from './account';
+import { InvalidRequestError } from '@/lib/server/app-error';
+import { userOrThrow, type Actor, type Meta, type Tx } from './account';
 import { checkTotp, consumeRecoveryCode, looksLikeRecoveryCode, looksLikeTotp, newRecoveryCodes, newTotpSecret, parseRecoveryHashes, serializeRecoveryHashes } from '@/lib/features/users/totp';
 import { decryptSecret, encryptSecret } from '@/lib/server/crypto/secrets';
 import { writeAudit } from '@/lib/server/db/audit';
@@ -27,7 +28,7 @@ export async function mfaStatus(userId: string, db: Client = getPrisma()): Promi
 export async function beginMfaEnrolment(actor: Actor, meta: Meta = {}, db: Client = getPrisma()): Promise<void> {
   await db.$transaction(async (tx) => {
     const user = await userOrThrow(tx, actor.id);
-    if (user.mfaEnabled) throw new AccountError('Two-factor authentication is already on. Turn it off first to move it to a new device.');
+    if (user.mfaEnabled) throw new InvalidRequestError('Two-factor authentication is already on. Turn it off first to move it to a new device.');
     await tx.user.update({ where: { id: actor.id }, data: { mfaSecret: encryptSecret(newTotpSecret()), mfaLastStep: null, mfaRecoveryCodes: null } });
     await writeAudit(tx, { actor, action: 'mfa.enrol.start', entityType: 'User', entityId: actor.id, ...meta });
   });
@@ -46,12 +47,12 @@ const CODE_HELP = 'Enter the 6-digit code your authenticator app shows now (a ne
 /** Confirms an enrolment with a code from the app: MFA goes on and 10 recovery codes are returned, once. */
 export async function confirmMfaEnrolment(actor: Actor, code: string, meta: Meta = {}, db: Client = getPrisma()): Promise<string[]> {
   const user = await userOrThrow(db, actor.id);
-  if (user.mfaEnabled) throw new AccountError('Two-factor authentication is already on.');
-  if (!user.mfaSecret) throw new AccountError('Start the set-up first: choose "Set up two-factor authentication".');
+  if (user.mfaEnabled) throw new InvalidRequestError('Two-factor authentication is already on.');
+  if (!user.mfaSecret) throw new InvalidRequestError('Start the set-up first: choose "Set up two-factor authentication".');
   const check = await checkTotp(decryptSecret(user.mfaSecret), code, user.mfaLastStep);
   if (!check.ok) {
     await writeAudit(db, { actor, action: 'mfa.enrol.failed', entityType: 'User', entityId: actor.id, after: { reason: check.reason }, ...meta });
-    throw new AccountError(check.reason === 'malformed' ? CODE_HELP : `That code is not right. ${CODE_HELP} Check that the phone's clock is set automatically.`);
+    throw new InvalidRequestError(check.reason === 'malformed' ? CODE_HELP : `That code is not right. ${CODE_HELP} Check that the phone's clock is set automatically.`);
   }
   const codes = newRecoveryCodes();
   await db.$transaction(async (tx) => {
@@ -59,7 +60,7 @@ export async function confirmMfaEnrolment(actor: Actor, code: string, meta: Meta
       where: { id: actor.id, mfaEnabled: false, mfaSecret: user.mfaSecret },
       data: { mfaEnabled: true, mfaEnrolledAt: new Date(), mfaLastStep: check.step, mfaRecoveryCodes: serializeRecoveryHashes(codes) },
     });
-    if (updated.count !== 1) throw new AccountError('The set-up changed in another window. Reload the page and try again.');
+    if (updated.count !== 1) throw new InvalidRequestError('The set-up changed in another window. Reload the page and try again.');
     await writeAudit(tx, { actor, action: 'mfa.enable', entityType: 'User', entityId: actor.id, after: { recoveryCodes: codes.length }, ...meta });
   });
   return codes;
@@ -111,10 +112,10 @@ export async function recordSecondFactorFailure(userId: string, action: string, 
   });
 }
 
-function codeRefusal(reason: string): AccountError {
-  if (reason === 'replayed') return new AccountError('That code was already used. Wait for the next one in your app.');
-  if (reason === 'not-enrolled') return new AccountError('Two-factor authentication is not on for this account.');
-  return new AccountError(`That code is not right. ${CODE_HELP}`);
+function codeRefusal(reason: string): InvalidRequestError {
+  if (reason === 'replayed') return new InvalidRequestError('That code was already used. Wait for the next one in your app.');
+  if (reason === 'not-enrolled') return new InvalidRequestError('Two-factor authentication is not on for this account.');
+  return new InvalidRequestError(`That code is not right. ${CODE_HELP}`);
 }
 
 /** Turns MFA off; needs a current code (or a recovery code, for a lost phone). */
@@ -138,7 +139,7 @@ export async function regenerateRecoveryCodes(actor: Actor, code: string, meta: 
   const check = await redeemSecondFactor(actor.id, code, { db, allowRecovery: false });
   if (!check.ok) {
     if (check.reason !== 'not-enrolled') await recordSecondFactorFailure(actor.id, 'mfa.recovery.failed', check.reason, meta, db);
-    throw check.reason === 'malformed' ? new AccountError(CODE_HELP) : codeRefusal(check.reason);
+    throw check.reason === 'malformed' ? new InvalidRequestError(CODE_HELP) : codeRefusal(check.reason);
   }
   const codes = newRecoveryCodes();
   await db.$transaction(async (tx) => {

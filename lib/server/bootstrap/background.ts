@@ -11,12 +11,13 @@ import { jobQueue, type Client, type JobQueue } from '@/lib/server/jobs';
 import { PULL_JOB, pullJobId } from '@/lib/features/ingestion/connectors/pull-jobs';
 import { startAlertLoop } from '@/lib/features/alerts/loop';
 import { bootstrap } from './index';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 export type Background = { queue: JobQueue; stop: (timeoutMs?: number) => Promise<void> };
 
 export async function startBackground(opts: { queue?: JobQueue; db?: Client; scheduler?: boolean; alerts?: boolean; log?: (m: string) => void } = {}): Promise<Background> {
   bootstrap();
-  const log = opts.log ?? ((m: string) => console.warn(m));
+  const log = opts.log ?? ((m: string) => loggerFor('background').warn(m));
   const queue = opts.queue ?? jobQueue();
   const db = opts.db ?? getPrisma();
   await queue.work();

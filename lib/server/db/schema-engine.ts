@@ -16,6 +16,7 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { type DbKind, databaseKindOf, libsqlUrl } from './config';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 export type { SchemaEngine };
 type Glue = typeof import('@prisma/schema-engine-wasm/schema_engine_bg');
@@ -166,7 +167,7 @@ export interface EngineHandle {
 export async function openSchemaEngine(url: string): Promise<EngineHandle> {
   const kind = databaseKindOf(url);
   const glue = await loadSchemaEngineWasm();
-  const debug = process.env.PAIDLINE_DB_DEBUG ? (msg: string) => console.error('[schema-engine]', msg) : () => {};
+  const debug = process.env.PAIDLINE_DB_DEBUG ? (msg: string) => loggerFor('schema-engine').info(msg) : () => {};
   const factory = migrationAdapterFactory(url);
   let engine: SchemaEngine;
   try {

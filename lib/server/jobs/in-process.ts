@@ -5,6 +5,7 @@
  */
 import { getPrisma } from '@/lib/server/db/client';
 import { jobRegistration, policyOf, type Client, type JobQueue, type SendOptions } from './types';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 export class InProcessQueue implements JobQueue {
   readonly kind = 'in-process' as const;
@@ -51,7 +52,7 @@ export class InProcessQueue implements JobQueue {
     };
     job.then(settle, (error: unknown) => {
       settle();
-      console.error(`[jobs] ${name} ${id} failed: ${error instanceof Error ? error.message : String(error)}`);
+      loggerFor('jobs', { job: name, jobId: id }).error({ err: error }, 'job failed');
     });
     return id;
   }

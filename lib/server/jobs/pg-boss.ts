@@ -8,6 +8,7 @@
 import PgBoss from 'pg-boss';
 import { createPrismaClient } from '@/lib/server/db/client';
 import { policyOf, jobRegistration, registeredJobNames, type Client, type JobQueue, type SendOptions } from './types';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 export const PGBOSS_SCHEMA = 'pgboss';
 
@@ -40,7 +41,7 @@ export class PgBossQueue implements JobQueue {
     private readonly url: string,
     private readonly options: PgBossQueueOptions = {},
   ) {
-    this.log = options.log ?? ((m) => console.warn(m));
+    this.log = options.log ?? ((m) => loggerFor('jobs').warn(m));
     this.boss = new PgBoss({
       connectionString: url,
       schema: PGBOSS_SCHEMA,

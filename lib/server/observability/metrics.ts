@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics (prom-client). Two parts:
- * - process-wide: the request-latency histogram that route handlers feed through `observe()`,
- *   plus Node's default process metrics. One per process (lib/server/process-state.ts), so a Next.js reload or a second copy
+ * - process-wide: the latency histograms that route handlers and server actions feed through
+ *   their pipelines (lib/server/pipeline), plus Node's default process metrics. One per process (lib/server/process-state.ts), so a Next.js reload or a second copy
  *   of this module never registers a metric twice;
  * - per scrape: gauges read from the database at scrape time (runs by status, rows ingested,
  *   the latest run's keys and open discrepancies by class, alert deliveries by state), built in a
@@ -10,7 +10,11 @@
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { processSlot } from '@/lib/server/process-state';
 
-type State = { registry: Registry; httpDuration: Histogram<'route' | 'method' | 'status'> };
+type State = {
+  registry: Registry;
+  httpDuration: Histogram<'route' | 'method' | 'status'>;
+  actionDuration?: Histogram<'action' | 'outcome'>;
+};
 const slot = processSlot<State>('metrics');
 
 export function metricsState(): State {
@@ -28,6 +32,24 @@ export function metricsState(): State {
   const state = { registry, httpDuration };
   slot.set(state);
   return state;
+}
+
+/** The server-action histogram; created on first use (a state kept from an older module copy may lack it). */
+function actionDuration(): Histogram<'action' | 'outcome'> {
+  const state = metricsState();
+  state.actionDuration ??= new Histogram({
+    name: 'paidline_action_duration_seconds',
+    help: 'Server action latency in seconds, by action and outcome (ok, or the error code).',
+    labelNames: ['action', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [state.registry],
+  });
+  return state.actionDuration;
+}
+
+/** Records one server action call. */
+export function recordAction(action: string, outcome: string, seconds: number): void {
+  actionDuration().observe({ action, outcome }, seconds);
 }
 
 /** Records one handled request. */

@@ -1,15 +1,13 @@
 import { NextResponse } from 'next/server';
-import { requireApi } from '@/lib/auth/guard';
+import { NotFoundError } from '@/lib/server/app-error';
 import { getIngestion } from '@/lib/features/ingestion/ingestion-queries';
+import { defineRoute } from '@/lib/server/pipeline/route';
 
 export const dynamic = 'force-dynamic';
 
 /** Status and progress of one ingestion, polled by the upload panel. */
-export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
-  const user = await requireApi('sources:view');
-  if (user instanceof NextResponse) return user;
-  const { id } = await params;
-  const ingestion = await getIngestion(id);
-  if (!ingestion) return NextResponse.json({ error: 'No such ingestion.' }, { status: 404 });
+export const GET = defineRoute({ name: '/api/ingestions/[id]', permission: 'sources:view', params: ['id'] }, async (_request, { params }) => {
+  const ingestion = await getIngestion(params.id);
+  if (!ingestion) throw new NotFoundError('No such ingestion.');
   return NextResponse.json(ingestion);
-}
+});

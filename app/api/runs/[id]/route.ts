@@ -1,21 +1,14 @@
 import { NextResponse } from 'next/server';
-import { requireApi } from '@/lib/auth/guard';
+import { NotFoundError } from '@/lib/server/app-error';
 import { getRun } from '@/lib/features/runs';
-import { observe } from '@/lib/server/observability/observe';
+import { defineRoute } from '@/lib/server/pipeline/route';
 
 export const dynamic = 'force-dynamic';
 
-export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
-  return observe('/api/runs/[id]', request, () => handle(params));
-}
-
 /** A run's status and progress (polled by the run page while it works). */
-async function handle(params: Promise<{ id: string }>): Promise<Response> {
-  const user = await requireApi('runs:view');
-  if (user instanceof NextResponse) return user;
-  const { id } = await params;
-  const run = await getRun(id);
-  if (!run) return NextResponse.json({ error: 'No such run.' }, { status: 404 });
+export const GET = defineRoute({ name: '/api/runs/[id]', permission: 'runs:view', params: ['id'] }, async (_request, { params }) => {
+  const run = await getRun(params.id);
+  if (!run) throw new NotFoundError('No such run.');
   return NextResponse.json(
     {
       id: run.id,
@@ -31,4 +24,4 @@ async function handle(params: Promise<{ id: string }>): Promise<Response> {
     },
     { headers: { 'Cache-Control': 'no-store' } },
   );
-}
+});

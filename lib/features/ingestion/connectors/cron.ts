@@ -1,16 +1,13 @@
 /** Cron expressions of pull schedules (croner), validated with a message a person can act on. */
 import { Cron } from 'croner';
+import { InvalidRequestError } from '@/lib/server/app-error';
 
-export class CronExpressionError extends Error {
-  override name = 'CronExpressionError';
-}
-
-/** Validates a cron expression; returns it trimmed or throws CronExpressionError with a clear message. */
+/** Validates a cron expression; returns it trimmed or throws an InvalidRequestError with a clear message. */
 export function validateCron(expression: string): string {
   const expr = expression.trim();
   const fields = expr.split(/\s+/).filter(Boolean).length;
   if (fields < 5 || fields > 6) {
-    throw new CronExpressionError(
+    throw new InvalidRequestError(
       `Invalid pull schedule "${expr.slice(0, 100)}": use 5 fields (minute hour day-of-month month day-of-week), e.g. "0 * * * *" for hourly, or 6 with seconds first.`,
     );
   }
@@ -20,7 +17,7 @@ export function validateCron(expression: string): string {
     c.stop();
     if (!next) throw new Error('it never runs');
   } catch (e) {
-    throw new CronExpressionError(`Invalid pull schedule "${expr.slice(0, 100)}": ${(e as Error).message}.`);
+    throw new InvalidRequestError(`Invalid pull schedule "${expr.slice(0, 100)}": ${(e as Error).message}.`);
   }
   return expr;
 }

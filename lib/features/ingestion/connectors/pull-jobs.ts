@@ -5,7 +5,8 @@
  * second concurrent pull of a source.
  */
 import { registerJobHandler, stableJobId } from '@/lib/server/jobs';
-import { PullBusyError, runPull } from './run-pull';
+import { AppError } from '@/lib/server/app-error';
+import { runPull } from './run-pull';
 
 export const PULL_JOB = 'pull.run';
 
@@ -17,7 +18,7 @@ export function registerPullJobs(): void {
       try {
         await runPull(String(payload.sourceId), null, { db: ctx.db });
       } catch (e) {
-        if (!(e instanceof PullBusyError)) throw e; // another instance is pulling this source right now
+        if (!(e instanceof AppError && e.code === 'busy')) throw e; // another instance is pulling this source right now
       }
     },
     // A failed pull is recorded (and alerted) by runPull; the next scheduled time tries again.

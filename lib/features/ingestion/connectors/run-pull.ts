@@ -28,6 +28,7 @@ import { writeAudit } from '@/lib/server/db/audit';
 import { alertIngestionFailed } from '@/lib/features/alerts/checks';
 import { getPrisma } from '@/lib/server/db/client';
 import { insertRecords, toRecordRow, type RecordRow } from '@/lib/server/db/record-insert';
+import { AppError, InvalidRequestError } from '@/lib/server/app-error';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;
@@ -38,13 +39,13 @@ const MAX_STORED_ERRORS = 10_000;
 const STALE_PULL_MS = 6 * 60 * 60 * 1000;
 
 /** The source cannot be pulled as configured (nothing was started). */
-export class PullConfigError extends Error {
-  override name = 'PullConfigError';
+function pullConfigError(message: string): InvalidRequestError {
+  return new InvalidRequestError(message);
 }
 
 /** A pull of the source is already running. */
-export class PullBusyError extends Error {
-  override name = 'PullBusyError';
+function pullBusyError(message: string): AppError {
+  return new AppError('busy', message);
 }
 
 export type PullResult = {
@@ -68,7 +69,7 @@ function zodMessage(error: z.ZodError): string {
 
 function parseConfig(json: string): RestConnectorConfig {
   const r = RestConnectorConfigSchema.safeParse(JSON.parse(json));
-  if (!r.success) throw new PullConfigError(`The connector settings are invalid: ${zodMessage(r.error)}`);
+  if (!r.success) throw pullConfigError(`The connector settings are invalid: ${zodMessage(r.error)}`);
   return r.data;
 }
 
@@ -93,31 +94,31 @@ async function failIngestion(db: Client, id: string, message: string, actor: Act
 }
 
 /**
- * Runs one pull of a source. Throws PullConfigError / PullBusyError before anything is
+ * Runs one pull of a source. Throws an AppError (invalid_input: the configuration; busy: a pull is running) before anything is
  * written; once the ingestion exists, every failure is returned as status 'failed'.
  */
 export async function runPull(sourceId: string, actor: Actor, opts: RunPullOptions = {}): Promise<PullResult> {
   const db = opts.db ?? getPrisma();
   const source = await db.source.findUnique({ where: { id: sourceId } });
-  if (!source) throw new PullConfigError(`Source ${sourceId} does not exist.`);
-  if (source.archivedAt) throw new PullConfigError(`Source "${source.name}" is archived.`);
-  if (!source.connectorConfig) throw new PullConfigError(`Source "${source.name}" has no API connector configured.`);
+  if (!source) throw pullConfigError(`Source ${sourceId} does not exist.`);
+  if (source.archivedAt) throw pullConfigError(`Source "${source.name}" is archived.`);
+  if (!source.connectorConfig) throw pullConfigError(`Source "${source.name}" has no API connector configured.`);
   const config = parseConfig(source.connectorConfig);
   let credentials: RestCredentials | null;
   try {
     credentials = readCredentials(source.connectorCredentialsEnc);
   } catch (e) {
-    throw new PullConfigError(`The connector credentials of "${source.name}" cannot be read: ${(e as Error).message}`);
+    throw pullConfigError(`The connector credentials of "${source.name}" cannot be read: ${(e as Error).message}`);
   }
   const problem = credentialsProblem(config.auth, credentials);
-  if (problem) throw new PullConfigError(`${problem} Enter them in the connector settings of "${source.name}".`);
+  if (problem) throw pullConfigError(`${problem} Enter them in the connector settings of "${source.name}".`);
   const version = await db.sourceProfileVersion.findFirst({ where: { sourceId }, orderBy: { version: 'desc' } });
-  if (!version) throw new PullConfigError(`Source "${source.name}" has no profile yet: create one so pulled records can be read.`);
+  if (!version) throw pullConfigError(`Source "${source.name}" has no profile yet: create one so pulled records can be read.`);
   let normalizer: ReturnType<typeof compileJsonNormalizer>;
   try {
     normalizer = compileJsonNormalizer(version.profile, source);
   } catch (e) {
-    throw new PullConfigError(`Profile version ${version.version} of "${source.name}" is invalid: ${e instanceof z.ZodError ? zodMessage(e) : (e as Error).message}`);
+    throw pullConfigError(`Profile version ${version.version} of "${source.name}" is invalid: ${e instanceof z.ZodError ? zodMessage(e) : (e as Error).message}`);
   }
   const state: PullState | null = source.pullState ? PullStateSchema.parse(JSON.parse(source.pullState)) : null;
 
@@ -125,7 +126,7 @@ export async function runPull(sourceId: string, actor: Actor, opts: RunPullOptio
   const running = await db.ingestion.findFirst({ where: { sourceId, channel: 'pull', status: 'processing' }, orderBy: { createdAt: 'desc' } });
   if (running) {
     const since = (running.startedAt ?? running.createdAt).getTime();
-    if (Date.now() - since < STALE_PULL_MS) throw new PullBusyError(`A pull of "${source.name}" is already running (started ${new Date(since).toISOString()}).`);
+    if (Date.now() - since < STALE_PULL_MS) throw pullBusyError(`A pull of "${source.name}" is already running (started ${new Date(since).toISOString()}).`);
     await failIngestion(db, running.id, 'Interrupted (no progress for hours); nothing was ingested.', null, { total: running.rowsTotal, valid: 0, invalid: running.rowsInvalid });
   }
 
@@ -281,12 +282,12 @@ export async function configureConnector(
   opts: { db?: Client } = {},
 ): Promise<ConnectorSettings> {
   const parsed = RestConnectorConfigSchema.safeParse(configInput);
-  if (!parsed.success) throw new PullConfigError(`The connector settings are invalid: ${zodMessage(parsed.error)}`);
+  if (!parsed.success) throw pullConfigError(`The connector settings are invalid: ${zodMessage(parsed.error)}`);
   const config = parsed.data;
   let credentials: RestCredentials | null | undefined = undefined;
   if (credentialsInput !== undefined && credentialsInput !== null) {
     const c = RestCredentialsSchema.safeParse(credentialsInput);
-    if (!c.success) throw new PullConfigError(`The connector credentials are invalid: ${zodMessage(c.error)}`);
+    if (!c.success) throw pullConfigError(`The connector credentials are invalid: ${zodMessage(c.error)}`);
     credentials = c.data;
   } else credentials = credentialsInput;
   const cron = schedule === null || schedule.trim() === '' ? null : validateCron(schedule);
@@ -297,7 +298,7 @@ export async function configureConnector(
       where: { id: sourceId },
       select: { connectorConfig: true, connectorCredentialsEnc: true, pullSchedule: true, pullState: true, lastPulledAt: true },
     });
-    if (!source) throw new PullConfigError(`Source ${sourceId} does not exist.`);
+    if (!source) throw pullConfigError(`Source ${sourceId} does not exist.`);
     const before = source.connectorConfig ? RestConnectorConfigSchema.safeParse(JSON.parse(source.connectorConfig)) : null;
     const old = before?.success ? before.data : null;
 
@@ -307,17 +308,17 @@ export async function configureConnector(
       credentialsChanged = enc !== null;
       enc = null;
     } else if (credentials === null) {
-      throw new PullConfigError(credentialsProblem(config.auth, null) ?? 'Credentials are required.');
+      throw pullConfigError(credentialsProblem(config.auth, null) ?? 'Credentials are required.');
     } else if (credentials === undefined) {
-      if (!enc) throw new PullConfigError(credentialsProblem(config.auth, null) ?? 'Credentials are required.');
+      if (!enc) throw pullConfigError(credentialsProblem(config.auth, null) ?? 'Credentials are required.');
       if (old && new URL(old.url).origin !== new URL(config.url).origin) {
-        throw new PullConfigError('The API address moved to another host: enter the credentials again, so stored ones are never sent to a new host.');
+        throw pullConfigError('The API address moved to another host: enter the credentials again, so stored ones are never sent to a new host.');
       }
       const problem = credentialsProblem(config.auth, readCredentials(enc));
-      if (problem) throw new PullConfigError(problem);
+      if (problem) throw pullConfigError(problem);
     } else {
       const problem = credentialsProblem(config.auth, credentials);
-      if (problem) throw new PullConfigError(problem);
+      if (problem) throw pullConfigError(problem);
       enc = encryptSecret(JSON.stringify(credentials));
       credentialsChanged = true;
     }

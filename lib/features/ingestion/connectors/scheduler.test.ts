@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CronScheduler, currentScheduler, startScheduler, startSchedulerOnce, stopScheduler } from './scheduler';
-import { CronExpressionError, validateCron } from './cron';
+import { InvalidRequestError } from '@/lib/server/app-error';
+import { validateCron } from './cron';
 
 afterEach(async () => {
   await stopScheduler();
@@ -15,7 +16,7 @@ describe('validateCron', () => {
   });
 
   it('rejects bad expressions with a clear message', () => {
-    expect(() => validateCron('every day')).toThrow(CronExpressionError);
+    expect(() => validateCron('every day')).toThrow(InvalidRequestError);
     expect(() => validateCron('every day')).toThrow(/use 5 fields \(minute hour day-of-month month day-of-week\)/);
     expect(() => validateCron('61 * * * *')).toThrow(/Invalid pull schedule "61 \* \* \* \*": .*minute/);
     expect(() => validateCron('0 0 31 2 *')).toThrow(/never runs/);

@@ -12,6 +12,7 @@ import { getPrisma } from '@/lib/server/db/client';
 import { runPull } from './run-pull';
 import { validateCron } from './cron';
 import { processSlot } from '@/lib/server/process-state';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 export interface PullJob {
   sourceId: string;
@@ -140,7 +141,7 @@ export async function startScheduler(options: StartOptions = {}): Promise<CronSc
   const s = slot();
   if (s.instance) return s.instance.scheduler;
   if (s.starting) return (await s.starting).scheduler;
-  const log = options.log ?? ((m: string) => console.warn(m));
+  const log = options.log ?? ((m: string) => loggerFor('scheduler').warn(m));
   s.starting = (async () => {
     const scheduler = new CronScheduler(options.runner ?? defaultRunner, { timezone: options.timezone, log });
     const listJobs = options.listJobs ?? defaultListJobs;
@@ -205,7 +206,7 @@ export async function startSchedulerOnce(options: StartOptions = {}): Promise<Cr
   try {
     return await startScheduler(options);
   } catch (e) {
-    console.error(`[scheduler] not started: ${(e as Error).message}`);
+    loggerFor('scheduler').error({ err: e }, 'scheduler not started');
     return null;
   }
 }

@@ -1,9 +1,13 @@
 import fs from 'node:fs';
+import { AppError } from '@/lib/server/app-error';
 
-/** A file that cannot be read as tabular data. `line` is 1-based (row number for XLSX/JSON), 0 when not about a line. */
-export class ParseError extends Error {
+/**
+ * A file that cannot be read as tabular data (422 unreadable). `line` is 1-based (row number for
+ * XLSX/JSON), 0 when not about a line.
+ */
+export class ParseError extends AppError {
   constructor(message: string, readonly line: number = 0) {
-    super(line > 0 ? `Line ${line}: ${message}` : message);
+    super('unreadable', line > 0 ? `Line ${line}: ${message}` : message);
     this.name = 'ParseError';
   }
 }

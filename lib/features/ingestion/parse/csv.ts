@@ -5,13 +5,13 @@ export interface CsvRecord { fields: string[]; line: number }
 
 function explain(e: CsvError, skipLines: number): ParseError {
   const line = e.line + skipLines;
-  if (e.message.startsWith('unterminated')) {
+  if (e.reason === 'unterminated_quote') {
     return new ParseError('a quoted field is never closed (unbalanced double quote); the quote opens on this line', line);
   }
-  if (e.message.startsWith('quote inside')) {
+  if (e.reason === 'quote_in_unquoted') {
     return new ParseError('a double quote appears inside an unquoted field; fields holding quotes must be quoted with the quote doubled ("12"" pizza")', line);
   }
-  if (e.message.startsWith('unexpected character')) {
+  if (e.reason === 'text_after_quote') {
     return new ParseError('text follows a closing double quote in the same field (a quote inside a quoted field must be doubled: "")', line);
   }
   return new ParseError(`malformed CSV: ${e.message}`, line);

@@ -5,6 +5,8 @@
  */
 import { requestMeta } from '@/lib/server/http/request-meta';
 import { receiveWebhook, WEBHOOK_MAX_BYTES } from '@/lib/features/ingestion/webhooks/receive-webhook';
+import type { Logger } from 'pino';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 type Db = NonNullable<Parameters<typeof receiveWebhook>[1]>['db'];
 
@@ -38,7 +40,7 @@ export async function readBodyLimited(request: Request, limit: number): Promise<
 export async function handleWebhookRequest(
   request: Request,
   sourceRef: string,
-  opts: { db?: Db; maxBytes?: number; nowMs?: number } = {},
+  opts: { db?: Db; maxBytes?: number; nowMs?: number; log?: Logger } = {},
 ): Promise<Response> {
   try {
     const body = await readBodyLimited(request, opts.maxBytes ?? WEBHOOK_MAX_BYTES);
@@ -55,7 +57,7 @@ export async function handleWebhookRequest(
     return Response.json(reply.body, { status: reply.status, headers: { 'Cache-Control': 'no-store' } });
   } catch (e) {
     // Unexpected (database down...): 500 makes the sender retry later; nothing was committed.
-    console.error(`[webhooks] delivery to "${sourceRef.slice(0, 100)}" failed: ${(e as Error).message}`);
+    (opts.log ?? loggerFor('webhooks')).error({ err: e, source: sourceRef.slice(0, 100) }, 'webhook delivery failed');
     return Response.json({ error: 'The event could not be stored; retry later.' }, { status: 500 });
   }
 }

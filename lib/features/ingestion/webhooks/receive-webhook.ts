@@ -19,6 +19,7 @@ import { verifyStripeSignature } from '@/lib/features/ingestion/webhooks/verify-
 import { createHash } from 'node:crypto';
 import { toRecordRow } from '@/lib/server/db/record-insert';
 import { writeAudit } from '@/lib/server/db/audit';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 /** Largest accepted body; Stripe events are a few KB. */
 export const WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -158,7 +159,7 @@ export async function receiveWebhook(delivery: WebhookDelivery, opts: { db?: Cli
     secrets = decryptSecrets(source.webhookSecretsEnc);
   } catch (e) {
     // A lost or rotated-away key: the sender retries, so nothing is lost once the key is back.
-    console.error(`[webhooks] cannot decrypt the webhook secrets of source ${source.id}: ${(e as Error).message}`);
+    loggerFor('webhooks', { sourceId: source.id }).error({ err: e }, 'cannot decrypt the webhook secrets of the source');
     return reply(500, 'rejected', { error: 'The webhook secrets of this source cannot be read on the server.' }, source, 'secrets cannot be decrypted');
   }
   if (secrets.length === 0) {

@@ -3,6 +3,7 @@ import { decryptSecret, encryptSecret } from '@/lib/server/crypto/secrets';
 import { randomBytes } from 'node:crypto';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
+import { ConflictError, NotFoundError } from '@/lib/server/app-error';
 
 type Actor = { id: string; email: string } | null;
 /** Secrets kept at once: the current one plus a few being rotated out. */
@@ -28,11 +29,6 @@ export const webhookSecretsSchema = z
   .max(MAX_WEBHOOK_SECRETS, `Keep at most ${MAX_WEBHOOK_SECRETS} webhook secrets.`)
   .refine((a) => new Set(a).size === a.length, 'The same secret is listed twice.');
 
-export class SourceNotFoundError extends Error {
-  constructor(id: string) {
-    super(`Source ${id} does not exist.`);
-  }
-}
 
 /** A new random signing secret, for senders that let us choose it. */
 export function generateWebhookSecret(): string {
@@ -54,7 +50,7 @@ export async function setWebhookSecrets(
   const enc = list.length ? JSON.stringify(list.map(encryptSecret)) : null;
   return db.$transaction(async (tx) => {
     const source = await tx.source.findUnique({ where: { id: sourceId }, select: { webhookSecretsEnc: true } });
-    if (!source) throw new SourceNotFoundError(sourceId);
+    if (!source) throw new NotFoundError(`Source ${sourceId} does not exist.`);
     const before = source.webhookSecretsEnc ? (JSON.parse(source.webhookSecretsEnc) as unknown[]).length : 0;
     await tx.source.update({ where: { id: sourceId }, data: { webhookSecretsEnc: enc } });
     await writeAudit(tx, {
@@ -85,10 +81,10 @@ export async function rotateWebhookSecret(
   const newToken = encryptSecret(secret);
   return db.$transaction(async (tx) => {
     const source = await tx.source.findUnique({ where: { id: sourceId }, select: { webhookSecretsEnc: true } });
-    if (!source) throw new SourceNotFoundError(sourceId);
+    if (!source) throw new NotFoundError(`Source ${sourceId} does not exist.`);
     const old = source.webhookSecretsEnc ? z.array(z.string()).parse(JSON.parse(source.webhookSecretsEnc)) : [];
     if (old.some((t) => { try { return decryptSecret(t) === secret; } catch { return false; } })) {
-      throw new Error('This secret is already configured for the source.');
+      throw new ConflictError('This secret is already configured for the source.');
     }
     const next = [newToken, ...old.slice(0, keep)];
     await tx.source.update({ where: { id: sourceId }, data: { webhookSecretsEnc: JSON.stringify(next) } });

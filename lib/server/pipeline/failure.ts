@@ -1,0 +1,55 @@
+/** How both pipelines turn what a handler threw into an AppError, and how they word invalid input. */
+import { unstable_rethrow } from 'next/navigation';
+import { z } from 'zod';
+import { AppError } from '@/lib/server/app-error';
+
+export const UNEXPECTED_MESSAGE = 'Something went wrong on our side. Try again; if it persists, quote this request id.';
+
+/** redirect(), notFound(), forbidden() and friends throw; those must reach Next.js untouched. */
+export function isNextControlFlow(error: unknown): boolean {
+  try {
+    unstable_rethrow(error);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+export type IssueFormatter = (error: z.ZodError) => string;
+
+/** Ways to word zod issues for the user. */
+export const issueMessages = {
+  /** `path: message` per issue; `label` when the issue has no path. */
+  withPaths:
+    (label = 'input', separator = '; '): IssueFormatter =>
+    (error) =>
+      error.issues.map((i) => `${i.path.join('.') || label}: ${i.message}`).join(separator),
+  /** The messages alone. */
+  plain:
+    (separator = ' '): IssueFormatter =>
+    (error) =>
+      error.issues.map((i) => i.message).join(separator),
+  /** One fixed message (forms, whose fields carry the details). */
+  fixed:
+    (message: string): IssueFormatter =>
+    () =>
+      message,
+};
+
+/** The first message per top-level field. */
+export function fieldMessages(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path[0];
+    if (key === undefined) continue;
+    fields[String(key)] ??= issue.message;
+  }
+  return fields;
+}
+
+/** The AppError a handler's failure means, or null when it is unexpected (a bug, an outage). */
+export function expectedFailure(error: unknown, formatIssues: IssueFormatter): AppError | null {
+  if (error instanceof AppError) return error;
+  if (error instanceof z.ZodError) return new AppError('invalid_input', formatIssues(error), { fields: fieldMessages(error), cause: error });
+  return null;
+}
