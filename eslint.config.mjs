@@ -30,7 +30,7 @@ export default defineConfig([
               message: 'The engines are pure: no database, no framework, no features (lib/domain only).',
             },
             {
-              target: ['./lib/server/db', './lib/server/jobs', './lib/server/observability', './lib/server/crypto', './lib/server/http', './lib/server/rate-limit.ts'],
+              target: ['./lib/server/core', './lib/server/db', './lib/server/jobs', './lib/server/observability', './lib/server/crypto', './lib/server/http', './lib/server/rate-limit.ts'],
               from: ['./lib/features', './lib/auth', './lib/demo', './lib/server/bootstrap'],
               message: 'Infrastructure is below the features: declare a hook and let lib/server/bootstrap wire it.',
             },

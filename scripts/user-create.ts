@@ -10,7 +10,7 @@ import { ZodError } from 'zod';
 import { ROLES } from '@/lib/domain/roles';
 import { generatePassword } from '@/lib/features/users/password';
 import { createUser } from '@/lib/features/users/create-user';
-import { AppError } from '@/lib/server/app-error';
+import { AppError } from '@/lib/server/core/app-error';
 import { migrateDatabase } from '@/lib/server/db/migrate';
 import { getPrisma } from '@/lib/server/db/client';
 import { parseFlags } from './lib/args';

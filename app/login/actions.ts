@@ -4,7 +4,7 @@ import { AuthError, CredentialsSignin } from 'next-auth';
 import { z } from 'zod';
 import { MfaRequired, signIn } from '@/lib/auth/auth';
 import { safeCallbackPath } from '@/lib/auth/safe-redirect';
-import { AppError, InvalidRequestError } from '@/lib/server/app-error';
+import { AppError, InvalidRequestError } from '@/lib/server/core/app-error';
 import { defineFormAction, type FormState } from '@/lib/server/pipeline/action';
 
 /**

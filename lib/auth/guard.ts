@@ -3,7 +3,7 @@ import { headers } from 'next/headers';
 import { auth } from './auth';
 import { can, type Action } from '../domain/permissions';
 import { sessionUserSchema, type SessionUser } from './session-schema';
-import { AppError } from '@/lib/server/app-error';
+import { AppError } from '@/lib/server/core/app-error';
 import { writeAudit } from '@/lib/server/db/audit';
 import { getPrisma } from '@/lib/server/db/client';
 import { requestMeta } from '../server/http/request-meta';

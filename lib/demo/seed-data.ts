@@ -9,7 +9,7 @@ import { startIngestion } from '@/lib/features/ingestion/process-ingestion';
 import { ensureDefaultRuleSet } from '@/lib/features/runs/rulesets';
 import { startRun } from '@/lib/features/runs';
 import { resolveDiscrepancy } from '@/lib/features/review/resolve';
-import type { ReviewActor } from '@/lib/features/review/types';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import type { IngestProfileInput } from '@/lib/features/ingestion/profile';
 import { googleAdsCampaigns } from '@/lib/features/ingestion/presets/google-ads-campaigns';
 import { metaAds } from '@/lib/features/ingestion/presets/meta-ads';

@@ -7,7 +7,7 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { processSlot } from '@/lib/server/process-state';
+import { processSlot } from '@/lib/server/core/process-state';
 
 /**
  * Request budgets per bucket. One instance keeps them in memory; several instances behind a
@@ -173,7 +173,7 @@ async function redisReady(redis: Redis, timeoutMs = 1_000): Promise<void> {
   });
 }
 
-// One per process (lib/server/process-state.ts): Next.js may load this module more than once in one server.
+// One per process (lib/server/core/process-state.ts): Next.js may load this module more than once in one server.
 const slot = processSlot<RateLimiters>('rate-limiters');
 
 /** Spends one point of the configured store; when the budget is gone, says how many seconds to wait. */

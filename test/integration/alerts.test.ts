@@ -9,7 +9,7 @@ import { loadNotificationSettings, saveNotificationSettings } from '@/lib/featur
 import { SIGNATURE_HEADER, verifyAlertSignature } from '@/lib/features/alerts/sign';
 import { deliveryCounts, listAlerts, retryDelivery } from '@/lib/features/alerts/queries';
 import { recoverInterruptedRuns, startRun } from '@/lib/features/runs';
-import type { ReviewActor } from '@/lib/features/review/types';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 

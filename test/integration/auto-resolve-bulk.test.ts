@@ -4,7 +4,8 @@ import { ensureDefaultRuleSet, saveRuleSetVersion } from '@/lib/features/runs/ru
 import { autoResolveRun, settleAutoBatch } from '@/lib/features/review/auto-resolve';
 import { finalFromRecommendation } from '@/lib/features/review/final-state';
 import { ROW_SELECT } from '@/lib/features/review/row-change';
-import type { ResultDetail, ReviewActor } from '@/lib/features/review/types';
+import { type ResultDetail } from '@/lib/reconcile/result-detail';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
 import { seedRunData } from './runs-partitioned-fixtures';

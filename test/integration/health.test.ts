@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient } from '@/lib/server/db/client';
 import { migrationsDir, prismaDir } from '@/lib/server/db/config';
-import { checkHealth, shippedMigrations } from '@/lib/server/observability/health';
+import { checkHealth, shippedMigrations } from '@/lib/server/health';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { tmpDir } from './db-helpers';
 

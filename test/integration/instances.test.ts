@@ -3,7 +3,8 @@ import { createPrismaClient, type PrismaClient } from '@/lib/server/db/client';
 import { executeRun, startRun } from '@/lib/features/runs';
 import type { JobQueue } from '@/lib/server/jobs';
 import { resolveDiscrepancy } from '@/lib/features/review/resolve';
-import { ConflictError, type ReviewActor } from '@/lib/features/review/types';
+import { ConflictError } from '@/lib/server/core/app-error';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 

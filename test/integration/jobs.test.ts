@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recoverStaleRuns, startRun } from '@/lib/features/runs';
 import { InProcessQueue, PgBossQueue, queueKindFor, registerJobHandler, stableJobId, stopJobQueue, type JobQueue } from '@/lib/server/jobs';
 import { pullJobId } from '@/lib/features/ingestion/connectors/pull-jobs';
-import type { ReviewActor } from '@/lib/features/review/types';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 

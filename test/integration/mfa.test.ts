@@ -11,7 +11,7 @@ import { decideSignIn, type SignInDecision } from '@/lib/auth/signin';
 import { readChallenge } from '@/lib/auth/mfa-challenge';
 import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
 import { signOutEverywhere } from '@/lib/features/users/account';
-import { InvalidRequestError } from '@/lib/server/app-error';
+import { InvalidRequestError } from '@/lib/server/core/app-error';
 import { adminResetMfa } from '@/lib/features/users/admin';
 import { beginMfaEnrolment, confirmMfaEnrolment, disableMfa, mfaStatus, regenerateRecoveryCodes } from '@/lib/features/users/mfa';
 import { createUser } from '@/lib/features/users/create-user';

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { redirect } from 'next/navigation';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { AppError, InvalidRequestError } from '@/lib/server/app-error';
+import { AppError, InvalidRequestError } from '@/lib/server/core/app-error';
 import { createLogger } from '@/lib/server/observability/logger';
 import { metricsState } from '@/lib/server/observability/metrics';
 import { declaredAccess } from '@/lib/server/pipeline/access';

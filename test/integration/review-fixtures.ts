@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PrismaClient } from '@/lib/server/db/client';
 import { seedDemoData } from '@/lib/demo/seed-data';
-import type { ReviewActor } from '@/lib/features/review/types';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import type { Role } from '@/lib/domain/roles';
 
 process.env.PAIDLINE_UPLOAD_DIR ??= path.join(mkdtempSync(path.join(os.tmpdir(), 'paidline-review-')), 'uploads');

@@ -3,7 +3,8 @@ import { compareRuns, startRun } from '@/lib/features/runs';
 import { backlogBuckets, exportDiscrepanciesCsv, listDiscrepancies, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
 import { addComment, assignDiscrepancy, bulkResolve, resolveDiscrepancy, undoResolution } from '@/lib/features/review/resolve';
 import { reconciledPaidTransactions } from '@/lib/features/review/reconciled-state';
-import { ConflictError, ForbiddenError, ReviewError, type ReviewActor } from '@/lib/features/review/types';
+import { ConflictError, ForbiddenError, InvalidRequestError as ReviewError } from '@/lib/server/core/app-error';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 

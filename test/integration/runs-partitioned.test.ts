@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '@/lib/features/runs';
 import { keyBucketOf } from '@/lib/server/db/key-buckets';
 import { PgBossQueue, type JobQueue } from '@/lib/server/jobs';
-import type { ReviewActor } from '@/lib/features/review/types';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
 import { runFigures, runRows, seedRunData } from './runs-partitioned-fixtures';

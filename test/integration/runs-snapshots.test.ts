@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRun, startRun } from '@/lib/features/runs';
 import { listDiscrepancies, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
-import type { ResultDetail } from '@/lib/features/review/types';
+import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns, executeRun, getRun, startRun } from '@/lib/features/runs';
 import { seedDemoData } from '@/lib/demo/seed-data';
 import { reconciledPaidTransactions } from '@/lib/features/review/reconciled-state';
-import { ForbiddenError, type ReviewActor } from '@/lib/features/review/types';
+import { ForbiddenError } from '@/lib/server/core/app-error';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { signOut } from '@/lib/auth/auth';
 import { changePassword, signOutEverywhere } from '@/lib/features/users/account';
 import { beginMfaEnrolment, cancelMfaEnrolment, confirmMfaEnrolment, disableMfa, regenerateRecoveryCodes } from '@/lib/features/users/mfa';
-import { InvalidRequestError } from '@/lib/server/app-error';
+import { InvalidRequestError } from '@/lib/server/core/app-error';
 import { defineFormAction, defineSubmitAction, type ActionResult } from '@/lib/server/pipeline/action';
 
 /** What the security forms show after an action. Recovery codes appear once, in this answer only. */

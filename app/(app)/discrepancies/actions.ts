@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { SessionUser } from '@/lib/auth/session-schema';
 import { addComment, assignDiscrepancy, bulkResolve, resolveDiscrepancy, undoResolution, type ResolveInput } from '@/lib/features/review/resolve';
-import type { ReviewActor } from '@/lib/features/review/types';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { defineAction, issueMessages } from '@/lib/server/pipeline/action';
 
 /*

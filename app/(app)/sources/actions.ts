@@ -11,7 +11,7 @@ import { configureConnector, runPull } from '@/lib/features/ingestion/connectors
 import { generateWebhookSecret, rotateWebhookSecret } from '@/lib/features/ingestion/webhooks/webhook-secrets';
 import { refreshSchedules } from '@/lib/features/ingestion/connectors/scheduler';
 import { addManualSpend, manualSpendSchema } from '@/lib/features/romi/add-manual-spend';
-import { AppError, InvalidRequestError } from '@/lib/server/app-error';
+import { AppError, InvalidRequestError } from '@/lib/server/core/app-error';
 import { defineAction, defineFormAction, type ActionResult } from '@/lib/server/pipeline/action';
 
 export type { ActionResult } from '@/lib/server/pipeline/action';

@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { getPrisma } from '@/lib/server/db/client';
-import { checkHealth } from '@/lib/server/observability/health';
+import { checkHealth } from '@/lib/server/health';
 import { defineRoute } from '@/lib/server/pipeline/route';
 
 export const dynamic = 'force-dynamic';

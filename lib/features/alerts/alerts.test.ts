@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escalationKeyboard, parseCallbackData, alertText } from '@/lib/features/alerts/telegram/format';
-import type { ResultDetail, SourceSide } from '@/lib/features/review/types';
+import { type ResultDetail, type SourceSide } from '@/lib/reconcile/result-detail';
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from './backoff';
 import { isGatewayPaidBankNot } from './checks';
 import { absoluteLink, isButtonUrl } from './links';

@@ -4,7 +4,7 @@
  * sources, webhook signature failures) run from the alert loop (loop.ts).
  */
 import type { getPrisma } from '@/lib/server/db/client';
-import type { ResultDetail } from '@/lib/features/review/types';
+import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import type { Prisma } from '@/lib/generated/sqlite/client';
 import { raiseAlert, type AlertDb, type RaiseResult } from './raise';
 import { loadNotificationSettings, type LoadedSettings } from './settings';

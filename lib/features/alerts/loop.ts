@@ -9,7 +9,7 @@ import { getPrisma } from '@/lib/server/db/client';
 import { checkSignatureFailures, checkStaleSources } from './checks';
 import { deliverDueAlerts } from './deliver';
 import { loadNotificationSettings } from './settings';
-import { processSlot } from '@/lib/server/process-state';
+import { processSlot } from '@/lib/server/core/process-state';
 import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;

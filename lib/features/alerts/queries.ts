@@ -7,7 +7,9 @@ import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { ALERT_RULES, DELIVERY_STATES } from '@/lib/features/alerts/rules';
 import { MAX_DELIVERY_ATTEMPTS } from '@/lib/features/alerts/backoff';
-import { assertCan, NotFoundError, ReviewError, type ReviewActor } from '@/lib/features/review/types';
+import { assertCan } from '@/lib/server/authorize';
+import { NotFoundError, InvalidRequestError as ReviewError } from '@/lib/server/core/app-error';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import type { Prisma } from '@/lib/generated/sqlite/client';
 
 type Client = ReturnType<typeof getPrisma>;

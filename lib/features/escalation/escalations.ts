@@ -17,7 +17,10 @@ import { kickDeliveries } from '@/lib/features/alerts/deliver';
 import { loadNotificationSettings, type LoadedSettings } from '@/lib/features/alerts/settings';
 import { applyChange, ROW_SELECT, type Tx } from '@/lib/features/review/row-change';
 import { resolveDiscrepancy } from '@/lib/features/review/resolve';
-import { assertCan, ConflictError, NotFoundError, ReviewError, type ResultDetail, type ReviewActor } from '@/lib/features/review/types';
+import { assertCan } from '@/lib/server/authorize';
+import { ConflictError, NotFoundError, InvalidRequestError as ReviewError } from '@/lib/server/core/app-error';
+import { type ResultDetail } from '@/lib/reconcile/result-detail';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;

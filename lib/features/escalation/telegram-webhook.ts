@@ -14,7 +14,8 @@ import { acknowledgeEscalation, resolveEscalationAsRecommended } from '@/lib/fea
 import { absoluteLink } from '@/lib/features/alerts/links';
 import type { AlertPayload } from '@/lib/features/alerts/raise';
 import { loadNotificationSettings } from '@/lib/features/alerts/settings';
-import { ConflictError, ForbiddenError, NotFoundError, ReviewError, type ReviewActor } from '@/lib/features/review/types';
+import { ConflictError, ForbiddenError, NotFoundError, InvalidRequestError as ReviewError } from '@/lib/server/core/app-error';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { telegramClient, type TelegramClient } from '../alerts/telegram/api';
 import { alertText, escalationKeyboard, parseCallbackData, type CallbackVerb } from '../alerts/telegram/format';
 import { linkTelegramUser } from '../alerts/telegram/link';

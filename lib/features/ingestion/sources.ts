@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IngestProfileSchema, SOURCE_KINDS, type IngestProfile, type IngestProfileInput, type SourceKind } from '@/lib/features/ingestion/profile';
 import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
-import { AppError } from '@/lib/server/app-error';
+import { AppError } from '@/lib/server/core/app-error';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AppError } from '@/lib/server/app-error';
+import { AppError } from '@/lib/server/core/app-error';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
 

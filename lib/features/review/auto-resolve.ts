@@ -3,7 +3,7 @@ import { clientTarget, type getPrisma } from '@/lib/server/db/client';
 import { pgLiteral, sqliteLiteral } from '@/lib/server/db/record-insert';
 import { finalFromRecommendation, type FinalState } from './final-state';
 import { applyChange, changeRecords, ROW_SELECT, type ChangeRecord, type ReviewRow, type Tx } from './row-change';
-import type { ResultDetail } from './types';
+import { type ResultDetail } from '@/lib/reconcile/result-detail';
 
 type Client = ReturnType<typeof getPrisma>;
 

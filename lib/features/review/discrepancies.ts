@@ -4,7 +4,8 @@ import { currenciesByDigits, decimalToMinor, minorToDecimal } from '@/lib/domain
 import { csvEscapeCell } from '@/lib/server/http/csv-safe';
 import type { Prisma } from '@/lib/generated/sqlite/client';
 import { getPrisma } from '@/lib/server/db/client';
-import { type ResultDetail, type RowState } from '@/lib/features/review/types';
+import { type ResultDetail } from '@/lib/reconcile/result-detail';
+import { type RowState } from '@/lib/features/review/types';
 import { isOpenReviewState, OPEN_REVIEW_STATES, REVIEW_STATES } from '@/lib/domain/review';
 
 type Client = ReturnType<typeof getPrisma>;

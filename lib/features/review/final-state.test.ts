@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { finalForTimingDifference, finalFromManual, finalFromRecommendation, finalFromSource } from './final-state';
-import type { ResultDetail, SourceSide } from './types';
+import { type ResultDetail, type SourceSide } from '@/lib/reconcile/result-detail';
 
 function side(name: string, kind: string, status: string | null, amount: number | null): SourceSide {
   const present = status !== null;

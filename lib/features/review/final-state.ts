@@ -1,6 +1,6 @@
 import { CANONICAL_STATUSES } from '@/lib/reconcile';
-import type { ResultDetail, SourceSide } from './types';
-import { ReviewError } from './types';
+import { type ResultDetail, type SourceSide } from '@/lib/reconcile/result-detail';
+import { InvalidRequestError as ReviewError } from '@/lib/server/core/app-error';
 
 /** The reconciled outcome of one transaction: what ROMI counts (only when Paid). */
 export type FinalState = { status: string; amountMinor: bigint; currency: string };

@@ -8,7 +8,12 @@ import { CANONICAL_STATUSES } from '@/lib/reconcile';
 import { finalForTimingDifference, finalFromManual, finalFromRecommendation, finalFromSource, type FinalState } from './final-state';
 import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
 import { applyChange, ROW_SELECT, rowState, type ReviewRow, type Tx } from './row-change';
-import { assertCan, ConflictError, NotFoundError, ReviewError, type ResultDetail, type ReviewActor, type ReviewState, type RowState } from './types';
+import { assertCan } from '@/lib/server/authorize';
+import { ConflictError, NotFoundError, InvalidRequestError as ReviewError } from '@/lib/server/core/app-error';
+import { type ResultDetail } from '@/lib/reconcile/result-detail';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
+import { type ReviewState } from '@/lib/domain/review';
+import { type RowState } from '@/lib/features/review/types';
 
 type Client = ReturnType<typeof getPrisma>;
 

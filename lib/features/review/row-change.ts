@@ -1,7 +1,9 @@
 import type { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
-import { ConflictError, type RowState, type ReviewState } from './types';
+import { ConflictError } from '@/lib/server/core/app-error';
+import { type RowState } from '@/lib/features/review/types';
+import { type ReviewState } from '@/lib/domain/review';
 import type { FinalState } from './final-state';
 
 type Client = ReturnType<typeof getPrisma>;

@@ -6,7 +6,7 @@ import { writeAudit } from '@/lib/server/db/audit';
 import { dashboardRun } from './romi-queries';
 import { rebuildRomi } from './rebuild-romi';
 import { keyBucketOf } from '@/lib/server/db/key-buckets';
-import { InvalidRequestError } from '@/lib/server/app-error';
+import { InvalidRequestError } from '@/lib/server/core/app-error';
 import { loggerFor } from '@/lib/server/observability/logger';
 
 type Client = ReturnType<typeof getPrisma>;

@@ -1,6 +1,6 @@
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { JOIN_FIELDS, buildAggregates, normalizeChannel, type DealInput, type JoinField, type PaymentInput, type SpendInput } from '@/lib/romi';
-import { type ResultDetail } from '@/lib/features/review/types';
+import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { loggerFor } from '@/lib/server/observability/logger';
 
 export type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];

@@ -1,5 +1,5 @@
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
-import { NotFoundError } from '@/lib/features/review/types';
+import { NotFoundError } from '@/lib/server/core/app-error';
 
 export type RunChange = {
   key: string;

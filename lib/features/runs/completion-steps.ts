@@ -6,7 +6,7 @@
  */
 import type { Prisma } from '@/lib/generated/sqlite/client';
 import type { DbClient } from '@/lib/server/db/client';
-import { processSlot } from '@/lib/server/process-state';
+import { processSlot } from '@/lib/server/core/process-state';
 
 export type CriticalRow = { id: number; key: string };
 

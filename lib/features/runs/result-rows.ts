@@ -1,7 +1,7 @@
 import { SEVERITIES, type ProgressionViolation, type ResultRow, type SourceKind as EngineKind } from '@/lib/reconcile';
 import { type ResolvedInputs } from './start-run';
 import { type ResultInsertRow } from '@/lib/server/db/result-insert';
-import { type ResultDetail, type SourceSide } from '@/lib/features/review/types';
+import { type ResultDetail, type SourceSide } from '@/lib/reconcile/result-detail';
 
 export const ENGINE_KINDS = new Set<EngineKind>(['gateway', 'bank', 'crm', 'erp', 'other']);
 const SEVERITY_RANK = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<string, number>;

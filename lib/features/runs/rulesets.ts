@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_RULE_SET, RuleSetSchema, type RuleSet } from '@/lib/reconcile';
 import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
-import { InvalidRequestError } from '@/lib/server/app-error';
+import { InvalidRequestError } from '@/lib/server/core/app-error';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;

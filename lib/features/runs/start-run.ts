@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { ensureDefaultRuleSet, getRuleSet } from './rulesets';
-import { NotFoundError, ReviewError, assertCan, type ReviewActor } from '@/lib/features/review/types';
+import { NotFoundError, InvalidRequestError as ReviewError } from '@/lib/server/core/app-error';
+import { assertCan } from '@/lib/server/authorize';
+import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { InProcessQueue, jobQueue, type JobQueue } from '@/lib/server/jobs';
 import { MAX_PARTITIONS, RUN_JOBS, sendRunJob } from './settings';
 import { createHash } from 'node:crypto';

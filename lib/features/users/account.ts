@@ -1,7 +1,7 @@
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { hashPassword, passwordProblem, verifyPassword } from '@/lib/features/users/password';
-import { InvalidRequestError } from '@/lib/server/app-error';
+import { InvalidRequestError } from '@/lib/server/core/app-error';
 
 export type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];
 

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '@/lib/server/app-error';
+import { InvalidRequestError } from '@/lib/server/core/app-error';
 import { userOrThrow, type Actor, type Meta } from './account';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { generatePassword, hashPassword } from '@/lib/features/users/password';

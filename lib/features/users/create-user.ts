@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '@/lib/server/app-error';
+import { AppError } from '@/lib/server/core/app-error';
 import { roleSchema } from '@/lib/domain/roles';
 import { hashPassword, passwordProblem } from '@/lib/features/users/password';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';

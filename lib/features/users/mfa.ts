@@ -1,5 +1,5 @@
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
-import { InvalidRequestError } from '@/lib/server/app-error';
+import { InvalidRequestError } from '@/lib/server/core/app-error';
 import { userOrThrow, type Actor, type Meta, type Tx } from './account';
 import { checkTotp, consumeRecoveryCode, looksLikeRecoveryCode, looksLikeTotp, newRecoveryCodes, newTotpSecret, parseRecoveryHashes, serializeRecoveryHashes } from '@/lib/features/users/totp';
 import { decryptSecret, encryptSecret } from '@/lib/server/crypto/secrets';

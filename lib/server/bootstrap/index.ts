@@ -10,7 +10,7 @@ import { autoResolveRun } from '@/lib/features/review/auto-resolve';
 import { autoEscalateAfterRun } from '@/lib/features/escalation/escalations';
 import { alertRunFailed, alertsForCompletedRun } from '@/lib/features/alerts/checks';
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
-import { processSlot } from '@/lib/server/process-state';
+import { processSlot } from '@/lib/server/core/process-state';
 
 
 const booted = processSlot<true>('bootstrapped');

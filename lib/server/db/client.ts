@@ -11,7 +11,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@/lib/generated/sqlite/client';
 import { PrismaClient as PostgresPrismaClient } from '@/lib/generated/postgres/client';
 import { type DbKind, databaseKindOf, libsqlUrl, resolveDatabaseUrl } from './config';
-import { processSlot } from '@/lib/server/process-state';
+import { processSlot } from '@/lib/server/core/process-state';
 
 export { PrismaClient };
 export type { DbKind };
@@ -39,7 +39,7 @@ export interface CreatePrismaOptions {
 }
 
 // Kept on the client itself (not in a module-level map): Next.js may load this module
-// more than once in one server, while the client is one per process (lib/server/process-state.ts).
+// more than once in one server, while the client is one per process (lib/server/core/process-state.ts).
 const TARGET = Symbol.for('paidline.db.target');
 type Target = { kind: DbKind; url: string };
 

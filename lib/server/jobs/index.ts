@@ -8,7 +8,7 @@ import { databaseKindOf, resolveDatabaseUrl } from '@/lib/server/db/config';
 import { InProcessQueue } from './in-process';
 import { PgBossQueue, type PgBossQueueOptions } from './pg-boss';
 import type { Client, JobQueue } from './types';
-import { processSlot } from '@/lib/server/process-state';
+import { processSlot } from '@/lib/server/core/process-state';
 
 export * from './types';
 export { InProcessQueue } from './in-process';

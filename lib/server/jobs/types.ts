@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { getPrisma } from '@/lib/server/db/client';
-import { processSlot } from '@/lib/server/process-state';
+import { processSlot } from '@/lib/server/core/process-state';
 
 export type Client = ReturnType<typeof getPrisma>;
 

@@ -4,10 +4,10 @@
  * Secrets never reach the log: passwords, tokens, secrets, cookies and authorization headers are
  * replaced by "[redacted]" wherever they appear as a field (top level or one or two levels down).
  *
- * One per process (lib/server/process-state.ts), so Next.js reloads and duplicate module copies share it.
+ * One per process (lib/server/core/process-state.ts), so Next.js reloads and duplicate module copies share it.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { processSlot } from '@/lib/server/process-state';
+import { processSlot } from '@/lib/server/core/process-state';
 
 const SECRET_KEYS = [
   'password', 'passwordHash', 'newPassword', 'currentPassword', 'token', 'accessToken', 'refreshToken', 'apiKey', 'secret',

@@ -1,14 +1,14 @@
 /**
  * Prometheus metrics (prom-client). Two parts:
  * - process-wide: the latency histograms that route handlers and server actions feed through
- *   their pipelines (lib/server/pipeline), plus Node's default process metrics. One per process (lib/server/process-state.ts), so a Next.js reload or a second copy
+ *   their pipelines (lib/server/pipeline), plus Node's default process metrics. One per process (lib/server/core/process-state.ts), so a Next.js reload or a second copy
  *   of this module never registers a metric twice;
  * - per scrape: gauges read from the database at scrape time (runs by status, rows ingested,
  *   the latest run's keys and open discrepancies by class, alert deliveries by state), built in a
  *   fresh registry each time and merged, so concurrent scrapes never share half-set values.
  */
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { processSlot } from '@/lib/server/process-state';
+import { processSlot } from '@/lib/server/core/process-state';
 
 type State = {
   registry: Registry;

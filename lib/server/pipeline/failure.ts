@@ -1,7 +1,7 @@
 /** How both pipelines turn what a handler threw into an AppError, and how they word invalid input. */
 import { unstable_rethrow } from 'next/navigation';
 import { z } from 'zod';
-import { AppError } from '@/lib/server/app-error';
+import { AppError } from '@/lib/server/core/app-error';
 
 export const UNEXPECTED_MESSAGE = 'Something went wrong on our side. Try again; if it persists, quote this request id.';
 

@@ -2,7 +2,7 @@
  * The one result shape of server actions, for forms and for buttons alike. Type-only and free of
  * server imports, so client components import it.
  */
-import type { AppErrorCode } from '@/lib/server/app-error';
+import type { AppErrorCode } from '@/lib/server/core/app-error';
 
 export type ActionFailure = {
   ok: false;

@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import type { SessionUser } from '@/lib/auth/session-schema';
 import type { Action } from '@/lib/domain/permissions';
-import { AppError } from '@/lib/server/app-error';
+import { AppError } from '@/lib/server/core/app-error';
 import { requestMeta } from '@/lib/server/http/request-meta';
 import { loggerFor } from '@/lib/server/observability/logger';
 import { recordRequest } from '@/lib/server/observability/metrics';

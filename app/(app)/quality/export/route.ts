@@ -1,4 +1,4 @@
-import { AppError } from '@/lib/server/app-error';
+import { AppError } from '@/lib/server/core/app-error';
 import { writeAudit } from '@/lib/server/db/audit';
 import { getPrisma } from '@/lib/server/db/client';
 import { parseQualityQuery, qualityData } from '@/lib/features/quality/queries';

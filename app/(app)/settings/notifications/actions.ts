@@ -2,7 +2,7 @@
 
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { AppError, InvalidRequestError } from '@/lib/server/app-error';
+import { AppError, InvalidRequestError } from '@/lib/server/core/app-error';
 import { defineAction, issueMessages, type ActionResult } from '@/lib/server/pipeline/action';
 import { writeAudit } from '@/lib/server/db/audit';
 import { getPrisma } from '@/lib/server/db/client';

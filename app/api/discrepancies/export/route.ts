@@ -1,5 +1,5 @@
 import { csvResponse } from '@/lib/server/http/csv-response';
-import { NotFoundError } from '@/lib/server/app-error';
+import { NotFoundError } from '@/lib/server/core/app-error';
 import { writeAudit } from '@/lib/server/db/audit';
 import { getPrisma } from '@/lib/server/db/client';
 import { exportDiscrepanciesCsv, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';

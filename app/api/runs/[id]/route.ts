@@ -1,5 +1,5 @@
 import { NextResponse } from 'next/server';
-import { NotFoundError } from '@/lib/server/app-error';
+import { NotFoundError } from '@/lib/server/core/app-error';
 import { getRun } from '@/lib/features/runs';
 import { defineRoute } from '@/lib/server/pipeline/route';
 

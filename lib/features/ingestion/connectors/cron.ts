@@ -1,6 +1,6 @@
 /** Cron expressions of pull schedules (croner), validated with a message a person can act on. */
 import { Cron } from 'croner';
-import { InvalidRequestError } from '@/lib/server/app-error';
+import { InvalidRequestError } from '@/lib/server/core/app-error';
 
 /** Validates a cron expression; returns it trimmed or throws an InvalidRequestError with a clear message. */
 export function validateCron(expression: string): string {

@@ -5,7 +5,7 @@
  * second concurrent pull of a source.
  */
 import { registerJobHandler, stableJobId } from '@/lib/server/jobs';
-import { AppError } from '@/lib/server/app-error';
+import { AppError } from '@/lib/server/core/app-error';
 import { runPull } from './run-pull';
 
 export const PULL_JOB = 'pull.run';

@@ -28,7 +28,7 @@ import { writeAudit } from '@/lib/server/db/audit';
 import { alertIngestionFailed } from '@/lib/features/alerts/checks';
 import { getPrisma } from '@/lib/server/db/client';
 import { insertRecords, toRecordRow, type RecordRow } from '@/lib/server/db/record-insert';
-import { AppError, InvalidRequestError } from '@/lib/server/app-error';
+import { AppError, InvalidRequestError } from '@/lib/server/core/app-error';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;

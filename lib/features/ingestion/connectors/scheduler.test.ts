@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CronScheduler, currentScheduler, startScheduler, startSchedulerOnce, stopScheduler } from './scheduler';
-import { InvalidRequestError } from '@/lib/server/app-error';
+import { InvalidRequestError } from '@/lib/server/core/app-error';
 import { validateCron } from './cron';
 
 afterEach(async () => {

@@ -11,7 +11,7 @@ import { Cron } from 'croner';
 import { getPrisma } from '@/lib/server/db/client';
 import { runPull } from './run-pull';
 import { validateCron } from './cron';
-import { processSlot } from '@/lib/server/process-state';
+import { processSlot } from '@/lib/server/core/process-state';
 import { loggerFor } from '@/lib/server/observability/logger';
 
 export interface PullJob {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { AppError } from '@/lib/server/app-error';
+import { AppError } from '@/lib/server/core/app-error';
 
 /**
  * A file that cannot be read as tabular data (422 unreadable). `line` is 1-based (row number for

@@ -3,7 +3,7 @@ import { decryptSecret, encryptSecret } from '@/lib/server/crypto/secrets';
 import { randomBytes } from 'node:crypto';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
-import { ConflictError, NotFoundError } from '@/lib/server/app-error';
+import { ConflictError, NotFoundError } from '@/lib/server/core/app-error';
 
 type Actor = { id: string; email: string } | null;
 /** Secrets kept at once: the current one plus a few being rotated out. */

@@ -5,7 +5,7 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
 import { compareRuns, getRun } from '@/lib/features/runs';
-import { NotFoundError } from '@/lib/features/review/types';
+import { NotFoundError } from '@/lib/server/core/app-error';
 
 export const metadata: Metadata = { title: 'Compare runs' };
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { AppError, NotFoundError } from '@/lib/server/app-error';
+import { AppError, NotFoundError } from '@/lib/server/core/app-error';
 import { resolveDiscrepancy } from '@/lib/features/review/resolve';
 import { defineRoute } from '@/lib/server/pipeline/route';
 

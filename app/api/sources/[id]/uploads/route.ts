@@ -1,5 +1,5 @@
 import { NextResponse } from 'next/server';
-import { AppError, NotFoundError } from '@/lib/server/app-error';
+import { AppError, NotFoundError } from '@/lib/server/core/app-error';
 import { getSource } from '@/lib/features/ingestion/sources';
 import { emptyUploadError, maxUploadBytes, uploadTooLargeError } from '@/lib/features/ingestion/upload-limits';
 import { previewOrReject } from '@/lib/features/ingestion/preview-ingestion';
