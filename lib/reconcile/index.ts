@@ -13,6 +13,4 @@ export * from './summary';
 export * from './partition';
 export * from './progression';
 export * from './csv';
-export * from './csv-ingest';
-export * from './columns';
 export * from './keytable';

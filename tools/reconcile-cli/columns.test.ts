@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ColumnRecorder, ColumnReplayer, type ColumnChunk } from './columns';
 import { createCsvIngest, IngestError, type IngestSink } from './csv-ingest';
-import { Reconciler } from './engine';
-import { compileProfile } from './normalize';
-import type { SourceProfileInput } from './schemas';
-import { mergeSummaries } from './summary';
+import { Reconciler } from '@/lib/reconcile/engine';
+import { compileProfile } from '@/lib/reconcile/normalize';
+import type { SourceProfileInput } from '@/lib/reconcile/schemas';
+import { mergeSummaries } from '@/lib/reconcile/summary';
 import { feedCsv } from './test-helpers';
 
 const header = ['id', 'date', 'amount', 'status', 'ccy'];

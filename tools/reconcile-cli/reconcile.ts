@@ -26,19 +26,12 @@ import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { ColumnRecorder, ColumnReplayer, type ChunkBuffers, type ColumnChunk, transferList } from './columns';
+import { createCsvIngest, IngestError, type CsvIngest, type IngestSink } from './csv-ingest';
 import {
-  ColumnRecorder,
-  ColumnReplayer,
-  type ChunkBuffers,
-  type ColumnChunk,
   compileProfile,
-  createCsvIngest,
-  type IngestSink,
   type ReconcilerState,
-  transferList,
-  IngestError,
   REASONS,
-  type CsvIngest,
   type LineCallback,
   type RowCallback,
   type RowView,
@@ -59,7 +52,7 @@ import {
   type ReconcileConfig,
   type SourceProfileInput,
   type Summary,
-} from '../lib/reconcile/index';
+} from '@/lib/reconcile';
 
 class CliError extends Error {}
 

@@ -8,10 +8,10 @@
  * Replaying a recording gives the same Reconciler state as ingesting the file
  * directly (property-tested in columns.test.ts).
  */
-import { statusIndex, type Reconciler } from './engine';
+import { statusIndex, type Reconciler } from '@/lib/reconcile/engine';
 import type { IngestSink } from './csv-ingest';
-import { KeyTable } from './keytable';
-import type { NormalizedRecord } from './normalize';
+import { KeyTable } from '@/lib/reconcile/keytable';
+import type { NormalizedRecord } from '@/lib/reconcile/normalize';
 
 /** Per record in `u32`: key hash, end of its key bytes, line, status index, date, code and currency string ids. */
 const U = 7;

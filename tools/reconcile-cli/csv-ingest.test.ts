@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvSplitter } from './csv';
+import { CsvSplitter } from '@/lib/reconcile/csv';
 import { createCsvIngest, IngestError } from './csv-ingest';
-import { Reconciler, type ResultRow } from './engine';
-import { compileProfile } from './normalize';
-import type { SourceProfileInput } from './schemas';
+import { Reconciler, type ResultRow } from '@/lib/reconcile/engine';
+import { compileProfile } from '@/lib/reconcile/normalize';
+import type { SourceProfileInput } from '@/lib/reconcile/schemas';
 import { feedCsv } from './test-helpers';
 
 const header = ['id', 'date', 'amount', 'status', 'ccy'];
