@@ -3,6 +3,7 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { isPublicPath } from '@/lib/auth/public-paths';
 import { sessionExpired } from '@/lib/auth/config';
 import { contentSecurityPolicy, isHttps, newNonce } from '@/lib/auth/security-headers';
+import { crossSiteRefusal } from '@/lib/server/http/origin';
 import { requestMeta } from '@/lib/server/http/request-meta';
 import { consume, type RateBucket } from '@/lib/server/rate-limit';
 import { REQUEST_ID_HEADER, requestIdFrom } from '@/lib/server/observability/request-id';
@@ -54,6 +55,11 @@ async function rateLimited(req: NextRequest, uid: string | null): Promise<NextRe
 
 async function route(req: NextRequest, requestHeaders: Headers): Promise<NextResponse> {
   const { pathname, search } = req.nextUrl;
+  // A server action posted from another origin: Next.js refuses it with an opaque 500; say 403 and why.
+  if (req.headers.has('next-action')) {
+    const refusal = crossSiteRefusal(req);
+    if (refusal) return new NextResponse(refusal.message, { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  }
   const uid = await signedInUser(req);
   const limited = await rateLimited(req, uid);
   if (limited) return limited;

@@ -88,7 +88,7 @@ describe('API routes and the permission matrix', () => {
           session.id = null;
           const mod = (await import(/* @vite-ignore */ r.file)) as Record<string, (req: Request, ctx: unknown) => Promise<Response>>;
           const url = `http://localhost/${r.route.replace(/\[[^\]]+\]/g, 'does-not-exist')}`;
-          const request = new Request(url, { method, ...(method === 'GET' ? {} : { body: '{}', headers: { 'content-type': 'application/json' } }) });
+          const request = new Request(url, { method, ...(method === 'GET' ? {} : { body: '{}', headers: { 'content-type': 'application/json', origin: new URL(url).origin } }) });
           const denials = () => db.prisma.auditLog.count({ where: { action: 'permission.denied', actorId: `user-${role}` } });
           const before = role ? await denials() : 0;
           const response = await mod[method]!(request, { params: Promise.resolve({ id: 'does-not-exist', source: 'does-not-exist' }) });
@@ -114,7 +114,7 @@ describe('API routes for a user whose role requires MFA and who has not enrolled
           session.id = `user-${role}-nomfa`;
           const mod = (await import(/* @vite-ignore */ r.file)) as Record<string, (req: Request, ctx: unknown) => Promise<Response>>;
           const url = `http://localhost/${r.route.replace(/\[[^\]]+\]/g, 'does-not-exist')}`;
-          const request = new Request(url, { method, ...(method === 'GET' ? {} : { body: '{}', headers: { 'content-type': 'application/json' } }) });
+          const request = new Request(url, { method, ...(method === 'GET' ? {} : { body: '{}', headers: { 'content-type': 'application/json', origin: new URL(url).origin } }) });
           const response = await mod[method]!(request, { params: Promise.resolve({ id: 'does-not-exist', source: 'does-not-exist' }) });
           if (expected === 'allowed') expect([401, 403]).not.toContain(response.status);
           else expect(response.status).toBe(403);

@@ -48,7 +48,7 @@ const uploadFiles = () => {
 type Body = string | Buffer | ReadableStream<Uint8Array>;
 async function upload(sourceId: string, body: Body, opts: { name?: string; rawName?: string; contentLength?: number; role?: string | null } = {}) {
   session.role = opts.role === undefined ? 'analyst' : opts.role;
-  const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'x-file-name': opts.rawName ?? encodeURIComponent(opts.name ?? 'upload.csv') };
+  const headers: Record<string, string> = { origin: 'http://localhost', 'content-type': 'application/octet-stream', 'x-file-name': opts.rawName ?? encodeURIComponent(opts.name ?? 'upload.csv') };
   if (opts.contentLength !== undefined) headers['content-length'] = String(opts.contentLength);
   const request = new Request(`http://localhost/api/sources/${sourceId}/uploads`, {
     method: 'POST',

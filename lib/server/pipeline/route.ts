@@ -4,7 +4,8 @@
  *   export const GET = defineRoute({ name: '/api/runs/[id]', permission: 'runs:view', params: ['id'] }, async (request, ctx) => Response);
  *
  * In that order: a request id (the proxy's when well-formed, else a new one) and a logger bound to
- * it; the per-IP rate limits the route declares; the permission from the matrix (401 signed out,
+ * it; the per-IP rate limits the route declares; for a state-changing request a session would
+ * authenticate, the Origin check (403 for another or no origin); the permission from the matrix (401 signed out,
  * 403 missing MFA or role, refusals audited), unless an alternative credential stands in for the
  * session; the per-user rate limits; the handler. An AppError becomes `{ error, ...details }` with
  * its status, a ZodError a 400, anything else a logged 500 with the request id and no stack
@@ -14,6 +15,7 @@ import type { Logger } from 'pino';
 import type { SessionUser } from '@/lib/auth/session-schema';
 import type { Action } from '@/lib/domain/permissions';
 import { AppError } from '@/lib/server/core/app-error';
+import { crossSiteRefusal } from '@/lib/server/http/origin';
 import { requestMeta } from '@/lib/server/http/request-meta';
 import { loggerFor } from '@/lib/server/observability/logger';
 import { recordRequest } from '@/lib/server/observability/metrics';
@@ -84,6 +86,9 @@ export function defineRoute<P extends Permission, K extends string = never>(
       if (rate?.ip?.length) await spend(rate.ip.map((b) => [b, meta.ip ?? 'unknown']), rate.message ?? 'Too many requests.');
       let user: SessionUser | null = null;
       if (permission && !config.alternativeCredential?.(request)) {
+        // A session acts only for Paidline's own pages (lib/server/http/origin.ts).
+        const refusal = crossSiteRefusal(request);
+        if (refusal) throw refusal;
         // Loaded on first use: public routes (health probes, webhooks) never load Auth.js.
         const { authorize } = await import('@/lib/auth/guard');
         user = await authorize(permission, 'api');
