@@ -25,6 +25,8 @@ export const RATE_LIMITS = {
   uploadUser: { points: 30, duration: 60 },
   /** Webhook deliveries per client IP. */
   webhookIp: { points: 600, duration: 60 },
+  /** Re-verifications of a signed-in user (current password to change it, a code to turn MFA off or renew recovery codes): no oracle for guessing. */
+  reverifyUser: { points: 10, duration: 15 * 60 },
 } as const;
 export type RateBucket = keyof typeof RATE_LIMITS;
 

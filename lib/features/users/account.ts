@@ -2,6 +2,7 @@ import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { hashPassword, passwordProblem, verifyPassword } from '@/lib/features/users/password';
 import { InvalidRequestError } from '@/lib/server/core/app-error';
+import { throttleReverification } from './reverify';
 
 export type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];
 
@@ -32,8 +33,12 @@ export async function signOutEverywhere(actor: Actor, meta: Meta = {}, db: Clien
 
 /** A user changes their own password (the current one is asked); every session ends. */
 export async function changePassword(actor: Actor, current: string, next: string, meta: Meta = {}, db: Client = getPrisma()): Promise<void> {
+  await throttleReverification(actor.id);
   const user = await userOrThrow(db, actor.id);
-  if (!(await verifyPassword(user.passwordHash, current))) throw new InvalidRequestError('The current password is not right.');
+  if (!(await verifyPassword(user.passwordHash, current))) {
+    await writeAudit(db, { actor, action: 'user.password.change.failed', entityType: 'User', entityId: actor.id, after: { reason: 'wrong current password' }, ...meta });
+    throw new InvalidRequestError('The current password is not right.');
+  }
   const problem = passwordProblem(next);
   if (problem) throw new InvalidRequestError(problem);
   if (next === current) throw new InvalidRequestError('Choose a new password different from the current one.');

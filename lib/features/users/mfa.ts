@@ -5,6 +5,7 @@ import { checkTotp, consumeRecoveryCode, looksLikeRecoveryCode, looksLikeTotp, n
 import { decryptSecret, encryptSecret } from '@/lib/server/crypto/secrets';
 import { writeAudit } from '@/lib/server/db/audit';
 import { countFailure } from './sign-in';
+import { throttleReverification } from './reverify';
 
 export type MfaStatus = {
   enabled: boolean;
@@ -120,6 +121,7 @@ function codeRefusal(reason: string): InvalidRequestError {
 
 /** Turns MFA off; needs a current code (or a recovery code, for a lost phone). */
 export async function disableMfa(actor: Actor, code: string, meta: Meta = {}, db: Client = getPrisma()): Promise<void> {
+  await throttleReverification(actor.id);
   const check = await redeemSecondFactor(actor.id, code, { db });
   if (!check.ok) {
     if (check.reason !== 'not-enrolled') await recordSecondFactorFailure(actor.id, 'mfa.disable.failed', check.reason, meta, db);
@@ -136,6 +138,7 @@ export async function disableMfa(actor: Actor, code: string, meta: Meta = {}, db
 
 /** Replaces the recovery codes (the old ones stop working); needs a current code from the app. */
 export async function regenerateRecoveryCodes(actor: Actor, code: string, meta: Meta = {}, db: Client = getPrisma()): Promise<string[]> {
+  await throttleReverification(actor.id);
   const check = await redeemSecondFactor(actor.id, code, { db, allowRecovery: false });
   if (!check.ok) {
     if (check.reason !== 'not-enrolled') await recordSecondFactorFailure(actor.id, 'mfa.recovery.failed', check.reason, meta, db);
