@@ -5,6 +5,7 @@ import { useState, useTransition } from 'react';
 import { registerTelegramWebhookAction, saveNotificationsAction, sendTestAlertAction, type SettingsResult } from '@/app/(app)/settings/notifications/actions';
 import type { NotificationConfig } from '@/lib/features/alerts/settings';
 import { ALERT_RULES, CHANNELS, RULE_INFO, type AlertRule, type Channel } from '@/lib/features/alerts/rules';
+import { CHANNEL_LABEL } from './format';
 
 type Props = {
   config: NotificationConfig;
@@ -16,7 +17,6 @@ type Props = {
 /** globals.css styles text inputs only; number and URL fields look the same. */
 const BOX: React.CSSProperties = { font: 'inherit', padding: '9px 11px', border: '1px solid #c9cfdc', borderRadius: 8, background: '#fff', minHeight: 40 };
 
-const CHANNEL_LABEL: Record<Channel, string> = { telegram: 'Telegram', email: 'E-mail', webhook: 'Webhook' };
 
 export function NotificationSettingsForm({ config: initial, has, webhookEndpoint, endpointPublic }: Props) {
   const router = useRouter();
