@@ -32,7 +32,15 @@ const nextConfig = {
           { key: 'X-Content-Type-Options', value: 'nosniff' },
           { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
           { key: 'X-Frame-Options', value: 'DENY' },
+          // Paidline needs no camera, microphone, location, payment or USB access, nor ad topics.
+          { key: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()' },
         ],
+      },
+      {
+        // The streaming upload route bypasses the proxy (which sets the pages' nonce-based policy):
+        // it answers JSON only, so nothing may load or frame it.
+        source: '/api/sources/:id/uploads',
+        headers: [{ key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'" }],
       },
     ];
   },

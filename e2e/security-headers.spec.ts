@@ -15,6 +15,13 @@ test('pages carry a nonce-based CSP and security headers, and run under them wit
   expect(csp).toContain("frame-ancestors 'none'");
   expect(headers['x-content-type-options']).toBe('nosniff');
   expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+  expect(headers['permissions-policy']).toBe('camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()');
+
+  // The streaming upload route bypasses the proxy, yet carries a policy of its own and the same headers.
+  const upload = await page.request.post('/api/sources/none/uploads', { data: 'x', headers: { origin: new URL(page.url()).origin } });
+  expect(upload.headers()['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+  expect(upload.headers()['x-content-type-options']).toBe('nosniff');
+  expect(upload.headers()['permissions-policy']).toContain('camera=()');
 
   // A second request gets another nonce.
   const again = await page.request.get('/login');

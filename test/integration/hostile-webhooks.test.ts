@@ -108,16 +108,19 @@ describe.each(DATABASE_KINDS)('hostile webhooks on %s', (kind) => {
     await expectRefused(1, 'malformed', /more than 64 levels deep/);
   });
 
-  it('an absurd amount, a fractional one and an event time after 2100 are refused, nothing stored', async () => {
+  it('an absurd amount, a fractional one, a negative charge and an event time after 2100 are refused, nothing stored', async () => {
     const huge = await send(signed(event('evt_huge', { amount: Number.MAX_SAFE_INTEGER })));
     expect(huge).toEqual({ status: 422, body: { error: 'The event cannot be stored: data.object.amount: the amount is implausibly large (over 10^15 minor units)' } });
     await expectRefused(1, 'rejected', /implausibly large/);
     const fraction = await send(signed(event('evt_frac', { amount: 19.99 })));
     expect(fraction).toEqual({ status: 422, body: { error: 'The event cannot be stored: charge.succeeded: data.object.amount must be an integer amount in minor units' } });
     await expectRefused(1, 'rejected', /must be an integer/);
+    const negative = await send(signed(event('evt_negative', { amount: -500 })));
+    expect(negative).toEqual({ status: 422, body: { error: 'The event cannot be stored: charge.succeeded: data.object.amount is negative (-500); charges and payment intents carry positive amounts, refunds in amount_refunded' } });
+    await expectRefused(1, 'rejected', /is negative/);
     const future = await send(signed(event('evt_future', {}, 99_999_999_999)));
     expect(future).toEqual({ status: 400, body: { error: 'The event is not Stripe-shaped: created: the event time is after 2100.' } });
-    expect(await db.prisma.webhookEvent.count({ where: { eventId: { in: ['evt_huge', 'evt_frac', 'evt_future'] } } })).toBe(0);
+    expect(await db.prisma.webhookEvent.count({ where: { eventId: { in: ['evt_huge', 'evt_frac', 'evt_negative', 'evt_future'] } } })).toBe(0);
   });
 
   it('an oversize body (413) and a body that is not UTF-8 (400) are refused', async () => {

@@ -50,6 +50,6 @@ export const undoAction = defineAction(
 );
 
 export const commentAction = defineAction(
-  { name: 'discrepancies.comment', permission: 'discrepancies:comment', input: z.tuple([idSchema, z.unknown().transform((b) => String(b))]), ...REVIEW },
+  { name: 'discrepancies.comment', permission: 'discrepancies:comment', input: z.tuple([idSchema, z.string({ error: 'A comment is text: type it in the box.' })]), ...REVIEW },
   async ([id, body], { user }) => addComment(id, body, actorOf(user)),
 );

@@ -87,6 +87,8 @@ export function mapStripeEvent(event: StripeEvent, options: { timeZone?: string 
   if (typeof amount !== 'number' || !Number.isSafeInteger(amount)) {
     return { ok: false, reason: `${event.type}: data.object.amount must be an integer amount in minor units` };
   }
+  // Stripe never sends a negative charge or payment intent: a refund is its own field, not a sign.
+  if (amount < 0) return { ok: false, reason: `${event.type}: data.object.amount is negative (${amount}); charges and payment intents carry positive amounts, refunds in amount_refunded` };
   const currency = typeof o.currency === 'string' ? o.currency.trim().toUpperCase() : '';
   if (!/^[A-Z]{3}$/.test(currency)) return { ok: false, reason: `${event.type}: data.object.currency is not a 3-letter code` };
   const objectStatus = typeof o.status === 'string' ? o.status.trim() : '';
