@@ -8,7 +8,7 @@ describe('sign-in challenge', () => {
 
   it('round-trips, expires after 5 minutes and cannot be altered', () => {
     const token = createChallenge({ userId: 'u1', sessionVersion: 3 }, T);
-    expect(readChallenge(token, T + 60_000)).toEqual({ userId: 'u1', sessionVersion: 3 });
+    expect(readChallenge(token, T + 60_000)).toEqual({ userId: 'u1', sessionVersion: 3, nonce: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/) });
     expect(readChallenge(token, T + 5 * 60_000 + 1_000)).toBeNull();
     const [body, mac] = token.split('.');
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), u: 'admin' })).toString('base64url');

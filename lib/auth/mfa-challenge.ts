@@ -4,6 +4,7 @@
  * grants nothing; with a valid TOTP or recovery code it completes the sign-in, so the password is never
  * the only factor. It is signed (HMAC-SHA256 with a key derived from AUTH_SECRET), names the user and the
  * session version (a password change or "sign out everywhere" voids it), and expires after 5 minutes.
+ * It is redeemed once: its nonce is kept on the user's row and cleared by the sign-in it completes.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import { z } from 'zod';
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
 
 const payloadSchema = z.object({ u: z.string().min(1), v: z.number().int(), e: z.number().int(), n: z.string() });
-export type Challenge = { userId: string; sessionVersion: number };
+export type Challenge = { userId: string; sessionVersion: number; nonce: string };
 
 function key(): Buffer {
   const secret = process.env.AUTH_SECRET;
@@ -23,9 +24,14 @@ function sign(body: string): string {
   return createHmac('sha256', key()).update(body).digest('base64url');
 }
 
-export function createChallenge(c: Challenge, now: number = Date.now()): string {
+/** A fresh nonce for a challenge: the server keeps it (User.mfaChallengeNonce) so the challenge can be redeemed once. */
+export function newChallengeNonce(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+export function createChallenge(c: Omit<Challenge, 'nonce'> & { nonce?: string }, now: number = Date.now()): string {
   const body = Buffer.from(
-    JSON.stringify({ u: c.userId, v: c.sessionVersion, e: Math.floor(now / 1000) + CHALLENGE_TTL_SECONDS, n: randomBytes(8).toString('base64url') }),
+    JSON.stringify({ u: c.userId, v: c.sessionVersion, e: Math.floor(now / 1000) + CHALLENGE_TTL_SECONDS, n: c.nonce ?? newChallengeNonce() }),
   ).toString('base64url');
   return `${body}.${sign(body)}`;
 }
@@ -45,5 +51,5 @@ export function readChallenge(token: string, now: number = Date.now()): Challeng
   }
   const parsed = payloadSchema.safeParse(json);
   if (!parsed.success || parsed.data.e < Math.floor(now / 1000)) return null;
-  return { userId: parsed.data.u, sessionVersion: parsed.data.v };
+  return { userId: parsed.data.u, sessionVersion: parsed.data.v, nonce: parsed.data.n };
 }

@@ -14,7 +14,7 @@ import { recordSecondFactorFailure, redeemSecondFactor } from '@/lib/features/us
 import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { roleSchema } from '../domain/roles';
-import { createChallenge, readChallenge } from './mfa-challenge';
+import { createChallenge, newChallengeNonce, readChallenge } from './mfa-challenge';
 
 type Client = ReturnType<typeof getPrisma>;
 type Meta = { ip?: string | null; userAgent?: string | null };
@@ -32,12 +32,15 @@ export type SignInDecision =
   | { ok: false; reason: 'invalid' | 'locked' | 'challenge-expired' | 'code-wrong' | 'code-replayed' }
   | { ok: false; reason: 'mfa-required'; challenge: string };
 
-async function secondStep(user: AuthUser, code: string, meta: Meta, db: Client): Promise<SignInDecision> {
+async function secondStep(user: AuthUser, code: string, meta: Meta, db: Client, challengeNonce?: string): Promise<SignInDecision> {
   const check = await redeemSecondFactor(user.id, code, { db });
   if (!check.ok) {
     await recordSecondFactorFailure(user.id, 'auth.mfa.failed', check.reason, meta, db);
     return { ok: false, reason: check.reason === 'replayed' ? 'code-replayed' : 'code-wrong' };
   }
+  // The challenge is spent by the sign-in it completes (conditionally: two uses racing, one wins).
+  const spent = await db.user.updateMany({ where: { id: user.id, ...(challengeNonce ? { mfaChallengeNonce: challengeNonce } : {}) }, data: { mfaChallengeNonce: null } });
+  if (challengeNonce && spent.count !== 1) return { ok: false, reason: 'challenge-expired' };
   await recordSignIn({ ok: true, user }, user.email, meta, db, check.method);
   if (check.method === 'recovery') {
     await writeAudit(db, {
@@ -62,12 +65,14 @@ export async function decideSignIn(raw: unknown, meta: Meta, db: Client = getPri
     if (!claim) return { ok: false, reason: 'challenge-expired' };
     const row = await db.user.findUnique({ where: { id: claim.userId } });
     if (!row || row.disabled || row.sessionVersion !== claim.sessionVersion || !row.mfaEnabled) return { ok: false, reason: 'challenge-expired' };
+    // Only the newest challenge, and only until it has signed someone in.
+    if (!row.mfaChallengeNonce || row.mfaChallengeNonce !== claim.nonce) return { ok: false, reason: 'challenge-expired' };
     if (row.lockedUntil && row.lockedUntil > new Date()) return { ok: false, reason: 'locked' };
     const role = roleSchema.safeParse(row.role);
     if (!role.success) return { ok: false, reason: 'invalid' };
     if (!code) return { ok: false, reason: 'code-wrong' };
     const user: AuthUser = { id: row.id, email: row.email, name: row.name, role: role.data, mfaEnabled: true, sessionVersion: row.sessionVersion };
-    return secondStep(user, code, meta, db);
+    return secondStep(user, code, meta, db, claim.nonce);
   }
 
   if (!email || !password) return { ok: false, reason: 'invalid' };
@@ -81,6 +86,8 @@ export async function decideSignIn(raw: unknown, meta: Meta, db: Client = getPri
     return { ok: true, user: result.user };
   }
   if (code) return secondStep(result.user, code, meta, db);
+  const nonce = newChallengeNonce();
+  await db.user.update({ where: { id: result.user.id }, data: { mfaChallengeNonce: nonce } });
   await writeAudit(db, { actor: result.user, action: 'auth.mfa.challenge', entityType: 'User', entityId: result.user.id, ...meta });
-  return { ok: false, reason: 'mfa-required', challenge: createChallenge({ userId: result.user.id, sessionVersion: result.user.sessionVersion }) };
+  return { ok: false, reason: 'mfa-required', challenge: createChallenge({ userId: result.user.id, sessionVersion: result.user.sessionVersion, nonce }) };
 }

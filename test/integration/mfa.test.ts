@@ -108,7 +108,7 @@ describe.each(DATABASE_KINDS)('MFA on %s', (kind) => {
     expect(await decideSignIn({ challenge: 'forged.token', code: await codeNow(secret) }, meta, db.prisma)).toEqual({ ok: false, reason: 'challenge-expired' });
   });
 
-  it('the code used to enrol cannot be used again; the next one signs in once', async () => {
+  it('the code used to enrol cannot be used again; the next one signs in once, and the challenge is spent', async () => {
     await db.prisma.user.update({ where: { id: user.id }, data: { failedLogins: 0 } });
     const challenge = challengeOf(await decideSignIn({ email: user.email, password: PASSWORD }, meta, db.prisma));
     const enrolCode = await codeNow(secret);
@@ -117,7 +117,10 @@ describe.each(DATABASE_KINDS)('MFA on %s', (kind) => {
     const next = await codeNow(secret);
     const ok = await decideSignIn({ challenge, code: next }, meta, db.prisma);
     expect(ok).toMatchObject({ ok: true, secondFactor: 'totp', user: { id: user.id, email: user.email } });
-    expect(await decideSignIn({ challenge, code: next }, meta, db.prisma)).toEqual({ ok: false, reason: 'code-replayed' });
+    // The challenge is spent: not again, not even with the next code.
+    expect(await decideSignIn({ challenge, code: next }, meta, db.prisma)).toEqual({ ok: false, reason: 'challenge-expired' });
+    tick();
+    expect(await decideSignIn({ challenge, code: await codeNow(secret) }, meta, db.prisma)).toEqual({ ok: false, reason: 'challenge-expired' });
     const audit = await db.prisma.auditLog.findFirstOrThrow({ where: { action: 'auth.signin', entityId: user.id }, orderBy: { id: 'desc' } });
     expect(JSON.parse(audit.after!)).toEqual({ secondFactor: 'totp' });
   });
