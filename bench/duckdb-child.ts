@@ -1,7 +1,7 @@
 /**
  * DuckDB side of the reconcile bench (run as a child process):
  *   node --import tsx bench/duckdb-child.ts <gateway.csv> <bank.csv> <out.csv>
- *   (the bench runs an esbuild bundle of it: scripts/reconcile-bundle.cjs)
+ *   (the bench runs an esbuild bundle of it: tools/reconcile-cli/bundle.cjs)
  * Same work as the CLI: read both CSVs, map statuses through the default
  * glossary, full outer join on the normalised key, detect duplicates, classify,
  * apply the default gateway-vs-bank rules, write one row per key, count.

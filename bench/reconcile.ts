@@ -99,11 +99,11 @@ export const section: BenchSection = {
     const engineOut = path.join(dir, 'engine-result.csv');
     const duckOut = path.join(dir, 'duckdb-result.csv');
     // Both sides start from an esbuild bundle of their TypeScript, as `npm run reconcile` does
-    // (scripts/reconcile-bundle.cjs), rather than compiling it under tsx at every start.
-    const { ensureBundle } = createRequire(__filename)('../scripts/reconcile-bundle.cjs') as {
+    // (tools/reconcile-cli/bundle.cjs), rather than compiling it under tsx at every start.
+    const { ensureBundle } = createRequire(__filename)('../tools/reconcile-cli/bundle.cjs') as {
       ensureBundle: (entry: string, name?: string) => string;
     };
-    const engineJs = ensureBundle('scripts/reconcile.ts');
+    const engineJs = ensureBundle('tools/reconcile-cli/reconcile.ts');
     const duckJs = ensureBundle('bench/duckdb-child.ts', 'bench-duckdb-child');
     const engineArgs = [...heap, '--require', probe, engineJs, gw, bank, '--out', engineOut, '--json'];
     const duckArgs = ['--require', probe, duckJs, gw, bank, duckOut];

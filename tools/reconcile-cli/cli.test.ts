@@ -11,7 +11,7 @@ const tsx = path.join(root, 'node_modules/.bin/tsx');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'paidline-cli-'));
 
 function cliEnv(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(tsx, [path.join(root, 'scripts/reconcile.ts'), ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, ...env } });
+  const r = spawnSync(tsx, [path.join(root, 'tools/reconcile-cli/reconcile.ts'), ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const cli = (...args: string[]) => cliEnv({ PAIDLINE_RECONCILE_THREADS: '1' }, ...args);
@@ -132,20 +132,20 @@ describe('reconcile CLI', () => {
     const outTs = path.join(tmp, 'ts.csv');
     const outJs = path.join(tmp, 'js.csv');
     const viaTsx = cli(a, b, '--out', outTs);
-    const js = spawnSync(process.execPath, [path.join(root, 'scripts/reconcile-bundle.cjs'), a, b, '--out', outJs], {
+    const js = spawnSync(process.execPath, [path.join(root, 'tools/reconcile-cli/bundle.cjs'), a, b, '--out', outJs], {
       encoding: 'utf8', cwd: root, env: { ...process.env, PAIDLINE_RECONCILE_THREADS: '1' },
     });
     expect(js.stderr).toBe('');
     expect(js.stdout).toBe(viaTsx.out);
     expect(readFileSync(outJs, 'utf8')).toBe(readFileSync(outTs, 'utf8'));
-    const bad = spawnSync(process.execPath, [path.join(root, 'scripts/reconcile-bundle.cjs'), a], { encoding: 'utf8', cwd: root });
+    const bad = spawnSync(process.execPath, [path.join(root, 'tools/reconcile-cli/bundle.cjs'), a], { encoding: 'utf8', cwd: root });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('at least two files are needed');
   });
 
   it('the bundle starts from a V8 code cache written by its first run; a corrupt cache is replaced, same output', () => {
-    const { ensureBundle } = createRequire(__filename)(path.join(root, 'scripts/reconcile-bundle.cjs')) as { ensureBundle: (entry: string) => string };
-    const loader = ensureBundle('scripts/reconcile.ts');
+    const { ensureBundle } = createRequire(__filename)(path.join(root, 'tools/reconcile-cli/bundle.cjs')) as { ensureBundle: (entry: string) => string };
+    const loader = ensureBundle('tools/reconcile-cli/reconcile.ts');
     const cache = loader.replace(/\.cjs$/, '.body.cjs.v8-cache');
     const a = path.join(seed, 'dataset-a.csv');
     const b = path.join(seed, 'dataset-b.csv');
