@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Status } from './glossary';
-import { KeyTable, type KeyTableKeys } from './keytable';
+import { KeyTable } from './keytable';
+import { REC_F64, REC_U32, U_CODE, U_COUNT, U_CUR, U_DATE, U_LINE, U_STATUS } from './layout';
 import type { NormalizedRecord, SourceInfo } from './normalize';
 import { compileRuleSet, DEFAULT_RULE_SET, STATUS_ORDER, type ResolvedCorrection, type RuleOutcome } from './rules';
 import {
@@ -51,21 +52,23 @@ export interface ReconcileOptions {
   rules?: RuleSetInput | RuleSet;
   /** Expected number of keys (a hint: sizes the tables up front to avoid regrowing them). */
   expectedKeys?: number;
-  /**
-   * Keep the per-key data in SharedArrayBuffers, so that `exportState()` can
-   * hand it to another thread without a copy (which then iterates a range of
-   * rows with `Reconciler.fromState`).
-   */
-  shared?: boolean;
 }
 
-/** What another thread needs to compute rows of a Reconciler (see exportState / fromState). */
-export interface ReconcilerState {
-  slots: ArrayBufferLike;
-  keys: KeyTableKeys;
-  strings: (string | null)[][];
-  extras: Map<number, NormalizedRecord[][]>;
+/**
+ * Where a Reconciler keeps its per-key data: the key table and the slot
+ * buffers. Plain ArrayBuffers by default; the CLI's subclass
+ * (tools/reconcile-cli/reconciler.ts) keeps them in SharedArrayBuffers for its
+ * second thread, and its key table also reads keys from bytes.
+ */
+export interface ReconcilerStorage {
+  keyTable(expectedKeys: number): KeyTable;
+  buffer(bytes: number): ArrayBufferLike;
 }
+
+const PLAIN_STORAGE: ReconcilerStorage = {
+  keyTable: (expectedKeys) => new KeyTable(expectedKeys),
+  buffer: (bytes) => new ArrayBuffer(bytes),
+};
 
 const STATUS_INDEX = new Map<Status, number>(STATUS_ORDER.map((s, i) => [s, i]));
 const UNKNOWN_INDEX = STATUS_ORDER.indexOf('Unknown');
@@ -120,15 +123,12 @@ class Interner {
 /*
  * Slot store: per key (slot) and source, 40 bytes holding the count and the
  * first record (f64: amount, at (NaN = none); u32 at +4: count, line, status,
- * date, code, currency), all sources of a slot side by side. Records arrive in
- * random key order on at least one side: writing them into the slot at ingest
- * touches the cache line the count update needs anyway, and the output pass
- * then reads slots sequentially. Further records of a duplicated key are kept
- * as objects (rare).
+ * date, code, currency; layout.ts), all sources of a slot side by side.
+ * Records arrive in random key order on at least one side: writing them into
+ * the slot at ingest touches the cache line the count update needs anyway, and
+ * the output pass then reads slots sequentially. Further records of a
+ * duplicated key are kept as objects (rare).
  */
-const REC_F64 = 5; // 40 bytes: two f64 then six u32, no padding
-const REC_U32 = 10;
-const U_COUNT = 4, U_LINE = 5, U_STATUS = 6, U_DATE = 7, U_CODE = 8, U_CUR = 9;
 
 /**
  * A reusable, allocation-free view of one output row (valid until the next
@@ -168,14 +168,6 @@ export class RowView {
   /** The normalised key. */
   get key(): string {
     return (this.cachedKey ??= this.table.keyOf(this.slot));
-  }
-  /** Length of the key in UTF-16 units (no string built). */
-  get keyLength(): number {
-    return this.table.keyLength(this.slot);
-  }
-  /** The key's Latin-1 bytes without building a string (false for long or wide keys: use `key`). */
-  keyBytes(out: { u8: Uint8Array; offset: number; length: number }): boolean {
-    return this.table.keyBytes(this.slot, out);
   }
   get className(): MatchClass {
     return CLASSES[this.cls] as MatchClass;
@@ -238,20 +230,17 @@ const CLS_DUPLICATE = CLASSES.indexOf('duplicate');
  */
 export class Reconciler {
   readonly sources: readonly SourceInfo[];
-  private readonly n: number;
+  protected readonly n: number;
   private readonly match: MatchOptions;
   private readonly evaluate: ReturnType<typeof compileRuleSet>;
-  private table: KeyTable;
-  private slotCap = 0;
-  /** 1 + the highest slot whose records were written (see touchSlot). */
-  private written = 0;
-  private f64: Float64Array;
-  private u32: Uint32Array;
-  private interners: Interner[];
-  private readonly shared: boolean;
+  protected table: KeyTable;
+  protected slotCap = 0;
+  protected f64: Float64Array;
+  protected u32: Uint32Array;
+  protected interners: Interner[];
   /** slot -> per source, the records after the first. */
-  private readonly extras = new Map<number, NormalizedRecord[][]>();
-  private state: 'adding' | 'iterating' | 'done' = 'adding';
+  protected readonly extras = new Map<number, NormalizedRecord[][]>();
+  protected state: 'adding' | 'iterating' | 'done' = 'adding';
   // summary accumulators
   private readonly classCounts = new Float64Array(CLASSES.length);
   private readonly reasonCounts = new Float64Array(REASONS.length);
@@ -265,7 +254,12 @@ export class Reconciler {
   /** [class][source] -> per currency intern index -> total minor units. */
   private readonly amountTotals: number[][][];
 
-  constructor(sources: readonly SourceInfo[], options: ReconcileOptions = {}) {
+  /** `storage`: see ReconcilerStorage (the CLI's subclass passes its own). */
+  constructor(
+    sources: readonly SourceInfo[],
+    options: ReconcileOptions = {},
+    private readonly storage: ReconcilerStorage = PLAIN_STORAGE,
+  ) {
     if (sources.length < 2) throw new Error('reconcile needs at least two sources');
     if (sources.length > MAX_SOURCES) throw new Error(`at most ${MAX_SOURCES} sources`);
     const names = new Set(sources.map((s) => s.name));
@@ -275,10 +269,9 @@ export class Reconciler {
     this.match = MatchOptionsSchema.parse(options.match ?? {});
     this.evaluate = compileRuleSet(options.rules ?? DEFAULT_RULE_SET, this.sources);
     const expected = Math.max(0, Math.min(options.expectedKeys ?? 0, 2 ** 28));
-    this.shared = options.shared === true;
-    this.table = new KeyTable(expected, this.shared);
+    this.table = storage.keyTable(expected);
     this.slotCap = expected;
-    const buf = this.slotBuffer(this.slotCap * n * REC_F64 * 8);
+    const buf = storage.buffer(this.slotCap * n * REC_F64 * 8);
     this.f64 = new Float64Array(buf);
     this.u32 = new Uint32Array(buf);
     this.interners = this.sources.map(() => new Interner());
@@ -287,62 +280,9 @@ export class Reconciler {
     this.amountTotals = CLASSES.map(() => this.sources.map(() => []));
   }
 
-  private slotBuffer(bytes: number): ArrayBufferLike {
-    return this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-  }
-
-  /**
-   * The per-key data, for `Reconciler.fromState` in another thread: shared
-   * without a copy when the Reconciler was made with `shared: true` (the
-   * strings, long keys and duplicates are copied by postMessage). Call it once
-   * every record has been added; this Reconciler must not add any more.
-   */
-  exportState(): ReconcilerState {
-    return {
-      slots: this.f64.buffer,
-      keys: this.table.exportKeys(),
-      strings: this.interners.map((it) => it.strings),
-      extras: this.extras,
-    };
-  }
-
-  /**
-   * The SharedArrayBuffers behind the per-key data (shared Reconcilers only,
-   * empty otherwise), to pre-fault before records are added (see
-   * prefaultPages): `table`, the key table's buckets, written at random from
-   * the first record on; `slots`, the slot records and slot-ordered keys,
-   * written in slot order.
-   */
-  sharedBuffers(): { table: SharedArrayBuffer[]; slots: SharedArrayBuffer[] } {
-    const shared = (bs: ArrayBufferLike[]) => (this.shared ? bs.filter((b): b is SharedArrayBuffer => b instanceof SharedArrayBuffer) : []);
-    return { table: shared([this.table.bucketBuffer]), slots: shared([this.f64.buffer, this.table.exportKeys().slotKeys.buffer]) };
-  }
-
-  /**
-   * A Reconciler over another one's exported data, for computing a range of
-   * its rows (`views(from, to)`) in another thread. Its summary counts only
-   * the rows it iterates (no records per source, no unknown codes): merge it
-   * with the summary of the original (which iterates the other rows) using
-   * mergeSummaries.
-   */
-  static fromState(sources: readonly SourceInfo[], options: ReconcileOptions, state: ReconcilerState): Reconciler {
-    const r = new Reconciler(sources, { ...options, expectedKeys: 0, shared: false });
-    r.table = KeyTable.fromKeys(state.keys);
-    r.f64 = new Float64Array(state.slots);
-    r.u32 = new Uint32Array(state.slots);
-    r.slotCap = r.f64.length / (r.n * REC_F64);
-    r.interners = state.strings.map((strings) => {
-      const it = new Interner();
-      for (let i = 1; i < strings.length; i++) it.intern(strings[i] as string);
-      return it;
-    });
-    for (const [slot, x] of state.extras) r.extras.set(slot, x);
-    return r;
-  }
-
-  private growSlots(): void {
+  protected growSlots(): void {
     const cap = Math.max(1024, this.slotCap * 2);
-    const buf = this.slotBuffer(cap * this.n * REC_F64 * 8);
+    const buf = this.storage.buffer(cap * this.n * REC_F64 * 8);
     const f64 = new Float64Array(buf);
     f64.set(this.f64);
     this.f64 = f64;
@@ -363,32 +303,6 @@ export class Reconciler {
     return slot;
   }
 
-  /**
-   * Low level: the slot of the normalised key held as bytes in u8[start, end)
-   * (one Latin-1 code point a byte, already trimmed and folded; or trimmed
-   * ASCII whose letters are upper-cased when `fold`), whose KeyTable hash is
-   * `hash`. Inserts when new.
-   */
-  slotOfBytes(u8: Uint8Array, start: number, end: number, hash: number, fold = false): number {
-    if (this.state !== 'adding') throw new Error('rows already consumed');
-    const slot = this.table.slotBytes(u8, start, end, hash, fold);
-    if (slot === this.slotCap) this.growSlots();
-    return slot;
-  }
-
-  /** Low level: reads the bucket of a key hash (to bring it into cache ahead of a batch of lookups). */
-  touchKey(hash: number): number {
-    return this.table.touch(hash);
-  }
-
-  /** Low level: reads a slot's record of source `index` (to bring it into cache). */
-  touchSlot(index: number, slot: number): number {
-    // a slot never written yet (a new key) is not read: its page, maybe fresh, is
-    // then first written, not mapped to the zero page and copied on the write
-    if (slot >= this.written) return 0;
-    return this.u32[(slot * this.n + index) * REC_U32 + U_COUNT] ?? 0;
-  }
-
   /** Low level: adds a record's values to a slot (status as statusIndex). */
   addValues(
     index: number, slot: number, amount: number, at: number | null, line: number,
@@ -398,7 +312,6 @@ export class Reconciler {
     if (!it) throw new RangeError(`no source ${index}`);
     it.records++;
     if (status === UNKNOWN_INDEX) it.unknown.set(code, (it.unknown.get(code) ?? 0) + 1);
-    if (slot >= this.written) this.written = slot + 1;
     const r = slot * this.n + index;
     const u = r * REC_U32;
     const u32 = this.u32;
@@ -419,7 +332,7 @@ export class Reconciler {
   }
 
   /** A further record of a key already seen in this source (a duplicate). */
-  private addExtra(
+  protected addExtra(
     index: number, slot: number, amount: number, at: number | null, line: number,
     status: number, date: string | null, code: string, currency: string,
   ): void {
@@ -434,49 +347,6 @@ export class Reconciler {
     };
     if (line === 0) delete rec.line;
     x[index]?.push(rec);
-  }
-
-  /** Low level: the id of a date, code or currency string of source `index` (for addInterned; null is 0). */
-  internId(index: number, s: string | null): number {
-    const it = this.interners[index];
-    if (!it) throw new RangeError(`no source ${index}`);
-    return s === null ? 0 : it.intern(s);
-  }
-
-  /**
-   * Low level: addValues with the date, code and currency given as ids
-   * (internId) and the time as a number (NaN = none).
-   */
-  addInterned(
-    index: number, slot: number, amount: number, at: number, line: number,
-    status: number, dateId: number, codeId: number, curId: number,
-  ): void {
-    const it = this.interners[index];
-    if (!it) throw new RangeError(`no source ${index}`);
-    it.records++;
-    if (status === UNKNOWN_INDEX) {
-      const code = it.strings[codeId] as string;
-      it.unknown.set(code, (it.unknown.get(code) ?? 0) + 1);
-    }
-    if (slot >= this.written) this.written = slot + 1;
-    const r = slot * this.n + index;
-    const u = r * REC_U32;
-    const u32 = this.u32;
-    const c = u32[u + U_COUNT] as number;
-    u32[u + U_COUNT] = c + 1;
-    if (c === 0) {
-      const f = r * REC_F64;
-      this.f64[f] = amount;
-      this.f64[f + 1] = at;
-      u32[u + U_LINE] = line;
-      u32[u + U_STATUS] = status;
-      u32[u + U_DATE] = dateId;
-      u32[u + U_CODE] = codeId;
-      u32[u + U_CUR] = curId;
-      return;
-    }
-    const s = it.strings;
-    this.addExtra(index, slot, amount, Number.isNaN(at) ? null : at, line, status, s[dateId] ?? null, s[codeId] as string, s[curId] as string);
   }
 
   /** Number of distinct keys seen so far. */
@@ -720,15 +590,4 @@ export function reconcileSync(
     for (const rec of s.records) r.add(i, rec);
   });
   return [...r.rows()];
-}
-
-/**
- * Touches every 4 KiB page of a shared buffer for writing, without changing a
- * byte (compare-and-exchange of 0 with 0: whatever another thread wrote stays),
- * so that the kernel maps and zeroes the pages here rather than at the first
- * write of the thread filling them.
- */
-export function prefaultPages(buffer: SharedArrayBuffer): void {
-  const a = new Int32Array(buffer);
-  for (let i = 0; i < a.length; i += 1024) Atomics.compareExchange(a, i, 0, 0);
 }

@@ -1,6 +1,8 @@
 /**
  * Paidline reconciliation engine. Pure TypeScript: no I/O, no framework.
- * Takes records and profiles, returns results.
+ * Takes records and profiles, returns results. The CLI's speed machinery
+ * (byte-level CSV ingest, column recording, shared-memory threads) lives in
+ * tools/reconcile-cli and is not exported here.
  */
 export * from './glossary';
 export * from './schemas';
@@ -13,4 +15,3 @@ export * from './summary';
 export * from './partition';
 export * from './progression';
 export * from './csv';
-export * from './keytable';

@@ -1,76 +1,51 @@
 /**
  * Open-addressing hash table from normalised key to a dense slot number
  * (0, 1, 2... in first-seen order). Faster and leaner than a Map for millions
- * of keys, and it can look a key up straight from the bytes of a CSV line
- * (slotBytes) without allocating a string.
+ * of keys.
  *
  * Each bucket is 32 bytes: hash, slot + 1 (0 = empty), length, and the key's
  * characters inline when it has at most 20 of them, all Latin-1: a lookup
  * then touches a single cache line, and no string is kept for such keys (it
  * is rebuilt on demand by keyOf). Other keys are kept as strings (a negative
- * length marks them).
+ * length marks them). The layout is in layout.ts: the CLI's subclass
+ * (tools/reconcile-cli/keytable.ts) looks keys up straight from the bytes of
+ * a CSV line in the same buckets.
  */
-const STRIDE = 8; // int32 per bucket
-const INLINE = 20; // key bytes stored in the bucket
-const BYTES = STRIDE * 4;
-const KEY_AT = 12; // byte offset of the key in a bucket
-/** Per slot, in slot order: length (255 = kept as a string) then the key's bytes (for sequential output). */
-const SLOT_KEY = 24;
-const LONG = 255;
+import { BYTES, INLINE, KEY_AT, LONG, SLOT_KEY, STRIDE } from './layout';
+
+const plainBuffer = (bytes: number): ArrayBufferLike => new ArrayBuffer(bytes);
 
 export class KeyTable {
-  private count = 0;
-  private i32: Int32Array;
-  private u8: Uint8Array;
-  private mask: number;
+  protected count = 0;
+  protected i32: Int32Array;
+  protected u8: Uint8Array;
+  protected mask: number;
   /**
    * Slot -> key bytes (SLOT_KEY bytes a slot), a copy of the inline keys in
    * slot order: the output pass reads keys sequentially instead of visiting
    * buckets in random order.
    */
-  private slotKeys: Uint8Array;
+  protected slotKeys: Uint8Array;
   /** Keys that are not stored inline: slot -> key. */
-  private readonly long = new Map<number, string>();
-
-  /** Allocates the slot-ordered key copy (SharedArrayBuffer when shared, for other threads to read). */
-  private readonly alloc: (bytes: number) => Uint8Array;
+  protected readonly long = new Map<number, string>();
 
   /**
    * `expected`: number of keys to size for (load factor at most 0.7 up to it).
-   * `shared`: keep the slot-ordered keys in a SharedArrayBuffer (see `exportKeys`).
+   * `alloc`: allocates the first buckets and the slot-ordered keys (the CLI
+   * passes SharedArrayBuffers, for another thread to read or pre-fault).
    */
-  constructor(expected = 0, shared = false) {
-    this.alloc = shared ? (bytes) => new Uint8Array(new SharedArrayBuffer(bytes)) : (bytes) => new Uint8Array(bytes);
+  constructor(
+    expected = 0,
+    protected readonly alloc: (bytes: number) => ArrayBufferLike = plainBuffer,
+  ) {
     let bucketCount = 1024;
     while (bucketCount * 0.7 < expected) bucketCount *= 2;
-    // shared too, so that another thread can pre-fault its pages (see Reconciler.sharedBuffers)
-    const buf = shared ? new SharedArrayBuffer(bucketCount * BYTES) : new ArrayBuffer(bucketCount * BYTES);
+    const buf = alloc(bucketCount * BYTES);
     this.i32 = new Int32Array(buf);
     this.u8 = new Uint8Array(buf);
     this.mask = bucketCount - 1;
-    this.slotKeys = this.alloc(Math.max(1024, Math.ceil(bucketCount * 0.7) + 1) * SLOT_KEY);
+    this.slotKeys = new Uint8Array(alloc(Math.max(1024, Math.ceil(bucketCount * 0.7) + 1) * SLOT_KEY));
   }
-
-  /** The buckets' buffer (a SharedArrayBuffer when the table was made shared and has not grown since). */
-  get bucketBuffer(): ArrayBufferLike {
-    return this.i32.buffer;
-  }
-
-  /** What `keyOf`, `keyLength` and `keyBytes` need, for a read-only copy in another thread (no copy when shared). */
-  exportKeys(): KeyTableKeys {
-    return { slotKeys: this.slotKeys, long: this.long, count: this.count };
-  }
-
-  /** A table that only answers `keyOf`, `keyLength`, `keyBytes` and `size` from exported keys. */
-  static fromKeys(keys: KeyTableKeys): KeyTable {
-    const t = new KeyTable(0);
-    t.slotKeys = keys.slotKeys;
-    for (const [slot, key] of keys.long) t.long.set(slot, key);
-    t.count = keys.count;
-    t.frozen = true;
-    return t;
-  }
-  private frozen = false;
 
   get size(): number {
     return this.count;
@@ -96,31 +71,6 @@ export class KeyTable {
     return String.fromCharCode.apply(null, this.slotKeys.subarray(base + 1, base + 1 + len) as unknown as number[]);
   }
 
-  /** Reads the home bucket of a hash (a cache warm-up for batched lookups). */
-  touch(hash: number): number {
-    return this.i32[(hash & this.mask) * STRIDE + 1] as number;
-  }
-
-  /** Length (UTF-16 units) of a slot's key. */
-  keyLength(slot: number): number {
-    const len = this.slotKeys[slot * SLOT_KEY] as number;
-    return len !== LONG ? len : (this.long.get(slot) as string).length;
-  }
-
-  /**
-   * Where an inline key's bytes are: fills `out` and returns true, or returns
-   * false for a key kept as a string. The bytes are Latin-1 code points.
-   */
-  keyBytes(slot: number, out: { u8: Uint8Array; offset: number; length: number }): boolean {
-    const base = slot * SLOT_KEY;
-    const len = this.slotKeys[base] as number;
-    if (len === LONG) return false;
-    out.u8 = this.slotKeys;
-    out.offset = base + 1;
-    out.length = len;
-    return true;
-  }
-
   private grow(): void {
     const oldI32 = this.i32;
     const oldCount = this.mask + 1;
@@ -142,11 +92,10 @@ export class KeyTable {
   }
 
   /** Claims bucket b for a new slot; the caller writes the key. */
-  private claim(h: number, b: number): number {
-    if (this.frozen) throw new Error('read-only key table');
+  protected claim(h: number, b: number): number {
     const slot = this.count++;
     if ((slot + 1) * SLOT_KEY > this.slotKeys.length) {
-      const x = this.alloc(this.slotKeys.length * 2);
+      const x = new Uint8Array(this.alloc(this.slotKeys.length * 2));
       x.set(this.slotKeys);
       this.slotKeys = x;
     }
@@ -156,11 +105,11 @@ export class KeyTable {
     return slot;
   }
 
-  private afterInsert(): void {
+  protected afterInsert(): void {
     if (this.count * 10 > (this.mask + 1) * 7) this.grow();
   }
 
-  private insert(key: string, h: number, b: number): number {
+  protected insert(key: string, h: number, b: number): number {
     const slot = this.claim(h, b);
     const len = key.length;
     let inline = len <= INLINE;
@@ -210,79 +159,4 @@ export class KeyTable {
       b = (b + 1) & mask;
     }
   }
-
-  /**
-   * Slot of the key held in u8[start, end): bytes of a normalised key, each a
-   * Latin-1 code point (as copied by a column recorder), or, with `fold`,
-   * trimmed ASCII bytes whose letters are upper-cased here (a CSV line read
-   * as bytes). `hash` is `KeyTable.hash` of the normalised key. Inserts when
-   * new, without a string for keys of up to 20 bytes.
-   */
-  slotBytes(u8src: Uint8Array, start: number, end: number, hash: number, fold = false): number {
-    const h = hash;
-    const len = end - start;
-    const i32 = this.i32;
-    const u8 = this.u8;
-    const mask = this.mask;
-    let b = h & mask;
-    for (;;) {
-      const o = b * STRIDE;
-      const v = i32[o + 1] as number;
-      if (v === 0) {
-        if (len > INLINE) {
-          const key = String.fromCharCode.apply(null, u8src.subarray(start, end) as unknown as number[]);
-          return this.insert(fold ? key.toUpperCase() : key, h, b);
-        }
-        const slot = this.claim(h, b);
-        const base = b * BYTES + KEY_AT - start;
-        const sk = this.slotKeys;
-        const sbase = slot * SLOT_KEY;
-        sk[sbase] = len;
-        const skb = sbase + 1 - start;
-        for (let i = start; i < end; i++) {
-          let c = u8src[i] as number;
-          if (fold && c >= 97 && c <= 122) c -= 32;
-          u8[base + i] = c;
-          sk[skb + i] = c;
-        }
-        i32[o + 2] = len;
-        this.afterInsert();
-        return slot;
-      }
-      if (i32[o] === h) {
-        const l = i32[o + 2] as number;
-        if (l === len) {
-          const base = b * BYTES + KEY_AT - start;
-          let i = start;
-          if (fold) {
-            for (; i < end; i++) {
-              let c = u8src[i] as number;
-              if (c >= 97 && c <= 122) c -= 32;
-              if (u8[base + i] !== c) break;
-            }
-          } else {
-            while (i < end && u8[base + i] === u8src[i]) i++;
-          }
-          if (i === end) return v - 1;
-        } else if (l === -len - 1) {
-          const k = this.long.get(v - 1) as string;
-          let i = 0;
-          for (; i < len; i++) {
-            let c = u8src[start + i] as number;
-            if (fold && c >= 97 && c <= 122) c -= 32;
-            if (c !== k.charCodeAt(i)) break;
-          }
-          if (i === len) return v - 1;
-        }
-      }
-      b = (b + 1) & mask;
-    }
-  }
-}
-
-/** The keys of a table in slot order (see KeyTable.exportKeys). */
-export interface KeyTableKeys {
-  slotKeys: Uint8Array;
-  long: Map<number, string>;
-  count: number;
 }

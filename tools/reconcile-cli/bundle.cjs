@@ -1,22 +1,29 @@
 #!/usr/bin/env node
 /**
- * Runs the reconcile CLI (tools/reconcile-cli/reconcile.ts) from a JavaScript bundle built
- * on demand with esbuild (shipped with tsx), instead of compiling TypeScript
- * at every start under tsx (~0.25 s of CPU per thread, and the CLI starts a
- * worker thread). `npm run reconcile` uses it; the bench builds the DuckDB
- * child the same way so both sides start alike.
+ * Runs the reconcile CLI (tools/reconcile-cli/reconcile.ts) from a JavaScript
+ * bundle built on demand with esbuild (shipped with tsx), instead of compiling
+ * TypeScript at every start under tsx (~0.25 s of CPU per thread, and the CLI
+ * starts a worker thread). `npm run reconcile` uses it; the bench builds the
+ * DuckDB child the same way so both sides start alike.
  *
- * The bundle (our sources only; packages stay external) lives in
- * node_modules/.cache/paidline-bundles/ and is rebuilt when any of its input
- * files changes (size or mtime) or esbuild's version changes. Should esbuild
- * be missing or fail, the CLI runs under tsx as before.
+ * The bundle (our sources only, `@/` resolved through tsconfig paths; packages
+ * stay external but for zod) lives in node_modules/.cache/paidline-bundles/<checkout>/
+ * and is rebuilt when any of its input files changes (size or mtime) or
+ * esbuild's version changes. One directory per checkout: git worktrees that
+ * share node_modules through a symlink would otherwise rebuild (and run) each
+ * other's bundles. Should esbuild be missing or fail, the CLI runs under tsx
+ * as before.
  */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '../..');
-const outDir = path.join(root, 'node_modules/.cache/paidline-bundles');
+const outDir = path.join(
+  root,
+  'node_modules/.cache/paidline-bundles',
+  `${path.basename(root)}-${require('node:crypto').createHash('sha256').update(root).digest('hex').slice(0, 8)}`,
+);
 
 function loadEsbuild() {
   try {

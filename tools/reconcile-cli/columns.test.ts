@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ColumnRecorder, ColumnReplayer, type ColumnChunk } from './columns';
-import { createCsvIngest, IngestError, type IngestSink } from './csv-ingest';
-import { Reconciler } from '@/lib/reconcile/engine';
 import { compileProfile } from '@/lib/reconcile/normalize';
 import type { SourceProfileInput } from '@/lib/reconcile/schemas';
 import { mergeSummaries } from '@/lib/reconcile/summary';
+import { ColumnRecorder, ColumnReplayer, type ColumnChunk } from './columns';
+import { createCsvIngest, IngestError, type IngestSink } from './csv-ingest';
+import { CliReconciler } from './reconciler';
 import { feedCsv } from './test-helpers';
 
 const header = ['id', 'date', 'amount', 'status', 'ccy'];
@@ -48,9 +48,9 @@ function ingest(text: string, sink: IngestSink, index: number, cuts: readonly nu
   }
 }
 
-const newRec = (shared = false) => new Reconciler(sources, { shared, expectedKeys: 4 });
+const newRec = (shared = false) => new CliReconciler(sources, { shared, expectedKeys: 4 });
 
-/** Both files straight into a Reconciler (the one-thread path). */
+/** Both files straight into a CliReconciler (the one-thread path). */
 function direct(a: string, b: string, shared = false) {
   const rec = newRec(shared);
   const err = ingest(a, rec, 0) ?? ingest(b, rec, 1);
@@ -103,7 +103,7 @@ describe('ColumnRecorder / ColumnReplayer', () => {
   });
 });
 
-describe('Reconciler.exportState / fromState', () => {
+describe('CliReconciler.exportState / fromState', () => {
   it('rows of [0, mid) here and [mid, end) in a copy from the exported state equal one pass; summaries merge', () => {
     fc.assert(
       fc.property(fileArb, fileArb, fc.double({ min: 0, max: 1, noNaN: true }), (a, b, share) => {
@@ -113,7 +113,7 @@ describe('Reconciler.exportState / fromState', () => {
         const split = direct(a, b, true);
         const mid = Math.round(split.rec.size * share);
         const state = structuredClone(split.rec.exportState());
-        const other = Reconciler.fromState(sources, {}, state);
+        const other = CliReconciler.fromState(sources, {}, state);
         // (a view is reused: materialise each row before the next)
         const first = Array.from(split.rec.views(0, mid), (v) => split.rec.toResultRow(v));
         const second = Array.from(other.views(mid), (v) => other.toResultRow(v));

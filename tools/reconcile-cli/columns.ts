@@ -8,10 +8,11 @@
  * Replaying a recording gives the same Reconciler state as ingesting the file
  * directly (property-tested in columns.test.ts).
  */
-import { statusIndex, type Reconciler } from '@/lib/reconcile/engine';
-import type { IngestSink } from './csv-ingest';
+import { statusIndex } from '@/lib/reconcile/engine';
 import { KeyTable } from '@/lib/reconcile/keytable';
 import type { NormalizedRecord } from '@/lib/reconcile/normalize';
+import type { IngestSink } from './csv-ingest';
+import type { CliReconciler } from './reconciler';
 
 /** Per record in `u32`: key hash, end of its key bytes, line, status index, date, code and currency string ids. */
 const U = 7;
@@ -214,7 +215,7 @@ export class ColumnRecorder implements IngestSink {
 /** Lookups batched so that their cache misses overlap (as in createCsvIngest). */
 const BATCH = 32;
 
-/** Adds recorded chunks of one source to a Reconciler, in recording order. */
+/** Adds recorded chunks of one source to a CliReconciler, in recording order. */
 export class ColumnReplayer {
   /** Recorded string id -> the Reconciler's id for that string (0 = null). */
   private ids = new Int32Array(64);
@@ -223,7 +224,7 @@ export class ColumnReplayer {
 
   /** `lineBase` is added to every record's line (a recording of a file's later part). */
   constructor(
-    private readonly rec: Reconciler,
+    private readonly rec: CliReconciler,
     private readonly index: number,
     private readonly lineBase = 0,
   ) {}

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CsvSplitter } from '@/lib/reconcile/csv';
-import { createCsvIngest, IngestError } from './csv-ingest';
-import { Reconciler, type ResultRow } from '@/lib/reconcile/engine';
+import type { ResultRow } from '@/lib/reconcile/engine';
 import { compileProfile } from '@/lib/reconcile/normalize';
 import type { SourceProfileInput } from '@/lib/reconcile/schemas';
+import { createCsvIngest, IngestError } from './csv-ingest';
+import { CliReconciler } from './reconciler';
 import { feedCsv } from './test-helpers';
 
 const header = ['id', 'date', 'amount', 'status', 'ccy'];
@@ -54,7 +55,7 @@ const profiles: SourceProfileInput[] = [
  * the text into pieces read as bytes where they can be (feedCsv).
  */
 function run(profile: SourceProfileInput, lines: string[], fast: boolean | number[], partition?: { index: number; count: number }, eol = '\n') {
-  const rec = new Reconciler(sources);
+  const rec = new CliReconciler(sources);
   const text = lines.join(eol) + eol;
   try {
     const compiled = compileProfile(profile);

@@ -1,12 +1,12 @@
-import type { Reconciler } from '@/lib/reconcile/engine';
 import { statusIndex } from '@/lib/reconcile/engine';
-
-/** What createCsvIngest feeds: a Reconciler, or a recorder of compact columns (columns.ts). */
-export type IngestSink = Pick<Reconciler, 'add' | 'slotOfBytes' | 'touchKey' | 'touchSlot' | 'internId' | 'addInterned'>;
 import { currencyDigits } from '@/lib/reconcile/money';
 import type { CompiledProfile, NormalizeError } from '@/lib/reconcile/normalize';
 import type { LineCallback, RowCallback } from '@/lib/reconcile/csv';
 import { partitionOf } from '@/lib/reconcile/partition';
+import type { CliReconciler } from './reconciler';
+
+/** What createCsvIngest feeds: a CliReconciler, or a recorder of compact columns (columns.ts). */
+export type IngestSink = Pick<CliReconciler, 'add' | 'slotOfBytes' | 'touchKey' | 'touchSlot' | 'internId' | 'addInterned'>;
 
 /** A normalisation error raised while ingesting CSV rows. */
 export class IngestError extends Error {

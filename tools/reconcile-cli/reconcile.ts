@@ -26,11 +26,8 @@ import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { ColumnRecorder, ColumnReplayer, type ChunkBuffers, type ColumnChunk, transferList } from './columns';
-import { createCsvIngest, IngestError, type CsvIngest, type IngestSink } from './csv-ingest';
 import {
   compileProfile,
-  type ReconcilerState,
   REASONS,
   type LineCallback,
   type RowCallback,
@@ -42,17 +39,19 @@ import {
   currencyDigits,
   formatMinor,
   mergeSummaries,
-  prefaultPages,
   STATUS_ORDER,
   DEFAULT_RULE_SET,
   type RuleSet,
   type RuleSetInput,
   ReconcileConfigSchema,
-  Reconciler,
   type ReconcileConfig,
   type SourceProfileInput,
   type Summary,
 } from '@/lib/reconcile';
+import { ColumnRecorder, ColumnReplayer, type ChunkBuffers, type ColumnChunk, transferList } from './columns';
+import { createCsvIngest, type CsvIngest, IngestError, type IngestSink } from './csv-ingest';
+import type { CliKeyTable } from './keytable';
+import { CliReconciler, prefaultPages, type ReconcilerState } from './reconciler';
 
 class CliError extends Error {}
 
@@ -438,7 +437,7 @@ const enc = (s: string) => Buffer.from(s, 'utf8');
  * Writes one CSV line per key; bytes that depend only on the row's facts are
  * cached. Synchronous: the caller reserves `maxBytes(v)` first.
  */
-function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter) {
+function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter, keys: CliKeyTable) {
   const n = sources.length;
   // tail bytes per outcome, then per (class, reasons, presence, duplicates)
   const tailCache = new Map<RuleOutcome, Map<number, Buffer>>();
@@ -481,7 +480,7 @@ function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter) {
   const write = (v: RowView): void => {
     let date: string | null = null;
     for (let i = 0; i < n && date === null; i++) date = v.date(i);
-    if (!(v.keyBytes(keyRef) && w.plainBytes(keyRef.u8, keyRef.offset, keyRef.length))) w.field(v.key);
+    if (!(keys.keyBytes(v.slot, keyRef) && w.plainBytes(keyRef.u8, keyRef.offset, keyRef.length))) w.field(v.key);
     w.byte(44);
     if (date !== null) w.text(date);
     for (let i = 0; i < n; i++) {
@@ -503,7 +502,7 @@ function makeRowWriter(sources: readonly { name: string }[], w: ByteWriter) {
     w.bytes(tailOf(v));
   };
   // key (UTF-8, maybe quoted) + date + per source amount and status + tail (names, action: bounded by 4 KiB)
-  const maxBytes = (v: RowView): number => 6 * v.keyLength + 64 + 96 * n + 4096 + 6 * sourcesChars;
+  const maxBytes = (v: RowView): number => 6 * keys.keyLength(v.slot) + 64 + 96 * n + 4096 + 6 * sourcesChars;
   const sourcesChars = sources.reduce((a, x) => a + x.name.length + 10, 0);
   return { write, maxBytes };
 }
@@ -597,8 +596,8 @@ async function writeHeader(w: ByteWriter, sources: readonly { name: string }[]):
 }
 
 /** Writes one CSV line per view (does not flush). */
-async function writeViews(w: ByteWriter, sources: readonly { name: string }[], views: Iterable<RowView>): Promise<void> {
-  const rows = makeRowWriter(sources, w);
+async function writeViews(w: ByteWriter, sources: readonly { name: string }[], keys: CliKeyTable, views: Iterable<RowView>): Promise<void> {
+  const rows = makeRowWriter(sources, w, keys);
   for (const v of views) {
     const need = rows.maxBytes(v);
     if (!w.fits(need)) await w.reserve(need);
@@ -610,7 +609,7 @@ async function writeViews(w: ByteWriter, sources: readonly { name: string }[], v
 async function runPartition(job: PartitionJob): Promise<PartitionResult> {
   const { config } = job;
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
-  const rec = new Reconciler(sources, {
+  const rec = new CliReconciler(sources, {
     match: config.match,
     ...(config.rules ? { rules: config.rules } : {}),
     expectedKeys: Math.ceil((job.expectedKeys * (job.partition ? job.partition.to - job.partition.from : 1)) / (job.partition?.count ?? 1)),
@@ -630,7 +629,7 @@ async function runPartition(job: PartitionJob): Promise<PartitionResult> {
     const out = await openOut(job.out);
     const w = fileWriter(out);
     if (job.header) await writeHeader(w, sources);
-    await writeViews(w, sources, rec.views());
+    await writeViews(w, sources, rec.keyTable, rec.views());
     await w.flush();
     await endOut(out);
   } else {
@@ -652,7 +651,7 @@ async function runPartition(job: PartitionJob): Promise<PartitionResult> {
  *   exactly those of a one-thread run. Should the first half end inside a
  *   quoted record, this thread reads the whole first file itself instead;
  * - the per-key data lives in SharedArrayBuffers: the worker formats the rows
- *   of the second part of the slots (Reconciler.fromState) into buffers it
+ *   of the second part of the slots (CliReconciler.fromState) into buffers it
  *   transfers back while this thread formats and writes the first part, then
  *   writes the worker's buffers after it. Same bytes, same order.
  * Errors keep their file, line and column: the worker stops at its first bad
@@ -779,7 +778,7 @@ async function runPipelined(
   worker.postMessage({ t: 'job', job: { files, config, split } } satisfies ToWorker);
   const options = { match: config.match, ...(config.rules ? { rules: config.rules } : {}), expectedKeys, shared: true };
   /** Adds the worker's records of file i (line numbers shifted by lineBase) or throws its error. */
-  const replay = async (rec: Reconciler, i: number, lineBase: number, use = true) => {
+  const replay = async (rec: CliReconciler, i: number, lineBase: number, use = true) => {
     const replayer = new ColumnReplayer(rec, i, lineBase);
     for (;;) {
       const m = await inbox.next();
@@ -795,7 +794,7 @@ async function runPipelined(
     }
   };
   try {
-    let rec = new Reconciler(sources, options);
+    let rec = new CliReconciler(sources, options);
     // Pages are faulted in by writes before anything reads them (a page read first is mapped to
     // the zero page, then copied on the first write, with a TLB shoot-down to the other core):
     // the worker does the slots (written in slot order) while this thread does the key table
@@ -818,7 +817,7 @@ async function runPipelined(
         else {
           // the middle falls inside a quoted record: read the whole file here
           await replay(rec, 0, 0, false);
-          rec = new Reconciler(sources, options);
+          rec = new CliReconciler(sources, options);
           await readSource(first, 0, config, rec, null);
         }
       }
@@ -840,7 +839,7 @@ async function runPipelined(
     worker.postMessage({ t: 'format', state: rec.exportState(), from: mid } satisfies ToWorker);
     const w = fileWriter(out);
     await writeHeader(w, sources);
-    await writeViews(w, sources, rec.views(0, mid));
+    await writeViews(w, sources, rec.keyTable, rec.views(0, mid));
     debug('first rows formatted');
     await w.flush();
     debug('first rows written');
@@ -934,14 +933,14 @@ async function pipelineWorker(): Promise<void> {
   const m = await inbox.next();
   if (m.t !== 'format') throw new Error('reconcile worker: expected a format request');
   const sources = config.sources.map((s) => ({ name: s.name, kind: s.kind }));
-  const rec = Reconciler.fromState(sources, { match: config.match, ...(config.rules ? { rules: config.rules } : {}) }, m.state);
+  const rec = CliReconciler.fromState(sources, { match: config.match, ...(config.rules ? { rules: config.rules } : {}) }, m.state);
   // each buffer is transferred (not copied) to the main thread, which writes it
   const w = (writer = new ByteWriter(async (chunk) => {
     rowsAhead++;
     port.postMessage({ t: 'rows', buf: chunk } satisfies FromWorker, [chunk.buffer as ArrayBuffer]);
     if (rowsAhead > MAX_ROWS_AHEAD) await new Promise<void>((r) => (rowsResume = r));
   }));
-  await writeViews(w, sources, rec.views(m.from));
+  await writeViews(w, sources, rec.keyTable, rec.views(m.from));
   await w.flush();
   port.postMessage({ t: 'summary', summary: rec.summary() } satisfies FromWorker);
   debug('rows formatted');

@@ -1,5 +1,6 @@
-import type { CsvIngest } from './csv-ingest';
+// Shared helpers for the CLI's tests.
 import { CsvSplitter } from '@/lib/reconcile/csv';
+import type { CsvIngest } from './csv-ingest';
 
 /**
  * Feeds a CSV text (no header line) to an ingest the way the CLI reads a file:
