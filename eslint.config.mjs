@@ -45,6 +45,13 @@ export default defineConfig([
     },
   },
   {
+    // What production runs (the app, npm start, the worker, the db:/user:/secrets: commands) may use only
+    // `dependencies`: a server installed with `npm ci --omit=dev` must work.
+    files: ['app/**', 'components/**', 'lib/**', 'scripts/**', 'proxy.ts', 'instrumentation.ts', 'next.config.js'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', 'scripts/db/new.ts', 'scripts/db/tooling.ts', 'scripts/db/check.ts', 'scripts/screenshots.ts'],
+    rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: false, optionalDependencies: false, peerDependencies: false }] },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

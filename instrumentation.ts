@@ -9,6 +9,12 @@ export async function register() {
   bootstrap();
   const { recoverUploads } = await import('@/lib/features/ingestion/recover-uploads');
   const log = (await import('@/lib/server/observability/logger')).loggerFor('startup');
+  const { PEER_TOKEN_ENV, parseTrustedProxies } = await import('@/lib/server/http/client-ip');
+  if (!process.env[PEER_TOKEN_ENV]) {
+    log.warn('Not started by scripts/serve.mjs (npm start, npm run dev, npm run demo): client addresses are unknown, so every client shares one rate-limit budget and the audit log has no IP.');
+  }
+  // A wrong PAIDLINE_TRUSTED_PROXIES stops the start with its message, not the first request.
+  parseTrustedProxies(process.env.PAIDLINE_TRUSTED_PROXIES);
   try {
     // Only ingestions that stopped moving are rolled back (another instance may be processing its own).
     const recovered = await recoverUploads();

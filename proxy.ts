@@ -32,7 +32,9 @@ async function signedInUser(req: NextRequest): Promise<string | null> {
 function apiBudgets(req: NextRequest, uid: string | null, ip: string): [RateBucket, string][] {
   const { pathname } = req.nextUrl;
   if (pathname.startsWith('/api/webhooks/')) return [['webhookIp', ip]];
-  if (pathname.startsWith('/api/auth/')) return req.method === 'POST' ? [['signinIp', ip]] : [['apiIp', ip]];
+  // Sign-in attempts spend 'signinIp' in the Credentials provider (lib/auth/options.ts), once per attempt
+  // whichever way they arrive (the login form's action or Auth.js's own endpoint); here only the API budget.
+  if (pathname.startsWith('/api/auth/')) return [['apiIp', ip]];
   const budgets: [RateBucket, string][] = [['apiIp', ip]];
   if (uid) budgets.push(['apiUser', uid]);
   return budgets;

@@ -8,7 +8,8 @@ export default defineConfig({
     environment: 'node',
     // Tests start their fake external APIs on loopback, which outbound requests refuse unless allowed
     // (lib/server/http/outbound.ts); its own tests clear this to check the refusal.
-    env: { PAIDLINE_OUTBOUND_ALLOW: '127.0.0.1,localhost,::1' },
+    // PAIDLINE_PEER_TOKEN: requests stamped by test/peer.ts carry the client address as scripts/serve.mjs does.
+    env: { PAIDLINE_OUTBOUND_ALLOW: '127.0.0.1,localhost,::1', PAIDLINE_PEER_TOKEN: 'vitest-peer-token' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

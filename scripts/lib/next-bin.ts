@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 // Next.js telemetry sends usage data to the internet: never from Paidline (air-gapped servers too).
 process.env.NEXT_TELEMETRY_DISABLED = '1';
@@ -16,11 +17,13 @@ export function nextCommand(args: string[]): [string, string[]] {
 }
 
 /**
- * Runs `next start` in the foreground: signals are passed on, the exit code is ours.
- * onReady runs once when Next reports it is listening.
+ * Runs Paidline's server (scripts/serve.mjs: Next.js behind a server that knows each client's socket
+ * address) in the foreground: signals are passed on, the exit code is ours. Takes `next start`'s
+ * -p/-H options. onReady runs once when the server reports it is listening.
  */
 export function startNext(args: string[], env: NodeJS.ProcessEnv, onReady?: () => void): void {
-  const server = spawn(...nextCommand(['start', ...args]), { stdio: ['ignore', 'pipe', 'inherit'], env: nextEnv(env) });
+  const serve = fileURLToPath(new URL('../serve.mjs', import.meta.url));
+  const server = spawn(process.execPath, [serve, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: nextEnv(env) });
   let ready = false;
   server.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);

@@ -16,6 +16,7 @@ import { defineRoute } from '@/lib/server/pipeline/route';
 import { resetRateLimits } from '@/lib/server/rate-limit';
 import type { TestDatabase } from './databases';
 import { databaseWithRoleUsers } from './access-helpers';
+import { fromPeer } from '@/test/peer';
 
 const session = vi.hoisted(() => ({ role: null as string | null }));
 const revalidated = vi.hoisted(() => [] as string[]);
@@ -206,9 +207,9 @@ describe('defineRoute', () => {
     resetRateLimits();
     const route = defineRoute({ name: '/api/test/limited', permission: { public: 'test' }, rateLimit: { ip: ['uploadUser'], message: 'Slow down.' } }, async () => new Response('ok'));
     const statuses: number[] = [];
-    for (let i = 0; i < 31; i++) statuses.push((await route(request({ headers: { 'x-forwarded-for': '203.0.113.9' } }))).status);
+    for (let i = 0; i < 31; i++) statuses.push((await route(request({ headers: fromPeer('203.0.113.9') }))).status);
     expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
-    const limited = await route(request({ headers: { 'x-forwarded-for': '203.0.113.9' } }));
+    const limited = await route(request({ headers: fromPeer('203.0.113.9') }));
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(((await limited.json()) as { error: string }).error).toMatch(/^Slow down\. Try again in \d+ seconds\.$/);

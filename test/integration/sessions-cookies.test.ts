@@ -10,6 +10,7 @@ import { clientFacingUrl } from '@/lib/auth/security-headers';
 import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
 import { createUser } from '@/lib/features/users/create-user';
 import { createTestDatabase, type TestDatabase } from './databases';
+import { fromPeer } from '@/test/peer';
 
 process.env.AUTH_SECRET = 'cookie-test-secret-0123456789abcdef0123';
 process.env.PAIDLINE_SECRET_KEY = randomBytes(32).toString('base64');
@@ -38,7 +39,7 @@ afterAll(async () => db?.drop());
 /** Signs in through Auth.js's own endpoints (CSRF token first), as a browser would, and returns the Set-Cookie lines. */
 async function signInThroughAuthJs(email: string, proxyHeaders: Record<string, string>): Promise<string[]> {
   const base = 'http://paidline.test';
-  const common = { 'x-forwarded-for': '192.0.2.10', host: 'paidline.test', ...proxyHeaders };
+  const common = { ...fromPeer('192.0.2.10'), host: 'paidline.test', ...proxyHeaders };
   const csrf = await handle(new Request(`${base}/api/auth/csrf`, { headers: common }));
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
   const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');

@@ -9,6 +9,7 @@ import { handleWebhookRequest } from '@/lib/features/ingestion/webhooks/handle-r
 import { resetSecretKeyCache } from '@/lib/server/crypto/secrets';
 import { POST } from '@/app/api/webhooks/[source]/route';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
+import { fromPeer } from '@/test/peer';
 
 const stripe = new Stripe('sk_test_unused');
 const SECRET = 'whsec_first_secret_0123456789';
@@ -41,7 +42,7 @@ function post(payload: string | Uint8Array, opts: { secret?: string; timestamp?:
   const header = opts.header !== undefined
     ? opts.header
     : stripe.webhooks.generateTestHeaderString({ payload: text, secret: opts.secret ?? SECRET, timestamp: opts.timestamp ?? Math.floor(Date.now() / 1000) });
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...fromPeer('203.0.113.9') };
   if (header !== null) headers['stripe-signature'] = header;
   return new Request('http://localhost/api/webhooks/x', { method: 'POST', body: payload as BodyInit, headers });
 }

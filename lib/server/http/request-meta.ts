@@ -1,8 +1,6 @@
-/** Client IP and user agent for the audit log. Behind a reverse proxy the first X-Forwarded-For hop is the client. */
+import { clientIp } from './client-ip';
+
+/** Client IP (lib/server/http/client-ip.ts: the socket, or trusted proxies only) and user agent, for rate limits and the audit log. */
 export function requestMeta(headers: Headers): { ip: string | null; userAgent: string | null } {
-  const forwarded = headers.get('x-forwarded-for')?.split(',')[0]?.trim();
-  return {
-    ip: forwarded || headers.get('x-real-ip') || null,
-    userAgent: headers.get('user-agent'),
-  };
+  return { ip: clientIp(headers), userAgent: headers.get('user-agent') };
 }
