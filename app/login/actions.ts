@@ -1,8 +1,12 @@
 'use server';
 
 import { AuthError, CredentialsSignin } from 'next-auth';
+import { cookies, headers } from 'next/headers';
+import { redirect } from 'next/navigation';
 import { z } from 'zod';
-import { MfaRequired, signIn } from '@/lib/auth/auth';
+import { MfaRequired, SignInHeld, signIn } from '@/lib/auth/auth';
+import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, newDeviceCookie } from '@/lib/auth/device-cookie';
+import { isHttps } from '@/lib/auth/security-headers';
 import { safeCallbackPath } from '@/lib/auth/safe-redirect';
 import { AppError, InvalidRequestError } from '@/lib/server/core/app-error';
 import { defineFormAction, type FormState } from '@/lib/server/pipeline/action';
@@ -23,10 +27,26 @@ function refusal(message: string, email: string, challenge?: string, code: 'unau
   return new AppError(code, message, { values: challenge ? { email, challenge } : { email } });
 }
 
+function wait(seconds: number): string {
+  if (seconds < 90) return `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes < 90 ? `${minutes} minutes` : `${Math.ceil(minutes / 60)} hours`;
+}
+
 function failure(error: unknown, email: string, challenge: string | undefined): AppError {
+  if (error instanceof SignInHeld) {
+    // The same words whether or not the account exists: the hold depends only on what was typed, and where.
+    return refusal(
+      `Too many failed sign-ins for this e-mail. Try again in ${wait(error.retryAfterSeconds)}. ` +
+        'A browser you have signed in with before is not held back by attempts from elsewhere. ' +
+        'Forgot the password? An admin can reset it under Settings → Users; an admin who is held back can lift it on the server with npm run user:unlock -- --email <e-mail>.',
+      email,
+      undefined,
+      'rate_limited',
+    );
+  }
   const code = error instanceof CredentialsSignin ? error.code : null;
   if (code === 'rate_limited') return refusal('Too many sign-in attempts from your network. Wait a minute, then try again.', email, challenge, 'rate_limited');
-  if (code === 'account_locked') return refusal('This account is locked for a while after repeated failed sign-ins. Try again later, or ask an admin.', email);
   if (code === 'challenge_expired') return refusal('The sign-in took too long or the account changed meanwhile. Enter your password again.', email);
   if (challenge && code === 'code_replayed') return refusal('That code was already used. Wait for the next code in your app, or use a recovery code.', email, challenge);
   if (challenge) return refusal(CODE_WRONG, email, challenge);
@@ -56,23 +76,33 @@ export const login = defineFormAction(
     if (challenge) {
       if (!input.code) throw new InvalidRequestError('Enter the code from your authenticator app, or a recovery code.', { values: { email, challenge } });
       try {
-        await signIn('credentials', { challenge, code: input.code, redirectTo });
-        return { email };
+        await signIn('credentials', { challenge, code: input.code, redirect: false });
       } catch (error) {
-        // signIn redirects by throwing; only Auth.js errors are sign-in failures.
         if (error instanceof AuthError) throw failure(error, email, challenge);
         throw error;
       }
+      await rememberDevice(email);
+      redirect(redirectTo);
     }
 
     if (!email || !input.password) throw new InvalidRequestError('Enter your e-mail and password.', { values: { email } });
     try {
-      await signIn('credentials', { email, password: input.password, redirectTo });
-      return { email };
+      await signIn('credentials', { email, password: input.password, redirect: false });
     } catch (error) {
       if (error instanceof MfaRequired) return { email, challenge: error.challenge };
       if (error instanceof AuthError) throw failure(error, email, undefined);
       throw error;
     }
+    await rememberDevice(email);
+    redirect(redirectTo);
   },
 );
+
+/** After a complete sign-in: this browser is a trusted device for this account (lib/auth/device-cookie.ts). */
+async function rememberDevice(email: string): Promise<void> {
+  const value = newDeviceCookie(email);
+  if (!value) return;
+  const incoming = await headers();
+  const secure = isHttps(new URL(process.env.PAIDLINE_PUBLIC_URL || 'http://localhost'), incoming);
+  (await cookies()).set(DEVICE_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: DEVICE_COOKIE_DAYS * 86_400 });
+}

@@ -3,7 +3,7 @@ import { NextRequest } from 'next/server';
 import { authOptions } from './options';
 import { clientFacingUrl } from './security-headers';
 
-export { MfaRequired } from './options';
+export { MfaRequired, SignInHeld } from './options';
 
 const nextAuth = NextAuth(authOptions);
 export const { auth, signIn, signOut } = nextAuth;

@@ -49,6 +49,8 @@ export const authConfig = {
         token.sv = typeof u.sessionVersion === 'number' ? u.sessionVersion : undefined;
         token.authTime = now;
         token.lastSeen = now;
+        // The session's own id: "Sign out" puts it on the server's deny list (RevokedSession), so a copy of the cookie dies too.
+        token.sid = crypto.randomUUID();
         return token;
       }
       // Idle too long or signed in too long ago: the session ends (Auth.js clears the cookie).
@@ -60,7 +62,13 @@ export const authConfig = {
       const role = isRole(token.role) ? token.role : undefined;
       return {
         ...session,
-        user: { ...session.user, id: String(token.uid ?? ''), role, sessionVersion: typeof token.sv === 'number' ? token.sv : null },
+        user: {
+          ...session.user,
+          id: String(token.uid ?? ''),
+          role,
+          sessionVersion: typeof token.sv === 'number' ? token.sv : null,
+          sessionId: typeof token.sid === 'string' ? token.sid : null,
+        },
       };
     },
   },

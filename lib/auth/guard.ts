@@ -13,17 +13,19 @@ import { MFA_ENROLMENT_PATH, MFA_REQUIRED_MESSAGE, mfaRequiredFor } from '../fea
 type SessionCheck = { user: SessionUser; mfaPending: boolean };
 
 /**
- * The session's user after checking it against the database: a token whose session version is not the
- * user's (signed out everywhere, password or role changed, MFA reset), or whose user is disabled or gone,
- * counts as signed out. `mfaPending`: the role requires MFA and the user has not enrolled yet.
+ * The session's user after checking it against the database: a token that was signed out (its id is on
+ * the deny list), whose session version is not the user's (signed out everywhere, password or role
+ * changed, MFA reset), or whose user is disabled or gone, counts as signed out. `mfaPending`: the role requires MFA and the user has not enrolled yet.
  */
 async function checkedSession(): Promise<SessionCheck | null> {
   const session = await auth();
   const parsed = sessionUserSchema.safeParse(session?.user);
   if (!parsed.success) return null;
-  const version = (session?.user as { sessionVersion?: unknown } | undefined)?.sessionVersion;
-  const state = await sessionState(parsed.data.id);
-  if (!state || state.disabled || typeof version !== 'number' || state.sessionVersion !== version || state.role !== parsed.data.role) {
+  const { sessionVersion: version, sessionId } = (session?.user ?? {}) as { sessionVersion?: unknown; sessionId?: unknown };
+  // A token without its id predates server-side sign-out: it counts as signed out.
+  if (typeof sessionId !== 'string' || !sessionId) return null;
+  const state = await sessionState(parsed.data.id, sessionId);
+  if (!state || state.disabled || state.revoked || typeof version !== 'number' || state.sessionVersion !== version || state.role !== parsed.data.role) {
     return null;
   }
   return { user: parsed.data, mfaPending: mfaRequiredFor(parsed.data.role) && !state.mfaEnabled };

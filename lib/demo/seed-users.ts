@@ -12,7 +12,7 @@ export async function seedDemoUsers(db = getPrisma()): Promise<typeof DEMO_ACCOU
       const user = await tx.user.upsert({
         where: { email: account.email },
         create: { ...account, passwordHash },
-        update: { name: account.name, role: account.role, passwordHash, disabled: false, failedLogins: 0, lockedUntil: null },
+        update: { name: account.name, role: account.role, passwordHash, disabled: false },
       });
       if (!before) {
         await writeAudit(tx, { action: 'user.create', entityType: 'User', entityId: user.id, after: { email: user.email, role: user.role, demo: true } });

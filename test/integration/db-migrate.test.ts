@@ -26,7 +26,7 @@ async function createAndReadUser(url: string): Promise<void> {
     const read = await prisma.user.findUniqueOrThrow({ where: { email }, include: { auditLogs: true } });
     expect(read.id).toBe(created.id);
     expect(read.disabled).toBe(false);
-    expect(read.failedLogins).toBe(0);
+    expect(read.sessionVersion).toBe(0);
     expect(read.createdAt).toBeInstanceOf(Date);
     expect(read.auditLogs).toHaveLength(1);
     // onDelete: Restrict must be enforced by the database on both engines.

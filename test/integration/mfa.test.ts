@@ -1,7 +1,7 @@
 /**
  * MFA end to end below the UI, on SQLite and PostgreSQL: enrolment (secret encrypted, confirmed by a
  * code, recovery codes hashed), the sign-in decisions (password alone never signs in an MFA account,
- * codes single-use, recovery codes single-use, wrong codes lock the account), and the account actions.
+ * codes single-use, recovery codes single-use, wrong codes counted like wrong passwords), and the account actions.
  * Time is faked (Date only) so TOTP steps can be moved on without waiting.
  */
 import { randomBytes } from 'node:crypto';
@@ -109,7 +109,7 @@ describe.each(DATABASE_KINDS)('MFA on %s', (kind) => {
   });
 
   it('the code used to enrol cannot be used again; the next one signs in once, and the challenge is spent', async () => {
-    await db.prisma.user.update({ where: { id: user.id }, data: { failedLogins: 0 } });
+    await db.prisma.signInThrottle.deleteMany({});
     const challenge = challengeOf(await decideSignIn({ email: user.email, password: PASSWORD }, meta, db.prisma));
     const enrolCode = await codeNow(secret);
     expect(await decideSignIn({ challenge, code: enrolCode }, meta, db.prisma)).toEqual({ ok: false, reason: 'code-replayed' });
@@ -134,7 +134,7 @@ describe.each(DATABASE_KINDS)('MFA on %s', (kind) => {
   });
 
   it('a recovery code signs in once; used again it is refused', async () => {
-    await db.prisma.user.update({ where: { id: user.id }, data: { failedLogins: 0 } });
+    await db.prisma.signInThrottle.deleteMany({});
     const c1 = challengeOf(await decideSignIn({ email: user.email, password: PASSWORD }, meta, db.prisma));
     expect(await decideSignIn({ challenge: c1, code: recovery[0]!.toUpperCase() }, meta, db.prisma)).toMatchObject({ ok: true, secondFactor: 'recovery' });
     expect((await mfaStatus(user.id, db.prisma)).recoveryCodesLeft).toBe(9);
@@ -143,20 +143,21 @@ describe.each(DATABASE_KINDS)('MFA on %s', (kind) => {
     expect(await audits('mfa.recovery.used')).toBe(1);
   });
 
-  it('wrong codes are audited and lock the account like wrong passwords', async () => {
-    await db.prisma.user.update({ where: { id: user.id }, data: { failedLogins: 0, lockedUntil: null } });
+  it('wrong codes are audited and counted like wrong passwords: five from one address hold that address back', async () => {
+    await db.prisma.signInThrottle.deleteMany({});
     const challenge = challengeOf(await decideSignIn({ email: user.email, password: PASSWORD }, meta, db.prisma));
     const failedBefore = await audits('auth.mfa.failed');
     for (let i = 0; i < 5; i++) {
       expect(await decideSignIn({ challenge, code: '123456' === (await codeNow(secret)) ? '654321' : '123456' }, meta, db.prisma)).toMatchObject({ ok: false });
     }
     expect(await audits('auth.mfa.failed')).toBe(failedBefore + 5);
-    expect(await audits('auth.locked')).toBe(1);
     tick();
-    // Locked: even the right code is refused, and so is the password step.
-    expect(await decideSignIn({ challenge, code: await codeNow(secret) }, meta, db.prisma)).toEqual({ ok: false, reason: 'locked' });
-    expect(await decideSignIn({ email: user.email, password: PASSWORD }, meta, db.prisma)).toEqual({ ok: false, reason: 'locked' });
-    await db.prisma.user.update({ where: { id: user.id }, data: { failedLogins: 0, lockedUntil: null } });
+    // Held back: even the right code is refused without being tried, and so is the password step.
+    expect(await decideSignIn({ challenge, code: await codeNow(secret) }, meta, db.prisma)).toMatchObject({ ok: false, reason: 'throttled' });
+    expect(await decideSignIn({ email: user.email, password: PASSWORD }, meta, db.prisma)).toMatchObject({ ok: false, reason: 'throttled' });
+    // From another address the owner is not held back.
+    expect(await decideSignIn({ email: user.email, password: PASSWORD }, { ...meta, ip: '192.0.2.200' }, db.prisma)).toMatchObject({ ok: false, reason: 'mfa-required' });
+    await db.prisma.signInThrottle.deleteMany({});
   });
 
   it('a challenge dies with "sign out everywhere" and after 5 minutes', async () => {
@@ -180,7 +181,7 @@ describe.each(DATABASE_KINDS)('MFA on %s', (kind) => {
     expect(await decideSignIn({ challenge, code: recovery[1]! }, meta, db.prisma)).toEqual({ ok: false, reason: 'code-wrong' });
     recovery = fresh;
     expect(await audits('mfa.recovery.regenerate')).toBe(1);
-    await db.prisma.user.update({ where: { id: user.id }, data: { failedLogins: 0 } });
+    await db.prisma.signInThrottle.deleteMany({});
   });
 
   it('turning MFA off needs a code (a recovery code will do); then the password signs in alone again', async () => {

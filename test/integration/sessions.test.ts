@@ -11,6 +11,7 @@ import * as guard from '@/lib/auth/guard';
 import * as users from '@/lib/features/users';
 import type { PublicUser } from '@/lib/features/users/queries';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
+import { fromPeer } from '@/test/peer';
 
 const session = vi.hoisted(() => ({ user: null as null | Record<string, unknown> }));
 vi.mock('@/lib/auth/auth', () => ({
@@ -19,14 +20,14 @@ vi.mock('@/lib/auth/auth', () => ({
   signOut: async () => undefined,
   handlers: {},
 }));
-vi.mock('next/headers', () => ({ headers: async () => new Headers({ 'x-forwarded-for': '198.51.100.7' }) }));
+vi.mock('next/headers', () => ({ headers: async () => new Headers(fromPeer('198.51.100.7')) }));
 
 
 const PASSWORD = 'correct horse battery staple';
 const meta = { ip: '198.51.100.7', userAgent: 'vitest' };
 
-function signInAs(u: PublicUser, sessionVersion: number) {
-  session.user = { id: u.id, email: u.email, name: u.name, role: u.role, sessionVersion };
+function signInAs(u: PublicUser, sessionVersion: number, sessionId: string = crypto.randomUUID()) {
+  session.user = { id: u.id, email: u.email, name: u.name, role: u.role, sessionVersion, sessionId };
 }
 
 async function version(db: TestDatabase, id: string) {
@@ -68,6 +69,28 @@ describe.each(DATABASE_KINDS)('sessions on %s', (kind) => {
     expect(await guard.currentUser()).toMatchObject({ id: ana.id, role: 'analyst' });
     session.user = { id: ana.id, email: ana.email, name: ana.name, role: 'analyst' };
     expect(await guard.currentUser()).toBeNull();
+    // Nor one without its session id (issued before sign-out ended sessions on the server).
+    session.user = { id: ana.id, email: ana.email, name: ana.name, role: 'analyst', sessionVersion: await version(db, ana.id) };
+    expect(await guard.currentUser()).toBeNull();
+  });
+
+  it('"Sign out" ends that session on the server: a copy of its cookie is refused, the user\'s other sessions go on', async () => {
+    const { authOptions } = await import('@/lib/auth/options');
+    const v = await version(db, ana.id);
+    const now = Math.floor(Date.now() / 1000);
+    signInAs(ana, v, 'session-on-laptop');
+    expect(await pageOutcome()).toBe(`ok:${ana.email}`);
+    await authOptions.events.signOut({ token: { uid: ana.id, email: ana.email, sid: 'session-on-laptop', authTime: now, lastSeen: now } } as never);
+    // The same token (a copied cookie) no longer opens a page, an action or an API.
+    expect(await pageOutcome()).toBe('redirect:/login?callbackUrl=%2Fdashboard');
+    await expect(guard.authorize('dashboard:view', 'api')).rejects.toMatchObject({ code: 'unauthenticated' });
+    const row = await db.prisma.revokedSession.findUniqueOrThrow({ where: { id: 'session-on-laptop' } });
+    expect(row.userId).toBe(ana.id);
+    expect(Math.abs(row.expiresAt.getTime() - (now + 8 * 3600) * 1000)).toBeLessThan(2000);
+    expect(await db.prisma.auditLog.count({ where: { action: 'auth.signout', entityId: ana.id } })).toBe(1);
+    // Another session of the same user is untouched (that is what "sign out everywhere" is for).
+    signInAs(ana, v, 'session-on-phone');
+    expect(await pageOutcome()).toBe(`ok:${ana.email}`);
   });
 
   it('"sign out everywhere" ends every session: pages, actions and APIs see it as signed out', async () => {

@@ -44,7 +44,7 @@ export default async function SettingsPage() {
                   <td>
                     {u.mfaEnabled ? <span className="pill ok">On</span> : <span className="muted">Off</span>}
                     {u.disabled ? <> <span className="pill bad">Disabled</span></> : null}
-                    {u.lockedUntil && u.lockedUntil > new Date() ? <> <span className="pill warn">Locked</span></> : null}
+                    {u.heldUntil ? <> <span className="pill warn" title={`Repeated failed sign-ins from several places: new browsers wait until ${dateFormat.format(u.heldUntil)}. A password reset lifts it.`}>Sign-in held</span></> : null}
                   </td>
                   <td className="muted">{u.lastLoginAt ? dateFormat.format(u.lastLoginAt) : 'Never'}</td>
                   <td style={{ textAlign: 'right' }}>

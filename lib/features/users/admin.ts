@@ -4,19 +4,21 @@ import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { generatePassword, hashPassword } from '@/lib/features/users/password';
 import { writeAudit } from '@/lib/server/db/audit';
 import { roleSchema, type Role } from '@/lib/domain/roles';
+import { clearHoldsFor } from './sign-in-throttle';
 
 function notSelf(actor: Actor, targetId: string, what: string): void {
   if (actor.id === targetId) throw new InvalidRequestError(`You cannot ${what} your own account here; ask another admin.`);
 }
 
-/** An admin sets a new one-time password for a user (returned once) and ends their sessions; unlocks too. */
+/** An admin sets a new one-time password for a user (returned once), ends their sessions and lifts any sign-in hold on them. */
 export async function adminResetPassword(actor: Actor, targetId: string, meta: Meta = {}, db: Client = getPrisma()): Promise<{ email: string; password: string }> {
   notSelf(actor, targetId, 'reset the password of');
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
   const email = await db.$transaction(async (tx) => {
     const user = await userOrThrow(tx, targetId);
-    await tx.user.update({ where: { id: targetId }, data: { passwordHash, failedLogins: 0, lockedUntil: null, sessionVersion: { increment: 1 } } });
+    await tx.user.update({ where: { id: targetId }, data: { passwordHash, sessionVersion: { increment: 1 } } });
+    await clearHoldsFor(user.email, tx);
     await writeAudit(tx, { actor, action: 'user.password.reset', entityType: 'User', entityId: targetId, after: { email: user.email }, ...meta });
     return user.email;
   });

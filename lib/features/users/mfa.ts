@@ -4,7 +4,6 @@ import { userOrThrow, type Actor, type Meta, type Tx } from './account';
 import { checkTotp, consumeRecoveryCode, looksLikeRecoveryCode, looksLikeTotp, newRecoveryCodes, newTotpSecret, parseRecoveryHashes, serializeRecoveryHashes } from '@/lib/features/users/totp';
 import { decryptSecret, encryptSecret } from '@/lib/server/crypto/secrets';
 import { writeAudit } from '@/lib/server/db/audit';
-import { countFailure } from './sign-in';
 import { throttleReverification } from './reverify';
 
 export type MfaStatus = {
@@ -103,12 +102,11 @@ export async function redeemSecondFactor(
   return used.count === 1 ? { ok: true, method: 'recovery', recoveryCodesLeft: match.remaining.length } : { ok: false, reason: 'replayed' };
 }
 
-/** A wrong second factor: audited, and counted toward the account lock like a wrong password. */
+/** A wrong second factor: audited (sign-in counts it in the throttle, lib/auth/signin.ts; re-verification has its own budget). */
 export async function recordSecondFactorFailure(userId: string, action: string, reason: string, meta: Meta = {}, db: Client = getPrisma()): Promise<void> {
   await db.$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, email: true } });
     if (!user) return;
-    await countFailure(tx, user.id, meta);
     await writeAudit(tx, { actor: null, action, entityType: 'User', entityId: user.id, after: { email: user.email, reason }, ...meta });
   });
 }
