@@ -10,6 +10,7 @@ import { writeAudit } from '@/lib/server/db/audit';
 import { rm } from 'node:fs/promises';
 import { insertRecords, toRecordRow, type RecordRow } from '@/lib/server/db/record-insert';
 import { loggerFor } from '@/lib/server/observability/logger';
+import { dataArrived } from './data-arrived';
 
 const BATCH_SIZE = 5000;
 const PROGRESS_EVERY_MS = 300;
@@ -196,6 +197,8 @@ async function commitIngestion(id: string, actor: Actor, db: Client) {
     });
   });
   if (before?.stagedPath) await rm(before.stagedPath, { force: true });
+  const committed = await db.ingestion.findUnique({ where: { id }, select: { sourceId: true } });
+  if (committed) await dataArrived({ kind: 'ingestion', sourceId: committed.sourceId, ingestionId: id }, db);
 }
 
 /** The analyst's choice after seeing the invalid rows. */

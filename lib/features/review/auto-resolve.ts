@@ -76,8 +76,8 @@ export async function autoResolveRun(
   runId: string,
   autoRules: readonly string[],
   db: Client,
-  /** rowByRow: every row through applyChange (the equivalence test compares both paths). */
-  opts: { rowByRow?: boolean } = {},
+  /** rowByRow: every row through applyChange (the equivalence test compares both paths); keys: only these (a ledger pass's new and changed entries). */
+  opts: { rowByRow?: boolean; keys?: readonly string[] } = {},
 ): Promise<number> {
   if (!autoRules.length) return 0;
   const kind = clientTarget(db).kind;
@@ -85,7 +85,7 @@ export async function autoResolveRun(
   let lastId = 0;
   for (;;) {
     const rows: ReviewRow[] = await db.runResult.findMany({
-      where: { runId, state: 'open', ruleId: { in: [...autoRules] }, id: { gt: lastId } },
+      where: { runId, state: 'open', ruleId: { in: [...autoRules] }, id: { gt: lastId }, ...(opts.keys ? { key: { in: [...opts.keys] } } : {}) },
       orderBy: { id: 'asc' },
       take: BATCH,
       select: ROW_SELECT,

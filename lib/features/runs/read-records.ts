@@ -17,6 +17,8 @@ export async function* keyGroups(
   range: { dateFrom: string | null; dateTo: string | null },
   /** A partition's key buckets (null: every key). */
   buckets: number[] | null = null,
+  /** Only these keys (a ledger pass over what an ingestion touched); null: every key. */
+  keys: readonly string[] | null = null,
 ): AsyncGenerator<{ key: string; snapshots: Snapshot[] }> {
   const ingestions = await db.ingestion.findMany({ where: { id: { in: src.ingestionIds } }, select: { id: true, createdAt: true } });
   const ingestionAt = new Map(ingestions.map((i) => [i.id, i.createdAt.getTime()]));
@@ -33,6 +35,7 @@ export async function* keyGroups(
     sourceId: src.sourceId,
     OR: origin,
     ...(range.dateFrom || range.dateTo ? { date: { ...(range.dateFrom ? { gte: range.dateFrom } : {}), ...(range.dateTo ? { lte: range.dateTo } : {}) } } : {}),
+    ...(keys ? { key: { in: [...keys] } } : {}),
   };
   let current: { key: string; byOrigin: Map<string, Snapshot> } | null = null;
   const finish = (g: { key: string; byOrigin: Map<string, Snapshot> }) => ({

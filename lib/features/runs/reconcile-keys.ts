@@ -25,6 +25,43 @@ export function inputRecordsWhere(inputs: ResolvedInputs): Prisma.SourceRecordWh
   };
 }
 
+export type LoadedKeys = { sides: Map<string, SideInfo>[]; violations: Map<string, ProgressionViolation[]>; read: number };
+
+/**
+ * Reads the latest snapshot of every key of every input source into the engine (a partition's
+ * buckets, or a list of keys, when given); the older snapshots feed the status-progression check.
+ * `progress` is called about every 10,000 records read.
+ */
+export async function loadKeys(
+  db: Client,
+  inputs: ResolvedInputs,
+  engine: Reconciler,
+  scope: { buckets?: number[] | null; keys?: readonly string[] | null },
+  progress?: (read: number) => Promise<void>,
+): Promise<LoadedKeys> {
+  let read = 0;
+  const sides: Map<string, SideInfo>[] = [];
+  const violations = new Map<string, ProgressionViolation[]>();
+  for (let i = 0; i < inputs.sources.length; i++) {
+    const src = inputs.sources[i]!;
+    const info = new Map<string, SideInfo>();
+    sides.push(info);
+    for await (const group of keyGroups(db, src, inputs, scope.buckets ?? null, scope.keys ?? null)) {
+      const latest = group.snapshots[group.snapshots.length - 1]!;
+      for (const r of latest.records) engine.add(i, r.rec);
+      info.set(group.key, { recordId: latest.records[0]!.id, snapshots: group.snapshots.length - 1 });
+      if (group.snapshots.length > 1) {
+        const events: ProgressionEvent[] = group.snapshots.map((s) => ({ key: group.key, status: s.records[0]!.rec.status, at: s.at, ...(s.records[0]!.rec.line ? { line: s.records[0]!.rec.line } : {}) }));
+        const found = checkProgression(events);
+        if (found.length) violations.set(group.key, (violations.get(group.key) ?? []).concat(found.map((v) => ({ ...v, reason: `${src.name}: ${v.reason}` }))));
+      }
+      read += group.snapshots.reduce((n, s) => n + s.records.length, 0);
+      if (progress && read % 10_000 < latest.records.length) await progress(read);
+    }
+  }
+  return { sides, violations, read };
+}
+
 /**
  * Reads the run's records (a partition's buckets only, when given) into the engine and writes one
  * result row per key in batches, each batch in a transaction with the attempt's conditional
@@ -40,29 +77,10 @@ export async function reconcileKeys(
 ): Promise<{ written: number; summary: Summary }> {
   const runId = lease.runId;
   const engine = engineFor(inputs, ruleSet);
-  let read = 0;
-  const sides: Map<string, SideInfo>[] = [];
-  const violations = new Map<string, ProgressionViolation[]>();
-  for (let i = 0; i < inputs.sources.length; i++) {
-    const src = inputs.sources[i]!;
-    const info = new Map<string, SideInfo>();
-    sides.push(info);
-    for await (const group of keyGroups(db, src, inputs, buckets)) {
-      const latest = group.snapshots[group.snapshots.length - 1]!;
-      for (const r of latest.records) engine.add(i, r.rec);
-      info.set(group.key, { recordId: latest.records[0]!.id, snapshots: group.snapshots.length - 1 });
-      if (group.snapshots.length > 1) {
-        const events: ProgressionEvent[] = group.snapshots.map((s) => ({ key: group.key, status: s.records[0]!.rec.status, at: s.at, ...(s.records[0]!.rec.line ? { line: s.records[0]!.rec.line } : {}) }));
-        const found = checkProgression(events);
-        if (found.length) violations.set(group.key, (violations.get(group.key) ?? []).concat(found.map((v) => ({ ...v, reason: `${src.name}: ${v.reason}` }))));
-      }
-      read += group.snapshots.reduce((n, s) => n + s.records.length, 0);
-      if (read % 10_000 < latest.records.length) {
-        beat.check();
-        if (!lease.partition) await touch(db, lease, { progress: read });
-      }
-    }
-  }
+  const { sides, violations } = await loadKeys(db, inputs, engine, { buckets }, async (read) => {
+    beat.check();
+    if (!lease.partition) await touch(db, lease, { progress: read });
+  });
   beat.check();
   if (!lease.partition) {
     const keys = new Set<string>();

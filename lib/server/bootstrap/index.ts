@@ -11,6 +11,8 @@ import { autoEscalateAfterRun } from '@/lib/features/escalation/escalations';
 import { alertRunFailed, alertsForCompletedRun } from '@/lib/features/alerts/checks';
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { processSlot } from '@/lib/server/core/process-state';
+import { declareDataArrival } from '@/lib/features/ingestion/data-arrived';
+import { ledgerPassesForIngestion, ledgerPassesForWebhook, registerLedgerJobs } from '@/lib/features/ledger';
 
 
 const booted = processSlot<true>('bootstrapped');
@@ -21,6 +23,13 @@ export function bootstrap(): void {
   booted.set(true);
   registerRunJobs();
   registerPullJobs();
+  registerLedgerJobs();
+  // New data of a source reconciles into every ledger it belongs to, in the background.
+  declareDataArrival((arrival, db) =>
+    arrival.kind === 'webhook'
+      ? ledgerPassesForWebhook(arrival.sourceId, arrival.key, arrival.eventId, { db })
+      : ledgerPassesForIngestion(arrival.sourceId, arrival.ingestionId, arrival.kind, { db }),
+  );
   declareRunCompletionSteps({
     settle: (runId, autoRules, db) => autoResolveRun(runId, autoRules, db),
     inCompletion: (tx, run) => alertsForCompletedRun(tx, run),

@@ -23,6 +23,8 @@ export const PROCESS_SLOTS = [
   'alert-loop',
   /** What follows a run's completion (lib/features/runs/completion-steps.ts), declared by the composition root. */
   'run-completion-steps',
+  /** lib/features/ingestion/data-arrived.ts: what new data of a source sets off (the ledger's passes). */
+  'ingestion.data-arrived',
   /** Whether the composition root ran (lib/server/bootstrap). */
   'bootstrapped',
 ] as const;

@@ -29,6 +29,7 @@ import { alertIngestionFailed } from '@/lib/features/alerts/checks';
 import { getPrisma } from '@/lib/server/db/client';
 import { insertRecords, toRecordRow, type RecordRow } from '@/lib/server/db/record-insert';
 import { AppError, InvalidRequestError } from '@/lib/server/core/app-error';
+import { dataArrived } from '../data-arrived';
 
 type Client = ReturnType<typeof getPrisma>;
 type Actor = { id: string; email: string } | null;
@@ -230,6 +231,7 @@ export async function runPull(sourceId: string, actor: Actor, opts: RunPullOptio
         },
       });
     });
+    if (valid > 0) await dataArrived({ kind: 'pull', sourceId, ingestionId: id }, db);
     return { ingestionId: id, status: 'committed', rowsTotal: total, rowsValid: valid, rowsInvalid: invalid, message: null, state: newState };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);

@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { toRecordRow } from '@/lib/server/db/record-insert';
 import { writeAudit } from '@/lib/server/db/audit';
 import { loggerFor } from '@/lib/server/observability/logger';
+import { dataArrived } from '../data-arrived';
 
 /** Largest accepted body; Stripe events are a few KB. */
 export const WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -250,6 +251,7 @@ export async function receiveWebhook(delivery: WebhookDelivery, opts: { db?: Cli
     if (isUniqueViolation(e)) return duplicate(); // a concurrent delivery of the same event won
     throw e;
   }
+  if (mapping.kind === 'record') await dataArrived({ kind: 'webhook', sourceId: source.id, key: mapping.record.key, eventId: event.id }, db);
   return {
     status: 200,
     outcome: 'accepted',

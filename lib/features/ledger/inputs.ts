@@ -1,0 +1,35 @@
+import { type DbClient as Client } from '@/lib/server/db/client';
+import { InvalidRequestError } from '@/lib/server/core/app-error';
+import { type ResolvedInputs } from '@/lib/features/runs/start-run';
+import { ensureDefaultRuleSet, getRuleSet, type StoredRuleSet } from '@/lib/features/runs/rulesets';
+import { parseMembers } from './members';
+
+export type LedgerScope = { id: string; name: string; ledgerRunId: string; ruleSetName: string; members: string };
+
+/** The newest version of the reconciliation's rule set. */
+export async function currentRuleSet(ruleSetName: string, db: Client): Promise<StoredRuleSet> {
+  const row = await db.ruleSet.findFirst({ where: { name: ruleSetName }, orderBy: { version: 'desc' }, select: { id: true } });
+  const ruleSet = row ? await getRuleSet(row.id, db) : await ensureDefaultRuleSet(db);
+  if (!ruleSet) throw new InvalidRequestError(`The rule set "${ruleSetName}" no longer exists. Choose another one for this reconciliation.`);
+  return ruleSet;
+}
+
+/**
+ * What the ledger reconciles now: every committed ingestion and every webhook record of each member
+ * source (the latest snapshot per key wins, as in a run), with the newest rule-set version.
+ */
+export async function ledgerInputs(scope: LedgerScope, db: Client): Promise<{ inputs: ResolvedInputs; ruleSet: StoredRuleSet }> {
+  const ruleSet = await currentRuleSet(scope.ruleSetName, db);
+  const sources: ResolvedInputs['sources'] = [];
+  for (const member of parseMembers(scope.members)) {
+    const source = await db.source.findUnique({ where: { id: member.sourceId }, select: { id: true, name: true, kind: true } });
+    if (!source) continue; // a deleted source: its side of every entry reads as missing
+    const committed = await db.ingestion.findMany({ where: { sourceId: source.id, status: 'committed' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true, profileVersionId: true } });
+    const webhook = await db.sourceRecord.findFirst({ where: { sourceId: source.id, ingestionId: null }, orderBy: { id: 'desc' }, select: { id: true } });
+    const versionIds = [...new Set(committed.map((c) => c.profileVersionId).filter((v): v is string => Boolean(v)))];
+    const versions = await db.sourceProfileVersion.findMany({ where: { id: { in: versionIds } }, select: { id: true, version: true }, orderBy: { version: 'asc' } });
+    sources.push({ sourceId: source.id, name: source.name, kind: source.kind, ingestionIds: committed.map((c) => c.id), profileVersions: versions, webhookMaxRecordId: webhook?.id ?? null });
+  }
+  if (sources.length < 2) throw new InvalidRequestError(`${scope.name} needs at least two existing sources to reconcile.`);
+  return { inputs: { sources, dateFrom: null, dateTo: null, ruleSet: { id: ruleSet.id, name: ruleSet.name, version: ruleSet.version } }, ruleSet };
+}

@@ -1,0 +1,63 @@
+/**
+ * Continuous reconciliation: when data of a source arrives (an ingestion or pull commits, a webhook
+ * event is stored), every reconciliation that has the source as a member gets an incremental pass
+ * over the keys that arrived, as a background job. The composition root wires the triggers.
+ */
+import { registerJobHandler, jobQueue, type JobQueue } from '@/lib/server/jobs';
+import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
+import { reconciliationsWithSource } from './reconciliations';
+import { runLedgerPass, type PassTrigger } from './pass';
+
+export const LEDGER_JOB = 'ledger.pass';
+
+/** A webhook's pass starts a second later: the event's own transaction and any retry settle first. */
+const WEBHOOK_DEBOUNCE_SECONDS = 1;
+
+export function registerLedgerJobs(): void {
+  registerJobHandler(
+    LEDGER_JOB,
+    async (payload, ctx) => {
+      const reconciliationId = String(payload.reconciliationId);
+      const trigger = String(payload.trigger) as PassTrigger;
+      const keys = await keysOf(payload, ctx.db);
+      if (keys && !keys.length) return;
+      await runLedgerPass(reconciliationId, { keys, trigger, triggerRef: payload.triggerRef ? String(payload.triggerRef) : null, db: ctx.db });
+    },
+    { heavy: true, retryLimit: 2 },
+  );
+}
+
+/** The keys a pass covers: an ingestion's, the webhook records since a record id, given keys, or all (null). */
+async function keysOf(payload: Record<string, unknown>, db: Client): Promise<string[] | null> {
+  if (payload.full) return null;
+  if (Array.isArray(payload.keys)) return payload.keys.map(String);
+  if (payload.ingestionId) {
+    const rows = await db.sourceRecord.findMany({ where: { ingestionId: String(payload.ingestionId) }, distinct: ['key'], select: { key: true } });
+    return rows.map((r) => r.key);
+  }
+  return [];
+}
+
+/** After an ingestion (upload or pull) of a source commits. */
+export async function ledgerPassesForIngestion(sourceId: string, ingestionId: string, trigger: 'ingestion' | 'pull', opts: { db?: Client; queue?: JobQueue } = {}): Promise<number> {
+  const db = opts.db ?? getPrisma();
+  const queue = opts.queue ?? jobQueue();
+  const targets = await reconciliationsWithSource(sourceId, db);
+  for (const r of targets) await queue.send(LEDGER_JOB, { reconciliationId: r.id, trigger, triggerRef: ingestionId, ingestionId }, { id: `${LEDGER_JOB}:${r.id}:${ingestionId}`, db });
+  return targets.length;
+}
+
+/** After a webhook event stored a record with this key. */
+export async function ledgerPassesForWebhook(sourceId: string, key: string, eventId: string, opts: { db?: Client; queue?: JobQueue } = {}): Promise<number> {
+  const db = opts.db ?? getPrisma();
+  const queue = opts.queue ?? jobQueue();
+  const targets = await reconciliationsWithSource(sourceId, db);
+  for (const r of targets) await queue.send(LEDGER_JOB, { reconciliationId: r.id, trigger: 'webhook', triggerRef: eventId, keys: [key] }, { db, startAfterSeconds: WEBHOOK_DEBOUNCE_SECONDS });
+  return targets.length;
+}
+
+/** A full pass (a rule-set change, or a person asking). */
+export async function requestFullPass(reconciliationId: string, trigger: 'rules' | 'person', triggerRef: string | null, opts: { db?: Client; queue?: JobQueue } = {}): Promise<void> {
+  const db = opts.db ?? getPrisma();
+  await (opts.queue ?? jobQueue()).send(LEDGER_JOB, { reconciliationId, trigger, triggerRef, full: true }, { db });
+}

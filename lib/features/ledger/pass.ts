@@ -1,0 +1,228 @@
+/**
+ * A ledger pass (docs/ledger.md): reconciles a set of keys (incremental: what an ingestion, pull or
+ * webhook touched) or every key (full) of one reconciliation against its ledger, and writes only
+ * what changed. Decisions stay on entries whose facts did not change; a settled entry whose facts
+ * changed is reopened with the reason, its earlier decision kept in its history, its ROMI figures
+ * moved in the same transaction as its audit row. Each pass is journaled (ReconciliationPass).
+ */
+import { type DbClient as Client, getPrisma } from '@/lib/server/db/client';
+import { writeAudit } from '@/lib/server/db/audit';
+import { type Actor } from '@/lib/domain/actor';
+import { REVIEW_STATE_INFO, type ReviewState } from '@/lib/domain/review';
+import { formatMoney } from '@/lib/domain/money';
+import { entryOutcome, reopenReason, type FactChange } from '@/lib/reconcile/ledger';
+import { engineFor, loadKeys } from '@/lib/features/runs/reconcile-keys';
+import { resultData } from '@/lib/features/runs/result-rows';
+import { rowState, ROW_SELECT, type ReviewRow } from '@/lib/features/review/row-change';
+import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
+import { autoResolveRun } from '@/lib/features/review/auto-resolve';
+import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
+import { factsOf } from './facts';
+import { ledgerInputs } from './inputs';
+
+/** Keys reconciled and written per transaction: short transactions keep SQLite's write lock brief. */
+export const PASS_CHUNK = 500;
+
+export type PassTrigger = 'ingestion' | 'webhook' | 'pull' | 'rules' | 'person' | 'upgrade';
+export type PassCounts = { keysRead: number; created: number; changed: number; reopened: number; unchanged: number; autoResolved: number };
+export type PassResult = PassCounts & { passId: string; durationMs: number };
+
+const CLASSIFICATION = ['cls', 'reasons', 'severity', 'severityRank', 'action', 'actionLabel', 'ruleId', 'missingIn', 'duplicateIn', 'statuses', 'amountMinor', 'currency', 'date', 'amountDiffMinor'] as const;
+
+type Entry = ReviewRow & { resolvedAt: Date | null } & Record<(typeof CLASSIFICATION)[number], unknown>;
+
+function sameClassification(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return CLASSIFICATION.every((k) => String(a[k] ?? '') === String(b[k] ?? ''));
+}
+
+const amountText = (minor: string, currency: string | null) => (currency ? formatMoney(BigInt(minor), currency, { cents: true }) : minor);
+
+/** Every distinct key of the member sources, in pages (a full pass). */
+async function* allKeys(db: Client, sourceIds: string[]): AsyncGenerator<string[]> {
+  let after: string | null = null;
+  for (;;) {
+    const rows: { key: string }[] = await db.sourceRecord.findMany({
+      where: { sourceId: { in: sourceIds }, ...(after === null ? {} : { key: { gt: after } }) },
+      distinct: ['key'],
+      orderBy: { key: 'asc' },
+      take: PASS_CHUNK,
+      select: { key: true },
+    });
+    if (!rows.length) return;
+    yield rows.map((r) => r.key);
+    if (rows.length < PASS_CHUNK) return;
+    after = rows[rows.length - 1]!.key;
+  }
+}
+
+/**
+ * Runs one pass and journals it. `keys`: the keys to reconcile (incremental), or null for every key
+ * of the member sources (full). Returns what it did.
+ */
+export async function runLedgerPass(
+  reconciliationId: string,
+  opts: { keys: readonly string[] | null; trigger: PassTrigger; triggerRef?: string | null; actor?: Actor | null; db?: Client },
+): Promise<PassResult> {
+  const db = opts.db ?? getPrisma();
+  const started = Date.now();
+  const scope = await db.reconciliation.findUniqueOrThrow({ where: { id: reconciliationId } });
+  const pass = await db.reconciliationPass.create({
+    data: {
+      reconciliationId,
+      trigger: opts.trigger,
+      triggerRef: opts.triggerRef ?? null,
+      actorEmail: opts.actor?.email ?? null,
+      scope: opts.keys ? 'incremental' : 'full',
+      status: 'running',
+      startedAt: new Date(started),
+    },
+  });
+  const counts: PassCounts = { keysRead: 0, created: 0, changed: 0, reopened: 0, unchanged: 0, autoResolved: 0 };
+  try {
+    const { inputs, ruleSet } = await ledgerInputs(scope, db);
+    const touched: string[] = [];
+    const chunks = opts.keys ? chunked([...new Set(opts.keys)], PASS_CHUNK) : allKeys(db, inputs.sources.map((s) => s.sourceId));
+    for await (const keys of chunks) {
+      touched.push(...(await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, keys, pass.id, counts)));
+    }
+    // Automatic rules settle new and changed entries only, each with its resolution and audit row.
+    if (touched.length && ruleSet.autoRules.length) {
+      for await (const keys of chunked(touched, PASS_CHUNK)) counts.autoResolved += await autoResolveRun(scope.ledgerRunId, ruleSet.autoRules, db, { keys });
+    }
+    const wrote = counts.created + counts.changed + counts.reopened + counts.autoResolved > 0;
+    if (wrote) await refreshLedgerTotals(db, scope.ledgerRunId);
+    const durationMs = Date.now() - started;
+    await db.$transaction(async (tx) => {
+      await tx.reconciliationPass.update({ where: { id: pass.id }, data: { status: 'completed', finishedAt: new Date(), durationMs, ...counts } });
+      await tx.reconciliation.update({ where: { id: reconciliationId }, data: { lastPassAt: new Date(), ...(wrote ? { ledgerVersion: { increment: 1 } } : {}) } });
+      await writeAudit(tx, { actor: opts.actor ?? null, action: 'ledger.pass', entityType: 'Reconciliation', entityId: reconciliationId, after: { passId: pass.id, trigger: opts.trigger, triggerRef: opts.triggerRef ?? null, scope: opts.keys ? 'incremental' : 'full', ...counts } });
+    });
+    // ROMI follows the ledger (rebuilt from it for now; incremental maintenance is the next step).
+    if (wrote) await rebuildRomiAfterRun(scope.ledgerRunId, db);
+    return { passId: pass.id, durationMs, ...counts };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await db.reconciliationPass.update({ where: { id: pass.id }, data: { status: 'failed', finishedAt: new Date(), durationMs: Date.now() - started, message: message.slice(0, 2000), ...counts } });
+    throw error;
+  }
+}
+
+async function* chunked<T>(items: readonly T[], size: number): AsyncGenerator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/** Reconciles one chunk of keys and writes its changes in one transaction; returns the keys created or changed. */
+async function reconcileChunk(
+  db: Client,
+  ledgerRunId: string,
+  inputs: Awaited<ReturnType<typeof ledgerInputs>>['inputs'],
+  ruleSet: Awaited<ReturnType<typeof ledgerInputs>>['ruleSet'],
+  keys: string[],
+  passId: string,
+  counts: PassCounts,
+): Promise<string[]> {
+  const engine = engineFor(inputs, ruleSet);
+  const { sides, violations } = await loadKeys(db, inputs, engine, { keys });
+  const fresh = [...engine.rows()].map((row) => resultData(ledgerRunId, row, inputs, sides, violations));
+  counts.keysRead += fresh.length;
+  if (!fresh.length) return [];
+  const stored: Entry[] = (await db.runResult.findMany({
+    where: { runId: ledgerRunId, key: { in: fresh.map((f) => f.key) } },
+    select: { ...ROW_SELECT, resolvedAt: true, reasons: true, severity: true, severityRank: true, missingIn: true, duplicateIn: true, statuses: true, amountMinor: true, date: true, amountDiffMinor: true },
+  })) as Entry[];
+  const byKey = new Map(stored.map((e) => [e.key, e]));
+  const now = new Date();
+  const touched: string[] = [];
+  const creates: typeof fresh = [];
+  const updates: { entry: Entry; data: (typeof fresh)[number]; changes: FactChange[] | null; reopen: boolean }[] = [];
+  for (const data of fresh) {
+    const entry = byKey.get(data.key) ?? null;
+    const outcome = entryOutcome(entry ? { facts: factsOf(entry.detail), state: entry.state } : null, factsOf(data.detail));
+    if (outcome.kind === 'created') creates.push(data);
+    else if (outcome.kind === 'unchanged') {
+      // Same facts: the decision stands. A rule-set change may still classify the key differently.
+      if (sameClassification(entry as Record<string, unknown>, data as Record<string, unknown>)) counts.unchanged++;
+      else updates.push({ entry: entry!, data, changes: null, reopen: false });
+    } else updates.push({ entry: entry!, data, changes: outcome.changes, reopen: outcome.kind === 'reopened' });
+  }
+  if (!creates.length && !updates.length) return [];
+
+  await db.$transaction(async (tx) => {
+    if (creates.length) {
+      await tx.runResult.createMany({ data: creates.map((c) => ({ ...c, changedAt: now })) });
+      const ids = await tx.runResult.findMany({ where: { runId: ledgerRunId, key: { in: creates.map((c) => c.key) } }, select: { id: true, key: true, detail: true } });
+      await tx.entryHistory.createMany({ data: ids.map((r) => ({ resultId: r.id, passId, change: 'created', factsAfter: JSON.stringify(factsOf(r.detail)), at: now })) });
+      counts.created += creates.length;
+      touched.push(...creates.map((c) => c.key));
+    }
+    for (const { entry, data, changes, reopen } of updates) {
+      const classification = Object.fromEntries(CLASSIFICATION.map((k) => [k, data[k as keyof typeof data]]));
+      if (!reopen) {
+        await tx.runResult.update({ where: { id: entry.id }, data: { ...classification, detail: data.detail, updatedAt: now, ...(changes ? { changedAt: now } : {}) } });
+        if (changes) {
+          await tx.entryHistory.create({ data: { resultId: entry.id, passId, change: 'changed', factsBefore: JSON.stringify(factsOf(entry.detail)), factsAfter: JSON.stringify(factsOf(data.detail)), at: now } });
+          counts.changed++;
+          touched.push(entry.key);
+        } else counts.unchanged++;
+        continue;
+      }
+      const reason = reopenReason(changes ?? [], {
+        label: REVIEW_STATE_INFO[entry.state as ReviewState]?.label ?? entry.state,
+        at: entry.resolvedAt ?? now,
+        finalStatus: entry.finalStatus,
+      }, { formatAmount: amountText });
+      const before = rowState(entry);
+      const version = entry.version + 1;
+      // Only if nobody changed it since it was read; otherwise the next pass sees the new state.
+      const n = await tx.runResult.updateMany({
+        where: { id: entry.id, version: entry.version },
+        data: {
+          ...classification,
+          detail: data.detail,
+          state: 'open',
+          version,
+          finalStatus: null,
+          finalAmountMinor: null,
+          finalCurrency: null,
+          resolvedAt: null,
+          updatedAt: now,
+          changedAt: now,
+          reopenedAt: now,
+          reopenReason: reason,
+        },
+      });
+      if (n.count !== 1) continue;
+      await applyRomiRowChange(tx, ledgerRunId, entry.id, entry, { state: 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null });
+      const after = { ...before, state: 'open', finalStatus: null, finalAmountMinor: null, version };
+      const resolution = await tx.resolution.create({
+        data: { resultId: entry.id, runId: ledgerRunId, action: 'reopen', reason, auto: true, before: JSON.stringify(before), after: JSON.stringify(after), version },
+        select: { id: true },
+      });
+      await tx.entryHistory.create({ data: { resultId: entry.id, passId, change: 'reopened', factsBefore: JSON.stringify(factsOf(entry.detail)), factsAfter: JSON.stringify(factsOf(data.detail)), reason, at: now } });
+      await writeAudit(tx, {
+        actor: null,
+        action: 'discrepancy.reopen',
+        entityType: 'RunResult',
+        entityId: String(entry.id),
+        before,
+        after: { ...after, key: entry.key, runId: ledgerRunId, reason, passId, resolutionId: resolution.id },
+      });
+      counts.reopened++;
+      touched.push(entry.key);
+    }
+  }, { timeout: 60_000 });
+  return touched;
+}
+
+/** The ledger's Run row carries the totals the Runs and discrepancy pages show. */
+async function refreshLedgerTotals(db: Client, ledgerRunId: string): Promise<void> {
+  const groups = await db.runResult.groupBy({ by: ['cls'], where: { runId: ledgerRunId }, _count: { _all: true } });
+  const critical = await db.runResult.count({ where: { runId: ledgerRunId, severity: 'critical' } });
+  const autoResolved = await db.resolution.count({ where: { runId: ledgerRunId, action: 'auto', undoneAt: null } });
+  const of = (cls: string) => groups.find((g) => g.cls === cls)?._count._all ?? 0;
+  const total = groups.reduce((n, g) => n + g._count._all, 0);
+  await db.run.update({
+    where: { id: ledgerRunId },
+    data: { totalKeys: total, matched: of('matched'), mismatched: of('mismatched'), missing: of('missing'), duplicate: of('duplicate'), critical, autoResolved, progress: total, progressTotal: total },
+  });
+}
