@@ -8,7 +8,7 @@ let runUrl = '';
 
 async function startSeedRun(page: Page) {
   await page.goto('/runs');
-  await expect(page.getByRole('heading', { name: 'Start a run' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'One-off snapshot run' })).toBeVisible();
   // Other journeys may add sources to the same database: pick exactly Gateway and Bank.
   const boxes = page.locator('input[type=checkbox][name=source]');
   for (let i = 0; i < (await boxes.count()); i++) {
@@ -94,9 +94,9 @@ test('an executive sees the run but has no resolve control, and a forged resolve
   expect(runUrl, 'the reviewer journey runs first').not.toBe('');
   await signIn(page, 'executive');
   await expect(page).toHaveURL(/\/dashboard$/);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Runs/ }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Reconciliation runs' })).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Start a run' })).toHaveCount(0);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Reconciliations/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Reconciliations' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'One-off snapshot run' })).toHaveCount(0);
   await page.goto(runUrl);
   await expect(page.getByTestId('kpi-keys')).toHaveText('25');
 

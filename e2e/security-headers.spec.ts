@@ -30,7 +30,7 @@ test('pages carry a nonce-based CSP and security headers, and run under them wit
   // The app works under the policy: sign in (a server action), open pages with client components and charts.
   await signIn(page, 'reviewer');
   await page.goto('/runs');
-  await expect(page.getByRole('heading', { name: 'Start a run' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'One-off snapshot run' })).toBeVisible();
   await page.goto('/discrepancies');
   await expect(page.getByRole('heading', { level: 1, name: 'Discrepancies' })).toBeVisible();
   expect(violations).toEqual([]);

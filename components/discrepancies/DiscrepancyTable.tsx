@@ -130,7 +130,15 @@ export function DiscrepancyTable({
         helper.accessor('date', { header: 'Date', cell: (c) => c.getValue() ?? '—' }),
         helper.accessor('ageDays', { id: 'age', header: 'Age', enableSorting: false, cell: (c) => ageLabel(c.getValue()) }),
         helper.accessor('action', { header: 'Recommended', cell: (c) => <span title={c.row.original.actionLabel}>{humanAction(c.getValue())}</span> }),
-        helper.accessor('state', { header: 'State', cell: (c) => <span className={`pill ${stateInfo(c.getValue()).tone}`}>{stateInfo(c.getValue()).label}</span> }),
+        helper.accessor('state', {
+          header: 'State',
+          cell: (c) => (
+            <>
+              <span className={`pill ${stateInfo(c.getValue()).tone}`}>{stateInfo(c.getValue()).label}</span>
+              {c.row.original.reopenReason ? <div className="small warn-text" title={c.row.original.reopenReason} data-testid="reopened-marker">Reopened by new data</div> : null}
+            </>
+          ),
+        }),
         helper.accessor('assignee', { header: 'Assignee', enableSorting: false, cell: (c) => c.getValue() ?? '—' }),
         helper.accessor('final', { header: 'Reconciled', enableSorting: false, cell: (c) => c.getValue() ?? '—' }),
       ]),

@@ -64,7 +64,7 @@ export function ResolvePanel(p: Props) {
       {message ? <div className={`alert ${message.tone}`} role="status">{message.text}</div> : null}
       {p.canUndo ? (
         <div className="alert info undo-box">
-          Last decision: <strong>{p.canUndo.action.replaceAll('_', ' ')}</strong>. You can undo it until {p.canUndo.until} UTC.{' '}
+          Last decision: <strong>{p.canUndo.action}</strong>. You can undo it until {p.canUndo.until} UTC.{' '}
           <button type="button" className="button secondary small" disabled={pending} onClick={() => start(async () => done(await undoAction(p.id), 'Decision undone: the discrepancy is open again.'))}>
             Undo
           </button>

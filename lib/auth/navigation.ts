@@ -7,7 +7,7 @@ export type NavItem = { href: string; label: string; action: Action; description
 /** Main navigation; each entry is shown only to roles the matrix allows. */
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/dashboard', label: 'Dashboard', action: 'dashboard:view', description: 'ROMI on reconciled revenue' },
-  { href: '/runs', label: 'Runs', action: 'runs:view', description: 'Reconciliation runs' },
+  { href: '/runs', label: 'Reconciliations', action: 'runs:view', description: 'Reconciliations, their ledgers and passes' },
   { href: '/discrepancies', label: 'Discrepancies', action: 'discrepancies:view', description: 'Mismatches to review' },
   { href: '/quality', label: 'Data quality', action: 'quality:view', description: 'Discrepancy rates, resolution times, freshness' },
   { href: '/reports', label: 'Reports', action: 'reports:view', description: 'Monthly report for executives and finance' },

@@ -51,10 +51,10 @@ describe('permission matrix', () => {
 
 describe('navigation derived from the matrix', () => {
   it('shows each role only the sections it may use', () => {
-    expect(navFor('admin').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Data quality', 'Reports', 'Sources', 'Alerts', 'Settings']);
-    expect(navFor('executive').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Data quality', 'Reports']);
-    expect(navFor('analyst').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Data quality', 'Sources', 'Alerts']);
-    expect(navFor('reviewer').map((i) => i.label)).toEqual(['Dashboard', 'Runs', 'Discrepancies', 'Data quality', 'Reports', 'Alerts']);
+    expect(navFor('admin').map((i) => i.label)).toEqual(['Dashboard', 'Reconciliations', 'Discrepancies', 'Data quality', 'Reports', 'Sources', 'Alerts', 'Settings']);
+    expect(navFor('executive').map((i) => i.label)).toEqual(['Dashboard', 'Reconciliations', 'Discrepancies', 'Data quality', 'Reports']);
+    expect(navFor('analyst').map((i) => i.label)).toEqual(['Dashboard', 'Reconciliations', 'Discrepancies', 'Data quality', 'Sources', 'Alerts']);
+    expect(navFor('reviewer').map((i) => i.label)).toEqual(['Dashboard', 'Reconciliations', 'Discrepancies', 'Data quality', 'Reports', 'Alerts']);
   });
 
   it('maps paths to the permission they need', () => {

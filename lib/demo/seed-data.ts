@@ -7,7 +7,7 @@ import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
 import { stageUpload } from '@/lib/features/ingestion/stage-upload';
 import { startIngestion } from '@/lib/features/ingestion/process-ingestion';
 import { ensureDefaultRuleSet } from '@/lib/features/runs/rulesets';
-import { startRun } from '@/lib/features/runs';
+import { createReconciliation, runLedgerPass } from '@/lib/features/ledger';
 import { resolveDiscrepancy } from '@/lib/features/review/resolve';
 import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import type { IngestProfileInput } from '@/lib/features/ingestion/profile';
@@ -92,6 +92,8 @@ function prng(seed: number): () => number {
 }
 
 export const ROMI_DEMO_FROM = '2026-05-01';
+/** The demo company's reconciliation (its ledger feeds the dashboard). */
+export const ROMI_DEMO_RECONCILIATION = 'Payments';
 export const ROMI_DEMO_TO = '2026-10-31';
 
 function addDays(day: string, n: number): string {
@@ -273,7 +275,12 @@ export async function seedRomiDemo(db: Client = getPrisma()): Promise<{ sources:
   const analyst = await seedActor(db, 'analyst');
   const reviewer = await seedActor(db, 'reviewer');
   const admin = await seedActor(db, 'admin');
-  const run = await startRun({ sources: payments.map((s) => ({ sourceId: s.id })) }, analyst, { db, wait: true });
+  // The demo company reconciles its payment systems in a ledger: new data reconciles into it by itself.
+  const ruleSet = await ensureDefaultRuleSet(db);
+  const existing = await db.reconciliation.findUnique({ where: { name: ROMI_DEMO_RECONCILIATION }, select: { id: true, ledgerRunId: true } });
+  const reconciliation = existing ?? (await createReconciliation({ name: ROMI_DEMO_RECONCILIATION, description: 'Card gateway, operating bank and ERP receivables', sourceIds: payments.map((s) => s.id), ruleSetName: ruleSet.name }, analyst, db));
+  await runLedgerPass(reconciliation.id, { keys: null, trigger: 'person', actor: analyst, db });
+  const run = { id: reconciliation.ledgerRunId };
   // Settle part of the backlog: bank fees (the bank's amount stands), every other failed card payment.
   const open = await db.runResult.findMany({ where: { runId: run.id, state: 'open' }, orderBy: { key: 'asc' }, select: { id: true, version: true, reasons: true, statuses: true, key: true } });
   let failed = 0;

@@ -28,8 +28,8 @@ export const REVIEW_STATE_INFO = {
 export const RESOLUTION_ACTIONS = ['apply_recommended', 'accept_source', 'manual', 'timing_difference', 'write_off', 'escalate'] as const;
 export type ResolutionAction = (typeof RESOLUTION_ACTIONS)[number];
 
-/** Everything a Resolution row can record: a reviewer's resolution, an automatic one, an assignment, an undo. */
-export type ResolutionKind = ResolutionAction | 'auto' | 'assign' | 'undo';
+/** Everything a Resolution row can record: a reviewer's resolution, an automatic one, an assignment, an undo, a reopen by new facts. */
+export type ResolutionKind = ResolutionAction | 'auto' | 'assign' | 'undo' | 'reopen';
 
 export const RESOLUTION_LABELS = {
   apply_recommended: 'Apply the recommended action',
@@ -41,4 +41,5 @@ export const RESOLUTION_LABELS = {
   auto: 'Resolved automatically',
   assign: 'Assigned',
   undo: 'Undone',
+  reopen: 'Reopened by new data',
 } as const satisfies Record<ResolutionKind, string>;

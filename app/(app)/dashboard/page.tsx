@@ -206,9 +206,13 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         <p>
           {ncAll && ncAll.notCountedMinor > 0n ? (
             <><strong>{formatMoney(ncAll.notCountedMinor, cur)}</strong> ({formatRatio(ncShare)}) of payments is still unreconciled or disputed and not counted yet. <Link href={romiHref(DRILL, { model: q.model, run: q.run }, { kind: 'not_counted' })}>See them</Link>{can(user.role, 'discrepancies:view') ? <> or <Link href="/discrepancies">review the discrepancies</Link></> : null}.</>
-          ) : <>Every payment of this run is reconciled.</>}
+          ) : <>Every payment of this {data.run.ledger ? "ledger" : "run"} is reconciled.</>}
         </p>
-        <p className="muted small">Reconciliation run of {formatDateTime(data.run.runCreatedAt)} UTC, figures built {formatDateTime(data.run.builtAt)} UTC; every resolution updates them at once.</p>
+        <p className="muted small">
+          {data.run.ledger
+            ? <>As of the {data.run.ledger.name} ledger, reconciled {data.run.ledger.lastPassAt ? `${formatDateTime(data.run.ledger.lastPassAt)} UTC` : 'not yet'} (new data reconciles into it by itself), figures built {formatDateTime(data.run.builtAt)} UTC; every resolution updates them at once.</>
+            : <>Reconciliation run of {formatDateTime(data.run.runCreatedAt)} UTC, figures built {formatDateTime(data.run.builtAt)} UTC; every resolution updates them at once.</>}
+        </p>
         <div className="table-wrap">
           <table className="data">
             <thead><tr><th>Source</th><th>Kind</th><th>Last delivered (UTC)</th></tr></thead>

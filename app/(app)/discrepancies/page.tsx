@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { EmptyState } from '@/components/ui/EmptyState';
+import { reconciliationOfRun, reconciliationOverview } from '@/lib/features/ledger';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { DiscrepancyTable } from '@/components/discrepancies/DiscrepancyTable';
 import { Filters } from '@/components/discrepancies/Filters';
@@ -31,12 +32,15 @@ export default async function DiscrepanciesPage({ searchParams }: { searchParams
       </>
     );
   }
-  const [page, backlog, runs, assignees] = await Promise.all([
+  const [page, backlog, runs, assignees, ledger] = await Promise.all([
     listDiscrepancies(run.id, query, { me: user.id }),
     backlogBuckets(run.id),
     listRuns(undefined, { take: 20 }),
     listAssignees(),
+    run.kind === 'ledger' ? reconciliationOfRun(run.id) : Promise.resolve(null),
   ]);
+  const reconciliationNames = new Map((await reconciliationOverview()).map((r) => [r.ledgerRunId, r.name]));
+  const label = (r: { id: string; createdAt: Date; sourceNames: string[] }) => reconciliationNames.has(r.id) ? `${reconciliationNames.get(r.id)} (ledger)` : `Run of ${formatDateTime(r.createdAt)} · ${r.sourceNames.join(' vs ')}`;
   const exportParams = new URLSearchParams();
   for (const [k, v] of Object.entries(await searchParams)) if (typeof v === 'string' && v && k !== 'page' && k !== 'size') exportParams.set(k, v);
   exportParams.set('run', run.id);
@@ -45,18 +49,20 @@ export default async function DiscrepanciesPage({ searchParams }: { searchParams
     <>
       <PageHeader
         title="Discrepancies"
-        description={`Run of ${formatDateTime(run.createdAt)} UTC · ${run.inputsParsed.sources.map((s) => s.name).join(' vs ')} · ${run.totalKeys.toLocaleString('en-US')} keys`}
+        description={ledger
+          ? `${ledger.name} ledger · ${run.inputsParsed.sources.map((s) => s.name).join(' vs ')} · ${run.totalKeys.toLocaleString('en-US')} keys · reconciled ${ledger.lastPassAt ? `${formatDateTime(ledger.lastPassAt)} UTC` : 'not yet'}`
+          : `Run of ${formatDateTime(run.createdAt)} UTC · ${run.inputsParsed.sources.map((s) => s.name).join(' vs ')} · ${run.totalKeys.toLocaleString('en-US')} keys`}
         actions={
           runs.filter((r) => r.status === 'completed').length > 1 ? (
             <form method="get" action="/discrepancies" className="inline-form">
-              <label htmlFor="run-pick" className="muted small">Run</label>
+              <label htmlFor="run-pick" className="muted small">Show</label>
               <select id="run-pick" name="run" defaultValue={run.id}>
-                {runs.filter((r) => r.status === 'completed').map((r) => <option key={r.id} value={r.id}>{formatDateTime(r.createdAt)} · {r.sourceNames.join(' vs ')}</option>)}
+                {runs.filter((r) => r.status === 'completed').map((r) => <option key={r.id} value={r.id}>{label(r)}</option>)}
               </select>
               <button className="button secondary small" type="submit">Show</button>
             </form>
           ) : (
-            <Link href={`/runs/${run.id}`} className="button secondary">Run summary</Link>
+            <Link href={`/runs/${run.id}`} className="button secondary">{ledger ? 'Ledger and passes' : 'Run summary'}</Link>
           )
         }
       />

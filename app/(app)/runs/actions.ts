@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { startRun } from '@/lib/features/runs';
+import { createReconciliation, requestFullPass } from '@/lib/features/ledger';
 import { defineFormAction, issueMessages } from '@/lib/server/pipeline/action';
 
 const startSchema = z.object({
@@ -33,5 +34,38 @@ export const startRunAction = defineFormAction(
   async (input, { user }) => {
     const { id } = await startRun(input, user);
     return { id };
+  },
+);
+
+const reconciliationSchema = z.object({ name: z.string(), description: z.string(), sourceIds: z.array(z.string()), ruleSetName: z.string() });
+
+/** Creates a reconciliation and queues its first full pass; new data then reconciles into it by itself. */
+export const createReconciliationAction = defineFormAction(
+  {
+    name: 'reconciliations.create',
+    permission: 'runs:start',
+    input: reconciliationSchema,
+    invalidMessage: issueMessages.plain(),
+    revalidate: '/runs',
+    form: (formData) => ({
+      name: String(formData.get('name') ?? ''),
+      description: String(formData.get('description') ?? ''),
+      sourceIds: formData.getAll('source').map(String).filter(Boolean),
+      ruleSetName: String(formData.get('ruleSetName') ?? ''),
+    }),
+  },
+  async (input, { user }) => {
+    const created = await createReconciliation(input, user);
+    await requestFullPass(created.id, 'person', null, { actor: user });
+    return { id: created.id, ledgerRunId: created.ledgerRunId };
+  },
+);
+
+/** Reconciles every key of a reconciliation again (after a rule-set change, say); decisions on unchanged facts stay. */
+export const reconcileNowAction = defineFormAction(
+  { name: 'reconciliations.reconcile_now', permission: 'runs:start', input: z.object({ id: z.string().min(1) }), revalidate: '/runs', form: (formData) => ({ id: String(formData.get('id') ?? '') }) },
+  async (input, { user }) => {
+    await requestFullPass(input.id, 'person', null, { actor: user });
+    return { queued: true };
   },
 );

@@ -1,6 +1,5 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { EmptyState } from '@/components/ui/EmptyState';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { StartRunForm } from '@/components/runs/StartRunForm';
 import { formatDuration, RUN_STATUS } from '@/components/runs/format';
@@ -10,8 +9,13 @@ import { can } from '@/lib/domain/permissions';
 import { getPrisma } from '@/lib/server/db/client';
 import { listRuns } from '@/lib/features/runs';
 import { listRuleSets } from '@/lib/features/runs/rulesets';
+import { listPasses, reconciliationOverview } from '@/lib/features/ledger';
+import { NewReconciliationForm } from '@/components/runs/NewReconciliationForm';
+import { ReconcileNowButton } from '@/components/runs/ReconcileNowButton';
+import { PASS_STATUS, PASS_TRIGGER } from '@/components/runs/format';
+import { PassOutcome } from '@/components/runs/PassOutcome';
 
-export const metadata: Metadata = { title: 'Runs' };
+export const metadata: Metadata = { title: 'Reconciliations' };
 export const dynamic = 'force-dynamic';
 
 async function runnableSources() {
@@ -23,6 +27,7 @@ async function runnableSources() {
       name: true,
       kind: true,
       ingestions: { where: { status: 'committed' }, orderBy: { createdAt: 'desc' }, select: { id: true, fileName: true, channel: true, rowsValid: true, createdAt: true } },
+      _count: { select: { records: true } },
     },
   });
   // Gateway first, then the bank: the engine compares every source with the first present one.
@@ -32,6 +37,7 @@ async function runnableSources() {
     id: s.id,
     name: s.name,
     kind: s.kind,
+    rows: s._count.records,
     ingestions: s.ingestions.map((i) => ({ id: i.id, label: `${i.fileName ?? i.channel} · ${i.rowsValid} rows · ${formatDateTime(i.createdAt)}` })),
   }));
 }
@@ -39,29 +45,109 @@ async function runnableSources() {
 export default async function RunsPage() {
   const user = await requirePage('runs:view', '/runs');
   const canStart = can(user.role, 'runs:start');
-  const [runs, sources, ruleSets] = await Promise.all([listRuns(), canStart ? runnableSources() : [], canStart ? listRuleSets() : []]);
+  const [allRuns, sources, ruleSets, reconciliations, passes] = await Promise.all([
+    listRuns(),
+    canStart ? runnableSources() : [],
+    canStart ? listRuleSets() : [],
+    reconciliationOverview(),
+    listPasses({ take: 15 }),
+  ]);
+  // A ledger's Run row holds its entries; it is listed as its reconciliation, not as a run.
+  const runs = allRuns.filter((r) => r.kind !== 'ledger');
+  const ruleSetNames = [...new Set(ruleSets.map((r) => r.name))];
   return (
     <>
-      <PageHeader title="Reconciliation runs" description="Each run matches transactions across the chosen sources and records every discrepancy." />
+      <PageHeader title="Reconciliations" description="Each reconciliation keeps a ledger: one entry per transaction, reconciled again whenever one of its sources receives data, with every decision kept until the facts change." />
       <div className="stack">
+        <section className="card" aria-labelledby="rec-title">
+          <h2 id="rec-title" className="section-title">Reconciliations</h2>
+          {reconciliations.length === 0 ? (
+            <p className="muted">No reconciliation yet. Create one below: pick the sources to compare and a rule set, and its ledger stays current as data arrives.</p>
+          ) : (
+            <div className="table-wrap">
+              <table className="data" data-testid="reconciliations-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Sources</th>
+                    <th scope="col">Rule set</th>
+                    <th scope="col" className="num">Entries</th>
+                    <th scope="col" className="num">Open</th>
+                    <th scope="col">Last reconciled (UTC)</th>
+                    {canStart ? <th scope="col"><span className="sr-only">Actions</span></th> : null}
+                  </tr>
+                </thead>
+                <tbody>
+                  {reconciliations.map((r) => (
+                    <tr key={r.id}>
+                      <td><Link href={`/runs/${r.ledgerRunId}`}><strong>{r.name}</strong></Link>{r.description ? <div className="muted small">{r.description}</div> : null}</td>
+                      <td>{r.sourceNames.join(' vs ')}</td>
+                      <td className="muted">{r.ruleSetName}</td>
+                      <td className="num">{r.entries.toLocaleString('en-US')}</td>
+                      <td className="num">{r.open ? <Link href={`/discrepancies?run=${r.ledgerRunId}`}>{r.open.toLocaleString('en-US')}</Link> : 0}</td>
+                      <td className="muted">
+                        {r.lastPass ? <>{formatDateTime(r.lastPass.createdAt)} · {PASS_TRIGGER[r.lastPass.trigger] ?? r.lastPass.trigger}{r.lastPass.status !== 'completed' ? <> <span className={`pill ${PASS_STATUS[r.lastPass.status]?.tone ?? 'neutral'}`}>{PASS_STATUS[r.lastPass.status]?.label ?? r.lastPass.status}</span></> : null}</> : 'not yet'}
+                      </td>
+                      {canStart ? <td style={{ textAlign: 'right' }}><ReconcileNowButton id={r.id} name={r.name} /></td> : null}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+        {passes.length ? (
+          <section className="card" aria-labelledby="passes-title">
+            <h2 id="passes-title" className="section-title">Recent passes</h2>
+            <p className="muted small">What each pass did: an upload, pull or webhook reconciles only the keys it brought; a full pass reads every key again.</p>
+            <div className="table-wrap">
+              <table className="data" data-testid="passes-table">
+                <thead>
+                  <tr>
+                    <th scope="col">When (UTC)</th>
+                    <th scope="col">Reconciliation</th>
+                    <th scope="col">Trigger</th>
+                    <th scope="col" className="num">Keys read</th>
+                    <th scope="col">What changed</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" className="num">Duration</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {passes.map((p) => (
+                    <tr key={p.id}>
+                      <td className="nowrap">{formatDateTime(p.createdAt)}</td>
+                      <td><Link href={`/runs/${p.reconciliation.ledgerRunId}`}>{p.reconciliation.name}</Link></td>
+                      <td>{PASS_TRIGGER[p.trigger] ?? p.trigger}{p.scope === 'full' ? <span className="muted"> · full</span> : null}{p.actorEmail ? <div className="muted small">{p.actorEmail}</div> : null}</td>
+                      <td className="num">{p.keysRead.toLocaleString('en-US')}</td>
+                      <td data-testid="pass-outcome"><PassOutcome pass={p} /></td>
+                      <td><span className={`pill ${PASS_STATUS[p.status]?.tone ?? 'neutral'}`} title={p.message ?? undefined}>{PASS_STATUS[p.status]?.label ?? p.status}</span></td>
+                      <td className="num muted">{formatDuration(p.durationMs)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        ) : null}
+        {canStart ? (
+          <section className="card" aria-labelledby="new-rec-title">
+            <h2 id="new-rec-title" className="section-title">New reconciliation</h2>
+            <NewReconciliationForm sources={sources.filter((s) => s.ingestions.length > 0).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: s.rows }))} ruleSets={ruleSetNames} />
+          </section>
+        ) : null}
         {canStart ? (
           <section className="card" aria-labelledby="start-title">
-            <h2 id="start-title" className="section-title">Start a run</h2>
+            <h2 id="start-title" className="section-title">One-off snapshot run</h2>
+            <p className="muted small">A run compares chosen ingestions once and keeps its own results, apart from the ledgers (to check an old export, say).</p>
             <StartRunForm sources={sources} ruleSets={ruleSets.map((r) => ({ id: r.id, label: `${r.name} v${r.version}${r.autoRules.length ? ` · ${r.autoRules.length} automatic rules` : ''}` }))} />
           </section>
         ) : null}
         {runs.length === 0 ? (
-          <EmptyState
-            title="No runs yet"
-            message="A run compares two or more sources by transaction id, amount and date, then classifies each key as matched, mismatched, missing or duplicated."
-            steps={[
-              { title: 'Upload data', detail: 'Add exports from the gateway and the bank under Sources.' },
-              { title: 'Start a run', detail: 'Pick the sources and the rule set; the run works in the background.' },
-            ]}
-          />
+          <p className="muted small">No snapshot runs: the ledgers above are what the dashboard and the review queue read.</p>
         ) : (
           <section className="card" aria-labelledby="runs-title">
-            <h2 id="runs-title" className="section-title">Recent runs</h2>
+            <h2 id="runs-title" className="section-title">Snapshot runs</h2>
             <div className="table-wrap">
               <table className="data" data-testid="runs-table">
                 <thead>

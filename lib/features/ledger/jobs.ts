@@ -7,6 +7,8 @@ import { registerJobHandler, jobQueue, type JobQueue } from '@/lib/server/jobs';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { reconciliationsWithSource } from './reconciliations';
 import { runLedgerPass, type PassTrigger } from './pass';
+import { writeAudit } from '@/lib/server/db/audit';
+import { type Actor } from '@/lib/domain/actor';
 
 export const LEDGER_JOB = 'ledger.pass';
 
@@ -21,7 +23,8 @@ export function registerLedgerJobs(): void {
       const trigger = String(payload.trigger) as PassTrigger;
       const keys = await keysOf(payload, ctx.db);
       if (keys && !keys.length) return;
-      await runLedgerPass(reconciliationId, { keys, trigger, triggerRef: payload.triggerRef ? String(payload.triggerRef) : null, db: ctx.db });
+      const actorEmail = payload.actorEmail ? String(payload.actorEmail) : null;
+      await runLedgerPass(reconciliationId, { keys, trigger, triggerRef: payload.triggerRef ? String(payload.triggerRef) : null, actorEmail, db: ctx.db });
     },
     { heavy: true, retryLimit: 2 },
   );
@@ -57,7 +60,8 @@ export async function ledgerPassesForWebhook(sourceId: string, key: string, even
 }
 
 /** A full pass (a rule-set change, or a person asking). */
-export async function requestFullPass(reconciliationId: string, trigger: 'rules' | 'person', triggerRef: string | null, opts: { db?: Client; queue?: JobQueue } = {}): Promise<void> {
+export async function requestFullPass(reconciliationId: string, trigger: 'rules' | 'person', triggerRef: string | null, opts: { db?: Client; queue?: JobQueue; actor?: Actor | null } = {}): Promise<void> {
   const db = opts.db ?? getPrisma();
-  await (opts.queue ?? jobQueue()).send(LEDGER_JOB, { reconciliationId, trigger, triggerRef, full: true }, { db });
+  await writeAudit(db, { actor: opts.actor ?? null, action: 'ledger.pass.request', entityType: 'Reconciliation', entityId: reconciliationId, after: { trigger, triggerRef, scope: 'full' } });
+  await (opts.queue ?? jobQueue()).send(LEDGER_JOB, { reconciliationId, trigger, triggerRef, full: true, actorEmail: opts.actor?.email ?? null }, { db });
 }

@@ -19,6 +19,7 @@ import { autoResolveRun } from '@/lib/features/review/auto-resolve';
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { factsOf } from './facts';
 import { ledgerInputs } from './inputs';
+import { ledgerSummary } from './summary';
 
 /** Keys reconciled and written per transaction: short transactions keep SQLite's write lock brief. */
 export const PASS_CHUNK = 500;
@@ -61,7 +62,7 @@ async function* allKeys(db: Client, sourceIds: string[]): AsyncGenerator<string[
  */
 export async function runLedgerPass(
   reconciliationId: string,
-  opts: { keys: readonly string[] | null; trigger: PassTrigger; triggerRef?: string | null; actor?: Actor | null; db?: Client },
+  opts: { keys: readonly string[] | null; trigger: PassTrigger; triggerRef?: string | null; actor?: Actor | null; /** The person who asked, when queued on their behalf. */ actorEmail?: string | null; db?: Client },
 ): Promise<PassResult> {
   const db = opts.db ?? getPrisma();
   const started = Date.now();
@@ -71,7 +72,7 @@ export async function runLedgerPass(
       reconciliationId,
       trigger: opts.trigger,
       triggerRef: opts.triggerRef ?? null,
-      actorEmail: opts.actor?.email ?? null,
+      actorEmail: opts.actor?.email ?? opts.actorEmail ?? null,
       scope: opts.keys ? 'incremental' : 'full',
       status: 'running',
       startedAt: new Date(started),
@@ -90,7 +91,7 @@ export async function runLedgerPass(
       for await (const keys of chunked(touched, PASS_CHUNK)) counts.autoResolved += await autoResolveRun(scope.ledgerRunId, ruleSet.autoRules, db, { keys });
     }
     const wrote = counts.created + counts.changed + counts.reopened + counts.autoResolved > 0;
-    if (wrote) await refreshLedgerTotals(db, scope.ledgerRunId);
+    if (wrote) await refreshLedgerTotals(db, scope.ledgerRunId, inputs.sources);
     const durationMs = Date.now() - started;
     await db.$transaction(async (tx) => {
       await tx.reconciliationPass.update({ where: { id: pass.id }, data: { status: 'completed', finishedAt: new Date(), durationMs, ...counts } });
@@ -214,15 +215,23 @@ async function reconcileChunk(
   return touched;
 }
 
-/** The ledger's Run row carries the totals the Runs and discrepancy pages show. */
-async function refreshLedgerTotals(db: Client, ledgerRunId: string): Promise<void> {
-  const groups = await db.runResult.groupBy({ by: ['cls'], where: { runId: ledgerRunId }, _count: { _all: true } });
-  const critical = await db.runResult.count({ where: { runId: ledgerRunId, severity: 'critical' } });
+/** The ledger's Run row carries the totals and the summary the Runs, discrepancy and quality pages show. */
+async function refreshLedgerTotals(db: Client, ledgerRunId: string, sources: { sourceId: string; name: string }[]): Promise<void> {
+  const summary = await ledgerSummary(db, ledgerRunId, sources);
   const autoResolved = await db.resolution.count({ where: { runId: ledgerRunId, action: 'auto', undoneAt: null } });
-  const of = (cls: string) => groups.find((g) => g.cls === cls)?._count._all ?? 0;
-  const total = groups.reduce((n, g) => n + g._count._all, 0);
   await db.run.update({
     where: { id: ledgerRunId },
-    data: { totalKeys: total, matched: of('matched'), mismatched: of('mismatched'), missing: of('missing'), duplicate: of('duplicate'), critical, autoResolved, progress: total, progressTotal: total },
+    data: {
+      totalKeys: summary.total,
+      matched: summary.classes.matched,
+      mismatched: summary.classes.mismatched,
+      missing: summary.classes.missing,
+      duplicate: summary.classes.duplicate,
+      critical: summary.severity.critical,
+      autoResolved,
+      progress: summary.total,
+      progressTotal: summary.total,
+      summary: JSON.stringify(summary),
+    },
   });
 }

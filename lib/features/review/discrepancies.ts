@@ -171,6 +171,7 @@ export const LIST_SELECT = {
   finalStatus: true,
   finalAmountMinor: true,
   finalCurrency: true,
+  reopenReason: true,
 } as const;
 
 /** A row as the table shows it: plain JSON (amounts as strings). */
@@ -193,6 +194,8 @@ export type DiscrepancyRow = {
   assignee: string | null;
   version: number;
   final: string | null;
+  /** Why new data reopened a settled entry (ledger entries), while it is open again. */
+  reopenReason: string | null;
 };
 
 /** Minor units as a decimal string in the currency's digits ("388.00"). */
@@ -234,6 +237,7 @@ function toRow(r: Prisma.RunResultGetPayload<{ select: typeof LIST_SELECT }>, em
     assignee: r.assigneeId ? (emails.get(r.assigneeId) ?? r.assigneeId) : null,
     version: r.version,
     final: r.finalStatus ? `${r.finalStatus} ${money(r.finalAmountMinor ?? 0n, r.finalCurrency ?? r.currency)} ${r.finalCurrency ?? r.currency}` : null,
+    reopenReason: r.reopenReason && isOpenReviewState(r.state) ? r.reopenReason : null,
   };
 }
 

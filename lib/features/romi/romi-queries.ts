@@ -10,21 +10,49 @@ import { sourceFreshness as sourceFreshnessOf } from '@/lib/features/alerts/sour
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-export type RomiRunInfo = { runId: string; runCreatedAt: Date; builtAt: Date; joinField: string; linkedPayments: number; payments: number };
+export type RomiRunInfo = {
+  runId: string;
+  runCreatedAt: Date;
+  builtAt: Date;
+  joinField: string;
+  linkedPayments: number;
+  payments: number;
+  /** Set when the figures come from a reconciliation's ledger (docs/ledger.md): its name and newest pass. */
+  ledger: { reconciliationId: string; name: string; lastPassAt: Date | null } | null;
+};
 
 /**
- * The run the dashboard reports on: the newest completed run with a pre-aggregate that links payments
- * to deals (a run of payment systems only, without CRM links, would report everything unattributed);
- * else the newest completed run with a pre-aggregate.
+ * What the dashboard reports on. A reconciliation's ledger first (always current: new data reconciles
+ * into it), the one whose figures link payments to deals, the most recently reconciled first; without
+ * a ledger, the newest completed run with a pre-aggregate that links payments to deals, else the
+ * newest completed run with one (a run of payment systems only would report everything unattributed).
  */
 export async function dashboardRun(db: Client = getPrisma(), runId?: string | null): Promise<RomiRunInfo | null> {
   const builds = await db.romiBuild.findMany({ where: runId ? { runId } : {}, orderBy: { builtAt: 'desc' }, take: 50 });
   if (!builds.length) return null;
-  const runs = await db.run.findMany({ where: { id: { in: builds.map((b) => b.runId) }, status: 'completed' }, select: { id: true, createdAt: true } });
-  const created = new Map(runs.map((r) => [r.id, r.createdAt]));
-  const usable = builds.filter((b) => created.has(b.runId)).sort((a, b) => created.get(b.runId)!.getTime() - created.get(a.runId)!.getTime());
-  const pick = usable.find((b) => b.linkedPayments > 0) ?? usable[0];
-  return pick ? { runId: pick.runId, runCreatedAt: created.get(pick.runId)!, builtAt: pick.builtAt, joinField: pick.joinField, linkedPayments: pick.linkedPayments, payments: pick.payments } : null;
+  const runs = await db.run.findMany({
+    where: { id: { in: builds.map((b) => b.runId) }, status: 'completed' },
+    select: { id: true, createdAt: true, kind: true, reconciliation: { select: { id: true, name: true, lastPassAt: true, archivedAt: true } } },
+  });
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const recency = (id: string) => {
+    const r = byId.get(id)!;
+    return (r.reconciliation?.lastPassAt ?? r.createdAt).getTime();
+  };
+  const usable = builds.filter((b) => byId.has(b.runId) && !byId.get(b.runId)!.reconciliation?.archivedAt).sort((a, b) => recency(b.runId) - recency(a.runId));
+  const ledgers = usable.filter((b) => byId.get(b.runId)!.kind === 'ledger');
+  const pick = ledgers.find((b) => b.linkedPayments > 0) ?? ledgers[0] ?? usable.find((b) => b.linkedPayments > 0) ?? usable[0];
+  if (!pick) return null;
+  const run = byId.get(pick.runId)!;
+  return {
+    runId: pick.runId,
+    runCreatedAt: run.createdAt,
+    builtAt: pick.builtAt,
+    joinField: pick.joinField,
+    linkedPayments: pick.linkedPayments,
+    payments: pick.payments,
+    ledger: run.kind === 'ledger' && run.reconciliation ? { reconciliationId: run.reconciliation.id, name: run.reconciliation.name, lastPassAt: run.reconciliation.lastPassAt } : null,
+  };
 }
 
 /** The pre-aggregated rows of a run for one model and filter: the only table the dashboard reads. */

@@ -19,9 +19,10 @@ export async function getRun(id: string, db: Client = getPrisma()) {
   return { ...run, inputsParsed: JSON.parse(run.inputs) as ResolvedInputs, summaryParsed: run.summary ? (JSON.parse(run.summary) as Summary) : null };
 }
 
-/** The newest completed run: what the discrepancy table shows by default. */
+/** What the discrepancy table shows by default: a reconciliation's ledger (the oldest, usually the company's main one), else the newest completed run. */
 export async function latestCompletedRun(db: Client = getPrisma()) {
-  return db.run.findFirst({ where: { status: 'completed' }, orderBy: { createdAt: 'desc' }, select: { id: true, createdAt: true } });
+  const ledger = await db.run.findFirst({ where: { status: 'completed', kind: 'ledger', reconciliation: { archivedAt: null } }, orderBy: { createdAt: 'asc' }, select: { id: true, createdAt: true } });
+  return ledger ?? db.run.findFirst({ where: { status: 'completed' }, orderBy: { createdAt: 'desc' }, select: { id: true, createdAt: true } });
 }
 
 /** Per run: open rows, and the sum of reconciled Paid amounts per currency. */

@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { entryHistory } from '@/lib/features/ledger';
+import type { SourceFact } from '@/lib/reconcile/ledger';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { CommentForm } from '@/components/discrepancies/CommentForm';
 import { ResolvePanel } from '@/components/discrepancies/ResolvePanel';
@@ -54,7 +56,7 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
   const recommendedFinal = finalFromRecommendation(detail, row.ruleId, row.currency);
   const last = [...d.resolutions].reverse().find((r) => r.action !== 'undo' && r.action !== 'assign' && !r.undone);
   const undoUntil = last ? new Date(last.when.getTime() + undoWindowMs()) : null;
-  const canUndo = canResolve && last && last.after.version === row.version && undoUntil! > new Date() ? { action: last.action, until: formatDateTime(undoUntil!) } : null;
+  const canUndo = canResolve && last && last.after.version === row.version && undoUntil! > new Date() ? { action: RESOLUTION_LABELS[last.action as keyof typeof RESOLUTION_LABELS] ?? last.action.replaceAll('_', ' '), until: formatDateTime(undoUntil!) } : null;
   const assignees = canResolve
     ? await listAssignees()
     : [];
@@ -63,6 +65,7 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
   const sourceName = new Map(sides.map((s) => [s.sourceId, s.name]));
   const canEscalate = can(user.role, 'discrepancies:escalate') && isOpenReviewState(row.state);
   const escalations = await listEscalations(row.id);
+  const ledgerHistory = await entryHistory(row.id);
   const telegramReady = canEscalate ? targetsFor(await loadNotificationSettings(getPrisma()), 'escalation', 'warning').length > 0 : false;
 
   return (
@@ -79,6 +82,11 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
           </div>
         }
       />
+      {row.reopenReason && isOpenReviewState(row.state) ? (
+        <div className="alert warn" role="status" data-testid="reopen-reason">
+          <strong>Reopened{row.reopenedAt ? ` ${formatDateTime(row.reopenedAt)} UTC` : ''}:</strong> {row.reopenReason} The earlier decision is kept in the audit trail below.
+        </div>
+      ) : null}
       <div className="detail-grid">
         <div className="stack">
           <section className="card" aria-labelledby="sides-title">
@@ -138,13 +146,32 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
             </table>
           </section>
 
+          {ledgerHistory.length ? (
+            <section className="card" aria-labelledby="ledger-history-title">
+              <h2 id="ledger-history-title" className="section-title">Ledger history</h2>
+              <p className="muted small">What each reconciliation pass found for this transaction: the decision stays while the facts stay the same.</p>
+              <table className="data" data-testid="ledger-history">
+                <thead><tr><th scope="col">When (UTC)</th><th scope="col">Change</th><th scope="col">Facts after the pass</th></tr></thead>
+                <tbody>
+                  {ledgerHistory.map((h) => (
+                    <tr key={h.id}>
+                      <td className="muted">{formatDateTime(h.at)}</td>
+                      <td>{h.change === 'reopened' ? <span className="pill warn">Reopened</span> : h.change === 'created' ? 'First reconciled' : 'Facts changed'}{h.reason ? <div className="small">{h.reason}</div> : null}</td>
+                      <td className="small">{factsText(h.factsAfter)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
+          ) : null}
+
           <section className="card" aria-labelledby="audit-title">
             <h2 id="audit-title" className="section-title">Audit trail</h2>
             {d.resolutions.length === 0 ? <p className="muted">No decision yet.</p> : (
               <ol className="timeline" data-testid="audit-trail">
                 {d.resolutions.map((r) => (
                   <li key={r.id} className={r.undone ? 'undone' : undefined}>
-                    <div><strong>{RESOLUTION_LABELS[r.action as keyof typeof RESOLUTION_LABELS] ?? r.action}</strong>{r.params?.source ? ` (${String(r.params.source)})` : ''} · {r.auto ? 'automatic rule' : (r.who ?? 'system')} · <span className="muted">{formatDateTime(r.when)} UTC</span>{r.undone ? <span className="pill neutral" style={{ marginLeft: 6 }}>undone</span> : null}</div>
+                    <div><strong>{RESOLUTION_LABELS[r.action as keyof typeof RESOLUTION_LABELS] ?? r.action}</strong>{r.params?.source ? ` (${String(r.params.source)})` : ''} · {r.action === 'reopen' ? 'new data' : r.auto ? 'automatic rule' : (r.who ?? 'system')} · <span className="muted">{formatDateTime(r.when)} UTC</span>{r.undone ? <span className="pill neutral" style={{ marginLeft: 6 }}>undone</span> : null}</div>
                     <div className="muted">{stateInfo(r.before.state).label}{r.before.finalStatus ? ` (${r.before.finalStatus})` : ''} → {stateInfo(r.after.state).label}{r.after.finalStatus ? ` (${r.after.finalStatus} ${r.after.finalAmountMinor !== null ? money(BigInt(r.after.finalAmountMinor), row.finalCurrency ?? row.currency) : ''})` : ''}</div>
                     <div className="reason">“{r.reason}”</div>
                   </li>
@@ -238,4 +265,10 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
       </div>
     </>
   );
+}
+
+/** One line per source: what it said after a pass. */
+function factsText(json: string): string {
+  const facts = JSON.parse(json) as SourceFact[];
+  return facts.map((f) => (f.present ? `${f.name}: ${f.status ?? '?'} ${f.amountMinor !== null ? `${money(BigInt(f.amountMinor), f.currency ?? '')} ${f.currency ?? ''}` : ''} ${f.date ?? ''}${f.count > 1 ? ` (${f.count} records)` : ''}` : `${f.name}: no record`).replace(/\s+/g, ' ').trim()).join(' · ');
 }

@@ -10,6 +10,10 @@ import { requirePage } from '@/lib/auth/guard';
 import { getRun, listRuns, runReviewCounts } from '@/lib/features/runs';
 import { money } from '@/lib/features/review/discrepancies';
 import { reconciledPaidTotals } from '@/lib/features/review/reconciled-state';
+import { listPasses, reconciliationOfRun } from '@/lib/features/ledger';
+import { getPrisma } from '@/lib/server/db/client';
+import { PASS_STATUS, PASS_TRIGGER } from '@/components/runs/format';
+import { PassOutcome } from '@/components/runs/PassOutcome';
 
 export const metadata: Metadata = { title: 'Run' };
 export const dynamic = 'force-dynamic';
@@ -21,11 +25,18 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   if (!run) notFound();
   const st = RUN_STATUS[run.status] ?? { label: run.status, tone: 'neutral' as const };
   const done = run.status === 'completed';
-  const [states, paid, others] = await Promise.all([
+  const ledger = run.kind === 'ledger' ? await reconciliationOfRun(id) : null;
+  const [states, paid, others, passes, actionCounts] = await Promise.all([
     done ? runReviewCounts(id) : Promise.resolve({} as Record<string, number>),
     done ? reconciledPaidTotals({ runId: id }) : Promise.resolve({} as Record<string, bigint>),
     listRuns(undefined, { take: 20 }),
+    ledger ? listPasses({ reconciliationId: ledger.id, take: 20 }) : Promise.resolve([]),
+    ledger ? getPrisma().runResult.groupBy({ by: ['action'], where: { runId: id, state: { in: ['open', 'in_review', 'escalated'] } }, _count: { _all: true } }) : Promise.resolve([]),
   ]);
+  // A ledger keeps its counters current; a run's come with its engine summary.
+  const classes = run.summaryParsed?.classes ?? { matched: run.matched, mismatched: run.mismatched, missing: run.missing, duplicate: run.duplicate };
+  const actions: [string, number][] = run.summaryParsed ? Object.entries(run.summaryParsed.actions) : actionCounts.map((a) => [a.action, a._count._all]);
+  const matchRate = run.summaryParsed ? run.summaryParsed.matchRate : run.totalKeys ? run.matched / run.totalKeys : null;
   const open = (states.open ?? 0) + (states.in_review ?? 0) + (states.escalated ?? 0);
   const summary = run.summaryParsed;
   const amountsByClass = summary
@@ -37,13 +48,15 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         return { cls, text };
       })
     : [];
-  const compareWith = others.filter((r) => r.id !== id && r.status === 'completed');
+  const compareWith = ledger ? [] : others.filter((r) => r.id !== id && r.status === 'completed' && r.kind !== 'ledger');
   return (
     <>
-      <p style={{ marginBottom: 8 }}><Link href="/runs">← Runs</Link></p>
+      <p style={{ marginBottom: 8 }}><Link href="/runs">← Reconciliations</Link></p>
       <PageHeader
-        title={`Run of ${formatDateTime(run.createdAt)} UTC`}
-        description={`${run.inputsParsed.sources.map((s) => s.name).join(' vs ')} · rule set ${run.ruleSet.name} v${run.ruleSet.version}`}
+        title={ledger ? ledger.name : `Run of ${formatDateTime(run.createdAt)} UTC`}
+        description={ledger
+          ? `Ledger · ${run.inputsParsed.sources.map((s) => s.name).join(' vs ')} · rule set ${run.ruleSet.name} (newest version) · reconciled ${ledger.lastPassAt ? `${formatDateTime(ledger.lastPassAt)} UTC` : 'not yet'}, again whenever its sources receive data`
+          : `${run.inputsParsed.sources.map((s) => s.name).join(' vs ')} · rule set ${run.ruleSet.name} v${run.ruleSet.version}`}
         actions={done ? <Link className="button" href={`/discrepancies?run=${id}`}>Review discrepancies</Link> : null}
       />
       <div className="stack">
@@ -51,21 +64,21 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         {run.status === 'failed' ? <div className="alert error">{run.message ?? 'The run failed.'} Nothing of it was kept.</div> : null}
         <section className="grid-cards six" aria-label="Run summary" data-testid="run-summary">
           <div className="card"><div className="kpi-label">Status</div><div className="kpi-value"><span className={`pill ${st.tone}`} data-testid="run-status">{st.label}</span></div><div className="kpi-note">{formatDuration(run.durationMs)}</div></div>
-          <div className="card"><div className="kpi-label">Keys</div><div className="kpi-value" data-testid="kpi-keys">{run.totalKeys.toLocaleString('en-US')}</div><div className="kpi-note">{summary ? `${Math.round(summary.matchRate * 1000) / 10}% matched` : '—'}</div></div>
+          <div className="card"><div className="kpi-label">Keys</div><div className="kpi-value" data-testid="kpi-keys">{run.totalKeys.toLocaleString('en-US')}</div><div className="kpi-note">{matchRate !== null ? `${Math.round(matchRate * 1000) / 10}% matched` : '—'}</div></div>
           <div className="card"><div className="kpi-label">Matched</div><div className="kpi-value" data-testid="kpi-matched">{run.matched.toLocaleString('en-US')}</div><div className="kpi-note">{run.autoResolved.toLocaleString('en-US')} resolved automatically</div></div>
           <div className="card"><div className="kpi-label">Mismatched</div><div className="kpi-value" data-testid="kpi-mismatched">{run.mismatched.toLocaleString('en-US')}</div><div className="kpi-note">{summary ? Object.entries(summary.reasons).filter(([, n]) => n).map(([r, n]) => `${r} ${n}`).join(' · ') : ''}</div></div>
           <div className="card"><div className="kpi-label">Missing</div><div className="kpi-value" data-testid="kpi-missing">{run.missing.toLocaleString('en-US')}</div><div className="kpi-note">{summary ? Object.entries(summary.missing).map(([s, n]) => `not in ${s}: ${n}`).join(' · ') : ''}</div></div>
           <div className="card"><div className="kpi-label">Critical</div><div className="kpi-value" data-testid="kpi-critical">{run.critical.toLocaleString('en-US')}</div><div className="kpi-note">{done ? `${open.toLocaleString('en-US')} still open` : ''}</div></div>
         </section>
-        {done && summary ? (
+        {done && (summary || ledger) ? (
           <div className="two-col">
             <section className="card" aria-labelledby="chart-title">
               <h2 id="chart-title" className="section-title">Keys per class</h2>
               <ClassChart data={[
-                { name: 'Matched', keys: summary.classes.matched },
-                { name: 'Mismatched', keys: summary.classes.mismatched },
-                { name: 'Missing', keys: summary.classes.missing },
-                { name: 'Duplicate', keys: summary.classes.duplicate },
+                { name: 'Matched', keys: classes.matched },
+                { name: 'Mismatched', keys: classes.mismatched },
+                { name: 'Missing', keys: classes.missing },
+                { name: 'Duplicate', keys: classes.duplicate },
               ]} />
             </section>
             <section className="card" aria-labelledby="review-title">
@@ -80,7 +93,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
               </dl>
               <h3 style={{ margin: '16px 0 6px' }}>Recommended actions</h3>
               <ul className="plain-list">
-                {Object.entries(summary.actions).filter(([, n]) => n).map(([a, n]) => (
+                {actions.filter(([, n]) => n).map(([a, n]) => (
                   <li key={a}><Link href={`/discrepancies?run=${id}&cls=all&action=${a}`}>{a.replaceAll('_', ' ')}</Link> <span className="muted">· {n}</span></li>
                 ))}
               </ul>
@@ -99,7 +112,32 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             </table>
           </section>
         ) : null}
-        <section className="card" aria-labelledby="inputs-title">
+        {ledger ? (
+          <section className="card" aria-labelledby="passes-title">
+            <h2 id="passes-title" className="section-title">Passes</h2>
+            <p className="muted small">Every upload, pull or webhook of a member source reconciles the keys it brought; a full pass reads every key again. Decisions stay on entries whose facts did not change.</p>
+            <div className="table-wrap">
+              <table className="data" data-testid="ledger-passes">
+                <thead>
+                  <tr><th scope="col">When (UTC)</th><th scope="col">Trigger</th><th scope="col" className="num">Keys read</th><th scope="col">What changed</th><th scope="col">Status</th><th scope="col" className="num">Duration</th></tr>
+                </thead>
+                <tbody>
+                  {passes.map((p) => (
+                    <tr key={p.id}>
+                      <td className="nowrap">{formatDateTime(p.createdAt)}</td>
+                      <td>{PASS_TRIGGER[p.trigger] ?? p.trigger}{p.scope === 'full' ? <span className="muted"> · full</span> : null}{p.actorEmail ? <div className="muted small">{p.actorEmail}</div> : null}</td>
+                      <td className="num">{p.keysRead.toLocaleString('en-US')}</td>
+                      <td><PassOutcome pass={p} reopenedHref={`/discrepancies?run=${id}&cls=all&state=open`} /></td>
+                      <td><span className={`pill ${PASS_STATUS[p.status]?.tone ?? 'neutral'}`} title={p.message ?? undefined}>{PASS_STATUS[p.status]?.label ?? p.status}</span></td>
+                      <td className="num muted">{formatDuration(p.durationMs)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        ) : null}
+        {ledger ? null : <section className="card" aria-labelledby="inputs-title">
           <h2 id="inputs-title" className="section-title">Inputs</h2>
           <dl className="meta-grid">
             {run.inputsParsed.sources.map((s) => (
@@ -109,7 +147,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             <div><dt>Started by</dt><dd>{run.createdByEmail ?? '—'}</dd></div>
             <div><dt>Inputs fingerprint</dt><dd><code title={run.inputsHash}>{run.inputsHash.slice(0, 12)}</code></dd></div>
           </dl>
-        </section>
+        </section>}
         {done && compareWith.length ? (
           <section className="card" aria-labelledby="compare-title">
             <h2 id="compare-title" className="section-title">Compare with another run</h2>

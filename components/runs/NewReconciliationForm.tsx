@@ -1,0 +1,53 @@
+'use client';
+
+import { useActionState, useState } from 'react';
+import { createReconciliationAction } from '@/app/(app)/runs/actions';
+import type { FormState } from '@/lib/server/pipeline/result';
+
+export type ReconcilableSource = { id: string; name: string; kind: string; rows: number };
+
+/** Names a reconciliation, picks its sources and rule set; its ledger then fills and stays current by itself. */
+export function NewReconciliationForm({ sources, ruleSets }: { sources: ReconcilableSource[]; ruleSets: string[] }) {
+  const [state, action, pending] = useActionState<FormState<{ id: string; ledgerRunId: string }>, FormData>(createReconciliationAction, null);
+  const [chosen, setChosen] = useState<string[]>([]);
+  if (sources.length < 2) return <p className="muted">A reconciliation needs at least two sources. Add the gateway, bank or ERP exports under Sources first.</p>;
+  return (
+    <form action={action} data-testid="new-reconciliation">
+      {state && !state.ok ? <div className="alert error" role="status" aria-live="polite">{state.error}</div> : null}
+      {state?.ok ? <div className="alert ok" role="status" aria-live="polite">Created. Its ledger fills in the background; every new upload, pull or webhook of its sources reconciles into it by itself.</div> : null}
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor="rec-name">Name</label>
+          <input id="rec-name" name="name" type="text" required maxLength={100} placeholder="Card payments" />
+        </div>
+        <div className="field">
+          <label htmlFor="rec-ruleset">Rule set</label>
+          <select id="rec-ruleset" name="ruleSetName" defaultValue={ruleSets[0]}>
+            {ruleSets.map((r) => <option key={r} value={r}>{r} (newest version)</option>)}
+          </select>
+        </div>
+        <div className="field" style={{ flex: 1 }}>
+          <label htmlFor="rec-description">Description <span className="muted">(optional)</span></label>
+          <input id="rec-description" name="description" type="text" maxLength={1000} placeholder="Gateway against the operating bank account" />
+        </div>
+      </div>
+      <fieldset className="plain-fieldset">
+        <legend className="field-legend">Sources, the reference system first</legend>
+        <div className="source-choices">
+          {sources.map((s) => {
+            const on = chosen.includes(s.id);
+            return (
+              <div key={s.id} className={`source-choice${on ? ' on' : ''}`}>
+                <label className="check">
+                  <input type="checkbox" name="source" value={s.id} checked={on} onChange={(e) => setChosen((c) => (e.target.checked ? [...c, s.id] : c.filter((x) => x !== s.id)))} />
+                  <span><strong>{s.name}</strong> <span className="muted">· {s.kind} · {s.rows.toLocaleString('en-US')} records</span>{on ? <span className="pill neutral small"> {chosen.indexOf(s.id) + 1}</span> : null}</span>
+                </label>
+              </div>
+            );
+          })}
+        </div>
+      </fieldset>
+      <button type="submit" className="button" disabled={pending || chosen.length < 2}>{pending ? 'Creating…' : 'Create reconciliation'}</button>
+    </form>
+  );
+}
