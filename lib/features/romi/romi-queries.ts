@@ -10,7 +10,8 @@ import { sourceFreshness as sourceFreshnessOf } from '@/lib/features/alerts/sour
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-export type RomiRunInfo = { runId: string; runCreatedAt: Date; builtAt: Date; joinField: string; linkedPayments: number; payments: number };
+/** `builtAt` and `revision` together are the version of the run's aggregate (lib/features/romi/dashboard-cache.ts). */
+export type RomiRunInfo = { runId: string; runCreatedAt: Date; builtAt: Date; revision: number; joinField: string; linkedPayments: number; payments: number };
 
 /**
  * The run the dashboard reports on: the newest completed run with a pre-aggregate that links payments
@@ -24,7 +25,7 @@ export async function dashboardRun(db: Client = getPrisma(), runId?: string | nu
   const created = new Map(runs.map((r) => [r.id, r.createdAt]));
   const usable = builds.filter((b) => created.has(b.runId)).sort((a, b) => created.get(b.runId)!.getTime() - created.get(a.runId)!.getTime());
   const pick = usable.find((b) => b.linkedPayments > 0) ?? usable[0];
-  return pick ? { runId: pick.runId, runCreatedAt: created.get(pick.runId)!, builtAt: pick.builtAt, joinField: pick.joinField, linkedPayments: pick.linkedPayments, payments: pick.payments } : null;
+  return pick ? { runId: pick.runId, runCreatedAt: created.get(pick.runId)!, builtAt: pick.builtAt, revision: pick.revision, joinField: pick.joinField, linkedPayments: pick.linkedPayments, payments: pick.payments } : null;
 }
 
 /** The pre-aggregated rows of a run for one model and filter: the only table the dashboard reads. */
