@@ -40,12 +40,30 @@ function apiBudgets(req: NextRequest, uid: string | null, ip: string): [RateBuck
   return budgets;
 }
 
+/** The budget a page request or server action spends: per user once signed in, else per client IP. */
+function pageBudgets(req: NextRequest, uid: string | null, ip: string): [RateBucket, string][] {
+  if (!uid) return [['pageIp', ip]];
+  return [[req.method === 'POST' && req.headers.has('next-action') ? 'actionUser' : 'pageUser', uid]];
+}
+
+/** A page over budget: a small page (plain text for navigations, prefetches and actions) with Retry-After. */
+function tooManyPageRequests(req: NextRequest, retryAfterSeconds: number): NextResponse {
+  const headers = { 'Retry-After': String(retryAfterSeconds), 'Cache-Control': 'no-store' };
+  const message = `Too many requests. Try again in ${retryAfterSeconds} seconds.`;
+  if (req.headers.has('rsc') || req.headers.has('next-action') || !(req.headers.get('accept') ?? '').includes('text/html')) {
+    return new NextResponse(message, { status: 429, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' } });
+  }
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Too many requests · Paidline</title></head><body><main><h1>Too many requests</h1><p>${message}</p></main></body></html>`;
+  return new NextResponse(html, { status: 429, headers: { ...headers, 'content-type': 'text/html; charset=utf-8' } });
+}
+
 async function rateLimited(req: NextRequest, uid: string | null): Promise<NextResponse | null> {
-  if (!req.nextUrl.pathname.startsWith('/api/')) return null;
+  const api = req.nextUrl.pathname.startsWith('/api/');
   const ip = requestMeta(req.headers).ip ?? 'unknown';
-  for (const [bucket, key] of apiBudgets(req, uid, ip)) {
+  for (const [bucket, key] of api ? apiBudgets(req, uid, ip) : pageBudgets(req, uid, ip)) {
     const result = await consume(bucket, key);
     if (!result.ok) {
+      if (!api) return tooManyPageRequests(req, result.retryAfterSeconds);
       return NextResponse.json(
         { error: `Too many requests. Try again in ${result.retryAfterSeconds} seconds.` },
         { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } },

@@ -26,6 +26,7 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   ingest: async () => (await import('./ingest')).section,
   romi: async () => (await import('./romi')).section,
   runs: async () => (await import('./runs')).section,
+  'dashboard-load': async () => (await import('./dashboard-load')).section,
 };
 
 function parseArgs(argv: string[]) {

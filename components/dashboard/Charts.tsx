@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { Bar, BarChart, CartesianGrid, Cell, LabelList, Legend, Line, ComposedChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { LOSS_COLOR, OKABE_ITO, REVENUE_COLOR, SPEND_COLOR } from './format';
+import { numberFormat } from '@/lib/domain/money';
 
 export type ChannelBar = { channel: string; romi: number; label: string; href: string };
 export type TrendPoint = { month: string; label: string; revenue: number; spend: number; notCounted: number; href: string };
@@ -37,7 +38,8 @@ export function RomiByChannelChart({ data }: { data: ChannelBar[] }) {
 /** Reconciled revenue and spend per month; a point opens that month's rows. */
 export function TrendChart({ data, currency }: { data: TrendPoint[]; currency: string }) {
   const router = useRouter();
-  const fmt = (v: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: currency || 'USD', notation: 'compact', maximumFractionDigits: 1 }).format(v);
+  const format = numberFormat('en-US', { style: 'currency', currency: currency || 'USD', notation: 'compact', maximumFractionDigits: 1 });
+  const fmt = (v: number) => format.format(v);
   return (
     <div style={{ width: '100%', height: 280 }} role="img" aria-label={`Revenue and spend per month (${currency}): ${data.map((d) => `${d.label} revenue ${fmt(d.revenue)}, spend ${fmt(d.spend)}`).join('; ')}`}>
       <ResponsiveContainer>

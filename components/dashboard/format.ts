@@ -1,3 +1,5 @@
+import { numberFormat } from '@/lib/domain/money';
+
 /** Okabe-Ito: a palette that stays distinct for the common colour-vision deficiencies. */
 export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'] as const;
 export const REVENUE_COLOR = '#0072B2';
@@ -16,7 +18,7 @@ export function formatMultiple(r: number | null): string {
 }
 
 export function formatCount(n: number): string {
-  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return numberFormat('en-US', Number.isInteger(n) ? {} : { maximumFractionDigits: 1 }).format(n);
 }
 
 export function monthLabel(month: string): string {

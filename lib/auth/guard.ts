@@ -1,5 +1,7 @@
+import { cache } from 'react';
 import { forbidden, redirect } from 'next/navigation';
 import { headers } from 'next/headers';
+import { after } from 'next/server';
 import { auth } from './auth';
 import { can, type Action } from '../domain/permissions';
 import { sessionUserSchema, type SessionUser } from './session-schema';
@@ -7,6 +9,7 @@ import { AppError } from '@/lib/server/core/app-error';
 import { writeAudit } from '@/lib/server/db/audit';
 import { getPrisma } from '@/lib/server/db/client';
 import { requestMeta } from '../server/http/request-meta';
+import { enterLine } from '@/lib/server/page-concurrency';
 import { sessionState } from '@/lib/features/users/queries';
 import { MFA_ENROLMENT_PATH, MFA_REQUIRED_MESSAGE, mfaRequiredFor } from '../features/users/totp';
 
@@ -30,6 +33,24 @@ async function checkedSession(): Promise<SessionCheck | null> {
   }
   return { user: parsed.data, mfaPending: mfaRequiredFor(parsed.data.role) && !state.mfaEnabled };
 }
+
+/**
+ * A page request's session, checked once however many of its layouts and pages ask (React's per-request
+ * cache), and its user's place among their pages in flight (lib/server/page-concurrency.ts), held
+ * until the response has been sent.
+ */
+const pageSession = cache(async (): Promise<SessionCheck | null> => {
+  const checked = await checkedSession();
+  if (checked) {
+    const release = await enterLine(checked.user.id);
+    try {
+      after(release);
+    } catch {
+      release(); // called outside a request (tests): there is no response to wait for
+    }
+  }
+  return checked;
+});
 
 /** The signed-in user, or null. The JWT's claims are validated, never trusted blindly. */
 export async function currentUser(): Promise<SessionUser | null> {
@@ -67,7 +88,7 @@ async function auditDenial(user: SessionUser, action: Action, target: string): P
 
 /** For pages: signed out -> /login; not allowed -> the 403 page. */
 export async function requirePage(action: Action, path: string): Promise<SessionUser> {
-  const checked = await checkedSession();
+  const checked = await pageSession();
   if (!checked) redirect(`/login?callbackUrl=${encodeURIComponent(path)}`);
   const { user } = checked;
   if (checked.mfaPending) {
@@ -83,7 +104,7 @@ export async function requirePage(action: Action, path: string): Promise<Session
 
 /** For any signed-in page that every role may open (the shell, the MFA enrolment page): no MFA confinement here. */
 export async function requireSignedIn(path: string): Promise<SessionUser> {
-  const user = await currentUser();
+  const user = (await pageSession())?.user ?? null;
   if (!user) redirect(`/login?callbackUrl=${encodeURIComponent(path)}`);
   return user;
 }

@@ -25,6 +25,16 @@ export const RATE_LIMITS = {
   uploadUser: { points: 30, duration: 60 },
   /** Webhook deliveries per client IP. */
   webhookIp: { points: 600, duration: 60 },
+  /**
+   * Page requests per signed-in user: documents, client navigations and link prefetches (one dashboard
+   * view is 24: the page and 23 prefetches of its visible links), so 25 views a minute. Generous for a
+   * person, a cap for a script; lib/server/page-concurrency.ts also keeps a user's pages to a few at a time.
+   */
+  pageUser: { points: 600, duration: 60 },
+  /** Server-action POSTs per signed-in user (resolve, comment, settings...; bulk work is one action). */
+  actionUser: { points: 120, duration: 60 },
+  /** Page requests and server actions per client IP while signed out (the sign-in page and its form). */
+  pageIp: { points: 300, duration: 60 },
   /** Re-verifications of a signed-in user (current password to change it, a code to turn MFA off or renew recovery codes): no oracle for guessing. */
   reverifyUser: { points: 10, duration: 15 * 60 },
 } as const;

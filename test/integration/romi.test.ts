@@ -8,6 +8,8 @@ import { rebuildRomi } from '@/lib/features/romi/rebuild-romi';
 import { reconciledPaidTotals } from '@/lib/features/review/reconciled-state';
 import { resolveDiscrepancy, undoResolution } from '@/lib/features/review/resolve';
 import { byChannel, figuresBy, type DailyRow } from '@/lib/romi';
+import { dashboardData, parseRomiQuery, type DashboardData } from '@/lib/features/romi/dashboard';
+import { dashboardCache, resetDashboardCache } from '@/lib/features/romi/dashboard-cache';
 
 const sortRows = (rows: DailyRow[]) =>
   rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).sort();
@@ -89,6 +91,51 @@ describe.each(DATABASE_KINDS)('ROMI pre-aggregate on %s', (kind) => {
     const nonZero = (rows: string[]) => rows.filter((r) => /"(revenueMinor|refundMinor|notCountedMinor|spendMinor)":"[1-9-]|"(leadsMilli|dealsMilli|paidDealsMilli|paidTx)":[1-9-]/.test(r));
     expect(nonZero(afterFailed)).toEqual(nonZero(rebuilt));
     expect(incremental.length).toBeGreaterThan(0);
+  });
+
+  it('serves the dashboard from its cache only while the data version holds: a resolution, its undo and a rebuild show at once', async () => {
+    resetDashboardCache();
+    const reviewer = await makeActor(t.prisma, 'reviewer');
+    // Freshness is read on every request (and ages with the clock): compare the rest.
+    const figures = ({ freshness: _f, ...rest }: DashboardData) => rest;
+    const queries = [parseRomiQuery({}), parseRomiQuery({ channel: 'Google Ads', model: 'linear' })];
+    const check = async () => {
+      const out = [];
+      for (const q of queries) {
+        const cached = figures((await dashboardData(q, t.prisma, { cache: true }))!);
+        expect(cached).toEqual(figures((await dashboardData(q, t.prisma, { cache: false }))!));
+        out.push(cached);
+      }
+      return out;
+    };
+    const cache = dashboardCache(t.prisma);
+    const first = await check();
+    const misses = cache.misses;
+    expect(await check()).toEqual(first);
+    expect(cache.misses).toBe(misses); // answered from the cache
+
+    const open = await t.prisma.runResult.findMany({ where: { runId, state: 'open' }, select: { id: true, version: true, amountMinor: true }, orderBy: { id: 'asc' } });
+    let row: (typeof open)[number] | undefined;
+    for (const c of open) {
+      if (await t.prisma.romiCredit.findFirst({ where: { runId, model: 'last_touch', kind: 'payment', ref: c.id, channel: 'Google Ads' } })) {
+        row = c;
+        break;
+      }
+    }
+    expect(row).toBeDefined();
+    await resolveDiscrepancy(row!.id, row!.version, { action: 'accept_source', source: 'Card gateway', reason: 'Captured' }, reviewer, t.prisma);
+    const resolved = await check();
+    expect(resolved[0]!.run.revision).toBeGreaterThan(first[0]!.run.revision);
+    expect(resolved[0]!.totals[0]!.notCountedMinor).toBe(first[0]!.totals[0]!.notCountedMinor - row!.amountMinor);
+
+    await undoResolution(row!.id, reviewer, { db: t.prisma });
+    const undone = await check();
+    expect(undone.map(({ run: _r, ...rest }) => rest)).toEqual(first.map(({ run: _r, ...rest }) => rest));
+
+    await rebuildRomi(runId, { db: t.prisma });
+    const rebuilt = await check();
+    expect(rebuilt[0]!.run.builtAt.getTime()).toBeGreaterThan(first[0]!.run.builtAt.getTime());
+    expect(rebuilt[0]!.run.revision).toBe(0);
   });
 
   it('joins payments to deals by the configured field', async () => {

@@ -5,12 +5,15 @@
  */
 import { registerJobHandler, jobQueue, type JobQueue } from '@/lib/server/jobs';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
-import { reconciliationsWithSource } from './reconciliations';
+import { listReconciliations, reconciliationsWithSource } from './reconciliations';
+import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { runLedgerPass, type PassTrigger } from './pass';
 import { writeAudit } from '@/lib/server/db/audit';
 import { type Actor } from '@/lib/domain/actor';
 
 export const LEDGER_JOB = 'ledger.pass';
+/** Deals or spend arrived: the ledgers' ROMI figures are rebuilt with them (they count as soon as ingested). */
+export const LEDGER_ROMI_JOB = 'ledger.romi';
 
 /** A webhook's pass starts a second later: the event's own transaction and any retry settle first. */
 const WEBHOOK_DEBOUNCE_SECONDS = 1;
@@ -25,6 +28,14 @@ export function registerLedgerJobs(): void {
       if (keys && !keys.length) return;
       const actorEmail = payload.actorEmail ? String(payload.actorEmail) : null;
       await runLedgerPass(reconciliationId, { keys, trigger, triggerRef: payload.triggerRef ? String(payload.triggerRef) : null, actorEmail, db: ctx.db });
+    },
+    { heavy: true, retryLimit: 2 },
+  );
+  registerJobHandler(
+    LEDGER_ROMI_JOB,
+    async (payload, ctx) => {
+      const reconciliation = await ctx.db.reconciliation.findUnique({ where: { id: String(payload.reconciliationId) }, select: { ledgerRunId: true } });
+      if (reconciliation) await rebuildRomiAfterRun(reconciliation.ledgerRunId, ctx.db);
     },
     { heavy: true, retryLimit: 2 },
   );
@@ -47,6 +58,11 @@ export async function ledgerPassesForIngestion(sourceId: string, ingestionId: st
   const queue = opts.queue ?? jobQueue();
   const targets = await reconciliationsWithSource(sourceId, db);
   for (const r of targets) await queue.send(LEDGER_JOB, { reconciliationId: r.id, trigger, triggerRef: ingestionId, ingestionId }, { id: `${LEDGER_JOB}:${r.id}:${ingestionId}`, db });
+  // CRM deals and ad spend feed every ledger's ROMI figures, whichever reconciliation they belong to.
+  const romiData = await db.sourceRecord.findFirst({ where: { ingestionId, dataset: { in: ['deals', 'spend'] } }, select: { id: true } });
+  if (romiData) {
+    for (const r of await listReconciliations(db)) await queue.send(LEDGER_ROMI_JOB, { reconciliationId: r.id, triggerRef: ingestionId }, { id: `${LEDGER_ROMI_JOB}:${r.id}:${ingestionId}`, db });
+  }
   return targets.length;
 }
 

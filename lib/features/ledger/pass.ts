@@ -98,8 +98,10 @@ export async function runLedgerPass(
       await tx.reconciliation.update({ where: { id: reconciliationId }, data: { lastPassAt: new Date(), ...(wrote ? { ledgerVersion: { increment: 1 } } : {}) } });
       await writeAudit(tx, { actor: opts.actor ?? null, action: 'ledger.pass', entityType: 'Reconciliation', entityId: reconciliationId, after: { passId: pass.id, trigger: opts.trigger, triggerRef: opts.triggerRef ?? null, scope: opts.keys ? 'incremental' : 'full', ...counts } });
     });
-    // ROMI follows the ledger (rebuilt from it for now; incremental maintenance is the next step).
-    if (wrote) await rebuildRomiAfterRun(scope.ledgerRunId, db);
+    // ROMI follows the ledger. Reopened and automatically settled entries moved it already, in their own
+    // transactions; new or changed payments need their deal links, so the aggregate is rebuilt (atomically).
+    const built = await db.romiBuild.findUnique({ where: { runId: scope.ledgerRunId }, select: { runId: true } });
+    if (counts.created + counts.changed > 0 || (wrote && !built)) await rebuildRomiAfterRun(scope.ledgerRunId, db);
     return { passId: pass.id, durationMs, ...counts };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

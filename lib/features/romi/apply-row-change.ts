@@ -32,6 +32,9 @@ export async function applyRomiRowChange(tx: Tx, runId: string, resultId: number
   if (!credits.length) return;
   const row = await tx.runResult.findUnique({ where: { id: resultId }, select: { amountMinor: true, currency: true } });
   if (!row) return;
+  // A new data version for the dashboard's cache, committed with the figures it stands for. Taken
+  // before any RomiDaily row, so concurrent changes of one run queue on this row in one order.
+  await tx.romiBuild.updateMany({ where: { runId }, data: { revision: { increment: 1 } } });
   const was = contributionOf({ ...before, amountMinor: row.amountMinor, currency: row.currency });
   const now = contributionOf({ ...after, amountMinor: row.amountMinor, currency: row.currency });
   const dealKey = credits[0]!.dealKey;

@@ -4,6 +4,7 @@ import { all, byChannel, byCampaign, byMonth, DEFAULT_MODEL, figuresBy, funnelOf
 import { getPrisma } from '@/lib/server/db/client';
 import { dashboardRun, romiDimensions, romiGrouped, sourceFreshness, type RomiRunInfo } from './romi-queries';
 import { type DrillKind } from './drill-down';
+import { dashboardCache, dashboardCacheEnabled, dashboardCacheKey } from './dashboard-cache';
 import { minorToDecimal } from '@/lib/domain/money';
 import { csvEscapeCell } from '@/lib/server/http/csv-safe';
 import { drillDown } from './drill-down';
@@ -53,14 +54,14 @@ export type DashboardData = {
   notCountedAll: Figures[];
 };
 
-export async function dashboardData(q: RomiQuery, db: Client = getPrisma()): Promise<DashboardData | null> {
-  const run = await dashboardRun(db, q.run);
-  if (!run) return null;
+/** The figures of one filter on one version of a run's aggregate: what the dashboard cache keeps. */
+type DashboardFigures = Omit<DashboardData, 'run' | 'freshness'>;
+
+async function dashboardFigures(run: RomiRunInfo, q: RomiQuery, db: Client): Promise<DashboardFigures> {
   const filter = { from: q.from, to: q.to, channel: q.channel, campaign: q.campaign };
-  const [grouped, dimensions, freshness, everything] = await Promise.all([
+  const [grouped, dimensions, everything] = await Promise.all([
     romiGrouped(run.runId, q.model, filter, db),
     romiDimensions(run.runId, db),
-    sourceFreshness(db),
     romiGrouped(run.runId, q.model, {}, db),
   ]);
   const rows = grouped.byChannelCampaign;
@@ -68,16 +69,31 @@ export async function dashboardData(q: RomiQuery, db: Client = getPrisma()): Pro
   const cp = figuresBy(rows, byCampaign).groups;
   const mo = figuresBy(grouped.byDay, byMonth).groups;
   return {
-    run,
     totals: figuresBy(rows, all).groups.get('all') ?? [],
     channels: [...ch.entries()].map(([channel, figures]) => ({ channel, figures })).sort((a, b) => Number((b.figures[0]?.netRevenueMinor ?? 0n) - (a.figures[0]?.netRevenueMinor ?? 0n))),
     campaigns: [...cp.entries()].map(([k, figures]) => ({ channel: k.split('\u0000')[0]!, campaign: k.split('\u0000')[1]!, figures })).sort((a, b) => a.channel.localeCompare(b.channel) || a.campaign.localeCompare(b.campaign)),
     months: [...mo.entries()].map(([month, figures]) => ({ month, figures })).sort((a, b) => a.month.localeCompare(b.month)),
     funnel: funnelOf(rows),
     dimensions,
-    freshness,
     notCountedAll: figuresBy(everything.byChannelCampaign, all).groups.get('all') ?? [],
   };
+}
+
+/**
+ * The dashboard's data. The run (and so the aggregate's data version) and the sources' freshness are
+ * read on every call; the figures come from the dashboard cache (./dashboard-cache.ts) unless it is
+ * turned off (`cache: false`, or PAIDLINE_DASHBOARD_CACHE=off). The returned figures may be shared with
+ * other requests: do not mutate them.
+ */
+export async function dashboardData(q: RomiQuery, db: Client = getPrisma(), opts: { cache?: boolean } = {}): Promise<DashboardData | null> {
+  const run = await dashboardRun(db, q.run);
+  if (!run) return null;
+  const figures =
+    (opts.cache ?? dashboardCacheEnabled())
+      ? dashboardCache<DashboardFigures>(db).getOrCompute(dashboardCacheKey(run, [q.model, q.from, q.to, q.channel, q.campaign]), () => dashboardFigures(run, q, db))
+      : dashboardFigures(run, q, db);
+  const [computed, freshness] = await Promise.all([figures, sourceFreshness(db)]);
+  return { run, ...computed, freshness };
 }
 
 export const DRILL_TITLES: Record<DrillKind, string> = {

@@ -35,14 +35,14 @@ async function currentRecords(db: Client, dataset: 'deals' | 'spend') {
 }
 
 /**
- * Rebuilds the pre-aggregate of a completed run. The build marker is removed first and written last,
- * so the dashboard never reads a half-built aggregate.
+ * Rebuilds the pre-aggregate of a completed run (or a ledger). The new rows replace the old ones and
+ * the build marker in one transaction, so a reader sees the old figures or the new ones, never a
+ * half-built aggregate (a ledger is rebuilt while people read its dashboard).
  */
 export async function rebuildRomi(runId: string, opts: { db?: Client; join?: JoinField } = {}): Promise<{ daily: number; credits: number; linkedPayments: number }> {
   const db = opts.db ?? getPrisma();
   const join = opts.join ?? romiJoinField();
   const started = Date.now();
-  await db.romiBuild.deleteMany({ where: { runId } });
 
   const deals: DealInput[] = (await currentRecords(db, 'deals')).map((r) => ({ recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs: parseAttrs(r.attrs) }));
   const spend: SpendInput[] = (await currentRecords(db, 'spend')).map((r) => {
@@ -78,17 +78,23 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
   }
 
   const built = buildAggregates({ deals, payments, spend, join });
-  await db.romiDaily.deleteMany({ where: { runId } });
-  await db.romiCredit.deleteMany({ where: { runId } });
-  for (let i = 0; i < built.daily.length; i += WRITE_BATCH) {
-    await db.romiDaily.createMany({ data: built.daily.slice(i, i + WRITE_BATCH).map((d) => ({ runId, ...d })) });
-  }
-  for (let i = 0; i < built.credits.length; i += WRITE_BATCH) {
-    await db.romiCredit.createMany({ data: built.credits.slice(i, i + WRITE_BATCH).map((c) => ({ runId, ...c })) });
-  }
-  await db.romiBuild.create({
-    data: { runId, builtAt: new Date(), joinField: join, linkedPayments: built.linkedPayments, payments: payments.length, deals: deals.length, spendRows: spend.length, durationMs: Date.now() - started },
-  });
+  await db.$transaction(
+    async (tx) => {
+      await tx.romiDaily.deleteMany({ where: { runId } });
+      await tx.romiCredit.deleteMany({ where: { runId } });
+      for (let i = 0; i < built.daily.length; i += WRITE_BATCH) {
+        await tx.romiDaily.createMany({ data: built.daily.slice(i, i + WRITE_BATCH).map((d) => ({ runId, ...d })) });
+      }
+      for (let i = 0; i < built.credits.length; i += WRITE_BATCH) {
+        await tx.romiCredit.createMany({ data: built.credits.slice(i, i + WRITE_BATCH).map((c) => ({ runId, ...c })) });
+      }
+      await tx.romiBuild.deleteMany({ where: { runId } });
+      await tx.romiBuild.create({
+        data: { runId, builtAt: new Date(), joinField: join, linkedPayments: built.linkedPayments, payments: payments.length, deals: deals.length, spendRows: spend.length, durationMs: Date.now() - started },
+      });
+    },
+    { timeout: 10 * 60_000, maxWait: 30_000 },
+  );
   return { daily: built.daily.length, credits: built.credits.length, linkedPayments: built.linkedPayments };
 }
 

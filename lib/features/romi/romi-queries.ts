@@ -10,10 +10,12 @@ import { sourceFreshness as sourceFreshnessOf } from '@/lib/features/alerts/sour
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+/** `builtAt` and `revision` together are the version of the run's aggregate (lib/features/romi/dashboard-cache.ts). */
 export type RomiRunInfo = {
   runId: string;
   runCreatedAt: Date;
   builtAt: Date;
+  revision: number;
   joinField: string;
   linkedPayments: number;
   payments: number;
@@ -48,6 +50,7 @@ export async function dashboardRun(db: Client = getPrisma(), runId?: string | nu
     runId: pick.runId,
     runCreatedAt: run.createdAt,
     builtAt: pick.builtAt,
+    revision: pick.revision,
     joinField: pick.joinField,
     linkedPayments: pick.linkedPayments,
     payments: pick.payments,

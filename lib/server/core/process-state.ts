@@ -17,6 +17,10 @@ export const PROCESS_SLOTS = [
   'metrics',
   /** Request budgets (lib/server/rate-limit.ts). */
   'rate-limiters',
+  /** Pages in flight per user (lib/server/page-concurrency.ts). */
+  'page-concurrency',
+  /** The dashboard's computed figures per filter and data version (lib/features/romi/dashboard-cache.ts). */
+  'romi.dashboard-cache',
   /** The pull scheduler (lib/features/ingestion/connectors/scheduler.ts). */
   'scheduler',
   /** The alert delivery loop (lib/features/alerts/loop.ts). */
