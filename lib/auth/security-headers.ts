@@ -19,6 +19,9 @@ export function contentSecurityPolicy(nonce: string, opts: { https: boolean; dev
   ].join('; ');
 }
 
+/** Strict-Transport-Security for responses to HTTPS requests (two years, subdomains included). */
+export const HSTS = 'max-age=63072000; includeSubDomains';
+
 /** Whether the client reached us over HTTPS (directly or through a TLS-terminating proxy). */
 export function isHttps(url: URL, headers: Headers): boolean {
   return url.protocol === 'https:' || headers.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
