@@ -3,6 +3,7 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { isPublicPath } from '@/lib/auth/public-paths';
 import { sessionExpired } from '@/lib/auth/config';
 import { contentSecurityPolicy, isHttps, newNonce } from '@/lib/auth/security-headers';
+import { noteRateLimitedWebhook } from '@/lib/features/ingestion/webhooks/refused-deliveries';
 import { crossSiteRefusal } from '@/lib/server/http/origin';
 import { requestMeta } from '@/lib/server/http/request-meta';
 import { consume, type RateBucket } from '@/lib/server/rate-limit';
@@ -44,6 +45,8 @@ async function rateLimited(req: NextRequest, uid: string | null): Promise<NextRe
   for (const [bucket, key] of apiBudgets(req, uid, ip)) {
     const result = await consume(bucket, key);
     if (!result.ok) {
+      // The source's monitoring shows the refusal: one attempt row per source and window, never one per request.
+      if (bucket === 'webhookIp') await noteRateLimitedWebhook({ pathname: req.nextUrl.pathname, ip: key, retryAfterSeconds: result.retryAfterSeconds });
       return NextResponse.json(
         { error: `Too many requests. Try again in ${result.retryAfterSeconds} seconds.` },
         { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } },
