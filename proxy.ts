@@ -5,6 +5,7 @@ import { sessionExpired } from '@/lib/auth/config';
 import { contentSecurityPolicy, isHttps, newNonce } from '@/lib/auth/security-headers';
 import { noteRateLimitedWebhook } from '@/lib/features/ingestion/webhooks/refused-deliveries';
 import { crossSiteRefusal } from '@/lib/server/http/origin';
+import { serverActionBodyRefusal } from '@/lib/server/http/server-action-body';
 import { requestMeta } from '@/lib/server/http/request-meta';
 import { consume, type RateBucket } from '@/lib/server/rate-limit';
 import { REQUEST_ID_HEADER, requestIdFrom } from '@/lib/server/observability/request-id';
@@ -62,6 +63,9 @@ async function route(req: NextRequest, requestHeaders: Headers): Promise<NextRes
   if (req.headers.has('next-action')) {
     const refusal = crossSiteRefusal(req);
     if (refusal) return new NextResponse(refusal.message, { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    // Over Next.js's body limit, or not decodable: 413 / 400 with the reason, not Next.js's 500.
+    const bad = pathname.startsWith('/api/') ? null : await serverActionBodyRefusal(req);
+    if (bad) return new NextResponse(bad.message, { status: bad.status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   }
   const uid = await signedInUser(req);
   const limited = await rateLimited(req, uid);
