@@ -1,5 +1,8 @@
 // @ts-check
 
+/** What proxy.ts's matcher leaves out, apart from the upload route (which sets HSTS itself). */
+const STATIC_PATHS = ['/_next/static/:path*', '/_next/image', '/favicon.ico', '/favicon.svg', '/robots.txt', '/images/:path*'];
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
@@ -36,6 +39,14 @@ const nextConfig = {
           { key: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()' },
         ],
       },
+      // Static files bypass the proxy (its matcher in proxy.ts), which sets HSTS on everything else:
+      // they get it here, when the client came over HTTPS through a TLS-terminating proxy. Only on
+      // these paths, so no response carries the header twice.
+      ...STATIC_PATHS.map((source) => ({
+        source,
+        has: [{ type: 'header', key: 'x-forwarded-proto', value: '\\s*https\\s*(,.*)?' }],
+        headers: [{ key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains' }],
+      })),
       {
         // The streaming upload route bypasses the proxy (which sets the pages' nonce-based policy):
         // it answers JSON only, so nothing may load or frame it.

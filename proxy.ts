@@ -3,7 +3,9 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { isPublicPath } from '@/lib/auth/public-paths';
 import { sessionExpired } from '@/lib/auth/config';
 import { contentSecurityPolicy, isHttps, newNonce } from '@/lib/auth/security-headers';
+import { noteRateLimitedWebhook } from '@/lib/features/ingestion/webhooks/refused-deliveries';
 import { crossSiteRefusal } from '@/lib/server/http/origin';
+import { serverActionBodyRefusal } from '@/lib/server/http/server-action-body';
 import { requestMeta } from '@/lib/server/http/request-meta';
 import { consume, type RateBucket } from '@/lib/server/rate-limit';
 import { REQUEST_ID_HEADER, requestIdFrom } from '@/lib/server/observability/request-id';
@@ -64,6 +66,8 @@ async function rateLimited(req: NextRequest, uid: string | null): Promise<NextRe
     const result = await consume(bucket, key);
     if (!result.ok) {
       if (!api) return tooManyPageRequests(req, result.retryAfterSeconds);
+      // The source's monitoring shows the refusal: one attempt row per source and window, never one per request.
+      if (bucket === 'webhookIp') await noteRateLimitedWebhook({ pathname: req.nextUrl.pathname, ip: key, retryAfterSeconds: result.retryAfterSeconds });
       return NextResponse.json(
         { error: `Too many requests. Try again in ${result.retryAfterSeconds} seconds.` },
         { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } },
@@ -79,6 +83,9 @@ async function route(req: NextRequest, requestHeaders: Headers): Promise<NextRes
   if (req.headers.has('next-action')) {
     const refusal = crossSiteRefusal(req);
     if (refusal) return new NextResponse(refusal.message, { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    // Over Next.js's body limit, or not decodable: 413 / 400 with the reason, not Next.js's 500.
+    const bad = pathname.startsWith('/api/') ? null : await serverActionBodyRefusal(req);
+    if (bad) return new NextResponse(bad.message, { status: bad.status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   }
   const uid = await signedInUser(req);
   const limited = await rateLimited(req, uid);

@@ -10,6 +10,15 @@ describe('content security policy', () => {
     expect(csp).toContain("object-src 'none'");
     expect(csp).not.toContain('upgrade-insecure-requests');
   });
+  it('allows style elements only from our files or with the nonce; inline style attributes only (CSP3 style-src-attr)', () => {
+    const csp = contentSecurityPolicy('abc123', { https: false, dev: false });
+    const directives = csp.split('; ');
+    expect(directives.find((d) => d.startsWith('style-src '))).toBe("style-src 'self' 'nonce-abc123'");
+    expect(directives.find((d) => d.startsWith('style-src-attr'))).toBe("style-src-attr 'unsafe-inline'");
+    expect(directives.filter((d) => d.includes("'unsafe-inline'"))).toEqual(["style-src-attr 'unsafe-inline'"]);
+    // The dev server injects plain <style> elements (hot reload): only there do they pass without the nonce.
+    expect(contentSecurityPolicy('n', { https: false, dev: true }).split('; ')).toContain("style-src 'self' 'unsafe-inline'");
+  });
   it('upgrades insecure requests only over HTTPS', () => {
     expect(contentSecurityPolicy('n', { https: true, dev: false })).toContain('upgrade-insecure-requests');
   });

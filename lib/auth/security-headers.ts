@@ -1,13 +1,19 @@
 /**
  * Content Security Policy with a fresh nonce per request: scripts run only when
  * they carry the nonce (Next.js adds it to its own), never inline or from other
- * origins. Styles allow inline attributes (charts set them), nothing else.
+ * origins. Style sheets likewise: Paidline's own files, or a <style> element carrying
+ * the nonce, so injected markup cannot restyle the page (hide a row, overlay a fake
+ * button). Only style *attributes* stay inline-able (style-src-attr, CSP level 3):
+ * React components and the charts set them, and an attribute cannot load anything.
+ * The dev server injects its styles as plain <style> elements, so development keeps
+ * 'unsafe-inline' for elements too.
  */
 export function contentSecurityPolicy(nonce: string, opts: { https: boolean; dev: boolean }): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${opts.dev ? " 'unsafe-eval'" : ''}`,
-    "style-src 'self' 'unsafe-inline'",
+    opts.dev ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${nonce}'`,
+    "style-src-attr 'unsafe-inline'",
     "img-src 'self' blob: data:",
     "font-src 'self'",
     "connect-src 'self'",
@@ -18,6 +24,9 @@ export function contentSecurityPolicy(nonce: string, opts: { https: boolean; dev
     ...(opts.https ? ['upgrade-insecure-requests'] : []),
   ].join('; ');
 }
+
+/** Strict-Transport-Security for responses to HTTPS requests (two years, subdomains included). */
+export const HSTS = 'max-age=63072000; includeSubDomains';
 
 /** Whether the client reached us over HTTPS (directly or through a TLS-terminating proxy). */
 export function isHttps(url: URL, headers: Headers): boolean {

@@ -132,3 +132,51 @@ export const GATEWAY_HEADER = 'TransactionID,Date,Amount,Status';
 export function csv(...rows: string[]): string {
   return `${GATEWAY_HEADER}\n${rows.join('\n')}\n`;
 }
+
+/**
+ * The same workbook with ZIP64 local headers, as Python's zipfile writes them with force_zip64
+ * (and .NET for parts streamed without a known size): every local header's two sizes read
+ * 0xFFFFFFFF and a ZIP64 extra field carries the real ones; the central directory keeps plain
+ * sizes, its offsets moved by the added bytes. `tamper` makes one part's ZIP64 sizes disagree with
+ * the directory (`declare` bytes uncompressed), or leaves the extra field out.
+ */
+export function withZip64LocalHeaders(zip: Buffer, tamper?: { part: string; declare?: number; noExtra?: boolean }): Buffer {
+  let eocd = zip.length - 22;
+  while (zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  const count = zip.readUInt16LE(eocd + 10);
+  const cdOffset = zip.readUInt32LE(eocd + 16);
+  const cd = Buffer.from(zip.subarray(cdOffset, eocd));
+  const out: Buffer[] = [];
+  let shift = 0;
+  let p = 0;
+  for (let k = 0; k < count; k++) {
+    const nameLen = cd.readUInt16LE(p + 28);
+    const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
+    const offset = cd.readUInt32LE(p + 42);
+    const compressed = cd.readUInt32LE(p + 20);
+    const local = Buffer.from(zip.subarray(offset, offset + 30));
+    if (local.readUInt16LE(6) & 8) throw new Error('parts with data descriptors are not rewritten');
+    const localName = zip.subarray(offset + 30, offset + 30 + local.readUInt16LE(26));
+    const oldExtra = zip.subarray(offset + 30 + localName.length, offset + 30 + localName.length + local.readUInt16LE(28));
+    const data = zip.subarray(offset + 30 + localName.length + oldExtra.length, offset + 30 + localName.length + oldExtra.length + compressed);
+    const t = tamper?.part === name ? tamper : undefined;
+    const zip64 = Buffer.alloc(t?.noExtra ? 0 : 20);
+    if (!t?.noExtra) {
+      zip64.writeUInt16LE(0x0001, 0);
+      zip64.writeUInt16LE(16, 2);
+      zip64.writeBigUInt64LE(BigInt(t?.declare ?? local.readUInt32LE(22)), 4);
+      zip64.writeBigUInt64LE(BigInt(local.readUInt32LE(18)), 12);
+    }
+    local.writeUInt16LE(45, 4); // version needed: 4.5, ZIP64
+    local.writeUInt32LE(0xffffffff, 18);
+    local.writeUInt32LE(0xffffffff, 22);
+    local.writeUInt16LE(oldExtra.length + zip64.length, 28);
+    cd.writeUInt32LE(offset + shift, p + 42);
+    out.push(local, localName, oldExtra, zip64, data);
+    shift += zip64.length;
+    p += 46 + nameLen + cd.readUInt16LE(p + 30) + cd.readUInt16LE(p + 32);
+  }
+  const end = Buffer.from(zip.subarray(eocd));
+  end.writeUInt32LE(cdOffset + shift, 16);
+  return Buffer.concat([...out, cd, end]);
+}

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ParseError, readRows, sniffFile } from '@/lib/features/ingestion/parse';
-import { binaryBytes, csv, deepJson, hiddenEntryXlsx, lyingZipBombXlsx, utf16, xlsxOf, zipBombXlsx } from './fixtures';
+import { binaryBytes, csv, deepJson, hiddenEntryXlsx, lyingZipBombXlsx, utf16, withZip64LocalHeaders, xlsxOf, zipBombXlsx } from './fixtures';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostile-parse-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -128,6 +128,23 @@ describe('XLSX', () => {
   it('an entry hidden from the ZIP directory (a streaming reader would still inflate it) is refused', async () => {
     const e = await refusal(write('hidden.xlsx', hiddenEntryXlsx()), 'hidden.xlsx');
     expect(e.message).toMatch(/^The XLSX file is damaged or was tampered with \(the entry at byte 0 is not in the ZIP directory\)/);
+  });
+
+  it('a valid workbook whose local headers carry ZIP64 extra fields (Python force_zip64, .NET) is read like any other', async () => {
+    const plain = await xlsxOf([['id', 'amount'], ['Z1', 12.5], ['Z2', 3]]);
+    const zip64 = withZip64LocalHeaders(plain);
+    expect(zip64.readUInt32LE(18)).toBe(0xffffffff); // the first local header's sizes defer to its extra field
+    expect(await readAll(write('zip64.xlsx', zip64), 'zip64.xlsx')).toEqual({ header: ['id', 'amount'], rows: [['Z1', '12.5'], ['Z2', '3']] });
+  });
+
+  it('ZIP64 local sizes that disagree with the directory, or are missing, are still refused; a ZIP64 bomb still stops at its declared size', async () => {
+    const plain = await xlsxOf([['id', 'amount'], ['Z1', 12.5]]);
+    const lying = await refusal(write('zip64-lie.xlsx', withZip64LocalHeaders(plain, { part: 'xl/worksheets/sheet1.xml', declare: 5_000_000_000 })), 'zip64-lie.xlsx');
+    expect(lying.message).toBe('The XLSX file is damaged or was tampered with (xl/worksheets/sheet1.xml declares two different sizes): save it again from Excel and upload it again');
+    const missing = await refusal(write('zip64-none.xlsx', withZip64LocalHeaders(plain, { part: 'xl/workbook.xml', noExtra: true })), 'zip64-none.xlsx');
+    expect(missing.message).toMatch(/^The XLSX file is damaged or was tampered with \(xl\/workbook\.xml has a size of 0xFFFFFFFF without a ZIP64 extra field\)/);
+    const bomb = await refusal(write('zip64-bomb.xlsx', withZip64LocalHeaders(lyingZipBombXlsx())), 'zip64-bomb.xlsx');
+    expect(bomb.message).toBe('The XLSX part xl/worksheets/sheet1.xml declares 2 KiB but expands to more: refused as a zip bomb. Export the data as CSV instead');
   });
 
   it('the whole archive over the expansion limit is refused', async () => {

@@ -16,7 +16,7 @@ const session = vi.hoisted(() => ({ role: null as string | null, id: null as str
 vi.mock('@/lib/auth/auth', () => ({
   auth: async () =>
     session.role
-      ? { user: { id: session.id ?? `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role, sessionVersion: 0 } }
+      ? { user: { id: session.id ?? `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role, sessionVersion: 0, sessionId: 'test-session' } }
       : null,
   signIn: async () => undefined,
   signOut: async () => undefined,

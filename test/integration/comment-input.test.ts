@@ -7,7 +7,7 @@ import type { TestDatabase } from './databases';
 import { databaseWithRoleUsers } from './access-helpers';
 
 vi.mock('@/lib/auth/auth', () => ({
-  auth: async () => ({ user: { id: 'user-analyst', email: 'analyst@example.com', name: 'analyst', role: 'analyst', sessionVersion: 0 } }),
+  auth: async () => ({ user: { id: 'user-analyst', email: 'analyst@example.com', name: 'analyst', role: 'analyst', sessionVersion: 0, sessionId: 'test-session' } }),
   signIn: async () => undefined,
   signOut: async () => undefined,
   handlers: { GET: async () => new Response(null, { status: 204 }), POST: async () => new Response(null, { status: 204 }) },

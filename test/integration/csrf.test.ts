@@ -12,7 +12,7 @@ import { databaseWithRoleUsers } from './access-helpers';
 
 const session = vi.hoisted(() => ({ role: 'reviewer' as string | null }));
 vi.mock('@/lib/auth/auth', () => ({
-  auth: async () => (session.role ? { user: { id: `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role, sessionVersion: 0 } } : null),
+  auth: async () => (session.role ? { user: { id: `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role, sessionVersion: 0, sessionId: 'test-session' } } : null),
   signIn: async () => undefined,
   signOut: async () => undefined,
   handlers: { GET: async () => new Response(null, { status: 204 }), POST: async () => new Response(null, { status: 204 }) },

@@ -19,7 +19,7 @@ import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databas
 const session = vi.hoisted(() => ({ role: null as string | null }));
 vi.mock('@/lib/auth/auth', () => ({
   auth: async () =>
-    session.role ? { user: { id: `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role, sessionVersion: 0 } } : null,
+    session.role ? { user: { id: `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role, sessionVersion: 0, sessionId: 'test-session' } } : null,
   signIn: async () => undefined,
   signOut: async () => undefined,
   handlers: {},

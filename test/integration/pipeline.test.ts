@@ -22,7 +22,7 @@ const session = vi.hoisted(() => ({ role: null as string | null }));
 const revalidated = vi.hoisted(() => [] as string[]);
 vi.mock('@/lib/auth/auth', () => ({
   auth: async () =>
-    session.role ? { user: { id: `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role, sessionVersion: 0 } } : null,
+    session.role ? { user: { id: `user-${session.role}`, email: `${session.role}@example.com`, name: session.role, role: session.role, sessionVersion: 0, sessionId: 'test-session' } } : null,
   signIn: async () => undefined,
   signOut: async () => undefined,
   handlers: {},

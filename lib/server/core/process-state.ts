@@ -31,6 +31,8 @@ export const PROCESS_SLOTS = [
   'ingestion.data-arrived',
   /** Whether the composition root ran (lib/server/bootstrap). */
   'bootstrapped',
+  /** Which rate-limited webhook refusals were recorded in their window (lib/features/ingestion/webhooks/refused-deliveries.ts). */
+  'webhook-rate-limit-recorded',
 ] as const;
 
 export type ProcessSlotName = (typeof PROCESS_SLOTS)[number];

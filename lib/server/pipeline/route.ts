@@ -49,6 +49,8 @@ export type RouteConfig<P extends Permission, K extends string> = {
   rateLimit?: { ip?: RateBucket[]; user?: RateBucket[]; message?: string };
   /** A credential that stands in for the session (the metrics scraper's bearer token). */
   alternativeCredential?: (request: Request) => boolean;
+  /** Headers set on every response, errors included (HSTS on a route the proxy does not cover). */
+  responseHeaders?: (request: Request) => Record<string, string>;
 };
 
 type Handler<P extends Permission, K extends string> = (request: Request, ctx: RouteContext<P, K>) => Promise<Response>;
@@ -113,6 +115,7 @@ export function defineRoute<P extends Permission, K extends string = never>(
     log.info({ status: response.status, ms: Math.round(seconds * 1000) }, 'request');
     try {
       response.headers.set(REQUEST_ID_HEADER, requestId);
+      for (const [name, value] of Object.entries(config.responseHeaders?.(request) ?? {})) response.headers.set(name, value);
     } catch {
       // Immutable headers (a redirect made by Response.redirect): the proxy has set the id already.
     }

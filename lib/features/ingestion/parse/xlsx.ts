@@ -11,6 +11,49 @@ const MiB = 1024 * 1024;
 const mib = (n: number) =>
   n >= MiB ? `${Math.round(n / MiB).toLocaleString('en-US')} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`;
 
+/**
+ * The ZIP64 extended-information extra field (header id 0x0001) of an entry, if any: its 8-byte
+ * values in the order the format fixes (uncompressed size, compressed size, local header offset),
+ * of which it holds only those whose 4-byte field reads 0xFFFFFFFF. Null when there is none;
+ * throws when it is cut short or holds a value past 2^53.
+ */
+function zip64Values(extra: Buffer, count: number, damaged: (why: string) => Error): number[] | null {
+  let p = 0;
+  while (p + 4 <= extra.length) {
+    const id = extra.readUInt16LE(p);
+    const size = extra.readUInt16LE(p + 2);
+    if (p + 4 + size > extra.length) throw damaged('an extra field runs past its header');
+    if (id === 0x0001) {
+      if (size < count * 8) throw damaged('a ZIP64 extra field is too short');
+      const out: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const v = extra.readBigUInt64LE(p + 4 + i * 8);
+        if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw damaged('a ZIP64 size is out of range');
+        out.push(Number(v));
+      }
+      return out;
+    }
+    p += 4 + size;
+  }
+  return null;
+}
+
+/**
+ * An entry's real sizes (and offset) where its 4-byte fields read 0xFFFFFFFF: taken from its
+ * ZIP64 extra field, which must then be there. Writers add one for streamed parts whose size they
+ * did not know up front (Python's zipfile with force_zip64, .NET), also for small parts.
+ */
+function withZip64(fields: number[], extra: Buffer, damaged: (why: string) => Error): number[] {
+  const wanted = fields.filter((v) => v === ZIP64).length;
+  if (wanted === 0) return fields;
+  const values = zip64Values(extra, wanted, damaged);
+  if (!values) throw damaged('a size reads 0xFFFFFFFF without a ZIP64 extra field');
+  let k = 0;
+  return fields.map((v) => (v === ZIP64 ? values[k++]! : v));
+}
+
+const zipDamaged = (why: string) => new ParseError(`The XLSX file is damaged or was tampered with (${why}): save it again from Excel and upload it again`);
+
 /** Reads a ZIP's central directory (no decompression). */
 async function zipEntries(path: string): Promise<{ entries: ZipEntry[]; cdOffset: number }> {
   const fh = await fs.promises.open(path, 'r');
@@ -39,13 +82,17 @@ async function zipEntries(path: string): Promise<{ entries: ZipEntry[]; cdOffset
       if (cd.readUInt32LE(p) !== 0x02014b50) throw new ParseError('The XLSX file is damaged (bad ZIP entry)');
       const flags = cd.readUInt16LE(p + 8);
       const method = cd.readUInt16LE(p + 10);
-      const compressed = cd.readUInt32LE(p + 20);
-      const uncompressed = cd.readUInt32LE(p + 24);
       const nameLen = cd.readUInt16LE(p + 28);
       const extraLen = cd.readUInt16LE(p + 30);
       const commentLen = cd.readUInt16LE(p + 32);
-      const localOffset = cd.readUInt32LE(p + 42);
+      if (p + 46 + nameLen + extraLen > cd.length) throw new ParseError('The XLSX file is damaged (bad ZIP entry)');
       const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
+      // ZIP64 values in the directory are read like any other: the size limits below then apply.
+      const [uncompressed, compressed, localOffset] = withZip64(
+        [cd.readUInt32LE(p + 24), cd.readUInt32LE(p + 20), cd.readUInt32LE(p + 42)],
+        cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen),
+        zipDamaged,
+      ) as [number, number, number];
       out.push({ name, flags, method, compressed, uncompressed, localOffset });
       p += 46 + nameLen + extraLen + commentLen;
     }
@@ -123,9 +170,6 @@ async function verifyArchive(path: string, limits: ReturnType<typeof limitsOf>):
   const cacheKey = `${path}\u0000${st.size}\u0000${st.mtimeMs}\u0000${limits.maxXlsxUncompressedBytes}\u0000${limits.maxXlsxSharedStringsBytes}`;
   let total = 0;
   for (const e of entries) {
-    if (e.compressed === ZIP64 || e.uncompressed === ZIP64 || e.localOffset === ZIP64) {
-      throw new ParseError(`The XLSX part ${e.name} is a ZIP64 entry (over 4 GiB): far larger than any export this app reads; export it as CSV instead`);
-    }
     if (e.flags & 1) throw new ParseError('The workbook is password-protected (encrypted): remove the password in Excel, save it and upload again');
     if (e.method !== 0 && e.method !== 8) throw new ParseError(`The XLSX part ${e.name} uses an unsupported compression method (${e.method}): save the workbook again from Excel`);
     total += e.uncompressed;
@@ -144,7 +188,7 @@ async function verifyArchive(path: string, limits: ReturnType<typeof limitsOf>):
 
   const byOffset = new Map(entries.map((e) => [e.localOffset, e]));
   const fh = await fs.promises.open(path, 'r');
-  const damaged = (why: string) => new ParseError(`The XLSX file is damaged or was tampered with (${why}): save it again from Excel and upload it again`);
+  const damaged = zipDamaged;
   try {
     let offset = 0;
     let seen = 0;
@@ -158,13 +202,22 @@ async function verifyArchive(path: string, limits: ReturnType<typeof limitsOf>):
       await fh.read(nameBuf, 0, nameLen, offset + 30);
       if (!e || nameBuf.toString('utf8') !== e.name) throw damaged(`the entry at byte ${offset} is not in the ZIP directory`);
       const flags = header.readUInt16LE(6);
-      const localCompressed = header.readUInt32LE(18);
-      const localUncompressed = header.readUInt32LE(22);
+      const extraLen = header.readUInt16LE(28);
+      let localUncompressed = header.readUInt32LE(22);
+      let localCompressed = header.readUInt32LE(18);
       if (flags & 1) throw new ParseError('The workbook is password-protected (encrypted): remove the password in Excel, save it and upload again');
       if (header.readUInt16LE(8) !== e.method) throw damaged(`${e.name} has two compression methods`);
+      if (!(flags & 8) && (localCompressed === ZIP64 || localUncompressed === ZIP64)) {
+        // A ZIP64 local header carries both sizes in its extra field; they must be the directory's.
+        const extra = Buffer.alloc(extraLen);
+        await fh.read(extra, 0, extraLen, offset + 30 + nameLen);
+        const values = zip64Values(extra, 2, damaged);
+        if (!values) throw damaged(`${e.name} has a size of 0xFFFFFFFF without a ZIP64 extra field`);
+        [localUncompressed, localCompressed] = values as [number, number];
+      }
       if (!(flags & 8) && (localCompressed !== e.compressed || localUncompressed !== e.uncompressed)) throw damaged(`${e.name} declares two different sizes`);
       if (flags & 8 && e.method === 0) throw damaged(`${e.name} is stored without its size`);
-      const start = offset + 30 + nameLen + header.readUInt16LE(28);
+      const start = offset + 30 + nameLen + extraLen;
       if (start + e.compressed > cdOffset) throw damaged(`${e.name} runs past the end of the data`);
       const actual = e.method === 0 ? e.compressed : await inflatedSize(path, start, e.compressed, e.uncompressed);
       if (actual > e.uncompressed) {

@@ -33,7 +33,13 @@ export type WebhookOutcome =
   | 'malformed'
   | 'unknown_source'
   /** Valid and signed, but it cannot be stored now (no profile, undecryptable secrets, a row the profile rejects). */
-  | 'rejected';
+  | 'rejected'
+  /** Not a POST (405). */
+  | 'method_not_allowed'
+  /** Refused by the per-IP webhook budget (429); only the first refusal per source and window is recorded. */
+  | 'rate_limited'
+  /** Refused by the HTTP server before the app saw it (431 headers too large, 400 malformed); reported by scripts/serve.mjs, at most once a minute per source. */
+  | 'refused_by_server';
 
 export interface WebhookDelivery {
   /** Source id or name, from the URL. */
@@ -59,7 +65,7 @@ function isUniqueViolation(error: unknown): boolean {
   return e.code === 'P2002' || (typeof e.message === 'string' && /unique constraint/i.test(e.message));
 }
 
-async function recordAttempt(
+export async function recordAttempt(
   db: Client,
   a: { sourceId: string | null; sourceName: string; outcome: WebhookOutcome; reason?: string | null; ip?: string | null },
 ): Promise<void> {
