@@ -1,13 +1,21 @@
 import { encode } from '@auth/core/jwt';
 import { NextRequest } from 'next/server';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import proxy from '@/proxy';
 import { consume, resetRateLimits } from '@/lib/server/rate-limit';
 import { fromPeer } from '@/test/peer';
+import { createTestDatabase, type TestDatabase } from './databases';
 
 const SECRET = 'proxy-rate-limit-secret-0123456789abcdef';
-beforeAll(() => {
+// A refused webhook delivery leaves an attempt row (refused-deliveries.ts): it goes to a database of its own.
+let db: TestDatabase;
+beforeAll(async () => {
   process.env.AUTH_SECRET = SECRET;
+  db = await createTestDatabase('sqlite');
+  process.env.DATABASE_URL = db.url;
+});
+afterAll(async () => {
+  await db?.drop();
 });
 
 /** A session cookie as Auth.js issues it after sign-in (the proxy only decrypts it and reads uid and the times). */
@@ -80,7 +88,15 @@ describe('rate limits in the proxy', () => {
     // Another user, even from the same address, has a budget of their own.
     expect((await proxy(page('/dashboard', '192.0.2.9', { cookie: bob }))).status).toBe(200);
     // Server actions (a POST with Next-Action from the app's own origin) spend their own budget.
-    const action = () => proxy(page('/discrepancies', '192.0.2.1', { cookie: ana, 'next-action': 'abc123', origin: 'http://localhost' }, 'POST'));
+    // The body is what React's encodeReply sends for an action with no arguments (the proxy checks it decodes).
+    const action = () =>
+      proxy(
+        new NextRequest('http://localhost/discrepancies', {
+          method: 'POST',
+          body: '[]',
+          headers: { ...fromPeer('192.0.2.1'), accept: 'text/x-component', 'content-type': 'text/plain;charset=UTF-8', cookie: ana, 'next-action': 'abc123', origin: 'http://localhost' },
+        }),
+      );
     expect((await action()).status).toBe(200);
     const refusedAction = await action();
     expect(refusedAction.status).toBe(429);
