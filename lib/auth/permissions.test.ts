@@ -9,7 +9,7 @@ const EXPECTED: Record<Role, string[]> = {
   admin: [...ACTIONS],
   executive: ['dashboard:view', 'runs:view', 'discrepancies:view', 'data:export', 'account:manage', 'quality:view', 'reports:view'],
   analyst: [
-    'dashboard:view', 'runs:view', 'runs:start', 'discrepancies:view', 'discrepancies:comment',
+    'dashboard:view', 'runs:view', 'runs:start', 'reconciliations:manage', 'discrepancies:view', 'discrepancies:comment',
     'sources:view', 'sources:manage', 'data:upload', 'data:export', 'account:manage', 'alerts:view', 'quality:view',
   ],
   reviewer: [

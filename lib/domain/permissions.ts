@@ -12,6 +12,7 @@ export const PERMISSIONS = {
   'dashboard:view': ['admin', 'executive', 'analyst', 'reviewer'],
   'runs:view': ['admin', 'executive', 'analyst', 'reviewer'],
   'runs:start': ['admin', 'analyst', 'reviewer'],
+  'reconciliations:manage': ['admin', 'analyst'],
   'discrepancies:view': ['admin', 'executive', 'analyst', 'reviewer'],
   'discrepancies:comment': ['admin', 'analyst', 'reviewer'],
   'discrepancies:resolve': ['admin', 'reviewer'],

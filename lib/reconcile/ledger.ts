@@ -23,9 +23,12 @@ export type FactChange =
 
 /** The facts as one comparable string (sources by name, so member order does not matter). */
 export function factsFingerprint(facts: readonly SourceFact[]): string {
-  return [...facts]
+  // Only what the sources say: a source without the key says nothing, so a source added to the
+  // reconciliation leaves the facts of the keys it does not have unchanged.
+  return facts
+    .filter((f) => f.present)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((f) => (f.present ? [f.name, f.count, f.status ?? '', f.amountMinor ?? '', f.currency ?? '', f.date ?? ''].join('\u001f') : `${f.name}\u001f-`))
+    .map((f) => [f.name, f.count, f.status ?? '', f.amountMinor ?? '', f.currency ?? '', f.date ?? ''].join('\u001f'))
     .join('\u001e');
 }
 

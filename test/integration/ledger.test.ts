@@ -4,7 +4,7 @@
  * audited in the same transaction) when the facts change, and new data reconciles by itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReconciliation, runLedgerPass } from '@/lib/features/ledger';
+import { archiveReconciliation, createReconciliation, listReconciliations, reconciliationOverview, reconciliationsWithSource, runLedgerPass, updateReconciliation } from '@/lib/features/ledger';
 import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
 import { stageUpload } from '@/lib/features/ingestion/stage-upload';
 import { startIngestion } from '@/lib/features/ingestion/process-ingestion';
@@ -116,10 +116,57 @@ describe.each(DATABASE_KINDS)('the reconciled ledger on %s', (kind) => {
     const settled = await db.prisma.runResult.findMany({ where: { runId: ledgerRunId, state: { in: ['resolved', 'written_off'] } }, select: { key: true, state: true, version: true } });
     expect(settled.length).toBeGreaterThan(0);
     const current = (await listRuleSets(db.prisma)).find((r) => r.name === 'gateway-vs-bank')!;
+    const overview = async () => (await reconciliationOverview(db.prisma)).find((r) => r.id === reconciliationId)!;
+    expect((await overview()).rulesNewerThanLedger).toBe(false);
+    await new Promise((r) => setTimeout(r, 5)); // the new version's time is after the last full pass's
     await saveRuleSetVersion({ definition: { ...current.definition, description: 'Reviewed in December' }, autoRules: current.autoRules }, { actor: analyst, db: db.prisma });
+    // The Reconciliations page offers the full pass: the ledger's keys were reconciled with the older rules.
+    expect((await overview()).rulesNewerThanLedger).toBe(true);
     const pass = await runLedgerPass(reconciliationId, { keys: null, trigger: 'rules', actor: analyst, db: db.prisma });
+    expect((await overview()).rulesNewerThanLedger).toBe(false);
     expect(pass).toMatchObject({ reopened: 0, created: 0 });
     const now = await db.prisma.runResult.findMany({ where: { runId: ledgerRunId, key: { in: settled.map((s) => s.key) } }, select: { key: true, state: true, version: true } });
     expect(now.sort((x, y) => x.key.localeCompare(y.key))).toEqual(settled.sort((x, y) => x.key.localeCompare(y.key)));
+  });
+
+  it('an analyst renames it and adds a source (a full pass brings the new side, decisions on unchanged facts stay), then archives it', async () => {
+    const settled = await db.prisma.runResult.findMany({ where: { runId: ledgerRunId, state: 'resolved' }, orderBy: { key: 'asc' }, select: { key: true, state: true, version: true } });
+    expect(settled.length).toBeGreaterThan(1);
+    const [confirmed, ...others] = settled;
+    const erp = await db.prisma.source.create({ data: { name: 'ERP', kind: 'erp' } });
+    await ingestCsv(db, erp.id, 'erp.csv', `TransactionID,Date,Amount,Status\n${confirmed!.key},2024-07-01,1,Completed\n`);
+    const renamed = await updateReconciliation({ id: reconciliationId, name: 'Card payments (EU)', description: 'Gateway, bank', addSourceIds: [], ruleSetName: 'gateway-vs-bank' }, analyst, db.prisma);
+    expect(renamed).toMatchObject({ fullPass: null, summary: { name: 'Card payments (EU)', description: 'Gateway, bank' } });
+    // A name taken by another reconciliation is refused with the reason, and nothing changes.
+    await createReconciliation({ name: 'Invoices', sourceIds: [ids.gatewayId, ids.bankId], ruleSetName: 'gateway-vs-bank' }, analyst, db.prisma);
+    await expect(updateReconciliation({ id: reconciliationId, name: 'Invoices', addSourceIds: [], ruleSetName: 'gateway-vs-bank' }, analyst, db.prisma)).rejects.toThrow(/named "Invoices" exists already/);
+    // A reviewer resolves entries but does not change what is reconciled.
+    await expect(updateReconciliation({ id: reconciliationId, name: 'Mine', addSourceIds: [], ruleSetName: 'gateway-vs-bank' }, reviewer, db.prisma)).rejects.toThrow(/Your role \(reviewer\) does not allow/);
+    expect((await db.prisma.reconciliation.findUniqueOrThrow({ where: { id: reconciliationId } })).name).toBe('Card payments (EU)');
+
+    const added = await updateReconciliation({ id: reconciliationId, name: 'Card payments (EU)', description: 'Gateway, bank, ERP', addSourceIds: [erp.id], ruleSetName: 'gateway-vs-bank' }, analyst, db.prisma);
+    expect(added.fullPass).toBe('person');
+    expect(added.summary.members.map((m) => m.sourceId)).toEqual([ids.gatewayId, ids.bankId, erp.id]);
+    expect((await reconciliationsWithSource(erp.id, db.prisma)).map((r) => r.id)).toContain(reconciliationId);
+    const pass = await runLedgerPass(reconciliationId, { keys: null, trigger: 'person', actor: analyst, db: db.prisma });
+    expect(pass).toMatchObject({ created: 0, reopened: 1 });
+    // Every entry now has the ERP's side. The one key the ERP has has new facts and is reopened; the
+    // others are now "missing in ERP", but what the sources say of them is the same, so their decisions stay.
+    const reopened = await entry(confirmed!.key);
+    expect(JSON.parse(reopened.detail).sources.map((x: { name: string }) => x.name)).toEqual(['Gateway', 'Bank', 'ERP']);
+    expect(reopened.reopenReason).toMatch(/^ERP now has this transaction \(Paid\); it was resolved as /);
+    const kept = await db.prisma.runResult.findMany({ where: { runId: ledgerRunId, key: { in: others.map((x) => x.key) } }, orderBy: { key: 'asc' }, select: { key: true, state: true, version: true, missingIn: true } });
+    expect(kept.map(({ key, state, version }) => ({ key, state, version }))).toEqual(others);
+    for (const k of kept) expect(k.missingIn).toContain('ERP');
+    const audit = await db.prisma.auditLog.findFirstOrThrow({ where: { action: 'reconciliation.update', entityId: reconciliationId }, orderBy: { createdAt: 'desc' } });
+    expect(JSON.parse(audit.after!)).toMatchObject({ added: ['ERP'] });
+
+    await archiveReconciliation(reconciliationId, analyst, db.prisma);
+    expect((await listReconciliations(db.prisma)).map((r) => r.id)).not.toContain(reconciliationId);
+    expect((await reconciliationsWithSource(ids.bankId, db.prisma)).map((r) => r.id)).not.toContain(reconciliationId);
+    await expect(archiveReconciliation(reconciliationId, analyst, db.prisma)).rejects.toThrow(/archived already/);
+    // Its entries and decisions stay.
+    expect(await db.prisma.runResult.count({ where: { runId: ledgerRunId } })).toBe(25);
+    expect(await db.prisma.auditLog.count({ where: { action: 'reconciliation.archive', entityId: reconciliationId } })).toBe(1);
   });
 });

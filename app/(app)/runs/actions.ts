@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import { startRun } from '@/lib/features/runs';
-import { createReconciliation, requestFullPass } from '@/lib/features/ledger';
+import { archiveReconciliation, createReconciliation, requestFullPass, updateReconciliation } from '@/lib/features/ledger';
 import { defineFormAction, issueMessages } from '@/lib/server/pipeline/action';
 
 const startSchema = z.object({
@@ -43,7 +43,7 @@ const reconciliationSchema = z.object({ name: z.string(), description: z.string(
 export const createReconciliationAction = defineFormAction(
   {
     name: 'reconciliations.create',
-    permission: 'runs:start',
+    permission: 'reconciliations:manage',
     input: reconciliationSchema,
     invalidMessage: issueMessages.plain(),
     revalidate: '/runs',
@@ -67,5 +67,39 @@ export const reconcileNowAction = defineFormAction(
   async (input, { user }) => {
     await requestFullPass(input.id, 'person', null, { actor: user });
     return { queued: true };
+  },
+);
+
+const editSchema = z.object({ id: z.string(), name: z.string(), description: z.string(), addSourceIds: z.array(z.string()), ruleSetName: z.string() });
+
+/** Saves a reconciliation's name, rule set or new sources; a new rule set or source queues a full pass. */
+export const updateReconciliationAction = defineFormAction(
+  {
+    name: 'reconciliations.update',
+    permission: 'reconciliations:manage',
+    input: editSchema,
+    invalidMessage: issueMessages.plain(),
+    revalidate: '/runs',
+    form: (formData) => ({
+      id: String(formData.get('id') ?? ''),
+      name: String(formData.get('name') ?? ''),
+      description: String(formData.get('description') ?? ''),
+      addSourceIds: formData.getAll('addSource').map(String).filter(Boolean),
+      ruleSetName: String(formData.get('ruleSetName') ?? ''),
+    }),
+  },
+  async (input, { user }) => {
+    const { summary, fullPass } = await updateReconciliation(input, user);
+    if (fullPass) await requestFullPass(summary.id, fullPass, null, { actor: user });
+    return { fullPass: fullPass !== null };
+  },
+);
+
+/** Archives a reconciliation: its ledger stops receiving data and the dashboard stops reading it. */
+export const archiveReconciliationAction = defineFormAction(
+  { name: 'reconciliations.archive', permission: 'reconciliations:manage', input: z.object({ id: z.string().min(1) }), revalidate: '/runs', form: (formData) => ({ id: String(formData.get('id') ?? '') }) },
+  async (input, { user }) => {
+    await archiveReconciliation(input.id, user);
+    return { archived: true };
   },
 );

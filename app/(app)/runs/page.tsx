@@ -45,6 +45,7 @@ async function runnableSources() {
 export default async function RunsPage() {
   const user = await requirePage('runs:view', '/runs');
   const canStart = can(user.role, 'runs:start');
+  const canManage = can(user.role, 'reconciliations:manage');
   const [allRuns, sources, ruleSets, reconciliations, passes] = await Promise.all([
     listRuns(),
     canStart ? runnableSources() : [],
@@ -82,7 +83,7 @@ export default async function RunsPage() {
                     <tr key={r.id}>
                       <td><Link href={`/runs/${r.ledgerRunId}`}><strong>{r.name}</strong></Link>{r.description ? <div className="muted small">{r.description}</div> : null}</td>
                       <td>{r.sourceNames.join(' vs ')}</td>
-                      <td className="muted">{r.ruleSetName}</td>
+                      <td className="muted">{r.ruleSetName}{r.rulesNewerThanLedger ? <div><span className="pill warn small" data-testid="rules-changed" title="A newer version of the rule set applies to new data; reconcile all again to apply it to every entry">Rules changed since the last full pass</span></div> : null}</td>
                       <td className="num">{r.entries.toLocaleString('en-US')}</td>
                       <td className="num">{r.open ? <Link href={`/discrepancies?run=${r.ledgerRunId}`}>{r.open.toLocaleString('en-US')}</Link> : 0}</td>
                       <td className="muted">
@@ -130,7 +131,7 @@ export default async function RunsPage() {
             </div>
           </section>
         ) : null}
-        {canStart ? (
+        {canManage ? (
           <section className="card" aria-labelledby="new-rec-title">
             <h2 id="new-rec-title" className="section-title">New reconciliation</h2>
             <NewReconciliationForm sources={sources.filter((s) => s.ingestions.length > 0).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: s.rows }))} ruleSets={ruleSetNames} />

@@ -33,7 +33,7 @@ export type ReconciliationSummary = {
  * ledger is a permanent Run of kind 'ledger' so the review workflow works on its entries unchanged.
  */
 export async function createReconciliation(raw: ReconciliationInput, actor: Actor | null, db: Client = getPrisma()): Promise<ReconciliationSummary> {
-  if (actor) assertCan(actor, 'runs:start');
+  if (actor) assertCan(actor, 'reconciliations:manage');
   const input = reconciliationInputSchema.parse(raw);
   const sources = await db.source.findMany({ where: { id: { in: input.sourceIds }, archivedAt: null }, select: { id: true, name: true, kind: true } });
   if (sources.length !== input.sourceIds.length) throw new InvalidRequestError('One of the chosen sources no longer exists. Reload the page.');
@@ -80,4 +80,74 @@ export async function listReconciliations(db: Client = getPrisma()): Promise<Rec
 /** The live reconciliations that have this source as a member (the ones a new ingestion of it touches). */
 export async function reconciliationsWithSource(sourceId: string, db: Client = getPrisma()): Promise<ReconciliationSummary[]> {
   return (await listReconciliations(db)).filter((r) => r.members.some((m) => m.sourceId === sourceId));
+}
+
+export const reconciliationEditSchema = z.object({
+  id: z.string().min(1),
+  name: reconciliationInputSchema.shape.name,
+  description: reconciliationInputSchema.shape.description,
+  /** Sources to add; members stay (their entries and decisions belong to the ledger). */
+  addSourceIds: z.array(z.string().min(1)).max(30).default([]),
+  ruleSetName: reconciliationInputSchema.shape.ruleSetName,
+});
+export type ReconciliationEdit = z.input<typeof reconciliationEditSchema>;
+
+/**
+ * Renames a reconciliation, changes its rule set or adds member sources, with the audit row in the
+ * same transaction. Members are never removed: their side of every entry and the decisions taken on
+ * it belong to the ledger (archive it and create another to drop a source). Returns whether the
+ * ledger needs a full pass (a new rule set or a new source changes how every key is reconciled).
+ */
+export async function updateReconciliation(raw: ReconciliationEdit, actor: Actor | null, db: Client = getPrisma()): Promise<{ summary: ReconciliationSummary; fullPass: 'rules' | 'person' | null }> {
+  if (actor) assertCan(actor, 'reconciliations:manage');
+  const input = reconciliationEditSchema.parse(raw);
+  const current = await db.reconciliation.findUnique({ where: { id: input.id } });
+  if (!current || current.archivedAt) throw new InvalidRequestError('This reconciliation no longer exists or was archived. Reload the page.');
+  const members = parseMembers(current.members);
+  const adding = [...new Set(input.addSourceIds)].filter((id) => !members.some((m) => m.sourceId === id));
+  if (members.length + adding.length > 30) throw new InvalidRequestError('A reconciliation has at most 30 sources.');
+  const added = adding.length ? await db.source.findMany({ where: { id: { in: adding }, archivedAt: null }, select: { id: true, name: true, kind: true } }) : [];
+  if (added.length !== adding.length) throw new InvalidRequestError('One of the chosen sources no longer exists. Reload the page.');
+  const ruleSet = await currentRuleSet(input.ruleSetName, db);
+  if (input.name !== current.name && (await db.reconciliation.findUnique({ where: { name: input.name }, select: { id: true } }))) {
+    throw new ConflictError(`A reconciliation named "${input.name}" exists already. Choose another name.`);
+  }
+  const nextMembers: Member[] = [...members, ...adding.map((sourceId) => ({ sourceId }))];
+  const rulesChanged = ruleSet.name !== current.ruleSetName;
+  const fullPass = rulesChanged ? 'rules' : adding.length ? 'person' : null;
+  const row = await db.$transaction(async (tx) => {
+    const updated = await tx.reconciliation.update({
+      where: { id: current.id },
+      data: { name: input.name, description: input.description, ruleSetName: ruleSet.name, members: JSON.stringify(nextMembers) },
+    });
+    // The ledger's Run row describes its sources and rule set for the pages that show it.
+    const run = await tx.run.findUniqueOrThrow({ where: { id: current.ledgerRunId }, select: { inputs: true } });
+    const inputs = JSON.parse(run.inputs) as { sources: unknown[]; ruleSet: unknown };
+    inputs.sources.push(...added.map((s) => ({ sourceId: s.id, name: s.name, kind: s.kind, ingestionIds: [], profileVersions: [], webhookMaxRecordId: null })));
+    inputs.ruleSet = { id: ruleSet.id, name: ruleSet.name, version: ruleSet.version };
+    await tx.run.update({ where: { id: current.ledgerRunId }, data: { ruleSetId: ruleSet.id, inputs: JSON.stringify(inputs) } });
+    await writeAudit(tx, {
+      actor,
+      action: 'reconciliation.update',
+      entityType: 'Reconciliation',
+      entityId: current.id,
+      before: { name: current.name, description: current.description, ruleSet: current.ruleSetName, members: members.map((m) => m.sourceId) },
+      after: { name: updated.name, description: updated.description, ruleSet: updated.ruleSetName, members: nextMembers.map((m) => m.sourceId), added: added.map((s) => s.name) },
+    });
+    return updated;
+  });
+  return { summary: toSummary(row), fullPass };
+}
+
+/**
+ * Archives a reconciliation: new data no longer reconciles into it and the dashboard stops reading it.
+ * Its entries, decisions and passes stay readable (the Runs pages) and in the audit trail.
+ */
+export async function archiveReconciliation(id: string, actor: Actor | null, db: Client = getPrisma()): Promise<void> {
+  if (actor) assertCan(actor, 'reconciliations:manage');
+  await db.$transaction(async (tx) => {
+    const n = await tx.reconciliation.updateMany({ where: { id, archivedAt: null }, data: { archivedAt: new Date() } });
+    if (n.count !== 1) throw new InvalidRequestError('This reconciliation no longer exists or was archived already. Reload the page.');
+    await writeAudit(tx, { actor, action: 'reconciliation.archive', entityType: 'Reconciliation', entityId: id, after: { archived: true } });
+  });
 }

@@ -14,13 +14,17 @@ import { listPasses, reconciliationOfRun } from '@/lib/features/ledger';
 import { getPrisma } from '@/lib/server/db/client';
 import { PASS_STATUS, PASS_TRIGGER } from '@/components/runs/format';
 import { PassOutcome } from '@/components/runs/PassOutcome';
+import { EditReconciliationForm } from '@/components/runs/EditReconciliationForm';
+import { can } from '@/lib/domain/permissions';
+import { listRuleSets } from '@/lib/features/runs/rulesets';
+import { parseMembers } from '@/lib/features/ledger/members';
 
 export const metadata: Metadata = { title: 'Run' };
 export const dynamic = 'force-dynamic';
 
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  await requirePage('runs:view', `/runs/${id}`);
+  const user = await requirePage('runs:view', `/runs/${id}`);
   const run = await getRun(id);
   if (!run) notFound();
   const st = RUN_STATUS[run.status] ?? { label: run.status, tone: 'neutral' as const };
@@ -48,6 +52,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         return { cls, text };
       })
     : [];
+  const settings = ledger && can(user.role, 'reconciliations:manage') ? await ledgerSettings(ledger.id) : null;
   const compareWith = ledger ? [] : others.filter((r) => r.id !== id && r.status === 'completed' && r.kind !== 'ledger');
   return (
     <>
@@ -137,6 +142,12 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             </div>
           </section>
         ) : null}
+        {ledger && settings ? (
+          <section className="card" aria-labelledby="settings-title">
+            <h2 id="settings-title" className="section-title">Settings</h2>
+            <EditReconciliationForm id={ledger.id} {...settings} />
+          </section>
+        ) : null}
         {ledger ? null : <section className="card" aria-labelledby="inputs-title">
           <h2 id="inputs-title" className="section-title">Inputs</h2>
           <dl className="meta-grid">
@@ -167,4 +178,24 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
       </div>
     </>
   );
+}
+
+/** What the settings form of a reconciliation shows: its fields, the rule sets, its sources and the others it could add. */
+async function ledgerSettings(reconciliationId: string) {
+  const db = getPrisma();
+  const [rec, ruleSets, sources] = await Promise.all([
+    db.reconciliation.findUniqueOrThrow({ where: { id: reconciliationId }, select: { name: true, description: true, ruleSetName: true, members: true } }),
+    listRuleSets(),
+    db.source.findMany({ where: { archivedAt: null }, orderBy: { name: 'asc' }, select: { id: true, name: true, kind: true, _count: { select: { records: true } } } }),
+  ]);
+  const memberIds = parseMembers(rec.members).map((m) => m.sourceId);
+  const byId = new Map(sources.map((s) => [s.id, s]));
+  return {
+    name: rec.name,
+    description: rec.description,
+    ruleSetName: rec.ruleSetName,
+    ruleSets: [...new Set(ruleSets.map((r) => r.name))],
+    members: memberIds.map((id) => ({ id, name: byId.get(id)?.name ?? '(deleted source)' })),
+    candidates: sources.filter((s) => !memberIds.includes(s.id) && s._count.records > 0).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: s._count.records })),
+  };
 }
