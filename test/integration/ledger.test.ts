@@ -4,7 +4,7 @@
  * audited in the same transaction) when the facts change, and new data reconciles by itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveReconciliation, createReconciliation, listReconciliations, reconciliationOverview, reconciliationsWithSource, runLedgerPass, updateReconciliation } from '@/lib/features/ledger';
+import { archiveReconciliation, createReconciliation, listReconciliations, ledgerChangesSince, reconciliationOverview, reconciliationsWithSource, runLedgerPass, updateReconciliation } from '@/lib/features/ledger';
 import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
 import { stageUpload } from '@/lib/features/ingestion/stage-upload';
 import { startIngestion } from '@/lib/features/ingestion/process-ingestion';
@@ -99,6 +99,23 @@ describe.each(DATABASE_KINDS)('the reconciled ledger on %s', (kind) => {
     expect(history.map((h) => h.change)).toEqual(['created', 'reopened']);
     // The earlier automatic decision stays in the entry's history.
     expect(await db.prisma.resolution.count({ where: { resultId: after.id, action: 'auto' } })).toBe(1);
+  });
+
+  it('compares the ledger now with the point in time after an earlier pass', async () => {
+    const passes = await db.prisma.reconciliationPass.findMany({ where: { reconciliationId }, orderBy: { createdAt: 'asc' } });
+    const first = passes[0]!;
+    const diff = (await ledgerChangesSince(reconciliationId, first.id, {}, db.prisma))!;
+    expect(diff.passesAfter).toBe(passes.length - 1);
+    expect(diff.counts).toEqual({ created: 0, changed: 0, reopened: 1 });
+    expect(diff.entries).toHaveLength(1);
+    expect(diff.entries[0]).toMatchObject({ key: 'TX1000', state: 'open', changes: ['reopened'] });
+    expect(JSON.parse(diff.entries[0]!.factsThen!)).toContainEqual(expect.objectContaining({ name: 'Bank', status: 'Paid' }));
+    expect(JSON.parse(diff.entries[0]!.factsNow)).toContainEqual(expect.objectContaining({ name: 'Bank', status: 'Failed' }));
+    expect(diff.entries[0]!.reasons[0]).toMatch(/^Bank now says Failed/);
+    // Since the newest pass nothing changed; a pass of another reconciliation is not a point in this one.
+    const latest = (await ledgerChangesSince(reconciliationId, passes[passes.length - 1]!.id, {}, db.prisma))!;
+    expect(latest).toMatchObject({ passesAfter: 0, counts: { created: 0, changed: 0, reopened: 0 }, entries: [] });
+    expect(await ledgerChangesSince('another', first.id, {}, db.prisma)).toBeNull();
   });
 
   it('reviewers go on working on ledger entries: resolve, undo, bulk', async () => {

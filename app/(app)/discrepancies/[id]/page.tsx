@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { entryHistory } from '@/lib/features/ledger';
-import type { SourceFact } from '@/lib/reconcile/ledger';
+import { factsText } from '@/components/runs/facts';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { CommentForm } from '@/components/discrepancies/CommentForm';
 import { ResolvePanel } from '@/components/discrepancies/ResolvePanel';
@@ -268,7 +268,3 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
 }
 
 /** One line per source: what it said after a pass. */
-function factsText(json: string): string {
-  const facts = JSON.parse(json) as SourceFact[];
-  return facts.map((f) => (f.present ? `${f.name}: ${f.status ?? '?'} ${f.amountMinor !== null ? `${money(BigInt(f.amountMinor), f.currency ?? '')} ${f.currency ?? ''}` : ''} ${f.date ?? ''}${f.count > 1 ? ` (${f.count} records)` : ''}` : `${f.name}: no record`).replace(/\s+/g, ' ').trim()).join(' · ');
-}

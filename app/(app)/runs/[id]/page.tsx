@@ -142,6 +142,23 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             </div>
           </section>
         ) : null}
+        {ledger && passes.length > 1 ? (
+          <section className="card" aria-labelledby="compare-title">
+            <h2 id="compare-title" className="section-title">Compare with an earlier point in time</h2>
+            <p className="muted small">The entries created, changed or reopened since a pass, with their facts then and now.</p>
+            <form action={`/runs/${id}/changes`} method="get" className="form-row">
+              <div className="field">
+                <label htmlFor="changes-since">Since the pass of</label>
+                <select id="changes-since" name="since">
+                  {passes.slice(1).map((p) => (
+                    <option key={p.id} value={p.id}>{formatDateTime(p.finishedAt ?? p.createdAt)} UTC · {PASS_TRIGGER[p.trigger] ?? p.trigger}{p.scope === 'full' ? ' · full' : ''}</option>
+                  ))}
+                </select>
+              </div>
+              <div className="field"><button className="button secondary" type="submit">Show what changed</button></div>
+            </form>
+          </section>
+        ) : null}
         {ledger && settings ? (
           <section className="card" aria-labelledby="settings-title">
             <h2 id="settings-title" className="section-title">Settings</h2>

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "EntryHistory_passId_idx" ON "EntryHistory"("passId");
