@@ -75,16 +75,18 @@ export type CreditRow = {
   campaign: string;
   currency: string;
   weightPpm: number;
+  /** The deal's or payment's normalized join value (null for spend, or when it has none). */
+  link: string | null;
 };
 
 export const NO_DATE = '0000-00-00';
 
-function linkOfDeal(d: DealInput, join: JoinField): string | null {
+export function linkOfDeal(d: Pick<DealInput, 'attrs' | 'txId'>, join: JoinField): string | null {
   const v = d.attrs[join] ?? (join === 'dealId' ? d.txId : undefined);
   return v ? v.trim().toUpperCase() : null;
 }
 
-function linkOfPayment(p: PaymentInput, join: JoinField): string | null {
+export function linkOfPayment(p: Pick<PaymentInput, 'attrs' | 'key'>, join: JoinField): string | null {
   const v = p.attrs[join] ?? (join === 'paymentRef' ? p.key : undefined);
   return v ? v.trim().toUpperCase() : null;
 }
@@ -119,11 +121,13 @@ export function buildAggregates(input: BuildInput): { daily: DailyRow[]; credits
   const paidDeals = new Set<string>();
   let linkedPayments = 0;
   const paymentDeal: (string | null)[] = [];
+  const paymentLink: (string | null)[] = [];
   for (const p of input.payments) {
     const l = linkOfPayment(p, input.join);
     const dealKey = l ? (byLink.get(l) ?? null) : null;
     if (dealKey) linkedPayments++;
     paymentDeal.push(dealKey);
+    paymentLink.push(l);
     if (dealKey && contributionOf(p).paidTx > 0) paidDeals.add(dealKey);
   }
 
@@ -143,11 +147,12 @@ export function buildAggregates(input: BuildInput): { daily: DailyRow[]; credits
         r.refundMinor += ref[j]!;
         r.notCountedMinor += nc[j]!;
         r.paidTx += c.paidTx && j === 0 ? 1 : 0;
-        credits.push({ model, kind: 'payment', ref: p.resultId, dealKey, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm });
+        credits.push({ model, kind: 'payment', ref: p.resultId, dealKey, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link: paymentLink[i]! });
       });
     });
     for (const d of deals.values()) {
       const day = d.date ?? NO_DATE;
+      const link = linkOfDeal(d, input.join);
       const cs = attribute(d.touches, model);
       const w = cs.map((x) => x.weightPpm);
       const leads = splitInteger(1000n, w);
@@ -157,14 +162,14 @@ export function buildAggregates(input: BuildInput): { daily: DailyRow[]; credits
         r.leadsMilli += Number(leads[j]);
         if (won) r.dealsMilli += Number(leads[j]);
         if (paidDeals.has(d.key)) r.paidDealsMilli += Number(leads[j]);
-        credits.push({ model, kind: 'deal', ref: d.recordId, dealKey: d.key, day, channel: cr.channel, campaign: cr.campaign, currency: '', weightPpm: cr.weightPpm });
+        credits.push({ model, kind: 'deal', ref: d.recordId, dealKey: d.key, day, channel: cr.channel, campaign: cr.campaign, currency: '', weightPpm: cr.weightPpm, link });
       });
     }
     for (const s of input.spend) {
       const day = s.date ?? NO_DATE;
       const campaign = s.campaign.trim() || NO_CAMPAIGN;
       row(model, day, s.channel, campaign, s.currency).spendMinor += s.amountMinor;
-      credits.push({ model, kind: 'spend', ref: s.recordId, dealKey: null, day, channel: s.channel, campaign, currency: s.currency, weightPpm: 1_000_000 });
+      credits.push({ model, kind: 'spend', ref: s.recordId, dealKey: null, day, channel: s.channel, campaign, currency: s.currency, weightPpm: 1_000_000, link: null });
     }
   }
   return { daily: [...daily.values()], credits, linkedPayments };

@@ -15,6 +15,8 @@ import { engineFor, loadKeys } from '@/lib/features/runs/reconcile-keys';
 import { resultData } from '@/lib/features/runs/result-rows';
 import { rowState, ROW_SELECT, type ReviewRow } from '@/lib/features/review/row-change';
 import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
+import { applyRomiEntries, entryAttrs, type EntryFigures, type EntryMove } from '@/lib/features/romi/apply-entries';
+import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { autoResolveRun } from '@/lib/features/review/auto-resolve';
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { factsOf } from './facts';
@@ -82,9 +84,10 @@ export async function runLedgerPass(
   try {
     const { inputs, ruleSet } = await ledgerInputs(scope, db);
     const touched: string[] = [];
+    const romi = { rebuild: false };
     const chunks = opts.keys ? chunked([...new Set(opts.keys)], PASS_CHUNK) : allKeys(db, inputs.sources.map((s) => s.sourceId));
     for await (const keys of chunks) {
-      touched.push(...(await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, keys, pass.id, counts)));
+      touched.push(...(await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, keys, pass.id, counts, romi)));
     }
     // Automatic rules settle new and changed entries only, each with its resolution and audit row.
     if (touched.length && ruleSet.autoRules.length) {
@@ -98,10 +101,10 @@ export async function runLedgerPass(
       await tx.reconciliation.update({ where: { id: reconciliationId }, data: { lastPassAt: new Date(), ...(wrote ? { ledgerVersion: { increment: 1 } } : {}) } });
       await writeAudit(tx, { actor: opts.actor ?? null, action: 'ledger.pass', entityType: 'Reconciliation', entityId: reconciliationId, after: { passId: pass.id, trigger: opts.trigger, triggerRef: opts.triggerRef ?? null, scope: opts.keys ? 'incremental' : 'full', ...counts } });
     });
-    // ROMI follows the ledger. Reopened and automatically settled entries moved it already, in their own
-    // transactions; new or changed payments need their deal links, so the aggregate is rebuilt (atomically).
-    const built = await db.romiBuild.findUnique({ where: { runId: scope.ledgerRunId }, select: { runId: true } });
-    if (counts.created + counts.changed > 0 || (wrote && !built)) await rebuildRomiAfterRun(scope.ledgerRunId, db);
+    // ROMI follows the ledger: every entry moved it in its chunk's transaction (applyRomiEntries,
+    // applyRomiRowChange). Only an aggregate that could not be moved exactly (none yet, one built before
+    // credits carried their join value, a settled entry reclassified) is rebuilt, atomically.
+    if (romi.rebuild || (wrote && !(await db.romiBuild.findUnique({ where: { runId: scope.ledgerRunId }, select: { runId: true } })))) await rebuildRomiAfterRun(scope.ledgerRunId, db);
     return { passId: pass.id, durationMs, ...counts };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -123,6 +126,7 @@ async function reconcileChunk(
   keys: string[],
   passId: string,
   counts: PassCounts,
+  romi: { rebuild: boolean },
 ): Promise<string[]> {
   const engine = engineFor(inputs, ruleSet);
   const { sides, violations } = await loadKeys(db, inputs, engine, { keys });
@@ -150,10 +154,35 @@ async function reconcileChunk(
   }
   if (!creates.length && !updates.length) return [];
 
+  // What the moved entries' records say beyond the facts (the payment-to-deal join value).
+  const recordIds = (detail: string) => (JSON.parse(detail) as ResultDetail).sources.map((x) => x.recordId).filter((x): x is number => typeof x === 'number');
+  const attrIds = [...new Set([...creates, ...updates.map((u) => u.data)].flatMap((d) => recordIds(d.detail)))];
+  const attrsById = new Map<number, string | null>();
+  for (let i = 0; i < attrIds.length; i += PASS_CHUNK) {
+    for (const r of await db.sourceRecord.findMany({ where: { id: { in: attrIds.slice(i, i + PASS_CHUNK) } }, select: { id: true, attrs: true } })) attrsById.set(r.id, r.attrs);
+  }
+  const figures = (resultId: number, d: { key: string; date: string | null; amountMinor: unknown; currency: unknown }, review: Pick<ReviewRow, 'state' | 'finalStatus' | 'finalAmountMinor' | 'finalCurrency'>): EntryFigures => ({
+    resultId,
+    key: d.key,
+    date: d.date,
+    amountMinor: BigInt(d.amountMinor as bigint),
+    currency: String(d.currency),
+    state: review.state,
+    finalStatus: review.finalStatus,
+    finalAmountMinor: review.finalAmountMinor,
+    finalCurrency: review.finalCurrency,
+  });
+  const moves: EntryMove[] = [];
+
   await db.$transaction(async (tx) => {
     if (creates.length) {
       await tx.runResult.createMany({ data: creates.map((c) => ({ ...c, changedAt: now })) });
       const ids = await tx.runResult.findMany({ where: { runId: ledgerRunId, key: { in: creates.map((c) => c.key) } }, select: { id: true, key: true, detail: true } });
+      const createdByKey = new Map(creates.map((c) => [c.key, c]));
+      for (const r of ids) {
+        const c = createdByKey.get(r.key)!;
+        moves.push({ before: null, after: figures(r.id, c, { state: c.state ?? 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null }), attrs: entryAttrs(recordIds(c.detail), attrsById) });
+      }
       await tx.entryHistory.createMany({ data: ids.map((r) => ({ resultId: r.id, passId, change: 'created', factsAfter: JSON.stringify(factsOf(r.detail)), at: now })) });
       counts.created += creates.length;
       touched.push(...creates.map((c) => c.key));
@@ -162,6 +191,11 @@ async function reconcileChunk(
       const classification = Object.fromEntries(CLASSIFICATION.map((k) => [k, data[k as keyof typeof data]]));
       if (!reopen) {
         await tx.runResult.update({ where: { id: entry.id }, data: { ...classification, detail: data.detail, updatedAt: now, ...(changes ? { changedAt: now } : {}) } });
+        const before = figures(entry.id, entry as unknown as { key: string; date: string | null; amountMinor: bigint; currency: string }, entry);
+        const after = figures(entry.id, data, entry);
+        if (before.amountMinor !== after.amountMinor || before.currency !== after.currency || before.date !== after.date) {
+          moves.push({ before, after, attrs: entryAttrs(recordIds(data.detail), attrsById) });
+        }
         if (changes) {
           await tx.entryHistory.create({ data: { resultId: entry.id, passId, change: 'changed', factsBefore: JSON.stringify(factsOf(entry.detail)), factsAfter: JSON.stringify(factsOf(data.detail)), at: now } });
           counts.changed++;
@@ -213,6 +247,7 @@ async function reconcileChunk(
       counts.reopened++;
       touched.push(entry.key);
     }
+    if (!romi.rebuild && !(await applyRomiEntries(tx, ledgerRunId, moves))) romi.rebuild = true;
   }, { timeout: 60_000 });
   return touched;
 }

@@ -90,7 +90,7 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
       }
       await tx.romiBuild.deleteMany({ where: { runId } });
       await tx.romiBuild.create({
-        data: { runId, builtAt: new Date(), joinField: join, linkedPayments: built.linkedPayments, payments: payments.length, deals: deals.length, spendRows: spend.length, durationMs: Date.now() - started },
+        data: { runId, builtAt: new Date(), joinField: join, creditLinks: true, linkedPayments: built.linkedPayments, payments: payments.length, deals: deals.length, spendRows: spend.length, durationMs: Date.now() - started },
       });
     },
     { timeout: 10 * 60_000, maxWait: 30_000 },

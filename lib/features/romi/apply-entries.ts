@@ -1,0 +1,132 @@
+/**
+ * Incremental ROMI maintenance for a ledger pass (issue 18): the entries a pass created, or whose
+ * facts or classification it changed while they were still in review, move the pre-aggregate by
+ * their own difference, in the pass's transaction. Nothing else is read: the payment's deal is
+ * found through the deal credits' join value (RomiCredit.link, indexed), its attribution from
+ * those credits, and RomiDaily gets one upsert per touched (model, day, channel, campaign, currency).
+ *
+ * Settled decisions (a reviewer's, an automatic rule's, a reopen) keep going through
+ * applyRomiRowChange, which also flips the deal's "paid" count.
+ */
+import { type Tx, parseAttrs } from './rebuild-romi';
+import { ATTRIBUTION_MODELS, attribute, contributionOf, linkOfPayment, NO_DATE, splitInteger, type AttributionModel, type Contribution, type JoinField } from '@/lib/romi';
+
+/** What ROMI needs of an entry: its classification fields and review state, and its records' attributes. */
+export type EntryFigures = {
+  resultId: number;
+  key: string;
+  date: string | null;
+  state: string;
+  amountMinor: bigint;
+  currency: string;
+  finalStatus: string | null;
+  finalAmountMinor: bigint | null;
+  finalCurrency: string | null;
+};
+export type EntryMove = { before: EntryFigures | null; after: EntryFigures; attrs: Record<string, string> };
+
+type Delta = { revenueMinor: bigint; refundMinor: bigint; notCountedMinor: bigint };
+type Credit = { model: AttributionModel; day: string; channel: string; campaign: string; currency: string; weightPpm: number };
+
+/**
+ * Applies the moves; false when it cannot do so exactly (no aggregate yet, an aggregate from before
+ * credits carried their join value, or a move that changes whether a deal is paid): the caller then
+ * rebuilds the aggregate.
+ */
+export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly EntryMove[]): Promise<boolean> {
+  if (!moves.length) return true;
+  const build = await tx.romiBuild.findUnique({ where: { runId }, select: { joinField: true, creditLinks: true } });
+  if (!build?.creditLinks) return false;
+  if (moves.some((m) => contributionOf(m.after).paidTx > 0 || (m.before && contributionOf(m.before).paidTx > 0))) return false;
+  // Taken first, so concurrent changes of one aggregate queue on this row in one order (as applyRomiRowChange).
+  await tx.romiBuild.update({ where: { runId }, data: { revision: { increment: 1 } } });
+
+  const join = build.joinField as JoinField;
+  const daily = new Map<string, Credit & Delta & { paidTx: number }>();
+  const add = (c: Credit, d: Delta) => {
+    if (!d.revenueMinor && !d.refundMinor && !d.notCountedMinor) return;
+    const k = `${c.model}\u0000${c.day}\u0000${c.channel}\u0000${c.campaign}\u0000${c.currency}`;
+    const row = daily.get(k) ?? { ...c, revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, paidTx: 0 };
+    row.revenueMinor += d.revenueMinor;
+    row.refundMinor += d.refundMinor;
+    row.notCountedMinor += d.notCountedMinor;
+    daily.set(k, row);
+  };
+  const spread = (credits: Credit[], c: Contribution, sign: bigint) => {
+    for (const model of ATTRIBUTION_MODELS) {
+      const cs = credits.filter((x) => x.model === model);
+      if (!cs.length) continue;
+      const w = cs.map((x) => x.weightPpm);
+      const rev = splitInteger(c.revenueMinor, w);
+      const ref = splitInteger(c.refundMinor, w);
+      const nc = splitInteger(c.notCountedMinor, w);
+      cs.forEach((cr, j) => add({ ...cr, currency: c.currency }, { revenueMinor: sign * rev[j]!, refundMinor: sign * ref[j]!, notCountedMinor: sign * nc[j]! }));
+    }
+  };
+
+  // 1. Take out what the entries contributed, on their stored credits, and drop those credits.
+  const withBefore = moves.filter((m) => m.before);
+  const oldCredits = new Map<number, (Credit & { dealKey: string | null })[]>();
+  for (let i = 0; i < withBefore.length; i += 500) {
+    const ids = withBefore.slice(i, i + 500).map((m) => m.before!.resultId);
+    const rows = await tx.romiCredit.findMany({ where: { runId, kind: 'payment', ref: { in: ids } }, orderBy: { id: 'asc' } });
+    for (const r of rows) {
+      const list = oldCredits.get(r.ref) ?? [];
+      list.push({ model: r.model as AttributionModel, day: r.day, channel: r.channel, campaign: r.campaign, currency: r.currency, weightPpm: r.weightPpm, dealKey: r.dealKey });
+      oldCredits.set(r.ref, list);
+    }
+    await tx.romiCredit.deleteMany({ where: { runId, kind: 'payment', ref: { in: ids } } });
+  }
+  let linkedDelta = 0;
+  for (const m of withBefore) {
+    const credits = oldCredits.get(m.before!.resultId) ?? [];
+    spread(credits, contributionOf(m.before!), -1n);
+    if (credits[0]?.dealKey) linkedDelta--;
+  }
+
+  // 2. Find each entry's deal by its join value, attribute it as the build does, and add it back.
+  const dealOf = new Map<string, { dealKey: string; touches: Map<AttributionModel, Credit[]> } | null>();
+  const created: { model: string; kind: string; ref: number; dealKey: string | null; day: string; channel: string; campaign: string; currency: string; weightPpm: number; link: string | null; runId: string }[] = [];
+  for (const m of moves) {
+    const link = linkOfPayment({ attrs: m.attrs, key: m.after.key }, join);
+    let deal = link ? dealOf.get(link) : null;
+    if (link && deal === undefined) {
+      const first = await tx.romiCredit.findFirst({ where: { runId, kind: 'deal', link, model: 'last_touch' }, orderBy: { id: 'asc' }, select: { dealKey: true } });
+      if (first?.dealKey) {
+        const rows = await tx.romiCredit.findMany({ where: { runId, kind: 'deal', dealKey: first.dealKey }, orderBy: { id: 'asc' } });
+        const touches = new Map<AttributionModel, Credit[]>();
+        for (const r of rows) touches.set(r.model as AttributionModel, [...(touches.get(r.model as AttributionModel) ?? []), { model: r.model as AttributionModel, day: '', channel: r.channel, campaign: r.campaign, currency: '', weightPpm: r.weightPpm }]);
+        deal = { dealKey: first.dealKey, touches };
+      } else deal = null;
+      dealOf.set(link, deal);
+    }
+    const day = m.after.date ?? NO_DATE;
+    const c = contributionOf(m.after);
+    const credits: Credit[] = ATTRIBUTION_MODELS.flatMap((model) =>
+      (deal?.touches.get(model) ?? attribute([], model).map((x) => ({ ...x, model, day, currency: '' }))).map((x) => ({ ...x, model, day, currency: c.currency })),
+    );
+    spread(credits, c, 1n);
+    if (deal) linkedDelta++;
+    for (const cr of credits) created.push({ runId, model: cr.model, kind: 'payment', ref: m.after.resultId, dealKey: deal?.dealKey ?? null, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link });
+  }
+  for (let i = 0; i < created.length; i += 2000) await tx.romiCredit.createMany({ data: created.slice(i, i + 2000) });
+
+  for (const r of daily.values()) {
+    if (!r.revenueMinor && !r.refundMinor && !r.notCountedMinor) continue;
+    await tx.romiDaily.upsert({
+      where: { runId_model_day_channel_campaign_currency: { runId, model: r.model, day: r.day, channel: r.channel, campaign: r.campaign, currency: r.currency } },
+      create: { runId, model: r.model, day: r.day, channel: r.channel, campaign: r.campaign, currency: r.currency, revenueMinor: r.revenueMinor, refundMinor: r.refundMinor, notCountedMinor: r.notCountedMinor },
+      update: { revenueMinor: { increment: r.revenueMinor }, refundMinor: { increment: r.refundMinor }, notCountedMinor: { increment: r.notCountedMinor } },
+    });
+  }
+  const newPayments = moves.filter((m) => !m.before).length;
+  if (linkedDelta || newPayments) await tx.romiBuild.update({ where: { runId }, data: { linkedPayments: { increment: linkedDelta }, payments: { increment: newPayments } } });
+  return true;
+}
+
+/** The attributes of an entry's records (the first source that has a field wins, as in the build). */
+export function entryAttrs(recordIds: readonly number[], attrsById: ReadonlyMap<number, string | null>): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  for (const id of recordIds) for (const [k, v] of Object.entries(parseAttrs(attrsById.get(id) ?? null))) attrs[k] ??= v;
+  return attrs;
+}
