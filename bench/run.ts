@@ -27,6 +27,7 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   romi: async () => (await import('./romi')).section,
   runs: async () => (await import('./runs')).section,
   'dashboard-load': async () => (await import('./dashboard-load')).section,
+  ledger: async () => (await import('./ledger')).section,
 };
 
 function parseArgs(argv: string[]) {

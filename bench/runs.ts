@@ -43,7 +43,7 @@ import { BANK_CODES, dateOf, GW_CODES, id, pickStatus, rnd, type S } from './rec
 type Rec = { key: string; status: S; cents: number; date: string };
 
 /** The gateway's and the bank's record for one slot (same kinds and shares as bench/reconcile.ts). */
-function slot(s: number): { gw: Rec; bank: Rec } {
+export function slot(s: number): { gw: Rec; bank: Rec } {
   const u = rnd(s, 1);
   const status = pickStatus(rnd(s, 2));
   const cents = 100 + Math.floor(rnd(s, 3) * 99_999_900);
@@ -56,7 +56,7 @@ function slot(s: number): { gw: Rec; bank: Rec } {
   return { gw, bank: { key: id('TB', s), status: pickStatus(rnd(s, 4)), cents, date } };
 }
 
-async function load(db: PrismaClient, rows: number) {
+export async function load(db: PrismaClient, rows: number) {
   const made: { id: string; name: string }[] = [];
   for (const [name, kind] of [['Gateway', 'gateway'], ['Bank', 'bank']] as const) {
     const source = await db.source.create({ data: { name, kind } });

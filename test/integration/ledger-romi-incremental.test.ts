@@ -55,6 +55,11 @@ describe.each(DATABASE_KINDS)('incremental ROMI of a ledger on %s', (kind) => {
       where: { runId, state: 'open', id: { in: (await db.prisma.romiCredit.findMany({ where: { runId, kind: 'payment', dealKey: { not: null }, model: 'last_touch' }, select: { ref: true } })).map((c) => c.ref) } },
       orderBy: { key: 'asc' },
     });
+    // Settled Paid payments, one with no deal and one a deal's: the gateway now says another amount, so both reopen.
+    const paidCredits = async (linked: boolean) =>
+      (await db.prisma.romiCredit.findMany({ where: { runId, kind: 'payment', model: 'last_touch', dealKey: linked ? { not: null } : null }, select: { ref: true } })).map((c) => c.ref);
+    const settledUnlinked = await db.prisma.runResult.findFirstOrThrow({ where: { runId, state: 'resolved', finalStatus: 'Paid', id: { in: await paidCredits(false) } }, orderBy: { key: 'asc' } });
+    const settledLinked = await db.prisma.runResult.findFirstOrThrow({ where: { runId, state: 'resolved', finalStatus: 'Paid', id: { in: await paidCredits(true) } }, orderBy: { key: 'asc' } });
     const before = await db.prisma.romiBuild.findUniqueOrThrow({ where: { runId } });
     const notCountedBefore = (await db.prisma.romiDaily.aggregate({ where: { runId, model: 'last_touch' }, _sum: { notCountedMinor: true } }))._sum.notCountedMinor ?? 0n;
 
@@ -64,22 +69,25 @@ describe.each(DATABASE_KINDS)('incremental ROMI of a ledger on %s', (kind) => {
       `${unpaidRef},2026-10-20,1234.56,USD,Completed,late-payer@example.org`,
       'SELF-NEW-1,2026-10-21,99.00,USD,Completed,self-new@example.org',
       `${openLinked.key},${openLinked.date},${(Number(openLinked.amountMinor) / 100 + 10).toFixed(2)},USD,Completed,x@example.org`,
+      `${settledUnlinked.key},${settledUnlinked.date},${(Number(settledUnlinked.amountMinor) / 100 + 1).toFixed(2)},USD,Completed,x@example.org`,
+      `${settledLinked.key},${settledLinked.date},${(Number(settledLinked.amountMinor) / 100 + 1).toFixed(2)},USD,Completed,x@example.org`,
     ].join('\n');
     const ingested = await ingestCsvText(db.prisma, { ...gateway, file: 'gateway-late.csv' }, `${csv}\n`);
     expect(ingested.ingested).toBe(true);
     const ingestion = await db.prisma.ingestion.findFirstOrThrow({ where: { fileName: 'gateway-late.csv' } });
     const pass = await passFor(db, ingestion.id);
-    expect(pass).toMatchObject({ status: 'completed', created: 2, keysRead: 3 });
-    expect(pass.changed + pass.reopened).toBe(1);
+    expect(pass).toMatchObject({ status: 'completed', created: 2, keysRead: 5, reopened: 2 });
+    expect(pass.changed).toBe(1);
 
     // Moved, not rebuilt: same build, a new revision, two more payments, one more linked.
     const after = await db.prisma.romiBuild.findUniqueOrThrow({ where: { runId } });
     expect(after.builtAt).toEqual(before.builtAt);
     expect(after.revision).toBeGreaterThan(before.revision);
     expect(after.payments).toBe(before.payments + 2);
-    // The new payments are in review: not yet counted grows by their amounts and the open entry's extra 10.00.
+    // The new payments are in review: not yet counted grows by their amounts, the open entry's extra
+    // 10.00 and the two reopened payments' new amounts (no longer counted as revenue).
     const notCountedAfter = (await db.prisma.romiDaily.aggregate({ where: { runId, model: 'last_touch' }, _sum: { notCountedMinor: true } }))._sum.notCountedMinor ?? 0n;
-    expect(notCountedAfter - notCountedBefore).toBe(123456n + 9900n + 1000n);
+    expect(notCountedAfter - notCountedBefore).toBe(123456n + 9900n + 1000n + settledUnlinked.amountMinor + 100n + settledLinked.amountMinor + 100n);
     const linked = await db.prisma.romiCredit.findFirstOrThrow({ where: { runId, kind: 'payment', model: 'last_touch', ref: (await db.prisma.runResult.findFirstOrThrow({ where: { runId, key: unpaidRef!.toUpperCase() } })).id } });
     expect(linked).toMatchObject({ dealKey: '39001', channel: 'Meta Ads', campaign: 'Retargeting - Cart' }); // the CRM's Paid Social, as the channels map it
 

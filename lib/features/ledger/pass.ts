@@ -13,6 +13,8 @@ import { formatMoney } from '@/lib/domain/money';
 import { entryOutcome, reopenReason, type FactChange } from '@/lib/reconcile/ledger';
 import { engineFor, loadKeys } from '@/lib/features/runs/reconcile-keys';
 import { resultData } from '@/lib/features/runs/result-rows';
+import { type Tx } from '@/lib/features/romi/rebuild-romi';
+import { type ResultInsertRow } from '@/lib/server/db/result-insert';
 import { rowState, ROW_SELECT, type ReviewRow } from '@/lib/features/review/row-change';
 import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
 import { applyRomiEntries, entryAttrs, type EntryFigures, type EntryMove } from '@/lib/features/romi/apply-entries';
@@ -173,6 +175,7 @@ async function reconcileChunk(
     finalCurrency: review.finalCurrency,
   });
   const moves: EntryMove[] = [];
+  const reopened: Reopen[] = [];
 
   await db.$transaction(async (tx) => {
     if (creates.length) {
@@ -229,24 +232,12 @@ async function reconcileChunk(
         },
       });
       if (n.count !== 1) continue;
-      await applyRomiRowChange(tx, ledgerRunId, entry.id, entry, { state: 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null });
-      const after = { ...before, state: 'open', finalStatus: null, finalAmountMinor: null, version };
-      const resolution = await tx.resolution.create({
-        data: { resultId: entry.id, runId: ledgerRunId, action: 'reopen', reason, auto: true, before: JSON.stringify(before), after: JSON.stringify(after), version },
-        select: { id: true },
-      });
-      await tx.entryHistory.create({ data: { resultId: entry.id, passId, change: 'reopened', factsBefore: JSON.stringify(factsOf(entry.detail)), factsAfter: JSON.stringify(factsOf(data.detail)), reason, at: now } });
-      await writeAudit(tx, {
-        actor: null,
-        action: 'discrepancy.reopen',
-        entityType: 'RunResult',
-        entityId: String(entry.id),
-        before,
-        after: { ...after, key: entry.key, runId: ledgerRunId, reason, passId, resolutionId: resolution.id },
-      });
+      const after = { ...before, state: 'open' as const, finalStatus: null, finalAmountMinor: null, version };
+      reopened.push({ entry, data, reason, before, after });
       counts.reopened++;
       touched.push(entry.key);
     }
+    if (reopened.length) await writeReopens(tx, ledgerRunId, passId, now, reopened, moves, (e, d) => entryAttrs(recordIds(d.detail), attrsById), figures);
     if (!romi.rebuild && !(await applyRomiEntries(tx, ledgerRunId, moves))) romi.rebuild = true;
   }, { timeout: 60_000 });
   return touched;
@@ -270,5 +261,52 @@ async function refreshLedgerTotals(db: Client, ledgerRunId: string, sources: { s
       progressTotal: summary.total,
       summary: JSON.stringify(summary),
     },
+  });
+}
+
+type Reopen = { entry: Entry; data: ResultInsertRow; reason: string; before: ReturnType<typeof rowState>; after: ReturnType<typeof rowState> & { version: number } };
+
+/**
+ * The reopened entries of a chunk, written together: their resolution rows ("reopen", the earlier
+ * decision kept for history and undo), history rows and audit rows in bulk, and their ROMI moves.
+ * An entry linked to a deal goes through applyRomiRowChange (it may change whether the deal is
+ * paid); the others join the chunk's batched moves.
+ */
+async function writeReopens(
+  tx: Tx,
+  ledgerRunId: string,
+  passId: string,
+  now: Date,
+  reopened: Reopen[],
+  moves: EntryMove[],
+  attrsOf: (entry: Entry, data: ResultInsertRow) => Record<string, string>,
+  figures: (resultId: number, d: { key: string; date: string | null; amountMinor: unknown; currency: unknown }, review: Pick<ReviewRow, 'state' | 'finalStatus' | 'finalAmountMinor' | 'finalCurrency'>) => EntryFigures,
+): Promise<void> {
+  const ids = reopened.map((r) => r.entry.id);
+  const linked = new Set((await tx.romiCredit.findMany({ where: { runId: ledgerRunId, kind: 'payment', model: 'last_touch', ref: { in: ids }, dealKey: { not: null } }, select: { ref: true } })).map((c) => c.ref));
+  const open = { state: 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null };
+  for (const r of reopened) {
+    if (linked.has(r.entry.id)) await applyRomiRowChange(tx, ledgerRunId, r.entry.id, r.entry, open);
+    else moves.push({ before: figures(r.entry.id, r.entry as unknown as { key: string; date: string | null; amountMinor: bigint; currency: string }, r.entry), after: figures(r.entry.id, r.data, open), attrs: attrsOf(r.entry, r.data) });
+  }
+  const resolutions = await tx.resolution.createManyAndReturn({
+    data: reopened.map((r) => ({ resultId: r.entry.id, runId: ledgerRunId, action: 'reopen', reason: r.reason, auto: true, before: JSON.stringify(r.before), after: JSON.stringify(r.after), version: r.after.version })),
+    select: { id: true, resultId: true },
+  });
+  const resolutionOf = new Map(resolutions.map((x) => [x.resultId, x.id]));
+  await tx.entryHistory.createMany({
+    data: reopened.map((r) => ({ resultId: r.entry.id, passId, change: 'reopened', factsBefore: JSON.stringify(factsOf(r.entry.detail)), factsAfter: JSON.stringify(factsOf(r.data.detail)), reason: r.reason, at: now })),
+  });
+  await tx.auditLog.createMany({
+    data: reopened.map((r) => ({
+      actorId: null,
+      actorEmail: null,
+      action: 'discrepancy.reopen',
+      entityType: 'RunResult',
+      entityId: String(r.entry.id),
+      before: JSON.stringify(r.before),
+      after: JSON.stringify({ ...r.after, key: r.entry.key, runId: ledgerRunId, reason: r.reason, passId, resolutionId: resolutionOf.get(r.entry.id) }),
+      createdAt: now,
+    })),
   });
 }

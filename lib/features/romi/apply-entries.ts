@@ -5,8 +5,9 @@
  * found through the deal credits' join value (RomiCredit.link, indexed), its attribution from
  * those credits, and RomiDaily gets one upsert per touched (model, day, channel, campaign, currency).
  *
- * Settled decisions (a reviewer's, an automatic rule's, a reopen) keep going through
- * applyRomiRowChange, which also flips the deal's "paid" count.
+ * Reopened entries join the batch unless they were a deal's Paid payment; that, and decisions (a
+ * reviewer's, an automatic rule's), go through applyRomiRowChange, which also flips the deal's
+ * "paid" count.
  */
 import { type Tx, parseAttrs } from './rebuild-romi';
 import { ATTRIBUTION_MODELS, attribute, contributionOf, linkOfPayment, NO_DATE, splitInteger, type AttributionModel, type Contribution, type JoinField } from '@/lib/romi';
@@ -37,19 +38,21 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
   if (!moves.length) return true;
   const build = await tx.romiBuild.findUnique({ where: { runId }, select: { joinField: true, creditLinks: true } });
   if (!build?.creditLinks) return false;
-  if (moves.some((m) => contributionOf(m.after).paidTx > 0 || (m.before && contributionOf(m.before).paidTx > 0))) return false;
+  // A settled entry arriving Paid is a person's or a rule's decision, which goes through applyRomiRowChange.
+  if (moves.some((m) => contributionOf(m.after).paidTx > 0)) return false;
   // Taken first, so concurrent changes of one aggregate queue on this row in one order (as applyRomiRowChange).
   await tx.romiBuild.update({ where: { runId }, data: { revision: { increment: 1 } } });
 
   const join = build.joinField as JoinField;
   const daily = new Map<string, Credit & Delta & { paidTx: number }>();
-  const add = (c: Credit, d: Delta) => {
-    if (!d.revenueMinor && !d.refundMinor && !d.notCountedMinor) return;
+  const add = (c: Credit, d: Delta & { paidTx: number }) => {
+    if (!d.revenueMinor && !d.refundMinor && !d.notCountedMinor && !d.paidTx) return;
     const k = `${c.model}\u0000${c.day}\u0000${c.channel}\u0000${c.campaign}\u0000${c.currency}`;
     const row = daily.get(k) ?? { ...c, revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, paidTx: 0 };
     row.revenueMinor += d.revenueMinor;
     row.refundMinor += d.refundMinor;
     row.notCountedMinor += d.notCountedMinor;
+    row.paidTx += d.paidTx;
     daily.set(k, row);
   };
   const spread = (credits: Credit[], c: Contribution, sign: bigint) => {
@@ -60,7 +63,7 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
       const rev = splitInteger(c.revenueMinor, w);
       const ref = splitInteger(c.refundMinor, w);
       const nc = splitInteger(c.notCountedMinor, w);
-      cs.forEach((cr, j) => add({ ...cr, currency: c.currency }, { revenueMinor: sign * rev[j]!, refundMinor: sign * ref[j]!, notCountedMinor: sign * nc[j]! }));
+      cs.forEach((cr, j) => add({ ...cr, currency: c.currency }, { revenueMinor: sign * rev[j]!, refundMinor: sign * ref[j]!, notCountedMinor: sign * nc[j]!, paidTx: j === 0 ? Number(sign) * c.paidTx : 0 }));
     }
   };
 
@@ -75,7 +78,11 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
       list.push({ model: r.model as AttributionModel, day: r.day, channel: r.channel, campaign: r.campaign, currency: r.currency, weightPpm: r.weightPpm, dealKey: r.dealKey });
       oldCredits.set(r.ref, list);
     }
-    await tx.romiCredit.deleteMany({ where: { runId, kind: 'payment', ref: { in: ids } } });
+  }
+  // A payment that was counted Paid for a deal makes that deal paid: undoing it is applyRomiRowChange's work.
+  if (withBefore.some((m) => contributionOf(m.before!).paidTx > 0 && oldCredits.get(m.before!.resultId)?.[0]?.dealKey)) return false;
+  for (let i = 0; i < withBefore.length; i += 500) {
+    await tx.romiCredit.deleteMany({ where: { runId, kind: 'payment', ref: { in: withBefore.slice(i, i + 500).map((m) => m.before!.resultId) } } });
   }
   let linkedDelta = 0;
   for (const m of withBefore) {
@@ -112,11 +119,11 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
   for (let i = 0; i < created.length; i += 2000) await tx.romiCredit.createMany({ data: created.slice(i, i + 2000) });
 
   for (const r of daily.values()) {
-    if (!r.revenueMinor && !r.refundMinor && !r.notCountedMinor) continue;
+    if (!r.revenueMinor && !r.refundMinor && !r.notCountedMinor && !r.paidTx) continue;
     await tx.romiDaily.upsert({
       where: { runId_model_day_channel_campaign_currency: { runId, model: r.model, day: r.day, channel: r.channel, campaign: r.campaign, currency: r.currency } },
-      create: { runId, model: r.model, day: r.day, channel: r.channel, campaign: r.campaign, currency: r.currency, revenueMinor: r.revenueMinor, refundMinor: r.refundMinor, notCountedMinor: r.notCountedMinor },
-      update: { revenueMinor: { increment: r.revenueMinor }, refundMinor: { increment: r.refundMinor }, notCountedMinor: { increment: r.notCountedMinor } },
+      create: { runId, model: r.model, day: r.day, channel: r.channel, campaign: r.campaign, currency: r.currency, revenueMinor: r.revenueMinor, refundMinor: r.refundMinor, notCountedMinor: r.notCountedMinor, paidTx: r.paidTx },
+      update: { revenueMinor: { increment: r.revenueMinor }, refundMinor: { increment: r.refundMinor }, notCountedMinor: { increment: r.notCountedMinor }, paidTx: { increment: r.paidTx } },
     });
   }
   const newPayments = moves.filter((m) => !m.before).length;

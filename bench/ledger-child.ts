@@ -1,0 +1,103 @@
+/**
+ * Child of the "ledger" bench (tsx, with the peak-RSS probe): `ledger-child.ts <database url> <keys>`.
+ * Loads a gateway and a bank of `keys` records each (bench/runs.ts's generator, straight through
+ * insertRecords), creates a reconciliation and measures, in this process:
+ *  - fill: the first full pass (every key created, the ROMI aggregate built), with the event loop's
+ *    delay while it works (what another request in this process would wait);
+ *  - incremental: a bank file of 10,000 rows (half restating what the bank said, half a new status)
+ *    committed, then its pass over those keys and the dashboard's read of the new figures;
+ *  - webhook: 20 single-key events (a record with no ingestion), each its pass and the dashboard read;
+ *  - full: a full re-reconciliation of the same ledger after that (the peer of the incremental pass).
+ * Prints one JSON line "FIGURES {...}".
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createPrismaClient } from '../lib/server/db/client';
+import { closeBulkWriters, insertRecords, type RecordRow } from '../lib/server/db/record-insert';
+import { ensureDefaultRuleSet } from '../lib/features/runs/rulesets';
+import { createReconciliation, runLedgerPass } from '../lib/features/ledger';
+import { dashboardData, parseRomiQuery } from '../lib/features/romi/dashboard';
+import { BANK_CODES } from './reconcile';
+import { load, slot } from './runs';
+
+const [url, keysArg] = process.argv.slice(2);
+const keys = Number(keysArg ?? 100_000);
+const INCREMENT = Math.min(10_000, keys);
+
+function percentile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((q / 100) * s.length) - 1))] ?? NaN;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T; loopMaxMs: number; loopP99Ms: number }> {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const t = performance.now();
+  const value = await fn();
+  const ms = performance.now() - t;
+  h.disable();
+  return { ms, value, loopMaxMs: h.max / 1e6, loopP99Ms: h.percentile(99) / 1e6 };
+}
+
+async function main() {
+  process.env.DATABASE_URL = url;
+  const db = createPrismaClient(url!);
+  const t0 = performance.now();
+  const [gateway, bank] = await load(db, keys);
+  const loadMs = performance.now() - t0;
+  const ruleSet = await ensureDefaultRuleSet(db);
+  const rec = await createReconciliation({ name: 'Bench', sourceIds: [gateway!.id, bank!.id], ruleSetName: ruleSet.name }, null, db);
+  const dashboard = () => dashboardData(parseRomiQuery({}), db, { cache: false });
+
+  const fill = await timed(() => runLedgerPass(rec.id, { keys: null, trigger: 'person', db }));
+
+  // A new bank file: the first INCREMENT keys, every other one with a new status.
+  const bankSource = await db.source.findUniqueOrThrow({ where: { id: bank!.id }, include: { versions: true } });
+  const version = bankSource.versions[0]!;
+  const ingestion = await db.ingestion.create({ data: { sourceId: bank!.id, profileVersionId: version.id, channel: 'upload', status: 'processing', rowsValid: INCREMENT } });
+  const base = { sourceId: bank!.id, profileVersionId: version.id, ingestionId: ingestion.id, dataset: 'payments', eventId: null, fileSha256: null, occurredAt: null, currency: 'USD', attrs: null, raw: null };
+  const rows: RecordRow[] = [];
+  for (let s = 0; s < INCREMENT; s++) {
+    const r = slot(s).bank;
+    const status = s % 2 ? r.status : r.status === 'Paid' ? 'Failed' : 'Paid';
+    rows.push({ ...base, line: s + 2, key: r.key, txId: r.key, date: r.date, amountMinor: r.cents, status, code: BANK_CODES[status] });
+  }
+  await insertRecords(db, rows);
+  await db.ingestion.update({ where: { id: ingestion.id }, data: { status: 'committed' } });
+  const incKeys = (await db.sourceRecord.findMany({ where: { ingestionId: ingestion.id }, distinct: ['key'], select: { key: true } })).map((r) => r.key);
+  const incremental = await timed(() => runLedgerPass(rec.id, { keys: incKeys, trigger: 'ingestion', triggerRef: ingestion.id, db }));
+  const incDashboard = await timed(dashboard);
+
+  // Webhook events: one key each, a new bank status.
+  const hook: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const s = INCREMENT + i * 7;
+    const r = slot(s).bank;
+    const status = r.status === 'Failed' ? 'Paid' : 'Failed';
+    await insertRecords(db, [{ ...base, ingestionId: null, eventId: `evt_bench_${i}`, line: null, key: r.key, txId: r.key, date: r.date, amountMinor: r.cents, status, code: BANK_CODES[status] }]);
+    const t = performance.now();
+    await runLedgerPass(rec.id, { keys: [r.key], trigger: 'webhook', triggerRef: `evt_bench_${i}`, db });
+    await dashboard();
+    hook.push(performance.now() - t);
+  }
+
+  const full = await timed(() => runLedgerPass(rec.id, { keys: null, trigger: 'person', db }));
+  const entries = await db.runResult.count({ where: { runId: rec.ledgerRunId } });
+  await closeBulkWriters();
+  await db.$disconnect();
+  console.log(
+    `FIGURES ${JSON.stringify({
+      keys,
+      entries,
+      loadMs,
+      fill: { ms: fill.ms, loopMaxMs: fill.loopMaxMs, loopP99Ms: fill.loopP99Ms, created: fill.value.created, autoResolved: fill.value.autoResolved },
+      incremental: { ms: incremental.ms, dashboardMs: incDashboard.ms, loopMaxMs: incremental.loopMaxMs, rows: INCREMENT, ...incremental.value },
+      webhook: { p50: percentile(hook, 50), p95: percentile(hook, 95), max: Math.max(...hook) },
+      full: { ms: full.ms, loopMaxMs: full.loopMaxMs, loopP99Ms: full.loopP99Ms, keysRead: full.value.keysRead, changed: full.value.changed, unchanged: full.value.unchanged },
+    })}`,
+  );
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
