@@ -31,7 +31,7 @@ export function EditReconciliationForm({ id, name, description, ruleSetName, rul
   const router = useRouter();
   if (archiveState?.ok) {
     router.push('/runs');
-    return <div className="alert ok" role="status">Archived. Its entries and decisions stay readable; new data no longer reconciles into it.</div>;
+    return <div className="alert success" role="status">Archived. Its entries and decisions stay readable; new data no longer reconciles into it.</div>;
   }
   const reconcilesAgain = ruleSet !== ruleSetName || adding.length > 0;
   return (
@@ -40,7 +40,7 @@ export function EditReconciliationForm({ id, name, description, ruleSetName, rul
         <input type="hidden" name="id" value={id} />
         {state && !state.ok ? <div className="alert error" role="status" aria-live="polite">{state.error}</div> : null}
         {state?.ok ? (
-          <div className="alert ok" role="status" aria-live="polite">
+          <div className="alert success" role="status" aria-live="polite">
             Saved.{state.data.fullPass ? ' Every key is being reconciled again in the background; decisions whose facts stay the same are kept.' : ''}
           </div>
         ) : null}

@@ -14,7 +14,7 @@ export function NewReconciliationForm({ sources, ruleSets }: { sources: Reconcil
   return (
     <form action={action} data-testid="new-reconciliation">
       {state && !state.ok ? <div className="alert error" role="status" aria-live="polite">{state.error}</div> : null}
-      {state?.ok ? <div className="alert ok" role="status" aria-live="polite">Created. Its ledger fills in the background; every new upload, pull or webhook of its sources reconciles into it by itself.</div> : null}
+      {state?.ok ? <div className="alert success" role="status" aria-live="polite">Created. Its ledger fills in the background; every new upload, pull or webhook of its sources reconciles into it by itself.</div> : null}
       <div className="form-row">
         <div className="field">
           <label htmlFor="rec-name">Name</label>

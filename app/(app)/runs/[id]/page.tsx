@@ -105,7 +105,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             </section>
           </div>
         ) : null}
-        {done && summary ? (
+        {done && summary && amountsByClass.some((a) => a.text) ? (
           <section className="card" aria-labelledby="amounts-title">
             <h2 id="amounts-title" className="section-title">Amounts per class</h2>
             <table className="data">
@@ -203,8 +203,21 @@ async function ledgerSettings(reconciliationId: string) {
   const [rec, ruleSets, sources] = await Promise.all([
     db.reconciliation.findUniqueOrThrow({ where: { id: reconciliationId }, select: { name: true, description: true, ruleSetName: true, members: true } }),
     listRuleSets(),
-    db.source.findMany({ where: { archivedAt: null }, orderBy: { name: 'asc' }, select: { id: true, name: true, kind: true, _count: { select: { records: true } } } }),
+    db.source.findMany({
+      where: { archivedAt: null },
+      orderBy: { name: 'asc' },
+      select: { id: true, name: true, kind: true, _count: { select: { records: true } }, versions: { orderBy: { version: 'desc' }, take: 1, select: { profile: true } } },
+    }),
   ]);
+  // Only payment sources can join a reconciliation (not CRM deals or ad spend): their newest profile says which.
+  const datasetOf = (profile: string | undefined) => {
+    try {
+      return (JSON.parse(profile ?? '{}') as { dataset?: string }).dataset;
+    } catch {
+      return undefined;
+    }
+  };
+  const paymentRows = new Map(sources.filter((s) => s._count.records > 0 && datasetOf(s.versions[0]?.profile) === 'payments').map((s) => [s.id, s._count.records]));
   const memberIds = parseMembers(rec.members).map((m) => m.sourceId);
   const byId = new Map(sources.map((s) => [s.id, s]));
   return {
@@ -213,6 +226,6 @@ async function ledgerSettings(reconciliationId: string) {
     ruleSetName: rec.ruleSetName,
     ruleSets: [...new Set(ruleSets.map((r) => r.name))],
     members: memberIds.map((id) => ({ id, name: byId.get(id)?.name ?? '(deleted source)' })),
-    candidates: sources.filter((s) => !memberIds.includes(s.id) && s._count.records > 0).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: s._count.records })),
+    candidates: sources.filter((s) => !memberIds.includes(s.id) && paymentRows.has(s.id)).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: paymentRows.get(s.id)! })),
   };
 }

@@ -1,0 +1,57 @@
+import { expect, test } from '@playwright/test';
+import { signIn } from './helpers';
+
+/**
+ * An analyst manages the demo company's reconciliation in the browser: reconciles every key again,
+ * compares the ledger with the point in time before that pass, and edits its description; a reviewer
+ * sees the ledger but no settings.
+ */
+test('an analyst reconciles all again, compares with an earlier pass and edits the reconciliation', async ({ page, browser }, testInfo) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'analyst');
+  await page.goto('/runs');
+  const row = page.getByTestId('reconciliations-table').locator('tbody tr', { hasText: 'Payments' });
+  await row.getByRole('button', { name: /Reconcile every key of Payments again/ }).click();
+  await expect(row.getByRole('button', { name: /Reconcile every key of Payments again/ })).toHaveText('Queued');
+  // The full pass shows in the journal once it has finished.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId('passes-table').locator('tbody tr').first()).toContainText('full');
+    await expect(page.getByTestId('passes-table').locator('tbody tr').first()).toContainText('Done');
+  }).toPass({ timeout: 60_000 });
+
+  await page.getByTestId('reconciliations-table').getByRole('link', { name: 'Payments' }).click();
+  await expect(page.getByRole('heading', { name: 'Compare with an earlier point in time' })).toBeVisible();
+  await page.getByRole('button', { name: 'Show what changed' }).click();
+  await expect(page.getByRole('heading', { name: 'What changed in the ledger' })).toBeVisible();
+  // The full pass read the same records: nothing new, nothing reopened.
+  await expect(page.getByTestId('changes-reopened')).toHaveText(/^\d+$/);
+  await page.screenshot({ path: testInfo.outputPath('ledger-changes.png'), fullPage: true });
+  await page.getByRole('link', { name: /← Payments/ }).click();
+
+  const settings = page.getByTestId('edit-reconciliation');
+  await expect(settings.getByLabel('Name')).toHaveValue('Payments');
+  // Sources that could join: payment systems only, not the CRM or the ad platforms.
+  await expect(settings.getByLabel(/Add Gateway/)).toBeVisible();
+  await expect(settings.getByLabel(/Add Google Ads/)).toHaveCount(0);
+  await expect(settings.getByLabel(/Add HubSpot/)).toHaveCount(0);
+  await settings.getByLabel(/Description/).fill('Card gateway, operating bank and ERP receivables (checked monthly)');
+  await expect(page.getByTestId('full-pass-note')).toHaveCount(0);
+  await settings.getByRole('button', { name: 'Save changes' }).click();
+  await expect(settings.getByRole('status')).toHaveText('Saved.');
+  await page.screenshot({ path: testInfo.outputPath('ledger-settings.png'), fullPage: true });
+  await page.goto('/runs');
+  await expect(page.getByTestId('reconciliations-table')).toContainText('checked monthly');
+
+  // A reviewer reads the ledger but does not change what is reconciled.
+  const context = await browser.newContext();
+  const reviewer = await context.newPage();
+  await signIn(reviewer, 'reviewer');
+  await reviewer.goto('/runs');
+  await reviewer.getByTestId('reconciliations-table').getByRole('link', { name: 'Payments' }).click();
+  await expect(reviewer.getByRole('heading', { name: 'Passes' })).toBeVisible();
+  await expect(reviewer.getByTestId('edit-reconciliation')).toHaveCount(0);
+  await reviewer.goto('/runs');
+  await expect(reviewer.getByTestId('new-reconciliation')).toHaveCount(0);
+  await context.close();
+});
