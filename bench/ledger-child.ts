@@ -7,13 +7,15 @@
  *  - incremental: a bank file of 10,000 rows (half restating what the bank said, half a new status)
  *    committed, then its pass over those keys and the dashboard's read of the new figures;
  *  - webhook: 20 single-key events (a record with no ingestion), each its pass and the dashboard read;
- *  - full: a full re-reconciliation of the same ledger after that (the peer of the incremental pass).
+ *  - full: a full re-reconciliation of the same ledger after that (the peer of the incremental pass),
+ *    in this process and then in a child process (as the job queue runs passes on SQLite).
  * Prints one JSON line "FIGURES {...}".
  */
 import { createPrismaClient } from '../lib/server/db/client';
 import { closeBulkWriters, insertRecords, type RecordRow } from '../lib/server/db/record-insert';
 import { ensureDefaultRuleSet } from '../lib/features/runs/rulesets';
 import { createReconciliation, runLedgerPass } from '../lib/features/ledger';
+import { runPassInChild } from '../lib/features/ledger/isolated';
 import { dashboardData, parseRomiQuery } from '../lib/features/romi/dashboard';
 import { BANK_CODES } from './reconcile';
 import { load, slot } from './runs';
@@ -94,6 +96,8 @@ async function main() {
   }
 
   const full = await timed(() => runLedgerPass(rec.id, { keys: null, trigger: 'person', db }));
+  // The same full pass as the job queue runs it on SQLite: in a child process, this one stays free.
+  const fullChild = await timed(() => runPassInChild({ reconciliationId: rec.id, keys: null, trigger: 'person', triggerRef: null, actorEmail: null }, url!));
   const entries = await db.runResult.count({ where: { runId: rec.ledgerRunId } });
   await closeBulkWriters();
   await db.$disconnect();
@@ -105,6 +109,7 @@ async function main() {
       fill: { ms: fill.ms, loopMaxMs: fill.loopMaxMs, loopP99Ms: fill.loopP99Ms, created: fill.value.created, autoResolved: fill.value.autoResolved },
       incremental: { ms: incremental.ms, dashboardMs: incDashboard.ms, loopMaxMs: incremental.loopMaxMs, rows: INCREMENT, ...incremental.value },
       webhook: { p50: percentile(hook, 50), p95: percentile(hook, 95), max: Math.max(...hook) },
+      fullChild: { ms: fullChild.ms, loopMaxMs: fullChild.loopMaxMs, loopP99Ms: fullChild.loopP99Ms },
       full: { ms: full.ms, loopMaxMs: full.loopMaxMs, loopP99Ms: full.loopP99Ms, keysRead: full.value.keysRead, changed: full.value.changed, unchanged: full.value.unchanged },
     })}`,
   );

@@ -4,10 +4,11 @@
  * over the keys that arrived, as a background job. The composition root wires the triggers.
  */
 import { registerJobHandler, jobQueue, type JobQueue } from '@/lib/server/jobs';
-import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
+import { clientTarget, getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { listReconciliations, reconciliationsWithSource } from './reconciliations';
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
-import { runLedgerPass, type PassTrigger } from './pass';
+import { type PassTrigger } from './pass';
+import { runPassPlaced } from './isolated';
 import { writeAudit } from '@/lib/server/db/audit';
 import { type Actor } from '@/lib/domain/actor';
 
@@ -27,7 +28,8 @@ export function registerLedgerJobs(): void {
       const keys = await keysOf(payload, ctx.db);
       if (keys && !keys.length) return;
       const actorEmail = payload.actorEmail ? String(payload.actorEmail) : null;
-      await runLedgerPass(reconciliationId, { keys, trigger, triggerRef: payload.triggerRef ? String(payload.triggerRef) : null, actorEmail, db: ctx.db });
+      // On SQLite in a process of its own, so requests are not held up while it works (isolated.ts).
+      await runPassPlaced({ reconciliationId, keys, trigger, triggerRef: payload.triggerRef ? String(payload.triggerRef) : null, actorEmail }, ctx.db, clientUrl(ctx.db));
     },
     { heavy: true, retryLimit: 2 },
   );
@@ -39,6 +41,11 @@ export function registerLedgerJobs(): void {
     },
     { heavy: true, retryLimit: 2 },
   );
+}
+
+/** The database a job's client talks to (a child process opens the same one). */
+function clientUrl(db: Client): string {
+  return clientTarget(db).url;
 }
 
 /** The keys a pass covers: an ingestion's, the webhook records since a record id, given keys, or all (null). */
