@@ -72,22 +72,33 @@ describe.each(DATABASE_KINDS)('incremental ROMI of a ledger on %s', (kind) => {
       `${settledUnlinked.key},${settledUnlinked.date},${(Number(settledUnlinked.amountMinor) / 100 + 1).toFixed(2)},USD,Completed,x@example.org`,
       `${settledLinked.key},${settledLinked.date},${(Number(settledLinked.amountMinor) / 100 + 1).toFixed(2)},USD,Completed,x@example.org`,
     ].join('\n');
+    // The bank and the ERP have the new payment for the deal and one of the self-serve ones: both keys
+    // match in all three systems once the gateway file arrives, and the automatic rule settles them Paid.
+    const bank = ROMI_DEMO_SOURCES[1];
+    const bankCsv = ['Reference,Date,Amount,Currency,Status,Customer Email', `${unpaidRef},2026-10-20,1234.56,USD,Completed,late-payer@example.org`, 'SELF-NEW-1,2026-10-21,99.00,USD,Completed,self-new@example.org'].join('\n');
+    expect((await ingestCsvText(db.prisma, { ...bank, file: 'bank-late.csv' }, `${bankCsv}\n`)).ingested).toBe(true);
+    const bankIngestion = await db.prisma.ingestion.findFirstOrThrow({ where: { fileName: 'bank-late.csv' } });
+    expect(await passFor(db, bankIngestion.id)).toMatchObject({ status: 'completed', created: 2 });
+    expect((await ingestCsvText(db.prisma, { ...ROMI_DEMO_SOURCES[2], file: 'erp-late.csv' }, `${bankCsv.replace(/Completed/g, 'Paid')}\n`)).ingested).toBe(true);
+    const erpIngestion = await db.prisma.ingestion.findFirstOrThrow({ where: { fileName: 'erp-late.csv' } });
+    expect(await passFor(db, erpIngestion.id)).toMatchObject({ status: 'completed', changed: 2 });
     const ingested = await ingestCsvText(db.prisma, { ...gateway, file: 'gateway-late.csv' }, `${csv}\n`);
     expect(ingested.ingested).toBe(true);
     const ingestion = await db.prisma.ingestion.findFirstOrThrow({ where: { fileName: 'gateway-late.csv' } });
     const pass = await passFor(db, ingestion.id);
-    expect(pass).toMatchObject({ status: 'completed', created: 2, keysRead: 5, reopened: 2 });
-    expect(pass.changed).toBe(1);
+    // The two keys the bank had are no longer new; with the gateway's side they match and are settled Paid.
+    expect(pass).toMatchObject({ status: 'completed', created: 0, keysRead: 5, reopened: 2, changed: 3, autoResolved: 2 });
 
     // Moved, not rebuilt: same build, a new revision, two more payments, one more linked.
     const after = await db.prisma.romiBuild.findUniqueOrThrow({ where: { runId } });
     expect(after.builtAt).toEqual(before.builtAt);
     expect(after.revision).toBeGreaterThan(before.revision);
     expect(after.payments).toBe(before.payments + 2);
-    // The new payments are in review: not yet counted grows by their amounts, the open entry's extra
+    // The two new payments are settled Paid (revenue); not yet counted grows by the open entry's extra
     // 10.00 and the two reopened payments' new amounts (no longer counted as revenue).
     const notCountedAfter = (await db.prisma.romiDaily.aggregate({ where: { runId, model: 'last_touch' }, _sum: { notCountedMinor: true } }))._sum.notCountedMinor ?? 0n;
-    expect(notCountedAfter - notCountedBefore).toBe(123456n + 9900n + 1000n + settledUnlinked.amountMinor + 100n + settledLinked.amountMinor + 100n);
+    expect(notCountedAfter - notCountedBefore).toBe(1000n + settledUnlinked.amountMinor + 100n + settledLinked.amountMinor + 100n);
+    expect(await db.prisma.runResult.findFirstOrThrow({ where: { runId, key: 'SELF-NEW-1' } })).toMatchObject({ state: 'resolved', finalStatus: 'Paid', finalAmountMinor: 9900n });
     const linked = await db.prisma.romiCredit.findFirstOrThrow({ where: { runId, kind: 'payment', model: 'last_touch', ref: (await db.prisma.runResult.findFirstOrThrow({ where: { runId, key: unpaidRef!.toUpperCase() } })).id } });
     expect(linked).toMatchObject({ dealKey: '39001', channel: 'Meta Ads', campaign: 'Retargeting - Cart' }); // the CRM's Paid Social, as the channels map it
 

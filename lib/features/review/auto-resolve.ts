@@ -4,6 +4,7 @@ import { pgLiteral, sqliteLiteral } from '@/lib/server/db/record-insert';
 import { finalFromRecommendation, type FinalState } from './final-state';
 import { applyChange, changeRecords, ROW_SELECT, type ChangeRecord, type ReviewRow, type Tx } from './row-change';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
+import { applyRomiStateChanges } from '@/lib/features/romi/apply-row-change';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -26,6 +27,11 @@ function literalFor(kind: 'sqlite' | 'postgres') {
  * them. Values go in as literals (numbers, bigints and escaped strings), as the bulk writers do.
  */
 export async function settleAutoBatch(tx: Tx, kind: 'sqlite' | 'postgres', batch: readonly Decided[]): Promise<number> {
+  return (await settleAutoBatchIds(tx, kind, batch)).size;
+}
+
+/** settleAutoBatch, returning the ids of the rows it settled. */
+async function settleAutoBatchIds(tx: Tx, kind: 'sqlite' | 'postgres', batch: readonly Decided[]): Promise<Set<number>> {
   const lit = literalFor(kind);
   const now = new Date();
   const values = batch.map((d) => `(${d.row.id}, ${d.row.version}, ${lit(d.final.status)}, ${lit(d.final.amountMinor)}, ${lit(d.final.currency)})`);
@@ -36,7 +42,7 @@ export async function settleAutoBatch(tx: Tx, kind: 'sqlite' | 'postgres', batch
      FROM v WHERE "RunResult"."id" = v.id AND "RunResult"."version" = v.ver AND "RunResult"."state" = 'open'
      RETURNING "RunResult"."id" AS "id"`,
   );
-  if (!changed.length) return 0;
+  if (!changed.length) return new Set();
   const done = new Set(changed.map((c) => Number(c.id)));
   const resolutions: string[] = [];
   const audits: string[] = [];
@@ -59,7 +65,7 @@ export async function settleAutoBatch(tx: Tx, kind: 'sqlite' | 'postgres', batch
   await tx.$executeRawUnsafe(
     `INSERT INTO "AuditLog" ("id", "createdAt", "actorId", "actorEmail", "action", "entityType", "entityId", "before", "after") VALUES ${audits.join(', ')}`,
   );
-  return done.size;
+  return done;
 }
 
 /**
@@ -69,8 +75,9 @@ export async function settleAutoBatch(tx: Tx, kind: 'sqlite' | 'postgres', batch
  *
  * Rows are settled a thousand at a time in bulk (settleAutoBatch): row by row through Prisma this
  * ran at about 270 rows a second, hours for a run of millions of matched keys. Once the run's
- * ROMI pre-aggregate exists (a run resolved again after completion), each row also moves its
- * ROMI figures, so the batch goes row by row through applyChange as a person's decision does.
+ * ROMI pre-aggregate exists (a ledger's new entries, a run resolved again after completion), the
+ * settled rows also move its figures in the same transaction, in bulk (applyRomiStateChanges: the
+ * same result as applyChange's row-by-row move; a row that makes its deal paid goes row by row).
  */
 export async function autoResolveRun(
   runId: string,
@@ -111,10 +118,27 @@ export async function autoResolveRun(
     if (decided.length) {
       resolved += await db.$transaction(
         async (tx) => {
+          if (opts.rowByRow) {
+            for (const d of decided) await applyChange(tx, d.row, d.row.version, { state: 'resolved', final: d.final }, d.record);
+            return decided.length;
+          }
+          const done = await settleAutoBatchIds(tx, kind, decided);
+          // Once the run's ROMI aggregate exists, the settled rows move it (in bulk, as applyChange would row by row).
           const romiBuilt = await tx.romiCredit.findFirst({ where: { runId, kind: 'payment' }, select: { id: true } });
-          if (!romiBuilt && !opts.rowByRow) return settleAutoBatch(tx, kind, decided);
-          for (const d of decided) await applyChange(tx, d.row, d.row.version, { state: 'resolved', final: d.final }, d.record);
-          return decided.length;
+          if (romiBuilt) {
+            await applyRomiStateChanges(
+              tx,
+              runId,
+              decided
+                .filter((d) => done.has(d.row.id))
+                .map((d) => ({
+                  resultId: d.row.id,
+                  before: { state: d.row.state, finalStatus: d.row.finalStatus, finalAmountMinor: d.row.finalAmountMinor, finalCurrency: d.row.finalCurrency },
+                  after: { state: 'resolved', finalStatus: d.final.status, finalAmountMinor: d.final.amountMinor, finalCurrency: d.final.currency },
+                })),
+            );
+          }
+          return done.size;
         },
         { timeout: 120_000 },
       );

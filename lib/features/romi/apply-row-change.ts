@@ -74,3 +74,62 @@ export async function applyRomiRowChange(tx: Tx, runId: string, resultId: number
     }
   }
 }
+
+/**
+ * applyRomiRowChange for many rows of one run in one go (inside the change's transaction): each
+ * row's contribution moves on its existing credits, summed into one upsert per touched RomiDaily
+ * row. A row whose change flips whether its deal is paid goes through applyRomiRowChange itself
+ * (its deal's counts move too). Gives the same aggregate as calling applyRomiRowChange row by row.
+ */
+export async function applyRomiStateChanges(tx: Tx, runId: string, changes: readonly { resultId: number; before: RowFinal; after: RowFinal }[]): Promise<void> {
+  if (!changes.length) return;
+  const ids = changes.map((c) => c.resultId);
+  const credits = new Map<number, { model: string; day: string; channel: string; campaign: string; weightPpm: number; dealKey: string | null }[]>();
+  const rows = new Map<number, { amountMinor: bigint; currency: string }>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    for (const c of await tx.romiCredit.findMany({ where: { runId, kind: 'payment', ref: { in: part } }, orderBy: { id: 'asc' } })) {
+      credits.set(c.ref, [...(credits.get(c.ref) ?? []), c]);
+    }
+    for (const r of await tx.runResult.findMany({ where: { id: { in: part } }, select: { id: true, amountMinor: true, currency: true } })) rows.set(r.id, r);
+  }
+  if (!credits.size) return;
+  await tx.romiBuild.updateMany({ where: { runId }, data: { revision: { increment: 1 } } });
+  const daily = new Map<string, { model: string; day: string; channel: string; campaign: string; currency: string } & Delta>();
+  const flips: typeof changes[number][] = [];
+  for (const change of changes) {
+    const cs = credits.get(change.resultId);
+    const row = rows.get(change.resultId);
+    if (!cs?.length || !row) continue;
+    const was = contributionOf({ ...change.before, amountMinor: row.amountMinor, currency: row.currency });
+    const now = contributionOf({ ...change.after, amountMinor: row.amountMinor, currency: row.currency });
+    if (cs[0]!.dealKey && was.paidTx !== now.paidTx) {
+      flips.push(change);
+      continue;
+    }
+    for (const model of ATTRIBUTION_MODELS) {
+      const mine = cs.filter((c) => c.model === model);
+      if (!mine.length) continue;
+      const w = mine.map((c) => c.weightPpm);
+      for (const [c, sign] of [[was, -1n], [now, 1n]] as const) {
+        const rev = splitInteger(c.revenueMinor, w);
+        const ref = splitInteger(c.refundMinor, w);
+        const nc = splitInteger(c.notCountedMinor, w);
+        mine.forEach((cr, j) => {
+          const k = `${model}\u0000${cr.day}\u0000${cr.channel}\u0000${cr.campaign}\u0000${c.currency}`;
+          const d = daily.get(k) ?? { model, day: cr.day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, ...noDelta() };
+          d.revenueMinor += sign * rev[j]!;
+          d.refundMinor += sign * ref[j]!;
+          d.notCountedMinor += sign * nc[j]!;
+          d.paidTx += j === 0 ? Number(sign) * c.paidTx : 0;
+          daily.set(k, d);
+        });
+      }
+    }
+  }
+  for (const d of daily.values()) {
+    if (!d.revenueMinor && !d.refundMinor && !d.notCountedMinor && !d.paidTx) continue;
+    await addToDaily(tx, runId, d.model, d.day, d.channel, d.campaign, d.currency, { ...noDelta(), revenueMinor: d.revenueMinor, refundMinor: d.refundMinor, notCountedMinor: d.notCountedMinor, paidTx: d.paidTx });
+  }
+  for (const f of flips) await applyRomiRowChange(tx, runId, f.resultId, f.before, f.after);
+}
