@@ -22,6 +22,7 @@ import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { autoResolveRun } from '@/lib/features/review/auto-resolve';
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { factsOf } from './facts';
+import { updateEntries } from './bulk-update';
 import { ledgerInputs } from './inputs';
 import { ledgerSummary } from './summary';
 
@@ -190,49 +191,48 @@ async function reconcileChunk(
       counts.created += creates.length;
       touched.push(...creates.map((c) => c.key));
     }
-    for (const { entry, data, changes, reopen } of updates) {
-      const classification = Object.fromEntries(CLASSIFICATION.map((k) => [k, data[k as keyof typeof data]]));
-      if (!reopen) {
-        await tx.runResult.update({ where: { id: entry.id }, data: { ...classification, detail: data.detail, updatedAt: now, ...(changes ? { changedAt: now } : {}) } });
-        const before = figures(entry.id, entry as unknown as { key: string; date: string | null; amountMinor: bigint; currency: string }, entry);
-        const after = figures(entry.id, data, entry);
-        if (before.amountMinor !== after.amountMinor || before.currency !== after.currency || before.date !== after.date) {
-          moves.push({ before, after, attrs: entryAttrs(recordIds(data.detail), attrsById) });
-        }
-        if (changes) {
-          await tx.entryHistory.create({ data: { resultId: entry.id, passId, change: 'changed', factsBefore: JSON.stringify(factsOf(entry.detail)), factsAfter: JSON.stringify(factsOf(data.detail)), at: now } });
-          counts.changed++;
-          touched.push(entry.key);
-        } else counts.unchanged++;
-        continue;
+    const classificationOf = (data: ResultInsertRow): Record<string, string | number | bigint | null> => ({
+      ...Object.fromEntries(CLASSIFICATION.map((k) => [k, (data[k as keyof typeof data] ?? null) as string | number | bigint | null])),
+      detail: data.detail,
+    });
+    // Entries in review (or classified again by a new rule set): new facts and classification, same decision.
+    const plain = updates.filter((u) => !u.reopen);
+    const changedRows = plain.filter((u) => u.changes);
+    await updateEntries(tx, changedRows.map((u) => ({ id: u.entry.id, set: classificationOf(u.data) })), { updatedAt: now, changedAt: now }, { checkVersion: false });
+    await updateEntries(tx, plain.filter((u) => !u.changes).map((u) => ({ id: u.entry.id, set: classificationOf(u.data) })), { updatedAt: now }, { checkVersion: false });
+    for (const { entry, data } of plain) {
+      const before = figures(entry.id, entry as unknown as { key: string; date: string | null; amountMinor: bigint; currency: string }, entry);
+      const after = figures(entry.id, data, entry);
+      if (before.amountMinor !== after.amountMinor || before.currency !== after.currency || before.date !== after.date) {
+        moves.push({ before, after, attrs: entryAttrs(recordIds(data.detail), attrsById) });
       }
-      const reason = reopenReason(changes ?? [], {
-        label: REVIEW_STATE_INFO[entry.state as ReviewState]?.label ?? entry.state,
-        at: entry.resolvedAt ?? now,
-        finalStatus: entry.finalStatus,
-      }, { formatAmount: amountText });
+    }
+    if (changedRows.length) {
+      await tx.entryHistory.createMany({ data: changedRows.map(({ entry, data }) => ({ resultId: entry.id, passId, change: 'changed', factsBefore: JSON.stringify(factsOf(entry.detail)), factsAfter: JSON.stringify(factsOf(data.detail)), at: now })) });
+      counts.changed += changedRows.length;
+      touched.push(...changedRows.map((u) => u.entry.key));
+    }
+    counts.unchanged += plain.length - changedRows.length;
+
+    // Settled entries with new facts: reopened with the reason, only if nobody changed them since they
+    // were read (otherwise the next pass sees the new state).
+    const reopening = updates
+      .filter((u) => u.reopen)
+      .map(({ entry, data, changes }) => ({
+        entry,
+        data,
+        reason: reopenReason(changes ?? [], { label: REVIEW_STATE_INFO[entry.state as ReviewState]?.label ?? entry.state, at: entry.resolvedAt ?? now, finalStatus: entry.finalStatus }, { formatAmount: amountText }),
+      }));
+    const reopenedIds = await updateEntries(
+      tx,
+      reopening.map(({ entry, data, reason }) => ({ id: entry.id, version: entry.version, set: { ...classificationOf(data), version: entry.version + 1, reopenReason: reason } })),
+      { state: 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null, resolvedAt: null, updatedAt: now, changedAt: now, reopenedAt: now },
+      { checkVersion: true },
+    );
+    for (const { entry, data, reason } of reopening) {
+      if (!reopenedIds.has(entry.id)) continue;
       const before = rowState(entry);
-      const version = entry.version + 1;
-      // Only if nobody changed it since it was read; otherwise the next pass sees the new state.
-      const n = await tx.runResult.updateMany({
-        where: { id: entry.id, version: entry.version },
-        data: {
-          ...classification,
-          detail: data.detail,
-          state: 'open',
-          version,
-          finalStatus: null,
-          finalAmountMinor: null,
-          finalCurrency: null,
-          resolvedAt: null,
-          updatedAt: now,
-          changedAt: now,
-          reopenedAt: now,
-          reopenReason: reason,
-        },
-      });
-      if (n.count !== 1) continue;
-      const after = { ...before, state: 'open' as const, finalStatus: null, finalAmountMinor: null, version };
+      const after = { ...before, state: 'open' as const, finalStatus: null, finalAmountMinor: null, version: entry.version + 1 };
       reopened.push({ entry, data, reason, before, after });
       counts.reopened++;
       touched.push(entry.key);
