@@ -10,6 +10,8 @@
  * "paid" count.
  */
 import { type Tx, parseAttrs } from './rebuild-romi';
+import { clientTarget } from '@/lib/server/db/client';
+import { pgLiteral, sqliteLiteral } from '@/lib/server/db/record-insert';
 import { ATTRIBUTION_MODELS, attribute, contributionOf, linkOfPayment, NO_DATE, splitInteger, type AttributionModel, type Contribution, type JoinField } from '@/lib/romi';
 
 /** What ROMI needs of an entry: its classification fields and review state, and its records' attributes. */
@@ -92,21 +94,34 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
   }
 
   // 2. Find each entry's deal by its join value, attribute it as the build does, and add it back.
+  // Each join value's deal (the first deal with it, as the build picks), looked up 500 values at a time.
   const dealOf = new Map<string, { dealKey: string; touches: Map<AttributionModel, Credit[]> } | null>();
-  const created: { model: string; kind: string; ref: number; dealKey: string | null; day: string; channel: string; campaign: string; currency: string; weightPpm: number; link: string | null; runId: string }[] = [];
-  for (const m of moves) {
-    const link = linkOfPayment({ attrs: m.attrs, key: m.after.key }, join);
-    let deal = link ? dealOf.get(link) : null;
-    if (link && deal === undefined) {
-      const first = await tx.romiCredit.findFirst({ where: { runId, kind: 'deal', link, model: 'last_touch' }, orderBy: { id: 'asc' }, select: { dealKey: true } });
-      if (first?.dealKey) {
-        const rows = await tx.romiCredit.findMany({ where: { runId, kind: 'deal', dealKey: first.dealKey }, orderBy: { id: 'asc' } });
-        const touches = new Map<AttributionModel, Credit[]>();
-        for (const r of rows) touches.set(r.model as AttributionModel, [...(touches.get(r.model as AttributionModel) ?? []), { model: r.model as AttributionModel, day: '', channel: r.channel, campaign: r.campaign, currency: '', weightPpm: r.weightPpm }]);
-        deal = { dealKey: first.dealKey, touches };
-      } else deal = null;
-      dealOf.set(link, deal);
+  const linkOf = moves.map((m) => linkOfPayment({ attrs: m.attrs, key: m.after.key }, join));
+  const links = [...new Set(linkOf.filter((l): l is string => Boolean(l)))];
+  for (let i = 0; i < links.length; i += 500) {
+    const part = links.slice(i, i + 500);
+    const firsts = await tx.romiCredit.findMany({ where: { runId, kind: 'deal', model: 'last_touch', link: { in: part } }, orderBy: { id: 'asc' }, select: { link: true, dealKey: true } });
+    const dealKeyOf = new Map<string, string>();
+    for (const f of firsts) if (f.link && f.dealKey && !dealKeyOf.has(f.link)) dealKeyOf.set(f.link, f.dealKey);
+    const dealKeys = [...new Set(dealKeyOf.values())];
+    const touchesOf = new Map<string, Map<AttributionModel, Credit[]>>();
+    if (dealKeys.length) {
+      for (const r of await tx.romiCredit.findMany({ where: { runId, kind: 'deal', dealKey: { in: dealKeys } }, orderBy: { id: 'asc' } })) {
+        const byModel = touchesOf.get(r.dealKey!) ?? new Map<AttributionModel, Credit[]>();
+        const model = r.model as AttributionModel;
+        byModel.set(model, [...(byModel.get(model) ?? []), { model, day: '', channel: r.channel, campaign: r.campaign, currency: '', weightPpm: r.weightPpm }]);
+        touchesOf.set(r.dealKey!, byModel);
+      }
     }
+    for (const l of part) {
+      const dealKey = dealKeyOf.get(l);
+      dealOf.set(l, dealKey ? { dealKey, touches: touchesOf.get(dealKey) ?? new Map() } : null);
+    }
+  }
+  const created: { model: string; kind: string; ref: number; dealKey: string | null; day: string; channel: string; campaign: string; currency: string; weightPpm: number; link: string | null; runId: string }[] = [];
+  for (const [i, m] of moves.entries()) {
+    const link = linkOf[i]!;
+    const deal = link ? (dealOf.get(link) ?? null) : null;
     const day = m.after.date ?? NO_DATE;
     const c = contributionOf(m.after);
     const credits: Credit[] = ATTRIBUTION_MODELS.flatMap((model) =>
@@ -116,7 +131,13 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
     if (deal) linkedDelta++;
     for (const cr of credits) created.push({ runId, model: cr.model, kind: 'payment', ref: m.after.resultId, dealKey: deal?.dealKey ?? null, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link });
   }
-  for (let i = 0; i < created.length; i += 2000) await tx.romiCredit.createMany({ data: created.slice(i, i + 2000) });
+  // Multi-row INSERTs with literal values (as the bulk writers): Prisma's createMany spends most of its time building the query.
+  const { kind } = clientTarget(tx as object);
+  const lit = (v: string | number | null) => (kind === 'postgres' ? pgLiteral(v) : sqliteLiteral(v));
+  for (let i = 0; i < created.length; i += 1000) {
+    const tuples = created.slice(i, i + 1000).map((c) => `(${[c.runId, c.model, c.kind, c.ref, c.dealKey, c.day, c.channel, c.campaign, c.currency, c.weightPpm, c.link].map(lit).join(', ')})`);
+    await tx.$executeRawUnsafe(`INSERT INTO "RomiCredit" ("runId", "model", "kind", "ref", "dealKey", "day", "channel", "campaign", "currency", "weightPpm", "link") VALUES ${tuples.join(', ')}`);
+  }
 
   for (const r of daily.values()) {
     if (!r.revenueMinor && !r.refundMinor && !r.notCountedMinor && !r.paidTx) continue;
