@@ -10,6 +10,7 @@
  * "paid" count.
  */
 import { type Tx, parseAttrs } from './rebuild-romi';
+import { addDailyDeltas } from './apply-row-change';
 import { clientTarget } from '@/lib/server/db/client';
 import { pgLiteral, sqliteLiteral } from '@/lib/server/db/record-insert';
 import { ATTRIBUTION_MODELS, attribute, contributionOf, linkOfPayment, NO_DATE, splitInteger, type AttributionModel, type Contribution, type JoinField } from '@/lib/romi';
@@ -139,14 +140,7 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
     await tx.$executeRawUnsafe(`INSERT INTO "RomiCredit" ("runId", "model", "kind", "ref", "dealKey", "day", "channel", "campaign", "currency", "weightPpm", "link") VALUES ${tuples.join(', ')}`);
   }
 
-  for (const r of daily.values()) {
-    if (!r.revenueMinor && !r.refundMinor && !r.notCountedMinor && !r.paidTx) continue;
-    await tx.romiDaily.upsert({
-      where: { runId_model_day_channel_campaign_currency: { runId, model: r.model, day: r.day, channel: r.channel, campaign: r.campaign, currency: r.currency } },
-      create: { runId, model: r.model, day: r.day, channel: r.channel, campaign: r.campaign, currency: r.currency, revenueMinor: r.revenueMinor, refundMinor: r.refundMinor, notCountedMinor: r.notCountedMinor, paidTx: r.paidTx },
-      update: { revenueMinor: { increment: r.revenueMinor }, refundMinor: { increment: r.refundMinor }, notCountedMinor: { increment: r.notCountedMinor }, paidTx: { increment: r.paidTx } },
-    });
-  }
+  await addDailyDeltas(tx, runId, [...daily.values()]);
   const newPayments = moves.filter((m) => !m.before).length;
   if (linkedDelta || newPayments) await tx.romiBuild.update({ where: { runId }, data: { linkedPayments: { increment: linkedDelta }, payments: { increment: newPayments } } });
   return true;
