@@ -1,4 +1,5 @@
-import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
+import { clientTarget, getPrisma, type DbClient as Client } from '@/lib/server/db/client';
+import { pgLiteral, sqliteLiteral } from '@/lib/server/db/record-insert';
 import { JOIN_FIELDS, buildAggregates, normalizeChannel, type DealInput, type JoinField, type PaymentInput, type SpendInput } from '@/lib/romi';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { loggerFor } from '@/lib/server/observability/logger';
@@ -82,11 +83,17 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
     async (tx) => {
       await tx.romiDaily.deleteMany({ where: { runId } });
       await tx.romiCredit.deleteMany({ where: { runId } });
-      for (let i = 0; i < built.daily.length; i += WRITE_BATCH) {
-        await tx.romiDaily.createMany({ data: built.daily.slice(i, i + WRITE_BATCH).map((d) => ({ runId, ...d })) });
+      // Multi-row INSERTs with literal values, as the bulk writers: Prisma's createMany spends most of
+      // its time building the query (and through libSQL keeps each statement's memory).
+      const { kind } = clientTarget(tx as object);
+      const lit = (v: string | number | bigint | null) => (typeof v === 'bigint' ? v.toString() : kind === 'postgres' ? pgLiteral(v) : sqliteLiteral(v));
+      for (let i = 0; i < built.daily.length; i += 1000) {
+        const tuples = built.daily.slice(i, i + 1000).map((d) => `(${[runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.spendMinor, d.leadsMilli, d.dealsMilli, d.paidDealsMilli, d.paidTx].map(lit).join(', ')})`);
+        await tx.$executeRawUnsafe(`INSERT INTO "RomiDaily" ("runId", "model", "day", "channel", "campaign", "currency", "revenueMinor", "refundMinor", "notCountedMinor", "spendMinor", "leadsMilli", "dealsMilli", "paidDealsMilli", "paidTx") VALUES ${tuples.join(', ')}`);
       }
-      for (let i = 0; i < built.credits.length; i += WRITE_BATCH) {
-        await tx.romiCredit.createMany({ data: built.credits.slice(i, i + WRITE_BATCH).map((c) => ({ runId, ...c })) });
+      for (let i = 0; i < built.credits.length; i += 1000) {
+        const tuples = built.credits.slice(i, i + 1000).map((c) => `(${[runId, c.model, c.kind, c.ref, c.dealKey, c.day, c.channel, c.campaign, c.currency, c.weightPpm, c.link].map(lit).join(', ')})`);
+        await tx.$executeRawUnsafe(`INSERT INTO "RomiCredit" ("runId", "model", "kind", "ref", "dealKey", "day", "channel", "campaign", "currency", "weightPpm", "link") VALUES ${tuples.join(', ')}`);
       }
       await tx.romiBuild.deleteMany({ where: { runId } });
       await tx.romiBuild.create({
