@@ -15,7 +15,7 @@
  *   lease held after the batch was held during it (the write lock was ours in between).
  */
 import type { PrismaClient } from './client';
-import { copyField, sqliteLiteral, writerFor } from './record-insert';
+import { copyField, pgLiteral, sqliteLiteral, writerFor } from './record-insert';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -156,4 +156,18 @@ function* copyChunks(all: ReturnType<typeof values>[]): Generator<string> {
     }
   }
   if (chunk) yield chunk;
+}
+
+/**
+ * The statement that inserts result rows inside a caller's transaction (a ledger pass, whose new
+ * entries commit with their history rows): one multi-row INSERT with literal values, every row
+ * checked first as insertResults checks them. `changedAt` is set to the same time as `updatedAt`.
+ */
+export function resultInsertSql(kind: 'sqlite' | 'postgres', rows: readonly ResultInsertRow[], now = new Date()): string {
+  const lit = kind === 'postgres' ? pgLiteral : sqliteLiteral;
+  const tuples = rows.map((r) => {
+    const vals = values(r, now);
+    return `(${vals.map((v, i) => (AMOUNT_COLUMNS.has(i) ? (v as string) : lit(v))).join(',')},${lit(now)})`;
+  });
+  return `INSERT INTO "RunResult" (${COLUMN_LIST},"changedAt") VALUES ${tuples.join(',')}`;
 }
