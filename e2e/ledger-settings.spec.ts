@@ -10,14 +10,17 @@ test('an analyst reconciles all again, compares with an earlier pass and edits t
   test.setTimeout(120_000);
   await signIn(page, 'analyst');
   await page.goto('/runs');
+  const passRows = page.getByTestId('passes-table').locator('tbody tr');
+  const newestBefore = await passRows.first().textContent();
   const row = page.getByTestId('reconciliations-table').locator('tbody tr', { hasText: 'Payments' });
   await row.getByRole('button', { name: /Reconcile every key of Payments again/ }).click();
   await expect(row.getByRole('button', { name: /Reconcile every key of Payments again/ })).toHaveText('Queued');
-  // The full pass shows in the journal once it has finished.
+  // The new full pass shows in the journal, on top, once it has finished.
   await expect(async () => {
     await page.reload();
-    await expect(page.getByTestId('passes-table').locator('tbody tr').first()).toContainText('full');
-    await expect(page.getByTestId('passes-table').locator('tbody tr').first()).toContainText('Done');
+    expect(await passRows.first().textContent()).not.toBe(newestBefore);
+    await expect(passRows.first()).toContainText('full');
+    await expect(passRows.first()).toContainText('Done');
   }).toPass({ timeout: 60_000 });
 
   await page.getByTestId('reconciliations-table').getByRole('link', { name: 'Payments' }).click();
