@@ -5,7 +5,7 @@
  * Prisma each update was its own statement: thousands per pass.
  */
 import { clientTarget } from '@/lib/server/db/client';
-import { pgLiteral, sqliteLiteral } from '@/lib/server/db/record-insert';
+import { literalFor } from '@/lib/server/db/record-insert';
 import { type Tx } from '@/lib/features/romi/rebuild-romi';
 
 type Value = string | number | bigint | null;
@@ -18,14 +18,11 @@ export type EntryUpdate = { id: number; version?: number; set: Record<string, Va
 export async function updateEntries(tx: Tx, rows: readonly EntryUpdate[], constant: Record<string, Value | Date>, opts: { checkVersion: boolean }): Promise<Set<number>> {
   if (!rows.length) return new Set();
   const { kind } = clientTarget(tx as object);
-  const lit = (v: Value | Date): string => {
-    if (typeof v === 'bigint') return v.toString();
-    return kind === 'postgres' ? pgLiteral(v) : sqliteLiteral(v as string | number | Date | null);
-  };
+  const lit = literalFor(kind);
   const columns = Object.keys(rows[0]!.set);
-  const values = rows.map((r) => `(${[r.id, r.version ?? 0, ...columns.map((c) => r.set[c] ?? null)].map((v) => lit(v as Value)).join(', ')})`);
+  const values = rows.map((r) => `(${[r.id, r.version ?? 0, ...columns.map((c) => r.set[c] ?? null)].map(lit).join(', ')})`);
   const from = (c: string) => (TYPES[c] ? `CAST(v."${c}" AS ${TYPES[c]})` : `v."${c}"`);
-  const sets = [...columns.map((c) => `"${c}" = ${from(c)}`), ...Object.entries(constant).map(([c, v]) => `"${c}" = ${lit(v as Value)}`)];
+  const sets = [...columns.map((c) => `"${c}" = ${from(c)}`), ...Object.entries(constant).map(([c, v]) => `"${c}" = ${lit(v)}`)];
   const changed: { id: number | bigint }[] = await tx.$queryRawUnsafe(
     `WITH v("id", "ver", ${columns.map((c) => `"${c}"`).join(', ')}) AS (VALUES ${values.join(', ')})
      UPDATE "RunResult" SET ${sets.join(', ')}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { clientTarget, type getPrisma } from '@/lib/server/db/client';
-import { pgLiteral, sqliteLiteral } from '@/lib/server/db/record-insert';
+import { literalFor } from '@/lib/server/db/record-insert';
 import { finalFromRecommendation, type FinalState } from './final-state';
 import { applyChange, changeRecords, ROW_SELECT, type ChangeRecord, type ReviewRow, type Tx } from './row-change';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
@@ -12,12 +12,6 @@ type Client = ReturnType<typeof getPrisma>;
 const BATCH = 1000;
 
 export type Decided = { row: ReviewRow; final: FinalState; record: ChangeRecord };
-
-function literalFor(kind: 'sqlite' | 'postgres') {
-  if (kind === 'postgres') return pgLiteral;
-  return (v: string | number | bigint | boolean | Date | null): string =>
-    typeof v === 'bigint' ? v.toString() : typeof v === 'boolean' ? (v ? '1' : '0') : sqliteLiteral(v);
-}
 
 /**
  * Settles a batch of decided rows in the caller's transaction with three statements instead of

@@ -9,24 +9,12 @@
  * reviewer's, an automatic rule's), go through applyRomiRowChange, which also flips the deal's
  * "paid" count.
  */
-import { type Tx, parseAttrs } from './rebuild-romi';
+import { insertCredits, type Tx, parseAttrs } from './rebuild-romi';
 import { addDailyDeltas } from './apply-row-change';
-import { clientTarget } from '@/lib/server/db/client';
-import { pgLiteral, sqliteLiteral } from '@/lib/server/db/record-insert';
-import { ATTRIBUTION_MODELS, attribute, contributionOf, linkOfPayment, NO_DATE, splitInteger, type AttributionModel, type Contribution, type JoinField } from '@/lib/romi';
+import { ATTRIBUTION_MODELS, attribute, contributionOf, linkOfPayment, NO_DATE, splitInteger, type AttributionModel, type Contribution, type CreditRow, type JoinField, type PaymentInput } from '@/lib/romi';
 
 /** What ROMI needs of an entry: its classification fields and review state, and its records' attributes. */
-export type EntryFigures = {
-  resultId: number;
-  key: string;
-  date: string | null;
-  state: string;
-  amountMinor: bigint;
-  currency: string;
-  finalStatus: string | null;
-  finalAmountMinor: bigint | null;
-  finalCurrency: string | null;
-};
+export type EntryFigures = Omit<PaymentInput, 'attrs'>;
 export type EntryMove = { before: EntryFigures | null; after: EntryFigures; attrs: Record<string, string> };
 
 type Delta = { revenueMinor: bigint; refundMinor: bigint; notCountedMinor: bigint };
@@ -119,7 +107,7 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
       dealOf.set(l, dealKey ? { dealKey, touches: touchesOf.get(dealKey) ?? new Map() } : null);
     }
   }
-  const created: { model: string; kind: string; ref: number; dealKey: string | null; day: string; channel: string; campaign: string; currency: string; weightPpm: number; link: string | null; runId: string }[] = [];
+  const created: CreditRow[] = [];
   for (const [i, m] of moves.entries()) {
     const link = linkOf[i]!;
     const deal = link ? (dealOf.get(link) ?? null) : null;
@@ -130,15 +118,9 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
     );
     spread(credits, c, 1n);
     if (deal) linkedDelta++;
-    for (const cr of credits) created.push({ runId, model: cr.model, kind: 'payment', ref: m.after.resultId, dealKey: deal?.dealKey ?? null, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link });
+    for (const cr of credits) created.push({ model: cr.model, kind: 'payment', ref: m.after.resultId, dealKey: deal?.dealKey ?? null, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link });
   }
-  // Multi-row INSERTs with literal values (as the bulk writers): Prisma's createMany spends most of its time building the query.
-  const { kind } = clientTarget(tx as object);
-  const lit = (v: string | number | null) => (kind === 'postgres' ? pgLiteral(v) : sqliteLiteral(v));
-  for (let i = 0; i < created.length; i += 1000) {
-    const tuples = created.slice(i, i + 1000).map((c) => `(${[c.runId, c.model, c.kind, c.ref, c.dealKey, c.day, c.channel, c.campaign, c.currency, c.weightPpm, c.link].map(lit).join(', ')})`);
-    await tx.$executeRawUnsafe(`INSERT INTO "RomiCredit" ("runId", "model", "kind", "ref", "dealKey", "day", "channel", "campaign", "currency", "weightPpm", "link") VALUES ${tuples.join(', ')}`);
-  }
+  await insertCredits(tx, runId, created);
 
   await addDailyDeltas(tx, runId, [...daily.values()]);
   const newPayments = moves.filter((m) => !m.before).length;

@@ -1,7 +1,7 @@
 import { type Tx } from './rebuild-romi';
 import { ATTRIBUTION_MODELS, contributionOf, splitInteger } from '@/lib/romi';
 import { clientTarget } from '@/lib/server/db/client';
-import { pgLiteral, sqliteLiteral } from '@/lib/server/db/record-insert';
+import { literalFor } from '@/lib/server/db/record-insert';
 
 export type RowFinal = { state: string; finalStatus: string | null; finalAmountMinor: bigint | null; finalCurrency: string | null };
 
@@ -143,8 +143,7 @@ export type DailyDelta = { model: string; day: string; channel: string; campaign
 export async function addDailyDeltas(tx: Tx, runId: string, deltas: readonly DailyDelta[]): Promise<void> {
   const rows = deltas.filter((d) => d.revenueMinor || d.refundMinor || d.notCountedMinor || d.paidTx);
   if (!rows.length) return;
-  const { kind } = clientTarget(tx as object);
-  const lit = (v: string | number | bigint) => (typeof v === 'bigint' ? v.toString() : kind === 'postgres' ? pgLiteral(v) : sqliteLiteral(v));
+  const lit = literalFor(clientTarget(tx as object).kind);
   for (let i = 0; i < rows.length; i += 500) {
     const tuples = rows.slice(i, i + 500).map((d) => `(${[runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.paidTx].map(lit).join(', ')})`);
     await tx.$executeRawUnsafe(

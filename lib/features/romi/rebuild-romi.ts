@@ -1,6 +1,6 @@
 import { clientTarget, getPrisma, type DbClient as Client } from '@/lib/server/db/client';
-import { pgLiteral, sqliteLiteral } from '@/lib/server/db/record-insert';
-import { JOIN_FIELDS, buildAggregates, normalizeChannel, type DealInput, type JoinField, type PaymentInput, type SpendInput } from '@/lib/romi';
+import { literalFor } from '@/lib/server/db/record-insert';
+import { JOIN_FIELDS, buildAggregates, normalizeChannel, type CreditRow, type DealInput, type JoinField, type PaymentInput, type SpendInput } from '@/lib/romi';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { loggerFor } from '@/lib/server/observability/logger';
 
@@ -20,6 +20,19 @@ export function parseAttrs(s: string | null): Record<string, string> {
     return JSON.parse(s) as Record<string, string>;
   } catch {
     return {};
+  }
+}
+
+/**
+ * Writes credits as multi-row INSERTs with literal values, inside the caller's transaction (as the bulk
+ * writers do: Prisma's createMany spends most of its time building the query, and through libSQL keeps
+ * each statement's memory).
+ */
+export async function insertCredits(tx: Tx, runId: string, credits: readonly CreditRow[]): Promise<void> {
+  const lit = literalFor(clientTarget(tx as object).kind);
+  for (let i = 0; i < credits.length; i += 1000) {
+    const tuples = credits.slice(i, i + 1000).map((c) => `(${[runId, c.model, c.kind, c.ref, c.dealKey, c.day, c.channel, c.campaign, c.currency, c.weightPpm, c.link].map(lit).join(', ')})`);
+    await tx.$executeRawUnsafe(`INSERT INTO "RomiCredit" ("runId", "model", "kind", "ref", "dealKey", "day", "channel", "campaign", "currency", "weightPpm", "link") VALUES ${tuples.join(', ')}`);
   }
 }
 
@@ -83,18 +96,12 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
     async (tx) => {
       await tx.romiDaily.deleteMany({ where: { runId } });
       await tx.romiCredit.deleteMany({ where: { runId } });
-      // Multi-row INSERTs with literal values, as the bulk writers: Prisma's createMany spends most of
-      // its time building the query (and through libSQL keeps each statement's memory).
-      const { kind } = clientTarget(tx as object);
-      const lit = (v: string | number | bigint | null) => (typeof v === 'bigint' ? v.toString() : kind === 'postgres' ? pgLiteral(v) : sqliteLiteral(v));
+      const lit = literalFor(clientTarget(tx as object).kind);
       for (let i = 0; i < built.daily.length; i += 1000) {
         const tuples = built.daily.slice(i, i + 1000).map((d) => `(${[runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.spendMinor, d.leadsMilli, d.dealsMilli, d.paidDealsMilli, d.paidTx].map(lit).join(', ')})`);
         await tx.$executeRawUnsafe(`INSERT INTO "RomiDaily" ("runId", "model", "day", "channel", "campaign", "currency", "revenueMinor", "refundMinor", "notCountedMinor", "spendMinor", "leadsMilli", "dealsMilli", "paidDealsMilli", "paidTx") VALUES ${tuples.join(', ')}`);
       }
-      for (let i = 0; i < built.credits.length; i += 1000) {
-        const tuples = built.credits.slice(i, i + 1000).map((c) => `(${[runId, c.model, c.kind, c.ref, c.dealKey, c.day, c.channel, c.campaign, c.currency, c.weightPpm, c.link].map(lit).join(', ')})`);
-        await tx.$executeRawUnsafe(`INSERT INTO "RomiCredit" ("runId", "model", "kind", "ref", "dealKey", "day", "channel", "campaign", "currency", "weightPpm", "link") VALUES ${tuples.join(', ')}`);
-      }
+      await insertCredits(tx, runId, built.credits);
       await tx.romiBuild.deleteMany({ where: { runId } });
       await tx.romiBuild.create({
         data: { runId, builtAt: new Date(), joinField: join, creditLinks: true, linkedPayments: built.linkedPayments, payments: payments.length, deals: deals.length, spendRows: spend.length, durationMs: Date.now() - started },

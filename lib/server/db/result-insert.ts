@@ -15,7 +15,7 @@
  *   lease held after the batch was held during it (the write lock was ours in between).
  */
 import type { PrismaClient } from './client';
-import { copyField, pgLiteral, sqliteLiteral, writerFor } from './record-insert';
+import { copyField, literalFor, sqliteLiteral, writerFor } from './record-insert';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -164,7 +164,7 @@ function* copyChunks(all: ReturnType<typeof values>[]): Generator<string> {
  * checked first as insertResults checks them. `changedAt` is set to the same time as `updatedAt`.
  */
 export function resultInsertSql(kind: 'sqlite' | 'postgres', rows: readonly ResultInsertRow[], now = new Date()): string {
-  const lit = kind === 'postgres' ? pgLiteral : sqliteLiteral;
+  const lit = literalFor(kind);
   const tuples = rows.map((r) => {
     const vals = values(r, now);
     return `(${vals.map((v, i) => (AMOUNT_COLUMNS.has(i) ? (v as string) : lit(v))).join(',')},${lit(now)})`;
