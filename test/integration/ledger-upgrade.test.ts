@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '@/lib/server/db/client';
+import { expectCountsMatchEntries } from './ledger-counts';
 import { migrateDatabase } from '@/lib/server/db/migrate';
 import { copyPrismaDir, PG_URL, throwawayPgDatabase, tmpDir } from './db-helpers';
 
@@ -88,6 +89,10 @@ describe.each(KINDS)('upgrading a %s database to the ledger', (kind) => {
     expect(entry.state).toBe('resolved');
     expect(entry.resolutions.map((r) => r.reason)).toEqual(['Bank confirmed on the phone']);
     expect(entry.comments.map((c) => c.body)).toEqual(['Called the bank.']);
+    // The ledgers' totals start from their entries (passes move them from then on).
+    await expectCountsMatchEntries(prisma, 'run-new');
+    expect(await prisma.ledgerCount.findMany({ where: { runId: 'run-new', dim: 'cls' }, select: { value: true, n: true } })).toEqual([{ value: 'mismatched', n: 2 }]);
+    expect(await prisma.ledgerCount.count({ where: { runId: 'run-old' } })).toBe(0);
     // Migrating again changes nothing.
     expect((await migrateDatabase(url)).applied).toEqual([]);
     expect(await prisma.reconciliation.count()).toBe(2);

@@ -13,6 +13,7 @@ import { listRuleSets, saveRuleSetVersion } from '@/lib/features/runs/rulesets';
 import { type Actor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
+import { expectCountsMatchEntries } from './ledger-counts';
 
 /** Uploads a CSV to a source through the real path (stage, preview, ingest) and waits for the commit. */
 async function ingestCsv(db: TestDatabase, sourceId: string, fileName: string, csv: string): Promise<string> {
@@ -143,7 +144,8 @@ describe.each(DATABASE_KINDS)('the reconciled ledger on %s', (kind) => {
     expect((await overview()).rulesNewerThanLedger).toBe(false);
     expect(pass).toMatchObject({ reopened: 0, created: 0 });
     const now = await db.prisma.runResult.findMany({ where: { runId: ledgerRunId, key: { in: settled.map((s) => s.key) } }, select: { key: true, state: true, version: true } });
-    expect(now.sort((x, y) => x.key.localeCompare(y.key))).toEqual(settled.sort((x, y) => x.key.localeCompare(y.key)));
+    expect(now.sort((x, y) => x.key.localeCompare(y.key))).toEqual(settled.sort((x, y) => x.key.localeCompare(y.key)));    // The ledger's totals, moved by every pass so far (created, changed, reopened), equal a count of its entries.
+    await expectCountsMatchEntries(db.prisma, ledgerRunId);
   });
 
   it('an analyst renames it and adds a source (a full pass brings the new side, decisions on unchanged facts stay), then archives it', async () => {
@@ -184,6 +186,7 @@ describe.each(DATABASE_KINDS)('the reconciled ledger on %s', (kind) => {
     await expect(archiveReconciliation(reconciliationId, analyst, db.prisma)).rejects.toThrow(/archived already/);
     // Its entries and decisions stay.
     expect(await db.prisma.runResult.count({ where: { runId: ledgerRunId } })).toBe(25);
+    await expectCountsMatchEntries(db.prisma, ledgerRunId);
     expect(await db.prisma.auditLog.count({ where: { action: 'reconciliation.archive', entityId: reconciliationId } })).toBe(1);
   });
 });

@@ -24,7 +24,7 @@ import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { factsOf } from './facts';
 import { updateEntries } from './bulk-update';
 import { ledgerInputs } from './inputs';
-import { ledgerSummary } from './summary';
+import { countMove, ledgerSummary, moveLedgerCounts, type CountMoves } from './summary';
 
 /** Keys reconciled and written per transaction: short transactions keep SQLite's write lock brief. */
 export const PASS_CHUNK = 500;
@@ -43,17 +43,21 @@ function sameClassification(a: Record<string, unknown>, b: Record<string, unknow
 
 const amountText = (minor: string, currency: string | null) => (currency ? formatMoney(BigInt(minor), currency, { cents: true }) : minor);
 
-/** Every distinct key of the member sources, in pages (a full pass). */
+/**
+ * Every distinct key of the member sources, in pages of PASS_CHUNK (a full pass). Each source's next
+ * keys come from its (sourceId, key) index; the page is the smallest keys of their union. (Prisma's
+ * `distinct` dedups in memory after reading every row past the cursor: quadratic over a full pass.)
+ */
 async function* allKeys(db: Client, sourceIds: string[]): AsyncGenerator<string[]> {
+  const { kind } = clientTarget(db as object);
   let after: string | null = null;
   for (;;) {
-    const rows: { key: string }[] = await db.sourceRecord.findMany({
-      where: { sourceId: { in: sourceIds }, ...(after === null ? {} : { key: { gt: after } }) },
-      distinct: ['key'],
-      orderBy: { key: 'asc' },
-      take: PASS_CHUNK,
-      select: { key: true },
-    });
+    const params: string[] = [];
+    const param = (v: string) => (params.push(v), kind === 'postgres' ? `$${params.length}` : '?');
+    const parts = sourceIds.map(
+      (id, i) => `SELECT "key" FROM (SELECT DISTINCT "key" FROM "SourceRecord" WHERE "sourceId" = ${param(id)}${after === null ? '' : ` AND "key" > ${param(after)}`} ORDER BY "key" LIMIT ${PASS_CHUNK}) s${i}`,
+    );
+    const rows: { key: string }[] = await db.$queryRawUnsafe(`SELECT "key" FROM (${parts.join(' UNION ')}) u ORDER BY "key" LIMIT ${PASS_CHUNK}`, ...params);
     if (!rows.length) return;
     yield rows.map((r) => r.key);
     if (rows.length < PASS_CHUNK) return;
@@ -177,6 +181,7 @@ async function reconcileChunk(
   });
   const moves: EntryMove[] = [];
   const reopened: Reopen[] = [];
+  const counted: CountMoves = new Map();
 
   await db.$transaction(async (tx) => {
     if (creates.length) {
@@ -190,6 +195,7 @@ async function reconcileChunk(
         moves.push({ before: null, after: figures(r.id, c, { state: c.state ?? 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null }), attrs: entryAttrs(recordIds(c.detail), attrsById) });
       }
       await tx.entryHistory.createMany({ data: ids.map((r) => ({ resultId: r.id, passId, change: 'created', factsAfter: JSON.stringify(factsOf(r.detail)), at: now })) });
+      for (const c of creates) countMove(counted, null, c);
       counts.created += creates.length;
       touched.push(...creates.map((c) => c.key));
     }
@@ -203,6 +209,7 @@ async function reconcileChunk(
     await updateEntries(tx, changedRows.map((u) => ({ id: u.entry.id, set: classificationOf(u.data) })), { updatedAt: now, changedAt: now }, { checkVersion: false });
     await updateEntries(tx, plain.filter((u) => !u.changes).map((u) => ({ id: u.entry.id, set: classificationOf(u.data) })), { updatedAt: now }, { checkVersion: false });
     for (const { entry, data } of plain) {
+      countMove(counted, entry, data);
       const before = figures(entry.id, entry as unknown as { key: string; date: string | null; amountMinor: bigint; currency: string }, entry);
       const after = figures(entry.id, data, entry);
       if (before.amountMinor !== after.amountMinor || before.currency !== after.currency || before.date !== after.date) {
@@ -236,10 +243,12 @@ async function reconcileChunk(
       const before = rowState(entry);
       const after = { ...before, state: 'open' as const, finalStatus: null, finalAmountMinor: null, version: entry.version + 1 };
       reopened.push({ entry, data, reason, before, after });
+      countMove(counted, entry, data);
       counts.reopened++;
       touched.push(entry.key);
     }
     if (reopened.length) await writeReopens(tx, ledgerRunId, passId, now, reopened, moves, (e, d) => entryAttrs(recordIds(d.detail), attrsById), figures);
+    await moveLedgerCounts(tx, ledgerRunId, counted);
     if (!romi.rebuild && !(await applyRomiEntries(tx, ledgerRunId, moves))) romi.rebuild = true;
   }, { timeout: 60_000 });
   return touched;
