@@ -19,15 +19,21 @@ import { rowState, ROW_SELECT, type ReviewRow } from '@/lib/features/review/row-
 import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
 import { applyRomiEntries, entryAttrs, type EntryFigures, type EntryMove } from '@/lib/features/romi/apply-entries';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
-import { autoResolveRun } from '@/lib/features/review/auto-resolve';
+import { autoResolveKeys } from '@/lib/features/review/auto-resolve';
+import { literalFor } from '@/lib/server/db/record-insert';
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { factsOf } from './facts';
 import { updateEntries } from './bulk-update';
 import { ledgerInputs } from './inputs';
 import { countMove, ledgerSummary, moveLedgerCounts, type CountMoves } from './summary';
 
-/** Keys reconciled and written per transaction: short transactions keep SQLite's write lock brief. */
+/**
+ * Keys reconciled and written per transaction: short transactions keep SQLite's write lock brief,
+ * while each commit writes every index page its rows touched (RunResult has ten indexes), so a
+ * full pass's chunks are larger (a fill of 53k entries: 237 commits of 500 keys took 11 s).
+ */
 export const PASS_CHUNK = 500;
+const FULL_PASS_CHUNK = 2000;
 
 export type PassTrigger = 'ingestion' | 'webhook' | 'pull' | 'rules' | 'person' | 'upgrade';
 export type PassCounts = { keysRead: number; created: number; changed: number; reopened: number; unchanged: number; autoResolved: number };
@@ -48,19 +54,19 @@ const amountText = (minor: string, currency: string | null) => (currency ? forma
  * keys come from its (sourceId, key) index; the page is the smallest keys of their union. (Prisma's
  * `distinct` dedups in memory after reading every row past the cursor: quadratic over a full pass.)
  */
-async function* allKeys(db: Client, sourceIds: string[]): AsyncGenerator<string[]> {
+async function* allKeys(db: Client, sourceIds: string[], size: number): AsyncGenerator<string[]> {
   const { kind } = clientTarget(db as object);
   let after: string | null = null;
   for (;;) {
     const params: string[] = [];
     const param = (v: string) => (params.push(v), kind === 'postgres' ? `$${params.length}` : '?');
     const parts = sourceIds.map(
-      (id, i) => `SELECT "key" FROM (SELECT DISTINCT "key" FROM "SourceRecord" WHERE "sourceId" = ${param(id)}${after === null ? '' : ` AND "key" > ${param(after)}`} ORDER BY "key" LIMIT ${PASS_CHUNK}) s${i}`,
+      (id, i) => `SELECT "key" FROM (SELECT DISTINCT "key" FROM "SourceRecord" WHERE "sourceId" = ${param(id)}${after === null ? '' : ` AND "key" > ${param(after)}`} ORDER BY "key" LIMIT ${size}) s${i}`,
     );
-    const rows: { key: string }[] = await db.$queryRawUnsafe(`SELECT "key" FROM (${parts.join(' UNION ')}) u ORDER BY "key" LIMIT ${PASS_CHUNK}`, ...params);
+    const rows: { key: string }[] = await db.$queryRawUnsafe(`SELECT "key" FROM (${parts.join(' UNION ')}) u ORDER BY "key" LIMIT ${size}`, ...params);
     if (!rows.length) return;
     yield rows.map((r) => r.key);
-    if (rows.length < PASS_CHUNK) return;
+    if (rows.length < size) return;
     after = rows[rows.length - 1]!.key;
   }
 }
@@ -90,16 +96,13 @@ export async function runLedgerPass(
   const counts: PassCounts = { keysRead: 0, created: 0, changed: 0, reopened: 0, unchanged: 0, autoResolved: 0 };
   try {
     const { inputs, ruleSet } = await ledgerInputs(scope, db);
-    const touched: string[] = [];
-    const romi = { rebuild: false };
-    const chunks = opts.keys ? chunked([...new Set(opts.keys)], PASS_CHUNK) : allKeys(db, inputs.sources.map((s) => s.sourceId));
-    for await (const keys of chunks) {
-      touched.push(...(await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, keys, pass.id, counts, romi)));
-    }
-    // Automatic rules settle new and changed entries only, each with its resolution and audit row.
-    if (touched.length && ruleSet.autoRules.length) {
-      for await (const keys of chunked(touched, PASS_CHUNK)) counts.autoResolved += await autoResolveRun(scope.ledgerRunId, ruleSet.autoRules, db, { keys });
-    }
+    // With no aggregate that entries can move (none yet, or built before credits carried their join
+    // value), the pass does not compute moves: the aggregate is built once at the end.
+    const build = await db.romiBuild.findUnique({ where: { runId: scope.ledgerRunId }, select: { creditLinks: true } });
+    const romi = { rebuild: !build?.creditLinks };
+    const chunks = opts.keys ? chunked([...new Set(opts.keys)], PASS_CHUNK) : allKeys(db, inputs.sources.map((s) => s.sourceId), FULL_PASS_CHUNK);
+    // A full pass's chunk is every key between its first and last (allKeys pages in key order), read as a range.
+    for await (const keys of chunks) await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, opts.keys ? keys : { first: keys[0]!, last: keys[keys.length - 1]! }, pass.id, counts, romi);
     const wrote = counts.created + counts.changed + counts.reopened + counts.autoResolved > 0;
     if (wrote) await refreshLedgerTotals(db, scope.ledgerRunId, inputs.sources);
     const durationMs = Date.now() - started;
@@ -111,7 +114,7 @@ export async function runLedgerPass(
     // ROMI follows the ledger: every entry moved it in its chunk's transaction (applyRomiEntries,
     // applyRomiRowChange). Only an aggregate that could not be moved exactly (none yet, one built before
     // credits carried their join value, a settled entry reclassified) is rebuilt, atomically.
-    if (romi.rebuild || (wrote && !(await db.romiBuild.findUnique({ where: { runId: scope.ledgerRunId }, select: { runId: true } })))) await rebuildRomiAfterRun(scope.ledgerRunId, db);
+    if (wrote && romi.rebuild) await rebuildRomiAfterRun(scope.ledgerRunId, db);
     return { passId: pass.id, durationMs, ...counts };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -124,24 +127,28 @@ async function* chunked<T>(items: readonly T[], size: number): AsyncGenerator<T[
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
-/** Reconciles one chunk of keys and writes its changes in one transaction; returns the keys created or changed. */
+/**
+ * Reconciles one chunk of keys and writes its changes in one transaction: new, changed and reopened
+ * entries with their history, the ledger's counts, the ROMI moves, and the automatic rules'
+ * decisions on those entries (each with its resolution and audit row).
+ */
 async function reconcileChunk(
   db: Client,
   ledgerRunId: string,
   inputs: Awaited<ReturnType<typeof ledgerInputs>>['inputs'],
   ruleSet: Awaited<ReturnType<typeof ledgerInputs>>['ruleSet'],
-  keys: string[],
+  keys: string[] | { first: string; last: string },
   passId: string,
   counts: PassCounts,
   romi: { rebuild: boolean },
-): Promise<string[]> {
+): Promise<void> {
   const engine = engineFor(inputs, ruleSet);
   const { sides, violations } = await loadKeys(db, inputs, engine, { keys });
   const fresh = [...engine.rows()].map((row) => resultData(ledgerRunId, row, inputs, sides, violations));
   counts.keysRead += fresh.length;
-  if (!fresh.length) return [];
+  if (!fresh.length) return;
   const stored: Entry[] = (await db.runResult.findMany({
-    where: { runId: ledgerRunId, key: { in: fresh.map((f) => f.key) } },
+    where: { runId: ledgerRunId, key: Array.isArray(keys) ? { in: fresh.map((f) => f.key) } : { gte: keys.first, lte: keys.last } },
     select: { ...ROW_SELECT, resolvedAt: true, reasons: true, severity: true, severityRank: true, missingIn: true, duplicateIn: true, statuses: true, amountMinor: true, date: true, amountDiffMinor: true },
   })) as Entry[];
   const byKey = new Map(stored.map((e) => [e.key, e]));
@@ -159,11 +166,11 @@ async function reconcileChunk(
       else updates.push({ entry: entry!, data, changes: null, reopen: false });
     } else updates.push({ entry: entry!, data, changes: outcome.changes, reopen: outcome.kind === 'reopened' });
   }
-  if (!creates.length && !updates.length) return [];
+  if (!creates.length && !updates.length) return;
 
   // What the moved entries' records say beyond the facts (the payment-to-deal join value).
   const recordIds = (detail: string) => (JSON.parse(detail) as ResultDetail).sources.map((x) => x.recordId).filter((x): x is number => typeof x === 'number');
-  const attrIds = [...new Set([...creates, ...updates.map((u) => u.data)].flatMap((d) => recordIds(d.detail)))];
+  const attrIds = romi.rebuild ? [] : [...new Set([...creates, ...updates.map((u) => u.data)].flatMap((d) => recordIds(d.detail)))];
   const attrsById = new Map<number, string | null>();
   for (let i = 0; i < attrIds.length; i += PASS_CHUNK) {
     for (const r of await db.sourceRecord.findMany({ where: { id: { in: attrIds.slice(i, i + PASS_CHUNK) } }, select: { id: true, attrs: true } })) attrsById.set(r.id, r.attrs);
@@ -188,13 +195,18 @@ async function reconcileChunk(
       // One multi-row INSERT with literal values per 1,000 entries (Prisma's createMany spends most of its time building the query).
       const { kind } = clientTarget(tx as object);
       for (let i = 0; i < creates.length; i += 1000) await tx.$executeRawUnsafe(resultInsertSql(kind, creates.slice(i, i + 1000), now));
-      const ids = await tx.runResult.findMany({ where: { runId: ledgerRunId, key: { in: creates.map((c) => c.key) } }, select: { id: true, key: true, detail: true } });
       const createdByKey = new Map(creates.map((c) => [c.key, c]));
-      for (const r of ids) {
-        const c = createdByKey.get(r.key)!;
-        moves.push({ before: null, after: figures(r.id, c, { state: c.state ?? 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null }), attrs: entryAttrs(recordIds(c.detail), attrsById) });
+      const ids: { id: number; key: string }[] = [];
+      for (let i = 0; i < creates.length; i += PASS_CHUNK) {
+        ids.push(...(await tx.runResult.findMany({ where: { runId: ledgerRunId, key: { in: creates.slice(i, i + PASS_CHUNK).map((c) => c.key) } }, select: { id: true, key: true } })));
       }
-      await tx.entryHistory.createMany({ data: ids.map((r) => ({ resultId: r.id, passId, change: 'created', factsAfter: JSON.stringify(factsOf(r.detail)), at: now })) });
+      if (!romi.rebuild) {
+        for (const r of ids) {
+          const c = createdByKey.get(r.key)!;
+          moves.push({ before: null, after: figures(r.id, c, { state: c.state ?? 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null }), attrs: entryAttrs(recordIds(c.detail), attrsById) });
+        }
+      }
+      await insertHistory(tx, ids.map((r) => ({ resultId: r.id, passId, change: 'created', factsBefore: null, factsAfter: JSON.stringify(factsOf(createdByKey.get(r.key)!.detail)), reason: null, at: now })));
       for (const c of creates) countMove(counted, null, c);
       counts.created += creates.length;
       touched.push(...creates.map((c) => c.key));
@@ -212,12 +224,12 @@ async function reconcileChunk(
       countMove(counted, entry, data);
       const before = figures(entry.id, entry as unknown as { key: string; date: string | null; amountMinor: bigint; currency: string }, entry);
       const after = figures(entry.id, data, entry);
-      if (before.amountMinor !== after.amountMinor || before.currency !== after.currency || before.date !== after.date) {
+      if (!romi.rebuild && before.amountMinor !== after.amountMinor || before.currency !== after.currency || before.date !== after.date) {
         moves.push({ before, after, attrs: entryAttrs(recordIds(data.detail), attrsById) });
       }
     }
     if (changedRows.length) {
-      await tx.entryHistory.createMany({ data: changedRows.map(({ entry, data }) => ({ resultId: entry.id, passId, change: 'changed', factsBefore: JSON.stringify(factsOf(entry.detail)), factsAfter: JSON.stringify(factsOf(data.detail)), at: now })) });
+      await insertHistory(tx, changedRows.map(({ entry, data }) => ({ resultId: entry.id, passId, change: 'changed', factsBefore: JSON.stringify(factsOf(entry.detail)), factsAfter: JSON.stringify(factsOf(data.detail)), reason: null, at: now })));
       counts.changed += changedRows.length;
       touched.push(...changedRows.map((u) => u.entry.key));
     }
@@ -250,8 +262,20 @@ async function reconcileChunk(
     if (reopened.length) await writeReopens(tx, ledgerRunId, passId, now, reopened, moves, (e, d) => entryAttrs(recordIds(d.detail), attrsById), figures);
     await moveLedgerCounts(tx, ledgerRunId, counted);
     if (!romi.rebuild && !(await applyRomiEntries(tx, ledgerRunId, moves))) romi.rebuild = true;
-  }, { timeout: 60_000 });
-  return touched;
+    // Automatic rules settle the new, changed and reopened entries only, after their ROMI moves.
+    counts.autoResolved += await autoResolveKeys(tx, ledgerRunId, ruleSet.autoRules, touched);
+  }, { timeout: 120_000 });
+}
+
+type HistoryRow = { resultId: number; passId: string; change: 'created' | 'changed' | 'reopened'; factsBefore: string | null; factsAfter: string; reason: string | null; at: Date };
+
+/** History rows as multi-row INSERTs with literal values (Prisma's createMany builds a parameter per value: 3.6 s of a 53k-entry fill). */
+async function insertHistory(tx: Tx, rows: readonly HistoryRow[]): Promise<void> {
+  const lit = literalFor(clientTarget(tx as object).kind);
+  for (let i = 0; i < rows.length; i += 1000) {
+    const values = rows.slice(i, i + 1000).map((r) => `(${[r.resultId, r.passId, r.change, r.factsBefore, r.factsAfter, r.reason, r.at].map(lit).join(', ')})`);
+    await tx.$executeRawUnsafe(`INSERT INTO "EntryHistory" ("resultId", "passId", "change", "factsBefore", "factsAfter", "reason", "at") VALUES ${values.join(', ')}`);
+  }
 }
 
 /** The ledger's Run row carries the totals and the summary the Runs, discrepancy and quality pages show. */
@@ -294,7 +318,10 @@ async function writeReopens(
   figures: (resultId: number, d: { key: string; date: string | null; amountMinor: unknown; currency: unknown }, review: Pick<ReviewRow, 'state' | 'finalStatus' | 'finalAmountMinor' | 'finalCurrency'>) => EntryFigures,
 ): Promise<void> {
   const ids = reopened.map((r) => r.entry.id);
-  const linked = new Set((await tx.romiCredit.findMany({ where: { runId: ledgerRunId, kind: 'payment', model: 'last_touch', ref: { in: ids }, dealKey: { not: null } }, select: { ref: true } })).map((c) => c.ref));
+  const linked = new Set<number>();
+  for (let i = 0; i < ids.length; i += PASS_CHUNK) {
+    for (const c of await tx.romiCredit.findMany({ where: { runId: ledgerRunId, kind: 'payment', model: 'last_touch', ref: { in: ids.slice(i, i + PASS_CHUNK) }, dealKey: { not: null } }, select: { ref: true } })) linked.add(c.ref);
+  }
   const open = { state: 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null };
   for (const r of reopened) {
     if (linked.has(r.entry.id)) await applyRomiRowChange(tx, ledgerRunId, r.entry.id, r.entry, open);
@@ -305,9 +332,7 @@ async function writeReopens(
     select: { id: true, resultId: true },
   });
   const resolutionOf = new Map(resolutions.map((x) => [x.resultId, x.id]));
-  await tx.entryHistory.createMany({
-    data: reopened.map((r) => ({ resultId: r.entry.id, passId, change: 'reopened', factsBefore: JSON.stringify(factsOf(r.entry.detail)), factsAfter: JSON.stringify(factsOf(r.data.detail)), reason: r.reason, at: now })),
-  });
+  await insertHistory(tx, reopened.map((r) => ({ resultId: r.entry.id, passId, change: 'reopened', factsBefore: JSON.stringify(factsOf(r.entry.detail)), factsAfter: JSON.stringify(factsOf(r.data.detail)), reason: r.reason, at: now })));
   await tx.auditLog.createMany({
     data: reopened.map((r) => ({
       actorId: null,

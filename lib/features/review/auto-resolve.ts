@@ -62,6 +62,51 @@ async function settleAutoBatchIds(tx: Tx, kind: 'sqlite' | 'postgres', batch: re
   return done;
 }
 
+/** The automatic decisions for rows read open: a key whose snapshots broke the state machine, or whose rule gives no final state, is left to a person. */
+function decide(rows: readonly ReviewRow[]): Decided[] {
+  const decided: Decided[] = [];
+  for (const row of rows) {
+    const detail = JSON.parse(row.detail) as ResultDetail;
+    if (detail.violations.length) continue;
+    const final = finalFromRecommendation(detail, row.ruleId, row.currency);
+    if (!final) continue;
+    const record: ChangeRecord = {
+      action: 'auto',
+      reason: `Automatic rule ${row.ruleId}: ${row.actionLabel || row.action}`,
+      params: { rule: row.ruleId, recommended: row.action },
+      auto: true,
+      actor: null,
+    };
+    decided.push({ row, final, record });
+  }
+  return decided;
+}
+
+/** Settles decided rows in the caller's transaction and, once the run's ROMI aggregate exists, moves it with them. */
+async function settleDecided(tx: Tx, runId: string, kind: 'sqlite' | 'postgres', decided: readonly Decided[], rowByRow: boolean): Promise<number> {
+  if (rowByRow) {
+    for (const d of decided) await applyChange(tx, d.row, d.row.version, { state: 'resolved', final: d.final }, d.record);
+    return decided.length;
+  }
+  const done = await settleAutoBatchIds(tx, kind, decided);
+  // Once the run's ROMI aggregate exists, the settled rows move it (in bulk, as applyChange would row by row).
+  const romiBuilt = done.size ? await tx.romiCredit.findFirst({ where: { runId, kind: 'payment' }, select: { id: true } }) : null;
+  if (romiBuilt) {
+    await applyRomiStateChanges(
+      tx,
+      runId,
+      decided
+        .filter((d) => done.has(d.row.id))
+        .map((d) => ({
+          resultId: d.row.id,
+          before: { state: d.row.state, finalStatus: d.row.finalStatus, finalAmountMinor: d.row.finalAmountMinor, finalCurrency: d.row.finalCurrency },
+          after: { state: 'resolved', finalStatus: d.final.status, finalAmountMinor: d.final.amountMinor, finalCurrency: d.final.currency },
+        })),
+    );
+  }
+  return done.size;
+}
+
 /**
  * Resolves the open rows of a run whose rule is marked automatic, so people handle only the
  * exceptions. Each decision is a Resolution (action 'auto', no actor) with its audit row, written
@@ -69,16 +114,16 @@ async function settleAutoBatchIds(tx: Tx, kind: 'sqlite' | 'postgres', batch: re
  *
  * Rows are settled a thousand at a time in bulk (settleAutoBatch): row by row through Prisma this
  * ran at about 270 rows a second, hours for a run of millions of matched keys. Once the run's
- * ROMI pre-aggregate exists (a ledger's new entries, a run resolved again after completion), the
- * settled rows also move its figures in the same transaction, in bulk (applyRomiStateChanges: the
- * same result as applyChange's row-by-row move; a row that makes its deal paid goes row by row).
+ * ROMI pre-aggregate exists (a run resolved again after completion), the settled rows also move
+ * its figures in the same transaction, in bulk (applyRomiStateChanges: the same result as
+ * applyChange's row-by-row move; a row that makes its deal paid goes row by row).
  */
 export async function autoResolveRun(
   runId: string,
   autoRules: readonly string[],
   db: Client,
-  /** rowByRow: every row through applyChange (the equivalence test compares both paths); keys: only these (a ledger pass's new and changed entries). */
-  opts: { rowByRow?: boolean; keys?: readonly string[] } = {},
+  /** rowByRow: every row through applyChange (the equivalence test compares both paths). */
+  opts: { rowByRow?: boolean } = {},
 ): Promise<number> {
   if (!autoRules.length) return 0;
   const kind = clientTarget(db).kind;
@@ -86,58 +131,34 @@ export async function autoResolveRun(
   let lastId = 0;
   for (;;) {
     const rows: ReviewRow[] = await db.runResult.findMany({
-      where: { runId, state: 'open', ruleId: { in: [...autoRules] }, id: { gt: lastId }, ...(opts.keys ? { key: { in: [...opts.keys] } } : {}) },
+      where: { runId, state: 'open', ruleId: { in: [...autoRules] }, id: { gt: lastId } },
       orderBy: { id: 'asc' },
       take: BATCH,
       select: ROW_SELECT,
     });
     if (!rows.length) break;
     lastId = rows[rows.length - 1]!.id;
-    const decided: Decided[] = [];
-    for (const row of rows) {
-      const detail = JSON.parse(row.detail) as ResultDetail;
-      // A key whose snapshots broke the state machine is left to a person, whatever the rule says.
-      if (detail.violations.length) continue;
-      const final = finalFromRecommendation(detail, row.ruleId, row.currency);
-      if (!final) continue;
-      const record: ChangeRecord = {
-        action: 'auto',
-        reason: `Automatic rule ${row.ruleId}: ${row.actionLabel || row.action}`,
-        params: { rule: row.ruleId, recommended: row.action },
-        auto: true,
-        actor: null,
-      };
-      decided.push({ row, final, record });
-    }
-    if (decided.length) {
-      resolved += await db.$transaction(
-        async (tx) => {
-          if (opts.rowByRow) {
-            for (const d of decided) await applyChange(tx, d.row, d.row.version, { state: 'resolved', final: d.final }, d.record);
-            return decided.length;
-          }
-          const done = await settleAutoBatchIds(tx, kind, decided);
-          // Once the run's ROMI aggregate exists, the settled rows move it (in bulk, as applyChange would row by row).
-          const romiBuilt = await tx.romiCredit.findFirst({ where: { runId, kind: 'payment' }, select: { id: true } });
-          if (romiBuilt) {
-            await applyRomiStateChanges(
-              tx,
-              runId,
-              decided
-                .filter((d) => done.has(d.row.id))
-                .map((d) => ({
-                  resultId: d.row.id,
-                  before: { state: d.row.state, finalStatus: d.row.finalStatus, finalAmountMinor: d.row.finalAmountMinor, finalCurrency: d.row.finalCurrency },
-                  after: { state: 'resolved', finalStatus: d.final.status, finalAmountMinor: d.final.amountMinor, finalCurrency: d.final.currency },
-                })),
-            );
-          }
-          return done.size;
-        },
-        { timeout: 120_000 },
-      );
-    }
+    const decided = decide(rows);
+    if (decided.length) resolved += await db.$transaction((tx) => settleDecided(tx, runId, kind, decided, opts.rowByRow ?? false), { timeout: 120_000 });
     if (rows.length < BATCH) break;
+  }
+  return resolved;
+}
+
+/**
+ * In the caller's transaction: settles the open entries among `keys` whose rule is automatic (a
+ * ledger pass's new, changed and reopened entries, in the transaction that wrote them, so they
+ * are written once and never seen unsettled). Returns how many were settled.
+ */
+export async function autoResolveKeys(tx: Tx, runId: string, autoRules: readonly string[], keys: readonly string[]): Promise<number> {
+  if (!autoRules.length || !keys.length) return 0;
+  const kind = clientTarget(tx as object).kind;
+  let resolved = 0;
+  // 500 keys a read: SQLite takes at most 999 bound values a statement.
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows: ReviewRow[] = await tx.runResult.findMany({ where: { runId, state: 'open', ruleId: { in: [...autoRules] }, key: { in: keys.slice(i, i + 500) } }, select: ROW_SELECT });
+    const decided = decide(rows);
+    if (decided.length) resolved += await settleDecided(tx, runId, kind, decided, false);
   }
   return resolved;
 }

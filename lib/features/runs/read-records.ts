@@ -11,14 +11,17 @@ type Snapshot = { at: number; records: { id: number; rec: NormalizedRecord }[] }
  * webhook records. Per key the latest snapshot (by ingestion time or webhook event time) is
  * what the engine sees; the older ones feed the status-progression check.
  */
+/** Which keys a read covers: a list, an inclusive range, or every key (null). */
+export type KeyScope = readonly string[] | { first: string; last: string } | null;
+
 export async function* keyGroups(
   db: Client,
   src: ResolvedInputs['sources'][number],
   range: { dateFrom: string | null; dateTo: string | null },
   /** A partition's key buckets (null: every key). */
   buckets: number[] | null = null,
-  /** Only these keys (a ledger pass over what an ingestion touched); null: every key. */
-  keys: readonly string[] | null = null,
+  /** Only these keys (a ledger pass over what an ingestion touched), or a key range (a full pass's chunk); null: every key. */
+  keys: KeyScope = null,
 ): AsyncGenerator<{ key: string; snapshots: Snapshot[] }> {
   const ingestions = await db.ingestion.findMany({ where: { id: { in: src.ingestionIds } }, select: { id: true, createdAt: true } });
   const ingestionAt = new Map(ingestions.map((i) => [i.id, i.createdAt.getTime()]));
@@ -35,7 +38,7 @@ export async function* keyGroups(
     sourceId: src.sourceId,
     OR: origin,
     ...(range.dateFrom || range.dateTo ? { date: { ...(range.dateFrom ? { gte: range.dateFrom } : {}), ...(range.dateTo ? { lte: range.dateTo } : {}) } } : {}),
-    ...(keys ? { key: { in: [...keys] } } : {}),
+    ...(keys === null ? {} : 'first' in keys ? { key: { gte: keys.first, lte: keys.last } } : { key: { in: [...keys] } }),
   };
   let current: { key: string; byOrigin: Map<string, Snapshot> } | null = null;
   const finish = (g: { key: string; byOrigin: Map<string, Snapshot> }) => ({

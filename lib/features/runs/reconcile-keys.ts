@@ -5,7 +5,7 @@ import { ENGINE_KINDS, resultData, type SideInfo } from './result-rows';
 import { type Prisma } from '@/lib/generated/sqlite/client';
 import { type DbClient as Client } from '@/lib/server/db/client';
 import { SupersededError, touch, type Lease } from './lease';
-import { keyGroups } from './read-records';
+import { keyGroups, type KeyScope } from './read-records';
 import { insertResults, type ResultInsertRow } from '@/lib/server/db/result-insert';
 import { resultBatchSettings } from './settings';
 
@@ -36,7 +36,7 @@ export async function loadKeys(
   db: Client,
   inputs: ResolvedInputs,
   engine: Reconciler,
-  scope: { buckets?: number[] | null; keys?: readonly string[] | null },
+  scope: { buckets?: number[] | null; keys?: KeyScope },
   progress?: (read: number) => Promise<void>,
 ): Promise<LoadedKeys> {
   let read = 0;
