@@ -97,82 +97,109 @@ export function emptyDaily(model: AttributionModel, day: string, channel: string
   return { model, day, channel, campaign, currency, revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, spendMinor: 0n, leadsMilli: 0, dealsMilli: 0, paidDealsMilli: 0, paidTx: 0 };
 }
 
-/** Pre-aggregates one run. Deals: one per key (its latest record); a payment links to at most one deal. */
-export function buildAggregates(input: BuildInput): { daily: DailyRow[]; credits: CreditRow[]; linkedPayments: number } {
-  const models = input.models ?? ATTRIBUTION_MODELS;
-  const daily = new Map<string, DailyRow>();
-  const credits: CreditRow[] = [];
-  const row = (model: AttributionModel, day: string, channel: string, campaign: string, currency: string) => {
+/**
+ * Pre-aggregates one run or ledger in steps, so the payments can stream through in batches while
+ * only the deals, the spend and the daily rows stay in memory: addPayments returns each batch's
+ * credits (to be written) and adds its figures; finish gives the deals' and spend's credits and the
+ * daily rows, once every payment is in (a deal is paid when at least one linked payment is
+ * reconciled Paid). Deals: one per key (its latest record); a payment links to at most one deal.
+ */
+export class AggregateBuilder {
+  readonly models: readonly AttributionModel[];
+  linkedPayments = 0;
+  payments = 0;
+  private readonly daily = new Map<string, DailyRow>();
+  private readonly deals = new Map<string, DealInput & { touches: Touch[] }>();
+  private readonly byLink = new Map<string, string>();
+  private readonly paidDeals = new Set<string>();
+
+  constructor(private readonly input: Omit<BuildInput, 'payments'>) {
+    this.models = input.models ?? ATTRIBUTION_MODELS;
+    for (const d of input.deals) this.deals.set(d.key, { ...d, touches: touchesOf(d.attrs) });
+    for (const d of this.deals.values()) {
+      const l = linkOfDeal(d, input.join);
+      if (l && !this.byLink.has(l)) this.byLink.set(l, d.key);
+    }
+  }
+
+  private row(model: AttributionModel, day: string, channel: string, campaign: string, currency: string): DailyRow {
     const k = `${model}|${day}|${channel}|${campaign}|${currency}`;
-    let r = daily.get(k);
-    if (!r) daily.set(k, (r = emptyDaily(model, day, channel, campaign, currency)));
+    let r = this.daily.get(k);
+    if (!r) this.daily.set(k, (r = emptyDaily(model, day, channel, campaign, currency)));
     return r;
-  };
-
-  const deals = new Map<string, DealInput & { touches: Touch[] }>();
-  for (const d of input.deals) deals.set(d.key, { ...d, touches: touchesOf(d.attrs) });
-  const byLink = new Map<string, string>();
-  for (const d of deals.values()) {
-    const l = linkOfDeal(d, input.join);
-    if (l && !byLink.has(l)) byLink.set(l, d.key);
   }
 
-  // Payments first: a deal is paid when at least one linked payment is reconciled Paid.
-  const paidDeals = new Set<string>();
-  let linkedPayments = 0;
-  const paymentDeal: (string | null)[] = [];
-  const paymentLink: (string | null)[] = [];
-  for (const p of input.payments) {
-    const l = linkOfPayment(p, input.join);
-    const dealKey = l ? (byLink.get(l) ?? null) : null;
-    if (dealKey) linkedPayments++;
-    paymentDeal.push(dealKey);
-    paymentLink.push(l);
-    if (dealKey && contributionOf(p).paidTx > 0) paidDeals.add(dealKey);
-  }
-
-  for (const model of models) {
-    input.payments.forEach((p, i) => {
-      const dealKey = paymentDeal[i]!;
-      const day = p.date ?? NO_DATE;
-      const cs = attribute(dealKey ? deals.get(dealKey)!.touches : [], model);
-      const c = contributionOf(p);
-      const w = cs.map((x) => x.weightPpm);
-      const rev = splitInteger(c.revenueMinor, w);
-      const ref = splitInteger(c.refundMinor, w);
-      const nc = splitInteger(c.notCountedMinor, w);
-      cs.forEach((cr, j) => {
-        const r = row(model, day, cr.channel, cr.campaign, c.currency);
-        r.revenueMinor += rev[j]!;
-        r.refundMinor += ref[j]!;
-        r.notCountedMinor += nc[j]!;
-        r.paidTx += c.paidTx && j === 0 ? 1 : 0;
-        credits.push({ model, kind: 'payment', ref: p.resultId, dealKey, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link: paymentLink[i]! });
-      });
+  /** Adds a batch of payments to the figures; returns their credits. */
+  addPayments(payments: readonly PaymentInput[]): CreditRow[] {
+    const credits: CreditRow[] = [];
+    const linked = payments.map((p) => {
+      const link = linkOfPayment(p, this.input.join);
+      const dealKey = link ? (this.byLink.get(link) ?? null) : null;
+      if (dealKey) this.linkedPayments++;
+      if (dealKey && contributionOf(p).paidTx > 0) this.paidDeals.add(dealKey);
+      return { link, dealKey };
     });
-    for (const d of deals.values()) {
-      const day = d.date ?? NO_DATE;
-      const link = linkOfDeal(d, input.join);
-      const cs = attribute(d.touches, model);
-      const w = cs.map((x) => x.weightPpm);
-      const leads = splitInteger(1000n, w);
-      const won = d.status === 'Paid' || paidDeals.has(d.key);
-      cs.forEach((cr, j) => {
-        const r = row(model, day, cr.channel, cr.campaign, '');
-        r.leadsMilli += Number(leads[j]);
-        if (won) r.dealsMilli += Number(leads[j]);
-        if (paidDeals.has(d.key)) r.paidDealsMilli += Number(leads[j]);
-        credits.push({ model, kind: 'deal', ref: d.recordId, dealKey: d.key, day, channel: cr.channel, campaign: cr.campaign, currency: '', weightPpm: cr.weightPpm, link });
+    this.payments += payments.length;
+    for (const model of this.models) {
+      payments.forEach((p, i) => {
+        const { link, dealKey } = linked[i]!;
+        const day = p.date ?? NO_DATE;
+        const cs = attribute(dealKey ? this.deals.get(dealKey)!.touches : [], model);
+        const c = contributionOf(p);
+        const w = cs.map((x) => x.weightPpm);
+        const rev = splitInteger(c.revenueMinor, w);
+        const ref = splitInteger(c.refundMinor, w);
+        const nc = splitInteger(c.notCountedMinor, w);
+        cs.forEach((cr, j) => {
+          const r = this.row(model, day, cr.channel, cr.campaign, c.currency);
+          r.revenueMinor += rev[j]!;
+          r.refundMinor += ref[j]!;
+          r.notCountedMinor += nc[j]!;
+          r.paidTx += c.paidTx && j === 0 ? 1 : 0;
+          credits.push({ model, kind: 'payment', ref: p.resultId, dealKey, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link });
+        });
       });
     }
-    for (const s of input.spend) {
-      const day = s.date ?? NO_DATE;
-      const campaign = s.campaign.trim() || NO_CAMPAIGN;
-      row(model, day, s.channel, campaign, s.currency).spendMinor += s.amountMinor;
-      credits.push({ model, kind: 'spend', ref: s.recordId, dealKey: null, day, channel: s.channel, campaign, currency: s.currency, weightPpm: 1_000_000, link: null });
-    }
+    return credits;
   }
-  return { daily: [...daily.values()], credits, linkedPayments };
+
+  /** After the last payment: the deals' and spend's credits, and every daily row. */
+  finish(): { daily: DailyRow[]; credits: CreditRow[] } {
+    const credits: CreditRow[] = [];
+    for (const model of this.models) {
+      for (const d of this.deals.values()) {
+        const day = d.date ?? NO_DATE;
+        const link = linkOfDeal(d, this.input.join);
+        const cs = attribute(d.touches, model);
+        const w = cs.map((x) => x.weightPpm);
+        const leads = splitInteger(1000n, w);
+        const paid = this.paidDeals.has(d.key);
+        const won = d.status === 'Paid' || paid;
+        cs.forEach((cr, j) => {
+          const r = this.row(model, day, cr.channel, cr.campaign, '');
+          r.leadsMilli += Number(leads[j]);
+          if (won) r.dealsMilli += Number(leads[j]);
+          if (paid) r.paidDealsMilli += Number(leads[j]);
+          credits.push({ model, kind: 'deal', ref: d.recordId, dealKey: d.key, day, channel: cr.channel, campaign: cr.campaign, currency: '', weightPpm: cr.weightPpm, link });
+        });
+      }
+      for (const s of this.input.spend) {
+        const day = s.date ?? NO_DATE;
+        const campaign = s.campaign.trim() || NO_CAMPAIGN;
+        this.row(model, day, s.channel, campaign, s.currency).spendMinor += s.amountMinor;
+        credits.push({ model, kind: 'spend', ref: s.recordId, dealKey: null, day, channel: s.channel, campaign, currency: s.currency, weightPpm: 1_000_000, link: null });
+      }
+    }
+    return { daily: [...this.daily.values()], credits };
+  }
+}
+
+/** Pre-aggregates one run with every payment at hand (AggregateBuilder in one step). */
+export function buildAggregates(input: BuildInput): { daily: DailyRow[]; credits: CreditRow[]; linkedPayments: number } {
+  const builder = new AggregateBuilder(input);
+  const payments = builder.addPayments(input.payments);
+  const rest = builder.finish();
+  return { daily: rest.daily, credits: [...payments, ...rest.credits], linkedPayments: builder.linkedPayments };
 }
 
 export { UNATTRIBUTED };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attribute, splitInteger } from './attribution';
 import { touchesOf } from './channels';
-import { buildAggregates, type DealInput, type PaymentInput, type SpendInput } from './build';
+import { AggregateBuilder, buildAggregates, type DealInput, type PaymentInput, type SpendInput } from './build';
 import { all, byChannel, byMonth, figuresBy, filterRows, funnelOf } from './metrics';
 
 // A fixed company. Deals (CRM), linked to payments by payment reference:
@@ -144,5 +144,16 @@ describe('other models and FX', () => {
   it('links 4 payments to deals by payment reference; by deal id none link', () => {
     expect(built.linkedPayments).toBe(5); // P1, P2, P2R, P2X, P4
     expect(buildAggregates({ deals, payments, spend: spends, join: 'dealId' }).linkedPayments).toBe(0);
+  });
+
+  it('gives the same figures and credits when the payments stream through in batches', () => {
+    const builder = new AggregateBuilder({ deals, spend: spends, join: 'paymentRef' });
+    const credits = [...builder.addPayments(payments.slice(0, 2)), ...builder.addPayments(payments.slice(2, 5)), ...builder.addPayments(payments.slice(5))];
+    const rest = builder.finish();
+    const key = (r: object) => JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+    expect(rest.daily.map(key).sort()).toEqual(built.daily.map(key).sort());
+    expect([...credits, ...rest.credits].map(key).sort()).toEqual(built.credits.map(key).sort());
+    expect(builder.linkedPayments).toBe(built.linkedPayments);
+    expect(builder.payments).toBe(payments.length);
   });
 });

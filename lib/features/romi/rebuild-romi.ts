@@ -1,8 +1,9 @@
 import { clientTarget, getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { literalFor } from '@/lib/server/db/record-insert';
-import { JOIN_FIELDS, buildAggregates, normalizeChannel, type CreditRow, type DealInput, type JoinField, type PaymentInput, type SpendInput } from '@/lib/romi';
+import { AggregateBuilder, JOIN_FIELDS, normalizeChannel, type CreditRow, type DealInput, type JoinField, type PaymentInput, type SpendInput } from '@/lib/romi';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { loggerFor } from '@/lib/server/observability/logger';
+import { yieldToEventLoop } from '@/lib/server/db/yield';
 
 export type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];
 
@@ -48,10 +49,43 @@ async function currentRecords(db: Client, dataset: 'deals' | 'spend') {
   return [...latest.values()];
 }
 
+/** A run's or ledger's entries as the aggregate's payments, in batches by id, with their records' attributes (for the join). */
+async function* paymentBatches(db: Client | Tx, runId: string): AsyncGenerator<PaymentInput[]> {
+  let lastId = 0;
+  for (;;) {
+    const rows = await db.runResult.findMany({
+      where: { runId, id: { gt: lastId } },
+      orderBy: { id: 'asc' },
+      take: WRITE_BATCH,
+      select: { id: true, key: true, date: true, state: true, amountMinor: true, currency: true, finalStatus: true, finalAmountMinor: true, finalCurrency: true, detail: true },
+    });
+    if (!rows.length) return;
+    lastId = rows[rows.length - 1]!.id;
+    const recordIds = new Map<number, number[]>();
+    for (const r of rows) {
+      const detail = JSON.parse(r.detail) as ResultDetail;
+      recordIds.set(r.id, detail.sources.map((s) => s.recordId).filter((x): x is number => typeof x === 'number'));
+    }
+    const ids = [...new Set([...recordIds.values()].flat())];
+    const attrsById = new Map<number, Record<string, string>>();
+    for (let i = 0; i < ids.length; i += 500) {
+      for (const a of await db.sourceRecord.findMany({ where: { id: { in: ids.slice(i, i + 500) } }, select: { id: true, attrs: true } })) attrsById.set(a.id, parseAttrs(a.attrs));
+    }
+    yield rows.map((r) => {
+      const attrs: Record<string, string> = {};
+      for (const id of recordIds.get(r.id) ?? []) for (const [k, v] of Object.entries(attrsById.get(id) ?? {})) attrs[k] ??= v;
+      return { resultId: r.id, key: r.key, date: r.date, state: r.state, amountMinor: r.amountMinor, currency: r.currency, finalStatus: r.finalStatus, finalAmountMinor: r.finalAmountMinor, finalCurrency: r.finalCurrency, attrs };
+    });
+    if (rows.length < WRITE_BATCH) return;
+  }
+}
+
 /**
  * Rebuilds the pre-aggregate of a completed run (or a ledger). The new rows replace the old ones and
  * the build marker in one transaction, so a reader sees the old figures or the new ones, never a
- * half-built aggregate (a ledger is rebuilt while people read its dashboard).
+ * half-built aggregate (a ledger is rebuilt while people read its dashboard). The entries stream
+ * through in batches, each batch's credits written as it goes: only the deals, the spend and the
+ * daily rows are held in memory (every entry and its credits at once took 2.3 GiB for 100k keys).
  */
 export async function rebuildRomi(runId: string, opts: { db?: Client; join?: JoinField } = {}): Promise<{ daily: number; credits: number; linkedPayments: number }> {
   const db = opts.db ?? getPrisma();
@@ -63,53 +97,35 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
     const attrs = parseAttrs(r.attrs);
     return { recordId: r.id, date: r.date, channel: normalizeChannel(attrs.channel) ?? r.source.name, campaign: attrs.campaign ?? r.txId, amountMinor: r.amountMinor, currency: r.currency };
   });
-
-  const payments: PaymentInput[] = [];
-  let lastId = 0;
-  for (;;) {
-    const rows = await db.runResult.findMany({
-      where: { runId, id: { gt: lastId } },
-      orderBy: { id: 'asc' },
-      take: WRITE_BATCH,
-      select: { id: true, key: true, date: true, state: true, amountMinor: true, currency: true, finalStatus: true, finalAmountMinor: true, finalCurrency: true, detail: true },
-    });
-    if (!rows.length) break;
-    lastId = rows[rows.length - 1]!.id;
-    const recordIds = new Map<number, number[]>();
-    for (const r of rows) {
-      const detail = JSON.parse(r.detail) as ResultDetail;
-      recordIds.set(r.id, detail.sources.map((s) => s.recordId).filter((x): x is number => typeof x === 'number'));
-    }
-    const ids = [...new Set([...recordIds.values()].flat())];
-    const attrRows = ids.length ? await db.sourceRecord.findMany({ where: { id: { in: ids } }, select: { id: true, attrs: true } }) : [];
-    const attrsById = new Map(attrRows.map((a) => [a.id, parseAttrs(a.attrs)]));
-    for (const r of rows) {
-      const attrs: Record<string, string> = {};
-      for (const id of recordIds.get(r.id) ?? []) for (const [k, v] of Object.entries(attrsById.get(id) ?? {})) attrs[k] ??= v;
-      payments.push({ resultId: r.id, key: r.key, date: r.date, state: r.state, amountMinor: r.amountMinor, currency: r.currency, finalStatus: r.finalStatus, finalAmountMinor: r.finalAmountMinor, finalCurrency: r.finalCurrency, attrs });
-    }
-    if (rows.length < WRITE_BATCH) break;
-  }
-
-  const built = buildAggregates({ deals, payments, spend, join });
-  await db.$transaction(
+  const builder = new AggregateBuilder({ deals, spend, join });
+  let credits = 0;
+  const daily = await db.$transaction(
     async (tx) => {
       await tx.romiDaily.deleteMany({ where: { runId } });
       await tx.romiCredit.deleteMany({ where: { runId } });
+      for await (const batch of paymentBatches(tx, runId)) {
+        const paymentCredits = builder.addPayments(batch);
+        await insertCredits(tx, runId, paymentCredits);
+        credits += paymentCredits.length;
+        await yieldToEventLoop(); // frees the batch's statements
+      }
+      const rest = builder.finish();
       const lit = literalFor(clientTarget(tx as object).kind);
-      for (let i = 0; i < built.daily.length; i += 1000) {
-        const tuples = built.daily.slice(i, i + 1000).map((d) => `(${[runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.spendMinor, d.leadsMilli, d.dealsMilli, d.paidDealsMilli, d.paidTx].map(lit).join(', ')})`);
+      for (let i = 0; i < rest.daily.length; i += 1000) {
+        const tuples = rest.daily.slice(i, i + 1000).map((d) => `(${[runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.spendMinor, d.leadsMilli, d.dealsMilli, d.paidDealsMilli, d.paidTx].map(lit).join(', ')})`);
         await tx.$executeRawUnsafe(`INSERT INTO "RomiDaily" ("runId", "model", "day", "channel", "campaign", "currency", "revenueMinor", "refundMinor", "notCountedMinor", "spendMinor", "leadsMilli", "dealsMilli", "paidDealsMilli", "paidTx") VALUES ${tuples.join(', ')}`);
       }
-      await insertCredits(tx, runId, built.credits);
+      await insertCredits(tx, runId, rest.credits);
+      credits += rest.credits.length;
       await tx.romiBuild.deleteMany({ where: { runId } });
       await tx.romiBuild.create({
-        data: { runId, builtAt: new Date(), joinField: join, creditLinks: true, linkedPayments: built.linkedPayments, payments: payments.length, deals: deals.length, spendRows: spend.length, durationMs: Date.now() - started },
+        data: { runId, builtAt: new Date(), joinField: join, creditLinks: true, linkedPayments: builder.linkedPayments, payments: builder.payments, deals: deals.length, spendRows: spend.length, durationMs: Date.now() - started },
       });
+      return rest.daily.length;
     },
     { timeout: 10 * 60_000, maxWait: 30_000 },
   );
-  return { daily: built.daily.length, credits: built.credits.length, linkedPayments: built.linkedPayments };
+  return { daily, credits, linkedPayments: builder.linkedPayments };
 }
 
 /** Called when a run completes: a failed rebuild is logged and leaves the run completed (the dashboard says it is missing). */
