@@ -21,6 +21,7 @@ import { applyRomiEntries, entryAttrs, type EntryFigures, type EntryMove } from 
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { autoResolveKeys } from '@/lib/features/review/auto-resolve';
 import { literalFor } from '@/lib/server/db/record-insert';
+import { yieldToEventLoop } from '@/lib/server/db/yield';
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { factsOf } from './facts';
 import { updateEntries } from './bulk-update';
@@ -102,7 +103,10 @@ export async function runLedgerPass(
     const romi = { rebuild: !build?.creditLinks };
     const chunks = opts.keys ? chunked([...new Set(opts.keys)], PASS_CHUNK) : allKeys(db, inputs.sources.map((s) => s.sourceId), FULL_PASS_CHUNK);
     // A full pass's chunk is every key between its first and last (allKeys pages in key order), read as a range.
-    for await (const keys of chunks) await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, opts.keys ? keys : { first: keys[0]!, last: keys[keys.length - 1]! }, pass.id, counts, romi);
+    for await (const keys of chunks) {
+      await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, opts.keys ? keys : { first: keys[0]!, last: keys[keys.length - 1]! }, pass.id, counts, romi);
+      await yieldToEventLoop(); // frees the chunk's statements, and lets the rest of the process in
+    }
     const wrote = counts.created + counts.changed + counts.reopened + counts.autoResolved > 0;
     if (wrote) await refreshLedgerTotals(db, scope.ledgerRunId, inputs.sources);
     const durationMs = Date.now() - started;
@@ -158,7 +162,8 @@ async function reconcileChunk(
   const updates: { entry: Entry; data: (typeof fresh)[number]; changes: FactChange[] | null; reopen: boolean }[] = [];
   for (const data of fresh) {
     const entry = byKey.get(data.key) ?? null;
-    const outcome = entryOutcome(entry ? { facts: factsOf(entry.detail), state: entry.state } : null, factsOf(data.detail));
+    // The same detail text says the same facts: most keys of a full pass, decided without parsing it.
+    const outcome = entry && entry.detail === data.detail ? ({ kind: 'unchanged' } as const) : entryOutcome(entry ? { facts: factsOf(entry.detail), state: entry.state } : null, factsOf(data.detail));
     if (outcome.kind === 'created') creates.push(data);
     else if (outcome.kind === 'unchanged') {
       // Same facts: the decision stands. A rule-set change may still classify the key differently.

@@ -5,6 +5,7 @@ import { finalFromRecommendation, type FinalState } from './final-state';
 import { applyChange, changeRecords, ROW_SELECT, type ChangeRecord, type ReviewRow, type Tx } from './row-change';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { applyRomiStateChanges } from '@/lib/features/romi/apply-row-change';
+import { yieldToEventLoop } from '@/lib/server/db/yield';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -141,6 +142,7 @@ export async function autoResolveRun(
     const decided = decide(rows);
     if (decided.length) resolved += await db.$transaction((tx) => settleDecided(tx, runId, kind, decided, opts.rowByRow ?? false), { timeout: 120_000 });
     if (rows.length < BATCH) break;
+    await yieldToEventLoop();
   }
   return resolved;
 }
