@@ -230,7 +230,7 @@ async function reconcileChunk(
       countMove(counted, entry, data);
       const before = figures(entry.id, entry as unknown as { key: string; date: string | null; amountMinor: bigint; currency: string }, entry);
       const after = figures(entry.id, data, entry);
-      if (!romi.rebuild && before.amountMinor !== after.amountMinor || before.currency !== after.currency || before.date !== after.date) {
+      if (!romi.rebuild && (before.amountMinor !== after.amountMinor || before.currency !== after.currency || before.date !== after.date)) {
         moves.push({ before, after, attrs: entryAttrs(recordIds(data.detail), attrsById) });
       }
     }

@@ -3,7 +3,7 @@
  * missing and duplicated per source, recommended actions, unmapped status codes). A pass sees only
  * its keys, so the summary cannot come from the engine, and a scan of the ledger would grow with it:
  * the counts live in LedgerCount, one row per (dimension, value), moved by each pass in the
- * transaction that writes its entries (countMoves + moveLedgerCounts), and read back here in one
+ * transaction that writes its entries (countMove + moveLedgerCounts), and read back here in one
  * small query. Unmapped codes come from the member sources' records through their
  * (sourceId, status, code) index. Amount totals per source stay empty (an entry keeps one amount).
  */
