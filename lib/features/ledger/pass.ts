@@ -23,6 +23,7 @@ import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { autoResolveKeys } from '@/lib/features/review/auto-resolve';
 import { literalFor } from '@/lib/server/db/record-insert';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
+import { refreshPlannerStats } from '@/lib/server/db/planner-stats';
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { factsOf } from './facts';
 import { updateEntries } from './bulk-update';
@@ -102,11 +103,19 @@ export async function runLedgerPass(
     // value), the pass does not compute moves: the aggregate is built once at the end.
     const build = await db.romiBuild.findUnique({ where: { runId: scope.ledgerRunId }, select: { creditLinks: true } });
     const romi = { rebuild: !build?.creditLinks };
+    // PostgreSQL plans from statistics: a full pass starts from fresh ones, and a pass that keeps
+    // creating entries refreshes them each time the count it created doubles (from 10,000).
+    if (!opts.keys) await refreshPlannerStats(db, ['SourceRecord', 'RunResult']);
+    let analyzeAt = 10_000;
     const chunks = opts.keys ? chunked([...new Set(opts.keys)], PASS_CHUNK) : allKeys(db, inputs.sources.map((s) => s.sourceId), FULL_PASS_CHUNK);
     // A full pass's chunk is every key between its first and last (allKeys pages in key order), read as a range.
     for await (const keys of chunks) {
       await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, opts.keys ? keys : { first: keys[0]!, last: keys[keys.length - 1]! }, pass.id, counts, romi);
       await yieldToEventLoop(); // frees the chunk's statements, and lets the rest of the process in
+      if (counts.created >= analyzeAt) {
+        await refreshPlannerStats(db, ['RunResult']);
+        analyzeAt = counts.created * 2;
+      }
     }
     const wrote = counts.created + counts.changed + counts.reopened + counts.autoResolved > 0;
     if (wrote) await refreshLedgerTotals(db, scope.ledgerRunId, inputs.sources);
