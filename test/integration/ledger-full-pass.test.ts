@@ -2,7 +2,8 @@
  * A full pass over more keys than one chunk (docs/ledger.md): its chunks are key ranges paged from
  * each source's index, so every key is reconciled exactly once whatever side it is on (both, the
  * gateway only, the bank only, duplicated), the ledger's counts equal its entries, and a second full
- * pass finds only the one key whose facts changed, on SQLite and PostgreSQL.
+ * pass finds only the one key whose facts changed, as does an incremental pass over more keys than
+ * one statement reads, on SQLite and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReconciliation, runLedgerPass } from '@/lib/features/ledger';
@@ -62,6 +63,16 @@ describe.each(DATABASE_KINDS)('a full ledger pass over several chunks on %s', (k
     expect(second.unchanged).toBe(KEYS + 40 - 1);
     const entry = await db.prisma.runResult.findFirstOrThrow({ where: { runId: rec.ledgerRunId, key: changedKey } });
     expect(entry.cls).toBe('mismatched');
+    await expectCountsMatchEntries(db.prisma, rec.ledgerRunId);
+
+    // An incremental pass over 1,200 keys (read 500 at a time) finds the one key a new bank file changed.
+    const another = key(700);
+    const later = await db.prisma.ingestion.create({ data: { sourceId: bank.id, profileVersionId: bank.versionId, channel: 'upload', status: 'committed', rowsValid: 1 } });
+    await insertRecords(db.prisma, [{ ...bank.base, ingestionId: later.id, line: 2, key: another, txId: another, amountMinor: 1000 + 700, status: 'Failed', code: 'Failed' }]);
+    const incremental = await runLedgerPass(rec.id, { keys: Array.from({ length: 1200 }, (_, i) => key(i)), trigger: 'ingestion', triggerRef: later.id, db: db.prisma });
+    expect(incremental).toMatchObject({ keysRead: 1200, created: 0 });
+    expect(incremental.changed + incremental.reopened).toBe(1);
+    expect((await db.prisma.runResult.findFirstOrThrow({ where: { runId: rec.ledgerRunId, key: another } })).cls).toBe('mismatched');
     await expectCountsMatchEntries(db.prisma, rec.ledgerRunId);
   });
 });

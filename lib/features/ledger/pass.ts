@@ -30,13 +30,14 @@ import { updateEntries } from './bulk-update';
 import { ledgerInputs } from './inputs';
 import { countMove, ledgerSummary, moveLedgerCounts, type CountMoves } from './summary';
 
+/** Keys a statement reads or writes by list (SQLite takes at most 999 bound values a statement). */
+export const PASS_CHUNK = 500;
 /**
  * Keys reconciled and written per transaction: short transactions keep SQLite's write lock brief,
- * while each commit writes every index page its rows touched (RunResult has ten indexes), so a
- * full pass's chunks are larger (a fill of 53k entries: 237 commits of 500 keys took 11 s).
+ * while each commit writes every index page its rows touched (RunResult has ten indexes), so fewer,
+ * larger commits write less (a fill of 53k entries: 237 commits of 500 keys took 11 s).
  */
-export const PASS_CHUNK = 500;
-const FULL_PASS_CHUNK = 2000;
+const TRANSACTION_KEYS = 2000;
 
 export type PassTrigger = 'ingestion' | 'webhook' | 'pull' | 'rules' | 'person' | 'upgrade';
 export type PassCounts = { keysRead: number; created: number; changed: number; reopened: number; unchanged: number; autoResolved: number };
@@ -107,7 +108,7 @@ export async function runLedgerPass(
     // creating entries refreshes them each time the count it created doubles (from 10,000).
     if (!opts.keys) await refreshPlannerStats(db, ['SourceRecord', 'RunResult']);
     let analyzeAt = 10_000;
-    const chunks = opts.keys ? chunked([...new Set(opts.keys)], PASS_CHUNK) : allKeys(db, inputs.sources.map((s) => s.sourceId), FULL_PASS_CHUNK);
+    const chunks = opts.keys ? chunked([...new Set(opts.keys)], TRANSACTION_KEYS) : allKeys(db, inputs.sources.map((s) => s.sourceId), TRANSACTION_KEYS);
     // A full pass's chunk is every key between its first and last (allKeys pages in key order), read as a range.
     for await (const keys of chunks) {
       await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, opts.keys ? keys : { first: keys[0]!, last: keys[keys.length - 1]! }, pass.id, counts, romi);
@@ -161,10 +162,14 @@ async function reconcileChunk(
   const fresh = [...engine.rows()].map((row) => resultData(ledgerRunId, row, inputs, sides, violations));
   counts.keysRead += fresh.length;
   if (!fresh.length) return;
-  const stored: Entry[] = (await db.runResult.findMany({
-    where: { runId: ledgerRunId, key: Array.isArray(keys) ? { in: fresh.map((f) => f.key) } : { gte: keys.first, lte: keys.last } },
-    select: { ...ROW_SELECT, resolvedAt: true, reasons: true, severity: true, severityRank: true, missingIn: true, duplicateIn: true, statuses: true, amountMinor: true, date: true, amountDiffMinor: true },
-  })) as Entry[];
+  const select = { ...ROW_SELECT, resolvedAt: true, reasons: true, severity: true, severityRank: true, missingIn: true, duplicateIn: true, statuses: true, amountMinor: true, date: true, amountDiffMinor: true } as const;
+  const stored: Entry[] = [];
+  if (!Array.isArray(keys)) stored.push(...((await db.runResult.findMany({ where: { runId: ledgerRunId, key: { gte: keys.first, lte: keys.last } }, select })) as Entry[]));
+  else {
+    for (let i = 0; i < fresh.length; i += PASS_CHUNK) {
+      stored.push(...((await db.runResult.findMany({ where: { runId: ledgerRunId, key: { in: fresh.slice(i, i + PASS_CHUNK).map((f) => f.key) } }, select })) as Entry[]));
+    }
+  }
   const byKey = new Map(stored.map((e) => [e.key, e]));
   const now = new Date();
   const touched: string[] = [];

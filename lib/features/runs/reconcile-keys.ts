@@ -25,6 +25,15 @@ export function inputRecordsWhere(inputs: ResolvedInputs): Prisma.SourceRecordWh
   };
 }
 
+/** A list of keys is read 500 at a time: SQLite takes at most 999 bound values a statement. */
+async function* keyBatches<T>(keys: KeyScope, read: (keys: KeyScope) => AsyncGenerator<T>): AsyncGenerator<T> {
+  if (keys === null || 'first' in keys) {
+    yield* read(keys);
+    return;
+  }
+  for (let i = 0; i < keys.length; i += 500) yield* read(keys.slice(i, i + 500));
+}
+
 export type LoadedKeys = { sides: Map<string, SideInfo>[]; violations: Map<string, ProgressionViolation[]>; read: number };
 
 /**
@@ -46,7 +55,7 @@ export async function loadKeys(
     const src = inputs.sources[i]!;
     const info = new Map<string, SideInfo>();
     sides.push(info);
-    for await (const group of keyGroups(db, src, inputs, scope.buckets ?? null, scope.keys ?? null)) {
+    for await (const group of keyBatches(scope.keys ?? null, (keys) => keyGroups(db, src, inputs, scope.buckets ?? null, keys))) {
       const latest = group.snapshots[group.snapshots.length - 1]!;
       for (const r of latest.records) engine.add(i, r.rec);
       info.set(group.key, { recordId: latest.records[0]!.id, snapshots: group.snapshots.length - 1 });
