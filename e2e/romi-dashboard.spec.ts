@@ -108,3 +108,41 @@ test('a reviewer settles a payment as Paid, then corrects it to Failed: the chan
   await exec.context().close();
   await reviewer.context().close();
 });
+
+test('a dashboard view asks the server for nothing more until the reader reaches for a link', async ({ browser }) => {
+  const signedIn = await as(browser, 'executive');
+  // A fresh tab of the signed-in session: nothing of the sign-in's own navigation is counted.
+  const exec = await signedIn.context().newPage();
+  await signedIn.close();
+  // Every request to the app (pages, prefetches, actions), static files and the session poll aside.
+  const appRequests: string[] = [];
+  exec.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.startsWith('/_next/static') || url.pathname.startsWith('/api/auth/') || url.pathname.startsWith('/favicon')) return;
+    const kind = r.resourceType() === 'document' ? 'page' : r.headers()['next-router-prefetch'] ? 'prefetch' : 'data';
+    appRequests.push(`${kind} ${url.pathname}${url.search.replace(/[?&]_rsc=[^&]*/, '')}`);
+  });
+  await exec.goto('/dashboard');
+  await expect(exec.getByTestId(`revenue-${CHANNEL}`)).toBeVisible();
+  await exec.waitForLoadState('load');
+  // Prefetches start as links scroll into view after hydration; give them time to show themselves.
+  await exec.waitForTimeout(2000);
+  // Before: every link in view prefetched its page, about 75 requests for one view of the demo's dashboard.
+  expect(appRequests).toEqual(['page /dashboard']);
+
+  // Hovering a drill-down prefetches that one page, and following it navigates without a document load.
+  const link = exec.getByTestId(`revenue-${CHANNEL}`);
+  const href = (await link.getAttribute('href'))!;
+  const prefetched = exec.waitForRequest((r) => !!r.headers()['next-router-prefetch'] && new URL(r.url()).pathname === '/dashboard/drill');
+  await link.hover();
+  await prefetched;
+  await link.click();
+  await expect(exec.getByRole('heading', { level: 1, name: 'Reconciled paid revenue' })).toBeVisible();
+  // Only the reached-for page was prefetched (Next.js may ask for its route tree and its data apart).
+  const prefetches = appRequests.filter((r) => r.startsWith('prefetch '));
+  expect(prefetches).toContain(`prefetch ${href}`);
+  for (const p of prefetches) expect(p.startsWith('prefetch /dashboard/drill')).toBe(true);
+  // A client-side navigation: no document request for the drill-down.
+  expect(appRequests.filter((r) => r.startsWith('page '))).toEqual(['page /dashboard']);
+  await exec.context().close();
+});

@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { Link } from '@/components/ui/Link';
 
 type Counts = { created: number; changed: number; reopened: number; unchanged: number; autoResolved: number; status: string };
 

@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { Link } from '@/components/ui/Link';
 import { navFor } from '@/lib/auth/navigation';
 import { ROLE_LABELS } from '@/lib/domain/roles';
 import type { SessionUser } from '@/lib/auth/session-schema';

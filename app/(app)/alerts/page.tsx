@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { Link } from '@/components/ui/Link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { RetryButton } from '@/components/alerts/RetryButton';
 import { CHANNEL_LABEL, DELIVERY_LABEL, DELIVERY_TONE, ESCALATION_LABEL, labelOf } from '@/components/alerts/format';

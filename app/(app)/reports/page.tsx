@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { Link } from '@/components/ui/Link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
 import { monthOf, parseMonth } from '@/lib/features/quality/month';

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { Link } from '@/components/ui/Link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { StartRunForm } from '@/components/runs/StartRunForm';
 import { formatDuration, RUN_STATUS } from '@/components/runs/format';

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { Link } from '@/components/ui/Link';
 import { CreateUserForm } from '@/components/settings/CreateUserForm';
 import { UserAdminControls } from '@/components/settings/UserAdminControls';
 import { PageHeader } from '@/components/ui/PageHeader';

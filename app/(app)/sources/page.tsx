@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { Link } from '@/components/ui/Link';
 import { CreateSourceForm } from '@/components/sources/CreateSourceForm';
 import { ManualSpendForm } from '@/components/sources/ManualSpendForm';
 import { EmptyState } from '@/components/ui/EmptyState';

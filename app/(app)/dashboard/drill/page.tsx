@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { Link } from '@/components/ui/Link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { formatMoney } from '@/components/dashboard/format';
 import { requirePage } from '@/lib/auth/guard';

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { Link } from '@/components/ui/Link';
 import { notFound } from 'next/navigation';
 import { entryHistory } from '@/lib/features/ledger';
 import { factsText } from '@/components/runs/facts';

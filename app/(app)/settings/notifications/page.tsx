@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { Link } from '@/components/ui/Link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { NotificationSettingsForm } from '@/components/alerts/NotificationSettingsForm';
 import { requirePage } from '@/lib/auth/guard';
