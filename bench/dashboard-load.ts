@@ -29,6 +29,15 @@
  *   this code, SQLite:                                33.6 req/s, p95 1.88 s, 37 ms CPU/answer; /login during load p95 0.55 s;
  *                                                    flood: another executive's page p95 0.87 s, /login p95 0.27 s
  *   this code, PostgreSQL:                            35.7 req/s, p95 1.75 s, 34 ms CPU/answer
+ *   this code, SQLite, run again (2026-12-05, late): 40.7 -> 42.9 req/s, p95 1.53 -> 1.29 s, 32 -> 29 ms CPU/answer
+ *                                                    (before and after links stopped prefetching every link in view)
+ * What a browser adds, not measured here (e2e/romi-dashboard.spec.ts counts it): until links prefetched
+ * on intent only (components/ui/Link.tsx), one executive's dashboard view sent 75 prefetch requests
+ * (each through the proxy, the session check and the layout) besides the page itself; now none until
+ * a link is hovered or focused.
+ * Where an answer's CPU goes, sequentially on the idle server: a signed-in page with no figures
+ * (/account) costs about 20 ms (proxy, session check, layout, React's render), the dashboard about 30 ms
+ * (its figures come from the cache in 3.7 ms, two small queries included).
  * The 1 s goal is not met: in a closed loop of 50 clients p95 is about 50 / throughput, and the
  * clients, the database and the server share the 2 cores. Tried and not kept: two web processes
  * (node:cluster) on PostgreSQL gave 32.7 req/s, p95 2.17 s (49 ms CPU/answer): the cores were
