@@ -10,11 +10,14 @@
  *  - the first full pass (every entry created, automatic rules, the ROMI aggregate built);
  *  - the event loop's longest stall during the full passes: what any other request served by the
  *    same process waits while a pass works (passes run in the job queue, in the web process on SQLite);
+ *  - the floor: the reconcile CLI on the same records (no database), printed first;
  *  - the production app's /dashboard, /discrepancies and /api/health while another full pass runs in a
  *    child process (goals p95 < 500, 500 and 200 ms), beside the same pages on the idle app.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fmtM, fmtS, runChild, withBenchDatabase } from './child';
+import { generate } from './reconcile';
 import type { BenchContext, BenchSection } from './run';
 
 type Figures = {
@@ -40,6 +43,13 @@ export const section: BenchSection = {
     const keys = Number(process.env.BENCH_LEDGER_KEYS ?? 100_000);
     const probe = path.join(ctx.root, 'bench/rss-probe.cjs');
     const rssFile = path.join(ctx.outDir, 'ledger-rss.json');
+    // The floor: the reconcile CLI on the same records (bench/reconcile.ts's generator; the ledger
+    // children load the same slots), CSV in, per-key CSV out, no database.
+    const dir = path.join(ctx.outDir, `reconcile-${keys}`);
+    const csv = await generate(dir, keys);
+    const { ensureBundle } = createRequire(__filename)('../tools/reconcile-cli/bundle.cjs') as { ensureBundle: (entry: string) => string };
+    const cli = await runChild('reconcile CLI', ['--require', probe, ensureBundle('tools/reconcile-cli/reconcile.ts'), csv.gw, csv.bank, '--out', path.join(dir, 'engine-result.csv'), '--json'], ctx.root, rssFile);
+    console.log(`floor: the reconcile CLI on the same ${keys.toLocaleString('en')} x ${keys.toLocaleString('en')} records (CSV in, per-key CSV out): ${fmtS(cli.wallMs)}, peak RSS ${fmtM(cli.maxRssMiB)}`);
     // BENCH_LEDGER_DATABASES=sqlite (or postgres) measures one database only.
     const only = (process.env.BENCH_LEDGER_DATABASES ?? 'sqlite,postgres').split(',').map((s) => s.trim());
     for (const kind of (['sqlite', 'postgres'] as const).filter((k) => only.includes(k))) {

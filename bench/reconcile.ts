@@ -55,7 +55,7 @@ function slotRows(slot: number): { gw: string; bank: string } {
 }
 
 
-async function generate(dir: string, rows: number): Promise<{ gw: string; bank: string }> {
+export async function generate(dir: string, rows: number): Promise<{ gw: string; bank: string }> {
   const gw = path.join(dir, 'gateway.csv');
   const bank = path.join(dir, 'bank.csv');
   const marker = path.join(dir, 'generated.json');
