@@ -3,6 +3,7 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { CANONICAL_STATUSES, DEFAULT_GLOSSARY, glossaryKey } from '@/lib/reconcile/glossary';
+import { dayMonthOrder, withDayMonthOrder } from '@/lib/reconcile/dates';
 import type { IngestProfileInput } from '@/lib/features/ingestion/profile';
 import type { IngestionPreview } from '@/lib/features/ingestion/preview-ingestion';
 import type { StartResult } from '@/lib/features/ingestion/process-ingestion';
@@ -405,9 +406,17 @@ function MappingForm({
           </div>
           <div className="field">
             <label htmlFor="map-date-format">Date format</label>
-            <input id="map-date-format" type="text" value={dateFormat} onChange={(e) => setDateFormat(e.target.value)} />
-            <span className="hint">iso, YYYY-MM-DD, MM/DD/YYYY, DD.MM.YYYY HH:mm…</span>
+            <input id="map-date-format" type="text" value={dateFormat} onChange={(e) => setDateFormat(e.target.value)} aria-describedby="map-date-format-hint" />
+            <span className="hint" id="map-date-format-hint">iso, MM/DD/YYYY, M/D/YYYY (no zero padding), DD.MM.YYYY HH:mm, M/D/YYYY h:mm A, MMMM D, YYYY…</span>
           </div>
+          {dayMonthOrder(dateFormat) ? (
+            <fieldset className="field">
+              <legend>Day and month order</legend>
+              <label><input type="radio" name="dayMonthOrder" checked={dayMonthOrder(dateFormat) === 'month-first'} onChange={() => setDateFormat(withDayMonthOrder(dateFormat, 'month-first'))} /> Month first (3/4 is 4 March)</label>
+              <label><input type="radio" name="dayMonthOrder" checked={dayMonthOrder(dateFormat) === 'day-first'} onChange={() => setDateFormat(withDayMonthOrder(dateFormat, 'day-first'))} /> Day first (3/4 is 3 April)</label>
+              <span className="hint">Check a date after the 12th of a month in the preview: only one order reads it.</span>
+            </fieldset>
+          ) : null}
           <div className="field">
             <label htmlFor="map-tz">Time zone</label>
             <input id="map-tz" type="text" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />

@@ -43,4 +43,30 @@ describe('dates', () => {
     expect(compileDateParser('DD.MM.YYYY', 'UTC')('1.7.2024').ok).toBe(false);
     expect(compileDateParser('iso', 'UTC')('2024-02-29').ok).toBe(true);
   });
+  it('reads days and months without zero padding, in the order the format gives', () => {
+    expect(p('M/D/YYYY', 'UTC', '1/7/2025').date).toBe('2025-01-07');
+    expect(p('M/D/YYYY', 'UTC', '12/31/2024').date).toBe('2024-12-31');
+    expect(p('D/M/YYYY', 'UTC', '1/7/2025').date).toBe('2025-07-01');
+    expect(p('M/D/YYYY', 'UTC', '01/07/2025').date).toBe('2025-01-07'); // padding is still fine
+    expect(compileDateParser('M/D/YYYY', 'UTC')('13/1/2025').ok).toBe(false);
+    expect(compileDateParser('M/D/YYYY', 'UTC')('1/123/2025').ok).toBe(false);
+  });
+  it('reads 12-hour clocks with AM/PM, in the source time zone', () => {
+    expect(p('M/D/YYYY h:mm A', 'UTC', '3/4/2025 9:05 AM').at).toBe(Date.UTC(2025, 2, 4, 9, 5));
+    expect(p('M/D/YYYY h:mm A', 'UTC', '3/4/2025 12:30 am').at).toBe(Date.UTC(2025, 2, 4, 0, 30));
+    expect(p('M/D/YYYY h:mm A', 'UTC', '3/4/2025 12:30 PM').at).toBe(Date.UTC(2025, 2, 4, 12, 30));
+    expect(p('M/D/YYYY hh:mm:ss A', 'America/Los_Angeles', '1/16/2025 05:18:58 PM').at).toBe(Date.UTC(2025, 0, 17, 1, 18, 58));
+    expect(compileDateParser('M/D/YYYY h:mm A', 'UTC')('3/4/2025 13:05 PM').ok).toBe(false);
+    expect(isValidDateFormat('M/D/YYYY h:mm')).toBe(false); // a 12-hour clock without AM/PM
+    expect(isValidDateFormat('M/D/YYYY HH:mm A')).toBe(false);
+  });
+  it('reads month names and abbreviations', () => {
+    expect(p('MMMM D, YYYY', 'UTC', 'January 1, 2025').date).toBe('2025-01-01');
+    expect(p('MMMM D, YYYY', 'UTC', 'march  31, 2025').date).toBe('2025-03-31');
+    expect(p('MMM D, YYYY', 'UTC', 'Sep 9, 2025').date).toBe('2025-09-09');
+    expect(p('D MMM YYYY', 'UTC', '9 Sept 2025').date).toBe('2025-09-09');
+    expect(p('DD-MMM-YYYY', 'UTC', '07-Feb-2025').date).toBe('2025-02-07');
+    expect(compileDateParser('MMM D, YYYY', 'UTC')('Foo 9, 2025').ok).toBe(false);
+    expect(compileDateParser('MMMM D, YYYY', 'UTC')('February 30, 2025').ok).toBe(false);
+  });
 });

@@ -1,15 +1,17 @@
 /**
  * Dates: parsed from a source's format, interpreted in the source's IANA time
  * zone, and stored as UTC milliseconds plus the local ISO date (YYYY-MM-DD).
- * Intl only; no date library.
+ * Intl only (see below why no date library).
  */
 
 /**
  * Supported formats:
  * - 'iso': YYYY-MM-DD, YYYY-MM-DD[T ]HH:mm[:ss[.SSS]] (local to the zone), or with Z / ±HH:mm
  * - 'epoch_ms', 'epoch_s': numeric epoch
- * - a pattern of tokens YYYY MM DD HH mm ss SSS separated by literal characters,
- *   e.g. 'DD.MM.YYYY', 'MM/DD/YYYY HH:mm'
+ * - a pattern of tokens separated by literal characters (see isValidDateFormat), e.g.
+ *   'DD.MM.YYYY', 'MM/DD/YYYY HH:mm', 'M/D/YYYY h:mm A', 'MMMM D, YYYY', 'D MMM YYYY'
+ * Hand-written rather than a date library: it runs once per distinct cell of every ingested row
+ * (millions), where a general parser costs ten times as much; time zones go through Intl.
  */
 export type DateFormat = string;
 
@@ -131,16 +133,19 @@ function parseIso(text: string, timeZone: string): DateResult {
   return { ok: true, at: localToUtc(timeZone, y, mo, d, h, mi, s, ms), date: isoDate(y, mo, d) };
 }
 
-interface Token { kind: 'YYYY' | 'MM' | 'DD' | 'HH' | 'mm' | 'ss' | 'SSS' | 'lit'; text: string }
+type TokenKind = 'YYYY' | 'MMMM' | 'MMM' | 'MM' | 'M' | 'DD' | 'D' | 'HH' | 'H' | 'hh' | 'h' | 'mm' | 'ss' | 'SSS' | 'A' | 'lit';
+interface Token { kind: TokenKind; text: string }
+
+/** Longest first, so that 'MMMM' is not read as 'MM' twice. */
+const TOKEN_NAMES = ['YYYY', 'MMMM', 'MMM', 'SSS', 'MM', 'DD', 'HH', 'hh', 'mm', 'ss', 'M', 'D', 'H', 'h', 'A', 'a'] as const;
 
 function tokenize(pattern: string): Token[] {
   const out: Token[] = [];
-  const names = ['YYYY', 'SSS', 'MM', 'DD', 'HH', 'mm', 'ss'] as const;
   let i = 0;
   while (i < pattern.length) {
-    const name = names.find((n) => pattern.startsWith(n, i));
+    const name = TOKEN_NAMES.find((n) => pattern.startsWith(n, i));
     if (name) {
-      out.push({ kind: name, text: name });
+      out.push({ kind: name === 'a' ? 'A' : name, text: name });
       i += name.length;
     } else {
       out.push({ kind: 'lit', text: pattern[i] ?? '' });
@@ -150,11 +155,65 @@ function tokenize(pattern: string): Token[] {
   return out;
 }
 
-/** Returns true when `format` is one this module can parse. */
+/** English month names and abbreviations (exports are read as their systems write them). */
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+function monthByName(text: string, from: number, full: boolean): { month: number; len: number } | null {
+  for (let m = 0; m < 12; m++) {
+    const name = MONTHS[m]!;
+    // The full name, else the three-letter abbreviation ("Sep" and "Sept" both read as September).
+    const forms = full ? [name] : m === 8 ? ['sept', 'sep'] : [name.slice(0, 3)];
+    for (const f of forms) {
+      if (text.length - from >= f.length && text.slice(from, from + f.length).toLowerCase() === f) return { month: m + 1, len: f.length };
+    }
+  }
+  return null;
+}
+
+/** Reads `min`-`max` digits at `from`: the value and how many were read, or null. */
+function digits(text: string, from: number, min: number, max: number): { v: number; len: number } | null {
+  let v = 0;
+  let len = 0;
+  while (len < max && from + len < text.length) {
+    const c = text.charCodeAt(from + len) - 48;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
+    len++;
+  }
+  return len >= min ? { v, len } : null;
+}
+
+/**
+ * Returns true when `format` is one this module can parse: 'iso', 'epoch_s', 'epoch_ms', or a pattern
+ * with a year (YYYY), a month (MM, M, MMM or MMMM) and a day (DD or D). Tokens: YYYY; MM (two digits),
+ * M (one or two), MMM (Jan, Sep or Sept), MMMM (January); DD, D; HH, H (0-23); hh, h (1-12) with A
+ * (AM/PM, any case); mm; ss; SSS. Anything else is a literal; a space matches any run of spaces.
+ */
 export function isValidDateFormat(format: string): boolean {
   if (format === 'iso' || format === 'epoch_ms' || format === 'epoch_s') return true;
   const t = tokenize(format);
-  return t.some((x) => x.kind === 'YYYY') && t.some((x) => x.kind === 'MM') && t.some((x) => x.kind === 'DD');
+  const has = (...kinds: TokenKind[]) => t.some((x) => kinds.includes(x.kind));
+  const twelve = has('hh', 'h');
+  // A 12-hour clock needs its AM/PM, and AM/PM means nothing on a 24-hour one.
+  if (twelve !== has('A') || (twelve && has('HH', 'H'))) return false;
+  return has('YYYY') && has('MM', 'M', 'MMM', 'MMMM') && has('DD', 'D');
+}
+
+const DAY_MONTH = /^(MM|M|DD|D)([/.-])(MM|M|DD|D)\2/;
+
+/** Whether a numeric format writes the month or the day first ("M/D/YYYY": month), or null when it has no such order. */
+export function dayMonthOrder(format: string): 'month-first' | 'day-first' | null {
+  const m = DAY_MONTH.exec(format);
+  if (!m || m[1]![0] === m[3]![0]) return null;
+  return m[1]![0] === 'M' ? 'month-first' : 'day-first';
+}
+
+/** The same format with the day and the month in the given order ("M/D/YYYY" <-> "D/M/YYYY"). */
+export function withDayMonthOrder(format: string, order: 'month-first' | 'day-first'): string {
+  const now = dayMonthOrder(format);
+  if (now === null || now === order) return format;
+  const m = DAY_MONTH.exec(format)!;
+  return `${m[3]}${m[2]}${m[1]}${m[2]}${format.slice(m[0].length)}`;
 }
 
 /**
@@ -187,31 +246,55 @@ export function compileDateParser(format: string, timeZone: string): (text: stri
     const tokens = tokenize(format);
     raw = (input) => {
       const text = input.trim();
+      const mismatch = (): DateResult => ({ ok: false, reason: `date "${input}" does not match format ${format}` });
       let i = 0;
       let y = -1, mo = -1, d = -1, h = 0, mi = 0, s = 0, ms = 0;
+      let half: 'AM' | 'PM' | null = null;
       for (const tok of tokens) {
         if (tok.kind === 'lit') {
-          if (text[i] !== tok.text) return { ok: false, reason: `date "${input}" does not match format ${format}` };
+          if (tok.text === ' ') {
+            // One space in the format reads any run of spaces ("Jan  7, 2025").
+            if (text[i] !== ' ') return mismatch();
+            while (text[i] === ' ') i++;
+            continue;
+          }
+          if (text[i] !== tok.text) return mismatch();
           i++;
           continue;
         }
-        const len = tok.kind === 'YYYY' ? 4 : tok.kind === 'SSS' ? 3 : 2;
-        const v = num(text, i, len);
-        if (v < 0 || i + len > text.length) {
-          return { ok: false, reason: `date "${input}" does not match format ${format}` };
+        if (tok.kind === 'MMM' || tok.kind === 'MMMM') {
+          const m = monthByName(text, i, tok.kind === 'MMMM');
+          if (!m) return mismatch();
+          mo = m.month;
+          i += m.len;
+          continue;
         }
-        i += len;
+        if (tok.kind === 'A') {
+          const two = text.slice(i, i + 2).toUpperCase();
+          if (two !== 'AM' && two !== 'PM') return mismatch();
+          half = two;
+          i += 2;
+          continue;
+        }
+        const width = tok.kind === 'YYYY' ? [4, 4] : tok.kind === 'SSS' ? [3, 3] : tok.kind.length === 1 ? [1, 2] : [2, 2];
+        const r = digits(text, i, width[0]!, width[1]!);
+        if (!r) return mismatch();
+        i += r.len;
         switch (tok.kind) {
-          case 'YYYY': y = v; break;
-          case 'MM': mo = v; break;
-          case 'DD': d = v; break;
-          case 'HH': h = v; break;
-          case 'mm': mi = v; break;
-          case 'ss': s = v; break;
-          case 'SSS': ms = v; break;
+          case 'YYYY': y = r.v; break;
+          case 'MM': case 'M': mo = r.v; break;
+          case 'DD': case 'D': d = r.v; break;
+          case 'HH': case 'H': case 'hh': case 'h': h = r.v; break;
+          case 'mm': mi = r.v; break;
+          case 'ss': s = r.v; break;
+          case 'SSS': ms = r.v; break;
         }
       }
-      if (i !== text.length) return { ok: false, reason: `date "${input}" does not match format ${format}` };
+      if (i !== text.length) return mismatch();
+      if (half !== null) {
+        if (h < 1 || h > 12) return { ok: false, reason: `invalid hour in "${input}" (a 12-hour clock reads 1 to 12)` };
+        h = (h % 12) + (half === 'PM' ? 12 : 0);
+      }
       if (!validYMD(y, mo, d) || h > 23 || mi > 59 || s > 59) {
         return { ok: false, reason: `invalid date "${input}"` };
       }

@@ -54,6 +54,13 @@ describe('suggestProfile', () => {
     expect(guessDateFormat(['07/31/2024', '08/01/2024'])).toEqual({ format: 'MM/DD/YYYY', ambiguous: false });
     expect(guessDateFormat(['31/07/2024'])).toEqual({ format: 'DD/MM/YYYY', ambiguous: false });
     expect(guessDateFormat(['07/01/2024'])).toEqual({ format: 'MM/DD/YYYY', ambiguous: true });
+    // Unpadded US dates (Salesforce, LinkedIn), an unpadded day-first date, AM/PM times, month names.
+    expect(guessDateFormat(['1/7/2025', '12/30/2024'])).toEqual({ format: 'M/D/YYYY', ambiguous: false });
+    expect(guessDateFormat(['1/7/2025', '3/2/2025'])).toEqual({ format: 'M/D/YYYY', ambiguous: true });
+    expect(guessDateFormat(['16/1/2025'])).toEqual({ format: 'D/M/YYYY', ambiguous: false });
+    expect(guessDateFormat(['1/16/2025 5:18 PM'])).toEqual({ format: 'M/D/YYYY h:mm A', ambiguous: false });
+    expect(guessDateFormat(['January 1, 2025', 'March 31, 2025'])).toEqual({ format: 'MMMM D, YYYY', ambiguous: false });
+    expect(guessDateFormat(['7 Feb 2025'])).toEqual({ format: 'D MMM YYYY', ambiguous: false });
     expect(guessDateFormat(['2024-07-01 10:00:00'])).toEqual({ format: 'iso', ambiguous: false });
     expect(guessDateFormat(['1719820800'])).toEqual({ format: 'epoch_s', ambiguous: false });
     expect(guessDateFormat(['soon'])).toBeNull();

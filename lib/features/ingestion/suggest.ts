@@ -3,7 +3,7 @@
  * the header carries one's signature, else a mapping by column names with the
  * date and amount formats guessed from the samples.
  */
-import { compileDateParser } from '@/lib/reconcile/dates';
+import { compileDateParser, dayMonthOrder, withDayMonthOrder } from '@/lib/reconcile/dates';
 import {
   compileIngestProfile,
   headerKey,
@@ -29,13 +29,17 @@ const DATE_FORMATS = [
   'MM/DD/YYYY', 'DD/MM/YYYY', 'DD.MM.YYYY', 'YYYY/MM/DD', 'DD-MM-YYYY', 'MM-DD-YYYY', 'YYYYMMDD',
   'MM/DD/YYYY HH:mm', 'DD/MM/YYYY HH:mm', 'DD.MM.YYYY HH:mm',
   'MM/DD/YYYY HH:mm:ss', 'DD/MM/YYYY HH:mm:ss', 'DD.MM.YYYY HH:mm:ss', 'YYYY/MM/DD HH:mm:ss',
+  // Without zero padding (Salesforce, LinkedIn: 1/7/2025), 12-hour clocks, month names (Google Ads' "January 1, 2025").
+  'M/D/YYYY', 'D/M/YYYY', 'D.M.YYYY', 'M/D/YYYY H:mm', 'D/M/YYYY H:mm', 'M/D/YYYY H:mm:ss', 'D/M/YYYY H:mm:ss',
+  'M/D/YYYY h:mm A', 'D/M/YYYY h:mm A', 'M/D/YYYY h:mm:ss A', 'D/M/YYYY h:mm:ss A', 'YYYY-MM-DD h:mm A', 'YYYY-MM-DD h:mm:ss A',
+  'MMMM D, YYYY', 'MMM D, YYYY', 'D MMMM YYYY', 'D MMM YYYY', 'D-MMM-YYYY', 'MMM D YYYY', 'MMM D, YYYY h:mm A',
   'epoch_s', 'epoch_ms',
 ] as const;
 
 /**
  * The first date format that reads every non-empty sample (null when none
- * does, or there are no samples). MM/DD is preferred over DD/MM when both read
- * all samples (`ambiguous` is then true).
+ * does, or there are no samples). Month first is preferred over day first when both read
+ * all samples (`ambiguous` is then true: the form asks which order the source writes).
  */
 export function guessDateFormat(values: readonly string[]): { format: string; ambiguous: boolean } | null {
   const vs = values.map((v) => v.trim()).filter((v) => v !== '');
@@ -49,7 +53,7 @@ export function guessDateFormat(values: readonly string[]): { format: string; am
   };
   for (const f of DATE_FORMATS) {
     if (!fits(f)) continue;
-    const twin = f.startsWith('MM/DD') ? f.replace('MM/DD', 'DD/MM') : f.startsWith('MM-DD') ? f.replace('MM-DD', 'DD-MM') : null;
+    const twin = dayMonthOrder(f) === 'month-first' ? withDayMonthOrder(f, 'day-first') : null;
     return { format: f, ambiguous: twin !== null && fits(twin) };
   }
   return null;
