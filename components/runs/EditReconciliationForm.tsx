@@ -5,6 +5,8 @@ import { useRouter } from 'next/navigation';
 import { archiveReconciliationAction, updateReconciliationAction } from '@/app/(app)/runs/actions';
 import type { FormState } from '@/lib/server/pipeline/result';
 import type { ReconcilableSource } from './NewReconciliationForm';
+import { describeWindow } from '@/lib/domain/date-window';
+import type { Matching } from '@/lib/features/ledger/matching';
 
 type Props = {
   id: string;
@@ -13,27 +15,41 @@ type Props = {
   ruleSetName: string;
   ruleSets: string[];
   members: { id: string; name: string }[];
+  matching: Matching;
   /** Sources that are not members yet. */
   candidates: ReconcilableSource[];
 };
 
 /**
- * A reconciliation's settings: its name, rule set and sources. Sources can be added, not removed (the
+ * A reconciliation's settings: its name, rule set, matching (date windows, amount tolerances) and sources. Sources can be added, not removed (the
  * ledger's entries carry their side and the decisions taken on it); a new rule set or source queues
- * a full pass, which keeps every decision whose facts stay the same.
+ * a full pass, and so does new matching; a full pass keeps every decision whose facts stay the same.
  */
-export function EditReconciliationForm({ id, name, description, ruleSetName, ruleSets, members, candidates }: Props) {
+export function EditReconciliationForm({ id, name, description, ruleSetName, ruleSets, members, matching, candidates }: Props) {
   const [state, action, pending] = useActionState<FormState<{ fullPass: boolean }>, FormData>(updateReconciliationAction, null);
   const [archiveState, archive, archiving] = useActionState<FormState<{ archived: boolean }>, FormData>(archiveReconciliationAction, null);
   const [ruleSet, setRuleSet] = useState(ruleSetName);
   const [adding, setAdding] = useState<string[]>([]);
   const [confirming, setConfirming] = useState(false);
+  const [windows, setWindows] = useState(() => Object.fromEntries(members.slice(1).map((m) => [m.id, matching.dateWindows[m.id] ?? { min: 0, max: 0 }])));
+  const [tolMinor, setTolMinor] = useState(String(matching.amountToleranceMinor));
+  const [tolPercent, setTolPercent] = useState(String(matching.amountTolerancePercent));
+  const matchingChanged =
+    tolMinor !== String(matching.amountToleranceMinor) ||
+    tolPercent !== String(matching.amountTolerancePercent) ||
+    members.slice(1).some((m) => {
+      const was = matching.dateWindows[m.id] ?? { min: 0, max: 0 };
+      const now = windows[m.id] ?? { min: 0, max: 0 };
+      return String(was.min) !== String(now.min) || String(was.max) !== String(now.max);
+    });
+  const setWindow = (sourceId: string, end: 'min' | 'max', value: string) =>
+    setWindows((w) => ({ ...w, [sourceId]: { ...(w[sourceId] ?? { min: 0, max: 0 }), [end]: value === '' || value === '-' ? value : Number(value) } as { min: number; max: number } }));
   const router = useRouter();
   if (archiveState?.ok) {
     router.push('/runs');
     return <div className="alert success" role="status">Archived. Its entries and decisions stay readable; new data no longer reconciles into it.</div>;
   }
-  const reconcilesAgain = ruleSet !== ruleSetName || adding.length > 0;
+  const reconcilesAgain = ruleSet !== ruleSetName || adding.length > 0 || matchingChanged;
   return (
     <div className="stack">
       <form action={action} data-testid="edit-reconciliation">
@@ -79,7 +95,45 @@ export function EditReconciliationForm({ id, name, description, ruleSetName, rul
             </div>
           ) : null}
         </fieldset>
-        {reconcilesAgain ? <p className="muted small" data-testid="full-pass-note">Saving reconciles every key again with the new {ruleSet !== ruleSetName ? 'rule set' : 'sources'}.</p> : null}
+        {members.length > 1 ? (
+          <fieldset className="plain-fieldset" data-testid="matching">
+            <legend className="field-legend">Matching</legend>
+            <p className="muted small">
+              Dates compare by calendar day in each source&apos;s time zone: a time of day never makes a difference. Give a source that
+              books later than <strong>{members[0]!.name}</strong> (a bank, say) the days it may take.
+            </p>
+            <div className="window-grid">
+              {members.slice(1).map((m) => {
+                const w = windows[m.id] ?? { min: 0, max: 0 };
+                return (
+                  <div key={m.id} className="form-row window-row">
+                    <span className="window-label"><strong>{m.name}</strong> dates fall</span>
+                    <div className="field">
+                      <label htmlFor={`window-min-${m.id}`}>from (days after)</label>
+                      <input id={`window-min-${m.id}`} name={`window-min-${m.id}`} type="number" inputMode="numeric" min={-366} max={366} step={1} value={w.min} onChange={(e) => setWindow(m.id, 'min', e.target.value)} />
+                    </div>
+                    <div className="field">
+                      <label htmlFor={`window-max-${m.id}`}>to (days after)</label>
+                      <input id={`window-max-${m.id}`} name={`window-max-${m.id}`} type="number" inputMode="numeric" min={-366} max={366} step={1} value={w.max} onChange={(e) => setWindow(m.id, 'max', e.target.value)} />
+                    </div>
+                    <span className="muted small" data-testid={`window-${m.name}`}>{Number.isInteger(Number(w.min)) && Number.isInteger(Number(w.max)) && Number(w.min) <= Number(w.max) ? describeWindow({ min: Number(w.min), max: Number(w.max) }, members[0]!.name) : 'the first day must not come after the last'}</span>
+                  </div>
+                );
+              })}
+            </div>
+            <div className="form-row">
+              <div className="field">
+                <label htmlFor="tol-minor">Amounts may differ by (cents)</label>
+                <input id="tol-minor" name="amountToleranceMinor" type="number" inputMode="numeric" min={0} step={1} value={tolMinor} onChange={(e) => setTolMinor(e.target.value)} />
+              </div>
+              <div className="field">
+                <label htmlFor="tol-percent">or by (% of the larger amount)</label>
+                <input id="tol-percent" name="amountTolerancePercent" type="number" inputMode="decimal" min={0} max={100} step="any" value={tolPercent} onChange={(e) => setTolPercent(e.target.value)} />
+              </div>
+            </div>
+          </fieldset>
+        ) : null}
+        {reconcilesAgain ? <p className="muted small" data-testid="full-pass-note">Saving reconciles every key again with the new {ruleSet !== ruleSetName ? 'rule set' : adding.length ? 'sources' : 'matching'}; decisions whose facts stay the same are kept.</p> : null}
         <button type="submit" className="button" disabled={pending}>{pending ? 'Saving…' : 'Save changes'}</button>
       </form>
       <form action={archive} className="danger-zone">

@@ -83,6 +83,12 @@ export function statusIndex(s: Status): number {
  * Interned strings of one source (dates, codes, currencies repeat a lot), the
  * source's record count and its unknown status codes.
  */
+/** Days since 1970-01-01 of a YYYY-MM-DD date (NaN for anything else). */
+function dayNumber(d: string): number {
+  if (d.length !== 10 || d.charCodeAt(4) !== 45 || d.charCodeAt(7) !== 45) return NaN;
+  return Date.UTC(Number(d.slice(0, 4)), Number(d.slice(5, 7)) - 1, Number(d.slice(8, 10))) / 86_400_000;
+}
+
 class Interner {
   records = 0;
   readonly strings: (string | null)[] = [null];
@@ -105,10 +111,21 @@ class Interner {
     }
     return i;
   }
+  /** Per interned string, once asked: its day number when it is a date (YYYY-MM-DD), else NaN. */
+  private readonly days: number[] = [];
   date(d: string | null): number {
     if (d === null) return 0;
     if (d === this.lastDate) return this.lastDateIdx;
     return (this.lastDateIdx = this.intern((this.lastDate = d)));
+  }
+  /** The day number of the interned date `i` (days since 1970-01-01; NaN for none). */
+  dayOf(i: number): number {
+    let d = this.days[i];
+    if (d === undefined) {
+      const s = this.strings[i];
+      this.days[i] = d = typeof s === 'string' ? dayNumber(s) : NaN;
+    }
+    return d;
   }
   code(c: string): number {
     if (c === this.lastCode) return this.lastCodeIdx;
@@ -232,6 +249,11 @@ export class Reconciler {
   readonly sources: readonly SourceInfo[];
   protected readonly n: number;
   private readonly match: MatchOptions;
+  /** Per source, the first and last day its date may fall relative to the first source's. */
+  private readonly windowMin: Float64Array | null = null;
+  private readonly windowMax: Float64Array | null = null;
+  /** Without windows: how many days either way two sources' dates may differ (0: the same day). */
+  private readonly legacyDays: number;
   private readonly evaluate: ReturnType<typeof compileRuleSet>;
   protected table: KeyTable;
   protected slotCap = 0;
@@ -267,6 +289,18 @@ export class Reconciler {
     this.sources = sources.map((s) => ({ name: s.name, kind: s.kind }));
     const n = (this.n = sources.length);
     this.match = MatchOptionsSchema.parse(options.match ?? {});
+    if (this.match.dateWindowsDays.length > n) throw new Error(`date windows for ${this.match.dateWindowsDays.length} sources, but there are ${n}`);
+    // An older configuration's tolerance in ms: that many whole days either way (rounded up).
+    this.legacyDays = Math.ceil(this.match.dateToleranceMs / 86_400_000);
+    if (this.match.dateWindowsDays.some((w) => w !== null)) {
+      this.windowMin = new Float64Array(n);
+      this.windowMax = new Float64Array(n);
+      for (let i = 1; i < n; i++) {
+        const w = this.match.dateWindowsDays[i];
+        this.windowMin[i] = w ? w.min : 0;
+        this.windowMax[i] = w ? w.max : 0;
+      }
+    }
     this.evaluate = compileRuleSet(options.rules ?? DEFAULT_RULE_SET, this.sources);
     const expected = Math.max(0, Math.min(options.expectedKeys ?? 0, 2 ** 28));
     this.table = storage.keyTable(expected);
@@ -392,9 +426,10 @@ export class Reconciler {
       const rr = slot * n + ref;
       const rst = v.statuses[ref] as number;
       const ramt = f64[rr * REC_F64] as number;
-      const rat = f64[rr * REC_F64 + 1] as number;
+      const rday = (this.interners[ref] as Interner).dayOf(u32[rr * REC_U32 + U_DATE] as number);
       const rcur = (this.interners[ref] as Interner).strings[u32[rr * REC_U32 + U_CUR] as number] ?? '';
-      const tol = this.match.dateToleranceMs;
+      const wmin = this.windowMin;
+      const wmax = this.windowMax;
       if (rst === UNKNOWN_INDEX) reasons |= UNKNOWN_BIT;
       for (let i = ref + 1; i < n; i++) {
         const st = v.statuses[i] as number;
@@ -405,8 +440,10 @@ export class Reconciler {
         if (!this.amountsAgree(f64[r * REC_F64] as number, ramt)) reasons |= AMOUNT_BIT;
         const cur = (this.interners[i] as Interner).strings[u32[r * REC_U32 + U_CUR] as number] ?? '';
         if (cur !== '' && rcur !== '' && cur !== rcur) reasons |= CURRENCY_BIT;
-        const at = f64[r * REC_F64 + 1] as number;
-        if (!Number.isNaN(at) && !Number.isNaN(rat) && Math.abs(at - rat) > tol) reasons |= DATE_BIT;
+        // Calendar days: source i's window and the reference's, both relative to the first source.
+        const day = (this.interners[i] as Interner).dayOf(u32[r * REC_U32 + U_DATE] as number);
+        const diff = day - rday;
+        if (wmin === null ? diff > this.legacyDays || diff < -this.legacyDays : diff < (wmin[i] as number) - (wmax![ref] as number) || diff > (wmax![i] as number) - (wmin[ref] as number)) reasons |= DATE_BIT;
       }
     }
     const cls =

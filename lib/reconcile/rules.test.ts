@@ -79,6 +79,43 @@ describe('default rule set: every status rule with agreeing amounts', () => {
     expect(rows[0]?.class).toBe('matched');
   });
 
+  it('compares calendar days: a time of day never makes a difference on its own', () => {
+    const gw = [rec({ key: 'K', at: Date.UTC(2025, 0, 7, 11, 15), date: '2025-01-07' })];
+    // The CRM's 10:00 and the ERP's day without a time: the same day.
+    expect(run(gw, [rec({ key: 'K', at: Date.UTC(2025, 0, 7, 10, 0), date: '2025-01-07' })])[0]?.class).toBe('matched');
+    expect(run(gw, [rec({ key: 'K', at: Date.UTC(2025, 0, 7), date: '2025-01-07' })])[0]?.class).toBe('matched');
+    // Twelve hours apart but on two calendar days: a date difference without a window.
+    expect(run(gw, [rec({ key: 'K', at: Date.UTC(2025, 0, 7, 23, 15), date: '2025-01-08' })])[0]?.reasons).toEqual(['date']);
+  });
+
+  it('a date window lets a source book a number of days after the first one, and no earlier', () => {
+    const gw = [rec({ key: 'K', date: '2025-01-07' })];
+    const bank = (date: string) => [rec({ key: 'K', date })];
+    const window = { match: { dateWindowsDays: [null, { min: 0, max: 5 }] } };
+    for (const [date, cls] of [['2025-01-06', 'mismatched'], ['2025-01-07', 'matched'], ['2025-01-10', 'matched'], ['2025-01-12', 'matched'], ['2025-01-13', 'mismatched']] as const) {
+      expect(run(gw, bank(date), window)[0]?.class, date).toBe(cls);
+    }
+    // A first window after the last one is refused.
+    expect(() => run(gw, bank('2025-01-07'), { match: { dateWindowsDays: [null, { min: 3, max: 1 }] } })).toThrow();
+  });
+
+  it('windows of two later sources combine when the first source is missing', () => {
+    // The ERP books 0-2 days after the gateway, the bank 1-3: with no gateway record, bank minus ERP may be -1 to 3 days.
+    const three = (erp: string, bank: string) =>
+      reconcileSync(
+        [
+          { name: 'gw', kind: 'gateway', records: [] },
+          { name: 'erp', kind: 'erp', records: [rec({ key: 'K', date: erp })] },
+          { name: 'bk', kind: 'bank', records: [rec({ key: 'K', date: bank })] },
+        ],
+        { match: { dateWindowsDays: [null, { min: 0, max: 2 }, { min: 1, max: 3 }] } },
+      )[0]!;
+    expect(three('2025-01-07', '2025-01-06').reasons).toEqual([]);
+    expect(three('2025-01-07', '2025-01-10').reasons).toEqual([]);
+    expect(three('2025-01-07', '2025-01-05').reasons).toEqual(['date']);
+    expect(three('2025-01-07', '2025-01-11').reasons).toEqual(['date']);
+  });
+
   it('applies absolute and relative amount tolerances', () => {
     const g = [rec({ key: 'K', amount: 100_000 })];
     expect(run(g, [rec({ key: 'K', amount: 100_002 })])[0]?.class).toBe('mismatched');

@@ -56,12 +56,24 @@ export const SourceProfileSchema = z.object({
 export type SourceProfileInput = z.input<typeof SourceProfileSchema>;
 export type SourceProfile = z.output<typeof SourceProfileSchema>;
 
+export const DateWindowSchema = z
+  .object({ min: z.number().int().min(-366).max(366), max: z.number().int().min(-366).max(366) })
+  .refine((w) => w.min <= w.max, 'the window\'s first day must not be after its last');
+export type DateWindow = z.output<typeof DateWindowSchema>;
+
 export const MatchOptionsSchema = z.object({
   /** Absolute amount tolerance in minor units. */
   amountToleranceMinor: z.number().int().nonnegative().default(0),
   /** Relative amount tolerance (0.001 = 0.1% of the larger absolute amount). */
   amountToleranceRelative: z.number().nonnegative().max(1).default(0),
-  /** Date tolerance window in milliseconds. */
+  /**
+   * Dates compare by calendar day, each in its source's time zone: a time of day never makes a
+   * difference. Per source (the engine's order), the days its date may fall after the first source's
+   * (negative: before): { min: 1, max: 3 } for a bank that books one to three days after the gateway.
+   * A source without a window (null or absent) must show the same day.
+   */
+  dateWindowsDays: z.array(DateWindowSchema.nullable()).max(32).default([]),
+  /** Older configurations: a symmetric tolerance in milliseconds, read as whole days either way. */
   dateToleranceMs: z.number().int().nonnegative().default(0),
 });
 export type MatchOptions = z.output<typeof MatchOptionsSchema>;

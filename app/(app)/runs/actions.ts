@@ -70,9 +70,33 @@ export const reconcileNowAction = defineFormAction(
   },
 );
 
-const editSchema = z.object({ id: z.string(), name: z.string(), description: z.string(), addSourceIds: z.array(z.string()), ruleSetName: z.string() });
+const dayCount = z.coerce.number({ error: 'Days must be a whole number.' }).int('Days must be a whole number.').min(-366, 'A window reaches at most 366 days.').max(366, 'A window reaches at most 366 days.');
+const editSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  addSourceIds: z.array(z.string()),
+  ruleSetName: z.string(),
+  matching: z.object({
+    amountToleranceMinor: z.coerce.number({ error: 'The amount tolerance must be a number of cents.' }).int('The amount tolerance is a whole number of cents.').min(0, 'The amount tolerance cannot be negative.').max(100_000_000),
+    amountTolerancePercent: z.coerce.number({ error: 'The percentage must be a number.' }).min(0, 'The percentage cannot be negative.').max(100, 'The percentage is at most 100.'),
+    dateWindows: z.record(z.string(), z.object({ min: dayCount, max: dayCount }).refine((w) => w.min <= w.max, 'A date window\'s first day must not come after its last day.')),
+  }),
+});
 
-/** Saves a reconciliation's name, rule set or new sources; a new rule set or source queues a full pass. */
+/** The form's date windows: fields window-min-<sourceId> and window-max-<sourceId>. */
+function windowsFrom(formData: FormData): Record<string, { min: string; max: string }> {
+  const out: Record<string, { min: string; max: string }> = {};
+  for (const [name, value] of formData.entries()) {
+    const m = /^window-(min|max)-(.+)$/.exec(name);
+    if (!m) continue;
+    const w = (out[m[2]!] ??= { min: '0', max: '0' });
+    w[m[1] as 'min' | 'max'] = String(value).trim() || '0';
+  }
+  return out;
+}
+
+/** Saves a reconciliation's name, rule set, matching or new sources; a new rule set, matching or source queues a full pass. */
 export const updateReconciliationAction = defineFormAction(
   {
     name: 'reconciliations.update',
@@ -86,6 +110,11 @@ export const updateReconciliationAction = defineFormAction(
       description: String(formData.get('description') ?? ''),
       addSourceIds: formData.getAll('addSource').map(String).filter(Boolean),
       ruleSetName: String(formData.get('ruleSetName') ?? ''),
+      matching: {
+        amountToleranceMinor: String(formData.get('amountToleranceMinor') ?? '0').trim() || '0',
+        amountTolerancePercent: String(formData.get('amountTolerancePercent') ?? '0').trim() || '0',
+        dateWindows: windowsFrom(formData),
+      },
     }),
   },
   async (input, { user }) => {

@@ -3,8 +3,9 @@ import { InvalidRequestError } from '@/lib/server/core/app-error';
 import { type ResolvedInputs } from '@/lib/features/runs/start-run';
 import { ensureDefaultRuleSet, getRuleSet, type StoredRuleSet } from '@/lib/features/runs/rulesets';
 import { parseMembers } from './members';
+import { engineMatch, parseMatching } from './matching';
 
-export type LedgerScope = { id: string; name: string; ledgerRunId: string; ruleSetName: string; members: string };
+export type LedgerScope = { id: string; name: string; ledgerRunId: string; ruleSetName: string; members: string; matching?: string };
 
 /** The newest version of the reconciliation's rule set. */
 export async function currentRuleSet(ruleSetName: string, db: Client): Promise<StoredRuleSet> {
@@ -16,7 +17,8 @@ export async function currentRuleSet(ruleSetName: string, db: Client): Promise<S
 
 /**
  * What the ledger reconciles now: every committed ingestion and every webhook record of each member
- * source (the latest snapshot per key wins, as in a run), with the newest rule-set version.
+ * source (the latest snapshot per key wins, as in a run), with the newest rule-set version and the
+ * reconciliation's matching (tolerances and date windows, ./matching.ts).
  */
 export async function ledgerInputs(scope: LedgerScope, db: Client): Promise<{ inputs: ResolvedInputs; ruleSet: StoredRuleSet }> {
   const ruleSet = await currentRuleSet(scope.ruleSetName, db);
@@ -31,5 +33,6 @@ export async function ledgerInputs(scope: LedgerScope, db: Client): Promise<{ in
     sources.push({ sourceId: source.id, name: source.name, kind: source.kind, ingestionIds: committed.map((c) => c.id), profileVersions: versions, webhookMaxRecordId: webhook?.id ?? null });
   }
   if (sources.length < 2) throw new InvalidRequestError(`${scope.name} needs at least two existing sources to reconcile.`);
-  return { inputs: { sources, dateFrom: null, dateTo: null, ruleSet: { id: ruleSet.id, name: ruleSet.name, version: ruleSet.version } }, ruleSet };
+  const match = engineMatch(parseMatching(scope.matching), sources);
+  return { inputs: { sources, dateFrom: null, dateTo: null, ruleSet: { id: ruleSet.id, name: ruleSet.name, version: ruleSet.version }, match }, ruleSet };
 }

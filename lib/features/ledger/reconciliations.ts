@@ -6,6 +6,7 @@ import { assertCan } from '@/lib/server/authorize';
 import { ConflictError, InvalidRequestError } from '@/lib/server/core/app-error';
 import { type Actor } from '@/lib/domain/actor';
 import { parseMembers, type Member } from './members';
+import { MatchingSchema, parseMatching, type Matching } from './matching';
 import { currentRuleSet } from './inputs';
 
 export const reconciliationInputSchema = z.object({
@@ -89,14 +90,22 @@ export const reconciliationEditSchema = z.object({
   /** Sources to add; members stay (their entries and decisions belong to the ledger). */
   addSourceIds: z.array(z.string().min(1)).max(30).default([]),
   ruleSetName: reconciliationInputSchema.shape.ruleSetName,
+  /** How entries match; absent: unchanged. */
+  matching: MatchingSchema.optional(),
 });
 export type ReconciliationEdit = z.input<typeof reconciliationEditSchema>;
 
+/** The matching with windows only for members after the first (the first member is the windows' anchor). */
+function withoutStrayWindows(matching: Matching, members: Member[]): Matching {
+  const later = new Set(members.slice(1).map((m) => m.sourceId));
+  return { ...matching, dateWindows: Object.fromEntries(Object.entries(matching.dateWindows).filter(([id, w]) => later.has(id) && (w.min !== 0 || w.max !== 0))) };
+}
+
 /**
- * Renames a reconciliation, changes its rule set or adds member sources, with the audit row in the
+ * Renames a reconciliation, changes its rule set or matching (tolerances, date windows) or adds member sources, with the audit row in the
  * same transaction. Members are never removed: their side of every entry and the decisions taken on
  * it belong to the ledger (archive it and create another to drop a source). Returns whether the
- * ledger needs a full pass (a new rule set or a new source changes how every key is reconciled).
+ * ledger needs a full pass (a new rule set, new matching or a new source changes how every key is reconciled).
  */
 export async function updateReconciliation(raw: ReconciliationEdit, actor: Actor | null, db: Client = getPrisma()): Promise<{ summary: ReconciliationSummary; fullPass: 'rules' | 'person' | null }> {
   if (actor) assertCan(actor, 'reconciliations:manage');
@@ -113,12 +122,15 @@ export async function updateReconciliation(raw: ReconciliationEdit, actor: Actor
     throw new ConflictError(`A reconciliation named "${input.name}" exists already. Choose another name.`);
   }
   const nextMembers: Member[] = [...members, ...adding.map((sourceId) => ({ sourceId }))];
-  const rulesChanged = ruleSet.name !== current.ruleSetName;
+  const matchingBefore = parseMatching(current.matching);
+  const matching = input.matching ? withoutStrayWindows(input.matching, nextMembers) : matchingBefore;
+  const matchingChanged = JSON.stringify(matching) !== JSON.stringify(matchingBefore);
+  const rulesChanged = ruleSet.name !== current.ruleSetName || matchingChanged;
   const fullPass = rulesChanged ? 'rules' : adding.length ? 'person' : null;
   const row = await db.$transaction(async (tx) => {
     const updated = await tx.reconciliation.update({
       where: { id: current.id },
-      data: { name: input.name, description: input.description, ruleSetName: ruleSet.name, members: JSON.stringify(nextMembers) },
+      data: { name: input.name, description: input.description, ruleSetName: ruleSet.name, members: JSON.stringify(nextMembers), matching: JSON.stringify(matching) },
     });
     // The ledger's Run row describes its sources and rule set for the pages that show it.
     const run = await tx.run.findUniqueOrThrow({ where: { id: current.ledgerRunId }, select: { inputs: true } });
@@ -131,8 +143,8 @@ export async function updateReconciliation(raw: ReconciliationEdit, actor: Actor
       action: 'reconciliation.update',
       entityType: 'Reconciliation',
       entityId: current.id,
-      before: { name: current.name, description: current.description, ruleSet: current.ruleSetName, members: members.map((m) => m.sourceId) },
-      after: { name: updated.name, description: updated.description, ruleSet: updated.ruleSetName, members: nextMembers.map((m) => m.sourceId), added: added.map((s) => s.name) },
+      before: { name: current.name, description: current.description, ruleSet: current.ruleSetName, members: members.map((m) => m.sourceId), matching: matchingBefore },
+      after: { name: updated.name, description: updated.description, ruleSet: updated.ruleSetName, members: nextMembers.map((m) => m.sourceId), added: added.map((s) => s.name), matching },
     });
     return updated;
   });

@@ -12,7 +12,7 @@ import { resultBatchSettings } from './settings';
 export function engineFor(inputs: ResolvedInputs, ruleSet: NonNullable<Awaited<ReturnType<typeof getRuleSet>>>) {
   return new Reconciler(
     inputs.sources.map((s) => ({ name: s.name, kind: (ENGINE_KINDS.has(s.kind as EngineKind) ? s.kind : 'other') as EngineKind })),
-    { rules: ruleSet.definition },
+    { rules: ruleSet.definition, match: inputs.match },
   );
 }
 

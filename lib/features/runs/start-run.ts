@@ -1,3 +1,4 @@
+import type { MatchOptions } from '@/lib/reconcile';
 import { z } from 'zod';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { ensureDefaultRuleSet, getRuleSet } from './rulesets';
@@ -46,6 +47,8 @@ export type ResolvedInputs = {
   dateFrom: string | null;
   dateTo: string | null;
   ruleSet: { id: string; name: string; version: number };
+  /** How records match (amount tolerances, date windows); absent: exact amounts, the same day. */
+  match?: Partial<MatchOptions>;
 };
 
 function canonical(value: unknown): string {

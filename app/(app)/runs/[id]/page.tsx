@@ -15,6 +15,7 @@ import { getPrisma } from '@/lib/server/db/client';
 import { PASS_STATUS, PASS_TRIGGER } from '@/components/runs/format';
 import { PassOutcome } from '@/components/runs/PassOutcome';
 import { EditReconciliationForm } from '@/components/runs/EditReconciliationForm';
+import { parseMatching } from '@/lib/features/ledger/matching';
 import { can } from '@/lib/domain/permissions';
 import { listRuleSets } from '@/lib/features/runs/rulesets';
 import { parseMembers } from '@/lib/features/ledger/members';
@@ -201,7 +202,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
 async function ledgerSettings(reconciliationId: string) {
   const db = getPrisma();
   const [rec, ruleSets, sources] = await Promise.all([
-    db.reconciliation.findUniqueOrThrow({ where: { id: reconciliationId }, select: { name: true, description: true, ruleSetName: true, members: true } }),
+    db.reconciliation.findUniqueOrThrow({ where: { id: reconciliationId }, select: { name: true, description: true, ruleSetName: true, members: true, matching: true } }),
     listRuleSets(),
     db.source.findMany({
       where: { archivedAt: null },
@@ -226,6 +227,7 @@ async function ledgerSettings(reconciliationId: string) {
     ruleSetName: rec.ruleSetName,
     ruleSets: [...new Set(ruleSets.map((r) => r.name))],
     members: memberIds.map((id) => ({ id, name: byId.get(id)?.name ?? '(deleted source)' })),
+    matching: parseMatching(rec.matching),
     candidates: sources.filter((s) => !memberIds.includes(s.id) && paymentRows.has(s.id)).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: paymentRows.get(s.id)! })),
   };
 }

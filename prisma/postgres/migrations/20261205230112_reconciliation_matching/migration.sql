@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Reconciliation" ADD COLUMN     "matching" TEXT NOT NULL DEFAULT '{}';
