@@ -314,7 +314,9 @@ function MappingForm({
   );
   const defaultFor = (code: string) => DEFAULT_GLOSSARY[glossaryKey(code)] ?? 'Unknown';
 
-  const missingRequired = !columns.id || !columns.status || !(columns.amount || columns.debit || columns.credit);
+  // Spend has no status (every row counts); payments and deals need one.
+  const isSpend = base.dataset === 'spend';
+  const missingRequired = !columns.id || (!isSpend && !columns.status) || !(columns.amount || columns.debit || columns.credit);
   const blocking = preview.drift.filter((d) => d.severity === 'blocking');
 
   const submit = async (e: React.FormEvent) => {
@@ -387,7 +389,7 @@ function MappingForm({
       <fieldset className="card" style={{ boxShadow: 'none' }}>
         <legend><strong>Columns</strong></legend>
         <div className="mapping-grid">
-          {FIELD_LABELS.map(([key, label, hint]) => (
+          {FIELD_LABELS.filter(([key]) => !(isSpend && key === 'status' && !columns.status)).map(([key, label, hint]) => (
             <div className="field" key={key}>
               <label htmlFor={`map-${key}`}>{label}</label>
               <select id={`map-${key}`} value={columns[key]} onChange={(e) => setColumns({ ...columns, [key]: e.target.value })}>
@@ -396,7 +398,7 @@ function MappingForm({
                   <option key={h} value={h}>{h}</option>
                 ))}
               </select>
-              <span className="hint">{hint}</span>
+              <span className="hint">{isSpend && key === 'id' ? 'The campaign (or another column naming what the spend paid for). Every row counts; a later file that reports a day and campaign again replaces it.' : hint}</span>
             </div>
           ))}
           <div className="field">

@@ -37,16 +37,43 @@ export async function insertCredits(tx: Tx, runId: string, credits: readonly Cre
   }
 }
 
-/** Records of a dataset that count: from committed ingestions or webhook events; the latest per (source, key). */
-async function currentRecords(db: Client, dataset: 'deals' | 'spend') {
-  const rows = await db.sourceRecord.findMany({
+/** Records of a dataset from committed ingestions or webhook events, oldest first. */
+function committedRecords(db: Client, dataset: 'deals' | 'spend') {
+  return db.sourceRecord.findMany({
     where: { dataset, OR: [{ ingestionId: null }, { ingestion: { status: 'committed' } }], source: { archivedAt: null } },
     orderBy: { id: 'asc' },
-    select: { id: true, sourceId: true, key: true, txId: true, date: true, amountMinor: true, currency: true, status: true, attrs: true, source: { select: { name: true } } },
+    select: { id: true, sourceId: true, ingestionId: true, key: true, txId: true, date: true, amountMinor: true, currency: true, status: true, attrs: true, source: { select: { name: true } } },
   });
-  const latest = new Map<string, (typeof rows)[number]>();
-  for (const r of rows) latest.set(`${r.sourceId}\u0000${r.key}`, r);
+}
+
+/** Deals that count: the latest record per (source, key) (a deal's newest stage and amount). */
+async function currentDeals(db: Client) {
+  const latest = new Map<string, Awaited<ReturnType<typeof committedRecords>>[number]>();
+  for (const r of await committedRecords(db, 'deals')) latest.set(`${r.sourceId}\u0000${r.key}`, r);
   return [...latest.values()];
+}
+
+/**
+ * Spend that counts. Every row of a file counts (a report segmented by device or ad set has several rows
+ * for one day and campaign: they add up); a later delivery that reports a day, channel and campaign
+ * again (a re-export overlapping an earlier one) replaces what earlier deliveries said for it, never
+ * doubles it. A delivery is an ingestion; a webhook event or a manual entry is its own.
+ */
+export function currentSpendOf<R extends { id: number; sourceId: string; ingestionId: string | null; date: string | null; channel: string; campaign: string }>(rows: readonly R[]): R[] {
+  const group = (r: R) => `${r.sourceId}\u0000${r.date ?? ''}\u0000${r.channel}\u0000${r.campaign}`;
+  const delivery = (r: R) => r.ingestionId ?? `record:${r.id}`;
+  // Rows come oldest first (by id): the last delivery seen for a group is its newest.
+  const newest = new Map<string, string>();
+  for (const r of rows) newest.set(group(r), delivery(r));
+  return rows.filter((r) => newest.get(group(r)) === delivery(r));
+}
+
+async function currentSpend(db: Client): Promise<SpendInput[]> {
+  const rows = (await committedRecords(db, 'spend')).map((r) => {
+    const attrs = parseAttrs(r.attrs);
+    return { ...r, channel: normalizeChannel(attrs.channel) ?? r.source.name, campaign: attrs.campaign ?? r.txId };
+  });
+  return currentSpendOf(rows).map((r) => ({ recordId: r.id, date: r.date, channel: r.channel, campaign: r.campaign, amountMinor: r.amountMinor, currency: r.currency }));
 }
 
 /** A run's or ledger's entries as the aggregate's payments, in batches by id, with their records' attributes (for the join). */
@@ -92,11 +119,8 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
   const join = opts.join ?? romiJoinField();
   const started = Date.now();
 
-  const deals: DealInput[] = (await currentRecords(db, 'deals')).map((r) => ({ recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs: parseAttrs(r.attrs) }));
-  const spend: SpendInput[] = (await currentRecords(db, 'spend')).map((r) => {
-    const attrs = parseAttrs(r.attrs);
-    return { recordId: r.id, date: r.date, channel: normalizeChannel(attrs.channel) ?? r.source.name, campaign: attrs.campaign ?? r.txId, amountMinor: r.amountMinor, currency: r.currency };
-  });
+  const deals: DealInput[] = (await currentDeals(db)).map((r) => ({ recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs: parseAttrs(r.attrs) }));
+  const spend = await currentSpend(db);
   const builder = new AggregateBuilder({ deals, spend, join });
   let credits = 0;
   const daily = await db.$transaction(

@@ -168,18 +168,27 @@ describe('presets on real-format sample exports', () => {
     expect(records[1]?.attrs).toEqual({ campaign: 'Generic - Reconciliation', clicks: '1310', impressions: '48200' });
   });
 
-  it('meta-ads: BOM, currency from "Amount spent (USD)", key = campaign/ad set/ad/period', async () => {
+  it('meta-ads: BOM, currency from "Amount spent (USD)", key = campaign and period start (every row counts as spend)', async () => {
     const { records, errors, sniff } = await load('meta-ads');
     expect(errors).toEqual([]);
     expect(sniff.header[0]).toBe('Reporting starts');
-    const period = '2024-07-01|2024-07-31';
     expect(records.map(brief)).toEqual<Row[]>([
-      [2, `PROSPECTING - FINANCE TEAMS|LOOKALIKE 1%|VIDEO - RECONCILE IN MINUTES|${period}`, 'Prospecting - Finance teams', 184523, 'USD', '', '', '2024-07-01'],
-      [3, `PROSPECTING - FINANCE TEAMS|INTERESTS - CFO|CAROUSEL - ROMI|${period}`, 'Prospecting - Finance teams', 93210, 'USD', '', '', '2024-07-01'],
-      [4, `RETARGETING - SITE VISITORS|VISITORS 30D|STATIC - FREE TRIAL|${period}`, 'Retargeting - Site visitors', 41000, 'USD', '', '', '2024-07-01'],
-      [5, `RETARGETING - SITE VISITORS|VISITORS 30D|STATIC - CASE STUDY|${period}`, 'Retargeting - Site visitors', 0, 'USD', '', '', '2024-07-01'],
+      [2, 'PROSPECTING - FINANCE TEAMS|2024-07-01', 'Prospecting - Finance teams', 184523, 'USD', '', '', '2024-07-01'],
+      [3, 'PROSPECTING - FINANCE TEAMS|2024-07-01', 'Prospecting - Finance teams', 93210, 'USD', '', '', '2024-07-01'],
+      [4, 'RETARGETING - SITE VISITORS|2024-07-01', 'Retargeting - Site visitors', 41000, 'USD', '', '', '2024-07-01'],
+      [5, 'RETARGETING - SITE VISITORS|2024-07-01', 'Retargeting - Site visitors', 0, 'USD', '', '', '2024-07-01'],
     ]);
     expect(records[0]?.attrs.reportingEnd).toBe('2024-07-31');
+  });
+
+  it('meta-ads: a campaign-level export, without the ad set and ad columns, binds', () => {
+    const meta = PRESETS.find((p) => p.id === 'meta-ads');
+    if (!meta) throw new Error('meta-ads');
+    const header = ['Reporting starts', 'Reporting ends', 'Campaign name', 'Amount spent (USD)', 'Impressions', 'Reach', 'Link clicks'];
+    const bound = compileIngestProfile(meta.profile, { name: 'Meta', kind: 'ads' }).bindHeader(header);
+    if (!bound.ok) throw new Error(bound.message);
+    const r = bound.fromFields(['2024-07-01', '2024-07-31', 'Prospecting', '1,234.56', '1000', '900', '12'], 2);
+    expect(r.ok && [r.record.key, r.record.amount, r.record.currency]).toEqual(['PROSPECTING|2024-07-01', 123456, 'USD']);
   });
 
   it('meta-ads: an account in euros binds "Amount spent (EUR)" and reads EUR', () => {
