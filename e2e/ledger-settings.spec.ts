@@ -58,3 +58,45 @@ test('an analyst reconciles all again, compares with an earlier pass and edits t
   await expect(reviewer.getByTestId('new-reconciliation')).toHaveCount(0);
   await context.close();
 });
+
+test('an analyst lets a later source book a few days after the first one, and sets an amount tolerance', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'analyst');
+  await page.goto('/runs');
+  await page.getByTestId('reconciliations-table').getByRole('link', { name: 'Payments' }).click();
+  const matching = page.getByTestId('matching');
+  await expect(matching).toContainText('Dates compare by calendar day');
+  const from = matching.getByLabel(/earliest day/).first();
+  const to = matching.getByLabel(/latest day/).first();
+  const said = matching.locator('[data-testid^="window-"]').first();
+  await expect(from).toHaveValue('0');
+  await expect(said).toContainText('on the same day as');
+
+  // A window reads back as words before saving, and a reversed one is pointed out.
+  await to.fill('3');
+  await from.fill('1');
+  await expect(said).toHaveText(/^1 to 3 days after \S/);
+  await from.fill('5');
+  await expect(said).toHaveText('the first day must not come after the last');
+  await from.fill('1');
+  await matching.getByLabel('Amounts may differ by (cents)').fill('2');
+  await expect(page.getByTestId('full-pass-note')).toContainText('with the new matching');
+  await page.screenshot({ path: testInfo.outputPath('ledger-matching.png'), fullPage: true });
+  const settings = page.getByTestId('edit-reconciliation');
+  await settings.getByRole('button', { name: 'Save changes' }).click();
+  await expect(settings.getByRole('status')).toContainText('Every key is being reconciled again');
+
+  await page.reload();
+  await expect(matching.getByLabel(/earliest day/).first()).toHaveValue('1');
+  await expect(matching.getByLabel(/latest day/).first()).toHaveValue('3');
+  await expect(matching.getByLabel('Amounts may differ by (cents)')).toHaveValue('2');
+
+  // Back to exact matching, so the other journeys see the demo as it ships.
+  await matching.getByLabel(/earliest day/).first().fill('0');
+  await matching.getByLabel(/latest day/).first().fill('0');
+  await matching.getByLabel('Amounts may differ by (cents)').fill('0');
+  await settings.getByRole('button', { name: 'Save changes' }).click();
+  await expect(settings.getByRole('status')).toContainText('Every key is being reconciled again');
+  await page.reload();
+  await expect(matching.locator('[data-testid^="window-"]').first()).toContainText('on the same day as');
+});

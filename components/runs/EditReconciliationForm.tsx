@@ -100,28 +100,25 @@ export function EditReconciliationForm({ id, name, description, ruleSetName, rul
             <legend className="field-legend">Matching</legend>
             <p className="muted small">
               Dates compare by calendar day in each source&apos;s time zone: a time of day never makes a difference. Give a source that
-              books later than <strong>{members[0]!.name}</strong> (a bank, say) the days it may take.
+              books later than <strong>{members[0]!.name}</strong> (a bank, say) the days it may take; negative days are before.
             </p>
             <div className="window-grid">
               {members.slice(1).map((m) => {
                 const w = windows[m.id] ?? { min: 0, max: 0 };
+                const valid = Number.isInteger(Number(w.min)) && Number.isInteger(Number(w.max)) && Number(w.min) <= Number(w.max);
                 return (
-                  <div key={m.id} className="form-row window-row">
-                    <span className="window-label"><strong>{m.name}</strong> dates fall</span>
-                    <div className="field">
-                      <label htmlFor={`window-min-${m.id}`}>from (days after)</label>
-                      <input id={`window-min-${m.id}`} name={`window-min-${m.id}`} type="number" inputMode="numeric" min={-366} max={366} step={1} value={w.min} onChange={(e) => setWindow(m.id, 'min', e.target.value)} />
-                    </div>
-                    <div className="field">
-                      <label htmlFor={`window-max-${m.id}`}>to (days after)</label>
-                      <input id={`window-max-${m.id}`} name={`window-max-${m.id}`} type="number" inputMode="numeric" min={-366} max={366} step={1} value={w.max} onChange={(e) => setWindow(m.id, 'max', e.target.value)} />
-                    </div>
-                    <span className="muted small" data-testid={`window-${m.name}`}>{Number.isInteger(Number(w.min)) && Number.isInteger(Number(w.max)) && Number(w.min) <= Number(w.max) ? describeWindow({ min: Number(w.min), max: Number(w.max) }, members[0]!.name) : 'the first day must not come after the last'}</span>
+                  <div key={m.id} className="window-row">
+                    <span><strong>{m.name}</strong> books from</span>
+                    <input id={`window-min-${m.id}`} name={`window-min-${m.id}`} type="number" inputMode="numeric" min={-366} max={366} step={1} value={w.min} onChange={(e) => setWindow(m.id, 'min', e.target.value)} aria-label={`${m.name}: earliest day, in days after ${members[0]!.name}`} />
+                    <span>to</span>
+                    <input id={`window-max-${m.id}`} name={`window-max-${m.id}`} type="number" inputMode="numeric" min={-366} max={366} step={1} value={w.max} onChange={(e) => setWindow(m.id, 'max', e.target.value)} aria-label={`${m.name}: latest day, in days after ${members[0]!.name}`} />
+                    <span>days after {members[0]!.name}</span>
+                    <span className={`window-says ${valid ? 'muted' : 'error-text'}`} data-testid={`window-${m.name}`} aria-live="polite">{valid ? describeWindow({ min: Number(w.min), max: Number(w.max) }, members[0]!.name) : 'the first day must not come after the last'}</span>
                   </div>
                 );
               })}
             </div>
-            <div className="form-row">
+            <div className="form-row tolerance-row">
               <div className="field">
                 <label htmlFor="tol-minor">Amounts may differ by (cents)</label>
                 <input id="tol-minor" name="amountToleranceMinor" type="number" inputMode="numeric" min={0} step={1} value={tolMinor} onChange={(e) => setTolMinor(e.target.value)} />
