@@ -72,3 +72,28 @@ test('an XLSX workbook: the analyst picks the sheet that holds the transactions'
   await page.getByRole('button', { name: 'Ingest file' }).click();
   await expect(page.getByTestId('upload-outcome')).toContainText('3 rows ingested with profile v1');
 });
+
+test('a bank whose Reference is sometimes empty: the id is taken from the Description by a pattern the analyst previews', async ({ page }, testInfo) => {
+  test.setTimeout(60_000);
+  await signIn(page, 'analyst');
+  await addSource(page, 'Operating account', 'bank');
+  await page.getByLabel(/Choose a file to upload/).setInputFiles(fixture('uploads', 'bank-reference-fallback.csv'));
+  await expect(page.getByTestId('preview-table')).toBeVisible();
+  await page.getByLabel('Transaction id').selectOption('Reference');
+  await page.getByLabel('Status', { exact: true }).selectOption('Status');
+  await page.getByLabel('Amount', { exact: true }).selectOption('Amount');
+  await page.getByLabel('Date', { exact: true }).selectOption('Booking Date');
+  await page.getByLabel('When the id is empty, take it from').selectOption('Description');
+  // Without a pattern the whole description would be the id; with one, only the order number.
+  await expect(page.getByTestId('id-preview')).toContainText('PAYPAL A-20403 (from Description)');
+  await page.getByLabel(/^matching/).fill('(A-\\d+');
+  await expect(page.getByText('This pattern is not a valid regular expression.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Ingest file' })).toBeDisabled();
+  await page.getByLabel(/^matching/).fill('(A-\\d+)');
+  await expect(page.getByTestId('id-preview')).toHaveText('Ids of the first rows: A-20401, A-20403 (from Description), A-20424, A-20431 (from Description), A-20436');
+  await page.screenshot({ path: testInfo.outputPath('id-fallback.png'), fullPage: true });
+  await page.getByLabel('“Booked” means').selectOption('Paid');
+  await page.getByRole('button', { name: 'Ingest file' }).click();
+  // Every row has an id: none is refused.
+  await expect(page.getByTestId('upload-outcome')).toContainText('5 rows ingested with profile v1');
+});

@@ -4,6 +4,7 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { CANONICAL_STATUSES, DEFAULT_GLOSSARY, glossaryKey } from '@/lib/reconcile/glossary';
 import { dayMonthOrder, withDayMonthOrder } from '@/lib/reconcile/dates';
+import { extractId, isValidPattern } from '@/lib/reconcile/id-pattern';
 import type { IngestProfileInput } from '@/lib/features/ingestion/profile';
 import type { IngestionPreview } from '@/lib/features/ingestion/preview-ingestion';
 import type { StartResult } from '@/lib/features/ingestion/process-ingestion';
@@ -306,6 +307,22 @@ function MappingForm({
   const [units, setUnits] = useState<'major' | 'minor'>(base.amount?.units ?? 'major');
   const [statusMap, setStatusMap] = useState<Record<string, string>>({ ...(base.statusMap ?? {}) });
   const [busy, setBusy] = useState(false);
+  // Where the id comes from when its column is empty (the first fallback; any further ones are kept as they are).
+  const firstFallback = base.idFallbacks?.[0];
+  const [fallbackColumn, setFallbackColumn] = useState(pick(firstFallback?.column));
+  const [fallbackPattern, setFallbackPattern] = useState(firstFallback?.pattern ?? '');
+  const patternOk = fallbackPattern === '' || isValidPattern(fallbackPattern);
+  const idPreview = useMemo(() => {
+    const idIdx = header.indexOf(columns.id);
+    const fbIdx = header.indexOf(fallbackColumn);
+    const re = fallbackPattern && patternOk ? new RegExp(fallbackPattern, 'i') : null;
+    return preview.sampleRows.slice(0, 8).map((r) => {
+      const own = (r[idIdx] ?? '').trim();
+      if (own || fbIdx < 0) return { id: own, from: own ? columns.id : null };
+      const v = extractId(r[fbIdx] ?? '', re);
+      return { id: v, from: v ? fallbackColumn : null };
+    });
+  }, [preview.sampleRows, header, columns.id, fallbackColumn, fallbackPattern, patternOk]);
 
   const statusIdx = header.indexOf(columns.status);
   const codes = useMemo(
@@ -327,6 +344,7 @@ function MappingForm({
     const profile = {
       ...base,
       columns: cols as IngestProfileInput['columns'],
+      idFallbacks: fallbackColumn ? [{ column: fallbackColumn, ...(fallbackPattern ? { pattern: fallbackPattern } : {}) }, ...(base.idFallbacks ?? []).slice(1)] : (base.idFallbacks ?? []).slice(1),
       currency: columns.currency ? undefined : currency || undefined,
       statusMap: Object.fromEntries(Object.entries(statusMap).filter(([, v]) => v)) as IngestProfileInput['statusMap'],
       amount: { ...(base.amount ?? {}), decimalSeparator: decimal, thousandsSeparator: decimal === ',' ? '.' : (base.amount?.thousandsSeparator === '.' ? '' : base.amount?.thousandsSeparator ?? ','), units },
@@ -417,7 +435,28 @@ function MappingForm({
               <label><input type="radio" name="dayMonthOrder" checked={dayMonthOrder(dateFormat) === 'month-first'} onChange={() => setDateFormat(withDayMonthOrder(dateFormat, 'month-first'))} /> Month first (3/4 is 4 March)</label>
               <label><input type="radio" name="dayMonthOrder" checked={dayMonthOrder(dateFormat) === 'day-first'} onChange={() => setDateFormat(withDayMonthOrder(dateFormat, 'day-first'))} /> Day first (3/4 is 3 April)</label>
               <span className="hint">Check a date after the 12th of a month in the preview: only one order reads it.</span>
-            </fieldset>
+                    <div className="id-fallback" data-testid="id-fallback">
+          <div className="form-row">
+            <div className="field">
+              <label htmlFor="map-id-fallback">When the id is empty, take it from</label>
+              <select id="map-id-fallback" value={fallbackColumn} onChange={(e) => setFallbackColumn(e.target.value)}>
+                <option value="">— nowhere (the row is refused) —</option>
+                {header.filter((h) => h !== columns.id).map((h) => <option key={h} value={h}>{h}</option>)}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="map-id-pattern">matching <span className="muted">(optional pattern)</span></label>
+              <input id="map-id-pattern" type="text" value={fallbackPattern} placeholder="(A-\d+)" disabled={!fallbackColumn} aria-invalid={!patternOk} aria-describedby="map-id-pattern-hint" onChange={(e) => setFallbackPattern(e.target.value)} />
+              <span className="hint" id="map-id-pattern-hint">{patternOk ? 'A regular expression; its first group (in brackets) is the id. "STRIPE A-20451" with (A-\d+) gives A-20451.' : 'This pattern is not a valid regular expression.'}</span>
+            </div>
+          </div>
+          {fallbackColumn ? (
+            <p className="muted small" data-testid="id-preview">
+              Ids of the first rows: {idPreview.map((p, k) => <span key={k}>{k ? ', ' : ''}{p.id ? <><code>{p.id}</code>{p.from === fallbackColumn ? <span> (from {fallbackColumn})</span> : null}</> : <em>none</em>}</span>)}
+            </p>
+          ) : null}
+        </div>
+      </fieldset>
           ) : null}
           <div className="field">
             <label htmlFor="map-tz">Time zone</label>
@@ -465,9 +504,9 @@ function MappingForm({
           <option value="abort">Abort the whole file</option>
         </select>
       </div>
-      {missingRequired ? <div className="alert info">Map the transaction id, the status and an amount (or debit/credit) column to continue.</div> : null}
+      {missingRequired ? <div className="alert info">{isSpend ? 'Map the campaign (id) and an amount column to continue.' : 'Map the transaction id, the status and an amount (or debit/credit) column to continue.'}</div> : null}
       <div className="row-actions">
-        <button className="button" type="submit" disabled={busy || missingRequired}>{busy ? 'Starting…' : 'Ingest file'}</button>
+        <button className="button" type="submit" disabled={busy || missingRequired || !patternOk}>{busy ? 'Starting…' : 'Ingest file'}</button>
         <button className="button secondary" type="button" onClick={onCancel}>Cancel</button>
       </div>
     </form>

@@ -81,4 +81,26 @@ describe('compileIngestProfile', () => {
     expect(b.fromFields(['Wire ref: ab12 from X', 'paid', '5'], 2)).toMatchObject({ ok: true, record: { txId: 'ab12', key: 'AB12', amount: 500 } });
     expect(b.fromFields(['Card purchase', 'paid', '5'], 3)).toMatchObject({ ok: true, record: { txId: 'Card purchase', key: 'CARD PURCHASE' } });
   });
+
+  it('an empty id column falls back to other columns, each through its pattern (a bank whose Reference is often empty)', () => {
+    const c = compileIngestProfile(
+      { dataset: 'payments', columns: { id: 'Reference', status: 'Type', amount: 'Amount' }, idFallbacks: [{ column: 'Description', pattern: '(A-\\d+)' }, { column: 'Memo' }], currency: 'USD' },
+      { name: 'bank', kind: 'bank' },
+    );
+    const b = c.bindHeader(['Booking Date', 'Description', 'Amount', 'Type', 'Reference', 'Memo']);
+    if (!b.ok) throw new Error(b.message);
+    expect(b.fromFields(['2025-01-05', 'PAYPAL A-20401', '405.00', 'paid', 'A-20401', ''], 2)).toMatchObject({ ok: true, record: { txId: 'A-20401', key: 'A-20401' } });
+    expect(b.fromFields(['2025-01-15', 'PAYPAL A-20403', '7600.00', 'paid', '', ''], 3)).toMatchObject({ ok: true, record: { txId: 'A-20403', key: 'A-20403', amount: 760000 } });
+    expect(b.fromFields(['2025-01-15', 'STRIPE a-20999 batch', '1.00', 'paid', ' ', ''], 4)).toMatchObject({ ok: true, record: { txId: 'a-20999', key: 'A-20999' } });
+    // The pattern does not match: the next fallback, a column taken whole.
+    expect(b.fromFields(['2025-01-16', 'Bank fee', '1.00', 'paid', '', 'FEE-7'], 5)).toMatchObject({ ok: true, record: { key: 'FEE-7' } });
+    expect(b.fromFields(['2025-01-16', 'Bank fee', '1.00', 'paid', '', ''], 6)).toMatchObject({
+      ok: false,
+      error: { column: 'Reference', reason: '"Reference" is empty and no id was found in "Description" (pattern (A-\\d+)), then "Memo"' },
+    });
+    // A fallback column the file lacks is a missing column, named.
+    const missing = c.bindHeader(['Booking Date', 'Description', 'Amount', 'Type', 'Reference']);
+    expect(missing.ok ? null : missing.message).toMatch(/Column "Memo" is missing/);
+    expect(() => compileIngestProfile({ dataset: 'payments', columns: { id: 'R', status: 'S', amount: 'A' }, idFallbacks: [{ column: 'D', pattern: '(' }] }, { name: 'b', kind: 'bank' })).toThrow(/invalid regular expression/);
+  });
 });

@@ -13,6 +13,7 @@ import { CanonicalStatusSchema, STATUSES } from '@/lib/reconcile/glossary';
 import { compileProfile, type NormalizeResult } from '@/lib/reconcile/normalize';
 import { AmountFormatSchema, type SourceProfileInput } from '@/lib/reconcile/schemas';
 import { isValidDateFormat, isValidTimeZone } from '@/lib/reconcile/dates';
+import { extractId, isValidPattern } from '@/lib/reconcile/id-pattern';
 import type { AmountFormat } from '@/lib/reconcile/money';
 
 export const SOURCE_KINDS = ['gateway', 'bank', 'crm', 'erp', 'ads', 'other'] as const;
@@ -39,6 +40,7 @@ export const FileFormatSchema = z.object({
 export type FileFormat = z.output<typeof FileFormatSchema>;
 
 const col = z.string().min(1);
+
 
 export const IngestProfileSchema = z.object({
   dataset: z.enum(DATASETS),
@@ -68,9 +70,14 @@ export const IngestProfileSchema = z.object({
    * pull a payment reference out of a statement description. (Addition to the
    * brief's API.)
    */
-  idPattern: z.string().min(1).refine((p) => {
-    try { new RegExp(p, 'i'); return true; } catch { return false; }
-  }, 'invalid regular expression').optional(),
+  idPattern: z.string().min(1).refine(isValidPattern, 'invalid regular expression').optional(),
+  /**
+   * Where the id comes from when the id column is empty, tried in order: a column and an optional
+   * pattern (case-insensitive; its first capture group, or the whole match, is the id; a cell it does
+   * not match counts as empty). A bank statement's Reference is often empty while its Description
+   * reads "STRIPE A-20451": { column: 'Description', pattern: '(A-\\d+)' }.
+   */
+  idFallbacks: z.array(z.object({ column: col, pattern: z.string().min(1).max(200).refine(isValidPattern, 'invalid regular expression').optional() })).max(5).default([]),
   /** Fixed ISO 4217 code when there is no currency column. */
   currency: z.string().regex(/^[A-Z]{3}$/).optional(),
   /** Read the currency from the amount column's name, e.g. "Amount spent (USD)". */
@@ -205,7 +212,8 @@ export function compileIngestProfile(
   const c = profile.columns;
   const isSpend = profile.dataset === 'spend';
   const keyColumns = profile.keyColumns ?? [c.id];
-  const required = [c.id, c.date, c.amount, c.debit, c.credit, c.currency, c.status, ...keyColumns]
+  const fallbacks = profile.idFallbacks.map((f) => ({ column: f.column, re: f.pattern ? new RegExp(f.pattern, 'i') : null }));
+  const required = [c.id, c.date, c.amount, c.debit, c.credit, c.currency, c.status, ...keyColumns, ...fallbacks.map((f) => f.column)]
     .filter((x): x is string => x !== undefined);
   const requiredColumns = [...new Set(required)];
   const idRe = profile.idPattern ? new RegExp(profile.idPattern, 'i') : null;
@@ -271,6 +279,7 @@ export function compileIngestProfile(
     }
     const idx = (name: string | undefined) => (name === undefined ? -1 : header.indexOf(name));
     const idIdx = idx(m(c.id));
+    const fallbackIdx = fallbacks.map((f) => ({ i: idx(m(f.column)), re: f.re }));
     const moneyIdx = [m(c.amount), m(c.debit), m(c.credit)].map(idx).filter((i) => i >= 0);
     const keyIdx = keyColumns.map((k) => idx(m(k)));
     const dateCol = m(c.date);
@@ -294,6 +303,21 @@ export function compileIngestProfile(
       columns,
       fromFields(fields, line) {
         let input = fields;
+        // An empty id cell: the first fallback that yields one stands in for it.
+        if (fallbackIdx.length && (fields[idIdx] ?? '').trim() === '') {
+          for (const f of fallbackIdx) {
+            const v = extractId(fields[f.i] ?? '', f.re);
+            if (v !== '') {
+              input = fields.slice();
+              (input as string[])[idIdx] = v;
+              break;
+            }
+          }
+          if (input === fields) {
+            const tried = fallbacks.map((f) => `"${m(f.column)}"${f.re ? ` (pattern ${f.re.source})` : ''}`).join(', then ');
+            return { ok: false, error: { line, column: m(c.id) as string, reason: `"${m(c.id)}" is empty and no id was found in ${tried}` } };
+          }
+        }
         for (const i of moneyIdx) {
           const v = input[i];
           if (v !== undefined && hasSymbol(v)) {
@@ -307,7 +331,7 @@ export function compileIngestProfile(
           return { ok: false, error: { line, column, reason: explain(column, fields, r.error.reason) } };
         }
         const rec = r.record;
-        const rawId = (fields[idIdx] ?? '').trim();
+        const rawId = (input[idIdx] ?? '').trim();
         let txId = rawId;
         let key = rec.key;
         if (idRe) {
