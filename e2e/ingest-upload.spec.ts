@@ -97,3 +97,24 @@ test('a bank whose Reference is sometimes empty: the id is taken from the Descri
   // Every row has an id: none is refused.
   await expect(page.getByTestId('upload-outcome')).toContainText('5 rows ingested with profile v1');
 });
+
+test('the acme bank statement, with no status column and some references empty, is ingested whole through the form', async ({ page }, testInfo) => {
+  test.setTimeout(60_000);
+  await signIn(page, 'analyst');
+  await addSource(page, 'Acme operating account', 'bank');
+  await page.getByLabel(/Choose a file to upload/).setInputFiles(fixture('acme-romi', 'bank-statement.csv'));
+  await expect(page.getByTestId('preview-table')).toBeVisible();
+  await page.getByLabel('Transaction id').selectOption('Reference');
+  await page.getByLabel('Status', { exact: true }).selectOption('');
+  await page.getByLabel('Amount', { exact: true }).selectOption('Amount');
+  await page.getByLabel('Date', { exact: true }).selectOption('Booking Date');
+  await page.getByLabel('Currency column').selectOption('Currency');
+  await expect(page.getByRole('button', { name: 'Ingest file' })).toBeDisabled();
+  await page.getByLabel('No status column: every row is').selectOption('Paid');
+  await page.getByLabel('When the id is empty, take it from').selectOption('Description');
+  await page.getByLabel(/^matching/).fill('(A-\\d+)');
+  await expect(page.getByTestId('id-preview')).toContainText('A-20403 (from Description)');
+  await page.screenshot({ path: testInfo.outputPath('acme-bank-mapping.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Ingest file' }).click();
+  await expect(page.getByTestId('upload-outcome')).toContainText('64 rows ingested with profile v1');
+});

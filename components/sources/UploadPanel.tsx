@@ -307,6 +307,7 @@ function MappingForm({
   const [units, setUnits] = useState<'major' | 'minor'>(base.amount?.units ?? 'major');
   const [statusMap, setStatusMap] = useState<Record<string, string>>({ ...(base.statusMap ?? {}) });
   const [busy, setBusy] = useState(false);
+  const [fixedStatus, setFixedStatus] = useState<string>(base.fixedStatus ?? '');
   // Where the id comes from when its column is empty (the first fallback; any further ones are kept as they are).
   const firstFallback = base.idFallbacks?.[0];
   const [fallbackColumn, setFallbackColumn] = useState(pick(firstFallback?.column));
@@ -333,7 +334,7 @@ function MappingForm({
 
   // Spend has no status (every row counts); payments and deals need one.
   const isSpend = base.dataset === 'spend';
-  const missingRequired = !columns.id || (!isSpend && !columns.status) || !(columns.amount || columns.debit || columns.credit);
+  const missingRequired = !columns.id || (!isSpend && !columns.status && !fixedStatus) || !(columns.amount || columns.debit || columns.credit);
   const blocking = preview.drift.filter((d) => d.severity === 'blocking');
 
   const submit = async (e: React.FormEvent) => {
@@ -344,6 +345,7 @@ function MappingForm({
     const profile = {
       ...base,
       columns: cols as IngestProfileInput['columns'],
+      fixedStatus: !isSpend && !columns.status && fixedStatus ? (fixedStatus as IngestProfileInput['fixedStatus']) : undefined,
       idFallbacks: fallbackColumn ? [{ column: fallbackColumn, ...(fallbackPattern ? { pattern: fallbackPattern } : {}) }, ...(base.idFallbacks ?? []).slice(1)] : (base.idFallbacks ?? []).slice(1),
       currency: columns.currency ? undefined : currency || undefined,
       statusMap: Object.fromEntries(Object.entries(statusMap).filter(([, v]) => v)) as IngestProfileInput['statusMap'],
@@ -435,7 +437,17 @@ function MappingForm({
               <label><input type="radio" name="dayMonthOrder" checked={dayMonthOrder(dateFormat) === 'month-first'} onChange={() => setDateFormat(withDayMonthOrder(dateFormat, 'month-first'))} /> Month first (3/4 is 4 March)</label>
               <label><input type="radio" name="dayMonthOrder" checked={dayMonthOrder(dateFormat) === 'day-first'} onChange={() => setDateFormat(withDayMonthOrder(dateFormat, 'day-first'))} /> Day first (3/4 is 3 April)</label>
               <span className="hint">Check a date after the 12th of a month in the preview: only one order reads it.</span>
-                    <div className="id-fallback" data-testid="id-fallback">
+                    {!isSpend && !columns.status ? (
+          <div className="field fixed-status">
+            <label htmlFor="map-fixed-status">No status column: every row is</label>
+            <select id="map-fixed-status" value={fixedStatus} onChange={(e) => setFixedStatus(e.target.value)}>
+              <option value="">— choose —</option>
+              {CANONICAL_STATUSES.map((st) => <option key={st} value={st}>{st}</option>)}
+            </select>
+            <span className="hint">A bank statement lists money that arrived: Paid.</span>
+          </div>
+        ) : null}
+        <div className="id-fallback" data-testid="id-fallback">
           <div className="form-row">
             <div className="field">
               <label htmlFor="map-id-fallback">When the id is empty, take it from</label>
@@ -504,7 +516,7 @@ function MappingForm({
           <option value="abort">Abort the whole file</option>
         </select>
       </div>
-      {missingRequired ? <div className="alert info">{isSpend ? 'Map the campaign (id) and an amount column to continue.' : 'Map the transaction id, the status and an amount (or debit/credit) column to continue.'}</div> : null}
+      {missingRequired ? <div className="alert info">{isSpend ? 'Map the campaign (id) and an amount column to continue.' : 'Map the transaction id, the status (or one status for every row) and an amount (or debit/credit) column to continue.'}</div> : null}
       <div className="row-actions">
         <button className="button" type="submit" disabled={busy || missingRequired || !patternOk}>{busy ? 'Starting…' : 'Ingest file'}</button>
         <button className="button secondary" type="button" onClick={onCancel}>Cancel</button>

@@ -215,7 +215,7 @@ export function detectHeaderDrift(profile: IngestProfile, header: string[], samp
 
 /** Status codes (with their row counts) that neither the profile's map nor the glossary knows. */
 export function detectStatusDrift(profile: IngestProfile, codeCounts: Map<string, number>): DriftFinding[] {
-  if (profile.dataset === 'spend' && !profile.columns.status) return [];
+  if (!profile.columns.status) return []; // spend, or one status for every row: no codes to map
   const lookup = buildStatusLookup(profile.statusMap, profile.useDefaultGlossary);
   const unknown: [string, number][] = [];
   for (const [code, n] of codeCounts) if (lookup(code) === 'Unknown') unknown.push([code, n]);

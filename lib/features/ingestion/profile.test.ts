@@ -103,4 +103,13 @@ describe('compileIngestProfile', () => {
     expect(missing.ok ? null : missing.message).toMatch(/Column "Memo" is missing/);
     expect(() => compileIngestProfile({ dataset: 'payments', columns: { id: 'R', status: 'S', amount: 'A' }, idFallbacks: [{ column: 'D', pattern: '(' }] }, { name: 'b', kind: 'bank' })).toThrow(/invalid regular expression/);
   });
+
+  it('a file with no status column can give every row one status (a bank statement of money received)', () => {
+    const profile = { dataset: 'payments' as const, columns: { id: 'Reference', date: 'Booking Date', amount: 'Amount', currency: 'Currency' }, fixedStatus: 'Paid' as const };
+    const b = compileIngestProfile(profile, { name: 'bank', kind: 'bank' }).bindHeader(['Booking Date', 'Description', 'Amount', 'Currency', 'Reference']);
+    if (!b.ok) throw new Error(b.message);
+    expect(b.fromFields(['2025-01-05', 'PAYPAL A-20401', '405.00', 'USD', 'A-20401'], 2)).toMatchObject({ ok: true, record: { key: 'A-20401', status: 'Paid', code: 'Paid', amount: 40500 } });
+    // Without it, a payments file still needs a status column.
+    expect(() => compileIngestProfile({ ...profile, fixedStatus: undefined }, { name: 'bank', kind: 'bank' })).toThrow(/a status column \(or one status for every row\) is required/);
+  });
 });

@@ -83,6 +83,11 @@ export const IngestProfileSchema = z.object({
   /** Read the currency from the amount column's name, e.g. "Amount spent (USD)". */
   currencyFromHeader: z.boolean().default(false),
   statusMap: z.record(z.string().min(1), CanonicalStatusSchema).default({}),
+  /**
+   * A file with no status column whose every row has one status (a bank statement lists money that
+   * arrived: Paid). Used only when no status column is mapped.
+   */
+  fixedStatus: CanonicalStatusSchema.optional(),
   useDefaultGlossary: z.boolean().default(true),
   amount: AmountFormatSchema.prefault({}),
   date: z.object({
@@ -93,8 +98,8 @@ export const IngestProfileSchema = z.object({
   /** The header the profile was made from (drift detection). */
   expectedColumns: z.array(z.string()).default([]),
 }).superRefine((p, ctx) => {
-  if (p.dataset !== 'spend' && p.columns.status === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['columns', 'status'], message: `a status column is required for ${p.dataset}` });
+  if (p.dataset !== 'spend' && p.columns.status === undefined && p.fixedStatus === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['columns', 'status'], message: `a status column (or one status for every row) is required for ${p.dataset}` });
   }
   if (p.currencyFromHeader && p.columns.currency !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['currencyFromHeader'], message: 'use either a currency column or currencyFromHeader' });
@@ -251,7 +256,7 @@ export function compileIngestProfile(
       };
     }
     const m = (x: string | undefined) => (x === undefined ? undefined : (map.get(x) ?? x));
-    const statusCol = isSpend ? (c.status ? m(c.status) : m(c.id)) : m(c.status);
+    const statusCol = c.status ? m(c.status) : m(c.id); // without a status column the engine reads the id (ignored below)
     const engineProfile: SourceProfileInput = {
       name: source.name,
       kind: engineKind,
@@ -353,6 +358,7 @@ export function compileIngestProfile(
           if (v !== undefined && v.trim() !== '') attrs[a] = v.trim();
         }
         const spendNoStatus = isSpend && !c.status;
+        const fixed = !c.status && !isSpend ? (profile.fixedStatus ?? null) : null;
         const record: IngestRecord = {
           dataset: profile.dataset,
           key,
@@ -362,8 +368,8 @@ export function compileIngestProfile(
           date: rec.date,
           amount: rec.amount,
           currency: rec.currency,
-          status: spendNoStatus ? '' : rec.status,
-          code: spendNoStatus ? '' : rec.code,
+          status: fixed ?? (spendNoStatus ? '' : rec.status),
+          code: fixed ?? (spendNoStatus ? '' : rec.code),
           attrs,
         };
         const checked = IngestRecordSchema.safeParse(record);
