@@ -34,6 +34,32 @@ export const PERMISSIONS = {
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;
+
+/** What each permission lets a person do, in words (the account page lists a role's). */
+export const ACTION_LABELS: Record<Action, string> = {
+  'dashboard:view': 'See the ROMI dashboard and its drill-downs',
+  'runs:view': 'See reconciliations, their ledgers and passes',
+  'runs:start': 'Reconcile again and start snapshot runs',
+  'reconciliations:manage': 'Create, edit and archive reconciliations',
+  'discrepancies:view': 'See discrepancies',
+  'discrepancies:comment': 'Comment on discrepancies and assign them',
+  'discrepancies:resolve': 'Resolve discrepancies and undo resolutions',
+  'discrepancies:escalate': 'Escalate discrepancies to support',
+  'alerts:view': 'See alerts',
+  'sources:view': 'See sources, their profiles and uploads',
+  'sources:manage': 'Add and configure sources and connectors',
+  'data:upload': 'Upload exports and record manual spend',
+  'data:export': 'Export figures and rows as CSV',
+  'rules:manage': 'Change rule sets',
+  'settings:view': 'See settings',
+  'settings:notifications': 'Configure alerts and notifications',
+  'users:manage': 'Invite, change and disable users',
+  'audit:view': 'Read the audit log',
+  'account:manage': 'Manage your own account, password and MFA',
+  'quality:view': 'See data quality figures',
+  'reports:view': 'Read and print the monthly report',
+  'metrics:view': 'Read the service metrics',
+};
 export const ACTIONS = Object.keys(PERMISSIONS) as Action[];
 
 export function can(role: Role | null | undefined, action: Action): boolean {

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { Link } from '@/components/ui/Link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
-import { actionsFor } from '@/lib/domain/permissions';
+import { ACTION_LABELS, actionsFor } from '@/lib/domain/permissions';
 import { ROLE_LABELS } from '@/lib/domain/roles';
 import { mfaRequiredFor } from '@/lib/features/users/totp';
 import { mfaStatus } from '@/lib/features/users/mfa';
@@ -50,7 +50,7 @@ export default async function AccountPage() {
         <h2 id="perm-title" style={{ marginBottom: 10 }}>What your role allows</h2>
         <ul style={{ margin: 0, paddingLeft: 18, columns: 2 }}>
           {actionsFor(user.role).map((a) => (
-            <li key={a}><code>{a}</code></li>
+            <li key={a}>{ACTION_LABELS[a]}</li>
           ))}
         </ul>
       </section>

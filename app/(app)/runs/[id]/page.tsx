@@ -8,12 +8,12 @@ import { formatDuration, RUN_STATUS } from '@/components/runs/format';
 import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
 import { getRun, listRuns, runReviewCounts } from '@/lib/features/runs';
-import { money } from '@/lib/features/review/discrepancies';
 import { reconciledPaidTotals } from '@/lib/features/review/reconciled-state';
 import { listPasses, reconciliationOfRun } from '@/lib/features/ledger';
 import { getPrisma } from '@/lib/server/db/client';
 import { PASS_STATUS, PASS_TRIGGER } from '@/components/runs/format';
 import { PassOutcome } from '@/components/runs/PassOutcome';
+import { formatMoney } from '@/lib/domain/money';
 import { EditReconciliationForm } from '@/components/runs/EditReconciliationForm';
 import { parseMatching } from '@/lib/features/ledger/matching';
 import { can } from '@/lib/domain/permissions';
@@ -48,7 +48,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     ? (['matched', 'mismatched', 'missing', 'duplicate'] as const).map((cls) => {
         const byCurrency = summary.amounts[cls] ?? {};
         const text = Object.entries(byCurrency)
-          .map(([cur, bySource]) => `${Object.entries(bySource).map(([src, v]) => `${src} ${money(v, cur)}`).join(' · ')} ${cur}`)
+          .map(([cur, bySource]) => Object.entries(bySource).map(([src, v]) => `${src} ${formatMoney(v, cur, { cents: true })}`).join(' · '))
           .join('; ');
         return { cls, text };
       })
@@ -95,7 +95,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
                 <div><dt>Escalated</dt><dd>{(states.escalated ?? 0).toLocaleString('en-US')}</dd></div>
                 <div><dt>Resolved</dt><dd>{(states.resolved ?? 0).toLocaleString('en-US')}</dd></div>
                 <div><dt>Written off</dt><dd>{(states.written_off ?? 0).toLocaleString('en-US')}</dd></div>
-                <div><dt>Reconciled Paid</dt><dd data-testid="reconciled-paid">{Object.entries(paid).map(([c, v]) => `${money(v, c)} ${c}`).join(' · ') || '0'}</dd></div>
+                <div><dt>Reconciled Paid</dt><dd data-testid="reconciled-paid">{Object.entries(paid).map(([c, v]) => formatMoney(v, c, { cents: true })).join(' · ') || '0'}</dd></div>
               </dl>
               <h3 style={{ margin: '16px 0 6px' }}>Recommended actions</h3>
               <ul className="plain-list">
