@@ -63,6 +63,14 @@ describe('default rule set: every status rule with agreeing amounts', () => {
     expect(r.corrections.map((c) => c.source)).toEqual(['gw', 'bk']);
   });
 
+  it('failed at both ends with differing amounts: no money moved, so no refund is recommended', () => {
+    const r = one('Failed', 'Failed', { amount: 1001 });
+    expect(r.reasons).toEqual(['amount']);
+    expect(r.action).toBe('no_action');
+    expect(r.corrections).toEqual([]);
+    expect(one('Paid', 'Failed', { amount: 1001 }).action).toBe('fail_and_refund');
+  });
+
   it('a currency disagreement is never auto-corrected by a status rule', () => {
     const r = one('Pending', 'Paid', { currency: 'USD' });
     expect(r.reasons).toEqual(['status', 'currency']);
@@ -152,7 +160,7 @@ describe('rule sets are data', () => {
   it('the default rule set validates and survives a JSON round trip', () => {
     const parsed = parseRuleSet(DEFAULT_RULE_SET);
     expect(parseRuleSet(JSON.parse(JSON.stringify(parsed)))).toEqual(parsed);
-    expect(parsed.rules[0]?.id).toBe('amount-differs');
+    expect(parsed.rules.slice(0, 2).map((r) => r.id)).toEqual(['failed-everywhere', 'amount-differs']);
     expect(parsed.rules.at(-1)?.then.action).toBe('no_action');
     expect(parsed.fallback.action).toBe('manual_review');
   });

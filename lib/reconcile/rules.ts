@@ -25,6 +25,12 @@ export const DEFAULT_RULE_SET: RuleSetInput = {
     'Payment gateway vs bank. The bank holds the final status; the gateway must wait for it.',
   rules: [
     {
+      id: 'failed-everywhere',
+      description: 'Failed (or cancelled) at the gateway and the bank: no money moved, so differing amounts call for no refund.',
+      when: { amount: 'differ', sources: { gateway: { status: ['Failed', 'Cancelled'] }, bank: { status: ['Failed', 'Cancelled'] } } },
+      then: { action: 'no_action', label: 'Failed everywhere: no money moved, nothing to refund' },
+    },
+    {
       id: 'amount-differs',
       description: 'Amounts differ: this rule comes first, whatever the statuses say.',
       when: { amount: 'differ' },

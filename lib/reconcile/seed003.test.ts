@@ -49,7 +49,7 @@ const expected: Record<string, [cls: string, action: string, severity: string]> 
   TX1011: ['mismatched', 'fail_and_refund', 'critical'],
   TX1012: ['mismatched', 'fail_and_refund', 'critical'],
   TX1013: ['mismatched', 'fail_and_refund', 'warning'],
-  TX1014: ['mismatched', 'fail_and_refund', 'warning'],
+  TX1014: ['mismatched', 'no_action', 'warning'], // Failed at both ends: no money moved, nothing to refund
   TX1015: ['missing', 'manual_review', 'critical'],
   TX1016: ['mismatched', 'fail_and_refund', 'warning'],
   TX1017: ['mismatched', 'fail_and_refund', 'warning'],
@@ -96,8 +96,8 @@ describe('seed-003 acceptance (dataset-a = gateway, dataset-b = bank)', () => {
     expect(summary.severity).toEqual({ info: 4, warning: 16, critical: 5 });
     expect(summary.actions).toEqual({
       settle_to_merchant: 2,
-      no_action: 2,
-      fail_and_refund: 14,
+      no_action: 3,
+      fail_and_refund: 13,
       manual_review: 6,
       create_gateway_paid: 1,
     });
