@@ -60,7 +60,7 @@ export function DiscrepancyTable({
   const params = useSearchParams();
   const [pending, startTransition] = useTransition();
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
-  const [columnVisibility, setColumnVisibility] = useState<ColumnVisibilityState>({ amountDiff: false, date: false, assignee: false, final: false });
+  const [columnVisibility, setColumnVisibility] = useState<ColumnVisibilityState>({ date: false, assignee: false, final: false });
   const [bulk, setBulk] = useState<{ action: string; reason: string; source: string }>({ action: 'apply_recommended', reason: '', source: '' });
   const [message, setMessage] = useState<{ tone: 'error' | 'success'; text: string } | null>(null);
 
