@@ -56,7 +56,7 @@ export async function criticalRows(db: Pick<Client, 'runResult'>, runId: string,
  */
 export async function alertsForCompletedRun(
   db: AlertDb & Pick<Client, 'runResult'>,
-  run: { id: string; totalKeys: number; matched: number },
+  run: { id: string; totalKeys: number; matched: number; critical?: number },
   settings?: LoadedSettings,
 ): Promise<{ critical: { id: number; key: string }[] }> {
   const s = settings ?? (await loadNotificationSettings(db));
@@ -67,7 +67,8 @@ export async function alertsForCompletedRun(
       rule: 'critical_discrepancy',
       dedupKey: `run:${run.id}`,
       severity: 'critical',
-      title: `${critical.length} critical discrepanc${critical.length === 1 ? 'y' : 'ies'}: gateway Paid, bank Failed or missing`,
+      // The run counts every critical row; the alert those where money may have been promised but never arrived.
+      title: `${run.critical !== undefined && run.critical > critical.length ? `${critical.length} of ${run.critical}` : critical.length} critical discrepanc${(run.critical ?? critical.length) === 1 ? 'y' : 'ies'}: gateway Paid, bank Failed or missing`,
       payload: {
         lines: [`Run ${run.id}`, `Keys: ${shown.join(', ')}${critical.length > shown.length ? ` and ${critical.length - shown.length} more` : ''}`, 'The gateway must wait for the bank: review these at once.'],
         link: `/discrepancies?run=${run.id}&severity=critical`,

@@ -14,7 +14,7 @@ export type RunCompletionSteps = {
   /** Before the completion, outside its transaction: settles rows by the run's automatic rules. */
   settle: (runId: string, autoRules: readonly string[], db: DbClient) => Promise<unknown>;
   /** Inside the completion transaction (its outbox alerts commit with it): returns the run's critical rows. */
-  inCompletion: (tx: Prisma.TransactionClient, run: { id: string; totalKeys: number; matched: number }) => Promise<{ critical: CriticalRow[] }>;
+  inCompletion: (tx: Prisma.TransactionClient, run: { id: string; totalKeys: number; matched: number; critical?: number }) => Promise<{ critical: CriticalRow[] }>;
   /** After the completion committed, in this order (ROMI rebuild, escalation of critical rows...). */
   after: ReadonlyArray<{ name: string; run: (runId: string, outcome: { critical: CriticalRow[] }, db: DbClient) => Promise<unknown> }>;
   /** Inside the transaction that fails a run for good (the run-failed alert). */

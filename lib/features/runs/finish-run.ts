@@ -42,7 +42,7 @@ export async function finishRun(db: Client, lease: Lease, autoRules: readonly st
     if (!done.count) throw new SupersededError(`Run ${runId} was taken over or stopped.`);
     await writeAudit(tx, { actor: null, action: 'run.complete', entityType: 'Run', entityId: runId, after: { keys: summaryAfter.total, classes: summaryAfter.classes, autoResolved } });
     // Critical-discrepancy and discrepancy-rate alerts commit with the completion (outbox).
-    return steps.inCompletion(tx, { id: runId, totalKeys: summaryAfter.total, matched: summaryAfter.classes.matched });
+    return steps.inCompletion(tx, { id: runId, totalKeys: summaryAfter.total, matched: summaryAfter.classes.matched, critical: summaryAfter.severity.critical });
     // The critical-row check reads every critical row (98k of 1M keys in bench/runs.ts): far beyond
     // Prisma's default 5 s, after which the completion rolled back and the run hung in auto-resolving.
   }, { timeout: finishTimeoutMs(summaryAfter.total), maxWait: 30_000 });
