@@ -8,7 +8,7 @@ import { extractId, isValidPattern } from '@/lib/reconcile/id-pattern';
 import type { IngestProfileInput } from '@/lib/features/ingestion/profile';
 import type { IngestionPreview } from '@/lib/features/ingestion/preview-ingestion';
 import type { StartResult } from '@/lib/features/ingestion/process-ingestion';
-import { decideIngestionAction, previewIngestionAction, startIngestionAction } from '@/app/(app)/sources/actions';
+import { cancelIngestionAction, decideIngestionAction, previewIngestionAction, startIngestionAction } from '@/app/(app)/sources/actions';
 import { formatBytes, STATUS_LABELS } from './format';
 
 type Staged = { ingestionId: string; sha256: string; size: number; duplicateOf: { id: string; createdAt: string; rowsValid: number; fileName: string | null } | null };
@@ -197,7 +197,14 @@ export function UploadPanel({ sourceId, sourceName, maxUploadBytes }: { sourceId
             if (!result.ok) return setError(result.error);
             setPhase({ name: 'mapping', staged: phase.staged, preview: result.data });
           }}
-          onCancel={() => setPhase({ name: 'idle' })}
+          onCancel={async () => {
+            setError(null);
+            // The staged file and its ingestion go, rather than waiting for a mapping for ever.
+            const result = await cancelIngestionAction(phase.staged.ingestionId);
+            if (!result.ok) return setError(result.error);
+            setPhase({ name: 'idle' });
+            router.refresh();
+          }}
           onSubmit={async (profile, presetId, onInvalid) => {
             setError(null);
             const result = await startIngestionAction({ ingestionId: phase.staged.ingestionId, profile: profile as never, presetId, onInvalid });

@@ -1,6 +1,7 @@
 'use server';
 
 import { z } from 'zod';
+import { cancelIngestion } from '@/lib/features/ingestion/cancel-ingestion';
 import { createSource, newSourceSchema } from '@/lib/features/ingestion/sources';
 import { decideIngestion, startIngestion } from '@/lib/features/ingestion/process-ingestion';
 import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
@@ -72,6 +73,15 @@ export const previewIngestionAction = defineAction(
     input: z.tuple([z.string().min(1), z.string().max(200).optional().transform((s) => s || undefined)]),
   },
   async ([ingestionId, sheet]) => sheetReadable(() => previewIngestion(ingestionId, { sheet })),
+);
+
+/** Cancels an upload before it was mapped: its staged file goes and the ingestion is marked aborted. */
+export const cancelIngestionAction = defineAction(
+  { name: 'ingestion.cancel', permission: 'data:upload', input: z.tuple([z.string().min(1)]), revalidate: '/sources' },
+  async ([ingestionId], { user }) => {
+    await cancelIngestion(ingestionId, user);
+    return null;
+  },
 );
 
 export const decideIngestionAction = defineAction(

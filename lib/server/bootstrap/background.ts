@@ -10,6 +10,7 @@ import { startSchedulerOnce, stopScheduler } from '@/lib/features/ingestion/conn
 import { jobQueue, type Client, type JobQueue } from '@/lib/server/jobs';
 import { PULL_JOB, pullJobId } from '@/lib/features/ingestion/connectors/pull-jobs';
 import { startAlertLoop } from '@/lib/features/alerts/loop';
+import { expireStaleIngestions } from '@/lib/features/ingestion/cancel-ingestion';
 import { bootstrap } from './index';
 import { loggerFor } from '@/lib/server/observability/logger';
 
@@ -33,6 +34,12 @@ export async function startBackground(opts: { queue?: JobQueue; db?: Client; sch
   const timer = setInterval(() => void sweep(), Math.max(500, Math.floor(runSettings().staleMs / 2)));
   timer.unref?.();
 
+  // Uploads nobody mapped or decided on expire (PAIDLINE_STAGED_UPLOAD_HOURS): at start, then every 10 minutes.
+  const expire = () => void expireStaleIngestions(db).catch((e: unknown) => log(`[ingest] expiring stale uploads failed: ${e instanceof Error ? e.message : String(e)}`));
+  expire();
+  const expiry = setInterval(expire, 10 * 60_000);
+  expiry.unref?.();
+
   if (opts.scheduler !== false) {
     await startSchedulerOnce(
       queue.kind === 'pg-boss'
@@ -48,6 +55,7 @@ export async function startBackground(opts: { queue?: JobQueue; db?: Client; sch
     queue,
     stop: async (timeoutMs = 30_000) => {
       clearInterval(timer);
+      clearInterval(expiry);
       alertLoop?.stop();
       if (opts.scheduler !== false) await stopScheduler();
       await sweeping;

@@ -4,6 +4,7 @@ import { notFound } from 'next/navigation';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { UploadPanel } from '@/components/sources/UploadPanel';
 import { formatDateTime, KIND_LABELS, STATUS_LABELS } from '@/components/sources/format';
+import { PendingDecision } from '@/components/sources/PendingDecision';
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
 import { currentProfileVersion, getSource, listProfileVersions } from '@/lib/features/ingestion/sources';
@@ -110,7 +111,10 @@ export default async function SourcePage({ params }: { params: Promise<{ id: str
                       <tr key={i.id}>
                         <td className="muted">{formatDateTime(i.createdAt)}</td>
                         <td>{i.fileName ?? i.channel}</td>
-                        <td><span className={`pill ${label.tone}`} title={i.message ?? undefined}>{label.label}</span></td>
+                        <td>
+                          <span className={`pill ${label.tone}`} title={i.message ?? undefined}>{label.label}</span>
+                          {can(user.role, 'data:upload') && (i.status === 'needs_decision' || i.status === 'staged') ? <PendingDecision ingestionId={i.id} status={i.status} rowsInvalid={i.rowsInvalid} /> : null}
+                        </td>
                         <td className="num">{i.rowsValid.toLocaleString('en-US')}</td>
                         <td className="num">{i.rowsInvalid ? <a href={`/api/ingestions/${i.id}/errors`}>{i.rowsInvalid}</a> : 0}</td>
                         <td>{i.version ? `v${i.version}` : '—'}</td>
