@@ -77,6 +77,13 @@ test('a bank whose Reference is sometimes empty: the id is taken from the Descri
   test.setTimeout(60_000);
   await signIn(page, 'analyst');
   await addSource(page, 'Operating account', 'bank');
+  // Cancel before mapping: the upload does not wait for a mapping for ever.
+  await page.getByLabel(/Choose a file to upload/).setInputFiles(fixture('uploads', 'bank-reference-fallback.csv'));
+  await expect(page.getByTestId('preview-table')).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expect(page.getByTestId('preview-table')).toHaveCount(0);
+  await expect(page.getByTestId('ingestions-table')).toContainText('Aborted');
+  await expect(page.getByTestId('ingestions-table')).not.toContainText('Waiting for mapping');
   await page.getByLabel(/Choose a file to upload/).setInputFiles(fixture('uploads', 'bank-reference-fallback.csv'));
   await expect(page.getByTestId('preview-table')).toBeVisible();
   await page.getByLabel('Transaction id').selectOption('Reference');
