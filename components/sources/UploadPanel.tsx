@@ -444,38 +444,7 @@ function MappingForm({
               <label><input type="radio" name="dayMonthOrder" checked={dayMonthOrder(dateFormat) === 'month-first'} onChange={() => setDateFormat(withDayMonthOrder(dateFormat, 'month-first'))} /> Month first (3/4 is 4 March)</label>
               <label><input type="radio" name="dayMonthOrder" checked={dayMonthOrder(dateFormat) === 'day-first'} onChange={() => setDateFormat(withDayMonthOrder(dateFormat, 'day-first'))} /> Day first (3/4 is 3 April)</label>
               <span className="hint">Check a date after the 12th of a month in the preview: only one order reads it.</span>
-                    {!isSpend && !columns.status ? (
-          <div className="field fixed-status">
-            <label htmlFor="map-fixed-status">No status column: every row is</label>
-            <select id="map-fixed-status" value={fixedStatus} onChange={(e) => setFixedStatus(e.target.value)}>
-              <option value="">— choose —</option>
-              {CANONICAL_STATUSES.map((st) => <option key={st} value={st}>{st}</option>)}
-            </select>
-            <span className="hint">A bank statement lists money that arrived: Paid.</span>
-          </div>
-        ) : null}
-        <div className="id-fallback" data-testid="id-fallback">
-          <div className="form-row">
-            <div className="field">
-              <label htmlFor="map-id-fallback">When the id is empty, take it from</label>
-              <select id="map-id-fallback" value={fallbackColumn} onChange={(e) => setFallbackColumn(e.target.value)}>
-                <option value="">— nowhere (the row is refused) —</option>
-                {header.filter((h) => h !== columns.id).map((h) => <option key={h} value={h}>{h}</option>)}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="map-id-pattern">matching <span className="muted">(optional pattern)</span></label>
-              <input id="map-id-pattern" type="text" value={fallbackPattern} placeholder="(A-\d+)" disabled={!fallbackColumn} aria-invalid={!patternOk} aria-describedby="map-id-pattern-hint" onChange={(e) => setFallbackPattern(e.target.value)} />
-              <span className="hint" id="map-id-pattern-hint">{patternOk ? 'A regular expression; its first group (in brackets) is the id. "STRIPE A-20451" with (A-\d+) gives A-20451.' : 'This pattern is not a valid regular expression.'}</span>
-            </div>
-          </div>
-          {fallbackColumn ? (
-            <p className="muted small" data-testid="id-preview">
-              Ids of the first rows: {idPreview.map((p, k) => <span key={k}>{k ? ', ' : ''}{p.id ? <><code>{p.id}</code>{p.from === fallbackColumn ? <span> (from {fallbackColumn})</span> : null}</> : <em>none</em>}</span>)}
-            </p>
-          ) : null}
-        </div>
-      </fieldset>
+            </fieldset>
           ) : null}
           <div className="field">
             <label htmlFor="map-tz">Time zone</label>
@@ -495,6 +464,37 @@ function MappingForm({
               <option value="minor">minor units (1234)</option>
             </select>
           </div>
+        </div>
+        {!isSpend && !columns.status ? (
+          <div className="field fixed-status">
+            <label htmlFor="map-fixed-status">No status column: every row is</label>
+            <select id="map-fixed-status" value={fixedStatus} onChange={(e) => setFixedStatus(e.target.value)}>
+              <option value="">— choose —</option>
+              {CANONICAL_STATUSES.map((st) => <option key={st} value={st}>{st}</option>)}
+            </select>
+            <span className="hint">A bank statement lists money that arrived: Paid.</span>
+          </div>
+        ) : null}
+        <div className="id-fallback" data-testid="id-fallback">
+          <div className="form-row id-fallback-row">
+            <div className="field">
+              <label htmlFor="map-id-fallback">When the id is empty, take it from</label>
+              <select id="map-id-fallback" value={fallbackColumn} onChange={(e) => setFallbackColumn(e.target.value)}>
+                <option value="">— nowhere (the row is refused) —</option>
+                {header.filter((h) => h !== columns.id).map((h) => <option key={h} value={h}>{h}</option>)}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="map-id-pattern">matching <span className="muted">(optional pattern)</span></label>
+              <input id="map-id-pattern" type="text" value={fallbackPattern} placeholder="(A-\d+)" disabled={!fallbackColumn} aria-invalid={!patternOk} aria-describedby="map-id-pattern-hint" onChange={(e) => setFallbackPattern(e.target.value)} />
+              <span className="hint" id="map-id-pattern-hint">{patternOk ? 'A regular expression; its first group (in brackets) is the id. "STRIPE A-20451" with (A-\\d+) gives A-20451.' : 'This pattern is not a valid regular expression.'}</span>
+            </div>
+          </div>
+          {fallbackColumn ? (
+            <p className="muted small" data-testid="id-preview">
+              Ids of the first rows: {idPreview.map((p, k) => <span key={k}>{k ? ', ' : ''}{p.id ? <><code>{p.id}</code>{p.from === fallbackColumn ? <span> (from {fallbackColumn})</span> : null}</> : <em>none</em>}</span>)}
+            </p>
+          ) : null}
         </div>
       </fieldset>
       {codes.length ? (
