@@ -1,6 +1,6 @@
 'use client';
 
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { CANONICAL_STATUSES, DEFAULT_GLOSSARY, glossaryKey } from '@/lib/reconcile/glossary';
 import { dayMonthOrder, withDayMonthOrder } from '@/lib/reconcile/dates';
@@ -8,7 +8,7 @@ import { extractId, isValidPattern } from '@/lib/reconcile/id-pattern';
 import type { IngestProfileInput } from '@/lib/features/ingestion/profile';
 import type { IngestionPreview } from '@/lib/features/ingestion/preview-ingestion';
 import type { StartResult } from '@/lib/features/ingestion/process-ingestion';
-import { cancelIngestionAction, decideIngestionAction, previewIngestionAction, startIngestionAction } from '@/app/(app)/sources/actions';
+import { cancelIngestionAction, columnValuesAction, decideIngestionAction, previewIngestionAction, startIngestionAction } from '@/app/(app)/sources/actions';
 import { formatBytes, STATUS_LABELS } from './format';
 
 type Staged = { ingestionId: string; sha256: string; size: number; duplicateOf: { id: string; createdAt: string; rowsValid: number; fileName: string | null } | null };
@@ -333,10 +333,27 @@ function MappingForm({
   }, [preview.sampleRows, header, columns.id, fallbackColumn, fallbackPattern, patternOk]);
 
   const statusIdx = header.indexOf(columns.status);
-  const codes = useMemo(
+  const previewCodes = useMemo(
     () => (statusIdx >= 0 ? [...new Set(preview.sampleRows.map((r) => (r[statusIdx] ?? '').trim()).filter(Boolean))] : []),
     [preview.sampleRows, statusIdx],
   );
+  // Every code of the whole file with its row count (read on the server when the status column changes):
+  // a code that first appears after the preview's rows can be mapped too.
+  const [fileCodes, setFileCodes] = useState<{ column: string; values: { value: string; rows: number }[]; more: boolean } | null>(null);
+  const sheet = (preview.format as { sheet?: string }).sheet;
+  useEffect(() => {
+    if (!columns.status) return;
+    let stale = false;
+    void columnValuesAction(preview.ingestionId, columns.status, sheet).then((r) => {
+      if (!stale && r.ok) setFileCodes({ column: r.data.column, values: r.data.values.filter((v) => v.value !== ''), more: r.data.more });
+    });
+    return () => {
+      stale = true;
+    };
+  }, [preview.ingestionId, columns.status, sheet]);
+  const wholeFile = fileCodes !== null && fileCodes.column === columns.status;
+  const codes = wholeFile ? fileCodes.values.map((v) => v.value) : previewCodes;
+  const rowsOf = new Map(wholeFile ? fileCodes.values.map((v) => [v.value, v.rows] as const) : []);
   const defaultFor = (code: string) => DEFAULT_GLOSSARY[glossaryKey(code)] ?? 'Unknown';
 
   // Spend has no status (every row counts); payments and deals need one.
@@ -499,11 +516,12 @@ function MappingForm({
       </fieldset>
       {codes.length ? (
         <fieldset className="card" style={{ boxShadow: 'none' }}>
-          <legend><strong>Status codes in the preview</strong></legend>
+          <legend><strong>{wholeFile ? `Status codes in the file (${codes.length}${fileCodes.more ? '+' : ''})` : 'Status codes in the preview'}</strong></legend>
+          {wholeFile && fileCodes.more ? <p className="muted small">This column has many different values; the most frequent are listed. Is it really the status?</p> : null}
           <div className="mapping-grid">
             {codes.map((code) => (
               <div className="field" key={code}>
-                <label htmlFor={`status-${code}`}>“{code}” means</label>
+                <label htmlFor={`status-${code}`}>“{code}” means{rowsOf.has(code) ? <span className="muted"> · {rowsOf.get(code)!.toLocaleString('en-US')} rows</span> : null}</label>
                 <select id={`status-${code}`} value={statusMap[code] ?? ''} onChange={(e) => setStatusMap({ ...statusMap, [code]: e.target.value })}>
                   <option value="">{`Glossary default (${defaultFor(code)})`}</option>
                   {CANONICAL_STATUSES.map((s) => (

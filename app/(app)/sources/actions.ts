@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { cancelIngestion } from '@/lib/features/ingestion/cancel-ingestion';
+import { stagedColumnValues } from '@/lib/features/ingestion/column-values';
 import { createSource, newSourceSchema } from '@/lib/features/ingestion/sources';
 import { decideIngestion, startIngestion } from '@/lib/features/ingestion/process-ingestion';
 import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
@@ -73,6 +74,16 @@ export const previewIngestionAction = defineAction(
     input: z.tuple([z.string().min(1), z.string().max(200).optional().transform((s) => s || undefined)]),
   },
   async ([ingestionId, sheet]) => sheetReadable(() => previewIngestion(ingestionId, { sheet })),
+);
+
+/** Every value of one column of a staged upload, with its row count (the status codes to map, from the whole file). */
+export const columnValuesAction = defineAction(
+  {
+    name: 'ingestion.column_values',
+    permission: 'data:upload',
+    input: z.tuple([z.string().min(1), z.string().min(1).max(500), z.string().max(200).optional().transform((s) => s || undefined)]),
+  },
+  async ([ingestionId, column, sheet]) => sheetReadable(() => stagedColumnValues(ingestionId, column, { sheet })),
 );
 
 /** Cancels an upload before it was mapped: its staged file goes and the ingestion is marked aborted. */
