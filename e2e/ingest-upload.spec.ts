@@ -125,3 +125,24 @@ test('the acme bank statement, with no status column and some references empty, 
   await page.getByRole('button', { name: 'Ingest file' }).click();
   await expect(page.getByTestId('upload-outcome')).toContainText('64 rows ingested with profile v1');
 });
+
+test('an analyst renames a source, and deletes one created by mistake (nothing depends on it)', async ({ page }) => {
+  await signIn(page, 'analyst');
+  await addSource(page, 'Stirpe typo', 'gateway');
+  const settings = page.getByTestId('source-settings');
+  await settings.getByLabel('Name').fill('Stripe sandbox');
+  await settings.getByRole('button', { name: 'Save name' }).click();
+  await expect(settings.getByRole('status')).toHaveText('Saved.');
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Stripe sandbox' })).toBeVisible();
+  await page.getByRole('button', { name: 'Delete this source…' }).click();
+  await expect(page.getByText('This cannot be undone.')).toBeVisible();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(page).toHaveURL(/\/sources$/);
+  await expect(page.getByRole('link', { name: 'Stripe sandbox' })).toHaveCount(0);
+  // A source with records offers only to archive it.
+  await page.getByRole('link', { name: 'Gateway' }).first().click();
+  await expect(page.getByRole('button', { name: 'Delete this source…' })).toHaveCount(0);
+  await expect(page.getByText(/It cannot be deleted: [\d,]+ records/)).toBeVisible();
+});
+

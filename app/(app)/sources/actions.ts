@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { cancelIngestion } from '@/lib/features/ingestion/cancel-ingestion';
 import { stagedColumnValues } from '@/lib/features/ingestion/column-values';
+import { archiveSource, deleteSource, renameSource } from '@/lib/features/ingestion/manage-source';
 import { createSource, newSourceSchema } from '@/lib/features/ingestion/sources';
 import { decideIngestion, startIngestion } from '@/lib/features/ingestion/process-ingestion';
 import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
@@ -176,3 +177,31 @@ export const addManualSpendAction = defineFormAction(
     return { message: 'Spend recorded. The dashboard counts it once its figures are rebuilt (a few seconds).' };
   },
 );
+
+// ---------------------------------------------------------------- housekeeping
+
+/** Renames a source (and its description); audited. */
+export const renameSourceAction = defineFormAction(
+  {
+    name: 'sources.rename',
+    permission: 'sources:manage',
+    input: newSourceSchema.pick({ name: true, description: true }).extend({ id: z.string().min(1) }),
+    form: (formData) => ({ id: String(formData.get('id') ?? ''), name: String(formData.get('name') ?? ''), description: String(formData.get('description') ?? '') }),
+    revalidate: '/sources',
+  },
+  async ({ id, ...data }, { user }) => {
+    await renameSource(id, data, user);
+    return { renamed: true };
+  },
+);
+
+/** Archives a source (its records stay) or deletes one nothing depends on; both audited. */
+export const removeSourceAction = defineAction(
+  { name: 'sources.remove', permission: 'sources:manage', input: z.tuple([z.string().min(1), z.enum(['archive', 'delete'])]), revalidate: '/sources' },
+  async ([id, how], { user }) => {
+    if (how === 'archive') await archiveSource(id, user);
+    else await deleteSource(id, user);
+    return null;
+  },
+);
+

@@ -5,6 +5,8 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { UploadPanel } from '@/components/sources/UploadPanel';
 import { formatDateTime, KIND_LABELS, STATUS_LABELS } from '@/components/sources/format';
 import { PendingDecision } from '@/components/sources/PendingDecision';
+import { SourceSettings } from '@/components/sources/SourceSettings';
+import { sourceDependents } from '@/lib/features/ingestion/manage-source';
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
 import { currentProfileVersion, getSource, listProfileVersions } from '@/lib/features/ingestion/sources';
@@ -23,6 +25,7 @@ export default async function SourcePage({ params }: { params: Promise<{ id: str
   const user = await requirePage('sources:view', `/sources/${id}`);
   const source = await getSource(id);
   if (!source || source.archivedAt) notFound();
+  const deps = can(user.role, 'sources:manage') ? await sourceDependents(source.id) : null;
   const [current, versions, ingestions, drift, connector, secrets] = await Promise.all([
     currentProfileVersion(id),
     listProfileVersions(id),
@@ -62,6 +65,18 @@ export default async function SourcePage({ params }: { params: Promise<{ id: str
         </section>
 
         {can(user.role, 'data:upload') ? <UploadPanel sourceId={source.id} sourceName={source.name} maxUploadBytes={maxUploadBytes()} /> : null}
+        {deps ? (
+          <section className="card" aria-labelledby="source-settings-title">
+            <h2 id="source-settings-title" className="section-title">Name and removal</h2>
+            <SourceSettings
+              id={source.id}
+              name={source.name}
+              description={source.description}
+              deletable={deps.records === 0 && deps.reconciliations.length === 0}
+              blockers={[deps.records ? `${deps.records.toLocaleString('en-US')} record${deps.records === 1 ? '' : 's'}` : null, deps.reconciliations.length ? `the reconciliation${deps.reconciliations.length > 1 ? 's' : ''} ${deps.reconciliations.join(', ')}` : null].filter(Boolean).join(' and ')}
+            />
+          </section>
+        ) : null}
 
         <ConnectionsPanel
           sourceId={source.id}
