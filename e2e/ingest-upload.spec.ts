@@ -126,7 +126,7 @@ test('the acme bank statement, with no status column and some references empty, 
   await expect(page.getByTestId('upload-outcome')).toContainText('64 rows ingested with profile v1');
 });
 
-test('an analyst renames a source, and deletes one created by mistake (nothing depends on it)', async ({ page }) => {
+test('an analyst renames a source, and deletes one created by mistake (nothing depends on it)', async ({ page }, testInfo) => {
   await signIn(page, 'analyst');
   await addSource(page, 'Stirpe typo', 'gateway');
   const settings = page.getByTestId('source-settings');
@@ -137,6 +137,8 @@ test('an analyst renames a source, and deletes one created by mistake (nothing d
   await expect(page.getByRole('heading', { level: 1, name: 'Stripe sandbox' })).toBeVisible();
   await page.getByRole('button', { name: 'Delete this source…' }).click();
   await expect(page.getByText('This cannot be undone.')).toBeVisible();
+  await page.getByTestId('source-settings').screenshot({ path: testInfo.outputPath('source-settings.png') });
+  await page.getByText('This cannot be undone.').screenshot({ path: testInfo.outputPath('source-delete-confirm.png') });
   await page.getByRole('button', { name: 'Delete', exact: true }).click();
   await expect(page).toHaveURL(/\/sources$/);
   await expect(page.getByRole('link', { name: 'Stripe sandbox' })).toHaveCount(0);
