@@ -143,7 +143,8 @@ test('an analyst renames a source, and deletes one created by mistake (nothing d
   await expect(page).toHaveURL(/\/sources$/);
   await expect(page.getByRole('link', { name: 'Stripe sandbox' })).toHaveCount(0);
   // A source with records offers only to archive it.
-  await page.getByRole('link', { name: 'Gateway' }).first().click();
+  await page.getByRole('link', { name: 'Gateway', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Gateway' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Delete this source…' })).toHaveCount(0);
   await expect(page.getByText(/It cannot be deleted: [\d,]+ records/)).toBeVisible();
 });
