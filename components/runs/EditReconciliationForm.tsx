@@ -14,7 +14,8 @@ type Props = {
   description: string;
   ruleSetName: string;
   ruleSets: string[];
-  members: { id: string; name: string }[];
+  /** The reconciliation's sides in order: a source, or sources that play one role ("Stripe + PayPal"); a side's window is kept under its first source (key). */
+  sides: { key: string; name: string; sources: { id: string; name: string }[] }[];
   matching: Matching;
   /** Sources that are not members yet. */
   candidates: ReconcilableSource[];
@@ -25,18 +26,24 @@ type Props = {
  * ledger's entries carry their side and the decisions taken on it); a new rule set or source queues
  * a full pass, and so does new matching; a full pass keeps every decision whose facts stay the same.
  */
-export function EditReconciliationForm({ id, name, description, ruleSetName, ruleSets, members, matching, candidates }: Props) {
+export function EditReconciliationForm({ id, name, description, ruleSetName, ruleSets, sides, matching, candidates }: Props) {
+  const members = sides.map((s) => ({ id: s.key, name: s.name }));
+  const memberSources = sides.flatMap((s) => s.sources);
   const [state, action, pending] = useActionState<FormState<{ fullPass: boolean }>, FormData>(updateReconciliationAction, null);
   const [archiveState, archive, archiving] = useActionState<FormState<{ archived: boolean }>, FormData>(archiveReconciliationAction, null);
   const [ruleSet, setRuleSet] = useState(ruleSetName);
   const [adding, setAdding] = useState<string[]>([]);
   const [confirming, setConfirming] = useState(false);
   const [windows, setWindows] = useState(() => Object.fromEntries(members.slice(1).map((m) => [m.id, matching.dateWindows[m.id] ?? { min: 0, max: 0 }])));
+  const [attempts, setAttempts] = useState<string[]>(matching.attempts);
+  const [joins, setJoins] = useState<Record<string, string>>({});
   const [tolMinor, setTolMinor] = useState(String(matching.amountToleranceMinor));
   const [tolPercent, setTolPercent] = useState(String(matching.amountTolerancePercent));
   const matchingChanged =
     tolMinor !== String(matching.amountToleranceMinor) ||
     tolPercent !== String(matching.amountTolerancePercent) ||
+    attempts.length !== matching.attempts.length ||
+    attempts.some((a) => !matching.attempts.includes(a)) ||
     members.slice(1).some((m) => {
       const was = matching.dateWindows[m.id] ?? { min: 0, max: 0 };
       const now = windows[m.id] ?? { min: 0, max: 0 };
@@ -79,8 +86,9 @@ export function EditReconciliationForm({ id, name, description, ruleSetName, rul
         <fieldset className="plain-fieldset">
           <legend className="field-legend">Sources</legend>
           <p className="muted small">
-            {members.map((m, i) => <span key={m.id}>{i ? ' vs ' : ''}<strong>{m.name}</strong></span>)}. Sources can be added; to drop one, archive this
-            reconciliation and create another, so no entry loses the side its decision was taken on.
+            {members.map((m, i) => <span key={m.id}>{i ? ' vs ' : ''}<strong>{m.name}</strong></span>)}. Sources can be added, on a side of their own or
+            beside a source that plays the same role (a second payment processor feeding the same bank: a key then needs to be in one of them only).
+            To drop one, archive this reconciliation and create another, so no entry loses the side its decision was taken on.
           </p>
           {candidates.length ? (
             <div className="source-choices">
@@ -90,6 +98,15 @@ export function EditReconciliationForm({ id, name, description, ruleSetName, rul
                     <input type="checkbox" name="addSource" value={s.id} checked={adding.includes(s.id)} onChange={(e) => setAdding((c) => (e.target.checked ? [...c, s.id] : c.filter((x) => x !== s.id)))} />
                     <span>Add <strong>{s.name}</strong> <span className="muted">· {s.kind} · {s.rows.toLocaleString('en-US')} records</span></span>
                   </label>
+                  {adding.includes(s.id) ? (
+                    <label className="inline-select">
+                      <span className="muted small">as</span>
+                      <select name={`with:${s.id}`} value={joins[s.id] ?? ''} onChange={(e) => setJoins((j) => ({ ...j, [s.id]: e.target.value }))} aria-label={`${s.name}: its side`}>
+                        <option value="">a side of its own</option>
+                        {sides.map((side) => <option key={side.key} value={side.key}>beside {side.name} (same role)</option>)}
+                      </select>
+                    </label>
+                  ) : null}
                 </div>
               ))}
             </div>
@@ -117,6 +134,19 @@ export function EditReconciliationForm({ id, name, description, ruleSetName, rul
                   </div>
                 );
               })}
+            </div>
+            <div className="attempt-choices" data-testid="attempts">
+              <p className="muted small">
+                A processor&apos;s export often has several rows for one order: declined attempts before the payment that went through, and a refund row
+                after it. Tick the sources whose rows of one key are the life of one payment: they are read as that payment (paid, or refunded once the
+                refunds add up), not as a duplicate. Two successful payments for one key stay a duplicate to review.
+              </p>
+              {memberSources.map((m) => (
+                <label key={m.id} className="check">
+                  <input type="checkbox" name="attempts" value={m.id} checked={attempts.includes(m.id)} onChange={(e) => setAttempts((a) => (e.target.checked ? [...a, m.id] : a.filter((x) => x !== m.id)))} />
+                  <span><strong>{m.name}</strong>: several rows of one key are attempts and refunds of one payment</span>
+                </label>
+              ))}
             </div>
             <div className="form-row tolerance-row">
               <div className="field">

@@ -10,6 +10,9 @@ export type ReconcilableSource = { id: string; name: string; kind: string; rows:
 export function NewReconciliationForm({ sources, ruleSets }: { sources: ReconcilableSource[]; ruleSets: string[] }) {
   const [state, action, pending] = useActionState<FormState<{ id: string; ledgerRunId: string }>, FormData>(createReconciliationAction, null);
   const [chosen, setChosen] = useState<string[]>([]);
+  // Source id -> the earlier chosen source it plays its role with (Stripe and PayPal both feeding one bank account).
+  const [roles, setRoles] = useState<Record<string, string>>({});
+  const sides = chosen.filter((id) => !roles[id] || !chosen.includes(roles[id]!)).length;
   if (sources.length < 2) return <p className="muted">A reconciliation needs at least two sources. Add the gateway, bank or ERP exports under Sources first.</p>;
   return (
     <form action={action} data-testid="new-reconciliation">
@@ -33,6 +36,7 @@ export function NewReconciliationForm({ sources, ruleSets }: { sources: Reconcil
       </div>
       <fieldset className="plain-fieldset">
         <legend className="field-legend">Sources, the reference system first</legend>
+        <p className="muted small">Two processors paying into one bank account play one role: put the second beside the first, and a key needs to be in one of them only.</p>
         <div className="source-choices">
           {sources.map((s) => {
             const on = chosen.includes(s.id);
@@ -42,12 +46,21 @@ export function NewReconciliationForm({ sources, ruleSets }: { sources: Reconcil
                   <input type="checkbox" name="source" value={s.id} checked={on} onChange={(e) => setChosen((c) => (e.target.checked ? [...c, s.id] : c.filter((x) => x !== s.id)))} />
                   <span><strong>{s.name}</strong> <span className="muted">· {s.kind} · {s.rows.toLocaleString('en-US')} records</span>{on ? <span className="pill neutral small"> {chosen.indexOf(s.id) + 1}</span> : null}</span>
                 </label>
+                {on && chosen.indexOf(s.id) > 0 ? (
+                  <label className="inline-select">
+                    <span className="muted small">as</span>
+                    <select name={`with:${s.id}`} value={roles[s.id] ?? ''} onChange={(e) => setRoles((r) => ({ ...r, [s.id]: e.target.value }))} aria-label={`${s.name}: its side`}>
+                      <option value="">a side of its own</option>
+                      {chosen.slice(0, chosen.indexOf(s.id)).filter((id) => !roles[id]).map((id) => <option key={id} value={id}>beside {sources.find((x) => x.id === id)?.name} (same role)</option>)}
+                    </select>
+                  </label>
+                ) : null}
               </div>
             );
           })}
         </div>
       </fieldset>
-      <button type="submit" className="button" disabled={pending || chosen.length < 2}>{pending ? 'Creating…' : 'Create reconciliation'}</button>
+      <button type="submit" className="button" disabled={pending || sides < 2}>{pending ? 'Creating…' : 'Create reconciliation'}</button>
     </form>
   );
 }

@@ -5,7 +5,12 @@ import type { ResolvedCorrection } from './rules';
 /** One source's side of a result row, as stored in RunResult.detail. */
 export type SourceSide = {
   sourceId: string;
+  /** The side's name: its source's, or a group's ("Stripe + PayPal"). */
   name: string;
+  /** In a group: the source whose record this is. */
+  origin?: string;
+  /** Rows of this key folded into one (failed attempts, refund rows): how many. */
+  combined?: number;
   kind: string;
   present: boolean;
   /** Records with this key in the snapshot the run used (more than 1: duplicate). */

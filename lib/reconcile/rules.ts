@@ -44,6 +44,22 @@ export const DEFAULT_RULE_SET: RuleSetInput = {
       },
     },
     {
+      id: 'refunded-after-bank-credit',
+      description:
+        'The gateway refunded a payment the bank had credited: the bank line stays (the refund leaves as a debit of its own), ' +
+        'so the payment ends Refunded and counts no revenue.',
+      when: {
+        class: ['mismatched'],
+        reasonsNone: ['amount', 'currency'],
+        sources: { gateway: { status: ['Refunded'] }, bank: { status: ['Paid'] } },
+      },
+      then: {
+        action: 'record_refund',
+        label: 'Refunded after the bank credit: record the refund',
+        corrections: [{ source: 'bank', op: 'set_status', status: 'Refunded' }],
+      },
+    },
+    {
       id: 'bank-paid-gateway-pending',
       when: {
         class: ['mismatched'],

@@ -72,7 +72,7 @@ describe.each(DATABASE_KINDS)('matching by calendar day, date windows and amount
     expect(edit.fullPass).toBe('rules');
     // The first member is the windows' anchor: a window for it is dropped, not stored.
     const stored = parseMatching((await db.prisma.reconciliation.findUniqueOrThrow({ where: { id: rec.id } })).matching);
-    expect(stored).toEqual({ amountToleranceMinor: 2, amountTolerancePercent: 0, dateWindows: { [bank.id]: { min: 0, max: 5 } } });
+    expect(stored).toEqual({ amountToleranceMinor: 2, amountTolerancePercent: 0, dateWindows: { [bank.id]: { min: 0, max: 5 } }, attempts: [] });
     const audit = await db.prisma.auditLog.findFirstOrThrow({ where: { action: 'reconciliation.update', entityId: rec.id } });
     expect(JSON.parse(audit.after!)).toMatchObject({ matching: { amountToleranceMinor: 2, dateWindows: { [bank.id]: { min: 0, max: 5 } } } });
 

@@ -37,7 +37,17 @@ export const startRunAction = defineFormAction(
   },
 );
 
-const reconciliationSchema = z.object({ name: z.string(), description: z.string(), sourceIds: z.array(z.string()), ruleSetName: z.string() });
+const reconciliationSchema = z.object({ name: z.string(), description: z.string(), sourceIds: z.array(z.string()), ruleSetName: z.string(), with: z.record(z.string(), z.string()) });
+
+/** The form's roles: fields with:<sourceId> naming the earlier source it plays its role with (empty: a side of its own). */
+function withFrom(formData: FormData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of formData.entries()) {
+    const m = /^with:(.+)$/.exec(name);
+    if (m && String(value)) out[m[1]!] = String(value);
+  }
+  return out;
+}
 
 /** Creates a reconciliation and queues its first full pass; new data then reconciles into it by itself. */
 export const createReconciliationAction = defineFormAction(
@@ -52,6 +62,7 @@ export const createReconciliationAction = defineFormAction(
       description: String(formData.get('description') ?? ''),
       sourceIds: formData.getAll('source').map(String).filter(Boolean),
       ruleSetName: String(formData.get('ruleSetName') ?? ''),
+      with: withFrom(formData),
     }),
   },
   async (input, { user }) => {
@@ -76,8 +87,10 @@ const editSchema = z.object({
   name: z.string(),
   description: z.string(),
   addSourceIds: z.array(z.string()),
+  with: z.record(z.string(), z.string()),
   ruleSetName: z.string(),
   matching: z.object({
+    attempts: z.array(z.string()),
     amountToleranceMinor: z.coerce.number({ error: 'The amount tolerance must be a number of cents.' }).int('The amount tolerance is a whole number of cents.').min(0, 'The amount tolerance cannot be negative.').max(100_000_000),
     amountTolerancePercent: z.coerce.number({ error: 'The percentage must be a number.' }).min(0, 'The percentage cannot be negative.').max(100, 'The percentage is at most 100.'),
     dateWindows: z.record(z.string(), z.object({ min: dayCount, max: dayCount }).refine((w) => w.min <= w.max, 'A date window\'s first day must not come after its last day.')),
@@ -109,8 +122,10 @@ export const updateReconciliationAction = defineFormAction(
       name: String(formData.get('name') ?? ''),
       description: String(formData.get('description') ?? ''),
       addSourceIds: formData.getAll('addSource').map(String).filter(Boolean),
+      with: withFrom(formData),
       ruleSetName: String(formData.get('ruleSetName') ?? ''),
       matching: {
+        attempts: formData.getAll('attempts').map(String).filter(Boolean),
         amountToleranceMinor: String(formData.get('amountToleranceMinor') ?? '0').trim() || '0',
         amountTolerancePercent: String(formData.get('amountTolerancePercent') ?? '0').trim() || '0',
         dateWindows: windowsFrom(formData),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DateWindowSchema, type MatchOptions } from '@/lib/reconcile/schemas';
-import type { Member } from './members';
+import type { MemberGroup } from './members';
 
 /**
  * How a reconciliation's entries match (Reconciliation.matching, JSON): amount tolerances, and per
@@ -15,6 +15,11 @@ export const MatchingSchema = z.object({
   amountTolerancePercent: z.number().min(0).max(100).default(0),
   /** Per member source id (not the first member): its date window relative to the first member. */
   dateWindows: z.record(z.string().min(1), DateWindowSchema).default({}),
+  /**
+   * Sources whose several rows of one key are the life of one payment (failed attempts before the one
+   * that succeeded, refund rows after it): folded into one record before matching (lib/reconcile/attempts.ts).
+   */
+  attempts: z.array(z.string().min(1)).max(30).default([]),
 });
 export type Matching = z.output<typeof MatchingSchema>;
 export type MatchingInput = z.input<typeof MatchingSchema>;
@@ -31,11 +36,11 @@ export function parseMatching(json: string | null | undefined): Matching {
   }
 }
 
-/** The engine's options for these members (in the engine's order) under this matching. */
-export function engineMatch(matching: Matching, members: readonly Pick<Member, 'sourceId'>[]): Partial<MatchOptions> {
+/** The engine's options for these sides (in the engine's order; a side's window is kept under its first source's id) under this matching. */
+export function engineMatch(matching: Matching, sides: readonly Pick<MemberGroup, 'key'>[]): Partial<MatchOptions> {
   return {
     amountToleranceMinor: matching.amountToleranceMinor,
     amountToleranceRelative: matching.amountTolerancePercent / 100,
-    dateWindowsDays: members.map((m, i) => (i === 0 ? null : (matching.dateWindows[m.sourceId] ?? null))),
+    dateWindowsDays: sides.map((m, i) => (i === 0 ? null : (matching.dateWindows[m.key] ?? null))),
   };
 }

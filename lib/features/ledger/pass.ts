@@ -28,6 +28,7 @@ import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { factsOf } from './facts';
 import { updateEntries } from './bulk-update';
 import { ledgerInputs } from './inputs';
+import { sidesOfSources } from '@/lib/features/runs/start-run';
 import { countMove, ledgerSummary, moveLedgerCounts, type CountMoves } from './summary';
 
 /** Keys a statement reads or writes by list (SQLite takes at most 999 bound values a statement). */
@@ -119,7 +120,7 @@ export async function runLedgerPass(
       }
     }
     const wrote = counts.created + counts.changed + counts.reopened + counts.autoResolved > 0;
-    if (wrote) await refreshLedgerTotals(db, scope.ledgerRunId, inputs.sources);
+    if (wrote) await refreshLedgerTotals(db, scope.ledgerRunId, sidesOfSources(inputs));
     const durationMs = Date.now() - started;
     await db.$transaction(async (tx) => {
       await tx.reconciliationPass.update({ where: { id: pass.id }, data: { status: 'completed', finishedAt: new Date(), durationMs, ...counts } });

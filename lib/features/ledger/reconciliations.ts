@@ -5,7 +5,7 @@ import { writeAudit } from '@/lib/server/db/audit';
 import { assertCan } from '@/lib/server/authorize';
 import { ConflictError, InvalidRequestError } from '@/lib/server/core/app-error';
 import { type Actor } from '@/lib/domain/actor';
-import { parseMembers, type Member } from './members';
+import { memberGroups, parseMembers, type Member } from './members';
 import { MatchingSchema, parseMatching, type Matching } from './matching';
 import { currentRuleSet } from './inputs';
 
@@ -15,6 +15,8 @@ export const reconciliationInputSchema = z.object({
   sourceIds: z.array(z.string().min(1)).min(2, 'Choose at least two sources to reconcile.').max(30, 'At most 30 sources.')
     .refine((ids) => new Set(ids).size === ids.length, 'Choose each source once.'),
   ruleSetName: z.string().trim().min(1, 'Choose a rule set.'),
+  /** Source id -> the earlier chosen source it plays its role with (two processors feeding one bank). */
+  with: z.record(z.string().min(1), z.string().min(1)).default({}),
 });
 export type ReconciliationInput = z.input<typeof reconciliationInputSchema>;
 
@@ -39,7 +41,8 @@ export async function createReconciliation(raw: ReconciliationInput, actor: Acto
   const sources = await db.source.findMany({ where: { id: { in: input.sourceIds }, archivedAt: null }, select: { id: true, name: true, kind: true } });
   if (sources.length !== input.sourceIds.length) throw new InvalidRequestError('One of the chosen sources no longer exists. Reload the page.');
   const ruleSet = await currentRuleSet(input.ruleSetName, db);
-  const members: Member[] = input.sourceIds.map((sourceId) => ({ sourceId }));
+  const members = membersWith(input.sourceIds, input.with, []);
+  if (memberGroups(members).length < 2) throw new InvalidRequestError('Two or more sides are needed: at least one source must play its own role (the bank, for instance).');
   const byId = new Map(sources.map((s) => [s.id, s]));
   const inputs = { sources: input.sourceIds.map((id) => ({ sourceId: id, name: byId.get(id)!.name, kind: byId.get(id)!.kind, ingestionIds: [], profileVersions: [], webhookMaxRecordId: null })), dateFrom: null, dateTo: null, ruleSet: { id: ruleSet.id, name: ruleSet.name, version: ruleSet.version } };
   if (await db.reconciliation.findUnique({ where: { name: input.name }, select: { id: true } })) {
@@ -69,6 +72,18 @@ export async function createReconciliation(raw: ReconciliationInput, actor: Acto
   });
 }
 
+/** Members for these source ids in order, each joining the earlier source it plays its role with (a `with` naming a later or unknown source is ignored). */
+function membersWith(sourceIds: readonly string[], withOf: Record<string, string>, earlier: readonly Member[]): Member[] {
+  const seen = new Set(earlier.map((m) => m.sourceId));
+  const out: Member[] = [];
+  for (const sourceId of sourceIds) {
+    const w = withOf[sourceId];
+    out.push(w && seen.has(w) && w !== sourceId ? { sourceId, with: w } : { sourceId });
+    seen.add(sourceId);
+  }
+  return out;
+}
+
 function toSummary(row: { id: string; name: string; description: string; ledgerRunId: string; ruleSetName: string; members: string; ledgerVersion: number; lastPassAt: Date | null }): ReconciliationSummary {
   return { id: row.id, name: row.name, description: row.description, ledgerRunId: row.ledgerRunId, ruleSetName: row.ruleSetName, members: parseMembers(row.members), ledgerVersion: row.ledgerVersion, lastPassAt: row.lastPassAt };
 }
@@ -89,16 +104,23 @@ export const reconciliationEditSchema = z.object({
   description: reconciliationInputSchema.shape.description,
   /** Sources to add; members stay (their entries and decisions belong to the ledger). */
   addSourceIds: z.array(z.string().min(1)).max(30).default([]),
+  /** An added source id -> the member it plays its role with. */
+  with: z.record(z.string().min(1), z.string().min(1)).default({}),
   ruleSetName: reconciliationInputSchema.shape.ruleSetName,
   /** How entries match; absent: unchanged. */
   matching: MatchingSchema.optional(),
 });
 export type ReconciliationEdit = z.input<typeof reconciliationEditSchema>;
 
-/** The matching with windows only for members after the first (the first member is the windows' anchor). */
+/** The matching with windows only for sides after the first (the first side is the windows' anchor; a side's window is kept under its first source), attempts only for members. */
 function withoutStrayWindows(matching: Matching, members: Member[]): Matching {
-  const later = new Set(members.slice(1).map((m) => m.sourceId));
-  return { ...matching, dateWindows: Object.fromEntries(Object.entries(matching.dateWindows).filter(([id, w]) => later.has(id) && (w.min !== 0 || w.max !== 0))) };
+  const later = new Set(memberGroups(members).slice(1).map((g) => g.key));
+  const ids = new Set(members.map((m) => m.sourceId));
+  return {
+    ...matching,
+    dateWindows: Object.fromEntries(Object.entries(matching.dateWindows).filter(([id, w]) => later.has(id) && (w.min !== 0 || w.max !== 0))),
+    attempts: [...new Set(matching.attempts)].filter((id) => ids.has(id)),
+  };
 }
 
 /**
@@ -121,7 +143,7 @@ export async function updateReconciliation(raw: ReconciliationEdit, actor: Actor
   if (input.name !== current.name && (await db.reconciliation.findUnique({ where: { name: input.name }, select: { id: true } }))) {
     throw new ConflictError(`A reconciliation named "${input.name}" exists already. Choose another name.`);
   }
-  const nextMembers: Member[] = [...members, ...adding.map((sourceId) => ({ sourceId }))];
+  const nextMembers: Member[] = [...members, ...membersWith(adding, input.with, members)];
   const matchingBefore = parseMatching(current.matching);
   const matching = input.matching ? withoutStrayWindows(input.matching, nextMembers) : matchingBefore;
   const matchingChanged = JSON.stringify(matching) !== JSON.stringify(matchingBefore);

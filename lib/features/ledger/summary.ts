@@ -50,7 +50,7 @@ export async function moveLedgerCounts(tx: Tx, runId: string, moves: CountMoves)
 
 /** The Summary of a whole ledger, from its counts and the member sources' unmapped codes. */
 export async function ledgerSummary(db: Client, ledgerRunId: string, sources: { sourceId: string; name: string }[]): Promise<Summary> {
-  const s = emptySummary(sources.map((x) => ({ name: x.name, kind: 'other' as const })));
+  const s = emptySummary([...new Set(sources.map((x) => x.name))].map((name) => ({ name, kind: 'other' as const })));
   const [counts, unknown] = await Promise.all([
     db.ledgerCount.findMany({ where: { runId: ledgerRunId, n: { gt: 0 } }, select: { dim: true, value: true, n: true } }),
     db.sourceRecord.groupBy({ by: ['sourceId', 'code'], where: { sourceId: { in: sources.map((x) => x.sourceId) }, status: 'Unknown' }, _count: { _all: true } }),
@@ -71,11 +71,13 @@ export async function ledgerSummary(db: Client, ledgerRunId: string, sources: { 
   s.total = Object.values(s.classes).reduce((a, b) => a + b, 0);
   s.matched = s.classes.matched;
   s.mismatched = s.classes.mismatched;
-  for (const x of sources) s.sources[x.name] = s.total - (s.missing[x.name] ?? 0);
+  for (const name of new Set(sources.map((x) => x.name))) s.sources[name] = s.total - (s.missing[name] ?? 0);
   const names = new Map(sources.map((x) => [x.sourceId, x.name]));
   for (const g of unknown) {
     const name = names.get(g.sourceId);
-    if (name) (s.unknownStatuses[name] ??= {})[g.code ?? ''] = g._count._all;
+    if (!name) continue;
+    const codes = (s.unknownStatuses[name] ??= {});
+    codes[g.code ?? ''] = (codes[g.code ?? ''] ?? 0) + g._count._all; // a group's sources add up
   }
   s.matchRate = s.total ? s.matched / s.total : 0;
   return s;

@@ -1,6 +1,7 @@
-import { type ResolvedInputs } from './start-run';
+import { engineMembers, type ResolvedInputs } from './start-run';
 import { getRuleSet } from './rulesets';
-import { Reconciler, checkProgression, type ProgressionEvent, type ProgressionViolation, type SourceKind as EngineKind, type Summary } from '@/lib/reconcile';
+import { combineAttempts } from '@/lib/reconcile/attempts';
+import { Reconciler, checkProgression, type NormalizedRecord, type ProgressionEvent, type ProgressionViolation, type SourceKind as EngineKind, type Summary } from '@/lib/reconcile';
 import { ENGINE_KINDS, resultData, type SideInfo } from './result-rows';
 import { type Prisma } from '@/lib/generated/sqlite/client';
 import { type DbClient as Client } from '@/lib/server/db/client';
@@ -11,7 +12,7 @@ import { resultBatchSettings } from './settings';
 
 export function engineFor(inputs: ResolvedInputs, ruleSet: NonNullable<Awaited<ReturnType<typeof getRuleSet>>>) {
   return new Reconciler(
-    inputs.sources.map((s) => ({ name: s.name, kind: (ENGINE_KINDS.has(s.kind as EngineKind) ? s.kind : 'other') as EngineKind })),
+    engineMembers(inputs).map((s) => ({ name: s.name, kind: (ENGINE_KINDS.has(s.kind as EngineKind) ? s.kind : 'other') as EngineKind })),
     { rules: ruleSet.definition, match: inputs.match },
   );
 }
@@ -51,21 +52,41 @@ export async function loadKeys(
   let read = 0;
   const sides: Map<string, SideInfo>[] = [];
   const violations = new Map<string, ProgressionViolation[]>();
-  for (let i = 0; i < inputs.sources.length; i++) {
-    const src = inputs.sources[i]!;
+  for (const member of engineMembers(inputs)) {
+    const m = sides.length;
     const info = new Map<string, SideInfo>();
     sides.push(info);
-    for await (const group of keyBatches(scope.keys ?? null, (keys) => keyGroups(db, src, inputs, scope.buckets ?? null, keys))) {
-      const latest = group.snapshots[group.snapshots.length - 1]!;
-      for (const r of latest.records) engine.add(i, r.rec);
-      info.set(group.key, { recordId: latest.records[0]!.id, snapshots: group.snapshots.length - 1 });
-      if (group.snapshots.length > 1) {
-        const events: ProgressionEvent[] = group.snapshots.map((s) => ({ key: group.key, status: s.records[0]!.rec.status, at: s.at, ...(s.records[0]!.rec.line ? { line: s.records[0]!.rec.line } : {}) }));
-        const found = checkProgression(events);
-        if (found.length) violations.set(group.key, (violations.get(group.key) ?? []).concat(found.map((v) => ({ ...v, reason: `${src.name}: ${v.reason}` }))));
+    // A side of one source streams straight into the engine; a group's sources (or a source whose rows
+    // of one key are attempts of one payment) are gathered per key first (a ledger pass reads a chunk of keys).
+    const gather = member.sourceIndexes.length > 1 || member.attempts;
+    const gathered = new Map<string, { records: { id: number; rec: NormalizedRecord; sourceIndex: number }[]; snapshots: number }>();
+    for (const i of member.sourceIndexes) {
+      const src = inputs.sources[i]!;
+      for await (const group of keyBatches(scope.keys ?? null, (keys) => keyGroups(db, src, inputs, scope.buckets ?? null, keys))) {
+        const latest = group.snapshots[group.snapshots.length - 1]!;
+        if (gather) {
+          let g = gathered.get(group.key);
+          if (!g) gathered.set(group.key, (g = { records: [], snapshots: 0 }));
+          for (const r of latest.records) g.records.push({ ...r, sourceIndex: i });
+          g.snapshots += group.snapshots.length - 1;
+        } else {
+          for (const r of latest.records) engine.add(m, r.rec);
+          info.set(group.key, { recordId: latest.records[0]!.id, snapshots: group.snapshots.length - 1 });
+        }
+        if (group.snapshots.length > 1) {
+          const events: ProgressionEvent[] = group.snapshots.map((s) => ({ key: group.key, status: s.records[0]!.rec.status, at: s.at, ...(s.records[0]!.rec.line ? { line: s.records[0]!.rec.line } : {}) }));
+          const found = checkProgression(events);
+          if (found.length) violations.set(group.key, (violations.get(group.key) ?? []).concat(found.map((v) => ({ ...v, reason: `${src.name}: ${v.reason}` }))));
+        }
+        read += group.snapshots.reduce((n, s) => n + s.records.length, 0);
+        if (progress && read % 10_000 < latest.records.length) await progress(read);
       }
-      read += group.snapshots.reduce((n, s) => n + s.records.length, 0);
-      if (progress && read % 10_000 < latest.records.length) await progress(read);
+    }
+    for (const [key, g] of gathered) {
+      const kept = member.attempts ? combineAttempts(g.records.map((r) => r.rec)) : { records: g.records.map((r) => r.rec), combined: 0 };
+      for (const rec of kept.records) engine.add(m, rec);
+      const first = g.records.find((r) => r.rec === kept.records[0]) ?? g.records[0]!;
+      info.set(key, { recordId: first.id, snapshots: g.snapshots, sourceIndex: first.sourceIndex, ...(kept.combined ? { combined: kept.combined } : {}) });
     }
   }
   return { sides, violations, read };

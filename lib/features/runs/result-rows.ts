@@ -1,5 +1,5 @@
 import { SEVERITIES, type ProgressionViolation, type ResultRow, type SourceKind as EngineKind } from '@/lib/reconcile';
-import { type ResolvedInputs } from './start-run';
+import { engineMembers, type ResolvedInputs } from './start-run';
 import { type ResultInsertRow } from '@/lib/server/db/result-insert';
 import { type ResultDetail, type SourceSide } from '@/lib/reconcile/result-detail';
 
@@ -10,7 +10,8 @@ function joined(values: readonly string[]): string {
   return values.length ? `;${values.join(';')};` : '';
 }
 
-export type SideInfo = { recordId: number; snapshots: number };
+/** What a side read for a key: the record it shows; in a group, which source it came from and how many rows were folded into it. */
+export type SideInfo = { recordId: number; snapshots: number; sourceIndex?: number; combined?: number };
 
 export function resultData(
   runId: string,
@@ -29,13 +30,17 @@ export function resultData(
     min = Math.min(min, r.amount);
     max = Math.max(max, r.amount);
   }
-  const sources: SourceSide[] = inputs.sources.map((s, i) => {
+  const members = engineMembers(inputs);
+  const sources: SourceSide[] = members.map((m, i) => {
     const r = row.records[i] ?? null;
     const info = sides[i]!.get(row.key);
+    const s = inputs.sources[info?.sourceIndex ?? m.sourceIndexes[0]!]!;
     return {
       sourceId: s.sourceId,
-      name: s.name,
-      kind: s.kind,
+      name: m.name,
+      ...(m.sourceIndexes.length > 1 && r ? { origin: s.name } : {}),
+      ...(info?.combined ? { combined: info.combined } : {}),
+      kind: m.kind,
       present: r !== null,
       count: row.counts[i] ?? 0,
       recordId: info?.recordId ?? null,
@@ -63,7 +68,7 @@ export function resultData(
     ruleId: row.ruleId ?? null,
     missingIn: joined(row.missingIn),
     duplicateIn: joined(row.duplicateIn),
-    statuses: joined(inputs.sources.map((s, i) => `${s.name}:${row.records[i]?.status ?? '-'}`)),
+    statuses: joined(members.map((s, i) => `${s.name}:${row.records[i]?.status ?? '-'}`)),
     amountMinor: BigInt(ref.amount),
     currency: ref.currency,
     date: ref.date,

@@ -11,7 +11,7 @@ type Actor = { id: string; email: string } | null;
  * Rules whose rows are resolved without a person in the default rule set: the systems agree
  * (matched, Paid or not yet Paid) or the bank already says Paid while the gateway waits.
  */
-export const DEFAULT_AUTO_RULES = ['matched-paid', 'matched-not-paid', 'bank-paid-gateway-pending'] as const;
+export const DEFAULT_AUTO_RULES = ['matched-paid', 'matched-not-paid', 'bank-paid-gateway-pending', 'refunded-after-bank-credit'] as const;
 
 export type StoredRuleSet = {
   id: string;

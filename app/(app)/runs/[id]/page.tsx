@@ -18,7 +18,7 @@ import { EditReconciliationForm } from '@/components/runs/EditReconciliationForm
 import { parseMatching } from '@/lib/features/ledger/matching';
 import { can } from '@/lib/domain/permissions';
 import { listRuleSets } from '@/lib/features/runs/rulesets';
-import { parseMembers } from '@/lib/features/ledger/members';
+import { groupLabel, memberGroups, parseMembers } from '@/lib/features/ledger/members';
 
 export const metadata: Metadata = { title: 'Run' };
 export const dynamic = 'force-dynamic';
@@ -219,14 +219,16 @@ async function ledgerSettings(reconciliationId: string) {
     }
   };
   const paymentRows = new Map(sources.filter((s) => s._count.records > 0 && datasetOf(s.versions[0]?.profile) === 'payments').map((s) => [s.id, s._count.records]));
-  const memberIds = parseMembers(rec.members).map((m) => m.sourceId);
+  const members = parseMembers(rec.members);
+  const memberIds = members.map((m) => m.sourceId);
   const byId = new Map(sources.map((s) => [s.id, s]));
+  const nameOf = (id: string) => byId.get(id)?.name ?? '(deleted source)';
   return {
     name: rec.name,
     description: rec.description,
     ruleSetName: rec.ruleSetName,
     ruleSets: [...new Set(ruleSets.map((r) => r.name))],
-    members: memberIds.map((id) => ({ id, name: byId.get(id)?.name ?? '(deleted source)' })),
+    sides: memberGroups(members).map((g) => ({ key: g.key, name: groupLabel(g, nameOf), sources: g.sourceIds.map((id) => ({ id, name: nameOf(id) })) })),
     matching: parseMatching(rec.matching),
     candidates: sources.filter((s) => !memberIds.includes(s.id) && paymentRows.has(s.id)).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: paymentRows.get(s.id)! })),
   };
