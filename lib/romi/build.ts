@@ -7,12 +7,29 @@ import { attribute, ATTRIBUTION_MODELS, NO_CAMPAIGN, splitInteger, UNATTRIBUTED,
 import { touchesOf } from './channels';
 import { isOpenReviewState } from '@/lib/domain/review';
 
-/** The payment field that links a payment to a CRM deal. */
-export const JOIN_FIELDS = ['dealId', 'invoiceId', 'paymentRef', 'email'] as const;
-export type JoinField = (typeof JOIN_FIELDS)[number];
-export const JOIN_LABELS: Record<JoinField, string> = { dealId: 'deal id', invoiceId: 'invoice id', paymentRef: 'payment reference', email: 'customer e-mail' };
+/**
+ * How a payment finds its deal: a payment field (`key`, or a mapped field) equal to a deal field (`id`, or
+ * a mapped field). `paymentRef` on a payment falls back to its key and `dealId` on a deal to its id.
+ */
+export type Join = { payment: string; deal: string };
 
-export type DealInput = { recordId: number; key: string; txId: string; date: string | null; status: string; attrs: Record<string, string> };
+/** How a build counts revenue (lib/features/romi/settings.ts): by payment, or by deal with its conditions. */
+export type RevenueBasis = { basis: 'payment' } | { basis: 'deal'; conditions: { field: string; values: string[] }[]; sameAmount: boolean };
+
+/** RomiBuild.joinField: the join and basis it was built with, as JSON; older builds hold one field name for both sides. */
+export function parseJoinField(s: string): Join & { basis: 'payment' | 'deal' } {
+  if (s.startsWith('{')) {
+    try {
+      const v = JSON.parse(s) as Partial<Join & { basis: string }>;
+      if (v.payment && v.deal) return { payment: v.payment, deal: v.deal, basis: v.basis === 'deal' ? 'deal' : 'payment' };
+    } catch {
+      // fall through: read as a field name
+    }
+  }
+  return { payment: s, deal: s, basis: 'payment' };
+}
+
+export type DealInput = { recordId: number; key: string; txId: string; date: string | null; status: string; attrs: Record<string, string>; amountMinor?: bigint; currency?: string };
 export type SpendInput = { recordId: number; date: string | null; channel: string; campaign: string; amountMinor: bigint; currency: string };
 export type PaymentInput = {
   resultId: number;
@@ -81,17 +98,34 @@ export type CreditRow = {
 
 export const NO_DATE = '0000-00-00';
 
-export function linkOfDeal(d: Pick<DealInput, 'attrs' | 'txId'>, join: JoinField): string | null {
-  const v = d.attrs[join] ?? (join === 'dealId' ? d.txId : undefined);
+export function linkOfDeal(d: Pick<DealInput, 'attrs' | 'txId'>, field: string): string | null {
+  const v = field === 'id' ? d.txId : (d.attrs[field] ?? (field === 'dealId' ? d.txId : undefined));
   return v ? v.trim().toUpperCase() : null;
 }
 
-export function linkOfPayment(p: Pick<PaymentInput, 'attrs' | 'key'>, join: JoinField): string | null {
-  const v = p.attrs[join] ?? (join === 'paymentRef' ? p.key : undefined);
+export function linkOfPayment(p: Pick<PaymentInput, 'attrs' | 'key'>, field: string): string | null {
+  const v = field === 'key' ? p.key : (p.attrs[field] ?? (field === 'paymentRef' ? p.key : undefined));
   return v ? v.trim().toUpperCase() : null;
 }
 
-export type BuildInput = { deals: readonly DealInput[]; payments: readonly PaymentInput[]; spend: readonly SpendInput[]; join: JoinField; models?: readonly AttributionModel[] };
+/** Whether a deal meets every condition (its field equals one of the values, trimmed, any case). */
+export function meetsConditions(attrs: Readonly<Record<string, string>>, conditions: readonly { field: string; values: readonly string[] }[]): boolean {
+  return conditions.every((c) => {
+    const v = (attrs[c.field] ?? '').trim().toLowerCase();
+    return c.values.some((x) => x.trim().toLowerCase() === v);
+  });
+}
+
+export type BuildInput = {
+  deals: readonly DealInput[];
+  payments: readonly PaymentInput[];
+  spend: readonly SpendInput[];
+  join: Join;
+  revenue?: RevenueBasis;
+  /** The company's channel for a value as written (Settings -> Channels); identity when absent. */
+  channelOf?: (raw: string) => string;
+  models?: readonly AttributionModel[];
+};
 
 export function emptyDaily(model: AttributionModel, day: string, channel: string, campaign: string, currency: string): DailyRow {
   return { model, day, channel, campaign, currency, revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, spendMinor: 0n, leadsMilli: 0, dealsMilli: 0, paidDealsMilli: 0, paidTx: 0 };
@@ -112,14 +146,28 @@ export class AggregateBuilder {
   private readonly deals = new Map<string, DealInput & { touches: Touch[] }>();
   private readonly byLink = new Map<string, string>();
   private readonly paidDeals = new Set<string>();
+  /** Deal basis: deals with a refunded payment (and none reconciled Paid). */
+  private readonly refundedDeals = new Set<string>();
+  private readonly revenue: RevenueBasis;
+  private readonly channelOf: (raw: string) => string;
 
   constructor(private readonly input: Omit<BuildInput, 'payments'>) {
     this.models = input.models ?? ATTRIBUTION_MODELS;
-    for (const d of input.deals) this.deals.set(d.key, { ...d, touches: touchesOf(d.attrs) });
+    this.revenue = input.revenue ?? { basis: 'payment' };
+    this.channelOf = input.channelOf ?? ((v) => v);
+    for (const d of input.deals) this.deals.set(d.key, { ...d, touches: touchesOf(d.attrs, this.channelOf) });
     for (const d of this.deals.values()) {
-      const l = linkOfDeal(d, input.join);
+      const l = linkOfDeal(d, input.join.deal);
       if (l && !this.byLink.has(l)) this.byLink.set(l, d.key);
     }
+  }
+
+  /** Deal basis: whether a payment makes its deal count (reconciled Paid, at the deal's amount when asked). */
+  private paysDeal(p: PaymentInput, dealKey: string): boolean {
+    if (contributionOf(p).paidTx === 0) return false;
+    if (this.revenue.basis !== 'deal' || !this.revenue.sameAmount) return true;
+    const d = this.deals.get(dealKey)!;
+    return d.amountMinor === undefined || (p.finalAmountMinor === d.amountMinor && (p.finalCurrency ?? p.currency) === (d.currency ?? p.currency));
   }
 
   private row(model: AttributionModel, day: string, channel: string, campaign: string, currency: string): DailyRow {
@@ -133,19 +181,22 @@ export class AggregateBuilder {
   addPayments(payments: readonly PaymentInput[]): CreditRow[] {
     const credits: CreditRow[] = [];
     const linked = payments.map((p) => {
-      const link = linkOfPayment(p, this.input.join);
+      const link = linkOfPayment(p, this.input.join.payment);
       const dealKey = link ? (this.byLink.get(link) ?? null) : null;
       if (dealKey) this.linkedPayments++;
-      if (dealKey && contributionOf(p).paidTx > 0) this.paidDeals.add(dealKey);
+      if (dealKey && this.paysDeal(p, dealKey)) this.paidDeals.add(dealKey);
+      if (dealKey && p.state === 'resolved' && p.finalStatus === 'Refunded') this.refundedDeals.add(dealKey);
       return { link, dealKey };
     });
     this.payments += payments.length;
+    const byDeal = this.revenue.basis === 'deal';
     for (const model of this.models) {
       payments.forEach((p, i) => {
         const { link, dealKey } = linked[i]!;
         const day = p.date ?? NO_DATE;
         const cs = attribute(dealKey ? this.deals.get(dealKey)!.touches : [], model);
-        const c = contributionOf(p);
+        // Deal basis: the figures come from the deals (finish); the payment keeps its credits, for the drill-down.
+        const c = byDeal ? { ...contributionOf(p), revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, paidTx: 0 } : contributionOf(p);
         const w = cs.map((x) => x.weightPpm);
         const rev = splitInteger(c.revenueMinor, w);
         const ref = splitInteger(c.refundMinor, w);
@@ -169,25 +220,43 @@ export class AggregateBuilder {
     for (const model of this.models) {
       for (const d of this.deals.values()) {
         const day = d.date ?? NO_DATE;
-        const link = linkOfDeal(d, this.input.join);
+        const link = linkOfDeal(d, this.input.join.deal);
         const cs = attribute(d.touches, model);
         const w = cs.map((x) => x.weightPpm);
         const leads = splitInteger(1000n, w);
-        const paid = this.paidDeals.has(d.key);
-        const won = d.status === 'Paid' || paid;
+        const won = d.status === 'Paid' || this.paidDeals.has(d.key);
+        const basis = this.revenue;
+        // Deal basis: a won deal counts its own amount once its payment is reconciled Paid and it meets the
+        // conditions; a refunded one counts nothing (its amount in and out); any other waits, not yet counted.
+        const counted = basis.basis === 'deal' ? won && this.paidDeals.has(d.key) && meetsConditions(d.attrs, basis.conditions) : this.paidDeals.has(d.key);
+        const paid = counted;
+        const money = basis.basis === 'deal' && won && d.amountMinor !== undefined ? { amount: d.amountMinor, currency: d.currency ?? '' } : null;
+        const refunded = !counted && this.refundedDeals.has(d.key);
+        const split = money ? splitInteger(money.amount, w) : [];
         cs.forEach((cr, j) => {
           const r = this.row(model, day, cr.channel, cr.campaign, '');
           r.leadsMilli += Number(leads[j]);
           if (won) r.dealsMilli += Number(leads[j]);
           if (paid) r.paidDealsMilli += Number(leads[j]);
-          credits.push({ model, kind: 'deal', ref: d.recordId, dealKey: d.key, day, channel: cr.channel, campaign: cr.campaign, currency: '', weightPpm: cr.weightPpm, link });
+          if (money) {
+            const m = this.row(model, day, cr.channel, cr.campaign, money.currency);
+            if (counted) {
+              m.revenueMinor += split[j]!;
+              if (j === 0) m.paidTx += 1;
+            } else if (refunded) {
+              m.revenueMinor += split[j]!;
+              m.refundMinor += split[j]!;
+            } else m.notCountedMinor += split[j]!;
+          }
+          credits.push({ model, kind: 'deal', ref: d.recordId, dealKey: d.key, day, channel: cr.channel, campaign: cr.campaign, currency: money?.currency ?? '', weightPpm: cr.weightPpm, link });
         });
       }
       for (const s of this.input.spend) {
         const day = s.date ?? NO_DATE;
         const campaign = s.campaign.trim() || NO_CAMPAIGN;
-        this.row(model, day, s.channel, campaign, s.currency).spendMinor += s.amountMinor;
-        credits.push({ model, kind: 'spend', ref: s.recordId, dealKey: null, day, channel: s.channel, campaign, currency: s.currency, weightPpm: 1_000_000, link: null });
+        const channel = this.channelOf(s.channel);
+        this.row(model, day, channel, campaign, s.currency).spendMinor += s.amountMinor;
+        credits.push({ model, kind: 'spend', ref: s.recordId, dealKey: null, day, channel, campaign, currency: s.currency, weightPpm: 1_000_000, link: null });
       }
     }
     return { daily: [...this.daily.values()], credits };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attribute, splitInteger } from './attribution';
 import { touchesOf } from './channels';
+import { channelFamily } from '@/lib/domain/channels';
 import { AggregateBuilder, buildAggregates, type DealInput, type PaymentInput, type SpendInput } from './build';
 import { all, byChannel, byMonth, figuresBy, filterRows, funnelOf } from './metrics';
 
@@ -35,7 +36,9 @@ const spends: SpendInput[] = [
   spend(23, '2026-01-07', 'LinkedIn Ads', 'ABM', 30000n),
   spend(24, '2026-02-01', 'Google Ads', 'Brand', 10000n),
 ];
-const built = buildAggregates({ deals, payments, spend: spends, join: 'paymentRef' });
+// The company's channel list maps its CRM's spellings ("google", "facebook") to its platforms' names.
+const channelOf = (v: string) => channelFamily(v) ?? v;
+const built = buildAggregates({ deals, payments, spend: spends, join: { payment: 'paymentRef', deal: 'paymentRef' }, channelOf });
 const rowsOf = (model: string) => built.daily.filter((r) => r.model === model);
 const usd = (m: Map<string, { currency: string }[]>, k: string) => m.get(k)!.find((f) => f.currency === 'USD') as ReturnType<typeof figuresBy>['groups'] extends Map<string, (infer F)[]> ? F : never;
 
@@ -49,7 +52,7 @@ describe('splitInteger', () => {
 });
 
 describe('attribution', () => {
-  const t = touchesOf({ channel: 'google', campaign: 'Brand', utmSource: 'facebook', utmCampaign: 'Retarget' });
+  const t = touchesOf({ channel: 'google', campaign: 'Brand', utmSource: 'facebook', utmCampaign: 'Retarget' }, channelOf);
   it('reads the first touch from the original source and the last from the UTM source', () => {
     expect(t).toEqual([{ channel: 'Google Ads', campaign: 'Brand' }, { channel: 'Meta Ads', campaign: 'Retarget' }]);
   });
@@ -143,11 +146,11 @@ describe('other models and FX', () => {
   });
   it('links 4 payments to deals by payment reference; by deal id none link', () => {
     expect(built.linkedPayments).toBe(5); // P1, P2, P2R, P2X, P4
-    expect(buildAggregates({ deals, payments, spend: spends, join: 'dealId' }).linkedPayments).toBe(0);
+    expect(buildAggregates({ deals, payments, spend: spends, join: { payment: 'dealId', deal: 'dealId' } }).linkedPayments).toBe(0);
   });
 
   it('gives the same figures and credits when the payments stream through in batches', () => {
-    const builder = new AggregateBuilder({ deals, spend: spends, join: 'paymentRef' });
+    const builder = new AggregateBuilder({ deals, spend: spends, join: { payment: 'paymentRef', deal: 'paymentRef' }, channelOf });
     const credits = [...builder.addPayments(payments.slice(0, 2)), ...builder.addPayments(payments.slice(2, 5)), ...builder.addPayments(payments.slice(5))];
     const rest = builder.finish();
     const key = (r: object) => JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? v.toString() : v));

@@ -139,9 +139,9 @@ describe.each(DATABASE_KINDS)('ROMI pre-aggregate on %s', (kind) => {
   });
 
   it('joins payments to deals by the configured field', async () => {
-    const byEmail = await rebuildRomi(runId, { db: t.prisma, join: 'email' });
-    const byRef = await rebuildRomi(runId, { db: t.prisma, join: 'paymentRef' });
-    const byDeal = await rebuildRomi(runId, { db: t.prisma, join: 'dealId' });
+    const byEmail = await rebuildRomi(runId, { db: t.prisma, join: { payment: 'email', deal: 'email' } });
+    const byRef = await rebuildRomi(runId, { db: t.prisma, join: { payment: 'paymentRef', deal: 'paymentRef' } });
+    const byDeal = await rebuildRomi(runId, { db: t.prisma, join: { payment: 'dealId', deal: 'dealId' } });
     // Each demo deal has its own buyer e-mail and payment reference; the payments carry no deal id.
     expect(byEmail.linkedPayments).toBe(byRef.linkedPayments);
     expect(byRef.linkedPayments).toBeGreaterThan(100);

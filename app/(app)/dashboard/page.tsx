@@ -8,7 +8,8 @@ import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
 import { dashboardData, parseRomiQuery, romiHref, type RomiQuery } from '@/lib/features/romi/dashboard';
-import { ATTRIBUTION_MODELS, JOIN_LABELS, MODEL_LABELS, type Figures, type JoinField } from '@/lib/romi';
+import { ATTRIBUTION_MODELS, MODEL_LABELS, parseJoinField, type Figures } from '@/lib/romi';
+import { fieldLabel } from '@/lib/features/romi/settings';
 import { FRESHNESS_INFO } from '@/lib/domain/freshness';
 
 export const metadata: Metadata = { title: 'Dashboard' };
@@ -127,7 +128,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         {currencies.length > 1
           ? `Figures are per currency (${currencies.map((c) => c.currency).join(', ')}); no exchange rates are applied, so currencies are never added together. Charts show ${cur}.`
           : `All figures in ${cur}; no currency conversion was needed.`}{' '}
-        Payments are linked to CRM deals by {JOIN_LABELS[data.run.joinField as JoinField] ?? data.run.joinField}. Click any figure, bar or point to see the rows behind it.
+        {joinNote(data.run.joinField)} Click any figure, bar or point to see the rows behind it.
       </p>
       {currencies.map((f) => (
         <section key={f.currency} className="grid-cards kpi-grid" aria-label={`Key figures in ${f.currency}`}>
@@ -226,4 +227,13 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
       </section>
     </>
   );
+}
+
+/** How the figures link payments to deals, in words. */
+function joinNote(joinField: string): string {
+  const j = parseJoinField(joinField);
+  const link = j.payment === j.deal ? `by ${fieldLabel(j.payment)}` : `by the payment's ${fieldLabel(j.payment)} and the deal's ${fieldLabel(j.deal)}`;
+  return j.basis === 'deal'
+    ? `Revenue is each won deal's amount in its close month, once its payment is reconciled Paid; payments are linked to deals ${link}.`
+    : `Payments are linked to CRM deals ${link}.`;
 }

@@ -94,7 +94,12 @@ export const IngestProfileSchema = z.object({
     format: z.string().default('iso').refine(isValidDateFormat, 'unsupported date format'),
     timeZone: z.string().default('UTC').refine(isValidTimeZone, 'unknown time zone'),
   }).prefault({}),
-  attributes: z.partialRecord(z.enum(ATTRIBUTE_NAMES), col).default({}),
+  /**
+   * Fields kept with each row, by name: the known ones (ATTRIBUTE_NAMES: channel, campaign, lead source,
+   * e-mail...) have their meaning; any other name is the company's own reference or field ("Order Number",
+   * "Payment Status"), which ROMI can join payments to deals by or put conditions on.
+   */
+  attributes: z.record(z.string().trim().min(1, 'a field name is empty').max(60, 'field names are at most 60 characters').refine((n) => !/[\u0000-\u001f]/.test(n), 'a field name has a control character'), col).default({}),
   /** The header the profile was made from (drift detection). */
   expectedColumns: z.array(z.string()).default([]),
 }).superRefine((p, ctx) => {

@@ -21,6 +21,62 @@ export interface Suggestion {
   confidence: 'preset' | 'heuristic';
 }
 
+/** Columns that look like a reference to another system's records (an order, an invoice, a payment). */
+const REFERENCE = /(order|invoice|reference|\bref\b|payment\s*(id|ref)|metadata)/i;
+
+/**
+ * The company's own fields kept under their column's name: for CRM deals every column not mapped
+ * otherwise (a deal export is small, and any of its columns may become the join to payments or a
+ * condition on revenue, "Payment Status" = "Invoice Paid"); for payments, columns that look like a
+ * reference (an order or invoice number).
+ */
+function ownFields(header: readonly string[], dataset: string, taken: ReadonlySet<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of header) {
+    if (taken.has(h) || !h.trim() || h.length > 60) continue;
+    if (dataset === 'deals' ? header.length <= 40 : dataset === 'payments' && REFERENCE.test(h)) out[h] = h;
+  }
+  return out;
+}
+
+/**
+ * A preset adapted to the file in hand: attributes whose column the file lacks are dropped (optional
+ * columns are optional) or bound to a synonym the file has ("Primary Campaign Source" for "Campaign"),
+ * a date format the samples do not read is replaced by one they do, and the company's own fields are
+ * kept (ownFields).
+ */
+function fitPreset(profile: IngestProfileInput, header: string[], sampleRows: string[][]): IngestProfileInput {
+  const keys = header.map(headerKey);
+  const taken = new Set(Object.values(profile.columns).filter((c): c is string => typeof c === 'string'));
+  const attributes: Record<string, string> = {};
+  for (const [name, column] of Object.entries(profile.attributes ?? {})) {
+    if (header.includes(column)) attributes[name] = column;
+    else {
+      const alt = findColumn(header, keys, ATTRIBUTE_SYNONYMS[name as AttributeName] ?? [], new Set([...taken, ...Object.values(attributes)]));
+      if (alt !== undefined) attributes[name] = alt;
+    }
+  }
+  for (const [name, syn] of Object.entries(ATTRIBUTE_SYNONYMS) as [AttributeName, string[]][]) {
+    if (attributes[name]) continue;
+    const c = findColumn(header, keys, syn, new Set([...taken, ...Object.values(attributes)]));
+    if (c !== undefined) attributes[name] = c;
+  }
+  Object.assign(attributes, ownFields(header, profile.dataset, new Set([...taken, ...Object.values(attributes)])));
+  let date = profile.date;
+  const dateColumn = profile.columns.date;
+  if (dateColumn && header.includes(dateColumn)) {
+    const values = columnValues(header, sampleRows, dateColumn);
+    const format = profile.date?.format ?? 'iso';
+    const zone = profile.date?.timeZone ?? 'UTC';
+    const parse = compileDateParser(format, zone);
+    if (values.length && !values.every((v) => !v.trim() || parse(v.trim()).ok)) {
+      const guess = guessDateFormat(values);
+      if (guess) date = { ...profile.date, format: guess.format };
+    }
+  }
+  return { ...profile, attributes, ...(date ? { date } : {}) };
+}
+
 /** A preset is used when at least this share of its signature is present (and its required columns bind). */
 export const PRESET_MIN_SCORE = 0.6;
 
@@ -112,7 +168,7 @@ const ATTRIBUTE_SYNONYMS: Partial<Record<AttributeName, string[]>> = {
   customer: ['customer', 'customername', 'customerid', 'client', 'company', 'companyname', 'accountname'],
   description: ['description', 'memo', 'details', 'note', 'narrative'],
   invoiceId: ['invoice', 'invoiceid', 'invoicenumber', 'invoiceno'],
-  campaign: ['campaign', 'campaignname'],
+  campaign: ['campaign', 'campaignname', 'primarycampaignsource', 'primarycampaign'],
   channel: ['channel', 'source', 'originalsource'],
   leadSource: ['leadsource'],
   utmSource: ['utmsource'],
@@ -153,9 +209,10 @@ export function suggestProfile(header: string[], sampleRows: string[][], hint: {
   const best = detectPreset(header)[0];
   if (best && best.score >= PRESET_MIN_SCORE && (hint.kind === undefined || hint.kind === best.preset.kind || hint.kind === 'other')) {
     const p = best.preset;
-    const bound = compileIngestProfile(p.profile, { name: p.label, kind: p.kind }).bindHeader(header);
+    const profile = fitPreset(p.profile, header, sampleRows);
+    const bound = compileIngestProfile(profile, { name: p.label, kind: p.kind }).bindHeader(header);
     if (bound.ok) {
-      return { presetId: p.id, profile: { ...p.profile, expectedColumns: [...header] }, confidence: 'preset' };
+      return { presetId: p.id, profile: { ...profile, expectedColumns: [...header] }, confidence: 'preset' };
     }
   }
 
@@ -179,11 +236,12 @@ export function suggestProfile(header: string[], sampleRows: string[][], hint: {
   const amountFormat = guessAmountFormat(moneyValues) ?? { decimalSeparator: '.', thousandsSeparator: '' };
   const dateGuess = guessDateFormat(columnValues(header, sampleRows, date));
 
-  const attributes: Partial<Record<AttributeName, string>> = {};
+  const attributes: Record<string, string> = {};
   for (const [attr, syn] of Object.entries(ATTRIBUTE_SYNONYMS) as [AttributeName, string[]][]) {
     const c = findColumn(header, keys, syn, taken);
     if (c !== undefined) attributes[attr] = c;
   }
+  Object.assign(attributes, ownFields(header, dataset, new Set([...taken, ...Object.values(attributes)])));
 
   const columns: IngestProfileInput['columns'] = { id: id ?? header[0] ?? 'id' };
   if (status !== undefined) columns.status = status;

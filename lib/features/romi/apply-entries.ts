@@ -11,7 +11,7 @@
  */
 import { insertCredits, type Tx, parseAttrs } from './rebuild-romi';
 import { addDailyDeltas } from './apply-row-change';
-import { ATTRIBUTION_MODELS, attribute, contributionOf, linkOfPayment, NO_DATE, splitInteger, type AttributionModel, type Contribution, type CreditRow, type JoinField, type PaymentInput } from '@/lib/romi';
+import { ATTRIBUTION_MODELS, attribute, contributionOf, linkOfPayment, NO_DATE, parseJoinField, splitInteger, type AttributionModel, type Contribution, type CreditRow, type PaymentInput } from '@/lib/romi';
 
 /** What ROMI needs of an entry: its classification fields and review state, and its records' attributes. */
 export type EntryFigures = Omit<PaymentInput, 'attrs'>;
@@ -29,12 +29,14 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
   if (!moves.length) return true;
   const build = await tx.romiBuild.findUnique({ where: { runId }, select: { joinField: true, creditLinks: true } });
   if (!build?.creditLinks) return false;
+  const join = parseJoinField(build.joinField);
+  // Revenue by deal: an entry moves its deal's figures, which the build works out (the caller rebuilds).
+  if (join.basis === 'deal') return false;
   // A settled entry arriving Paid is a person's or a rule's decision, which goes through applyRomiRowChange.
   if (moves.some((m) => contributionOf(m.after).paidTx > 0)) return false;
   // Taken first, so concurrent changes of one aggregate queue on this row in one order (as applyRomiRowChange).
   await tx.romiBuild.update({ where: { runId }, data: { revision: { increment: 1 } } });
 
-  const join = build.joinField as JoinField;
   const daily = new Map<string, Credit & Delta & { paidTx: number }>();
   const add = (c: Credit, d: Delta & { paidTx: number }) => {
     if (!d.revenueMinor && !d.refundMinor && !d.notCountedMinor && !d.paidTx) return;
@@ -85,7 +87,7 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
   // 2. Find each entry's deal by its join value, attribute it as the build does, and add it back.
   // Each join value's deal (the first deal with it, as the build picks), looked up 500 values at a time.
   const dealOf = new Map<string, { dealKey: string; touches: Map<AttributionModel, Credit[]> } | null>();
-  const linkOf = moves.map((m) => linkOfPayment({ attrs: m.attrs, key: m.after.key }, join));
+  const linkOf = moves.map((m) => linkOfPayment({ attrs: m.attrs, key: m.after.key }, join.payment));
   const links = [...new Set(linkOf.filter((l): l is string => Boolean(l)))];
   for (let i = 0; i < links.length; i += 500) {
     const part = links.slice(i, i + 500);

@@ -1,9 +1,10 @@
 import { type Tx } from './rebuild-romi';
 import { ATTRIBUTION_MODELS, contributionOf, splitInteger } from '@/lib/romi';
-import { clientTarget } from '@/lib/server/db/client';
-import { literalFor } from '@/lib/server/db/record-insert';
+import { applyDealChange, dealBasis } from './apply-deal-change';
+import { addDailyDeltas, type RowFinal } from './daily-deltas';
 
-export type RowFinal = { state: string; finalStatus: string | null; finalAmountMinor: bigint | null; finalCurrency: string | null };
+export { addDailyDeltas, type DailyDelta, type RowFinal } from './daily-deltas';
+
 
 type Delta = { revenueMinor: bigint; refundMinor: bigint; notCountedMinor: bigint; leadsMilli: number; dealsMilli: number; paidDealsMilli: number; paidTx: number };
 const noDelta = (): Delta => ({ revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, leadsMilli: 0, dealsMilli: 0, paidDealsMilli: 0, paidTx: 0 });
@@ -30,6 +31,10 @@ async function addToDaily(tx: Tx, runId: string, model: string, day: string, cha
  * and with the same exact split as the build; flips its deal's "paid" count when that changed.
  */
 export async function applyRomiRowChange(tx: Tx, runId: string, resultId: number, before: RowFinal, after: RowFinal): Promise<void> {
+  if (await dealBasis(tx, runId)) {
+    await applyDealChange(tx, runId, resultId, before, after);
+    return;
+  }
   const credits = await tx.romiCredit.findMany({ where: { runId, kind: 'payment', ref: resultId }, orderBy: { id: 'asc' } });
   if (!credits.length) return;
   const row = await tx.runResult.findUnique({ where: { id: resultId }, select: { amountMinor: true, currency: true } });
@@ -85,6 +90,10 @@ export async function applyRomiRowChange(tx: Tx, runId: string, resultId: number
  */
 export async function applyRomiStateChanges(tx: Tx, runId: string, changes: readonly { resultId: number; before: RowFinal; after: RowFinal }[]): Promise<void> {
   if (!changes.length) return;
+  if (await dealBasis(tx, runId)) {
+    for (const c of changes) await applyDealChange(tx, runId, c.resultId, c.before, c.after);
+    return;
+  }
   const ids = changes.map((c) => c.resultId);
   const credits = new Map<number, { model: string; day: string; channel: string; campaign: string; weightPpm: number; dealKey: string | null }[]>();
   const rows = new Map<number, { amountMinor: bigint; currency: string }>();
@@ -131,28 +140,4 @@ export async function applyRomiStateChanges(tx: Tx, runId: string, changes: read
   }
   await addDailyDeltas(tx, runId, [...daily.values()]);
   for (const f of flips) await applyRomiRowChange(tx, runId, f.resultId, f.before, f.after);
-}
-
-export type DailyDelta = { model: string; day: string; channel: string; campaign: string; currency: string; revenueMinor: bigint; refundMinor: bigint; notCountedMinor: bigint; paidTx: number };
-
-/**
- * Adds many deltas to RomiDaily in a few statements (INSERT ... ON CONFLICT DO UPDATE, which both
- * databases have), inside the caller's transaction: one Prisma upsert per touched row cost about
- * 2 ms each, hundreds per chunk of a pass.
- */
-export async function addDailyDeltas(tx: Tx, runId: string, deltas: readonly DailyDelta[]): Promise<void> {
-  const rows = deltas.filter((d) => d.revenueMinor || d.refundMinor || d.notCountedMinor || d.paidTx);
-  if (!rows.length) return;
-  const lit = literalFor(clientTarget(tx as object).kind);
-  for (let i = 0; i < rows.length; i += 500) {
-    const tuples = rows.slice(i, i + 500).map((d) => `(${[runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.paidTx].map(lit).join(', ')})`);
-    await tx.$executeRawUnsafe(
-      `INSERT INTO "RomiDaily" ("runId", "model", "day", "channel", "campaign", "currency", "revenueMinor", "refundMinor", "notCountedMinor", "paidTx") VALUES ${tuples.join(', ')}
-       ON CONFLICT ("runId", "model", "day", "channel", "campaign", "currency") DO UPDATE SET
-         "revenueMinor" = "RomiDaily"."revenueMinor" + excluded."revenueMinor",
-         "refundMinor" = "RomiDaily"."refundMinor" + excluded."refundMinor",
-         "notCountedMinor" = "RomiDaily"."notCountedMinor" + excluded."notCountedMinor",
-         "paidTx" = "RomiDaily"."paidTx" + excluded."paidTx"`,
-    );
-  }
 }

@@ -1,27 +1,32 @@
 import { clientTarget, getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { literalFor } from '@/lib/server/db/record-insert';
-import { AggregateBuilder, JOIN_FIELDS, normalizeChannel, type CreditRow, type DealInput, type JoinField, type PaymentInput, type SpendInput } from '@/lib/romi';
+import { AggregateBuilder, type CreditRow, type DealInput, type Join, type PaymentInput, type RevenueBasis, type SpendInput } from '@/lib/romi';
+import { DEFAULT_ROMI_SETTINGS, parseRomiSettings, type RomiSettings } from './settings';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { loggerFor } from '@/lib/server/observability/logger';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
+import { loadChannelMap } from './channel-map';
+import { parseAttrs } from './attrs';
+
+export { parseAttrs };
 
 export type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];
 
 const WRITE_BATCH = 2000;
 
-/** The payment-to-deal join: PAIDLINE_ROMI_JOIN (dealId | invoiceId | paymentRef | email), default paymentRef. */
-export function romiJoinField(): JoinField {
-  const v = process.env.PAIDLINE_ROMI_JOIN;
-  return v && (JOIN_FIELDS as readonly string[]).includes(v) ? (v as JoinField) : 'paymentRef';
+/** What a run's ROMI counts: its reconciliation's settings (a ledger), or the defaults (a one-off run). */
+export async function romiSettingsOf(runId: string, db: Client | Tx): Promise<RomiSettings> {
+  const rec = await db.reconciliation.findUnique({ where: { ledgerRunId: runId }, select: { romi: true } });
+  return rec ? parseRomiSettings(rec.romi) : DEFAULT_ROMI_SETTINGS;
 }
 
-export function parseAttrs(s: string | null): Record<string, string> {
-  if (!s) return {};
-  try {
-    return JSON.parse(s) as Record<string, string>;
-  } catch {
-    return {};
-  }
+export function revenueBasisOf(settings: RomiSettings): RevenueBasis {
+  return settings.basis === 'deal' ? { basis: 'deal', conditions: settings.dealConditions, sameAmount: settings.sameAmount } : { basis: 'payment' };
+}
+
+/** RomiBuild.joinField: the join and the basis, as JSON (parseJoinField reads it and older field names). */
+export function joinFieldOf(settings: RomiSettings): string {
+  return JSON.stringify({ payment: settings.join.payment, deal: settings.join.deal, basis: settings.basis });
 }
 
 /**
@@ -37,19 +42,19 @@ export async function insertCredits(tx: Tx, runId: string, credits: readonly Cre
   }
 }
 
-/** Records of a dataset from committed ingestions or webhook events, oldest first. */
-function committedRecords(db: Client, dataset: 'deals' | 'spend') {
+/** Records of a dataset from committed ingestions or webhook events, oldest first (of these sources only, when given). */
+function committedRecords(db: Client, dataset: 'deals' | 'spend', sourceIds: string[] | null = null) {
   return db.sourceRecord.findMany({
-    where: { dataset, OR: [{ ingestionId: null }, { ingestion: { status: 'committed' } }], source: { archivedAt: null } },
+    where: { dataset, OR: [{ ingestionId: null }, { ingestion: { status: 'committed' } }], source: { archivedAt: null }, ...(sourceIds ? { sourceId: { in: sourceIds } } : {}) },
     orderBy: { id: 'asc' },
     select: { id: true, sourceId: true, ingestionId: true, key: true, txId: true, date: true, amountMinor: true, currency: true, status: true, attrs: true, source: { select: { name: true } } },
   });
 }
 
 /** Deals that count: the latest record per (source, key) (a deal's newest stage and amount). */
-async function currentDeals(db: Client) {
+export async function currentDeals(db: Client, sourceIds: string[] | null = null) {
   const latest = new Map<string, Awaited<ReturnType<typeof committedRecords>>[number]>();
-  for (const r of await committedRecords(db, 'deals')) latest.set(`${r.sourceId}\u0000${r.key}`, r);
+  for (const r of await committedRecords(db, 'deals', sourceIds)) latest.set(`${r.sourceId}\u0000${r.key}`, r);
   return [...latest.values()];
 }
 
@@ -68,16 +73,17 @@ export function currentSpendOf<R extends { id: number; sourceId: string; ingesti
   return rows.filter((r) => newest.get(group(r)) === delivery(r));
 }
 
-async function currentSpend(db: Client): Promise<SpendInput[]> {
-  const rows = (await committedRecords(db, 'spend')).map((r) => {
+async function currentSpend(db: Client, sourceIds: string[] | null = null): Promise<SpendInput[]> {
+  const rows = (await committedRecords(db, 'spend', sourceIds)).map((r) => {
     const attrs = parseAttrs(r.attrs);
-    return { ...r, channel: normalizeChannel(attrs.channel) ?? r.source.name, campaign: attrs.campaign ?? r.txId };
+    // The channel as the data names it (a channel column, else the source's name); the channel list maps it.
+    return { ...r, channel: attrs.channel?.trim() || r.source.name, campaign: attrs.campaign ?? r.txId };
   });
   return currentSpendOf(rows).map((r) => ({ recordId: r.id, date: r.date, channel: r.channel, campaign: r.campaign, amountMinor: r.amountMinor, currency: r.currency }));
 }
 
 /** A run's or ledger's entries as the aggregate's payments, in batches by id, with their records' attributes (for the join). */
-async function* paymentBatches(db: Client | Tx, runId: string): AsyncGenerator<PaymentInput[]> {
+export async function* paymentBatches(db: Client | Tx, runId: string): AsyncGenerator<PaymentInput[]> {
   let lastId = 0;
   for (;;) {
     const rows = await db.runResult.findMany({
@@ -114,14 +120,15 @@ async function* paymentBatches(db: Client | Tx, runId: string): AsyncGenerator<P
  * through in batches, each batch's credits written as it goes: only the deals, the spend and the
  * daily rows are held in memory (every entry and its credits at once took 2.3 GiB for 100k keys).
  */
-export async function rebuildRomi(runId: string, opts: { db?: Client; join?: JoinField } = {}): Promise<{ daily: number; credits: number; linkedPayments: number }> {
+export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Join } = {}): Promise<{ daily: number; credits: number; linkedPayments: number }> {
   const db = opts.db ?? getPrisma();
-  const join = opts.join ?? romiJoinField();
+  const stored = await romiSettingsOf(runId, db);
+  const settings = opts.join ? { ...stored, join: opts.join } : stored;
   const started = Date.now();
 
-  const deals: DealInput[] = (await currentDeals(db)).map((r) => ({ recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs: parseAttrs(r.attrs) }));
-  const spend = await currentSpend(db);
-  const builder = new AggregateBuilder({ deals, spend, join });
+  const deals: DealInput[] = (await currentDeals(db, settings.dealSourceIds)).map((r) => ({ recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs: parseAttrs(r.attrs), amountMinor: r.amountMinor, currency: r.currency }));
+  const spend = await currentSpend(db, settings.spendSourceIds);
+  const builder = new AggregateBuilder({ deals, spend, join: settings.join, revenue: revenueBasisOf(settings), channelOf: await loadChannelMap(db) });
   let credits = 0;
   const daily = await db.$transaction(
     async (tx) => {
@@ -143,7 +150,7 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
       credits += rest.credits.length;
       await tx.romiBuild.deleteMany({ where: { runId } });
       await tx.romiBuild.create({
-        data: { runId, builtAt: new Date(), joinField: join, creditLinks: true, linkedPayments: builder.linkedPayments, payments: builder.payments, deals: deals.length, spendRows: spend.length, durationMs: Date.now() - started },
+        data: { runId, builtAt: new Date(), joinField: joinFieldOf(settings), creditLinks: true, linkedPayments: builder.linkedPayments, payments: builder.payments, deals: deals.length, spendRows: spend.length, durationMs: Date.now() - started },
       });
       return rest.daily.length;
     },

@@ -16,7 +16,9 @@ export const googleAdsCampaigns: Preset = {
   kind: 'ads',
   dataset: 'spend',
   description: 'Google Ads → Campaigns → Download (CSV), segmented by Day.',
-  signature: ['Campaign', 'Campaign state', 'Campaign type', 'Clicks', 'Impr.', 'CTR', 'Currency code', 'Avg. CPC', 'Cost', 'Conversions', 'Day'],
+  // The columns every campaign report by day has; the others (state or status, type, CTR, CPC,
+  // conversions) depend on the columns the account chose and are optional.
+  signature: ['Day', 'Campaign', 'Clicks', 'Impr.', 'Currency code', 'Cost'],
   profile: {
     dataset: 'spend',
     format: { type: 'csv' },

@@ -3,6 +3,7 @@ import { adyenSettlement } from './adyen-settlement';
 import { bankStatement } from './bank-statement';
 import { googleAdsCampaigns } from './google-ads-campaigns';
 import { hubspotDeals } from './hubspot-deals';
+import { linkedinAds } from './linkedin-ads';
 import { metaAds } from './meta-ads';
 import { paypalActivity } from './paypal-activity';
 import { salesforceOpportunities } from './salesforce-opportunities';
@@ -22,6 +23,7 @@ export const PRESETS: readonly Preset[] = [
   salesforceOpportunities,
   googleAdsCampaigns,
   metaAds,
+  linkedinAds,
 ];
 
 /** Matching form of a header name: case, spaces, punctuation and a "(USD)"-style currency ignored. */

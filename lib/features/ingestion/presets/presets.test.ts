@@ -202,3 +202,30 @@ describe('presets on real-format sample exports', () => {
     expect(detectPreset(header)[0]?.preset.id).toBe('meta-ads');
   });
 });
+
+describe('presets fitted to the export in hand', () => {
+  it('linkedin-ads: M/D/YYYY days, every row spend, thousands separators', async () => {
+    const { records, errors } = await load('linkedin-ads');
+    expect(errors).toEqual([]);
+    expect(records.map((r) => [r.key, r.amount, r.currency, r.date, r.attrs.campaign])).toEqual([
+      ['ABM - FINANCE LEADERS|2025-03-01', 120450, 'EUR', '2025-03-01', 'ABM - Finance Leaders'],
+      ['RETARGETING - SITE VISITORS|2025-03-01', 18820, 'EUR', '2025-03-01', 'Retargeting - Site Visitors'],
+      ['ABM - FINANCE LEADERS|2025-03-02', 115000, 'EUR', '2025-03-02', 'ABM - Finance Leaders'],
+      ['RETARGETING - SITE VISITORS|2025-12-31', 9705, 'EUR', '2025-12-31', 'Retargeting - Site Visitors'],
+    ]);
+  });
+
+  it('a report with fewer optional columns still gets its preset, with the columns it has', async () => {
+    const { suggestProfile } = await import('../suggest');
+    const google = suggestProfile(['Day', 'Campaign', 'Campaign status', 'Clicks', 'Impr.', 'Currency code', 'Cost'], [['2025-01-01', 'Brand - Search', 'Enabled', '26', '225', 'USD', '$103.40']]);
+    expect(google.presetId).toBe('google-ads-campaigns');
+    expect(google.profile.attributes).toEqual({ campaign: 'Campaign', clicks: 'Clicks', impressions: 'Impr.' });
+    // A US-locale Salesforce report: M/D/YYYY close dates, "Primary Campaign Source", the company's own columns kept by name.
+    const header = ['Opportunity ID', 'Opportunity Name', 'Account Name', 'Amount', 'Stage', 'Close Date', 'Created Date', 'Lead Source', 'Primary Campaign Source', 'Order Number', 'Payment Status'];
+    const sf = suggestProfile(header, [['0065g00000fnZe0AAE', 'Tyrell - Seats', 'Tyrell', '405.00', 'Closed Won', '1/3/2025', '12/7/2024', 'Paid Social', 'LI - Decision Makers', 'A-20401', 'Invoice Paid'], ['0065g000000QVohAAG', 'Cobalt - Renewal', 'Cobalt', '20,000.00', 'Closed Lost', '1/17/2025', '10/27/2024', 'Referral', '', '', '']]);
+    expect(sf.presetId).toBe('salesforce-opportunities');
+    expect(sf.profile.date?.format).toBe('M/D/YYYY');
+    expect(sf.profile.attributes).toMatchObject({ leadSource: 'Lead Source', campaign: 'Primary Campaign Source', 'Order Number': 'Order Number', 'Payment Status': 'Payment Status', 'Created Date': 'Created Date' });
+    expect(sf.profile.attributes).not.toHaveProperty('Lead Source');
+  });
+});

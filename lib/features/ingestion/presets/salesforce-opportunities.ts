@@ -5,8 +5,10 @@ const header = ['Opportunity ID', 'Opportunity Name', 'Account Name', 'Amount', 
 /**
  * Salesforce opportunities report (or Data Loader) export with the standard
  * sales stages. Close Date is taken as ISO (YYYY-MM-DD, what Data Loader and
- * reports in ISO locales write); for a US-locale report switch the date format
- * to MM/DD/YYYY. Currency USD assumed (single-currency org).
+ * reports in ISO locales write); a US-locale report's M/D/YYYY is recognised from
+ * the samples. Currency USD assumed (single-currency org). Lead Source is the
+ * channel; the campaign is "Campaign" or "Primary Campaign Source"; any other
+ * column (an order number, a payment status) is kept under its own name.
  */
 export const salesforceOpportunities: Preset = {
   id: 'salesforce-opportunities',
@@ -14,7 +16,8 @@ export const salesforceOpportunities: Preset = {
   kind: 'crm',
   dataset: 'deals',
   description: 'Salesforce → Reports → Opportunities → Export (CSV).',
-  signature: ['Opportunity ID', 'Opportunity Name', 'Account Name', 'Amount', 'Close Date', 'Stage', 'Owner Name'],
+  // Owner Name, Lead Source and Campaign are optional columns of the report: not part of what identifies it.
+  signature: ['Opportunity ID', 'Opportunity Name', 'Account Name', 'Amount', 'Close Date', 'Stage'],
   profile: {
     dataset: 'deals',
     format: { type: 'csv' },
