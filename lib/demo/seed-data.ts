@@ -7,6 +7,7 @@ import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
 import { stageUpload } from '@/lib/features/ingestion/stage-upload';
 import { startIngestion } from '@/lib/features/ingestion/process-ingestion';
 import { ensureDefaultRuleSet } from '@/lib/features/runs/rulesets';
+import { saveChannelMapping } from '@/lib/features/romi/channel-map';
 import { createReconciliation, runLedgerPass } from '@/lib/features/ledger';
 import { resolveDiscrepancy } from '@/lib/features/review/resolve';
 import { type Actor as ReviewActor } from '@/lib/domain/actor';
@@ -268,6 +269,8 @@ async function seedActor(db: Client, role: 'analyst' | 'reviewer' | 'admin'): Pr
  */
 export async function seedRomiDemo(db: Client = getPrisma()): Promise<{ sources: { id: string; name: string; ingested: boolean }[]; runId: string | null }> {
   const files = romiDemoFiles();
+  // The demo company's channel list: its CRM's lead sources count as the ad platform they came through.
+  await saveChannelMapping(CHANNELS.filter((c) => c.touch !== c.name).map((c) => ({ value: c.touch, channel: c.name })), null, db);
   const sources = [];
   for (const spec of ROMI_DEMO_SOURCES) sources.push(await ingestCsvText(db, spec, files[spec.part]));
   const payments = sources.slice(0, 3);

@@ -1,9 +1,11 @@
 /**
- * The acme-romi exports through ingestion and the ledger, on SQLite and PostgreSQL: Stripe and PayPal
+ * The acme-romi exports through ingestion, the ledger and ROMI, on SQLite and PostgreSQL: Stripe and PayPal
  * play one role (a key needs to be in one of them), their failed attempts and refund rows fold into the
  * payment they belong to, the bank books within 0-5 days after, and a payment refunded after the bank's
  * credit settles as Refunded by itself. Before: every retried or refunded order read "Duplicated" and
- * every order was "missing" in the processor that did not handle it.
+ * every order was "missing" in the processor that did not handle it. Then the CRM and the two ad
+ * platforms with the mapping Paidline suggests, the company's channel list, and revenue by deal joined
+ * by the order number: the dashboard's figures equal expected.json to the cent.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +19,13 @@ import { ensureDefaultRuleSet } from '@/lib/features/runs/rulesets';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
-import { ACME_PROFILES, acmeFile } from './acme-fixtures';
+import { ACME_PROFILES, acmeExpected, acmeFile } from './acme-fixtures';
+import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
+import { saveChannelMapping } from '@/lib/features/romi/channel-map';
+import { previewRomiJoin, romiChoices, saveRomiSettings } from '@/lib/features/romi/configure';
+import { rebuildRomi } from '@/lib/features/romi/rebuild-romi';
+import { dashboardData, parseRomiQuery } from '@/lib/features/romi/dashboard';
+import { type Figures } from '@/lib/romi';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'paidline-acme-'));
 process.env.PAIDLINE_UPLOAD_DIR = path.join(tmp, 'uploads');
@@ -33,6 +41,17 @@ describe.each(DATABASE_KINDS)('the acme payments ledger on %s', (kind) => {
   });
   afterAll(async () => db?.drop());
 
+  /** Uploads an export with the mapping Paidline suggests for it (what an analyst accepts). */
+  async function ingestSuggested(name: string, kind: 'crm' | 'ads', file: string, adjust: (p: Awaited<ReturnType<typeof previewIngestion>>['suggestion']['profile']) => typeof p = (p) => p) {
+    const actor = (analyst ??= await makeActor(db.prisma, 'analyst'));
+    const { id } = await createSource({ name, kind }, { actor, db: db.prisma });
+    const staged = await stageUpload({ sourceId: id, fileName: file, body: body(acmeFile(file)), actor, db: db.prisma });
+    const preview = await previewIngestion(staged.ingestionId, { db: db.prisma });
+    await startIngestion(staged.ingestionId, { profile: adjust(preview.suggestion.profile), presetId: preview.suggestion.presetId, onInvalid: 'ask', actor, db: db.prisma, wait: true });
+    expect(await db.prisma.ingestion.findUniqueOrThrow({ where: { id: staged.ingestionId }, select: { status: true, rowsInvalid: true } })).toEqual({ status: 'committed', rowsInvalid: 0 });
+    return { id, presetId: preview.suggestion.presetId };
+  }
+
   async function ingest(name: string, spec: (typeof ACME_PROFILES)[keyof typeof ACME_PROFILES]) {
     const actor = (analyst ??= await makeActor(db.prisma, 'analyst'));
     const { id } = await createSource({ name, kind: spec.kind }, { actor, db: db.prisma });
@@ -42,6 +61,9 @@ describe.each(DATABASE_KINDS)('the acme payments ledger on %s', (kind) => {
     expect(await db.prisma.ingestion.findUniqueOrThrow({ where: { id: staged.ingestionId }, select: { status: true, rowsInvalid: true } })).toEqual({ status: 'committed', rowsInvalid: 0 });
     return id;
   }
+
+  let reconciliationId = '';
+  let ledgerRunId = '';
 
   it('reconciles Stripe + PayPal against the bank: attempts fold, refunds settle, the rest waits', async () => {
     const stripe = await ingest('Stripe', ACME_PROFILES.stripe);
@@ -57,6 +79,8 @@ describe.each(DATABASE_KINDS)('the acme payments ledger on %s', (kind) => {
       db.prisma,
     );
     await runLedgerPass(rec.id, { keys: null, trigger: 'person', db: db.prisma });
+    reconciliationId = rec.id;
+    ledgerRunId = rec.ledgerRunId;
 
     const entries = await db.prisma.runResult.findMany({ where: { runId: rec.ledgerRunId }, select: { key: true, cls: true, reasons: true, state: true, finalStatus: true, missingIn: true, detail: true } });
     expect(entries).toHaveLength(78); // every won deal's order, none twice
@@ -80,5 +104,81 @@ describe.each(DATABASE_KINDS)('the acme payments ledger on %s', (kind) => {
     expect(entries.find((e) => e.key === 'A-20424')).toMatchObject({ state: 'resolved', finalStatus: 'Refunded' });
     // The bank's missing side is the bank, never one of the two processors.
     expect(new Set(entries.filter((e) => e.cls === 'missing').map((e) => e.missingIn))).toEqual(new Set([';Operating bank;']));
+  });
+
+  it('reports expected.json: revenue by deal in its close month, joined by the order number, spend on the company\'s channels', async () => {
+    const expected = acmeExpected();
+    const crm = await ingestSuggested('Salesforce', 'crm', 'salesforce-opportunities.csv');
+    expect(crm.presetId).toBe('salesforce-opportunities');
+    const google = await ingestSuggested('Google Ads', 'ads', 'google-ads-campaigns.csv');
+    expect(google.presetId).toBe('google-ads-campaigns');
+    const linkedin = await ingestSuggested('LinkedIn Ads', 'ads', 'linkedin-ads-campaigns.csv');
+    expect(linkedin.presetId).toBe('linkedin-ads');
+
+    // What the settings offer: the CRM's own columns are fields a deal can join by.
+    const choices = await romiChoices(reconciliationId, db.prisma);
+    expect(choices.dealFields).toEqual(expect.arrayContaining(['id', 'Order Number', 'Payment Status']));
+    expect(choices.spendSources.map((s) => s.name).sort()).toEqual(['Google Ads', 'LinkedIn Ads']);
+
+    const settings = {
+      dealSourceIds: [crm.id],
+      spendSourceIds: [google.id, linkedin.id],
+      join: { payment: 'key', deal: 'Order Number' },
+      basis: 'deal' as const,
+      dealConditions: [{ field: 'Payment Status', values: ['Invoice Paid'] }],
+      sameAmount: true,
+    };
+    // The preview before saving: every won deal links; 51 count, 4 were refunded, the rest wait.
+    const preview = await previewRomiJoin(reconciliationId, settings, db.prisma);
+    expect(preview).toMatchObject({ wonDeals: expected.won_deals, linked: 78, counted: expected.reconciled_paid_deals, refunded: expected.refunded_deals, unlinked: [] });
+    expect(preview.countedMinor).toEqual([{ currency: 'USD', amountMinor: String(expected.total_revenue_cents) }]);
+    expect(preview.waitingMinor).toEqual([{ currency: 'USD', amountMinor: String(expected.not_yet_counted_cents) }]);
+    expect(preview.fieldValues['Payment Status']).toEqual([{ value: 'Invoice Paid', deals: 63 }, { value: 'Awaiting Payment', deals: 15 }]);
+    // Joined by the deal's id instead, nothing links (the payments carry order numbers).
+    expect((await previewRomiJoin(reconciliationId, { ...settings, join: { payment: 'key', deal: 'id' } }, db.prisma)).linked).toBe(0);
+
+    const admin = await makeActor(db.prisma, 'admin');
+    expect((await saveRomiSettings(reconciliationId, settings, admin, db.prisma)).changed).toBe(true);
+    expect(await db.prisma.auditLog.count({ where: { action: 'reconciliation.romi', entityId: reconciliationId } })).toBe(1);
+    // The company's channel list: the ad platforms' spend counts on the CRM's channels.
+    await saveChannelMapping([{ value: 'Google Ads', channel: 'Paid Search' }, { value: 'LinkedIn Ads', channel: 'Paid Social' }], admin, db.prisma);
+    await rebuildRomi(ledgerRunId, { db: db.prisma });
+
+    const data = (await dashboardData(parseRomiQuery({ from: '2025-01-01', to: '2025-03-31' }), db.prisma, { cache: false }))!;
+    expect(data.run.runId).toBe(ledgerRunId);
+    const usd = (fs: Figures[]) => fs.find((f) => f.currency === 'USD') ?? ({ netRevenueMinor: 0n, spendMinor: 0n, romi: null, notCountedMinor: 0n, paidDeals: 0 } as unknown as Figures);
+    const total = usd(data.totals);
+    expect(Number(total.netRevenueMinor)).toBe(expected.total_revenue_cents);
+    expect(Number(usd(data.notCountedAll).notCountedMinor)).toBe(expected.not_yet_counted_cents);
+    expect(total.paidDeals).toBe(expected.reconciled_paid_deals);
+    for (const [channel, want] of Object.entries(expected.channels)) {
+      const got = usd(data.channels.find((c) => c.channel === channel)?.figures ?? []);
+      expect([channel, Number(got.netRevenueMinor), Number(got.spendMinor), got.romi === null ? null : Math.round(got.romi * 10_000) / 10_000]).toEqual([channel, want.revenue_cents, want.spend_cents, want.romi]);
+      for (const [campaign, c] of Object.entries(want.campaigns)) {
+        const row = usd(data.campaigns.find((x) => x.channel === channel && x.campaign === campaign)?.figures ?? []);
+        expect([channel, campaign, Number(row.netRevenueMinor), Number(row.spendMinor)]).toEqual([channel, campaign, c.revenue_cents, c.spend_cents]);
+      }
+      for (const [month, m] of Object.entries(want.by_month)) {
+        const monthly = (await dashboardData(parseRomiQuery({ from: `${month}-01`, to: `${month}-31`, channel }), db.prisma, { cache: false }))!;
+        const f = usd(monthly.totals);
+        expect([channel, month, Number(f.netRevenueMinor), Number(f.spendMinor)]).toEqual([channel, month, m.revenue_cents, m.spend_cents]);
+      }
+    }
+    // No channel other than the company's five.
+    expect(data.channels.map((c) => c.channel).sort()).toEqual(Object.keys(expected.channels).sort());
+
+    // A reviewer settles a short bank credit at the processor's amount: its deal counts at once, and
+    // the figures moved in the decision's transaction equal a rebuild's; undoing it moves them back.
+    const daily = async () => (await db.prisma.romiDaily.findMany({ where: { runId: ledgerRunId }, orderBy: [{ model: 'asc' }, { day: 'asc' }, { channel: 'asc' }, { campaign: 'asc' }, { currency: 'asc' }], select: { model: true, day: true, channel: true, campaign: true, currency: true, revenueMinor: true, refundMinor: true, notCountedMinor: true, spendMinor: true, paidDealsMilli: true, paidTx: true } }))
+      .filter((r) => r.revenueMinor || r.refundMinor || r.notCountedMinor || r.spendMinor || r.paidDealsMilli || r.paidTx);
+    const short = await db.prisma.runResult.findFirstOrThrow({ where: { runId: ledgerRunId, state: 'open', reasons: ';amount;' }, orderBy: { key: 'asc' } });
+    const reviewer = await makeActor(db.prisma, 'reviewer');
+    const { resolveDiscrepancy } = await import('@/lib/features/review/resolve');
+    await resolveDiscrepancy(short.id, short.version, { action: 'accept_source', source: 'Stripe + PayPal', reason: 'The bank fee was booked apart; the processor amount stands.' }, reviewer, db.prisma);
+    const moved = await daily();
+    const after = usd((await dashboardData(parseRomiQuery({}), db.prisma, { cache: false }))!.totals);
+    expect(Number(after.netRevenueMinor) - expected.total_revenue_cents).toBe(Number(short.amountMinor));
+    await rebuildRomi(ledgerRunId, { db: db.prisma });
+    expect(await daily()).toEqual(moved);
   });
 });
