@@ -1,6 +1,7 @@
 import { type DbClient as Client } from '@/lib/server/db/client';
 import { InvalidRequestError } from '@/lib/server/core/app-error';
-import { type EngineMember, type ResolvedInputs } from '@/lib/features/runs/start-run';
+import { type ResolvedInputs } from '@/lib/features/runs/start-run';
+import { type EngineMember } from '@/lib/features/runs/engine-members';
 import { ensureDefaultRuleSet, getRuleSet, type StoredRuleSet } from '@/lib/features/runs/rulesets';
 import { groupLabel, memberGroups, parseMembers } from './members';
 import { engineMatch, parseMatching } from './matching';

@@ -28,7 +28,7 @@ import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { factsOf } from './facts';
 import { updateEntries } from './bulk-update';
 import { ledgerInputs } from './inputs';
-import { sidesOfSources } from '@/lib/features/runs/start-run';
+import { sidesOfSources } from '@/lib/features/runs/engine-members';
 import { countMove, ledgerSummary, moveLedgerCounts, type CountMoves } from './summary';
 
 /** Keys a statement reads or writes by list (SQLite takes at most 999 bound values a statement). */

@@ -1,4 +1,5 @@
-import { engineMembers, type ResolvedInputs } from './start-run';
+import { type ResolvedInputs } from './start-run';
+import { engineMembers } from './engine-members';
 import { getRuleSet } from './rulesets';
 import { combineAttempts } from '@/lib/reconcile/attempts';
 import { Reconciler, checkProgression, type NormalizedRecord, type ProgressionEvent, type ProgressionViolation, type SourceKind as EngineKind, type Summary } from '@/lib/reconcile';

@@ -1,5 +1,6 @@
 import { SEVERITIES, type ProgressionViolation, type ResultRow, type SourceKind as EngineKind } from '@/lib/reconcile';
-import { engineMembers, type ResolvedInputs } from './start-run';
+import { type ResolvedInputs } from './start-run';
+import { engineMembers } from './engine-members';
 import { type ResultInsertRow } from '@/lib/server/db/result-insert';
 import { type ResultDetail, type SourceSide } from '@/lib/reconcile/result-detail';
 
