@@ -5,6 +5,7 @@
 import { startNext } from './lib/next-bin';
 import { migrateDatabase } from '@/lib/server/db/migrate';
 import { countUsers } from '@/lib/features/users/queries';
+import { carryOverRomiJoinVariable } from '@/lib/features/romi/configure';
 import { databaseKind, getPrisma } from '@/lib/server/db/client';
 
 async function main() {
@@ -13,6 +14,11 @@ async function main() {
     process.exit(1);
   }
   await migrateDatabase();
+  // The join used to be PAIDLINE_ROMI_JOIN: carried over once onto each reconciliation, then no longer read.
+  if (process.env.PAIDLINE_ROMI_JOIN) {
+    const carried = await carryOverRomiJoinVariable(process.env.PAIDLINE_ROMI_JOIN);
+    console.warn(`PAIDLINE_ROMI_JOIN is no longer read${carried ? `; its join was carried over to ${carried} reconciliation(s)` : ''}: set the join on each reconciliation's page (ROMI). Remove the variable.`);
+  }
   const users = await countUsers();
   await getPrisma().$disconnect();
   if (users === 0) {

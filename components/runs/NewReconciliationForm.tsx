@@ -34,6 +34,8 @@ export function NewReconciliationForm({ sources, ruleSets }: { sources: Reconcil
           <input id="rec-description" name="description" type="text" maxLength={1000} placeholder="Gateway against the operating bank account" />
         </div>
       </div>
+      {/* The sources in the order they were chosen (the engine's order: the first is the reference). */}
+      {chosen.map((id) => <input key={id} type="hidden" name="source" value={id} />)}
       <fieldset className="plain-fieldset">
         <legend className="field-legend">Sources, the reference system first</legend>
         <p className="muted small">Two processors paying into one bank account play one role: put the second beside the first, and a key needs to be in one of them only.</p>
@@ -43,7 +45,12 @@ export function NewReconciliationForm({ sources, ruleSets }: { sources: Reconcil
             return (
               <div key={s.id} className={`source-choice${on ? ' on' : ''}`}>
                 <label className="check">
-                  <input type="checkbox" name="source" value={s.id} checked={on} onChange={(e) => setChosen((c) => (e.target.checked ? [...c, s.id] : c.filter((x) => x !== s.id)))} />
+                  <input type="checkbox" value={s.id} checked={on} onChange={(e) => {
+                    const on = e.target.checked;
+                    setChosen((c) => (on ? [...c, s.id] : c.filter((x) => x !== s.id)));
+                    // A source taken out leaves no one beside it, and plays no role beside another.
+                    if (!on) setRoles((r) => Object.fromEntries(Object.entries(r).filter(([k, v]) => k !== s.id && v !== s.id)));
+                  }} />
                   <span><strong>{s.name}</strong> <span className="muted">· {s.kind} · {s.rows.toLocaleString('en-US')} records</span>{on ? <span className="pill neutral small"> {chosen.indexOf(s.id) + 1}</span> : null}</span>
                 </label>
                 {on && chosen.indexOf(s.id) > 0 ? (

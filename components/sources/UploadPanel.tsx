@@ -284,6 +284,12 @@ function Outcome({ status, onDecided }: { status: Status; onDecided: (s: Status)
   );
 }
 
+/** Field names with a meaning of their own (the rest are the company's references). */
+const KNOWN_FIELDS: [string, string][] = [
+  ['channel', 'Channel'], ['campaign', 'Campaign'], ['leadSource', 'Lead source'], ['email', 'Customer e-mail'], ['customer', 'Customer'],
+  ['paymentRef', 'Payment reference'], ['invoiceId', 'Invoice number'], ['dealId', 'Deal id'], ['utmSource', 'UTM source'], ['utmCampaign', 'UTM campaign'],
+];
+
 function MappingForm({
   preview,
   onSubmit,
@@ -315,6 +321,10 @@ function MappingForm({
   const [statusMap, setStatusMap] = useState<Record<string, string>>({ ...(base.statusMap ?? {}) });
   const [busy, setBusy] = useState(false);
   const [fixedStatus, setFixedStatus] = useState<string>(base.fixedStatus ?? '');
+  // Fields kept with each row: the known ones (channel, campaign, e-mail...) and the company's own
+  // references by name ("Order Number"), for ROMI's join and conditions.
+  const [fields, setFields] = useState<[string, string][]>(() => Object.entries(base.attributes ?? {}).filter(([, c]) => header.includes(c)));
+  const fieldNamesOk = fields.every(([n, c]) => (!n.trim() && !c) || (n.trim() && c)) && new Set(fields.map(([n]) => n.trim()).filter(Boolean)).size === fields.filter(([n]) => n.trim()).length;
   // Where the id comes from when its column is empty (the first fallback; any further ones are kept as they are).
   const firstFallback = base.idFallbacks?.[0];
   const [fallbackColumn, setFallbackColumn] = useState(pick(firstFallback?.column));
@@ -373,6 +383,7 @@ function MappingForm({
       idFallbacks: fallbackColumn ? [{ column: fallbackColumn, ...(fallbackPattern ? { pattern: fallbackPattern } : {}) }, ...(base.idFallbacks ?? []).slice(1)] : (base.idFallbacks ?? []).slice(1),
       currency: columns.currency ? undefined : currency || undefined,
       statusMap: Object.fromEntries(Object.entries(statusMap).filter(([, v]) => v)) as IngestProfileInput['statusMap'],
+      attributes: Object.fromEntries(fields.filter(([n, c]) => n.trim() && c).map(([n, c]) => [n.trim(), c])),
       amount: { ...(base.amount ?? {}), decimalSeparator: decimal, thousandsSeparator: decimal === ',' ? '.' : (base.amount?.thousandsSeparator === '.' ? '' : base.amount?.thousandsSeparator ?? ','), units },
       date: { ...(base.date ?? {}), format: dateFormat, timeZone },
       format: preview.format as IngestProfileInput['format'],
@@ -514,6 +525,29 @@ function MappingForm({
           ) : null}
         </div>
       </fieldset>
+      <fieldset className="card" style={{ boxShadow: 'none' }} data-testid="mapping-fields">
+        <legend><strong>Fields kept with each row</strong></legend>
+        <p className="muted small">
+          Channel, campaign and lead source feed ROMI; any other column can be kept under a name of your choice (an order or invoice number,
+          a payment status) and then link payments to deals or set a condition on revenue.
+        </p>
+        <datalist id="field-names">{KNOWN_FIELDS.map(([name, label]) => <option key={name} value={name}>{label}</option>)}</datalist>
+        <div className="fields-grid">
+          {fields.map(([name, column], i) => (
+            <div key={i} className="field-row">
+              <input type="text" list="field-names" value={name} maxLength={60} placeholder="Field name" aria-label={`Field ${i + 1}: name`} onChange={(e) => setFields((f) => f.map((x, j) => (j === i ? [e.target.value, x[1]] : x)))} />
+              <span className="muted">from</span>
+              <select value={column} aria-label={`Field ${i + 1}: column`} onChange={(e) => setFields((f) => f.map((x, j) => (j === i ? [x[0] || e.target.value, e.target.value] : x)))}>
+                <option value="">— column —</option>
+                {header.map((h) => <option key={h} value={h}>{h}</option>)}
+              </select>
+              <button type="button" className="link-like small" onClick={() => setFields((f) => f.filter((_, j) => j !== i))} aria-label={`Remove field ${name || i + 1}`}>Remove</button>
+            </div>
+          ))}
+        </div>
+        <button type="button" className="button secondary small" onClick={() => setFields((f) => [...f, ['', '']])}>Keep another column</button>
+        {!fieldNamesOk ? <p className="error-text small">Each field needs a name and a column, and names must differ.</p> : null}
+      </fieldset>
       {codes.length ? (
         <fieldset className="card" style={{ boxShadow: 'none' }}>
           <legend><strong>{wholeFile ? `Status codes in the file (${codes.length}${fileCodes.more ? '+' : ''})` : 'Status codes in the preview'}</strong></legend>
@@ -543,7 +577,7 @@ function MappingForm({
       </div>
       {missingRequired ? <div className="alert info">{isSpend ? 'Map the campaign (id) and an amount column to continue.' : 'Map the transaction id, the status (or one status for every row) and an amount (or debit/credit) column to continue.'}</div> : null}
       <div className="row-actions">
-        <button className="button" type="submit" disabled={busy || missingRequired || !patternOk}>{busy ? 'Starting…' : 'Ingest file'}</button>
+        <button className="button" type="submit" disabled={busy || missingRequired || !patternOk || !fieldNamesOk}>{busy ? 'Starting…' : 'Ingest file'}</button>
         <button className="button secondary" type="button" onClick={onCancel}>Cancel</button>
       </div>
     </form>

@@ -11,6 +11,8 @@ import { dashboardData, parseRomiQuery, romiHref, type RomiQuery } from '@/lib/f
 import { ATTRIBUTION_MODELS, MODEL_LABELS, parseJoinField, type Figures } from '@/lib/romi';
 import { fieldLabel } from '@/lib/features/romi/settings';
 import { FRESHNESS_INFO } from '@/lib/domain/freshness';
+import { firstRunSteps } from '@/lib/features/romi/first-run';
+import { GettingStarted } from '@/components/dashboard/GettingStarted';
 
 export const metadata: Metadata = { title: 'Dashboard' };
 export const dynamic = 'force-dynamic';
@@ -63,8 +65,14 @@ function Filters({ q, channels, campaigns }: { q: RomiQuery; channels: string[];
   );
 }
 
+/** ROMI as a percentage; "n/a" when there is no spend to return on. */
 function romiLabel(f: Figures | undefined): string {
-  return f?.romi === null || f?.romi === undefined ? '—' : formatRatio(f.romi);
+  return f?.romi === null || f?.romi === undefined ? 'n/a' : formatRatio(f.romi);
+}
+
+/** The exact ratio behind a ROMI cell, for its tooltip. */
+function romiTitle(f: Figures): string {
+  return f.romi === null ? 'No spend in this selection: ROMI does not apply.' : `ROMI ${f.romi.toFixed(4)} = (revenue − spend) / spend`;
 }
 
 export default async function DashboardPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -72,10 +80,11 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
   const q = parseRomiQuery(await searchParams);
   const data = await dashboardData(q);
   if (!data) {
+    const steps = can(user.role, 'sources:manage') ? await firstRunSteps() : null;
     return (
       <>
         <PageHeader title="Return on marketing investment" description="Built only on reconciled, paid revenue. Pending and disputed amounts are shown apart and never counted." />
-        <EmptyState
+        {steps ? <GettingStarted steps={steps} /> : <EmptyState
           title="No figures to show yet"
           message="ROMI appears here once payments are reconciled and marketing spend is imported."
           steps={[
@@ -83,7 +92,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
             { title: 'Reconcile', detail: 'A run matches every transaction across systems and flags what disagrees.' },
             { title: 'Review', detail: 'Finance resolves the discrepancies; only reconciled Paid revenue counts.' },
           ]}
-        />
+        />}
       </>
     );
   }
@@ -155,6 +164,26 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
       <section className="card" aria-labelledby="trend-title">
         <h2 id="trend-title" className="section-title">Revenue and spend over time ({cur})</h2>
         {trend.length ? <TrendChart data={trend} currency={cur} /> : <p className="muted">No dated figures in this selection.</p>}
+        {data.months.length ? (
+          <div className="table-wrap">
+            <table className="data compact" data-testid="month-table">
+              <caption className="table-caption">By month{q.channel ? ` · ${q.channel}` : ''}{q.campaign ? ` · ${q.campaign}` : ''}</caption>
+              <thead><tr><th scope="col">Month</th>{currencies.length > 1 ? <th scope="col">Currency</th> : null}<th scope="col" className="num">Revenue</th><th scope="col" className="num">Spend</th><th scope="col" className="num">ROMI</th><th scope="col" className="num">Not yet counted</th></tr></thead>
+              <tbody>
+                {data.months.flatMap((m) => m.figures.filter((f) => f.currency).map((f) => (
+                  <tr key={`${m.month}-${f.currency}`} data-month={m.month}>
+                    <th scope="row">{monthLabel(m.month)}</th>
+                    {currencies.length > 1 ? <td>{f.currency}</td> : null}
+                    <td className="num">{formatMoney(f.netRevenueMinor, f.currency, { cents: true })}</td>
+                    <td className="num">{formatMoney(f.spendMinor, f.currency, { cents: true })}</td>
+                    <td className={`num ${f.romi !== null && f.romi < 0 ? 'neg' : ''}`} title={romiTitle(f)}>{romiLabel(f)}</td>
+                    <td className="num">{formatMoney(f.notCountedMinor, f.currency, { cents: true })}</td>
+                  </tr>
+                )))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
       </section>
       <section className="card table-card" aria-labelledby="channels-title">
         <h2 id="channels-title" className="section-title table-title">By channel</h2>
@@ -167,14 +196,14 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
                   <th scope="row"><Link href={romiHref('/dashboard', q, { channel: c.channel, campaign: undefined })}>{c.channel}</Link></th>
                   {currencies.length > 1 ? <td>{f.currency || '—'}</td> : null}
                   <td className="num"><Link href={drill('revenue', { channel: c.channel })} data-testid={`revenue-${c.channel}`} aria-label={`${c.channel} revenue ${formatMoney(f.netRevenueMinor, f.currency || cur, { cents: true })}: show transactions`}>{formatMoney(f.netRevenueMinor, f.currency || cur, { cents: true })}</Link></td>
-                  <td className="num"><Link href={drill('spend', { channel: c.channel })}>{formatMoney(f.spendMinor, f.currency || cur)}</Link></td>
-                  <td className={`num ${f.romi !== null && f.romi < 0 ? 'neg' : ''}`}>{romiLabel(f)}</td>
+                  <td className="num"><Link href={drill('spend', { channel: c.channel })}>{formatMoney(f.spendMinor, f.currency || cur, { cents: true })}</Link></td>
+                  <td className={`num ${f.romi !== null && f.romi < 0 ? 'neg' : ''}`} title={romiTitle(f)}>{romiLabel(f)}</td>
                   <td className="num">{formatMultiple(f.roas)}</td>
                   <td className="num"><Link href={drill('deals', { channel: c.channel })}>{formatCount(f.leads)}</Link></td>
                   <td className="num">{f.costPerLeadMinor === null ? '—' : formatMoney(f.costPerLeadMinor, f.currency || cur)}</td>
                   <td className="num">{formatCount(f.paidDeals)}</td>
                   <td className="num">{f.costPerCustomerMinor === null ? '—' : formatMoney(f.costPerCustomerMinor, f.currency || cur)}</td>
-                  <td className="num"><Link href={drill('not_counted', { channel: c.channel })}>{formatMoney(f.notCountedMinor, f.currency || cur)}</Link></td>
+                  <td className="num"><Link href={drill('not_counted', { channel: c.channel })}>{formatMoney(f.notCountedMinor, f.currency || cur, { cents: true })}</Link></td>
                 </tr>
               )))}
             </tbody>
@@ -184,16 +213,16 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
       <section className="card table-card" aria-labelledby="campaigns-title">
         <h2 id="campaigns-title" className="section-title table-title">By campaign</h2>
         <div className="table-wrap">
-          <table className="data">
+          <table className="data" data-testid="campaign-table">
             <thead><tr><th>Channel</th><th>Campaign</th><th className="num">Revenue</th><th className="num">Spend</th><th className="num">ROMI</th><th className="num">Leads</th><th className="num">Revenue per lead</th></tr></thead>
             <tbody>
               {data.campaigns.flatMap((c) => c.figures.map((f) => (
                 <tr key={`${c.channel}-${c.campaign}-${f.currency}`}>
                   <td>{c.channel}</td>
                   <td><Link href={romiHref('/dashboard', q, { channel: c.channel, campaign: c.campaign })}>{c.campaign}</Link></td>
-                  <td className="num"><Link href={drill('revenue', { channel: c.channel, campaign: c.campaign })}>{formatMoney(f.netRevenueMinor, f.currency || cur)}</Link></td>
-                  <td className="num"><Link href={drill('spend', { channel: c.channel, campaign: c.campaign })}>{formatMoney(f.spendMinor, f.currency || cur)}</Link></td>
-                  <td className={`num ${f.romi !== null && f.romi < 0 ? 'neg' : ''}`}>{romiLabel(f)}</td>
+                  <td className="num"><Link href={drill('revenue', { channel: c.channel, campaign: c.campaign })}>{formatMoney(f.netRevenueMinor, f.currency || cur, { cents: true })}</Link></td>
+                  <td className="num"><Link href={drill('spend', { channel: c.channel, campaign: c.campaign })}>{formatMoney(f.spendMinor, f.currency || cur, { cents: true })}</Link></td>
+                  <td className={`num ${f.romi !== null && f.romi < 0 ? 'neg' : ''}`} title={romiTitle(f)}>{romiLabel(f)}</td>
                   <td className="num">{formatCount(f.leads)}</td>
                   <td className="num">{f.revenuePerLeadMinor === null ? '—' : formatMoney(f.revenuePerLeadMinor, f.currency || cur)}</td>
                 </tr>

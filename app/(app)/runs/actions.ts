@@ -2,8 +2,10 @@
 
 import { z } from 'zod';
 import { startRun } from '@/lib/features/runs';
-import { archiveReconciliation, createReconciliation, requestFullPass, updateReconciliation } from '@/lib/features/ledger';
-import { defineFormAction, issueMessages } from '@/lib/server/pipeline/action';
+import { archiveReconciliation, createReconciliation, requestFullPass, requestRomiRebuild, updateReconciliation } from '@/lib/features/ledger';
+import { RomiSettingsSchema } from '@/lib/features/romi/settings';
+import { previewRomiJoin, saveRomiSettings } from '@/lib/features/romi/configure';
+import { defineAction, defineFormAction, issueMessages } from '@/lib/server/pipeline/action';
 
 const startSchema = z.object({
   sources: z.array(z.object({ sourceId: z.string(), ingestionIds: z.array(z.string()) })),
@@ -145,5 +147,23 @@ export const archiveReconciliationAction = defineFormAction(
   async (input, { user }) => {
     await archiveReconciliation(input.id, user);
     return { archived: true };
+  },
+);
+
+const romiSettingsInput = z.tuple([z.string().min(1), RomiSettingsSchema]);
+
+/** What a reconciliation's ROMI settings would count, before saving (the form's live preview). */
+export const previewRomiAction = defineAction(
+  { name: 'reconciliations.romi_preview', permission: 'reconciliations:manage', input: z.tuple([z.string().min(1), RomiSettingsSchema, z.array(z.string().max(60)).max(10)]) },
+  async ([id, settings, valuesOf]) => previewRomiJoin(id, settings, undefined, { valuesOf }),
+);
+
+/** Saves a reconciliation's ROMI settings; its figures are rebuilt in the background. */
+export const saveRomiSettingsAction = defineAction(
+  { name: 'reconciliations.romi_save', permission: 'reconciliations:manage', input: romiSettingsInput, revalidate: '/dashboard' },
+  async ([id, settings], { user }) => {
+    const { changed } = await saveRomiSettings(id, settings, user);
+    if (changed) await requestRomiRebuild(id);
+    return { changed };
   },
 );

@@ -1,5 +1,7 @@
 'use server';
 
+import { channelMappingSchema, saveChannelMapping } from '@/lib/features/romi/channel-map';
+import { requestRomiRebuilds } from '@/lib/features/ledger';
 import { z } from 'zod';
 import { cancelIngestion } from '@/lib/features/ingestion/cancel-ingestion';
 import { stagedColumnValues } from '@/lib/features/ingestion/column-values';
@@ -205,3 +207,13 @@ export const removeSourceAction = defineAction(
   },
 );
 
+
+/** Saves how channel values count (the company's channel list); every dashboard is rebuilt with it. */
+export const saveChannelMappingAction = defineAction(
+  { name: 'channels.map', permission: 'reconciliations:manage', input: z.tuple([channelMappingSchema]), revalidate: '/sources/channels' },
+  async ([changes], { user }) => {
+    const changed = await saveChannelMapping(changes, user);
+    if (changed) await requestRomiRebuilds();
+    return { changed };
+  },
+);

@@ -18,7 +18,7 @@ export default async function SourcesPage() {
   const presets = PRESETS.map((p) => ({ id: p.id, label: p.label, kind: p.kind, description: p.description }));
   return (
     <>
-      <PageHeader title="Sources" description="The systems Paidline reads payment statuses from, each with a versioned profile." />
+      <PageHeader title="Sources" description="The systems Paidline reads payment statuses from, each with a versioned profile." actions={<Link href="/sources/channels" className="button secondary">Channels</Link>} />
       {sources.length === 0 ? (
         <EmptyState
           title="No sources yet"

@@ -82,6 +82,16 @@ export async function ledgerPassesForWebhook(sourceId: string, key: string, even
   return targets.length;
 }
 
+/** Rebuilds a reconciliation's ROMI figures in the background (its ROMI settings or the channel list changed). */
+export async function requestRomiRebuild(reconciliationId: string, opts: { db?: Client; queue?: JobQueue } = {}): Promise<void> {
+  await (opts.queue ?? jobQueue()).send(LEDGER_ROMI_JOB, { reconciliationId }, { db: opts.db ?? getPrisma() });
+}
+
+/** Every live reconciliation's ROMI figures rebuilt (the channel list changed). */
+export async function requestRomiRebuilds(opts: { db?: Client; queue?: JobQueue } = {}): Promise<void> {
+  for (const r of await listReconciliations(opts.db ?? getPrisma())) await requestRomiRebuild(r.id, opts);
+}
+
 /** A full pass (a rule-set change, or a person asking). */
 export async function requestFullPass(reconciliationId: string, trigger: 'rules' | 'person', triggerRef: string | null, opts: { db?: Client; queue?: JobQueue; actor?: Actor | null } = {}): Promise<void> {
   const db = opts.db ?? getPrisma();

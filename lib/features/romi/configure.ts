@@ -169,3 +169,22 @@ export async function saveRomiSettings(reconciliationId: string, raw: RomiSettin
     return { changed: true, settings };
   });
 }
+
+/**
+ * The upgrade from PAIDLINE_ROMI_JOIN (the join used to be an environment variable): reconciliations
+ * with no ROMI settings yet get the join it named, once, audited. Afterwards the variable is not read:
+ * the join lives on each reconciliation's page. Returns how many were carried over.
+ */
+export async function carryOverRomiJoinVariable(value: string | undefined, db: Client = getPrisma()): Promise<number> {
+  const field = value?.trim();
+  if (!field || !['dealId', 'invoiceId', 'paymentRef', 'email'].includes(field)) return 0;
+  const bare = await db.reconciliation.findMany({ where: { romi: '{}' }, select: { id: true } });
+  for (const r of bare) {
+    const settings = RomiSettingsSchema.parse({ join: { payment: field, deal: field } });
+    await db.$transaction(async (tx) => {
+      const n = await tx.reconciliation.updateMany({ where: { id: r.id, romi: '{}' }, data: { romi: JSON.stringify(settings) } });
+      if (n.count) await writeAudit(tx, { actor: null, action: 'reconciliation.romi', entityType: 'Reconciliation', entityId: r.id, after: { ...settings, carriedOverFrom: 'PAIDLINE_ROMI_JOIN' } });
+    });
+  }
+  return bare.length;
+}

@@ -15,6 +15,9 @@ import { PASS_STATUS, PASS_TRIGGER } from '@/components/runs/format';
 import { PassOutcome } from '@/components/runs/PassOutcome';
 import { formatMoney } from '@/lib/domain/money';
 import { EditReconciliationForm } from '@/components/runs/EditReconciliationForm';
+import { RomiSettingsForm } from '@/components/runs/RomiSettingsForm';
+import { parseRomiSettings } from '@/lib/features/romi/settings';
+import { romiChoices } from '@/lib/features/romi/configure';
 import { parseMatching } from '@/lib/features/ledger/matching';
 import { can } from '@/lib/domain/permissions';
 import { listRuleSets } from '@/lib/features/runs/rulesets';
@@ -161,6 +164,13 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           </section>
         ) : null}
         {ledger && settings ? (
+          <section className="card" aria-labelledby="romi-title">
+            <h2 id="romi-title" className="section-title">ROMI: what counts as revenue</h2>
+            <p className="muted small">The dashboard reports this reconciliation with these settings: which deals and ad spend it reads, how a payment finds its deal, and when revenue counts.</p>
+            <RomiSettingsForm id={ledger.id} settings={settings.romi} choices={settings.romiChoices} paymentSide={settings.sides[0]?.name ?? 'the first source'} />
+          </section>
+        ) : null}
+        {ledger && settings ? (
           <section className="card" aria-labelledby="settings-title">
             <h2 id="settings-title" className="section-title">Settings</h2>
             <EditReconciliationForm id={ledger.id} {...settings} />
@@ -202,7 +212,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
 async function ledgerSettings(reconciliationId: string) {
   const db = getPrisma();
   const [rec, ruleSets, sources] = await Promise.all([
-    db.reconciliation.findUniqueOrThrow({ where: { id: reconciliationId }, select: { name: true, description: true, ruleSetName: true, members: true, matching: true } }),
+    db.reconciliation.findUniqueOrThrow({ where: { id: reconciliationId }, select: { name: true, description: true, ruleSetName: true, members: true, matching: true, romi: true } }),
     listRuleSets(),
     db.source.findMany({
       where: { archivedAt: null },
@@ -230,6 +240,8 @@ async function ledgerSettings(reconciliationId: string) {
     ruleSets: [...new Set(ruleSets.map((r) => r.name))],
     sides: memberGroups(members).map((g) => ({ key: g.key, name: groupLabel(g, nameOf), sources: g.sourceIds.map((id) => ({ id, name: nameOf(id) })) })),
     matching: parseMatching(rec.matching),
+    romi: parseRomiSettings(rec.romi),
+    romiChoices: await romiChoices(reconciliationId),
     candidates: sources.filter((s) => !memberIds.includes(s.id) && paymentRows.has(s.id)).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: paymentRows.get(s.id)! })),
   };
 }
