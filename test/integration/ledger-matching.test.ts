@@ -77,8 +77,11 @@ describe.each(DATABASE_KINDS)('matching by calendar day, date windows and amount
     expect(JSON.parse(audit.after!)).toMatchObject({ matching: { amountToleranceMinor: 2, dateWindows: { [bank.id]: { min: 0, max: 5 } } } });
 
     const full = await runLedgerPass(rec.id, { keys: null, trigger: 'rules', db: db.prisma });
-    expect(full).toMatchObject({ keysRead: 6, created: 0, reopened: 0 });
+    expect(full).toMatchObject({ keysRead: 6, created: 0, reopened: 0, autoResolved: 3 });
     expect(await classes()).toEqual({ SAME: 'matched', PLUS1: 'matched', PLUS3: 'matched', PLUS6: 'mismatched;date;', EARLY: 'mismatched;date;', CENTS: 'matched' });
+    // Matched now with the same facts, they are settled by the automatic rule as new entries would be.
+    const states = Object.fromEntries((await db.prisma.runResult.findMany({ where: { runId: rec.ledgerRunId }, select: { key: true, state: true } })).map((e) => [e.key, e.state]));
+    expect(states).toEqual({ SAME: 'resolved', PLUS1: 'resolved', PLUS3: 'resolved', PLUS6: 'open', EARLY: 'resolved', CENTS: 'resolved' });
     // The decision on unchanged facts stays.
     expect(await db.prisma.runResult.findFirstOrThrow({ where: { runId: rec.ledgerRunId, key: 'EARLY' } })).toMatchObject({ state: 'resolved', finalStatus: 'Paid' });
     await expectCountsMatchEntries(db.prisma, rec.ledgerRunId);

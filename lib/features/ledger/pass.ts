@@ -255,6 +255,9 @@ async function reconcileChunk(
       touched.push(...changedRows.map((u) => u.entry.key));
     }
     counts.unchanged += plain.length - changedRows.length;
+    // Classified again with the same facts (new matching or rules): an entry still open that an automatic
+    // rule now covers is settled like a new one (a bank booking two days later matches under a window).
+    touched.push(...plain.filter((u) => !u.changes && u.entry.state === 'open').map((u) => u.entry.key));
 
     // Settled entries with new facts: reopened with the reason, only if nobody changed them since they
     // were read (otherwise the next pass sees the new state).
