@@ -41,7 +41,7 @@ export async function listPasses(opts: { reconciliationId?: string; take?: numbe
 
 /** The reconciliation whose ledger a Run is (null: a snapshot run). */
 export async function reconciliationOfRun(runId: string, db: Client = getPrisma()) {
-  return db.reconciliation.findUnique({ where: { ledgerRunId: runId }, select: { id: true, name: true, lastPassAt: true, ledgerVersion: true } });
+  return db.reconciliation.findUnique({ where: { ledgerRunId: runId }, select: { id: true, name: true, lastPassAt: true, ledgerVersion: true, members: true } });
 }
 
 /** An entry's history of facts: every pass that created, changed or reopened it. */

@@ -64,7 +64,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
       <PageHeader
         title={ledger ? ledger.name : `Run of ${formatDateTime(run.createdAt)} UTC`}
         description={ledger
-          ? `Ledger · ${run.inputsParsed.sources.map((s) => s.name).join(' vs ')} · rule set ${run.ruleSet.name} (newest version) · reconciled ${ledger.lastPassAt ? `${formatDateTime(ledger.lastPassAt)} UTC` : 'not yet'}, again whenever its sources receive data`
+          ? `Ledger · ${sidesText(ledger.members, run.inputsParsed.sources)} · rule set ${run.ruleSet.name} (newest version) · reconciled ${ledger.lastPassAt ? `${formatDateTime(ledger.lastPassAt)} UTC` : 'not yet'}, again whenever its sources receive data`
           : `${run.inputsParsed.sources.map((s) => s.name).join(' vs ')} · rule set ${run.ruleSet.name} v${run.ruleSet.version}`}
         actions={done ? <Link className="button" href={`/discrepancies?run=${id}`}>Review discrepancies</Link> : null}
       />
@@ -244,4 +244,10 @@ async function ledgerSettings(reconciliationId: string) {
     romiChoices: await romiChoices(reconciliationId),
     candidates: sources.filter((s) => !memberIds.includes(s.id) && paymentRows.has(s.id)).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: paymentRows.get(s.id)! })),
   };
+}
+
+/** A ledger's sides in words: "Stripe + PayPal vs Operating bank". */
+function sidesText(members: string, sources: { sourceId: string; name: string }[]): string {
+  const names = new Map(sources.map((s) => [s.sourceId, s.name]));
+  return memberGroups(parseMembers(members)).map((g) => groupLabel(g, (id) => names.get(id))).join(' vs ');
 }
