@@ -290,12 +290,15 @@ const KNOWN_FIELDS: [string, string][] = [
   ['paymentRef', 'Payment reference'], ['invoiceId', 'Invoice number'], ['dealId', 'Deal id'], ['utmSource', 'UTM source'], ['utmCampaign', 'UTM campaign'],
 ];
 
-function MappingForm({
+export function MappingForm({
   preview,
   onSubmit,
   onCancel,
   onSheet,
+  mode = 'ingest',
 }: {
+  /** 'edit': the profile editor (a new version of the profile, no file to ingest). */
+  mode?: 'ingest' | 'edit';
   preview: IngestionPreview;
   onSheet: (sheet: string) => Promise<void>;
   onSubmit: (profile: IngestProfileInput, presetId: string | null, onInvalid: 'ask' | 'abort' | 'valid_only') => Promise<void>;
@@ -397,7 +400,7 @@ function MappingForm({
   return (
     <form onSubmit={submit} className="stack" aria-label="Column mapping">
       <div>
-        <h3>Preview of {preview.fileName}</h3>
+        <h3>{mode === 'edit' ? `The profile, on the rows of ${preview.fileName ?? 'the last upload'}` : `Preview of ${preview.fileName}`}</h3>
         <p className="muted">
           {preview.current ? `Mapped with the source's profile v${preview.current.version}.` : preview.suggestion.presetId ? `Recognised as ${preview.suggestion.presetLabel ?? preview.suggestion.presetId}; check the mapping.` : 'Mapping suggested from the column names.'}{' '}
           {preview.notes.join(' ')}
@@ -567,7 +570,7 @@ function MappingForm({
           </div>
         </fieldset>
       ) : null}
-      <div className="field" style={{ maxWidth: 420 }}>
+      <div className="field" style={{ maxWidth: 420 }} hidden={mode === 'edit'}>
         <label htmlFor="on-invalid">If some rows are invalid</label>
         <select id="on-invalid" name="onInvalid" defaultValue="ask">
           <option value="ask">Show them and let me decide</option>
@@ -577,7 +580,7 @@ function MappingForm({
       </div>
       {missingRequired ? <div className="alert info">{isSpend ? 'Map the campaign (id) and an amount column to continue.' : 'Map the transaction id, the status (or one status for every row) and an amount (or debit/credit) column to continue.'}</div> : null}
       <div className="row-actions">
-        <button className="button" type="submit" disabled={busy || missingRequired || !patternOk || !fieldNamesOk}>{busy ? 'Starting…' : 'Ingest file'}</button>
+        <button className="button" type="submit" disabled={busy || missingRequired || !patternOk || !fieldNamesOk}>{mode === 'edit' ? (busy ? 'Saving…' : 'Save as a new version') : busy ? 'Starting…' : 'Ingest file'}</button>
         <button className="button secondary" type="button" onClick={onCancel}>Cancel</button>
       </div>
     </form>

@@ -202,7 +202,7 @@ describe('reconcile CLI', () => {
       S07: 'missing missing:gateway warning create_gateway_paid',
       S08: 'matched  info settle_to_merchant',
       S09: 'matched  info no_action',
-      S10: 'mismatched status warning manual_review', // Refunded at the gateway, Paid at the bank: no rule
+      S10: 'mismatched status warning record_refund', // Refunded at the gateway after the bank's credit: the refund is recorded
       S11: 'mismatched status;unknown_status warning manual_review', // "on_hold" is not in the glossary
       S12: 'mismatched amount warning fail_and_refund', // 120.00 vs 121: amounts differ comes first
       S13: 'duplicate duplicate:gateway critical manual_review', // twice at the gateway: replay suspicion

@@ -1,15 +1,16 @@
 'use server';
 
+import { reprocessIngestion } from '@/lib/features/ingestion/reprocess-ingestion';
 import { channelMappingSchema, saveChannelMapping } from '@/lib/features/romi/channel-map';
 import { requestRomiRebuilds } from '@/lib/features/ledger';
 import { z } from 'zod';
 import { cancelIngestion } from '@/lib/features/ingestion/cancel-ingestion';
-import { stagedColumnValues } from '@/lib/features/ingestion/column-values';
+import { committedPreview, stagedColumnValues } from '@/lib/features/ingestion/column-values';
 import { archiveSource, deleteSource, renameSource } from '@/lib/features/ingestion/manage-source';
-import { createSource, newSourceSchema } from '@/lib/features/ingestion/sources';
+import { createSource, currentProfileVersion, ensureProfileVersion, newSourceSchema } from '@/lib/features/ingestion/sources';
 import { decideIngestion, startIngestion } from '@/lib/features/ingestion/process-ingestion';
 import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
-import { IngestProfileSchema } from '@/lib/features/ingestion/profile';
+import { IngestProfileSchema, type IngestProfileInput } from '@/lib/features/ingestion/profile';
 import { ParseError } from '@/lib/features/ingestion/parse';
 import { PRESETS } from '@/lib/features/ingestion/presets';
 import { configureConnector, runPull } from '@/lib/features/ingestion/connectors/run-pull';
@@ -216,4 +217,29 @@ export const saveChannelMappingAction = defineAction(
     if (changed) await requestRomiRebuilds();
     return { changed };
   },
+);
+
+/** The profile editor's starting point: the newest ingested upload's rows with the current profile. */
+export const profileDraftAction = defineAction(
+  { name: 'sources.profile_draft', permission: 'sources:manage', input: z.tuple([z.string().min(1)]) },
+  async ([sourceId]) => {
+    const [draft, current] = await Promise.all([committedPreview(sourceId), currentProfileVersion(sourceId)]);
+    if (!draft || !current) throw new InvalidRequestError('Nothing is ingested yet: upload an export first; its mapping becomes the profile.');
+    return { ...draft, current: { version: current.version, profile: current.profile } };
+  },
+);
+
+/** Saves an edited profile as the source's next version (audited); uploads read with it from now on. */
+export const saveProfileAction = defineAction(
+  { name: 'sources.profile_save', permission: 'sources:manage', input: z.tuple([z.string().min(1), z.unknown()]), revalidate: '/sources' },
+  async ([sourceId, profile], { user }) => {
+    const version = await ensureProfileVersion(sourceId, profile as IngestProfileInput, { actor: user });
+    return { version: version.version };
+  },
+);
+
+/** Reads an ingested upload again with the source's newest profile version (its records replaced in one transaction). */
+export const reprocessIngestionAction = defineAction(
+  { name: 'ingestion.reprocess', permission: 'data:upload', input: z.tuple([z.string().min(1)]), revalidate: '/sources' },
+  async ([ingestionId], { user }) => reprocessIngestion(ingestionId, user),
 );

@@ -10,7 +10,9 @@ import type { DbClient } from '@/lib/server/db/client';
 
 export type DataArrival =
   | { kind: 'ingestion' | 'pull'; sourceId: string; ingestionId: string }
-  | { kind: 'webhook'; sourceId: string; key: string; eventId: string };
+  | { kind: 'webhook'; sourceId: string; key: string; eventId: string }
+  /** An ingestion read again with a newer profile: the keys it had and has now, and whether it holds deals or spend. */
+  | { kind: 'reprocess'; sourceId: string; ingestionId: string; keys: string[]; romi: boolean };
 
 type Handler = (arrival: DataArrival, db: DbClient) => Promise<unknown>;
 const slot = processSlot<Handler>('ingestion.data-arrived');

@@ -73,6 +73,16 @@ export async function ledgerPassesForIngestion(sourceId: string, ingestionId: st
   return targets.length;
 }
 
+/** After an ingestion was read again with a newer profile: the keys it had and has now; ROMI rebuilt when it holds deals or spend. */
+export async function ledgerPassesForKeys(sourceId: string, keys: readonly string[], triggerRef: string, romi: boolean, opts: { db?: Client; queue?: JobQueue } = {}): Promise<number> {
+  const db = opts.db ?? getPrisma();
+  const queue = opts.queue ?? jobQueue();
+  const targets = await reconciliationsWithSource(sourceId, db);
+  for (const r of targets) if (keys.length) await queue.send(LEDGER_JOB, { reconciliationId: r.id, trigger: 'ingestion', triggerRef, keys: [...keys] }, { db });
+  if (romi) for (const r of await listReconciliations(db)) await queue.send(LEDGER_ROMI_JOB, { reconciliationId: r.id, triggerRef }, { db });
+  return targets.length;
+}
+
 /** After a webhook event stored a record with this key. */
 export async function ledgerPassesForWebhook(sourceId: string, key: string, eventId: string, opts: { db?: Client; queue?: JobQueue } = {}): Promise<number> {
   const db = opts.db ?? getPrisma();

@@ -12,7 +12,7 @@ import { alertRunFailed, alertsForCompletedRun } from '@/lib/features/alerts/che
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { processSlot } from '@/lib/server/core/process-state';
 import { declareDataArrival } from '@/lib/features/ingestion/data-arrived';
-import { ledgerPassesForIngestion, ledgerPassesForWebhook, registerLedgerJobs } from '@/lib/features/ledger';
+import { ledgerPassesForIngestion, ledgerPassesForKeys, ledgerPassesForWebhook, registerLedgerJobs } from '@/lib/features/ledger';
 
 
 const booted = processSlot<true>('bootstrapped');
@@ -28,7 +28,9 @@ export function bootstrap(): void {
   declareDataArrival((arrival, db) =>
     arrival.kind === 'webhook'
       ? ledgerPassesForWebhook(arrival.sourceId, arrival.key, arrival.eventId, { db })
-      : ledgerPassesForIngestion(arrival.sourceId, arrival.ingestionId, arrival.kind, { db }),
+      : arrival.kind === 'reprocess'
+        ? ledgerPassesForKeys(arrival.sourceId, arrival.keys, arrival.ingestionId, arrival.romi, { db })
+        : ledgerPassesForIngestion(arrival.sourceId, arrival.ingestionId, arrival.kind, { db }),
   );
   declareRunCompletionSteps({
     settle: (runId, autoRules, db) => autoResolveRun(runId, autoRules, db),

@@ -200,3 +200,9 @@ function* copyLines(rows: readonly RecordRow[]): Generator<string> {
   }
   if (chunk) yield chunk;
 }
+
+/** A multi-row INSERT of records with literal values, for a caller's transaction (the bulk writers use their own connection). */
+export function recordInsertSql(kind: 'sqlite' | 'postgres', rows: readonly RecordRow[]): string {
+  const lit = literalFor(kind);
+  return `${INSERT}${rows.map((r) => `(${values(r).map((v) => lit(v as SqlValue)).join(',')})`).join(',')}`;
+}

@@ -4,6 +4,8 @@ import { notFound } from 'next/navigation';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { UploadPanel } from '@/components/sources/UploadPanel';
 import { formatDateTime, KIND_LABELS, STATUS_LABELS } from '@/components/sources/format';
+import { ProfileEditor } from '@/components/sources/ProfileEditor';
+import { ReprocessButton } from '@/components/sources/ReprocessButton';
 import { PendingDecision } from '@/components/sources/PendingDecision';
 import { SourceSettings } from '@/components/sources/SourceSettings';
 import { sourceDependents } from '@/lib/features/ingestion/manage-source';
@@ -57,6 +59,7 @@ export default async function SourcePage({ params }: { params: Promise<{ id: str
           ) : (
             <p className="muted">No profile yet: the first upload suggests one from the file&apos;s columns, and you confirm it.</p>
           )}
+          {current && can(user.role, 'sources:manage') ? <ProfileEditor sourceId={source.id} /> : null}
           {versions.length > 1 ? (
             <p className="muted" style={{ marginTop: 10 }}>
               Earlier versions: {versions.slice(1).map((v) => `v${v.version} (${formatDateTime(v.createdAt)})`).join(', ')}. Every ingestion records the version it used.
@@ -132,7 +135,10 @@ export default async function SourcePage({ params }: { params: Promise<{ id: str
                         </td>
                         <td className="num">{i.rowsValid.toLocaleString('en-US')}</td>
                         <td className="num">{i.rowsInvalid ? <a href={`/api/ingestions/${i.id}/errors`}>{i.rowsInvalid}</a> : 0}</td>
-                        <td>{i.version ? `v${i.version}` : '—'}</td>
+                        <td>
+                          {i.version ? `v${i.version}` : '—'}
+                          {current && i.status === 'committed' && i.channel === 'upload' && i.version !== null && i.version < current.version && can(user.role, 'data:upload') ? <ReprocessButton ingestionId={i.id} version={current.version} /> : null}
+                        </td>
                         <td><code title={i.fileSha256 ?? undefined}>{i.fileSha256?.slice(0, 10) ?? '—'}</code></td>
                       </tr>
                     );
