@@ -78,7 +78,16 @@ test('a reviewer runs the seed-003 reconciliation, resolves a critical discrepan
   await expect(page.getByTestId('bulk-bar')).toContainText('3 selected');
   await page.getByLabel('Reason (required)').fill('Amounts differ: fail and refund per SOP');
   await page.getByRole('button', { name: 'Resolve selected' }).click();
-  await expect(page.getByRole('status').filter({ hasText: '3 discrepancies resolved.' })).toBeVisible();
+  // Bulk work asks first, naming what will happen; Cancel leaves everything as it was.
+  const dialog = page.getByRole('alertdialog', { name: 'Resolve 3 discrepancies?' });
+  await expect(dialog).toContainText('Apply the recommended action, with the reason “Amounts differ: fail and refund per SOP”.');
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(table.locator('tr[data-key=TX1004]')).not.toContainText('Resolved');
+  await page.getByRole('button', { name: 'Resolve selected' }).click();
+  await dialog.getByRole('button', { name: 'Resolve 3' }).click();
+  await expect(page.getByTestId('toast')).toContainText('3 discrepancies resolved');
   for (const key of ['TX1004', 'TX1005', 'TX1006']) await expect(table.locator(`tr[data-key=${key}]`)).toContainText('Resolved');
 
   // Undo one of them.

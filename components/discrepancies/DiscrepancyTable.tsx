@@ -19,6 +19,16 @@ import {
 } from '@tanstack/react-table';
 import type { DiscrepancyRow } from '@/lib/features/review/discrepancies';
 import { bulkResolveAction } from '@/app/(app)/discrepancies/actions';
+import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
+import { useToast } from '@/components/ui/Toasts';
+
+const BULK_LABELS: Record<string, string> = {
+  apply_recommended: 'Apply the recommended action',
+  accept_source: 'Accept one source\'s value',
+  timing_difference: 'Mark as timing difference',
+  write_off: 'Write off',
+  escalate: 'Escalate',
+};
 import { ageLabel, classLabel, humanAction, reasonLabel, severityTone, stateInfo } from './format';
 import { isOpenReviewState } from '@/lib/domain/review';
 
@@ -61,6 +71,7 @@ export function DiscrepancyTable({
   const [pending, startTransition] = useTransition();
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
   const [columnVisibility, setColumnVisibility] = useState<ColumnVisibilityState>({ date: false, assignee: false, final: false });
+  const toast = useToast();
   const [bulk, setBulk] = useState<{ action: string; reason: string; source: string }>({ action: 'apply_recommended', reason: '', source: '' });
   const [message, setMessage] = useState<{ tone: 'error' | 'success'; text: string } | null>(null);
 
@@ -125,7 +136,17 @@ export function DiscrepancyTable({
             </span>
           ),
         }),
-        helper.accessor('amount', { header: 'Amount', meta: { num: true }, cell: (c) => `${c.getValue()} ${c.row.original.currency}` }),
+        helper.accessor('amount', {
+          header: 'Amount',
+          meta: { num: true },
+          cell: (c) =>
+            c.row.original.amounts.length > 1 ? (
+              <span className="amounts-by-source" data-testid="amounts-by-source">
+                {c.row.original.amounts.map((a) => <span key={a.source}><span className="muted">{a.source}</span> {a.amount}</span>)}
+                <span className="muted small">{c.row.original.currency}</span>
+              </span>
+            ) : `${c.getValue()} ${c.row.original.currency}`,
+        }),
         helper.accessor('amountDiff', { header: 'Difference', meta: { num: true }, cell: (c) => c.getValue() || '—' }),
         helper.accessor('date', { header: 'Date', cell: (c) => c.getValue() ?? '—' }),
         helper.accessor('ageDays', { id: 'age', header: 'Age', enableSorting: false, cell: (c) => ageLabel(c.getValue()) }),
@@ -178,9 +199,12 @@ export function DiscrepancyTable({
       selected.map((r) => ({ id: r.id, version: r.version })),
       { action: bulk.action as never, reason: bulk.reason, ...(bulk.action === 'accept_source' ? { source: bulk.source } : {}) },
     );
-    if (!res.ok) setMessage({ tone: 'error', text: res.error });
-    else {
-      setMessage({ tone: 'success', text: `${res.data.resolved} discrepanc${res.data.resolved === 1 ? 'y' : 'ies'} resolved.` });
+    if (!res.ok) {
+      setMessage({ tone: 'error', text: res.error });
+      toast({ tone: 'error', title: 'Nothing was resolved', description: res.error });
+    } else {
+      const n = res.data.resolved;
+      toast({ tone: 'success', title: `${n.toLocaleString('en-US')} discrepanc${n === 1 ? 'y' : 'ies'} resolved`, description: 'Each decision is in the audit trail and can be undone from its row for a while.' });
       setRowSelection({});
       setBulk((b) => ({ ...b, reason: '' }));
       router.refresh();
@@ -232,7 +256,17 @@ export function DiscrepancyTable({
           ) : null}
           <label className="sr-only" htmlFor="bulk-reason">Reason (required)</label>
           <input id="bulk-reason" type="text" placeholder="Reason (required, goes into the audit trail)" value={bulk.reason} onChange={(e) => setBulk({ ...bulk, reason: e.target.value })} />
-          <button className="button" type="button" disabled={bulk.reason.trim().length < 3} onClick={runBulk}>Resolve selected</button>
+          <ConfirmDialog
+            trigger={<button className="button" type="button" disabled={bulk.reason.trim().length < 3}>Resolve selected</button>}
+            disabled={bulk.reason.trim().length < 3}
+            title={`Resolve ${selected.length.toLocaleString('en-US')} discrepanc${selected.length === 1 ? 'y' : 'ies'}?`}
+            description={<>
+              <p>{BULK_LABELS[bulk.action] ?? bulk.action}{bulk.action === 'accept_source' && bulk.source ? `: ${bulk.source}` : ''}, with the reason “{bulk.reason.trim()}”.</p>
+              <p>All of them or none: if one changed meanwhile, nothing is resolved. Each decision is written to the audit trail.</p>
+            </>}
+            confirmLabel={`Resolve ${selected.length.toLocaleString('en-US')}`}
+            onConfirm={runBulk}
+          />
           <button className="button secondary" type="button" onClick={() => setRowSelection({})}>Clear</button>
         </div>
       ) : null}

@@ -3,27 +3,28 @@
 import { useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { reprocessIngestionAction } from '@/app/(app)/sources/actions';
+import { ConfirmDialog } from '@/components/ui/ConfirmDialog';
+import { useToast } from '@/components/ui/Toasts';
 
 /** Reads an upload ingested with an older profile again with the newest version (its records replaced in one transaction). */
-export function ReprocessButton({ ingestionId, version }: { ingestionId: string; version: number }) {
+export function ReprocessButton({ ingestionId, fileName, version }: { ingestionId: string; fileName: string | null; version: number }) {
   const router = useRouter();
+  const toast = useToast();
   const [busy, setBusy] = useState(false);
-  const [asking, setAsking] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  if (!asking) return <button type="button" className="link-like small" onClick={() => setAsking(true)}>Read again with v{version}…</button>;
   return (
-    <span className="reprocess" role="group" aria-label="Read again">
-      <span className="small">Replace its records with v{version}&apos;s reading?</span>{' '}
-      <button type="button" className="button small" disabled={busy} onClick={async () => {
+    <ConfirmDialog
+      trigger={<button type="button" className="link-like small" disabled={busy}>{busy ? 'Reading…' : `Read again with v${version}…`}</button>}
+      title={`Read ${fileName ?? 'this upload'} again with profile v${version}?`}
+      description={<p>Its records are replaced by what profile v{version} reads from the same rows, in one go (or not at all, when a row does not fit). The reconciliations then update the keys it changes; decisions on unchanged facts stay.</p>}
+      confirmLabel="Read again"
+      onConfirm={async () => {
         setBusy(true);
         const r = await reprocessIngestionAction(ingestionId);
         setBusy(false);
-        if (!r.ok) return setError(r.error);
-        setAsking(false);
+        if (!r.ok) return toast({ tone: 'error', title: 'Nothing was changed', description: r.error });
+        toast({ tone: 'success', title: `Read again with profile v${r.data.version}`, description: `${r.data.records.toLocaleString('en-US')} records replaced; the reconciliations update by themselves.` });
         router.refresh();
-      }}>{busy ? 'Reading…' : 'Read again'}</button>{' '}
-      <button type="button" className="button secondary small" onClick={() => setAsking(false)}>Cancel</button>
-      {error ? <span className="error-text small" role="alert"> {error}</span> : null}
-    </span>
+      }}
+    />
   );
 }

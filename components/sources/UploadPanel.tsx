@@ -558,7 +558,7 @@ export function MappingForm({
           <div className="mapping-grid">
             {codes.map((code) => (
               <div className="field" key={code}>
-                <label htmlFor={`status-${code}`}>“{code}” means{rowsOf.has(code) ? <span className="muted"> · {rowsOf.get(code)!.toLocaleString('en-US')} rows</span> : null}</label>
+                <label htmlFor={`status-${code}`}>“{code}” means{rowsOf.has(code) ? <span className="muted"> · {rowsOf.get(code)!.toLocaleString('en-US')} row{rowsOf.get(code) === 1 ? '' : 's'}</span> : null}</label>
                 <select id={`status-${code}`} value={statusMap[code] ?? ''} onChange={(e) => setStatusMap({ ...statusMap, [code]: e.target.value })}>
                   <option value="">{`Glossary default (${defaultFor(code)})`}</option>
                   {CANONICAL_STATUSES.map((s) => (

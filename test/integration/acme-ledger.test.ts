@@ -116,7 +116,7 @@ describe.each(DATABASE_KINDS)('the acme payments ledger on %s', (kind) => {
     expect(linkedin.presetId).toBe('linkedin-ads');
 
     // What the settings offer: the CRM's own columns are fields a deal can join by.
-    const choices = await romiChoices(reconciliationId, db.prisma);
+    const choices = await romiChoices((await db.prisma.source.findMany({ where: { name: { in: ['Stripe', 'PayPal', 'Operating bank'] } }, select: { id: true } })).map((s) => s.id), db.prisma);
     expect(choices.dealFields).toEqual(expect.arrayContaining(['id', 'Order Number', 'Payment Status']));
     expect(choices.spendSources.map((s) => s.name).sort()).toEqual(['Google Ads', 'LinkedIn Ads']);
 

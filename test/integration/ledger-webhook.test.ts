@@ -87,11 +87,13 @@ describe.each(DATABASE_KINDS)('a webhook into the ledger on %s', (kind) => {
       pass = await db.prisma.reconciliationPass.findFirst({ where: { reconciliationId, trigger: 'webhook', triggerRef: 'evt_l_2', status: 'completed' } });
       if (!pass) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(pass).toMatchObject({ scope: 'incremental', keysRead: 1, reopened: 1 });
+    // Reopened with the reason, then settled as Refunded by the automatic rule for a refund after the bank's credit.
+    expect(pass).toMatchObject({ scope: 'incremental', keysRead: 1, reopened: 1, autoResolved: 1 });
     const after = await db.prisma.runResult.findFirstOrThrow({ where: { id: entry.id } });
-    expect(after).toMatchObject({ state: 'open', finalStatus: null });
+    expect(after).toMatchObject({ state: 'resolved', finalStatus: 'Refunded', ruleId: 'refunded-after-bank-credit' });
     expect(after.statuses).toContain(';Stripe:Refunded;');
-    expect(after.reopenReason).toMatch(/^Stripe now says Refunded \(was Paid\); it was resolved as Paid on /);
+    const reopen = await db.prisma.resolution.findFirstOrThrow({ where: { resultId: entry.id, action: 'reopen' } });
+    expect(reopen.reason).toMatch(/^Stripe now says Refunded \(was Paid\); it was resolved as Paid on /);
     expect(await revenue()).toBe(0n);
   });
 });

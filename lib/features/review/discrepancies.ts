@@ -161,6 +161,7 @@ export const LIST_SELECT = {
   missingIn: true,
   duplicateIn: true,
   statuses: true,
+  detail: true,
   amountMinor: true,
   amountDiffMinor: true,
   currency: true,
@@ -187,6 +188,8 @@ export type DiscrepancyRow = {
   statuses: { source: string; status: string }[];
   amount: string;
   amountDiff: string;
+  /** Each system's amount, when they differ (empty when they agree). */
+  amounts: { source: string; amount: string }[];
   currency: string;
   date: string | null;
   ageDays: number | null;
@@ -230,6 +233,8 @@ function toRow(r: Prisma.RunResultGetPayload<{ select: typeof LIST_SELECT }>, em
     }),
     amount: money(r.amountMinor, r.currency),
     amountDiff: r.amountDiffMinor === 0n ? '' : money(r.amountDiffMinor, r.currency),
+    // When amounts differ, each system's (the reviewer sees the other side without opening the row).
+    amounts: r.amountDiffMinor === 0n ? [] : (JSON.parse(r.detail) as ResultDetail).sources.filter((x) => x.present && x.amountMinor !== null).map((x) => ({ source: x.origin ?? x.name, amount: money(BigInt(x.amountMinor!), x.currency || r.currency) })),
     currency: r.currency,
     date: r.date,
     ageDays: isOpenReviewState(r.state) ? ageDays(r.date) : null,

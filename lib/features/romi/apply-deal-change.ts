@@ -70,7 +70,20 @@ export async function applyDealChange(tx: Tx, runId: string, resultId: number, b
       }
     }
   }
-  await addDailyDeltas(tx, runId, deltas);
+  // One delta per RomiDaily row (PostgreSQL's upsert refuses to touch a row twice in one statement).
+  const merged = new Map<string, DailyDelta>();
+  for (const d of deltas) {
+    const k = `${d.model}\u0000${d.day}\u0000${d.channel}\u0000${d.campaign}\u0000${d.currency}`;
+    const m = merged.get(k);
+    if (!m) merged.set(k, { ...d });
+    else {
+      m.revenueMinor += d.revenueMinor;
+      m.refundMinor += d.refundMinor;
+      m.notCountedMinor += d.notCountedMinor;
+      m.paidTx += d.paidTx;
+    }
+  }
+  await addDailyDeltas(tx, runId, [...merged.values()]);
   return true;
 }
 

@@ -10,7 +10,6 @@ import { InvalidRequestError } from '@/lib/server/core/app-error';
 import { type Actor } from '@/lib/domain/actor';
 import { linkOfDeal, linkOfPayment, meetsConditions } from '@/lib/romi';
 import { parseAttrs } from './attrs';
-import { parseMembers } from '@/lib/features/ledger/members';
 import { currentDeals, paymentBatches } from './rebuild-romi';
 import { parseRomiSettings, RomiSettingsSchema, type RomiSettings, type RomiSettingsInput } from './settings';
 
@@ -41,10 +40,9 @@ function attributeNames(profile: string | undefined): string[] {
   }
 }
 
-/** What the settings form offers: the deal and spend sources, and the fields on each side. */
-export async function romiChoices(reconciliationId: string, db: Client = getPrisma()): Promise<RomiChoices> {
-  const rec = await db.reconciliation.findUniqueOrThrow({ where: { id: reconciliationId }, select: { members: true } });
-  const memberIds = new Set(parseMembers(rec.members).map((m) => m.sourceId));
+/** What the settings form offers: the deal and spend sources, and the fields on each side (the payment side's from the member sources). */
+export async function romiChoices(memberSourceIds: readonly string[], db: Client = getPrisma()): Promise<RomiChoices> {
+  const memberIds = new Set(memberSourceIds);
   const sources = await db.source.findMany({
     where: { archivedAt: null },
     orderBy: { name: 'asc' },

@@ -241,7 +241,7 @@ async function ledgerSettings(reconciliationId: string) {
     sides: memberGroups(members).map((g) => ({ key: g.key, name: groupLabel(g, nameOf), sources: g.sourceIds.map((id) => ({ id, name: nameOf(id) })) })),
     matching: parseMatching(rec.matching),
     romi: parseRomiSettings(rec.romi),
-    romiChoices: await romiChoices(reconciliationId),
+    romiChoices: await romiChoices(memberIds),
     candidates: sources.filter((s) => !memberIds.includes(s.id) && paymentRows.has(s.id)).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: paymentRows.get(s.id)! })),
   };
 }

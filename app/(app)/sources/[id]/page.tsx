@@ -137,7 +137,7 @@ export default async function SourcePage({ params }: { params: Promise<{ id: str
                         <td className="num">{i.rowsInvalid ? <a href={`/api/ingestions/${i.id}/errors`}>{i.rowsInvalid}</a> : 0}</td>
                         <td>
                           {i.version ? `v${i.version}` : '—'}
-                          {current && i.status === 'committed' && i.channel === 'upload' && i.version !== null && i.version < current.version && can(user.role, 'data:upload') ? <ReprocessButton ingestionId={i.id} version={current.version} /> : null}
+                          {current && i.status === 'committed' && i.channel === 'upload' && i.version !== null && i.version < current.version && can(user.role, 'data:upload') ? <ReprocessButton ingestionId={i.id} fileName={i.fileName} version={current.version} /> : null}
                         </td>
                         <td><code title={i.fileSha256 ?? undefined}>{i.fileSha256?.slice(0, 10) ?? '—'}</code></td>
                       </tr>
