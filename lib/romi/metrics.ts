@@ -4,9 +4,19 @@
  * per currency unless an FX table converts it to one report currency.
  */
 import type { DailyRow } from './build';
+import { currencyDigits } from '@/lib/domain/money';
 
-/** Rates to the report currency: 1 unit of `code` = rates[code] units of `base` (minor units share one exponent). */
-export type FxTable = { base: string; rates: Record<string, number> };
+/**
+ * Rates to the report currency: 1 unit of a currency = `rate` units of `base`. `monthly` (YYYY-MM ->
+ * currency -> rate) wins for a row of that month; `rates` applies to any month. Minor units are scaled
+ * by each currency's own digits (1 JPY has no minor unit, 1 USD has 100).
+ */
+export type FxTable = { base: string; rates?: Record<string, number>; monthly?: Record<string, Record<string, number>> };
+
+/** The rate for a currency on a day, or undefined when the table has none. */
+export function fxRate(fx: FxTable, currency: string, day: string): number | undefined {
+  return fx.monthly?.[day.slice(0, 7)]?.[currency] ?? fx.rates?.[currency];
+}
 
 export type Figures = {
   currency: string;
@@ -36,16 +46,20 @@ function ratio(a: bigint, b: bigint): number | null {
   return b === 0n ? null : Number(a) / Number(b);
 }
 
-function convert(amount: bigint, currency: string, fx: FxTable | undefined): { amount: bigint; currency: string } | null {
+function convert(amount: bigint, currency: string, day: string, fx: FxTable | undefined): { amount: bigint; currency: string } | null {
   if (!fx || currency === '' || currency === fx.base) return { amount, currency };
-  const rate = fx.rates[currency];
+  const rate = fxRate(fx, currency, day);
   if (rate === undefined) return null;
-  const ppm = BigInt(Math.round(rate * 1_000_000));
-  const scaled = amount * ppm;
+  // amount (minor units of currency) x rate x 10^(base digits - currency digits), in integers: rate in millionths.
+  const shift = currencyDigits(fx.base) - currencyDigits(currency);
+  let num = amount * BigInt(Math.round(rate * 1_000_000));
+  let den = 1_000_000n;
+  if (shift > 0) num *= 10n ** BigInt(shift);
+  else if (shift < 0) den *= 10n ** BigInt(-shift);
   // round half away from zero
-  const q = scaled / 1_000_000n;
-  const r = scaled % 1_000_000n;
-  return { amount: q + (r * 2n >= 1_000_000n ? 1n : r * 2n <= -1_000_000n ? -1n : 0n), currency: fx.base };
+  const q = num / den;
+  const r = num % den;
+  return { amount: q + (r * 2n >= den ? 1n : r * 2n <= -den ? -1n : 0n), currency: fx.base };
 }
 
 function finish(currency: string, a: Acc): Figures {
@@ -89,7 +103,7 @@ export function figuresBy(rows: readonly DailyRow[], keyOf: (r: DailyRow) => str
     c.dealsMilli += r.dealsMilli;
     c.paidDealsMilli += r.paidDealsMilli;
     if (r.currency === '') continue;
-    const conv = (v: bigint) => convert(v, r.currency, fx);
+    const conv = (v: bigint) => convert(v, r.currency, r.day, fx);
     const probe = conv(0n);
     const cur = probe ? probe.currency : r.currency;
     if (!probe) unconverted.add(r.currency);

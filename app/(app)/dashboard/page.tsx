@@ -134,11 +134,17 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
       />
       <Filters q={q} channels={channels} campaigns={campaigns} />
       <p className="muted small romi-basis" data-testid="currency-note">
-        {currencies.length > 1
-          ? `Figures are per currency (${currencies.map((c) => c.currency).join(', ')}); no exchange rates are applied, so currencies are never added together. Charts show ${cur}.`
+        {data.fx ? fxNote(data.fx) : currencies.length > 1
+          ? `Figures are per currency (${currencies.map((c) => c.currency).join(', ')}); no reporting currency is set, so currencies are never added together. Charts show ${cur}.`
           : `All figures in ${cur}; no currency conversion was needed.`}{' '}
         {joinNote(data.run.joinField)} Click any figure, bar or point to see the rows behind it.
       </p>
+      {data.fx?.missing.length ? (
+        <div className="alert warn" role="status" data-testid="fx-missing">
+          No exchange rate for {data.fx.missing.map((m) => `${m.currency} in ${monthLabel(m.month)}`).join(', ')}: those amounts are shown apart in their own currency, not in {data.fx.base}.{' '}
+          {can(user.role, 'settings:view') ? <Link href="/settings#fx">Enter the rates</Link> : 'An admin can enter the rates in Settings.'}
+        </div>
+      ) : null}
       {currencies.map((f) => (
         <section key={f.currency} className="grid-cards kpi-grid" aria-label={`Key figures in ${f.currency}`}>
           <Kpi testId={`kpi-romi-${f.currency}`} label={`ROMI (${f.currency})`} value={romiLabel(f)} note={`ROAS ${formatMultiple(f.roas)}`} href={drill('revenue')} />
@@ -265,4 +271,12 @@ function joinNote(joinField: string): string {
   return j.basis === 'deal'
     ? `Revenue is each won deal's amount in its close month, once its payment is reconciled Paid; payments are linked to deals ${link}.`
     : `Payments are linked to CRM deals ${link}.`;
+}
+
+/** Which rates the figures used, and which months have none (those amounts stay in their currency, apart). */
+function fxNote(fx: NonNullable<Awaited<ReturnType<typeof dashboardData>>>['fx']): string {
+  if (!fx) return '';
+  const used = fx.used.length ? ` Converted with monthly rates: ${fx.used.map((r) => `${r.currency} ${r.month} ${r.rate}`).join(' · ')}.` : '';
+  const missing = fx.missing.length ? ` No rate for ${fx.missing.map((m) => `${m.currency} in ${m.month}`).join(', ')}: those amounts are shown apart in their own currency until a rate is entered in Settings.` : '';
+  return `Figures in ${fx.base}, the reporting currency.${used}${missing}`;
 }

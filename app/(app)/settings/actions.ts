@@ -1,11 +1,13 @@
 'use server';
 
+import { deleteFxRate, parseFxRates, saveFxRates, saveReportingCurrency } from '@/lib/features/romi/fx';
 import { z } from 'zod';
 import { generatePassword } from '@/lib/features/users/password';
 import { roleSchema } from '@/lib/domain/roles';
 import { adminResetMfa, adminResetPassword, adminSetDisabled, adminSetRole } from '@/lib/features/users/admin';
 import { createUser, newUserSchema } from '@/lib/features/users/create-user';
-import { defineFormAction, issueMessages, type ActionResult } from '@/lib/server/pipeline/action';
+import { defineAction, defineFormAction, issueMessages, type ActionResult } from '@/lib/server/pipeline/action';
+import { InvalidRequestError } from '@/lib/server/core/app-error';
 
 export type CreateUserState = ActionResult<{ email: string; password: string }> | null;
 
@@ -74,5 +76,34 @@ export const setUserDisabledAction = defineFormAction(
   async ({ userId, disabled }, { user, meta }): Promise<UserAdminDone> => {
     await adminSetDisabled(user, userId, disabled, meta);
     return { message: disabled ? 'Account disabled; its sessions have ended.' : 'Account enabled again.' };
+  },
+);
+
+/** Sets or clears the reporting currency (every dashboard converts with the monthly rates from then on). */
+export const saveReportingCurrencyAction = defineAction(
+  { name: 'settings.reporting_currency', permission: 'settings:notifications', input: z.tuple([z.string().max(3)]), revalidate: '/settings' },
+  async ([currency], { user }) => {
+    await saveReportingCurrency(currency || null, user);
+    return { currency: currency ? currency.toUpperCase() : null };
+  },
+);
+
+/** Adds or replaces monthly rates from pasted or uploaded lines (month,currency,rate); every bad line is named, nothing saved then. */
+export const saveFxRatesAction = defineAction(
+  { name: 'settings.fx_rates', permission: 'settings:notifications', input: z.tuple([z.string().max(500_000, 'At most 500 kB of rates at once.')]), revalidate: '/settings' },
+  async ([text], { user }) => {
+    const { rates, errors } = parseFxRates(text);
+    if (errors.length) throw new InvalidRequestError(`Nothing was saved. ${errors.slice(0, 5).join(' ')}${errors.length > 5 ? ` (and ${errors.length - 5} more lines)` : ''}`);
+    if (!rates.length) throw new InvalidRequestError('No rates found: write one per line as month,currency,rate, such as 2025-01,EUR,1.0832.');
+    return { changed: await saveFxRates(rates, user), read: rates.length };
+  },
+);
+
+/** Removes one monthly rate. */
+export const deleteFxRateAction = defineAction(
+  { name: 'settings.fx_rate_delete', permission: 'settings:notifications', input: z.tuple([z.string(), z.string()]), revalidate: '/settings' },
+  async ([month, currency], { user }) => {
+    await deleteFxRate(month, currency, user);
+    return null;
   },
 );

@@ -6,6 +6,9 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
 import { ROLE_LABELS } from '@/lib/domain/roles';
 import { listUsers } from '@/lib/features/users/queries';
+import { fxSettings } from '@/lib/features/romi/fx';
+import { getPrisma } from '@/lib/server/db/client';
+import { FxSettingsForm } from '@/components/settings/FxSettingsForm';
 
 export const metadata: Metadata = { title: 'Settings' };
 
@@ -13,7 +16,11 @@ const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeS
 
 export default async function SettingsPage() {
   const me = await requirePage('settings:view', '/settings');
-  const users = await listUsers();
+  const [users, fx, currencies] = await Promise.all([
+    listUsers(),
+    fxSettings(),
+    getPrisma().sourceRecord.findMany({ where: { currency: { not: '' } }, distinct: ['currency'], select: { currency: true }, take: 50 }),
+  ]);
   return (
     <>
       <PageHeader
@@ -21,6 +28,11 @@ export default async function SettingsPage() {
         description="People and their roles, and the audit trail of everything they did."
         actions={<div className="row-actions"><Link className="button secondary" href="/settings/notifications">Notifications</Link><Link className="button secondary" href="/settings/audit">Audit log</Link></div>}
       />
+      <section className="card" aria-labelledby="fx-title" id="fx">
+        <h2 id="fx-title" style={{ marginBottom: 6 }}>Reporting currency and exchange rates</h2>
+        <p className="muted small" style={{ marginBottom: 12 }}>The dashboards convert payments and spend in other currencies with each month&apos;s rate, say which rates they used, and keep a month without a rate apart.</p>
+        <FxSettingsForm base={fx.base} rates={fx.rates} currencies={currencies.map((c) => c.currency).sort()} />
+      </section>
       <section className="card" aria-labelledby="users-title">
         <h2 id="users-title" style={{ marginBottom: 12 }}>Users</h2>
         <div className="table-wrap">

@@ -8,6 +8,7 @@ import { dashboardCache, dashboardCacheEnabled, dashboardCacheKey } from './dash
 import { minorToDecimal } from '@/lib/domain/money';
 import { csvEscapeCell } from '@/lib/server/http/csv-safe';
 import { drillDown } from './drill-down';
+import { fxSettings, fxTableOf, missingRates, type FxSettings } from './fx';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -52,30 +53,37 @@ export type DashboardData = {
   freshness: Awaited<ReturnType<typeof sourceFreshness>>;
   /** Not yet counted across every channel and period (how final the figures are). */
   notCountedAll: Figures[];
+  /** The reporting currency, the monthly rates the figures used and the months and currencies without one (kept apart). */
+  fx: { base: string; used: { month: string; currency: string; rate: string }[]; missing: { month: string; currency: string }[] } | null;
 };
 
 /** The figures of one filter on one version of a run's aggregate: what the dashboard cache keeps. */
 type DashboardFigures = Omit<DashboardData, 'run' | 'freshness'>;
 
-async function dashboardFigures(run: RomiRunInfo, q: RomiQuery, db: Client): Promise<DashboardFigures> {
+async function dashboardFigures(run: RomiRunInfo, q: RomiQuery, db: Client, fxs: FxSettings): Promise<DashboardFigures> {
   const filter = { from: q.from, to: q.to, channel: q.channel, campaign: q.campaign };
+  const fx = fxTableOf(fxs);
+  // With a reporting currency the rows keep their day: each converts with its month's rate.
   const [grouped, dimensions, everything] = await Promise.all([
-    romiGrouped(run.runId, q.model, filter, db),
+    romiGrouped(run.runId, q.model, filter, db, { daily: !!fx }),
     romiDimensions(run.runId, db),
-    romiGrouped(run.runId, q.model, {}, db),
+    romiGrouped(run.runId, q.model, {}, db, { daily: !!fx }),
   ]);
   const rows = grouped.byChannelCampaign;
-  const ch = figuresBy(rows, byChannel).groups;
-  const cp = figuresBy(rows, byCampaign).groups;
-  const mo = figuresBy(grouped.byDay, byMonth).groups;
+  const ch = figuresBy(rows, byChannel, fx).groups;
+  const cp = figuresBy(rows, byCampaign, fx).groups;
+  const mo = figuresBy(grouped.byDay, byMonth, fx).groups;
+  const missing = missingRates(rows, fx);
+  const used = fx ? fxs.rates.filter((r) => rows.some((x) => x.currency === r.currency && x.day.startsWith(r.month))) : [];
   return {
-    totals: figuresBy(rows, all).groups.get('all') ?? [],
+    fx: fx ? { base: fx.base, used, missing } : null,
+    totals: figuresBy(rows, all, fx).groups.get('all') ?? [],
     channels: [...ch.entries()].map(([channel, figures]) => ({ channel, figures })).sort((a, b) => Number((b.figures[0]?.netRevenueMinor ?? 0n) - (a.figures[0]?.netRevenueMinor ?? 0n))),
     campaigns: [...cp.entries()].map(([k, figures]) => ({ channel: k.split('\u0000')[0]!, campaign: k.split('\u0000')[1]!, figures })).sort((a, b) => a.channel.localeCompare(b.channel) || a.campaign.localeCompare(b.campaign)),
     months: [...mo.entries()].map(([month, figures]) => ({ month, figures })).sort((a, b) => a.month.localeCompare(b.month)),
     funnel: funnelOf(rows),
     dimensions,
-    notCountedAll: figuresBy(everything.byChannelCampaign, all).groups.get('all') ?? [],
+    notCountedAll: figuresBy(everything.byChannelCampaign, all, fx).groups.get('all') ?? [],
   };
 }
 
@@ -88,10 +96,11 @@ async function dashboardFigures(run: RomiRunInfo, q: RomiQuery, db: Client): Pro
 export async function dashboardData(q: RomiQuery, db: Client = getPrisma(), opts: { cache?: boolean } = {}): Promise<DashboardData | null> {
   const run = await dashboardRun(db, q.run);
   if (!run) return null;
+  const fxs = await fxSettings(db);
   const figures =
     (opts.cache ?? dashboardCacheEnabled())
-      ? dashboardCache<DashboardFigures>(db).getOrCompute(dashboardCacheKey(run, [q.model, q.from, q.to, q.channel, q.campaign]), () => dashboardFigures(run, q, db))
-      : dashboardFigures(run, q, db);
+      ? dashboardCache<DashboardFigures>(db).getOrCompute(dashboardCacheKey(run, [q.model, q.from, q.to, q.channel, q.campaign, fxs.version]), () => dashboardFigures(run, q, db, fxs))
+      : dashboardFigures(run, q, db, fxs);
   const [computed, freshness] = await Promise.all([figures, sourceFreshness(db)]);
   return { run, ...computed, freshness };
 }

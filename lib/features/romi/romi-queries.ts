@@ -109,10 +109,10 @@ function fromSums(model: AttributionModel, key: { day?: string; channel?: string
  * the tables, KPIs and funnel, and per (day, currency) for the trend. Rows carry '' for the dimension
  * they were summed over.
  */
-export async function romiGrouped(runId: string, model: AttributionModel, f: RomiFilter, db: Client = getPrisma()) {
+export async function romiGrouped(runId: string, model: AttributionModel, f: RomiFilter, db: Client = getPrisma(), opts: { /** Keep the day (monthly FX rates convert by it). */ daily?: boolean } = {}) {
   const where = dailyWhere(runId, model, f);
   const [byCc, byDay] = await Promise.all([
-    db.romiDaily.groupBy({ by: ['channel', 'campaign', 'currency'], where, _sum: SUMS }),
+    opts.daily ? db.romiDaily.groupBy({ by: ['channel', 'campaign', 'currency', 'day'], where, _sum: SUMS }) : db.romiDaily.groupBy({ by: ['channel', 'campaign', 'currency'], where, _sum: SUMS }),
     db.romiDaily.groupBy({ by: ['day', 'currency'], where: { ...where, day: { ...(where.day ?? {}), gt: '0000-00-00' } }, _sum: SUMS }),
   ]);
   return {
