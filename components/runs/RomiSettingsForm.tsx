@@ -5,7 +5,8 @@ import { previewRomiAction, saveRomiSettingsAction } from '@/app/(app)/runs/acti
 import { Link } from '@/components/ui/Link';
 import { formatMoney } from '@/lib/domain/money';
 import type { JoinPreview, RomiChoices } from '@/lib/features/romi/configure';
-import { fieldLabel, type RomiSettings } from '@/lib/features/romi/settings';
+import { fieldLabel } from '@/lib/domain/field-labels';
+import type { RomiSettings } from '@/lib/features/romi/settings';
 
 type Props = { id: string; settings: RomiSettings; choices: RomiChoices; paymentSide: string };
 
