@@ -1,8 +1,9 @@
 'use client';
 
-import { useActionState, useState } from 'react';
+import { useActionState, useEffect, useState } from 'react';
 import { useRouter } from 'next/navigation';
-import { archiveReconciliationAction, updateReconciliationAction } from '@/app/(app)/runs/actions';
+import { archiveReconciliationAction, previewMatchingAction, updateReconciliationAction } from '@/app/(app)/runs/actions';
+import type { MatchingPreview } from '@/lib/features/ledger/matching-preview';
 import type { FormState } from '@/lib/server/pipeline/result';
 import type { ReconcilableSource } from './NewReconciliationForm';
 import { describeWindow } from '@/lib/domain/date-window';
@@ -49,6 +50,27 @@ export function EditReconciliationForm({ id, name, description, ruleSetName, rul
       const now = windows[m.id] ?? { min: 0, max: 0 };
       return String(was.min) !== String(now.min) || String(was.max) !== String(now.max);
     });
+  // What the new matching would change, worked out on the ledger's entries as they are (debounced).
+  const [preview, setPreview] = useState<MatchingPreview | null>(null);
+  const draftKey = JSON.stringify({ tolMinor, tolPercent, windows });
+  useEffect(() => {
+    if (!matchingChanged) return;
+    let stale = false;
+    const t = setTimeout(() => {
+      const tolM = Number(tolMinor);
+      const tolP = Number(tolPercent);
+      const ws = Object.fromEntries(Object.entries(windows).map(([k, w]) => [k, { min: Number(w.min), max: Number(w.max) }]).filter(([, w]) => Number.isInteger((w as { min: number }).min) && Number.isInteger((w as { max: number }).max) && (w as { min: number }).min <= (w as { max: number }).max));
+      if (!Number.isInteger(tolM) || tolM < 0 || !(tolP >= 0 && tolP <= 100)) return;
+      void previewMatchingAction(id, { amountToleranceMinor: tolM, amountTolerancePercent: tolP, dateWindows: ws, attempts }).then((r) => {
+        if (!stale && r.ok) setPreview(r.data);
+      });
+    }, 400);
+    return () => {
+      stale = true;
+      clearTimeout(t);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- draftKey stands for the matching fields
+  }, [id, draftKey, matchingChanged]);
   const setWindow = (sourceId: string, end: 'min' | 'max', value: string) =>
     setWindows((w) => ({ ...w, [sourceId]: { ...(w[sourceId] ?? { min: 0, max: 0 }), [end]: value === '' || value === '-' ? value : Number(value) } as { min: number; max: number } }));
   const router = useRouter();
@@ -159,6 +181,19 @@ export function EditReconciliationForm({ id, name, description, ruleSetName, rul
               </div>
             </div>
           </fieldset>
+        ) : null}
+        {matchingChanged && preview ? (
+          <div className="matching-preview" aria-live="polite" data-testid="matching-preview">
+            <strong>With these settings</strong>, of the {preview.scanned.toLocaleString('en-US')} entries{preview.total > preview.scanned ? ` checked (of ${preview.total.toLocaleString('en-US')})` : ''}:{' '}
+            {preview.becomeMatched || preview.becomeMismatched ? (
+              <>
+                {preview.becomeMatched ? <><strong>{preview.becomeMatched.toLocaleString('en-US')}</strong> would match</> : null}
+                {preview.becomeMatched && preview.becomeMismatched ? '; ' : null}
+                {preview.becomeMismatched ? <><strong>{preview.becomeMismatched.toLocaleString('en-US')}</strong> that match now would not ({Object.entries(preview.newReasons).map(([r, n]) => `${r} ${n}`).join(', ')})</> : null}.
+                {preview.examples.length ? <span className="muted small"> For instance {preview.examples.slice(0, 4).map((e) => `${e.key} (${e.from} → ${e.to})`).join('; ')}.</span> : null}
+              </>
+            ) : 'no entry would change class.'}
+          </div>
         ) : null}
         {reconcilesAgain ? <p className="muted small" data-testid="full-pass-note">Saving reconciles every key again with the new {ruleSet !== ruleSetName ? 'rule set' : adding.length ? 'sources' : 'matching'}; decisions whose facts stay the same are kept.</p> : null}
         <button type="submit" className="button" disabled={pending}>{pending ? 'Saving…' : 'Save changes'}</button>

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReconciliation, runLedgerPass, updateReconciliation } from '@/lib/features/ledger';
 import { parseMatching } from '@/lib/features/ledger/matching';
+import { previewMatching } from '@/lib/features/ledger/matching-preview';
 import { resolveDiscrepancy } from '@/lib/features/review/resolve';
 import { ensureDefaultRuleSet } from '@/lib/features/runs/rulesets';
 import { insertRecords, type RecordRow } from '@/lib/server/db/record-insert';
@@ -61,6 +62,13 @@ describe.each(DATABASE_KINDS)('matching by calendar day, date windows and amount
     const reviewer = await makeActor(db.prisma, 'reviewer');
     const early = await db.prisma.runResult.findFirstOrThrow({ where: { runId: rec.ledgerRunId, key: 'EARLY' } });
     await resolveDiscrepancy(early.id, early.version, { action: 'accept_source', source: 'Bank', reason: 'Booked a day early by the bank.' }, reviewer, db.prisma);
+
+    // Before saving, the preview says what the new matching would change, from the entries as they are.
+    const preview = await previewMatching(rec.id, { amountToleranceMinor: 2, dateWindows: { [bank.id]: { min: 0, max: 5 } } }, db.prisma);
+    expect(preview).toMatchObject({ scanned: 6, total: 6, becomeMatched: 3, becomeMismatched: 0 });
+    expect(preview.examples.map((e) => `${e.key}: ${e.from} -> ${e.to}`)).toEqual(['CENTS: differs: amount -> matched', 'PLUS1: differs: date -> matched', 'PLUS3: differs: date -> matched']);
+    // Tightening instead: a same-day match would not survive a window that starts a day later.
+    expect(await previewMatching(rec.id, { dateWindows: { [bank.id]: { min: 1, max: 3 } } }, db.prisma)).toMatchObject({ becomeMatched: 2, becomeMismatched: 1, newReasons: { date: 1 } });
 
     // The bank books 0 to 5 days after the gateway; amounts may differ by 2 cents.
     const admin = await makeActor(db.prisma, 'admin');

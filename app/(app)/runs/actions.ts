@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { startRun } from '@/lib/features/runs';
 import { archiveReconciliation, createReconciliation, requestFullPass, requestRomiRebuild, updateReconciliation } from '@/lib/features/ledger';
 import { RomiSettingsSchema } from '@/lib/features/romi/settings';
+import { MatchingSchema } from '@/lib/features/ledger/matching';
+import { previewMatching } from '@/lib/features/ledger/matching-preview';
 import { previewRomiJoin, saveRomiSettings } from '@/lib/features/romi/configure';
 import { defineAction, defineFormAction, issueMessages } from '@/lib/server/pipeline/action';
 
@@ -166,4 +168,10 @@ export const saveRomiSettingsAction = defineAction(
     if (changed) await requestRomiRebuild(id);
     return { changed };
   },
+);
+
+/** What new matching would change (classes of the ledger's entries), before saving. */
+export const previewMatchingAction = defineAction(
+  { name: 'reconciliations.matching_preview', permission: 'reconciliations:manage', input: z.tuple([z.string().min(1), MatchingSchema]) },
+  async ([id, matching]) => previewMatching(id, matching),
 );
