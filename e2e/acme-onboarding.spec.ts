@@ -222,6 +222,10 @@ test('a company from a clean workspace to a correct ROMI dashboard, through the 
       await expect(page.getByTestId('channel-table').locator('tr[data-channel="Paid Search"] td').nth(1)).toHaveText(usd(expected.channels['Paid Search']!.spend_cents));
     });
     await expect(page.getByTestId('kpi-notcounted-USD')).toHaveText(formatMoney(BigInt(expected.not_yet_counted_cents), 'USD'));
+    // On a 1440 px screen the by-channel table fits: no sideways scrolling to reach its last column.
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const overflow = await page.getByTestId('channel-table').evaluate((t) => t.parentElement!.scrollWidth - t.parentElement!.clientWidth);
+    expect(overflow, 'by-channel table overflow at 1440 px').toBeLessThanOrEqual(0);
     await page.screenshot({ path: info.outputPath('12-dashboard.png'), fullPage: true });
     const channels = page.getByTestId('channel-table');
     await expect(channels.locator('tbody tr')).toHaveCount(Object.keys(expected.channels).length);

@@ -176,9 +176,14 @@ test('an analyst fixes a mapping after the upload: edits the profile and reads t
   // The codes of the whole upload, with their rows, from what is already ingested.
   await expect(editor.getByLabel('“erp_processing” means · 1 row', { exact: true })).toBeVisible();
   await editor.getByLabel(/“erp_processing” means/).selectOption('Pending');
+  // The order number was kept by name when the file was first mapped; another column can be kept too, under a name.
+  expect(await editor.locator('input[list="field-names"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toContain('Order');
   await editor.getByRole('button', { name: 'Keep another column' }).click();
-  await editor.getByLabel(/^Field \d+: column$/).last().selectOption('Order');
-  await expect(editor.getByLabel(/^Field \d+: name$/).last()).toHaveValue('Order');
+  await editor.getByLabel(/^Field \d+: column$/).last().selectOption('State');
+  await editor.getByLabel(/^Field \d+: name$/).last().fill('Order');
+  await expect(editor.getByText('Each field needs a name and a column, and names must differ.')).toBeVisible();
+  await expect(editor.getByRole('button', { name: 'Save as a new version' })).toBeDisabled();
+  await editor.getByLabel(/^Field \d+: name$/).last().fill('ERP state');
   await editor.getByRole('button', { name: 'Save as a new version' }).click();
   await expect(editor.getByRole('status')).toContainText('Saved as profile v2');
   await expect(page.getByTestId('profile-version')).toContainText('v2');
