@@ -195,7 +195,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         <h2 id="channels-title" className="section-title table-title">By channel</h2>
         <div className="table-wrap">
           <table className="data" data-testid="channel-table">
-            <thead><tr><th>Channel</th>{currencies.length > 1 ? <th>Currency</th> : null}<th className="num">Revenue</th><th className="num">Spend</th><th className="num">ROMI</th><th className="num">ROAS</th><th className="num">Leads</th><th className="num">Cost per lead</th><th className="num">Customers</th><th className="num">Cost per customer</th><th className="num">Not yet counted</th></tr></thead>
+            <thead><tr><th>Channel</th>{currencies.length > 1 ? <th>Currency</th> : null}<th className="num">Revenue</th><th className="num">Spend</th><th className="num">ROMI</th><th className="num">Leads</th><th className="num">Cost per lead</th><th className="num">Customers</th><th className="num">Cost per customer</th><th className="num">Not yet counted</th></tr></thead>
             <tbody>
               {data.channels.flatMap((c) => c.figures.map((f) => (
                 <tr key={`${c.channel}-${f.currency}`} data-channel={c.channel}>
@@ -203,8 +203,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
                   {currencies.length > 1 ? <td>{f.currency || '—'}</td> : null}
                   <td className="num"><Link href={drill('revenue', { channel: c.channel })} data-testid={`revenue-${c.channel}`} aria-label={`${c.channel} revenue ${formatMoney(f.netRevenueMinor, f.currency || cur, { cents: true })}: show transactions`}>{formatMoney(f.netRevenueMinor, f.currency || cur, { cents: true })}</Link></td>
                   <td className="num"><Link href={drill('spend', { channel: c.channel })}>{formatMoney(f.spendMinor, f.currency || cur, { cents: true })}</Link></td>
-                  <td className={`num ${f.romi !== null && f.romi < 0 ? 'neg' : ''}`} title={romiTitle(f)}>{romiLabel(f)}</td>
-                  <td className="num">{formatMultiple(f.roas)}</td>
+                  <td className={`num ${f.romi !== null && f.romi < 0 ? 'neg' : ''}`} title={`${romiTitle(f)} · ROAS ${formatMultiple(f.roas)}`}>{romiLabel(f)}</td>
                   <td className="num"><Link href={drill('deals', { channel: c.channel })}>{formatCount(f.leads)}</Link></td>
                   <td className="num">{f.costPerLeadMinor === null ? '—' : formatMoney(f.costPerLeadMinor, f.currency || cur)}</td>
                   <td className="num">{formatCount(f.paidDeals)}</td>
