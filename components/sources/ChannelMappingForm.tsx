@@ -37,7 +37,7 @@ export function ChannelMappingForm({ values, canEdit }: { values: ChannelValue[]
                 <td><strong>{v.value}</strong></td>
                 <td className="num">{v.rows.toLocaleString('en-US')}</td>
                 <td>
-                  <input type="text" list="channel-names" value={draft[k] ?? ''} placeholder={`${v.value} (as written)`} disabled={!canEdit} maxLength={80}
+                  <input type="text" list="channel-names" value={draft[k] ?? ''} placeholder="as written" disabled={!canEdit} maxLength={80}
                     aria-label={`${v.value} counts as`} onChange={(e) => setDraft((d) => ({ ...d, [k]: e.target.value }))} />
                 </td>
                 <td>

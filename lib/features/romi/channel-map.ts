@@ -44,8 +44,9 @@ export async function channelValues(db: Client = getPrisma()): Promise<ChannelVa
   const [aliases, deals, spend] = await Promise.all([
     db.channelAlias.findMany({ select: { value: true, channel: true } }),
     db.sourceRecord.groupBy({ by: ['attrs'], where: { dataset: 'deals', source: { archivedAt: null } }, _count: { _all: true } }),
-    db.sourceRecord.findMany({ where: { dataset: 'spend', source: { archivedAt: null } }, distinct: ['sourceId', 'attrs'], select: { attrs: true, source: { select: { name: true } } } }),
+    db.sourceRecord.groupBy({ by: ['sourceId', 'attrs'], where: { dataset: 'spend', source: { archivedAt: null } }, _count: { _all: true } }),
   ]);
+  const sourceNames = new Map((await db.source.findMany({ where: { id: { in: [...new Set(spend.map((g) => g.sourceId))] } }, select: { id: true, name: true } })).map((x) => [x.id, x.name]));
   const mapped = new Map(aliases.map((a) => [norm(a.value), a.channel]));
   const counts = new Map<string, { value: string; origin: 'deals' | 'spend'; rows: number }>();
   const add = (value: string | undefined, origin: 'deals' | 'spend', n: number) => {
@@ -61,7 +62,7 @@ export async function channelValues(db: Client = getPrisma()): Promise<ChannelVa
     add(a.channel ?? a.leadSource, 'deals', g._count._all);
     if (a.utmSource) add(a.utmSource, 'deals', g._count._all);
   }
-  for (const r of spend) add(parseAttrs(r.attrs).channel ?? r.source.name, 'spend', 1);
+  for (const g of spend) add(parseAttrs(g.attrs).channel ?? sourceNames.get(g.sourceId), 'spend', g._count._all);
   const dealValues = [...counts.values()].filter((c) => c.origin === 'deals');
   return [...counts.values()]
     .map((c) => {
