@@ -4,6 +4,15 @@
 export const DATASETS = ['payments', 'deals', 'spend'] as const;
 export type Dataset = (typeof DATASETS)[number];
 
+/** The dataset a stored profile (SourceProfileVersion.profile, JSON) ingests, or undefined when unreadable. */
+export function profileDataset(profile: string | undefined | null): string | undefined {
+  try {
+    return (JSON.parse(profile ?? '{}') as { dataset?: string }).dataset;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface IngestRecord {
   dataset: Dataset;
   /** Match key (engine semantics: key columns trimmed, upper-cased, joined by '|'). */

@@ -1,3 +1,4 @@
+import { profileDataset } from '@/lib/domain/records';
 import type { Metadata } from 'next';
 import { Link } from '@/components/ui/Link';
 import { PageHeader } from '@/components/ui/PageHeader';
@@ -18,6 +19,7 @@ import { PassOutcome } from '@/components/runs/PassOutcome';
 export const metadata: Metadata = { title: 'Reconciliations' };
 export const dynamic = 'force-dynamic';
 
+
 async function runnableSources() {
   const sources = await getPrisma().source.findMany({
     where: { archivedAt: null },
@@ -28,6 +30,7 @@ async function runnableSources() {
       kind: true,
       ingestions: { where: { status: 'committed' }, orderBy: { createdAt: 'desc' }, select: { id: true, fileName: true, channel: true, rowsValid: true, createdAt: true } },
       _count: { select: { records: true } },
+      versions: { orderBy: { version: 'desc' }, take: 1, select: { profile: true } },
     },
   });
   // Gateway first, then the bank: the engine compares every source with the first present one.
@@ -37,6 +40,8 @@ async function runnableSources() {
     id: s.id,
     name: s.name,
     kind: s.kind,
+    /** Payment-status data (not CRM deals or ad spend): only these are reconciled. */
+    payments: profileDataset(s.versions[0]?.profile) === 'payments',
     rows: s._count.records,
     ingestions: s.ingestions.map((i) => ({ id: i.id, label: `${i.fileName ?? i.channel} · ${i.rowsValid} rows · ${formatDateTime(i.createdAt)}` })),
   }));
@@ -134,7 +139,7 @@ export default async function RunsPage() {
         {canManage ? (
           <section className="card" aria-labelledby="new-rec-title">
             <h2 id="new-rec-title" className="section-title">New reconciliation</h2>
-            <NewReconciliationForm sources={sources.filter((s) => s.ingestions.length > 0).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: s.rows }))} ruleSets={ruleSetNames} />
+            <NewReconciliationForm sources={sources.filter((s) => s.ingestions.length > 0 && s.payments).map((s) => ({ id: s.id, name: s.name, kind: s.kind, rows: s.rows }))} ruleSets={ruleSetNames} />
           </section>
         ) : null}
         {canStart ? (

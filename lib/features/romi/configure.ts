@@ -3,6 +3,7 @@
  * choose from, a live preview of the join before saving ("52 of 60 won deals link to a reconciled
  * payment; 8 do not"), and the save, audited, after which the figures are rebuilt.
  */
+import { profileDataset } from '@/lib/domain/records';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { assertCan } from '@/lib/server/authorize';
@@ -24,13 +25,6 @@ export type RomiChoices = {
   dealFields: string[];
 };
 
-function datasetOf(profile: string | undefined): string | undefined {
-  try {
-    return (JSON.parse(profile ?? '{}') as { dataset?: string }).dataset;
-  } catch {
-    return undefined;
-  }
-}
 
 function attributeNames(profile: string | undefined): string[] {
   try {
@@ -48,9 +42,9 @@ export async function romiChoices(memberSourceIds: readonly string[], db: Client
     orderBy: { name: 'asc' },
     select: { id: true, name: true, _count: { select: { records: true } }, versions: { orderBy: { version: 'desc' }, take: 1, select: { profile: true } } },
   });
-  const choice = (s: (typeof sources)[number]): SourceChoice => ({ id: s.id, name: s.name, dataset: datasetOf(s.versions[0]?.profile) ?? '', rows: s._count.records });
-  const deals = sources.filter((s) => datasetOf(s.versions[0]?.profile) === 'deals');
-  const spend = sources.filter((s) => datasetOf(s.versions[0]?.profile) === 'spend');
+  const choice = (s: (typeof sources)[number]): SourceChoice => ({ id: s.id, name: s.name, dataset: profileDataset(s.versions[0]?.profile) ?? '', rows: s._count.records });
+  const deals = sources.filter((s) => profileDataset(s.versions[0]?.profile) === 'deals');
+  const spend = sources.filter((s) => profileDataset(s.versions[0]?.profile) === 'spend');
   const payments = sources.filter((s) => memberIds.has(s.id));
   const uniq = (xs: string[]) => [...new Set(xs)].sort((a, b) => a.localeCompare(b));
   return {

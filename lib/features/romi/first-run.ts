@@ -3,25 +3,19 @@
  * as the data shows it done: payment sources uploaded, a reconciliation comparing them, a CRM and ad
  * spend, the join of payments to deals, and the ledger reconciled.
  */
+import { profileDataset } from '@/lib/domain/records';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { parseRomiSettings } from './settings';
 
 export type FirstRunStep = { id: string; title: string; detail: string; done: boolean; href: string };
 
-function datasetOf(profile: string | undefined): string | undefined {
-  try {
-    return (JSON.parse(profile ?? '{}') as { dataset?: string }).dataset;
-  } catch {
-    return undefined;
-  }
-}
 
 export async function firstRunSteps(db: Client = getPrisma()): Promise<FirstRunStep[]> {
   const [sources, reconciliations] = await Promise.all([
     db.source.findMany({ where: { archivedAt: null }, select: { id: true, _count: { select: { records: true } }, versions: { orderBy: { version: 'desc' }, take: 1, select: { profile: true } } } }),
     db.reconciliation.findMany({ where: { archivedAt: null }, orderBy: { createdAt: 'asc' }, select: { id: true, ledgerRunId: true, romi: true, lastPassAt: true } }),
   ]);
-  const withData = (dataset: string) => sources.filter((s) => s._count.records > 0 && datasetOf(s.versions[0]?.profile) === dataset).length;
+  const withData = (dataset: string) => sources.filter((s) => s._count.records > 0 && profileDataset(s.versions[0]?.profile) === dataset).length;
   const rec = reconciliations[0];
   const runHref = rec ? `/runs/${rec.ledgerRunId}` : '/runs';
   const romiSet = reconciliations.some((r) => JSON.stringify(parseRomiSettings(r.romi)) !== JSON.stringify(parseRomiSettings('{}')));

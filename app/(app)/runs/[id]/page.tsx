@@ -1,3 +1,4 @@
+import { profileDataset } from '@/lib/domain/records';
 import type { Metadata } from 'next';
 import { Link } from '@/components/ui/Link';
 import { notFound } from 'next/navigation';
@@ -221,14 +222,7 @@ async function ledgerSettings(reconciliationId: string) {
     }),
   ]);
   // Only payment sources can join a reconciliation (not CRM deals or ad spend): their newest profile says which.
-  const datasetOf = (profile: string | undefined) => {
-    try {
-      return (JSON.parse(profile ?? '{}') as { dataset?: string }).dataset;
-    } catch {
-      return undefined;
-    }
-  };
-  const paymentRows = new Map(sources.filter((s) => s._count.records > 0 && datasetOf(s.versions[0]?.profile) === 'payments').map((s) => [s.id, s._count.records]));
+  const paymentRows = new Map(sources.filter((s) => s._count.records > 0 && profileDataset(s.versions[0]?.profile) === 'payments').map((s) => [s.id, s._count.records]));
   const members = parseMembers(rec.members);
   const memberIds = members.map((m) => m.sourceId);
   const byId = new Map(sources.map((s) => [s.id, s]));
