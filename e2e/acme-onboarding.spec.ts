@@ -253,4 +253,25 @@ test('a company from a clean workspace to a correct ROMI dashboard, through the 
     }
     await page.screenshot({ path: info.outputPath('13-dashboard-webinar.png'), fullPage: true });
   });
+
+  await test.step('the owner reports in euros: monthly rates, a month without one flagged', async () => {
+    await signOut(page);
+    await signInAs(page, WORKSPACE_ADMIN.email, WORKSPACE_ADMIN.password);
+    await page.goto('/settings');
+    const fx = page.getByTestId('fx-settings');
+    await fx.getByLabel('Reporting currency').fill('EUR');
+    await fx.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByTestId('toast')).toContainText('Figures are reported in EUR');
+    await fx.getByLabel('Add or replace monthly rates').fill('month,currency,rate\n2025-01,USD,0.9612\n2025-02,USD,0.9588\n2025-13,USD,1');
+    await fx.getByRole('button', { name: 'Save rates' }).click();
+    await expect(fx.getByRole('alert')).toContainText('Nothing was saved. Line 4: Months are written YYYY-MM, such as 2025-01.');
+    await fx.getByLabel('Add or replace monthly rates').fill('month,currency,rate\n2025-01,USD,0.9612\n2025-02,USD,0.9588');
+    await fx.getByRole('button', { name: 'Save rates' }).click();
+    await expect(page.getByTestId('fx-rates')).toContainText('0.9612');
+    await page.screenshot({ path: info.outputPath('14-fx-settings.png'), fullPage: true });
+    await page.goto('/dashboard?from=2025-01-01&to=2025-03-31');
+    await expect(page.getByTestId('currency-note')).toContainText('Figures in EUR, the reporting currency. Converted with monthly rates: USD 2025-01 0.9612 · USD 2025-02 0.9588.');
+    await expect(page.getByTestId('fx-missing')).toContainText('No exchange rate for USD in Mar 2025');
+    await page.screenshot({ path: info.outputPath('15-dashboard-eur.png'), fullPage: true });
+  });
 });

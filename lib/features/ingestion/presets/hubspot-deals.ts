@@ -41,7 +41,8 @@ export const hubspotDeals: Preset = {
     useDefaultGlossary: false,
     amount: { decimalSeparator: '.', thousandsSeparator: ',' },
     date: { format: 'iso', timeZone: 'UTC' },
-    attributes: { dealId: 'Record ID', customer: 'Company Name', leadSource: 'Lead source', channel: 'Original Source' },
+    // Campaign and the UTM fields are optional columns: kept when the export has them.
+    attributes: { dealId: 'Record ID', customer: 'Company Name', leadSource: 'Lead source', channel: 'Original Source', campaign: 'Campaign', utmSource: 'UTM Source', utmCampaign: 'UTM Campaign' },
     expectedColumns: header,
   },
 };

@@ -227,5 +227,9 @@ describe('presets fitted to the export in hand', () => {
     expect(sf.profile.date?.format).toBe('M/D/YYYY');
     expect(sf.profile.attributes).toMatchObject({ leadSource: 'Lead Source', campaign: 'Primary Campaign Source', 'Order Number': 'Order Number', 'Payment Status': 'Payment Status', 'Created Date': 'Created Date' });
     expect(sf.profile.attributes).not.toHaveProperty('Lead Source');
+    // HubSpot: the Campaign column is mapped when the export has it, and dropped (not an error) when it has not.
+    const hubspot = ['Record ID', 'Deal Name', 'Amount', 'Deal Stage', 'Close Date', 'Deal Owner', 'Company Name', 'Pipeline', 'Create Date', 'Associated Company IDs', 'Associated Contact IDs', 'Lead source', 'Original Source'];
+    expect(suggestProfile([...hubspot, 'Campaign'], []).profile.attributes).toMatchObject({ campaign: 'Campaign', channel: 'Original Source' });
+    expect(suggestProfile(hubspot, []).profile.attributes).not.toHaveProperty('campaign');
   });
 });
