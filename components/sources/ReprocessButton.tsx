@@ -13,7 +13,7 @@ export function ReprocessButton({ ingestionId, fileName, version }: { ingestionI
   const [busy, setBusy] = useState(false);
   return (
     <ConfirmDialog
-      trigger={<button type="button" className="link-like small" disabled={busy}>{busy ? 'Reading…' : `Read again with v${version}…`}</button>}
+      trigger={<button type="button" className="link-like small reprocess-link" disabled={busy}>{busy ? 'Reading…' : `Read again with v${version}…`}</button>}
       title={`Read ${fileName ?? 'this upload'} again with profile v${version}?`}
       description={<p>Its records are replaced by what profile v{version} reads from the same rows, in one go (or not at all, when a row does not fit). The reconciliations then update the keys it changes; decisions on unchanged facts stay.</p>}
       confirmLabel="Read again"

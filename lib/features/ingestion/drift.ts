@@ -226,7 +226,7 @@ export function detectStatusDrift(profile: IngestProfile, codeCounts: Map<string
   return [{
     kind: 'unknown_status',
     severity: 'warning',
-    message: `${unknown.length === 1 ? 'A status code is' : `${unknown.length} status codes are`} not mapped: ${list}. These ${rows} rows count as Unknown and never match; map ${unknown.length === 1 ? 'it' : 'them'} in the profile.`,
+    message: `${unknown.length === 1 ? 'A status code is' : `${unknown.length} status codes are`} not mapped: ${list}. ${rows === 1 ? 'This row counts' : `These ${rows} rows count`} as Unknown and never match; map ${unknown.length === 1 ? 'it' : 'them'} in the profile.`,
     detail: { codes: Object.fromEntries(unknown), rows },
   }];
 }
