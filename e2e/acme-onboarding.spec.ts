@@ -12,6 +12,7 @@ import path from 'node:path';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { WORKSPACE_ADMIN, WORKSPACE_PORT } from '../playwright.config';
 import { formatMoney } from '../lib/domain/money';
+import { addSource } from './helpers';
 
 const ws = `http://127.0.0.1:${WORKSPACE_PORT}`;
 const acme = (name: string) => path.resolve(__dirname, '..', 'test', 'fixtures', 'acme-romi', name);
@@ -48,14 +49,6 @@ async function createUser(page: Page, name: string, email: string, role: string)
   const created = page.getByTestId('created-user');
   await expect(created).toContainText(email);
   return (await created.locator('code').textContent())!.trim();
-}
-
-async function addSource(page: Page, name: string, kind: string) {
-  await page.goto('/sources');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Kind').selectOption(kind);
-  await page.getByRole('button', { name: 'Add source' }).click();
-  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
 }
 
 async function upload(page: Page, file: string) {

@@ -38,3 +38,12 @@ export async function expectNoSeriousA11yViolations(page: Page) {
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length} nodes)`)).toEqual([]);
 }
+
+/** Adds a source on the Sources page and waits for its own page. */
+export async function addSource(page: Page, name: string, kind: string) {
+  await page.goto('/sources');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Kind').selectOption(kind);
+  await page.getByRole('button', { name: 'Add source' }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+}

@@ -1,16 +1,8 @@
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { signIn } from './helpers';
+import { addSource, signIn } from './helpers';
 
 const fixture = (...p: string[]) => path.resolve(__dirname, '..', 'test', 'fixtures', ...p);
-
-async function addSource(page: Page, name: string, kind: string) {
-  await page.goto('/sources');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Kind').selectOption(kind);
-  await page.getByRole('button', { name: 'Add source' }).click();
-  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
-}
 
 async function uploadAndIngest(page: Page, file: string, expectedRows: number) {
   await page.getByLabel(/Choose a file to upload/).setInputFiles(file);
