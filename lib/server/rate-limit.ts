@@ -35,13 +35,16 @@ export const RATE_LIMITS = {
   actionUser: { points: 120, duration: 60 },
   /** Page requests and server actions per client IP while signed out (the sign-in page and its form). */
   pageIp: { points: 300, duration: 60 },
+  /** API calls per personal access token (/api/v1): the budget its RateLimit headers report. */
+  apiToken: { points: 600, duration: 60 },
   /** Re-verifications of a signed-in user (current password to change it, a code to turn MFA off or renew recovery codes): no oracle for guessing. */
   reverifyUser: { points: 10, duration: 15 * 60 },
 } as const;
 export type RateBucket = keyof typeof RATE_LIMITS;
 
 export type RateLimitStore = 'memory' | 'postgres' | 'redis';
-export type ConsumeResult = { ok: true } | { ok: false; retryAfterSeconds: number };
+/** Spent: what is left of the window's budget and when it refills (for RateLimit headers). */
+export type ConsumeResult = { ok: true; limit?: number; remaining?: number; resetSeconds?: number } | { ok: false; retryAfterSeconds: number; limit?: number };
 
 export interface RateLimitConfig {
   store: RateLimitStore;
@@ -151,8 +154,9 @@ export function createRateLimiters(config: RateLimitConfig): RateLimiters {
     store: config.store,
     async consume(bucket, key) {
       try {
-        await (await limiter(bucket)).consume(key);
-        return { ok: true };
+        const l = await limiter(bucket);
+        const res = await l.consume(key);
+        return { ok: true, limit: l.points, remaining: Math.max(0, res.remainingPoints), resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)) };
       } catch (error) {
         if (error instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
         throw error;

@@ -8,7 +8,7 @@ import { runFigures, runRows, seedRunData } from './runs-partitioned-fixtures';
 import { killHard, spawnTs, until, type Child } from './crash-helpers';
 
 /** Stores jobs nowhere: the run waits in the database for a worker process's recovery sweep. */
-const nowhere: JobQueue = { kind: 'in-process', send: async () => null, enqueue: async () => {}, work: async () => {}, stop: async () => {} };
+const nowhere: JobQueue = { kind: 'in-process', send: async () => null, enqueue: async () => {}, pending: async () => 0, work: async () => {}, stop: async () => {} };
 
 /**
  * A worker process killed with SIGKILL while it writes a run's results leaves the run resumable:

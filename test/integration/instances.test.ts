@@ -8,7 +8,7 @@ import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 
-const nowhere: JobQueue = { kind: 'in-process', send: async () => null, enqueue: async () => {}, work: async () => {}, stop: async () => {} };
+const nowhere: JobQueue = { kind: 'in-process', send: async () => null, enqueue: async () => {}, pending: async () => 0, work: async () => {}, stop: async () => {} };
 
 /**
  * Two app instances on one database, each with its own Prisma client (its own connection pool):

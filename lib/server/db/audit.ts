@@ -1,4 +1,5 @@
 import type { getPrisma } from './client';
+import { auditTokenId } from './audit-context';
 
 type Client = ReturnType<typeof getPrisma>;
 /** The client or a transaction client: anything with the auditLog delegate. */
@@ -13,6 +14,8 @@ export type AuditEntry = {
   after?: unknown;
   ip?: string | null;
   userAgent?: string | null;
+  /** The API token the change was made with (default: the token of the request being served). */
+  tokenId?: string | null;
 };
 
 function toJson(value: unknown): string | null {
@@ -36,6 +39,7 @@ export async function writeAudit(db: AuditWriter, entry: AuditEntry): Promise<vo
       after: toJson(entry.after),
       ip: entry.ip?.slice(0, 64) ?? null,
       userAgent: entry.userAgent?.slice(0, 256) ?? null,
+      tokenId: entry.tokenId === undefined ? auditTokenId() : entry.tokenId,
     },
   });
 }

@@ -6,11 +6,13 @@
 import { getPrisma } from '@/lib/server/db/client';
 import { jobRegistration, policyOf, type Client, type JobQueue, type SendOptions } from './types';
 import { loggerFor } from '@/lib/server/observability/logger';
+import { outsideRequest } from '@/lib/server/db/audit-context';
 
 export class InProcessQueue implements JobQueue {
   readonly kind = 'in-process' as const;
   private heavyTail: Promise<void> = Promise.resolve();
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly names = new Map<string, string>();
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
   private seq = 0;
@@ -22,12 +24,13 @@ export class InProcessQueue implements JobQueue {
     const reg = jobRegistration(name);
     if (!reg) throw new Error(`No handler registered for job ${name}`);
     const id = options.id ?? `local-${process.pid}-${++this.seq}`;
-    if (this.pending.has(id)) return null;
+    if (this.inFlight.has(id)) return null;
     const db = options.db ?? this.db ?? getPrisma();
     const policy = policyOf(name);
     const attempt = async (retry: number): Promise<void> => {
       try {
-        await reg.handler(payload, { db, queue: this, id });
+        // A job is the system's work, even when a token's request queued it.
+        await outsideRequest(() => reg.handler(payload, { db, queue: this, id }));
       } catch (error) {
         if (retry >= policy.retryLimit || this.stopped) throw error;
         const delay = policy.retryDelay * (policy.retryBackoff ? 2 ** retry : 1);
@@ -44,10 +47,12 @@ export class InProcessQueue implements JobQueue {
     } else {
       job = start().then(() => attempt(0));
     }
-    this.pending.set(id, job);
+    this.inFlight.set(id, job);
+    this.names.set(id, name);
     this.running.add(job);
     const settle = () => {
-      this.pending.delete(id);
+      this.inFlight.delete(id);
+      this.names.delete(id);
       this.running.delete(job);
     };
     job.then(settle, (error: unknown) => {
@@ -57,10 +62,15 @@ export class InProcessQueue implements JobQueue {
     return id;
   }
 
+  async pending(names: string[]): Promise<number> {
+    const wanted = new Set(names);
+    return [...this.names.values()].filter((n) => wanted.has(n)).length;
+  }
+
   /** Sends and settles when the job ends (with the handler's error if it failed for good). */
   async enqueue(name: string, payload: Record<string, unknown>, options: SendOptions = {}): Promise<void> {
     const id = await this.send(name, payload, options);
-    const job = this.pending.get(id ?? options.id ?? '');
+    const job = this.inFlight.get(id ?? options.id ?? '');
     if (job) await job;
   }
 

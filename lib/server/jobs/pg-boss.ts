@@ -124,6 +124,15 @@ export class PgBossQueue implements JobQueue {
   }
 
   /** Works every registered job name: heavy ones one at a time, light ones alongside. */
+  async pending(names: string[]): Promise<number> {
+    let n = 0;
+    for (const name of names) {
+      await this.ensureQueue(name);
+      n += (await this.boss.getQueueSize(queueName(name), { before: 'completed' })) ?? 0;
+    }
+    return n;
+  }
+
   async work(): Promise<void> {
     if (this.working) return;
     this.working = true;

@@ -51,6 +51,8 @@ export interface JobQueue {
   send(name: string, payload: Record<string, unknown>, options?: SendOptions): Promise<string | null>;
   /** Sends and settles when the job ends (tests and CLIs). */
   enqueue(name: string, payload: Record<string, unknown>, options?: SendOptions): Promise<void>;
+  /** How many jobs of these names are queued, waiting for a retry or running (an API client waits for 0). */
+  pending(names: string[]): Promise<number>;
   /** Starts working the registered jobs in this process (in-process queues always do). */
   work(): Promise<void>;
   /** Stops taking jobs, waits for the running ones (up to timeoutMs), closes connections. */
