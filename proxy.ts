@@ -91,6 +91,8 @@ async function route(req: NextRequest, requestHeaders: Headers): Promise<NextRes
   const limited = await rateLimited(req, uid);
   if (limited) return limited;
   if (isPublicPath(pathname) || uid) return NextResponse.next({ request: { headers: requestHeaders } });
+  // The public API authenticates each request by its bearer token (lib/server/pipeline/api.ts), and answers problem+json itself.
+  if (pathname.startsWith('/api/v1/')) return NextResponse.next({ request: { headers: requestHeaders } });
   // A scraper authenticates with the metrics bearer token; the route handler checks it (or an admin session).
   if (pathname === '/api/metrics' && /^Bearer\s/i.test(req.headers.get('authorization') ?? '')) return NextResponse.next({ request: { headers: requestHeaders } });
 
@@ -124,5 +126,6 @@ export default async function proxy(req: NextRequest) {
 export const config = {
   // Not the streaming upload route: Next.js buffers the whole body of a proxied request and cuts it
   // at 10 MB (proxyClientMaxBodySize). That route checks sign-in, role and rate limits itself.
-  matcher: ['/((?!_next/static|_next/image|favicon.ico|favicon.svg|robots.txt|images/|api/sources/[^/]+/uploads$).*)'],
+  // The same for the API's upload route (/api/v1/sources/{id}/uploads): the API pipeline spends the per-IP budget there.
+  matcher: ['/((?!_next/static|_next/image|favicon.ico|favicon.svg|robots.txt|images/|api/sources/[^/]+/uploads$|api/v1/sources/[^/]+/uploads$).*)'],
 };

@@ -85,7 +85,11 @@ export const getQuality = {
     resolutionTimes: z.object({ bySeverity: z.array(z.looseObject({})), byReviewer: z.array(z.looseObject({})) }),
     automatic: z.object({ automatic: z.number().int(), manual: z.number().int(), share: z.number().nullable() }),
     backlog: z.array(z.object({ id: z.string(), label: z.string(), count: z.number().int() })),
-    drift: z.array(z.object({ id, createdAt: timestamp, source: z.string(), kind: z.string(), severity: z.string(), message: z.string() })),
+    drift: z.object({
+      counts: z.array(z.object({ source: z.string(), kind: z.string(), severity: z.string(), count: z.number().int() })),
+      events: z.array(z.object({ id, createdAt: timestamp, source: z.string(), kind: z.string(), severity: z.string(), message: z.string() })),
+      total: z.number().int(),
+    }),
     freshness: z.array(z.looseObject({})),
   }),
 } satisfies ApiEndpoint;

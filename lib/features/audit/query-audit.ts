@@ -37,6 +37,18 @@ export async function queryAudit(f: AuditFilter, db: Client = getPrisma()) {
   return { rows: rows.slice(0, AUDIT_PAGE_SIZE), hasMore: rows.length > AUDIT_PAGE_SIZE };
 }
 
+/** A page of matching rows, newest first, after a row (the API's cursor pages). */
+export async function auditPageAfter(f: Omit<AuditFilter, 'page'>, opts: { after?: string; limit: number }, db: Client = getPrisma()) {
+  const rows = await db.auditLog.findMany({
+    where: where({ ...f, page: 1 }),
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    ...(opts.after ? { cursor: { id: opts.after }, skip: 1 } : {}),
+    take: opts.limit + 1,
+  });
+  const page = rows.slice(0, opts.limit);
+  return { rows: page, next: rows.length > opts.limit ? page[page.length - 1]!.id : null };
+}
+
 /** Every matching row, oldest first, in pages: for the CSV export. */
 export async function* auditRowsForExport(f: AuditFilter, db: Client = getPrisma()) {
   let cursor: string | undefined;

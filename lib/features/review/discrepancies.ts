@@ -275,6 +275,31 @@ export async function listDiscrepancies(runId: string, q: DiscrepancyQuery, opts
   return { rows: rows.map((r) => toRow(r, emails)), total, capped, page: q.page, size: q.size, pages: Math.max(1, Math.ceil(total / q.size)) };
 }
 
+/**
+ * A page of a run's discrepancies after a row (the API's cursor pages): the same filters and order
+ * as the table, continued from the last row's id (the database compares the sort columns of that
+ * row, so pages never overlap or skip when rows change between them).
+ */
+export async function discrepancyPageAfter(runId: string, q: DiscrepancyQuery, opts: { db?: Client; me?: string; after?: number; limit: number }) {
+  const db = opts.db ?? getPrisma();
+  const rows = await db.runResult.findMany({
+    where: discrepancyWhere(runId, q, opts.me),
+    orderBy: discrepancyOrder(q),
+    ...(opts.after ? { cursor: { id: opts.after }, skip: 1 } : {}),
+    take: opts.limit + 1,
+    select: LIST_SELECT,
+  });
+  const page = rows.slice(0, opts.limit);
+  const emails = await emailsFor(db, page.map((r) => r.assigneeId));
+  return { rows: page.map((r) => toRow(r, emails)), next: rows.length > opts.limit ? page[page.length - 1]!.id : null };
+}
+
+/** One row as the table shows it (null: no such row). */
+export async function discrepancyRow(id: number, db: Client = getPrisma()): Promise<DiscrepancyRow | null> {
+  const row = await db.runResult.findUnique({ where: { id }, select: LIST_SELECT });
+  return row ? toRow(row, await emailsFor(db, [row.assigneeId])) : null;
+}
+
 /** Open rows of a run per age bucket (days since the transaction date). */
 export async function backlogBuckets(runId: string, opts: { db?: Client; now?: Date } = {}) {
   const db = opts.db ?? getPrisma();
