@@ -50,7 +50,7 @@ describe('the OpenAPI document', () => {
     const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>> };
     expect(doc.openapi).toBe('3.1.0');
 
-    const result = await new Validator({ strict: true }).validate(doc as unknown as object);
+    const result = await new Validator().validate(doc as unknown as Record<string, unknown>);
     expect(result.errors ?? [], JSON.stringify(result.errors ?? []).slice(0, 2000)).toEqual([]);
     expect(result.valid).toBe(true);
 

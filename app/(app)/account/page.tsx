@@ -6,13 +6,15 @@ import { ACTION_LABELS, actionsFor } from '@/lib/domain/permissions';
 import { ROLE_LABELS } from '@/lib/domain/roles';
 import { mfaRequiredFor } from '@/lib/features/users/totp';
 import { mfaStatus } from '@/lib/features/users/mfa';
+import { listApiTokens } from '@/lib/features/users/api-tokens';
 import { signOutEverywhereAction } from './actions';
 
 export const metadata: Metadata = { title: 'Account' };
 
 export default async function AccountPage() {
   const user = await requirePage('account:manage', '/account');
-  const mfa = await mfaStatus(user.id);
+  const [mfa, tokens] = await Promise.all([mfaStatus(user.id), listApiTokens({ userId: user.id })]);
+  const workingTokens = tokens.filter((t) => t.state === 'active').length;
   return (
     <>
       <PageHeader title="Your account" description="Who you are signed in as and what your role allows." />
@@ -39,11 +41,35 @@ export default async function AccountPage() {
         <hr style={{ border: 0, borderTop: '1px solid var(--border)', margin: '16px 0' }} />
         <div className="row-actions" style={{ justifyContent: 'space-between' }}>
           <p className="muted" style={{ margin: 0, maxWidth: 560 }}>
-            Left Paidline open on another computer, or lost a device? End every session of your account, this one included.
+            Left Paidline open on another computer, or lost a device? End every session of your account, this one included; your API tokens stop working too.
           </p>
           <form action={signOutEverywhereAction} data-no-keepalive>
             <button className="button secondary" type="submit">Sign out everywhere</button>
           </form>
+        </div>
+      </section>
+      <section className="card" aria-labelledby="tokens-title">
+        <h2 id="tokens-title" style={{ marginBottom: 6 }}>API tokens</h2>
+        <div className="row-actions" style={{ justifyContent: 'space-between' }}>
+          <p className="muted" style={{ margin: 0, maxWidth: 560 }}>
+            Personal access tokens let scripts and the Paidline CLI use the API with your role.{' '}
+            <span data-testid="token-count">
+              {workingTokens === 0 ? 'You have none working.' : `You have ${workingTokens} working.`}
+            </span>
+          </p>
+          <Link className="button secondary" href="/account/tokens">Manage API tokens</Link>
+        </div>
+      </section>
+      <section className="card" aria-labelledby="api-title">
+        <h2 id="api-title" style={{ marginBottom: 6 }}>API and command line</h2>
+        <div className="row-actions" style={{ justifyContent: 'space-between' }}>
+          <p className="muted" style={{ margin: 0, maxWidth: 560 }}>
+            Automate uploads and month-end checks from a script or the <code>paidline</code> command line with a personal access token.
+          </p>
+          <div className="row-actions">
+            <Link className="button secondary" href="/account/tokens">API tokens</Link>
+            <Link className="button secondary" href="/api-docs">API reference</Link>
+          </div>
         </div>
       </section>
       <section className="card" aria-labelledby="perm-title">
