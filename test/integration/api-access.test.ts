@@ -125,6 +125,17 @@ const SAMPLES: Record<string, (fx: Fixture, allowed: boolean) => Promise<Sample>
   getQuality: async () => ({ query: { period: 'all' } }),
   listAudit: async () => ({ query: { limit: '5' } }),
   getMe: async () => ({}),
+  listWebhooks: async () => ({}),
+  createWebhook: async (fx) => ({ body: { url: `https://hooks.example.com/paidline/${fx.seq()}`, events: ['pass.completed', 'entry.reopened'] } }),
+  deleteWebhook: async (fx) => {
+    const s = await fx.db.prisma.webhookSubscription.create({ data: { url: 'https://hooks.example.com/old', events: '["pass.completed"]', secretEnc: 'x' } });
+    return { params: { id: s.id } };
+  },
+  listWebhookDeliveries: async (fx) => {
+    const s = await fx.db.prisma.webhookSubscription.findFirst({ select: { id: true } });
+    const id = s?.id ?? (await fx.db.prisma.webhookSubscription.create({ data: { url: 'https://hooks.example.com/list', events: '["pass.completed"]', secretEnc: 'x' } })).id;
+    return { params: { id } };
+  },
 };
 
 let fx: Fixture;

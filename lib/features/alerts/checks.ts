@@ -6,6 +6,7 @@
 import type { getPrisma } from '@/lib/server/db/client';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import type { Prisma } from '@/lib/generated/sqlite/client';
+import { emitWebhookEvent } from './outgoing/emit';
 import { raiseAlert, type AlertDb, type RaiseResult } from './raise';
 import { loadNotificationSettings, type LoadedSettings } from './settings';
 import { sourceFreshness } from './source-freshness';
@@ -107,7 +108,9 @@ export async function alertRunFailed(db: AlertDb, runId: string, message: string
   });
 }
 
-export async function alertIngestionFailed(db: AlertDb, ingestion: { id: string; sourceId: string; sourceName?: string }, message: string): Promise<RaiseResult> {
+export async function alertIngestionFailed(db: AlertDb & Pick<Client, 'webhookSubscription' | 'webhookDelivery'>, ingestion: { id: string; sourceId: string; sourceName?: string }, message: string): Promise<RaiseResult> {
+  // Subscribers hear of every failure (the alert below is deduplicated per source and cause).
+  await emitWebhookEvent(db, 'ingestion.failed', { ingestionId: ingestion.id, sourceId: ingestion.sourceId, message: message.slice(0, 500) });
   return raiseAlert(db, {
     rule: 'ingestion_failed',
     dedupKey: `source:${ingestion.sourceId}:${message.slice(0, 120)}`,

@@ -8,6 +8,7 @@
 import { getPrisma } from '@/lib/server/db/client';
 import { checkSignatureFailures, checkStaleSources } from './checks';
 import { deliverDueAlerts } from './deliver';
+import { deliverDueWebhookEvents } from './outgoing/deliver';
 import { loadNotificationSettings } from './settings';
 import { processSlot } from '@/lib/server/core/process-state';
 import { loggerFor } from '@/lib/server/observability/logger';
@@ -39,6 +40,7 @@ export function startAlertLoop(opts: { deliverEveryMs?: number; sweepEveryMs?: n
         await runAlertSweeps();
       }
       await deliverDueAlerts();
+      await deliverDueWebhookEvents();
     } catch (e) {
       loggerFor('alerts').error({ err: e }, 'alert loop failed');
     } finally {

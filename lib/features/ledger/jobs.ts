@@ -9,6 +9,7 @@ import { listReconciliations, reconciliationsWithSource } from './reconciliation
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { type PassTrigger } from './pass';
 import { runPassPlaced } from './isolated';
+import { passCompleted } from './pass-completed';
 import { writeAudit } from '@/lib/server/db/audit';
 import { type Actor } from '@/lib/domain/actor';
 
@@ -29,7 +30,9 @@ export function registerLedgerJobs(): void {
       if (keys && !keys.length) return;
       const actorEmail = payload.actorEmail ? String(payload.actorEmail) : null;
       // On SQLite in a process of its own, so requests are not held up while it works (isolated.ts).
-      await runPassPlaced({ reconciliationId, keys, trigger, triggerRef: payload.triggerRef ? String(payload.triggerRef) : null, actorEmail }, ctx.db, clientUrl(ctx.db));
+      const triggerRef = payload.triggerRef ? String(payload.triggerRef) : null;
+      const result = await runPassPlaced({ reconciliationId, keys, trigger, triggerRef, actorEmail }, ctx.db, clientUrl(ctx.db));
+      await passCompleted({ ...result, reconciliationId, trigger, triggerRef }, ctx.db);
     },
     { heavy: true, retryLimit: 2 },
   );

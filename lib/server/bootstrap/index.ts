@@ -12,7 +12,9 @@ import { alertRunFailed, alertsForCompletedRun } from '@/lib/features/alerts/che
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { processSlot } from '@/lib/server/core/process-state';
 import { declareDataArrival } from '@/lib/features/ingestion/data-arrived';
-import { ledgerPassesForIngestion, ledgerPassesForKeys, ledgerPassesForWebhook, registerLedgerJobs } from '@/lib/features/ledger';
+import { declarePassCompleted, ledgerPassesForIngestion, ledgerPassesForKeys, ledgerPassesForWebhook, registerLedgerJobs } from '@/lib/features/ledger';
+import { emitPassEvents } from '@/lib/features/alerts/outgoing/pass-events';
+import { kickWebhookDeliveries } from '@/lib/features/alerts/outgoing/deliver';
 
 
 const booted = processSlot<true>('bootstrapped');
@@ -32,6 +34,11 @@ export function bootstrap(): void {
         ? ledgerPassesForKeys(arrival.sourceId, arrival.keys, arrival.ingestionId, arrival.romi, { db })
         : ledgerPassesForIngestion(arrival.sourceId, arrival.ingestionId, arrival.kind, { db }),
   );
+  // A ledger pass tells the company's webhook subscribers what it did (lib/features/alerts/outgoing).
+  declarePassCompleted(async (pass, db) => {
+    await emitPassEvents(pass, db);
+    kickWebhookDeliveries(db);
+  });
   declareRunCompletionSteps({
     settle: (runId, autoRules, db) => autoResolveRun(runId, autoRules, db),
     inCompletion: (tx, run) => alertsForCompletedRun(tx, run),

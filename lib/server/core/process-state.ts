@@ -29,6 +29,8 @@ export const PROCESS_SLOTS = [
   'run-completion-steps',
   /** lib/features/ingestion/data-arrived.ts: what new data of a source sets off (the ledger's passes). */
   'ingestion.data-arrived',
+  /** lib/features/ledger/pass-completed.ts: what follows a ledger pass (webhook events). */
+  'ledger.pass-completed',
   /** Whether the composition root ran (lib/server/bootstrap). */
   'bootstrapped',
   /** Which rate-limited webhook refusals were recorded in their window (lib/features/ingestion/webhooks/refused-deliveries.ts). */

@@ -12,7 +12,7 @@ import type { DbClient } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 
 export type EncryptedColumn = {
-  model: 'user' | 'source' | 'notificationSettings';
+  model: 'user' | 'source' | 'notificationSettings' | 'webhookSubscription';
   field: string;
   /** A JSON array of tokens (webhook secrets kept for rotation) rather than one token. */
   list?: true;
@@ -26,6 +26,7 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { model: 'notificationSettings', field: 'telegramSecretEnc' },
   { model: 'notificationSettings', field: 'smtpPasswordEnc' },
   { model: 'notificationSettings', field: 'webhookSecretEnc' },
+  { model: 'webhookSubscription', field: 'secretEnc' },
 ];
 
 export class SecretRotationError extends Error {
