@@ -31,12 +31,13 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'api/webhooks/[source]': 'Senders authenticate each delivery by its signature (Stripe-Signature).',
   'api/telegram/webhook': 'Telegram authenticates each update by the X-Telegram-Bot-Api-Secret-Token header (test/integration/telegram.test.ts).',
   'api/v1/openapi.json': 'The API description holds no data; tools fetch it to generate clients.',
+  'api/v1/[...path]': 'It answers only that the path does not exist.',
 };
 
 
 type RouteCase = { route: string; file: string; methods: string[]; undeclared: string[]; action: Action | null; publicReason: string | null };
 // The public API's routes authenticate by token, not session: test/integration/api-access.test.ts holds their matrix.
-const ROUTE_FILES = appFiles(APP, (name) => name === 'route.ts').filter((f) => !/[\\/]api[\\/]v1[\\/]/.test(f) || f.includes('openapi.json'));
+const ROUTE_FILES = appFiles(APP, (name) => name === 'route.ts').filter((f) => !/[\\/]api[\\/]v1[\\/]/.test(f) || f.includes('openapi.json') || f.includes('[...path]'));
 const ROUTES: RouteCase[] = await Promise.all(
   ROUTE_FILES.map(async (file) => {
     const handlers = (await declaredExports(file)).filter((e) => /^(GET|POST|PUT|PATCH|DELETE)$/.test(e.name));
