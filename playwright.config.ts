@@ -6,6 +6,9 @@ const baseURL = `http://127.0.0.1:${PORT}`;
 /** A clean workspace (npm run workspace: no demo data, one admin) beside the demo, for the onboarding journey (e2e/acme-onboarding.spec.ts). */
 export const WORKSPACE_PORT = PORT + 1;
 export const WORKSPACE_ADMIN = { email: 'owner@acme.example', password: 'acme-owner-password-2025' };
+/** Another clean workspace, for the same journey through the command-line client alone (e2e/acme-cli.spec.ts). */
+export const CLI_PORT = PORT + 2;
+export const CLI_ADMIN = { email: 'ops@acme.example', password: 'acme-ops-password-2025' };
 const serverEnv = {
   PAIDLINE_SKIP_BUILD: '1',
   AUTH_SECRET: 'e2e-secret-not-for-production-0123456789abcdef',
@@ -70,6 +73,16 @@ export default defineConfig({
       timeout: 120_000,
       reuseExistingServer: false,
       env: { ...serverEnv, DATABASE_URL: `file:./data/e2e-${WORKSPACE_PORT}.db`, PORT: String(WORKSPACE_PORT), PAIDLINE_ADMIN_PASSWORD: WORKSPACE_ADMIN.password },
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // The CLI journey's workspace: empty but for its first admin, whose API token the journey makes with npm run token:create.
+      command: `${freshDb(CLI_PORT)} && npx tsx scripts/workspace.ts --email ${CLI_ADMIN.email} --name Ops`,
+      url: `http://127.0.0.1:${CLI_PORT}/login`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      env: { ...serverEnv, DATABASE_URL: `file:./data/e2e-${CLI_PORT}.db`, PORT: String(CLI_PORT), PAIDLINE_ADMIN_PASSWORD: CLI_ADMIN.password },
       stdout: 'ignore',
       stderr: 'pipe',
     },

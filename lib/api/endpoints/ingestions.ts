@@ -9,7 +9,7 @@ const drift = z.object({ kind: z.string(), severity: z.enum(['blocking', 'warnin
 export const ingestion = z.object({
   id,
   source: z.object({ id, name: z.string() }),
-  status: z.string().describe('staged | processing | awaiting_decision | committed | aborted | failed | blocked | duplicate'),
+  status: z.string().describe('staged | processing | needs_decision (refused rows wait for POST /ingestions/{id}/decision) | committed | aborted | failed | blocked | duplicate'),
   fileName: z.string().nullable(),
   fileSha256: z.string().nullable(),
   fileSize: z.number().int(),
