@@ -48,26 +48,18 @@ export default async function AccountPage() {
           </form>
         </div>
       </section>
-      <section className="card" aria-labelledby="tokens-title">
-        <h2 id="tokens-title" style={{ marginBottom: 6 }}>API tokens</h2>
-        <div className="row-actions" style={{ justifyContent: 'space-between' }}>
-          <p className="muted" style={{ margin: 0, maxWidth: 560 }}>
-            Personal access tokens let scripts and the Paidline CLI use the API with your role.{' '}
-            <span data-testid="token-count">
-              {workingTokens === 0 ? 'You have none working.' : `You have ${workingTokens} working.`}
-            </span>
-          </p>
-          <Link className="button secondary" href="/account/tokens">Manage API tokens</Link>
-        </div>
-      </section>
       <section className="card" aria-labelledby="api-title">
         <h2 id="api-title" style={{ marginBottom: 6 }}>API and command line</h2>
         <div className="row-actions" style={{ justifyContent: 'space-between' }}>
-          <p className="muted" style={{ margin: 0, maxWidth: 560 }}>
-            Automate uploads and month-end checks from a script or the <code>paidline</code> command line with a personal access token.
+          <p className="muted" style={{ margin: 0, maxWidth: 600 }}>
+            Automate uploads and month-end checks from a script or the <code>paidline</code> command line with a personal access
+            token: it acts with your role.{' '}
+            <span data-testid="token-count">
+              {workingTokens === 0 ? 'You have no working tokens.' : `You have ${workingTokens} working token${workingTokens === 1 ? '' : 's'}.`}
+            </span>
           </p>
           <div className="row-actions">
-            <Link className="button secondary" href="/account/tokens">API tokens</Link>
+            <Link className="button secondary" href="/account/tokens">Manage API tokens</Link>
             <Link className="button secondary" href="/api-docs">API reference</Link>
           </div>
         </div>
