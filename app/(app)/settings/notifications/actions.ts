@@ -11,6 +11,7 @@ import { isButtonUrl, publicBaseUrl } from '@/lib/features/alerts/links';
 import { raiseAlert } from '@/lib/features/alerts/raise';
 import { loadNotificationSettings, newSecret, saveNotificationSettings, type SecretChange } from '@/lib/features/alerts/settings';
 import { telegramClient } from '@/lib/features/alerts/telegram/api';
+import { createSubscription, deleteSubscription, subscriptionSchema } from '@/lib/features/alerts/outgoing/subscriptions';
 
 export type SettingsDone = { message: string; generatedSecret?: string };
 export type SettingsResult = ActionResult<SettingsDone>;
@@ -103,3 +104,20 @@ export const registerTelegramWebhookAction = defineAction({ name: 'settings.noti
   await writeAudit(db, { actor: user, action: 'settings.telegram_webhook', entityType: 'NotificationSettings', entityId: 'default', after: { url } });
   return { message: `Telegram now sends button presses to ${url}.` };
 });
+
+// ---------------------------------------------------------------- webhooks out
+
+/** Subscribes a URL to events; the signing secret is returned here once. */
+export const createWebhookSubscriptionAction = defineAction(
+  { name: 'settings.webhooks.create', ...SETTINGS, input: z.tuple([subscriptionSchema]), revalidate: '/settings/notifications' },
+  async ([input], { user }) => createSubscription(user, input),
+);
+
+/** Ends a subscription: nothing more is sent to it. */
+export const deleteWebhookSubscriptionAction = defineAction(
+  { name: 'settings.webhooks.delete', ...SETTINGS, input: z.tuple([z.string().min(1).max(64)]), revalidate: '/settings/notifications' },
+  async ([id], { user }) => {
+    await deleteSubscription(user, id);
+    return null;
+  },
+);

@@ -6,6 +6,8 @@ import { requirePage } from '@/lib/auth/guard';
 import { getPrisma } from '@/lib/server/db/client';
 import { isButtonUrl, publicBaseUrl } from '@/lib/features/alerts/links';
 import { loadNotificationSettings } from '@/lib/features/alerts/settings';
+import { EVENT_LABELS, listSubscriptions, WEBHOOK_EVENTS } from '@/lib/features/alerts/outgoing/subscriptions';
+import { WebhookSubscriptions } from '@/components/alerts/WebhookSubscriptions';
 
 export const metadata: Metadata = { title: 'Notifications' };
 export const dynamic = 'force-dynamic';
@@ -14,6 +16,7 @@ export default async function NotificationSettingsPage() {
   await requirePage('settings:notifications', '/settings/notifications');
   const { config, hasSecret } = await loadNotificationSettings(getPrisma());
   const endpoint = `${publicBaseUrl()}/api/telegram/webhook`;
+  const subscriptions = await listSubscriptions();
   return (
     <>
       <p style={{ marginBottom: 8 }}><Link href="/settings">← Settings</Link></p>
@@ -27,6 +30,10 @@ export default async function NotificationSettingsPage() {
         has={{ telegramBotToken: hasSecret.telegramBotToken, smtpPassword: hasSecret.smtpPassword, webhookSecret: hasSecret.webhookSecret }}
         webhookEndpoint={endpoint}
         endpointPublic={isButtonUrl(endpoint)}
+      />
+      <WebhookSubscriptions
+        events={WEBHOOK_EVENTS.map((id) => ({ id, label: EVENT_LABELS[id] }))}
+        subscriptions={subscriptions.map((s) => ({ ...s, createdAt: s.createdAt.toISOString(), deliveries: { ...s.deliveries, lastAt: s.deliveries.lastAt?.toISOString() ?? null } }))}
       />
     </>
   );
