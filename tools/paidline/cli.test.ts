@@ -246,14 +246,15 @@ describe('against a fake API', () => {
     expect(counts.get('POST /api/v1/entries/7/undo')).toBe(2);
   });
 
-  it('uploads a file streamed, retrying a dropped connection and a 503 with the same Idempotency-Key, then ingests it with the suggestion', async () => {
+  it('uploads a file streamed, retrying a dropped connection, a key still running (409) and a 503 with the same Idempotency-Key, then ingests it with the suggestion', async () => {
     routes = [
       ['GET /api/v1/sources', (_q, res) => json(res, 200, { items: [source] })],
       [
         'POST /api/v1/sources/src1/uploads',
         (_q, res, n) => {
           if (n === 1) return void res.socket?.destroy();
-          if (n === 2) return problem(res, 503, 'busy', 'Busy.', { 'retry-after': '0' });
+          if (n === 2) return problem(res, 409, 'conflict', 'The first request with this Idempotency-Key is still running. Retry in a few seconds.', { 'retry-after': '0' });
+          if (n === 3) return problem(res, 503, 'busy', 'Busy.', { 'retry-after': '0' });
           json(res, 201, staged());
         },
       ],
@@ -262,11 +263,12 @@ describe('against a fake API', () => {
     ];
     const r = await cli(['upload', '--source', 'Stripe', file, '--wait']);
     expect(r.stderr).toMatch(/Upload attempt 1 failed \(no answer/);
-    expect(r.stderr).toMatch(/Upload attempt 2 failed \(HTTP 503\)/);
+    expect(r.stderr).toMatch(/Upload attempt 2 failed \(HTTP 409\)/);
+    expect(r.stderr).toMatch(/Upload attempt 3 failed \(HTTP 503\)/);
     expect(r.stderr).toContain('Committed: 2 rows of stripe payments.csv into Stripe with profile v1.');
     expect(r.code).toBe(EXIT.ok);
     const uploads = seen.filter((s) => s.url === '/api/v1/sources/src1/uploads');
-    expect(uploads).toHaveLength(3);
+    expect(uploads).toHaveLength(4);
     const keys = new Set(uploads.map((u) => u.headers['idempotency-key']));
     expect(keys.size).toBe(1);
     expect(r.stderr).toContain(`Idempotency-Key: ${[...keys][0]}`);

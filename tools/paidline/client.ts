@@ -2,7 +2,8 @@
  * The API client: fetch with the bearer token, problem+json errors as ApiError, and retries where a
  * retry is safe: reads, and writes sent with an Idempotency-Key (the server answers a repeated key
  * with the first answer), on a dropped connection, a 5xx or a 429 (after Retry-After). A write
- * without a key is retried on a 429 only (the server refused it before doing anything).
+ * without a key is retried on a 429 only (the server refused it before doing anything). A keyed
+ * request answered 409 with Retry-After (the first attempt with that key is still running) is retried too.
  */
 import { randomUUID } from 'node:crypto';
 import { EXIT, exitCodeForStatus, type ExitCode } from './exit-codes';
@@ -154,7 +155,9 @@ export class Client {
         throw new NetworkError(`Could not reach ${this.base} (${reason}).${attempt ? ` Tried ${attempt + 1} times.` : ''}`, url);
       }
       if (res.ok) return res;
-      if (RETRY_STATUSES.has(res.status) && (safe || res.status === 429) && attempt < retries) {
+      // A 409 with Retry-After on a keyed request: the first attempt with this key is still running on the server.
+      const stillRunning = res.status === 409 && Boolean(opts.idempotencyKey) && res.headers.has('retry-after');
+      if ((stillRunning || (RETRY_STATUSES.has(res.status) && (safe || res.status === 429))) && attempt < retries) {
         const after = retryAfterMs(res.headers.get('retry-after'));
         if (after === null || after <= MAX_RETRY_AFTER_MS) {
           const waitMs = after ?? 1000 * 2 ** attempt;
