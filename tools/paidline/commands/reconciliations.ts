@@ -289,6 +289,7 @@ export const romiSettings: Command = {
         ['Payments linked', `${p.paymentsLinked} of ${p.payments}`],
         ['Unlinked deals', p.unlinked.length],
       ]));
+      if (!rec.settled) io.stderr.write(`Note: ${rec.name} is not settled yet: the preview reads the ledger as it is now (paidline wait ${JSON.stringify(rec.name)} first for the final picture).\n`);
       io.stderr.write('Preview only: nothing was saved (run it again without --preview).\n');
       return;
     }
