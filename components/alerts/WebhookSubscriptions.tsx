@@ -87,7 +87,7 @@ export function WebhookSubscriptions({ subscriptions, events }: { subscriptions:
           <tbody>
             {subscriptions.map((s) => (
               <tr key={s.id}>
-                <td style={{ maxWidth: 320, overflowWrap: 'anywhere' }}>
+                <td style={{ minWidth: 260, maxWidth: 420, overflowWrap: 'anywhere' }}>
                   <code>{s.url}</code>
                   {s.description ? <div className="muted">{s.description}</div> : null}
                 </td>
@@ -128,7 +128,7 @@ export function WebhookSubscriptions({ subscriptions, events }: { subscriptions:
         </label>
         <label className="field">
           <span>Description <span className="muted">(optional)</span></span>
-          <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={200} placeholder="Finance ops bot" />
+          <input type="text" value={description} onChange={(e) => setDescription(e.target.value)} maxLength={200} placeholder="Finance ops bot" />
         </label>
         <fieldset className="field" style={{ border: 0, padding: 0, margin: '4px 0' }}>
           <legend>Events</legend>

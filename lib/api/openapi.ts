@@ -38,10 +38,12 @@ function parameters(e: ApiEndpoint): Record<string, unknown>[] {
   const add = (schema: z.ZodObject | undefined, where: 'path' | 'query') => {
     if (!schema) return;
     const js = jsonSchema(schema, 'input');
-    const required = new Set(js.required ?? []);
     for (const [name, prop] of Object.entries(js.properties ?? {})) {
       const { description, ...rest } = prop;
-      out.push({ name, in: where, required: where === 'path' || required.has(name), schema: rest, ...(description ? { description } : {}) });
+      // Required when leaving it out fails (a default or a fallback makes it optional, whatever the JSON Schema says).
+      const required = where === 'path' || !(schema.shape[name] as z.ZodType).safeParse(undefined).success;
+      const note = e.notes?.[name] ?? (typeof description === 'string' ? description : undefined);
+      out.push({ name, in: where, required, schema: rest, ...(note ? { description: note } : {}) });
     }
   };
   add(e.params, 'path');

@@ -52,11 +52,20 @@ function Fields({ rows }: { rows: { name: string; type: string; required: boolea
               {f.where ? <span className="muted"> ({f.where})</span> : null}
             </td>
             <td className="api-type">{f.type}</td>
-            <td className="muted">{f.description ?? ''}</td>
+            <td className="muted"><Prose text={f.description ?? ''} /></td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** Text with `code` spans, as the document writes them. */
+function Prose({ text }: { text: string }) {
+  return (
+    <>
+      {text.split(/(`[^`]+`)/g).map((part, i) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? <code key={i}>{part.slice(1, -1)}</code> : <span key={i}>{part}</span>))}
+    </>
   );
 }
 
@@ -133,7 +142,9 @@ export default async function ApiDocsPage() {
                     <span className="api-summary">{op.summary}</span>
                     {mine ? null : <span className="pill neutral" title="Your role does not allow it">not for your role</span>}
                   </summary>
-                  <p style={{ whiteSpace: 'pre-line' }}>{op.description}</p>
+                  {op.description.split('\n\n').map((para, i) => (
+                    <p key={i} style={{ margin: '10px 0 0' }}><Prose text={para} /></p>
+                  ))}
                   {params.length ? (
                     <>
                       <h4>Parameters</h4>

@@ -24,11 +24,11 @@ const figures = z.object({
 });
 
 export const romiQuery = z.object({
-  from: day.optional(),
-  to: day.optional(),
-  channel: z.string().trim().min(1).max(200).optional(),
-  campaign: z.string().trim().min(1).max(200).optional(),
-  model: z.enum(ATTRIBUTION_MODELS).default('last_touch'),
+  from: day.optional().describe('First day, YYYY-MM-DD'),
+  to: day.optional().describe('Last day, YYYY-MM-DD'),
+  channel: z.string().trim().min(1).max(200).optional().describe('One channel (as the dashboard names it)'),
+  campaign: z.string().trim().min(1).max(200).optional().describe('One campaign'),
+  model: z.enum(ATTRIBUTION_MODELS).default('last_touch').describe('Attribution model'),
   reconciliation: z.string().max(64).optional().describe("Default: the dashboard's (the reconciliation whose figures link payments to deals)"),
 });
 

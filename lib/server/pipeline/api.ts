@@ -57,6 +57,8 @@ export type ApiEndpoint<
   /** The answer (JSON); its status. */
   response: R;
   status?: 200 | 201 | 202;
+  /** What each parameter means, for the document (the schemas say their types). */
+  notes?: Record<string, string>;
   /** Also answers text/csv (?format=csv or Accept: text/csv). */
   csv?: true;
   /** Honours an Idempotency-Key header (state-changing requests a script may retry). */
