@@ -1,11 +1,6 @@
 import { NextResponse } from 'next/server';
-import { AppError, NotFoundError } from '@/lib/server/core/app-error';
-import { getSource } from '@/lib/features/ingestion/sources';
-import { emptyUploadError, maxUploadBytes, uploadTooLargeError } from '@/lib/features/ingestion/upload-limits';
-import { isMultipart, multipartFile, MULTIPART_OVERHEAD_BYTES } from '@/lib/features/ingestion/multipart-upload';
 import { HSTS, isHttps } from '@/lib/auth/security-headers';
-import { previewOrReject } from '@/lib/features/ingestion/preview-ingestion';
-import { stageUpload } from '@/lib/features/ingestion/stage-upload';
+import { receiveUpload } from '@/lib/features/ingestion/receive-upload';
 import { defineRoute } from '@/lib/server/pipeline/route';
 
 export const dynamic = 'force-dynamic';
@@ -34,32 +29,7 @@ export const POST = defineRoute(
     responseHeaders: (request): Record<string, string> => (isHttps(new URL(request.url), request.headers) ? { 'Strict-Transport-Security': HSTS } : {}),
   },
   async (request, { user, params }) => {
-    const { id } = params;
-    const source = await getSource(id);
-    if (!source || source.archivedAt) throw new NotFoundError('This source does not exist.');
-
-    const limit = maxUploadBytes();
-    const multipart = isMultipart(request.headers.get('content-type'));
-    const declared = Number(request.headers.get('content-length') ?? 'NaN');
-    if (Number.isFinite(declared) && declared > limit + (multipart ? MULTIPART_OVERHEAD_BYTES : 0)) throw uploadTooLargeError(limit);
-    if (!request.body) throw emptyUploadError();
-    let fileName: string | null = null;
-    try {
-      const header = request.headers.get('x-file-name');
-      if (header !== null) fileName = decodeURIComponent(header);
-    } catch {
-      throw new AppError('invalid_input', 'The file name is not valid. Rename the file and try again.');
-    }
-
-    let body: ReadableStream<Uint8Array> = request.body;
-    if (multipart) {
-      const part = await multipartFile(request, { maxFileBytes: limit });
-      body = part.body;
-      fileName ??= part.fileName;
-    }
-    const staged = await stageUpload({ sourceId: id, fileName: fileName || 'upload', body, actor: user, maxBytes: limit });
-    if (staged.duplicateOf) return NextResponse.json({ staged, preview: null }, { status: 200 });
-    const preview = await previewOrReject(staged.ingestionId, { actor: user });
-    return NextResponse.json({ staged, preview }, { status: 201 });
+    const received = await receiveUpload(request, params.id, user);
+    return NextResponse.json(received, { status: received.preview ? 201 : 200 });
   },
 );
