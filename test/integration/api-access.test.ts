@@ -257,6 +257,20 @@ describe('what a token does is attributed to it', () => {
     expect(token.lastUsedAt).not.toBeNull();
   });
 
+  it('gives the ROMI figures as CSV, row for row the JSON figures, and audits the export', async () => {
+    const r = ROUTES.find((x) => x.endpoint.id === 'getRomi')!;
+    const json = (await (await call(r, tokens.get('executive:read')!, { query: { model: 'linear' } })).json()) as { totals: { currency: string; netRevenueMinor: string; spendMinor: string }[]; channels: { channel: string; figures: { currency: string; netRevenueMinor: string }[] }[] };
+    const csv = await call(r, tokens.get('executive:read')!, { query: { model: 'linear', format: 'csv' } });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const lines = (await csv.text()).trim().split('\r\n').map((l) => l.split(','));
+    expect(lines[0]!.slice(0, 8)).toEqual(['level', 'channel', 'campaign', 'month', 'currency', 'revenue', 'refunds', 'net_revenue']);
+    const { minorToDecimal } = await import('@/lib/domain/money');
+    const totals = lines.filter((l) => l[0] === 'total');
+    expect(totals.map((l) => [l[4], l[7]])).toEqual(json.totals.map((t) => [t.currency, minorToDecimal(BigInt(t.netRevenueMinor), t.currency)]));
+    expect(lines.filter((l) => l[0] === 'channel').length).toBe(json.channels.reduce((n, c) => n + c.figures.length, 0));
+    expect(await fx.db.prisma.auditLog.count({ where: { action: 'export.romi', actorId: 'user-executive', tokenId: { not: null } } })).toBe(1);
+  });
+
   it('answers 429 with Retry-After once a token has spent its budget', async () => {
     process.env.PAIDLINE_RATE_LIMIT_SCALE = '0.005'; // 3 requests a minute
     resetRateLimits();

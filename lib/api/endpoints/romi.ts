@@ -38,9 +38,12 @@ export const getRomi = {
   path: '/romi',
   tag: 'ROMI',
   summary: "The dashboard's figures for a period, channel, campaign and attribution model",
-  description: 'Amounts are integer minor units per currency (with a reporting currency set, converted with the monthly rates; months without a rate stay apart, listed in fx.missing). asOf is when the figures were last built.',
+  description:
+    'Amounts are integer minor units per currency (with a reporting currency set, converted with the monthly rates; months without a rate stay apart, listed in fx.missing). asOf is when the figures were last built. ' +
+    'format=csv gives one row per total, channel, campaign and month (level, channel, campaign, month, currency, then the figures in decimal amounts) for a spreadsheet or a BI tool.',
   permission: 'dashboard:view',
-  query: romiQuery,
+  query: romiQuery.extend(formatQuery.shape),
+  csv: true,
   response: z.object({
     asOf: timestamp,
     reconciliation: z.object({ id, name: z.string(), lastPassAt: timestamp.nullable() }).nullable(),

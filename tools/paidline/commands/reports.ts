@@ -3,7 +3,7 @@ import { bool, int, oneOf, str, UsageError } from '../args';
 import type { AuditPage, Quality, RomiData, RomiFigures, RomiRows } from '../api-types';
 import type { Client, RequestOptions } from '../client';
 import type { Command } from '../context';
-import { csvLine, fields, money, percent, pipeBody, printJson, ratio, table, type Io } from '../output';
+import { fields, money, percent, pipeBody, printJson, ratio, table, type Io } from '../output';
 
 const MODELS = ['last_touch', 'first_touch', 'linear'] as const;
 const KINDS = ['revenue', 'not_counted', 'deals', 'spend'] as const;
@@ -34,20 +34,6 @@ function figureRow(f: RomiFigures) {
   };
 }
 
-/** The figures as CSV: one line per total, channel, campaign and month, amounts in minor units. */
-export function romiCsv(d: RomiData): string {
-  let out = csvLine(['level', 'channel', 'campaign', 'month', 'currency', 'revenue_minor', 'refund_minor', 'net_revenue_minor', 'not_counted_minor', 'spend_minor', 'romi', 'roas', 'paid_deals', 'paid_tx']);
-  const line = (level: string, channel: string, campaign: string, month: string, f: RomiFigures) =>
-    csvLine([level, channel, campaign, month, f.currency, f.revenueMinor, f.refundMinor, f.netRevenueMinor, f.notCountedMinor, f.spendMinor, f.romi ?? '', f.roas ?? '', f.paidDeals, f.paidTx]);
-  for (const f of d.totals) out += line('total', '', '', '', f);
-  // Across every period and channel: only the amount not yet counted is its figure.
-  for (const f of d.notYetCounted) out += csvLine(['not_yet_counted', '', '', '', f.currency, '', '', '', f.notCountedMinor, '', '', '', '', '']);
-  for (const c of d.channels) for (const f of c.figures) out += line('channel', c.channel, '', '', f);
-  for (const c of d.campaigns) for (const f of c.figures) out += line('campaign', c.channel, c.campaign, '', f);
-  for (const m of d.months) for (const f of m.figures) out += line('month', '', '', m.month, f);
-  return out;
-}
-
 function romiTable(d: RomiData): string {
   const period = [d.filter.from ?? 'the start', d.filter.to ?? 'today'].join(' to ');
   let out = fields([
@@ -73,12 +59,13 @@ export const romi: Command = {
   name: 'romi',
   summary: "The dashboard's ROMI figures: totals, channels, campaigns, months",
   usage: '[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--channel X] [--campaign X] [--model M] [--reconciliation R] [--json | --format table|json|csv]',
-  options: { ...romiFilterOptions, format: { type: 'string', description: 'table (default), json (the API\'s answer), csv (one line per total, channel, campaign, month; minor units)', value: 'format' } },
+  options: { ...romiFilterOptions, format: { type: 'string', description: 'table (default), json (the API\'s answer), csv (the API\'s: one line per total, channel, campaign, month; decimal amounts)', value: 'format' } },
   async run({ client, io, values, json }) {
     const format = oneOf(str(values, 'format'), ['table', 'json', 'csv'] as const, '--format') ?? (json ? 'json' : 'table');
+    if (format === 'csv') return pipeBody(io, await client.raw('GET', '/romi', { query: { ...romiQuery(values), format: 'csv' }, accept: 'text/csv' }));
     const d = await client.get<RomiData>('/romi', romiQuery(values));
     if (format === 'json') return printJson(io, d);
-    io.stdout.write(format === 'csv' ? romiCsv(d) : romiTable(d));
+    io.stdout.write(romiTable(d));
   },
 };
 
