@@ -8,14 +8,15 @@ afterEach(() => {
 
 describe('rate limits', () => {
   it('allows the budget, then refuses with a wait time, per key', async () => {
-    for (let i = 0; i < RATE_LIMITS.signinIp.points; i++) expect(await consume('signinIp', '203.0.113.1')).toEqual({ ok: true });
+    // Each spent point says what is left of the window's budget (the API's RateLimit header).
+    for (let i = 0; i < RATE_LIMITS.signinIp.points; i++) expect(await consume('signinIp', '203.0.113.1')).toMatchObject({ ok: true, limit: RATE_LIMITS.signinIp.points, remaining: RATE_LIMITS.signinIp.points - i - 1 });
     const refused = await consume('signinIp', '203.0.113.1');
     expect(refused.ok).toBe(false);
     expect(refused.ok === false && refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(refused.ok === false && refused.retryAfterSeconds).toBeLessThanOrEqual(RATE_LIMITS.signinIp.duration);
     // Another client is not affected, nor another bucket.
-    expect(await consume('signinIp', '203.0.113.2')).toEqual({ ok: true });
-    expect(await consume('apiIp', '203.0.113.1')).toEqual({ ok: true });
+    expect(await consume('signinIp', '203.0.113.2')).toMatchObject({ ok: true });
+    expect(await consume('apiIp', '203.0.113.1')).toMatchObject({ ok: true });
   });
 
   it('scales every budget with PAIDLINE_RATE_LIMIT_SCALE', async () => {

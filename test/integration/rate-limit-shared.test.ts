@@ -44,7 +44,7 @@ describe.each(SHARED_STORES.filter((s) => s.enabled))('rate limits shared throug
     const points = RATE_LIMITS.signinIp.points;
     for (let i = 0; i < points; i++) {
       const via = i % 2 === 0 ? a : b;
-      expect(await via.consume('signinIp', '203.0.113.5')).toEqual({ ok: true });
+      expect(await via.consume('signinIp', '203.0.113.5')).toMatchObject({ ok: true });
     }
     for (const via of [a, b]) {
       const refused = await via.consume('signinIp', '203.0.113.5');
@@ -55,9 +55,9 @@ describe.each(SHARED_STORES.filter((s) => s.enabled))('rate limits shared throug
       }
     }
     // Another client, another bucket and another deployment (namespace) keep their own budgets.
-    expect(await a.consume('signinIp', '203.0.113.6')).toEqual({ ok: true });
-    expect(await b.consume('apiIp', '203.0.113.5')).toEqual({ ok: true });
-    expect(await instance(`t-${randomUUID()}`).consume('signinIp', '203.0.113.5')).toEqual({ ok: true });
+    expect(await a.consume('signinIp', '203.0.113.6')).toMatchObject({ ok: true });
+    expect(await b.consume('apiIp', '203.0.113.5')).toMatchObject({ ok: true });
+    expect(await instance(`t-${randomUUID()}`).consume('signinIp', '203.0.113.5')).toMatchObject({ ok: true });
   });
 
   it('a new instance sees budgets spent before it started', async () => {
@@ -77,7 +77,7 @@ describe('rate limits when the shared store is down', () => {
     const l = createRateLimiters({ store, url, namespace: `down-${randomUUID()}`, scale: 0.05 });
     try {
       const budget = Math.round(RATE_LIMITS.uploadUser.points * 0.05);
-      for (let i = 0; i < budget; i++) expect(await l.consume('uploadUser', 'u')).toEqual({ ok: true });
+      for (let i = 0; i < budget; i++) expect(await l.consume('uploadUser', 'u')).toMatchObject({ ok: true });
       expect((await l.consume('uploadUser', 'u')).ok).toBe(false);
     } finally {
       await l.close();
