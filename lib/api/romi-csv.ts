@@ -6,25 +6,16 @@ import { csvEscapeCell } from '@/lib/server/http/csv-safe';
 
 const HEADER = ['level', 'channel', 'campaign', 'month', 'currency', 'revenue', 'refunds', 'net_revenue', 'not_yet_counted', 'spend', 'romi', 'roas', 'leads', 'deals', 'paid_deals', 'paid_transactions'];
 
-function line(cells: (string | number | null)[]): string {
-  return `${cells.map((c) => csvEscapeCell(c === null ? '' : String(c))).join(',')}\r\n`;
-}
-
-function rows(level: string, channel: string, campaign: string, month: string, figures: Figures[]): string {
-  return figures
-    .map((f) =>
-      line([
-        level, channel, campaign, month, f.currency,
-        minorToDecimal(f.revenueMinor, f.currency), minorToDecimal(f.refundMinor, f.currency), minorToDecimal(f.netRevenueMinor, f.currency),
-        minorToDecimal(f.notCountedMinor, f.currency), minorToDecimal(f.spendMinor, f.currency),
-        f.romi === null ? null : Number(f.romi.toFixed(6)), f.roas === null ? null : Number(f.roas.toFixed(6)),
-        f.leads, f.deals, f.paidDeals, f.paidTx,
-      ]),
-    )
-    .join('');
+/** One figure's cells, amounts as decimals in the currency's digits. */
+function cells(f: Figures): (string | number | null)[] {
+  const d = (minor: bigint) => minorToDecimal(minor, f.currency);
+  const r = (x: number | null) => (x === null ? null : Number(x.toFixed(6)));
+  return [f.currency, d(f.revenueMinor), d(f.refundMinor), d(f.netRevenueMinor), d(f.notCountedMinor), d(f.spendMinor), r(f.romi), r(f.roas), f.leads, f.deals, f.paidDeals, f.paidTx];
 }
 
 export async function* romiCsv(data: DashboardData): AsyncGenerator<string> {
+  const line = (c: (string | number | null)[]) => `${c.map((x) => csvEscapeCell(x === null ? '' : String(x))).join(',')}\r\n`;
+  const rows = (level: string, channel: string, campaign: string, month: string, figures: Figures[]) => figures.map((f) => line([level, channel, campaign, month, ...cells(f)])).join('');
   yield line(HEADER);
   yield rows('total', '', '', '', data.totals);
   // Across every period and channel (how final the figures are): only its not-yet-counted amount is meant.

@@ -28,12 +28,17 @@ function generatorBody(source: string, name: string): string | null {
 const ROUTES = files(path.join(ROOT, 'app')).filter((f) => readFileSync(f, 'utf8').includes('csvResponse('));
 
 describe('CSV exports', () => {
-  it('finds the exports (discrepancies, audit log, ROMI drill-down, bad rows)', () => {
+  it('finds the exports (discrepancies, audit log, ROMI drill-down, bad rows; the same through the API)', () => {
     expect(ROUTES.map((f) => path.relative(ROOT, f)).sort()).toEqual([
       'app/api/audit/route.ts',
       'app/api/discrepancies/export/route.ts',
       'app/api/ingestions/[id]/errors/route.ts',
       'app/api/romi/export/route.ts',
+      'app/api/v1/audit/route.ts',
+      'app/api/v1/entries/route.ts',
+      'app/api/v1/ingestions/[id]/errors/route.ts',
+      'app/api/v1/romi/route.ts',
+      'app/api/v1/romi/rows/route.ts',
     ]);
   });
 

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { endpoints } from '@/lib/api';
 import { wantsCsv } from '@/lib/api/csv';
 import { decodeCursor, encodeCursor } from '@/lib/api/schemas';
-import { auditPageAfter, auditRowsForExport } from '@/lib/features/audit/query-audit';
+import { auditPageAfter } from '@/lib/features/audit/query-audit';
+import { auditCsv } from '@/lib/features/audit/audit-csv';
 import { writeAudit } from '@/lib/server/db/audit';
 import { getPrisma } from '@/lib/server/db/client';
 import { csvResponse } from '@/lib/server/http/csv-response';
-import { csvEscapeCell } from '@/lib/server/http/csv-safe';
 import { defineApiRoute } from '@/lib/server/pipeline/api';
 
 export const dynamic = 'force-dynamic';
@@ -24,11 +24,7 @@ export const GET = defineApiRoute(endpoints.listAudit, async ({ query, request, 
   const { cursor, limit, format, ...filter } = query;
   if (wantsCsv(request, format)) {
     await writeAudit(getPrisma(), { actor: user, action: 'export.audit_log', entityType: 'AuditLog', after: { via: 'api', ...filter }, ...meta });
-    const rows = auditRowsForExport({ ...filter, page: 1 });
-    return csvResponse('paidline-audit-log.csv', (async function* () {
-      yield 'time_utc,actor,token,action,entity_type,entity_id,before,after,ip\n';
-      for await (const r of rows) yield `${[r.createdAt.toISOString(), r.actorEmail ?? '', r.tokenId ?? '', r.action, r.entityType, r.entityId ?? '', r.before ?? '', r.after ?? '', r.ip ?? ''].map(csvEscapeCell).join(',')}\n`;
-    })());
+    return csvResponse('paidline-audit-log.csv', auditCsv({ ...filter, page: 1 }));
   }
   const page = await auditPageAfter(filter, { after: decodeCursor(cursor, z.string()), limit });
   return {
