@@ -93,6 +93,27 @@ export async function startIngestion(
 }
 
 /** Reads the staged file row by row, writing records in batches; never holds the file in memory. */
+/**
+ * The raw row as JSON ({"header": "cell", ...}), built from the header's names escaped once rather
+ * than an object per row (the same text JSON.stringify gives for an object of those keys). A header
+ * that names a column twice keeps the object form: its last cell wins, as before.
+ */
+export function rawRowWriter(header: readonly string[]): (fields: readonly string[]) => string {
+  if (new Set(header).size !== header.length) {
+    return (fields) => {
+      const raw: Record<string, string> = Object.create(null) as Record<string, string>;
+      header.forEach((h, i) => (raw[h] = fields[i] ?? ''));
+      return JSON.stringify(raw);
+    };
+  }
+  const keys = header.map((h, i) => `${i ? ',' : '{'}${JSON.stringify(h)}:`);
+  return (fields) => {
+    let out = '';
+    for (let i = 0; i < keys.length; i++) out += keys[i] + JSON.stringify(fields[i] ?? '');
+    return keys.length ? `${out}}` : '{}';
+  };
+}
+
 export async function processIngestion(id: string, opts: { actor: Actor; db?: Client }): Promise<void> {
   const db = opts.db ?? getPrisma();
   const ingestion = await loadIngestion(id, db);
@@ -110,6 +131,7 @@ export async function processIngestion(id: string, opts: { actor: Actor; db?: Cl
     const bound = compileIngestProfile(profile, { name: ingestion.source.name, kind: ingestion.source.kind as SourceKind }).bindHeader(sniff.header);
     if (!bound.ok) throw ingestionStateError(bound.message);
 
+    const rawJson = rawRowWriter(sniff.header);
     const codeCounts = new Map<string, number>();
     let batch: RecordRow[] = [];
     let errors: { ingestionId: string; line: number; column: string; reason: string; value: string | null }[] = [];
@@ -142,13 +164,11 @@ export async function processIngestion(id: string, opts: { actor: Actor; db?: Cl
         valid++;
         const r = result.record;
         if (r.code) codeCounts.set(r.code, (codeCounts.get(r.code) ?? 0) + 1);
-        const raw: Record<string, string> = {};
-        sniff.header.forEach((h, i) => (raw[h] = row.fields[i] ?? ''));
         batch.push(
           toRecordRow(
             r,
             { sourceId: ingestion.sourceId, ingestionId: id, profileVersionId: versionId, fileSha256: ingestion.fileSha256, eventId: null, line: r.line },
-            JSON.stringify(raw),
+            rawJson(row.fields),
           ),
         );
       }

@@ -1,0 +1,2 @@
+-- DropIndex
+DROP INDEX "SourceRecord_sourceId_occurredAt_idx";
