@@ -95,6 +95,10 @@ const SAMPLES: Record<string, (fx: Fixture, allowed: boolean) => Promise<Sample>
   updateReconciliation: async (fx) => ({ params: { id: fx.reconciliationId }, body: { description: `Checked through the API ${fx.seq()}` } }),
   startPass: async (fx) => ({ params: { id: fx.reconciliationId } }),
   listPasses: async (fx) => ({ params: { id: fx.reconciliationId } }),
+  getPass: async (fx) => {
+    const pass = await fx.db.prisma.reconciliationPass.findFirstOrThrow({ where: { reconciliationId: fx.reconciliationId, scope: 'full' }, orderBy: { createdAt: 'asc' } });
+    return { params: { id: fx.reconciliationId, passId: pass.id }, query: { limit: '3' } };
+  },
   putRomiSettings: async (fx) => ({ params: { id: fx.reconciliationId }, body: { preview: true } }),
   listChannels: async () => ({}),
   mapChannels: async () => ({ body: { mappings: [{ value: 'Newsletter', channel: 'Email' }] } }),
@@ -269,6 +273,26 @@ describe('what a token does is attributed to it', () => {
     expect(totals.map((l) => [l[4], l[7]])).toEqual(json.totals.map((t) => [t.currency, minorToDecimal(BigInt(t.netRevenueMinor), t.currency)]));
     expect(lines.filter((l) => l[0] === 'channel').length).toBe(json.channels.reduce((n, c) => n + c.figures.length, 0));
     expect(await fx.db.prisma.auditLog.count({ where: { action: 'export.romi', actorId: 'user-executive', tokenId: { not: null } } })).toBe(1);
+  });
+
+  it("reads a pass's journal page by page: every entry the first full pass created, once", async () => {
+    const r = ROUTES.find((x) => x.endpoint.id === 'getPass')!;
+    const pass = await fx.db.prisma.reconciliationPass.findFirstOrThrow({ where: { reconciliationId: fx.reconciliationId, scope: 'full' }, orderBy: { createdAt: 'asc' } });
+    const keys: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await call(r, tokens.get('executive:read')!, { params: { id: fx.reconciliationId, passId: pass.id }, query: { change: 'created', limit: '200', ...(cursor ? { cursor } : {}) } });
+      const body = (await response.json()) as { created: number; entries: { items: { key: string; change: string; factsBefore: unknown; factsAfter: unknown[] }[]; nextCursor: string | null } };
+      expect(body.created).toBe(pass.created);
+      for (const e of body.entries.items) {
+        expect(e).toMatchObject({ change: 'created', factsBefore: null });
+        expect(e.factsAfter.length).toBeGreaterThan(0);
+        keys.push(e.key);
+      }
+      cursor = body.entries.nextCursor;
+    } while (cursor);
+    expect(keys.length).toBe(pass.created);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 
   it('answers 429 with Retry-After once a token has spent its budget', async () => {

@@ -5,7 +5,7 @@ import { reconciliationInputSchema } from '@/lib/features/ledger/reconciliations
 import { channelMappingSchema } from '@/lib/features/romi/channel-map';
 import { RomiSettingsSchema } from '@/lib/features/romi/settings';
 import type { ApiEndpoint } from '@/lib/server/pipeline/api';
-import { id, idParams, minor, timestamp } from '../schemas';
+import { id, idParams, minor, page, pageQuery, timestamp } from '../schemas';
 
 const pass = z.object({
   id,
@@ -119,6 +119,30 @@ export const listPasses = {
   params: idParams,
   query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(30) }),
   response: z.object({ items: z.array(pass) }),
+} satisfies ApiEndpoint;
+
+export const getPass = {
+  id: 'getPass',
+  method: 'GET',
+  path: '/reconciliations/{id}/passes/{passId}',
+  tag: 'Reconciliations',
+  summary: "A pass's journal: its counts, and each entry it created, changed or reopened with the facts before and after and why",
+  permission: 'runs:view',
+  params: z.object({ id, passId: id }),
+  query: pageQuery.extend({ change: z.enum(['created', 'changed', 'reopened']).optional().describe('Only entries the pass created, changed or reopened') }),
+  response: pass.extend({
+    entries: page(
+      z.object({
+        entryId: z.number().int(),
+        key: z.string(),
+        change: z.enum(['created', 'changed', 'reopened']),
+        reason: z.string().nullable(),
+        factsBefore: z.array(z.looseObject({})).nullable().describe("Each system's facts before the pass (null: the entry was new)"),
+        factsAfter: z.array(z.looseObject({})),
+        at: timestamp,
+      }),
+    ),
+  }),
 } satisfies ApiEndpoint;
 
 export const putRomiSettings = {
