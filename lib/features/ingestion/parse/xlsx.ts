@@ -331,8 +331,41 @@ export async function* readXlsxRows(
   } catch (e) {
     if (e instanceof ParseError) throw e;
     checkAborted(opts.signal);
+    // exceljs's streaming reader needs xl/workbook.xml before the sheets when the shared strings come first;
+    // writers that add the parts as they finish (exceljs's own, for one) sometimes zip it after them. Nothing
+    // was read yet: read the workbook whole instead, which takes its parts in any order.
+    if (rows === 0 && e instanceof TypeError) {
+      yield* readXlsxWhole(path, wanted, limits);
+      return;
+    }
     throw new ParseError(`The XLSX file could not be read: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
     stream.destroy();
   }
+}
+
+/** The non-streaming read of one sheet (the fallback above), with the same limits and cell text. */
+async function* readXlsxWhole(path: string, wanted: string | undefined, limits: ReturnType<typeof limitsOf>): AsyncGenerator<{ fields: string[]; line: number }> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.readFile(path);
+  } catch (e) {
+    throw new ParseError(`The XLSX file could not be read: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const ws = wanted === undefined ? workbook.worksheets[0] : workbook.getWorksheet(wanted);
+  if (!ws) throw new ParseError(`The workbook has no sheet "${wanted}"`);
+  const out: { fields: string[]; line: number }[] = [];
+  ws.eachRow((row) => {
+    if (out.length >= limits.maxRows) throw new ParseError(`The sheet has more than ${limits.maxRows} rows`, row.number);
+    const values = row.values as unknown[];
+    if (values.length - 1 > limits.maxColumns) throw new ParseError(`the row has ${values.length - 1} cells, more than the limit of ${limits.maxColumns}`, row.number);
+    const fields: string[] = [];
+    for (let i = 1; i < values.length; i++) {
+      const t = cellText(values[i]);
+      if (t.length > limits.maxCellSize) throw new ParseError(`a cell is larger than ${Math.round(limits.maxCellSize / 1024)} KiB`, row.number);
+      fields.push(t);
+    }
+    out.push({ fields, line: row.number });
+  });
+  yield* out;
 }
