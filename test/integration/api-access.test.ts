@@ -144,6 +144,8 @@ const SAMPLES: Record<string, (fx: Fixture, allowed: boolean) => Promise<Sample>
 
 let fx: Fixture;
 const tokens = new Map<string, string>();
+const tokenIds = new Map<string, string>();
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 beforeAll(async () => {
   const db = await databaseWithRoleUsers();
@@ -155,8 +157,11 @@ beforeAll(async () => {
   fx = { db, sourceId: source.id, reconciliationId: rec.id, ingestionId: ingestion.id, reviewerEmail: 'reviewer@example.com', seq: () => ++n };
   for (const role of ROLES) {
     const actor = { id: `user-${role}`, email: `${role}@example.com` };
-    tokens.set(`${role}:write`, (await createApiToken(actor, { name: `${role} writes`, readOnly: false }, {}, db.prisma)).secret);
-    tokens.set(`${role}:read`, (await createApiToken(actor, { name: `${role} reads`, readOnly: true }, {}, db.prisma)).secret);
+    for (const access of ['write', 'read'] as const) {
+      const made = await createApiToken(actor, { name: `${role} ${access}s`, readOnly: access === 'read' }, {}, db.prisma);
+      tokens.set(`${role}:${access}`, made.secret);
+      tokenIds.set(`${role}:${access}`, made.token.id);
+    }
   }
   const admin = { id: 'user-admin', email: 'admin@example.com', role: 'admin' as const };
   const revoked = await createApiToken(admin, { name: 'revoked' }, {}, db.prisma);
@@ -211,8 +216,10 @@ describe('the API access matrix', () => {
         const response = await call(r, token === 'none' ? null : tokens.get(token)!, await SAMPLES[e.id]!(fx, false));
         expect(response.status).toBe(401);
         expect(response.headers.get('content-type')).toContain('application/problem+json');
-        expect(response.headers.get('x-request-id')).toBeTruthy();
-        const problem = (await response.json()) as { detail: string; code: string; status: number };
+        const problem = (await response.json()) as { detail: string; code: string; status: number; requestId: string };
+        // The answer's request id is the one the problem names (and the log lines carry).
+        expect(response.headers.get('x-request-id')).toMatch(REQUEST_ID);
+        expect(problem.requestId).toBe(response.headers.get('x-request-id'));
         expect(problem).toMatchObject({ status: 401, code: 'unauthenticated' });
         expect(problem.detail).toMatch(token === 'none' ? /Authorization: Bearer/ : token === 'revoked' ? /Revoked/ : /Expired/);
       });
@@ -225,7 +232,7 @@ describe('the API access matrix', () => {
           const denials = () => fx.db.prisma.auditLog.count({ where: { action: 'permission.denied', actorId: `user-${role}` } });
           const before = await denials();
           const response = await call(r, tokens.get(`${role}:${access}`)!, await SAMPLES[e.id]!(fx, allowed));
-          expect(response.headers.get('x-request-id')).toBeTruthy();
+          expect(response.headers.get('x-request-id')).toMatch(REQUEST_ID);
           expect(response.headers.get('ratelimit') ?? '').toMatch(allowedByRole && allowed ? /limit=\d+, remaining=\d+/ : /.*/);
           if (!allowed) {
             expect(response.status).toBe(403);
@@ -234,7 +241,7 @@ describe('the API access matrix', () => {
             // Every refusal is in the audit log, attributed to the token.
             expect(await denials()).toBe(before + 1);
             const row = await fx.db.prisma.auditLog.findFirstOrThrow({ where: { action: 'permission.denied', actorId: `user-${role}` }, orderBy: { createdAt: 'desc' } });
-            expect(row.tokenId).toBeTruthy();
+            expect(row.tokenId).toBe(tokenIds.get(`${role}:${access}`));
             return;
           }
           const text = await response.text();

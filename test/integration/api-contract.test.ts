@@ -130,8 +130,9 @@ describe('an upload retried with the same Idempotency-Key', () => {
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(await retry.text()).toBe(firstBody);
     expect(await db.prisma.ingestion.count({ where: { sourceId } })).toBe(before);
-    // The replay is attributed like any answer: it carries its own request id.
-    expect(retry.headers.get('x-request-id')).toBeTruthy();
+    // The replay is an answer of its own: it carries its own request id, not the first one's.
+    expect(retry.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(retry.headers.get('x-request-id')).not.toBe(first.headers.get('x-request-id'));
   });
 
   it('refuses the same key for another request', async () => {
