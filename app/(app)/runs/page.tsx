@@ -8,6 +8,7 @@ import { formatDateTime } from '@/components/sources/format';
 import { requirePage } from '@/lib/auth/guard';
 import { can } from '@/lib/domain/permissions';
 import { getPrisma } from '@/lib/server/db/client';
+import { recordCountsBySource } from '@/lib/server/db/source-records';
 import { listRuns } from '@/lib/features/runs';
 import { listRuleSets } from '@/lib/features/runs/rulesets';
 import { listPasses, reconciliationOverview } from '@/lib/features/ledger';
@@ -29,20 +30,20 @@ async function runnableSources() {
       name: true,
       kind: true,
       ingestions: { where: { status: 'committed' }, orderBy: { createdAt: 'desc' }, select: { id: true, fileName: true, channel: true, rowsValid: true, createdAt: true } },
-      _count: { select: { records: true } },
       versions: { orderBy: { version: 'desc' }, take: 1, select: { profile: true } },
     },
   });
   // Gateway first, then the bank: the engine compares every source with the first present one.
   const order = ['gateway', 'bank', 'crm', 'erp', 'ads', 'other'];
   sources.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.name.localeCompare(b.name));
+  const rowsOf = await recordCountsBySource(getPrisma(), sources.map((s) => s.id));
   return sources.map((s) => ({
     id: s.id,
     name: s.name,
     kind: s.kind,
     /** Payment-status data (not CRM deals or ad spend): only these are reconciled. */
     payments: profileDataset(s.versions[0]?.profile) === 'payments',
-    rows: s._count.records,
+    rows: rowsOf.get(s.id) ?? 0,
     ingestions: s.ingestions.map((i) => ({ id: i.id, label: `${i.fileName ?? i.channel} · ${i.rowsValid} rows · ${formatDateTime(i.createdAt)}` })),
   }));
 }

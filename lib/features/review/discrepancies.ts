@@ -355,19 +355,25 @@ export async function getDiscrepancy(id: number, db: Client = getPrisma()) {
   const inputs = JSON.parse(row.run.inputs) as { sources: { sourceId: string; ingestionIds: string[] }[] };
   // The record each source's side came from, raw row included.
   const recordIds = detail.sources.map((s) => s.recordId).filter((x): x is number => x !== null);
-  const records = await db.sourceRecord.findMany({
+  const bare = await db.sourceRecord.findMany({
     where: { id: { in: recordIds } },
-    select: { id: true, sourceId: true, ingestionId: true, eventId: true, line: true, raw: true, attrs: true, txId: true, occurredAt: true, fileSha256: true, profileVersion: { select: { version: true } } },
+    select: { id: true, sourceId: true, ingestionId: true, eventId: true, line: true, raw: true, attrs: true, txId: true, occurredAt: true, fileSha256: true, profileVersionId: true },
   });
+  const versions = new Map((await db.sourceProfileVersion.findMany({ where: { id: { in: [...new Set(bare.map((r) => r.profileVersionId))] } }, select: { id: true, version: true } })).map((v) => [v.id, { version: v.version }]));
+  const records = bare.map((r) => ({ ...r, profileVersion: versions.get(r.profileVersionId) ?? null }));
   // Status history: every committed ingestion's (and webhook's) record of this key, per source.
-  const history = await db.sourceRecord.findMany({
-    where: {
-      key: row.key,
-      OR: inputs.sources.map((s) => ({ sourceId: s.sourceId, OR: [{ ingestion: { status: 'committed' } }, { ingestionId: null }] })),
-    },
+  const keyed = await db.sourceRecord.findMany({
+    where: { key: row.key, sourceId: { in: inputs.sources.map((s) => s.sourceId) } },
     orderBy: [{ id: 'asc' }],
-    select: { id: true, sourceId: true, status: true, code: true, amountMinor: true, currency: true, date: true, line: true, eventId: true, ingestion: { select: { id: true, fileName: true, createdAt: true, channel: true } } },
+    select: { id: true, sourceId: true, ingestionId: true, status: true, code: true, amountMinor: true, currency: true, date: true, line: true, eventId: true },
   });
+  const ingestionIds = [...new Set(keyed.map((h) => h.ingestionId).filter((x): x is string => x !== null))];
+  const committed = new Map(
+    (await db.ingestion.findMany({ where: { id: { in: ingestionIds }, status: 'committed' }, select: { id: true, fileName: true, createdAt: true, channel: true } })).map((i) => [i.id, i]),
+  );
+  const history = keyed
+    .filter((h) => h.ingestionId === null || committed.has(h.ingestionId))
+    .map(({ ingestionId, ...h }) => ({ ...h, ingestion: ingestionId === null ? null : committed.get(ingestionId)! }));
   const [resolutions, comments, audit, run] = await Promise.all([
     db.resolution.findMany({ where: { resultId: id }, orderBy: [{ createdAt: 'asc' }, { version: 'asc' }] }),
     db.comment.findMany({ where: { resultId: id }, orderBy: { createdAt: 'asc' } }),

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
+import { activeSourceIds } from '@/lib/server/db/source-records';
 import { assertCan } from '@/lib/server/authorize';
 import { type Actor } from '@/lib/domain/actor';
 import { channelFamily } from '@/lib/domain/channels';
@@ -41,10 +42,11 @@ export type ChannelValue = {
  * platform family matches a CRM value's is suggested to count as that CRM value (deals carry the revenue).
  */
 export async function channelValues(db: Client = getPrisma()): Promise<ChannelValue[]> {
+  const active = await activeSourceIds(db);
   const [aliases, deals, spend] = await Promise.all([
     db.channelAlias.findMany({ select: { value: true, channel: true } }),
-    db.sourceRecord.groupBy({ by: ['attrs'], where: { dataset: 'deals', source: { archivedAt: null } }, _count: { _all: true } }),
-    db.sourceRecord.groupBy({ by: ['sourceId', 'attrs'], where: { dataset: 'spend', source: { archivedAt: null } }, _count: { _all: true } }),
+    db.sourceRecord.groupBy({ by: ['attrs'], where: { dataset: 'deals', sourceId: { in: active } }, _count: { _all: true } }),
+    db.sourceRecord.groupBy({ by: ['sourceId', 'attrs'], where: { dataset: 'spend', sourceId: { in: active } }, _count: { _all: true } }),
   ]);
   const sourceNames = new Map((await db.source.findMany({ where: { id: { in: [...new Set(spend.map((g) => g.sourceId))] } }, select: { id: true, name: true } })).map((x) => [x.id, x.name]));
   const mapped = new Map(aliases.map((a) => [norm(a.value), a.channel]));

@@ -6,6 +6,7 @@
 import { profileDataset } from '@/lib/domain/records';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
+import { recordCountsBySource } from '@/lib/server/db/source-records';
 import { assertCan } from '@/lib/server/authorize';
 import { InvalidRequestError } from '@/lib/server/core/app-error';
 import { type Actor } from '@/lib/domain/actor';
@@ -40,9 +41,10 @@ export async function romiChoices(memberSourceIds: readonly string[], db: Client
   const sources = await db.source.findMany({
     where: { archivedAt: null },
     orderBy: { name: 'asc' },
-    select: { id: true, name: true, _count: { select: { records: true } }, versions: { orderBy: { version: 'desc' }, take: 1, select: { profile: true } } },
+    select: { id: true, name: true, versions: { orderBy: { version: 'desc' }, take: 1, select: { profile: true } } },
   });
-  const choice = (s: (typeof sources)[number]): SourceChoice => ({ id: s.id, name: s.name, dataset: profileDataset(s.versions[0]?.profile) ?? '', rows: s._count.records });
+  const rowsOf = await recordCountsBySource(db, sources.map((s) => s.id));
+  const choice = (s: (typeof sources)[number]): SourceChoice => ({ id: s.id, name: s.name, dataset: profileDataset(s.versions[0]?.profile) ?? '', rows: rowsOf.get(s.id) ?? 0 });
   const deals = sources.filter((s) => profileDataset(s.versions[0]?.profile) === 'deals');
   const spend = sources.filter((s) => profileDataset(s.versions[0]?.profile) === 'spend');
   const payments = sources.filter((s) => memberIds.has(s.id));

@@ -1,5 +1,6 @@
 import { contributionOf, splitInteger, type AttributionModel, type RomiFilter } from '@/lib/romi';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
+import { sourceNames } from '@/lib/server/db/source-records';
 import { parseAttrs } from './rebuild-romi';
 
 export type DrillKind = 'revenue' | 'not_counted' | 'deals' | 'spend';
@@ -49,22 +50,24 @@ export async function drillDown(runId: string, model: AttributionModel, kind: Dr
         if (out.payments.length >= take) return { ...out, next: c.id };
       }
     } else if (creditKind === 'deal') {
-      const rows = await db.sourceRecord.findMany({ where: { id: { in: refs } }, select: { id: true, key: true, date: true, status: true, attrs: true, source: { select: { name: true } } } });
+      const rows = await db.sourceRecord.findMany({ where: { id: { in: refs } }, select: { id: true, key: true, date: true, status: true, attrs: true, sourceId: true } });
+      const names = await sourceNames(db, rows.map((r) => r.sourceId));
       const byId = new Map(rows.map((r) => [r.id, r]));
       for (const c of credits) {
         const r = byId.get(c.ref);
         if (!r) continue;
         const attrs = parseAttrs(r.attrs);
-        out.deals.push({ recordId: r.id, key: r.key, date: r.date, status: r.status, source: r.source.name, channel: c.channel, campaign: c.campaign, weightPpm: c.weightPpm, customer: attrs.customer ?? attrs.email ?? '' });
+        out.deals.push({ recordId: r.id, key: r.key, date: r.date, status: r.status, source: names.get(r.sourceId) ?? '', channel: c.channel, campaign: c.campaign, weightPpm: c.weightPpm, customer: attrs.customer ?? attrs.email ?? '' });
         if (out.deals.length >= take) return { ...out, next: c.id };
       }
     } else {
-      const rows = await db.sourceRecord.findMany({ where: { id: { in: refs } }, select: { id: true, date: true, amountMinor: true, currency: true, source: { select: { name: true } } } });
+      const rows = await db.sourceRecord.findMany({ where: { id: { in: refs } }, select: { id: true, date: true, amountMinor: true, currency: true, sourceId: true } });
+      const names = await sourceNames(db, rows.map((r) => r.sourceId));
       const byId = new Map(rows.map((r) => [r.id, r]));
       for (const c of credits) {
         const r = byId.get(c.ref);
         if (!r) continue;
-        out.spend.push({ recordId: r.id, date: r.date, source: r.source.name, channel: c.channel, campaign: c.campaign, amountMinor: r.amountMinor, currency: r.currency });
+        out.spend.push({ recordId: r.id, date: r.date, source: names.get(r.sourceId) ?? '', channel: c.channel, campaign: c.campaign, amountMinor: r.amountMinor, currency: r.currency });
         if (out.spend.length >= take) return { ...out, next: c.id };
       }
     }

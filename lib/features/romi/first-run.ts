@@ -5,6 +5,7 @@
  */
 import { profileDataset } from '@/lib/domain/records';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
+import { recordCountsBySource } from '@/lib/server/db/source-records';
 import { parseRomiSettings } from './settings';
 
 export type FirstRunStep = { id: string; title: string; detail: string; done: boolean; href: string };
@@ -12,10 +13,11 @@ export type FirstRunStep = { id: string; title: string; detail: string; done: bo
 
 export async function firstRunSteps(db: Client = getPrisma()): Promise<FirstRunStep[]> {
   const [sources, reconciliations] = await Promise.all([
-    db.source.findMany({ where: { archivedAt: null }, select: { id: true, _count: { select: { records: true } }, versions: { orderBy: { version: 'desc' }, take: 1, select: { profile: true } } } }),
+    db.source.findMany({ where: { archivedAt: null }, select: { id: true, versions: { orderBy: { version: 'desc' }, take: 1, select: { profile: true } } } }),
     db.reconciliation.findMany({ where: { archivedAt: null }, orderBy: { createdAt: 'asc' }, select: { id: true, ledgerRunId: true, romi: true, lastPassAt: true } }),
   ]);
-  const withData = (dataset: string) => sources.filter((s) => s._count.records > 0 && profileDataset(s.versions[0]?.profile) === dataset).length;
+  const rowsOf = await recordCountsBySource(db, sources.map((s) => s.id));
+  const withData = (dataset: string) => sources.filter((s) => (rowsOf.get(s.id) ?? 0) > 0 && profileDataset(s.versions[0]?.profile) === dataset).length;
   const rec = reconciliations[0];
   const runHref = rec ? `/runs/${rec.ledgerRunId}` : '/runs';
   const romiSet = reconciliations.some((r) => JSON.stringify(parseRomiSettings(r.romi)) !== JSON.stringify(parseRomiSettings('{}')));

@@ -1,5 +1,6 @@
 import { clientTarget, getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { literalFor } from '@/lib/server/db/record-insert';
+import { committedOrigins } from '@/lib/server/db/source-records';
 import { AggregateBuilder, type CreditRow, type DealInput, type Join, type PaymentInput, type RevenueBasis, type SpendInput } from '@/lib/romi';
 import { DEFAULT_ROMI_SETTINGS, parseRomiSettings, type RomiSettings } from './settings';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
@@ -43,12 +44,15 @@ export async function insertCredits(tx: Tx, runId: string, credits: readonly Cre
 }
 
 /** Records of a dataset from committed ingestions or webhook events, oldest first (of these sources only, when given). */
-function committedRecords(db: Client, dataset: 'deals' | 'spend', sourceIds: string[] | null = null) {
-  return db.sourceRecord.findMany({
-    where: { dataset, OR: [{ ingestionId: null }, { ingestion: { status: 'committed' } }], source: { archivedAt: null }, ...(sourceIds ? { sourceId: { in: sourceIds } } : {}) },
+async function committedRecords(db: Client, dataset: 'deals' | 'spend', sourceIds: string[] | null = null) {
+  const origins = await committedOrigins(db, sourceIds);
+  if (!origins.sourceIds.length) return [];
+  const rows = await db.sourceRecord.findMany({
+    where: { dataset, sourceId: { in: origins.sourceIds }, OR: [{ ingestionId: null }, { ingestionId: { in: origins.ingestionIds } }] },
     orderBy: { id: 'asc' },
-    select: { id: true, sourceId: true, ingestionId: true, key: true, txId: true, date: true, amountMinor: true, currency: true, status: true, attrs: true, source: { select: { name: true } } },
+    select: { id: true, sourceId: true, ingestionId: true, key: true, txId: true, date: true, amountMinor: true, currency: true, status: true, attrs: true },
   });
+  return rows.map((r) => ({ ...r, sourceName: origins.names.get(r.sourceId) ?? '' }));
 }
 
 /** Deals that count: the latest record per (source, key) (a deal's newest stage and amount). */
@@ -77,7 +81,7 @@ async function currentSpend(db: Client, sourceIds: string[] | null = null): Prom
   const rows = (await committedRecords(db, 'spend', sourceIds)).map((r) => {
     const attrs = parseAttrs(r.attrs);
     // The channel as the data names it (a channel column, else the source's name); the channel list maps it.
-    return { ...r, channel: attrs.channel?.trim() || r.source.name, campaign: attrs.campaign ?? r.txId };
+    return { ...r, channel: attrs.channel?.trim() || r.sourceName, campaign: attrs.campaign ?? r.txId };
   });
   return currentSpendOf(rows).map((r) => ({ recordId: r.id, date: r.date, channel: r.channel, campaign: r.campaign, amountMinor: r.amountMinor, currency: r.currency }));
 }

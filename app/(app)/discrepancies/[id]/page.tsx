@@ -44,7 +44,7 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
     { label: 'Date', compare: true, value: (i) => sides[i]!.date ?? '—' },
     { label: 'Records with this key', compare: true, value: (i) => String(sides[i]!.count) },
     { label: 'Line', value: (i) => (sides[i]!.line ? String(sides[i]!.line) : rec(i)?.eventId ? `event ${rec(i)!.eventId}` : '—') },
-    { label: 'Profile', value: (i) => (rec(i)?.profileVersion ? `v${rec(i)!.profileVersion.version}` : '—') },
+    { label: 'Profile', value: (i) => (rec(i)?.profileVersion ? `v${rec(i)!.profileVersion!.version}` : '—') },
     { label: 'Earlier snapshots', value: (i) => String(sides[i]!.snapshots) },
   ];
   const differs = (f: Field) => {

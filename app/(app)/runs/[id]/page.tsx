@@ -12,6 +12,7 @@ import { getRun, listRuns, runReviewCounts } from '@/lib/features/runs';
 import { reconciledPaidTotals } from '@/lib/features/review/reconciled-state';
 import { listPasses, reconciliationOfRun } from '@/lib/features/ledger';
 import { getPrisma } from '@/lib/server/db/client';
+import { recordCountsBySource } from '@/lib/server/db/source-records';
 import { PASS_STATUS, PASS_TRIGGER } from '@/components/runs/format';
 import { PassOutcome } from '@/components/runs/PassOutcome';
 import { formatMoney } from '@/lib/domain/money';
@@ -218,11 +219,12 @@ async function ledgerSettings(reconciliationId: string) {
     db.source.findMany({
       where: { archivedAt: null },
       orderBy: { name: 'asc' },
-      select: { id: true, name: true, kind: true, _count: { select: { records: true } }, versions: { orderBy: { version: 'desc' }, take: 1, select: { profile: true } } },
+      select: { id: true, name: true, kind: true, versions: { orderBy: { version: 'desc' }, take: 1, select: { profile: true } } },
     }),
   ]);
   // Only payment sources can join a reconciliation (not CRM deals or ad spend): their newest profile says which.
-  const paymentRows = new Map(sources.filter((s) => s._count.records > 0 && profileDataset(s.versions[0]?.profile) === 'payments').map((s) => [s.id, s._count.records]));
+  const rowsOf = await recordCountsBySource(db, sources.map((s) => s.id));
+  const paymentRows = new Map(sources.filter((s) => (rowsOf.get(s.id) ?? 0) > 0 && profileDataset(s.versions[0]?.profile) === 'payments').map((s) => [s.id, rowsOf.get(s.id) ?? 0]));
   const members = parseMembers(rec.members);
   const memberIds = members.map((m) => m.sourceId);
   const byId = new Map(sources.map((s) => [s.id, s]));
