@@ -61,10 +61,11 @@ describe.each(DATABASE_KINDS)('a server killed mid-upload on %s', (kind) => {
 
   it('rolls back an ingestion killed while writing its records', async () => {
     const c = child('process');
+    // Rows are being read and written (progress moves) in the ingestion's own process: the file is large.
     const ingestionId = await until(
       async () => {
-        const ing = await db.prisma.ingestion.findFirst({ where: { sourceId, status: 'processing' } });
-        return ing && (await db.prisma.sourceRecord.count({ where: { ingestionId: ing.id } })) > 0 ? ing.id : undefined;
+        const ing = await db.prisma.ingestion.findFirst({ where: { sourceId, status: 'processing', rowsValid: { gt: 20_000 } } });
+        return ing?.id;
       },
       180_000,
       'records to be written',
@@ -72,9 +73,14 @@ describe.each(DATABASE_KINDS)('a server killed mid-upload on %s', (kind) => {
     );
     await killHard(c);
     const partial = await db.prisma.sourceRecord.count({ where: { ingestionId } });
-    expect(partial).toBeGreaterThan(0);
+    // PostgreSQL: one COPY for the ingestion, never committed. SQLite: whole batches, rolled back below.
+    if (kind === 'postgres') expect(partial).toBe(0);
     expect(partial).toBeLessThan(150_000);
     expect(staged()).toHaveLength(1);
+    // The ingestion's process died with the server: nothing goes on writing.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await db.prisma.sourceRecord.count({ where: { ingestionId } })).toBe(partial);
+    expect((await db.prisma.ingestion.findUniqueOrThrow({ where: { id: ingestionId } })).rowsValid).toBeLessThan(150_000);
 
     // Start-up recovery: the ingestion stopped moving, so it is rolled back.
     expect(await recoverUploads({ db: db.prisma, idleMs: 1500 })).toEqual({ ingestions: 1, files: 0 });

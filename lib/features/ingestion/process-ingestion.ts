@@ -5,16 +5,14 @@ import { compileIngestProfile, type IngestProfile, type IngestProfileInput, type
 import { abandon, loadIngestion, type Actor } from './ingestion-state';
 import { ingestionStateError } from './upload-limits';
 import { currentProfileVersion, ensureProfileVersion } from './sources';
-import { ParseError, readRows, sniffFile } from '@/lib/features/ingestion/parse';
+import { ParseError, sniffFile } from '@/lib/features/ingestion/parse';
 import { writeAudit } from '@/lib/server/db/audit';
 import { rm } from 'node:fs/promises';
-import { insertRecords, toRecordRow, type RecordRow } from '@/lib/server/db/record-insert';
+import { writeRecordsPlaced } from './ingest-placement';
+export { rawRowWriter } from './write-records';
 import { loggerFor } from '@/lib/server/observability/logger';
 import { dataArrived } from './data-arrived';
 
-const BATCH_SIZE = 5000;
-const PROGRESS_EVERY_MS = 300;
-const MAX_STORED_ERRORS = 10_000;
 
 export type OnInvalid = 'ask' | 'abort' | 'valid_only';
 
@@ -92,92 +90,19 @@ export async function startIngestion(
   return { status: 'processing', version: version.version, warnings };
 }
 
-/** Reads the staged file row by row, writing records in batches; never holds the file in memory. */
-/**
- * The raw row as JSON ({"header": "cell", ...}), built from the header's names escaped once rather
- * than an object per row (the same text JSON.stringify gives for an object of those keys). A header
- * that names a column twice keeps the object form: its last cell wins, as before.
- */
-export function rawRowWriter(header: readonly string[]): (fields: readonly string[]) => string {
-  if (new Set(header).size !== header.length) {
-    return (fields) => {
-      const raw: Record<string, string> = Object.create(null) as Record<string, string>;
-      header.forEach((h, i) => (raw[h] = fields[i] ?? ''));
-      return JSON.stringify(raw);
-    };
-  }
-  const keys = header.map((h, i) => `${i ? ',' : '{'}${JSON.stringify(h)}:`);
-  return (fields) => {
-    let out = '';
-    for (let i = 0; i < keys.length; i++) out += keys[i] + JSON.stringify(fields[i] ?? '');
-    return keys.length ? `${out}}` : '{}';
-  };
-}
-
 export async function processIngestion(id: string, opts: { actor: Actor; db?: Client }): Promise<void> {
   const db = opts.db ?? getPrisma();
   const ingestion = await loadIngestion(id, db);
   if (ingestion.status !== 'processing' || !ingestion.stagedPath || !ingestion.profileVersionId) {
     throw ingestionStateError(`Ingestion ${id} is not ready to process (${ingestion.status}).`);
   }
-  const stagedPath = ingestion.stagedPath;
   const versionId = ingestion.profileVersionId;
   try {
+    const { total, valid, invalid, codeCounts } = await writeRecordsPlaced(id, db, Number(ingestion.bytesTotal));
     const version = await db.sourceProfileVersion.findUniqueOrThrow({ where: { id: versionId } });
     const current = await currentProfileVersion(ingestion.sourceId, db);
     const profile: IngestProfile = current && current.id === versionId ? current.profile : JSON.parse(version.profile);
-    const format = JSON.parse(ingestion.format ?? 'null') ?? profile.format;
-    const sniff = await sniffFile(stagedPath, ingestion.fileName ?? 'upload', { format });
-    const bound = compileIngestProfile(profile, { name: ingestion.source.name, kind: ingestion.source.kind as SourceKind }).bindHeader(sniff.header);
-    if (!bound.ok) throw ingestionStateError(bound.message);
-
-    const rawJson = rawRowWriter(sniff.header);
-    const codeCounts = new Map<string, number>();
-    let batch: RecordRow[] = [];
-    let errors: { ingestionId: string; line: number; column: string; reason: string; value: string | null }[] = [];
-    let total = 0;
-    let valid = 0;
-    let invalid = 0;
-    let bytes = 0;
-    let lastProgress = 0;
-    const flush = async (final = false) => {
-      if (batch.length) await insertRecords(db, batch);
-      if (errors.length) await db.ingestionError.createMany({ data: errors });
-      batch = [];
-      errors = [];
-      if (final || performance.now() - lastProgress > PROGRESS_EVERY_MS) {
-        lastProgress = performance.now();
-        await db.ingestion.update({ where: { id }, data: { rowsTotal: total, rowsValid: valid, rowsInvalid: invalid, bytesProcessed: BigInt(bytes) } });
-      }
-    };
-
-    for await (const row of readRows(stagedPath, sniff.format, { onBytes: (b) => (bytes = b) })) {
-      total++;
-      const result = bound.fromFields(row.fields, row.line);
-      if (!result.ok) {
-        invalid++;
-        if (invalid <= MAX_STORED_ERRORS) {
-          const col = sniff.header.indexOf(result.error.column);
-          errors.push({ ingestionId: id, line: result.error.line, column: result.error.column, reason: result.error.reason, value: col >= 0 ? (row.fields[col] ?? null)?.slice(0, 500) ?? null : null });
-        }
-      } else {
-        valid++;
-        const r = result.record;
-        if (r.code) codeCounts.set(r.code, (codeCounts.get(r.code) ?? 0) + 1);
-        batch.push(
-          toRecordRow(
-            r,
-            { sourceId: ingestion.sourceId, ingestionId: id, profileVersionId: versionId, fileSha256: ingestion.fileSha256, eventId: null, line: r.line },
-            rawJson(row.fields),
-          ),
-        );
-      }
-      if (batch.length >= BATCH_SIZE || errors.length >= BATCH_SIZE) await flush();
-    }
-    bytes = Number(ingestion.bytesTotal);
-    await flush(true);
-
-    await recordDrift(db, ingestion, versionId, detectStatusDrift(profile, codeCounts));
+    await recordDrift(db, ingestion, versionId, detectStatusDrift(profile, new Map(codeCounts)));
 
     if (total === 0) throw ingestionStateError('The file has a header but no data rows.');
     if (invalid > 0 && ingestion.onInvalid !== 'valid_only') {
