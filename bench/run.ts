@@ -28,6 +28,7 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   runs: async () => (await import('./runs')).section,
   'dashboard-load': async () => (await import('./dashboard-load')).section,
   ledger: async () => (await import('./ledger')).section,
+  pipeline: async () => (await import('./pipeline')).section,
 };
 
 function parseArgs(argv: string[]) {
