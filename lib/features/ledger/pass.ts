@@ -20,7 +20,7 @@ import { rowState, ROW_SELECT, type ReviewRow } from '@/lib/features/review/row-
 import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
 import { applyRomiEntries, entryAttrs, type EntryFigures, type EntryMove } from '@/lib/features/romi/apply-entries';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
-import { autoResolveKeys } from '@/lib/features/review/auto-resolve';
+import { autoResolveKeys, decide, recordSettlements } from '@/lib/features/review/auto-resolve';
 import { literalFor } from '@/lib/server/db/record-insert';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
 import { refreshPlannerStats } from '@/lib/server/db/planner-stats';
@@ -82,7 +82,17 @@ async function* allKeys(db: Client, sourceIds: string[], size: number): AsyncGen
  */
 export async function runLedgerPass(
   reconciliationId: string,
-  opts: { keys: readonly string[] | null; trigger: PassTrigger; triggerRef?: string | null; actor?: Actor | null; /** The person who asked, when queued on their behalf. */ actorEmail?: string | null; db?: Client },
+  opts: {
+    keys: readonly string[] | null;
+    trigger: PassTrigger;
+    triggerRef?: string | null;
+    actor?: Actor | null;
+    /** The person who asked, when queued on their behalf. */
+    actorEmail?: string | null;
+    db?: Client;
+    /** false: new entries are inserted open and settled afterwards, never inserted settled (the equivalence test compares both). */
+    presettle?: boolean;
+  },
 ): Promise<PassResult> {
   const db = opts.db ?? getPrisma();
   const started = Date.now();
@@ -104,7 +114,7 @@ export async function runLedgerPass(
     // With no aggregate that entries can move (none yet, or built before credits carried their join
     // value), the pass does not compute moves: the aggregate is built once at the end.
     const build = await db.romiBuild.findUnique({ where: { runId: scope.ledgerRunId }, select: { creditLinks: true } });
-    const romi = { rebuild: !build?.creditLinks };
+    const romi = { rebuild: !build?.creditLinks, presettle: opts.presettle ?? true };
     // PostgreSQL plans from statistics: a full pass starts from fresh ones, and a pass that keeps
     // creating entries refreshes them each time the count it created doubles (from 10,000).
     if (!opts.keys) await refreshPlannerStats(db, ['SourceRecord', 'RunResult']);
@@ -156,7 +166,7 @@ async function reconcileChunk(
   keys: string[] | { first: string; last: string },
   passId: string,
   counts: PassCounts,
-  romi: { rebuild: boolean },
+  romi: { rebuild: boolean; presettle: boolean },
 ): Promise<void> {
   const engine = engineFor(inputs, ruleSet);
   const { sides, violations } = await loadKeys(db, inputs, engine, { keys });
@@ -213,13 +223,26 @@ async function reconcileChunk(
 
   await db.$transaction(async (tx) => {
     if (creates.length) {
-      // One multi-row INSERT with literal values per 1,000 entries (Prisma's createMany spends most of its time building the query).
       const { kind } = clientTarget(tx as object);
-      for (let i = 0; i < creates.length; i += 1000) await tx.$executeRawUnsafe(resultInsertSql(kind, creates.slice(i, i + 1000), now));
+      // With no aggregate to move (a fill: ROMI is built once at the end), the automatic rules decide the
+      // new entries before they are written: each is inserted settled, instead of inserted open, read
+      // back and updated (an UPDATE that moved five of RunResult's indexes per entry). The same rows,
+      // resolutions and audit rows as settling them after the insert (test/integration/ledger-fill.test.ts).
+      const autoRules = new Set(ruleSet.autoRules);
+      const presettled = romi.rebuild && romi.presettle && autoRules.size ? decide(creates.filter((c) => c.ruleId !== null && autoRules.has(c.ruleId)).map((c) => openRow(ledgerRunId, c))) : [];
+      const settledByKey = new Map(presettled.map((d) => [d.row.key, d.final]));
+      const rows = settledByKey.size ? creates.map((c) => (settledByKey.has(c.key) ? { ...c, state: 'resolved' } : c)) : creates;
+      // One multi-row INSERT with literal values per 1,000 entries (Prisma's createMany spends most of its time building the query).
+      for (let i = 0; i < rows.length; i += 1000) await tx.$executeRawUnsafe(resultInsertSql(kind, rows.slice(i, i + 1000), now, settledByKey.size ? settledByKey : undefined));
       const createdByKey = new Map(creates.map((c) => [c.key, c]));
       const ids: { id: number; key: string }[] = [];
       for (let i = 0; i < creates.length; i += PASS_CHUNK) {
         ids.push(...(await tx.runResult.findMany({ where: { runId: ledgerRunId, key: { in: creates.slice(i, i + PASS_CHUNK).map((c) => c.key) } }, select: { id: true, key: true } })));
+      }
+      if (presettled.length) {
+        const idOf = new Map(ids.map((r) => [r.key, r.id]));
+        await recordSettlements(tx, kind, presettled.map((d) => ({ ...d, row: { ...d.row, id: idOf.get(d.row.key)! } })), now);
+        counts.autoResolved += presettled.length;
       }
       if (!romi.rebuild) {
         for (const r of ids) {
@@ -230,7 +253,7 @@ async function reconcileChunk(
       await insertHistory(tx, ids.map((r) => ({ resultId: r.id, passId, change: 'created', factsBefore: null, factsAfter: JSON.stringify(factsOf(createdByKey.get(r.key)!.detail)), reason: null, at: now })));
       for (const c of creates) countMove(counted, null, c);
       counts.created += creates.length;
-      touched.push(...creates.map((c) => c.key));
+      touched.push(...creates.filter((c) => !settledByKey.has(c.key)).map((c) => c.key));
     }
     const classificationOf = (data: ResultInsertRow): Record<string, string | number | bigint | null> => ({
       ...Object.fromEntries(CLASSIFICATION.map((k) => [k, (data[k as keyof typeof data] ?? null) as string | number | bigint | null])),
@@ -289,6 +312,11 @@ async function reconcileChunk(
     // Automatic rules settle the new, changed and reopened entries only, after their ROMI moves.
     counts.autoResolved += await autoResolveKeys(tx, ledgerRunId, ruleSet.autoRules, touched);
   }, { timeout: 120_000 });
+}
+
+/** A new entry as the automatic rules read an open one (nothing decided, version 0). */
+function openRow(runId: string, c: ResultInsertRow): ReviewRow {
+  return { id: 0, runId, key: c.key, cls: c.cls, state: 'open', assigneeId: null, finalStatus: null, finalAmountMinor: null, finalCurrency: null, version: 0, detail: c.detail, ruleId: c.ruleId, action: c.action, actionLabel: c.actionLabel, currency: c.currency };
 }
 
 type HistoryRow = { resultId: number; passId: string; change: 'created' | 'changed' | 'reopened'; factsBefore: string | null; factsAfter: string; reason: string | null; at: Date };

@@ -39,10 +39,20 @@ async function settleAutoBatchIds(tx: Tx, kind: 'sqlite' | 'postgres', batch: re
   );
   if (!changed.length) return new Set();
   const done = new Set(changed.map((c) => Number(c.id)));
+  await recordSettlements(tx, kind, batch.filter((d) => done.has(d.row.id)), now);
+  return done;
+}
+
+/**
+ * The Resolution and audit row of each settled row (read open at its version), as multi-row INSERTs:
+ * after settleAutoBatchIds's UPDATE, or for entries a ledger pass inserted already settled.
+ */
+export async function recordSettlements(tx: Tx, kind: 'sqlite' | 'postgres', settled: readonly Decided[], now: Date): Promise<void> {
+  if (!settled.length) return;
+  const lit = literalFor(kind);
   const resolutions: string[] = [];
   const audits: string[] = [];
-  for (const d of batch) {
-    if (!done.has(d.row.id)) continue;
+  for (const d of settled) {
     const rec = changeRecords(d.row, d.row.version, { state: 'resolved', final: d.final }, d.record);
     const r = rec.resolution;
     const id = randomUUID();
@@ -60,11 +70,10 @@ async function settleAutoBatchIds(tx: Tx, kind: 'sqlite' | 'postgres', batch: re
   await tx.$executeRawUnsafe(
     `INSERT INTO "AuditLog" ("id", "createdAt", "actorId", "actorEmail", "action", "entityType", "entityId", "before", "after") VALUES ${audits.join(', ')}`,
   );
-  return done;
 }
 
 /** The automatic decisions for rows read open: a key whose snapshots broke the state machine, or whose rule gives no final state, is left to a person. */
-function decide(rows: readonly ReviewRow[]): Decided[] {
+export function decide(rows: readonly ReviewRow[]): Decided[] {
   const decided: Decided[] = [];
   for (const row of rows) {
     const detail = JSON.parse(row.detail) as ResultDetail;

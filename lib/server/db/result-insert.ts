@@ -163,11 +163,20 @@ function* copyChunks(all: ReturnType<typeof values>[]): Generator<string> {
  * entries commit with their history rows): one multi-row INSERT with literal values, every row
  * checked first as insertResults checks them. `changedAt` is set to the same time as `updatedAt`.
  */
-export function resultInsertSql(kind: 'sqlite' | 'postgres', rows: readonly ResultInsertRow[], now = new Date()): string {
+export function resultInsertSql(
+  kind: 'sqlite' | 'postgres',
+  rows: readonly ResultInsertRow[],
+  now = new Date(),
+  /** Entries created already settled (a ledger pass's automatic rules), by key: their reconciled state, version 1. */
+  settled?: ReadonlyMap<string, { status: string; amountMinor: bigint; currency: string }>,
+): string {
   const lit = literalFor(kind);
   const tuples = rows.map((r) => {
     const vals = values(r, now);
-    return `(${vals.map((v, i) => (AMOUNT_COLUMNS.has(i) ? (v as string) : lit(v))).join(',')},${lit(now)})`;
+    const final = settled?.get(r.key);
+    const extra = settled ? `,${final ? `1,${lit(final.status)},${final.amountMinor.toString()},${lit(final.currency)},${lit(now)}` : '0,NULL,NULL,NULL,NULL'}` : '';
+    return `(${vals.map((v, i) => (AMOUNT_COLUMNS.has(i) ? (v as string) : lit(v))).join(',')},${lit(now)}${extra})`;
   });
-  return `INSERT INTO "RunResult" (${COLUMN_LIST},"changedAt") VALUES ${tuples.join(',')}`;
+  const extraColumns = settled ? ',"version","finalStatus","finalAmountMinor","finalCurrency","resolvedAt"' : '';
+  return `INSERT INTO "RunResult" (${COLUMN_LIST},"changedAt"${extraColumns}) VALUES ${tuples.join(',')}`;
 }
