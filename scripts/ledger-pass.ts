@@ -7,24 +7,13 @@
  */
 import { runLedgerPass, type PassTrigger } from '../lib/features/ledger/pass';
 import { getPrisma } from '../lib/server/db/client';
+import { readScriptRequest, runScriptMain } from '../lib/server/core/script-process';
 
 type Input = { reconciliationId: string; keys: string[] | null; trigger: PassTrigger; triggerRef: string | null; actorEmail: string | null };
 
-async function main() {
-  let text = '';
-  for await (const chunk of process.stdin) text += chunk;
-  const input = JSON.parse(text) as Input;
+runScriptMain(async () => {
+  const input = await readScriptRequest<Input>();
   const result = await runLedgerPass(input.reconciliationId, { keys: input.keys, trigger: input.trigger, triggerRef: input.triggerRef, actorEmail: input.actorEmail, db: getPrisma() });
-  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   await getPrisma().$disconnect();
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stdout.write(`ERROR ${JSON.stringify(message.replace(/\s+/g, ' ').trim())}\n`);
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+  return result;
+});

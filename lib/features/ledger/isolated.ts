@@ -7,11 +7,10 @@
  *
  * PAIDLINE_LEDGER_PASSES: auto (default: child on SQLite, here on PostgreSQL), child, inline.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { databaseKindOf, resolveDatabaseUrl } from '@/lib/server/db/config';
 import { type DbClient as Client } from '@/lib/server/db/client';
 import { runLedgerPass, type PassResult, type PassTrigger } from './pass';
+import { runScript } from '@/lib/server/core/script-process';
 
 export type PassRequest = { reconciliationId: string; keys: string[] | null; trigger: PassTrigger; triggerRef: string | null; actorEmail: string | null };
 
@@ -31,25 +30,5 @@ export async function runPassPlaced(request: PassRequest, db: Client, url: strin
 
 /** The pass in a child process: `node --import tsx scripts/ledger-pass.ts`, the request on stdin. */
 export function runPassInChild(request: PassRequest, url: string): Promise<PassResult> {
-  const root = process.env.PAIDLINE_ROOT?.trim() || process.cwd();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/ledger-pass.ts')], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: url, NODE_ENV: process.env.NODE_ENV ?? 'production' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8000)));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code === 0 && line) return resolve(JSON.parse(line.slice(7)) as PassResult);
-      const error = stdout.split('\n').find((l) => l.startsWith('ERROR '));
-      const why = error ? (JSON.parse(error.slice(6)) as string) : stderr.trim().split('\n').slice(-1)[0] || `exit code ${code}`;
-      reject(new Error(`The ledger pass process failed: ${why}`));
-    });
-    child.stdin.end(JSON.stringify(request));
-  });
+  return runScript<PassResult>('ledger-pass.ts', request, { DATABASE_URL: url }, { describe: (why) => `The ledger pass process failed: ${why}` });
 }
