@@ -232,12 +232,13 @@ async function reconcileChunk(
       const presettled = romi.rebuild && romi.presettle && autoRules.size ? decide(creates.filter((c) => c.ruleId !== null && autoRules.has(c.ruleId)).map((c) => openRow(ledgerRunId, c))) : [];
       const settledByKey = new Map(presettled.map((d) => [d.row.key, d.final]));
       const rows = settledByKey.size ? creates.map((c) => (settledByKey.has(c.key) ? { ...c, state: 'resolved' } : c)) : creates;
-      // One multi-row INSERT with literal values per 1,000 entries (Prisma's createMany spends most of its time building the query).
-      for (let i = 0; i < rows.length; i += 1000) await tx.$executeRawUnsafe(resultInsertSql(kind, rows.slice(i, i + 1000), now, settledByKey.size ? settledByKey : undefined));
+      // One multi-row INSERT with literal values per 1,000 entries (Prisma's createMany spends most of its
+      // time building the query), returning the new ids (reading them back by key cost a query per 500).
       const createdByKey = new Map(creates.map((c) => [c.key, c]));
       const ids: { id: number; key: string }[] = [];
-      for (let i = 0; i < creates.length; i += PASS_CHUNK) {
-        ids.push(...(await tx.runResult.findMany({ where: { runId: ledgerRunId, key: { in: creates.slice(i, i + PASS_CHUNK).map((c) => c.key) } }, select: { id: true, key: true } })));
+      for (let i = 0; i < rows.length; i += 1000) {
+        const made: { id: number | bigint; key: string }[] = await tx.$queryRawUnsafe(`${resultInsertSql(kind, rows.slice(i, i + 1000), now, settledByKey.size ? settledByKey : undefined)} RETURNING "id", "key"`);
+        for (const r of made) ids.push({ id: Number(r.id), key: r.key });
       }
       if (presettled.length) {
         const idOf = new Map(ids.map((r) => [r.key, r.id]));
