@@ -24,11 +24,21 @@ export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
  * libSQL adapter that switches the file to WAL on connect (readers no longer block the writer).
  * journal_mode=WAL persists in the file; the busy timeout is a per-connection option that
  * @libsql/client applies to every pooled connection via `timeout`.
+ *
+ * Interactive transactions begin IMMEDIATE (the write lock taken at BEGIN, waiting up to the busy
+ * timeout) instead of the adapter's DEFERRED: a deferred transaction that reads and then writes fails
+ * at once with SQLITE_BUSY when another connection (an ingestion's record writer, a ledger pass's
+ * process) committed in between, since its snapshot is stale and waiting cannot help. Within this
+ * process the adapter runs one transaction at a time anyway; readers outside transactions never wait.
  */
 class WalLibSql extends PrismaLibSql {
   override async connect(): ReturnType<PrismaLibSql['connect']> {
     const adapter = await super.connect();
     await adapter.executeScript('PRAGMA journal_mode = WAL;');
+    const client = (adapter as unknown as { client?: { transaction?: (mode: string) => Promise<unknown> } }).client;
+    if (!client?.transaction) throw new Error('The libSQL adapter no longer exposes its client: update WalLibSql (lib/server/db/client.ts).');
+    const begin = client.transaction.bind(client);
+    client.transaction = (mode: string) => begin(mode === 'deferred' ? 'write' : mode);
     return adapter;
   }
 }
@@ -56,7 +66,8 @@ export function createPrismaClient(url: string, options: CreatePrismaOptions = {
   let client: PrismaClient;
   if (kind === 'sqlite') {
     const adapter = new WalLibSql({ url: libsqlUrl(url), timeout: SQLITE_BUSY_TIMEOUT_MS });
-    client = new PrismaClient({ adapter });
+    // A transaction's BEGIN IMMEDIATE may wait for another connection's write as long as any writer would.
+    client = new PrismaClient({ adapter, transactionOptions: { maxWait: SQLITE_BUSY_TIMEOUT_MS } });
   } else {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     const adapter = new PrismaPg(pool, { disposeExternalPool: true });
