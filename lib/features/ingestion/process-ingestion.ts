@@ -1,7 +1,7 @@
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { detectHeaderDrift, detectStatusDrift, type DriftFinding } from '@/lib/features/ingestion/drift';
 import { alertDrift } from '@/lib/features/alerts/checks';
-import { compileIngestProfile, type IngestProfile, type IngestProfileInput, type SourceKind } from '@/lib/features/ingestion/profile';
+import { compileIngestProfile, type IngestProfileInput, type SourceKind } from '@/lib/features/ingestion/profile';
 import { abandon, loadIngestion, type Actor } from './ingestion-state';
 import { ingestionStateError } from './upload-limits';
 import { currentProfileVersion, ensureProfileVersion } from './sources';
@@ -9,7 +9,7 @@ import { ParseError, sniffFile } from '@/lib/features/ingestion/parse';
 import { writeAudit } from '@/lib/server/db/audit';
 import { rm } from 'node:fs/promises';
 import { writeRecordsPlaced } from './ingest-placement';
-export { rawRowWriter } from './write-records';
+import { profileOf } from './write-records';
 import { loggerFor } from '@/lib/server/observability/logger';
 import { dataArrived } from './data-arrived';
 
@@ -99,9 +99,7 @@ export async function processIngestion(id: string, opts: { actor: Actor; db?: Cl
   const versionId = ingestion.profileVersionId;
   try {
     const { total, valid, invalid, codeCounts } = await writeRecordsPlaced(id, db, Number(ingestion.bytesTotal));
-    const version = await db.sourceProfileVersion.findUniqueOrThrow({ where: { id: versionId } });
-    const current = await currentProfileVersion(ingestion.sourceId, db);
-    const profile: IngestProfile = current && current.id === versionId ? current.profile : JSON.parse(version.profile);
+    const profile = await profileOf(ingestion, db);
     await recordDrift(db, ingestion, versionId, detectStatusDrift(profile, new Map(codeCounts)));
 
     if (total === 0) throw ingestionStateError('The file has a header but no data rows.');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rawRowWriter } from './process-ingestion';
+import { rawRowWriter } from './write-records';
 
 /** The raw row's JSON is exactly what JSON.stringify of the {header: cell} object gives. */
 describe('rawRowWriter', () => {

@@ -41,6 +41,16 @@ export function rawRowWriter(header: readonly string[]): (fields: readonly strin
 
 export type WrittenRecords = { total: number; valid: number; invalid: number; codeCounts: [string, number][] };
 
+/** The profile an ingestion is read with: its stored version (the source's current one when it is that version). */
+export async function profileOf(ingestion: { sourceId: string; profileVersionId: string | null }, db: Client): Promise<IngestProfile> {
+  const versionId = ingestion.profileVersionId;
+  if (!versionId) throw ingestionStateError('The ingestion has no profile version yet.');
+  const current = await currentProfileVersion(ingestion.sourceId, db);
+  if (current && current.id === versionId) return current.profile;
+  const version = await db.sourceProfileVersion.findUniqueOrThrow({ where: { id: versionId } });
+  return JSON.parse(version.profile) as IngestProfile;
+}
+
 /**
  * Reads the staged file of a processing ingestion row by row, validates each row with its profile
  * and streams the valid ones into SourceRecord (lib/server/db/record-sink.ts), the invalid ones into
@@ -54,9 +64,7 @@ export async function writeIngestionRecords(id: string, db: Client, options: Sin
   }
   const stagedPath = ingestion.stagedPath;
   const versionId = ingestion.profileVersionId;
-  const version = await db.sourceProfileVersion.findUniqueOrThrow({ where: { id: versionId } });
-  const current = await currentProfileVersion(ingestion.sourceId, db);
-  const profile: IngestProfile = current && current.id === versionId ? current.profile : JSON.parse(version.profile);
+  const profile = await profileOf(ingestion, db);
   const format = JSON.parse(ingestion.format ?? 'null') ?? profile.format;
   const sniff = await sniffFile(stagedPath, ingestion.fileName ?? 'upload', { format });
   const bound = compileIngestProfile(profile, { name: ingestion.source.name, kind: ingestion.source.kind as SourceKind }).bindHeader(sniff.header);
