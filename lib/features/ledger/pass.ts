@@ -19,12 +19,11 @@ import { resultInsertSql, type ResultInsertRow } from '@/lib/server/db/result-in
 import { rowState, ROW_SELECT, type ReviewRow } from '@/lib/features/review/row-change';
 import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
 import { applyRomiEntries, entryAttrs, type EntryFigures, type EntryMove } from '@/lib/features/romi/apply-entries';
-import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { autoResolveKeys, decide, recordSettlements } from '@/lib/features/review/auto-resolve';
 import { literalFor } from '@/lib/server/db/record-insert';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
 import { refreshPlannerStats } from '@/lib/server/db/planner-stats';
-import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
+import { attrsOfRecords, rebuildRomiAfterRun, recordIdsOf } from '@/lib/features/romi/rebuild-romi';
 import { factsOf } from './facts';
 import { updateEntries } from './bulk-update';
 import { ledgerInputs } from './inputs';
@@ -200,12 +199,9 @@ async function reconcileChunk(
   if (!creates.length && !updates.length) return;
 
   // What the moved entries' records say beyond the facts (the payment-to-deal join value).
-  const recordIds = (detail: string) => (JSON.parse(detail) as ResultDetail).sources.map((x) => x.recordId).filter((x): x is number => typeof x === 'number');
+  const recordIds = recordIdsOf;
   const attrIds = romi.rebuild ? [] : [...new Set([...creates, ...updates.map((u) => u.data)].flatMap((d) => recordIds(d.detail)))];
-  const attrsById = new Map<number, string | null>();
-  for (let i = 0; i < attrIds.length; i += PASS_CHUNK) {
-    for (const r of await db.sourceRecord.findMany({ where: { id: { in: attrIds.slice(i, i + PASS_CHUNK) } }, select: { id: true, attrs: true } })) attrsById.set(r.id, r.attrs);
-  }
+  const attrsById: Map<number, string | null> = await attrsOfRecords(db, attrIds);
   const figures = (resultId: number, d: { key: string; date: string | null; amountMinor: unknown; currency: unknown }, review: Pick<ReviewRow, 'state' | 'finalStatus' | 'finalAmountMinor' | 'finalCurrency'>): EntryFigures => ({
     resultId,
     key: d.key,

@@ -138,16 +138,17 @@ export async function autoResolveRun(
   if (!autoRules.length) return 0;
   const kind = clientTarget(db).kind;
   let resolved = 0;
-  let lastId = 0;
+  // In key order, by the (runId, key) index: paging by id made SQLite read and sort every open row of the run for each batch.
+  let lastKey: string | null = null;
   for (;;) {
     const rows: ReviewRow[] = await db.runResult.findMany({
-      where: { runId, state: 'open', ruleId: { in: [...autoRules] }, id: { gt: lastId } },
-      orderBy: { id: 'asc' },
+      where: { runId, state: 'open', ruleId: { in: [...autoRules] }, ...(lastKey === null ? {} : { key: { gt: lastKey } }) },
+      orderBy: { key: 'asc' },
       take: BATCH,
       select: ROW_SELECT,
     });
     if (!rows.length) break;
-    lastId = rows[rows.length - 1]!.id;
+    lastKey = rows[rows.length - 1]!.key;
     const decided = decide(rows);
     if (decided.length) resolved += await db.$transaction((tx) => settleDecided(tx, runId, kind, decided, opts.rowByRow ?? false), { timeout: 120_000 });
     if (rows.length < BATCH) break;

@@ -86,32 +86,76 @@ async function currentSpend(db: Client, sourceIds: string[] | null = null): Prom
   return currentSpendOf(rows).map((r) => ({ recordId: r.id, date: r.date, channel: r.channel, campaign: r.campaign, amountMinor: r.amountMinor, currency: r.currency }));
 }
 
-/** A run's or ledger's entries as the aggregate's payments, in batches by id, with their records' attributes (for the join). */
+type EntryRow = {
+  id: number | bigint;
+  key: string;
+  date: string | null;
+  state: string;
+  amountMinor: number | bigint | string;
+  currency: string;
+  finalStatus: string | null;
+  finalAmountMinor: number | bigint | string | null;
+  finalCurrency: string | null;
+  detail: string;
+};
+
+/** The record ids an entry's detail names (one per present source). */
+export function recordIdsOf(detail: string): number[] {
+  return (JSON.parse(detail) as ResultDetail).sources.map((s) => s.recordId).filter((x): x is number => typeof x === 'number');
+}
+
+/** Attributes of records by id (only those that have any), `size` ids a statement as literal integers. */
+export async function attrsOfRecords(db: Client | Tx, ids: readonly number[], size = 5000): Promise<Map<number, string>> {
+  const attrs = new Map<number, string>();
+  for (let i = 0; i < ids.length; i += size) {
+    const part = ids.slice(i, i + size).filter((id) => Number.isSafeInteger(id));
+    if (!part.length) continue;
+    const rows: { id: number | bigint; attrs: string }[] = await db.$queryRawUnsafe(`SELECT "id", "attrs" FROM "SourceRecord" WHERE "id" IN (${part.join(',')}) AND "attrs" IS NOT NULL`);
+    for (const r of rows) attrs.set(Number(r.id), r.attrs);
+  }
+  return attrs;
+}
+
+/**
+ * A run's or ledger's entries as the aggregate's payments, in batches in key order (the (runId, key)
+ * index: paging by id made SQLite scan and sort the whole run's rows for every batch), with their
+ * records' attributes (for the join).
+ */
 export async function* paymentBatches(db: Client | Tx, runId: string): AsyncGenerator<PaymentInput[]> {
-  let lastId = 0;
+  const { kind } = clientTarget(db as object);
+  const param = (n: number) => (kind === 'postgres' ? `$${n}` : `?${n}`);
+  let lastKey: string | null = null;
   for (;;) {
-    const rows = await db.runResult.findMany({
-      where: { runId, id: { gt: lastId } },
-      orderBy: { id: 'asc' },
-      take: WRITE_BATCH,
-      select: { id: true, key: true, date: true, state: true, amountMinor: true, currency: true, finalStatus: true, finalAmountMinor: true, finalCurrency: true, detail: true },
-    });
+    const rows: EntryRow[] = await db.$queryRawUnsafe(
+      `SELECT "id", "key", "date", "state", "amountMinor", "currency", "finalStatus", "finalAmountMinor", "finalCurrency", "detail" FROM "RunResult"
+       WHERE "runId" = ${param(1)}${lastKey === null ? '' : ` AND "key" > ${param(2)}`} ORDER BY "key" LIMIT ${WRITE_BATCH}`,
+      ...(lastKey === null ? [runId] : [runId, lastKey]),
+    );
     if (!rows.length) return;
-    lastId = rows[rows.length - 1]!.id;
-    const recordIds = new Map<number, number[]>();
-    for (const r of rows) {
-      const detail = JSON.parse(r.detail) as ResultDetail;
-      recordIds.set(r.id, detail.sources.map((s) => s.recordId).filter((x): x is number => typeof x === 'number'));
-    }
-    const ids = [...new Set([...recordIds.values()].flat())];
-    const attrsById = new Map<number, Record<string, string>>();
-    for (let i = 0; i < ids.length; i += 500) {
-      for (const a of await db.sourceRecord.findMany({ where: { id: { in: ids.slice(i, i + 500) } }, select: { id: true, attrs: true } })) attrsById.set(a.id, parseAttrs(a.attrs));
-    }
-    yield rows.map((r) => {
+    lastKey = rows[rows.length - 1]!.key;
+    const recordIds = rows.map((r) => recordIdsOf(r.detail));
+    const attrsById = await attrsOfRecords(db, [...new Set(recordIds.flat())]);
+    const parsed = new Map<number, Record<string, string>>();
+    const attrsOf = (id: number) => {
+      let a = parsed.get(id);
+      if (!a) parsed.set(id, (a = parseAttrs(attrsById.get(id) ?? null)));
+      return a;
+    };
+    yield rows.map((r, i) => {
       const attrs: Record<string, string> = {};
-      for (const id of recordIds.get(r.id) ?? []) for (const [k, v] of Object.entries(attrsById.get(id) ?? {})) attrs[k] ??= v;
-      return { resultId: r.id, key: r.key, date: r.date, state: r.state, amountMinor: r.amountMinor, currency: r.currency, finalStatus: r.finalStatus, finalAmountMinor: r.finalAmountMinor, finalCurrency: r.finalCurrency, attrs };
+      for (const id of recordIds[i]!) if (attrsById.has(id)) for (const [k, v] of Object.entries(attrsOf(id))) attrs[k] ??= v;
+      return {
+        resultId: Number(r.id),
+        key: r.key,
+        date: r.date,
+        state: r.state,
+        amountMinor: BigInt(r.amountMinor),
+        currency: r.currency,
+        finalStatus: r.finalStatus,
+        finalAmountMinor: r.finalAmountMinor === null ? null : BigInt(r.finalAmountMinor),
+        finalCurrency: r.finalCurrency,
+        attrs,
+      };
     });
     if (rows.length < WRITE_BATCH) return;
   }
