@@ -59,3 +59,32 @@ export function attribute(touches: readonly Touch[], model: AttributionModel): C
   });
   return [...merged.values()];
 }
+
+/**
+ * RomiCredit.model of credits that hold for every model: when the three attributions of a payment,
+ * deal or spend row agree (no deal, one touch, spend), one set of credit rows instead of three.
+ */
+export const EVERY_MODEL = '*';
+export type CreditModel = AttributionModel | typeof EVERY_MODEL;
+
+/** The stored model values that hold a model's credits (for a query's `model IN (...)`). */
+export function creditModelsOf(model: AttributionModel): CreditModel[] {
+  return [model, EVERY_MODEL];
+}
+
+/** A model's credits among one row's stored credits (its own, or those for every model). */
+export function creditsOfModel<T extends { model: string }>(credits: readonly T[], model: AttributionModel): T[] {
+  return credits.filter((c) => c.model === model || c.model === EVERY_MODEL);
+}
+
+const sameCredits = (a: readonly Credit[], b: readonly Credit[]) =>
+  a.length === b.length && a.every((c, i) => c.channel === b[i]!.channel && c.campaign === b[i]!.campaign && c.weightPpm === b[i]!.weightPpm);
+
+/**
+ * How a row's credits are stored, given its credits under each of `models`: once under EVERY_MODEL
+ * when every model is there and all agree, else once per model.
+ */
+export function storedCredits<C extends Credit>(models: readonly AttributionModel[], perModel: readonly (readonly C[])[]): { model: CreditModel; credits: readonly C[] }[] {
+  if (models.length === ATTRIBUTION_MODELS.length && perModel.every((cs) => sameCredits(cs, perModel[0]!))) return [{ model: EVERY_MODEL, credits: perModel[0]! }];
+  return models.map((model, i) => ({ model, credits: perModel[i]! }));
+}

@@ -3,7 +3,7 @@
  * into daily rows by (model, day, channel, campaign, currency), plus the credits that let every
  * figure be traced back to its rows. Pure: the caller reads and writes the database.
  */
-import { attribute, ATTRIBUTION_MODELS, NO_CAMPAIGN, splitInteger, UNATTRIBUTED, type AttributionModel, type Touch } from './attribution';
+import { attribute, ATTRIBUTION_MODELS, NO_CAMPAIGN, PPM, splitInteger, storedCredits, UNATTRIBUTED, type AttributionModel, type CreditModel, type Touch } from './attribution';
 import { touchesOf } from './channels';
 import { isOpenReviewState } from '@/lib/domain/review';
 
@@ -82,7 +82,8 @@ export type DailyRow = {
 };
 
 export type CreditRow = {
-  model: AttributionModel;
+  /** EVERY_MODEL ('*') when the row's attributions agree under every model (stored once). */
+  model: CreditModel;
   /** payment: ref = result id; deal: ref = deal record id; spend: ref = spend record id. */
   kind: 'payment' | 'deal' | 'spend';
   ref: number;
@@ -190,13 +191,15 @@ export class AggregateBuilder {
     });
     this.payments += payments.length;
     const byDeal = this.revenue.basis === 'deal';
-    for (const model of this.models) {
-      payments.forEach((p, i) => {
-        const { link, dealKey } = linked[i]!;
-        const day = p.date ?? NO_DATE;
-        const cs = attribute(dealKey ? this.deals.get(dealKey)!.touches : [], model);
-        // Deal basis: the figures come from the deals (finish); the payment keeps its credits, for the drill-down.
-        const c = byDeal ? { ...contributionOf(p), revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, paidTx: 0 } : contributionOf(p);
+    payments.forEach((p, i) => {
+      const { link, dealKey } = linked[i]!;
+      const day = p.date ?? NO_DATE;
+      const touches = dealKey ? this.deals.get(dealKey)!.touches : [];
+      // Deal basis: the figures come from the deals (finish); the payment keeps its credits, for the drill-down.
+      const c = byDeal ? { ...contributionOf(p), revenueMinor: 0n, refundMinor: 0n, notCountedMinor: 0n, paidTx: 0 } : contributionOf(p);
+      const perModel = this.models.map((model) => attribute(touches, model));
+      this.models.forEach((model, m) => {
+        const cs = perModel[m]!;
         const w = cs.map((x) => x.weightPpm);
         const rev = splitInteger(c.revenueMinor, w);
         const ref = splitInteger(c.refundMinor, w);
@@ -207,31 +210,34 @@ export class AggregateBuilder {
           r.refundMinor += ref[j]!;
           r.notCountedMinor += nc[j]!;
           r.paidTx += c.paidTx && j === 0 ? 1 : 0;
-          credits.push({ model, kind: 'payment', ref: p.resultId, dealKey, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link });
         });
       });
-    }
+      for (const { model, credits: cs } of storedCredits(this.models, perModel)) {
+        for (const cr of cs) credits.push({ model, kind: 'payment', ref: p.resultId, dealKey, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link });
+      }
+    });
     return credits;
   }
 
   /** After the last payment: the deals' and spend's credits, and every daily row. */
   finish(): { daily: DailyRow[]; credits: CreditRow[] } {
     const credits: CreditRow[] = [];
-    for (const model of this.models) {
-      for (const d of this.deals.values()) {
-        const day = d.date ?? NO_DATE;
-        const link = linkOfDeal(d, this.input.join.deal);
-        const cs = attribute(d.touches, model);
+    const basis = this.revenue;
+    for (const d of this.deals.values()) {
+      const day = d.date ?? NO_DATE;
+      const link = linkOfDeal(d, this.input.join.deal);
+      const won = d.status === 'Paid' || this.paidDeals.has(d.key);
+      // Deal basis: a won deal counts its own amount once its payment is reconciled Paid and it meets the
+      // conditions; a refunded one counts nothing (its amount in and out); any other waits, not yet counted.
+      const counted = basis.basis === 'deal' ? won && this.paidDeals.has(d.key) && meetsConditions(d.attrs, basis.conditions) : this.paidDeals.has(d.key);
+      const paid = counted;
+      const money = basis.basis === 'deal' && won && d.amountMinor !== undefined ? { amount: d.amountMinor, currency: d.currency ?? '' } : null;
+      const refunded = !counted && this.refundedDeals.has(d.key);
+      const perModel = this.models.map((model) => attribute(d.touches, model));
+      this.models.forEach((model, m) => {
+        const cs = perModel[m]!;
         const w = cs.map((x) => x.weightPpm);
         const leads = splitInteger(1000n, w);
-        const won = d.status === 'Paid' || this.paidDeals.has(d.key);
-        const basis = this.revenue;
-        // Deal basis: a won deal counts its own amount once its payment is reconciled Paid and it meets the
-        // conditions; a refunded one counts nothing (its amount in and out); any other waits, not yet counted.
-        const counted = basis.basis === 'deal' ? won && this.paidDeals.has(d.key) && meetsConditions(d.attrs, basis.conditions) : this.paidDeals.has(d.key);
-        const paid = counted;
-        const money = basis.basis === 'deal' && won && d.amountMinor !== undefined ? { amount: d.amountMinor, currency: d.currency ?? '' } : null;
-        const refunded = !counted && this.refundedDeals.has(d.key);
         const split = money ? splitInteger(money.amount, w) : [];
         cs.forEach((cr, j) => {
           const r = this.row(model, day, cr.channel, cr.campaign, '');
@@ -239,24 +245,29 @@ export class AggregateBuilder {
           if (won) r.dealsMilli += Number(leads[j]);
           if (paid) r.paidDealsMilli += Number(leads[j]);
           if (money) {
-            const m = this.row(model, day, cr.channel, cr.campaign, money.currency);
+            const mr = this.row(model, day, cr.channel, cr.campaign, money.currency);
             if (counted) {
-              m.revenueMinor += split[j]!;
-              if (j === 0) m.paidTx += 1;
+              mr.revenueMinor += split[j]!;
+              if (j === 0) mr.paidTx += 1;
             } else if (refunded) {
-              m.revenueMinor += split[j]!;
-              m.refundMinor += split[j]!;
-            } else m.notCountedMinor += split[j]!;
+              mr.revenueMinor += split[j]!;
+              mr.refundMinor += split[j]!;
+            } else mr.notCountedMinor += split[j]!;
           }
-          credits.push({ model, kind: 'deal', ref: d.recordId, dealKey: d.key, day, channel: cr.channel, campaign: cr.campaign, currency: money?.currency ?? '', weightPpm: cr.weightPpm, link });
         });
+      });
+      for (const { model, credits: cs } of storedCredits(this.models, perModel)) {
+        for (const cr of cs) credits.push({ model, kind: 'deal', ref: d.recordId, dealKey: d.key, day, channel: cr.channel, campaign: cr.campaign, currency: money?.currency ?? '', weightPpm: cr.weightPpm, link });
       }
-      for (const s of this.input.spend) {
-        const day = s.date ?? NO_DATE;
-        const campaign = s.campaign.trim() || NO_CAMPAIGN;
-        const channel = this.channelOf(s.channel);
-        this.row(model, day, channel, campaign, s.currency).spendMinor += s.amountMinor;
-        credits.push({ model, kind: 'spend', ref: s.recordId, dealKey: null, day, channel, campaign, currency: s.currency, weightPpm: 1_000_000, link: null });
+    }
+    for (const s of this.input.spend) {
+      const day = s.date ?? NO_DATE;
+      const campaign = s.campaign.trim() || NO_CAMPAIGN;
+      const channel = this.channelOf(s.channel);
+      for (const model of this.models) this.row(model, day, channel, campaign, s.currency).spendMinor += s.amountMinor;
+      const spendCredit = [{ channel, campaign, weightPpm: PPM }];
+      for (const { model } of storedCredits(this.models, this.models.map(() => spendCredit))) {
+        credits.push({ model, kind: 'spend', ref: s.recordId, dealKey: null, day, channel, campaign, currency: s.currency, weightPpm: PPM, link: null });
       }
     }
     return { daily: [...this.daily.values()], credits };

@@ -159,4 +159,21 @@ describe('other models and FX', () => {
     expect(builder.linkedPayments).toBe(built.linkedPayments);
     expect(builder.payments).toBe(payments.length);
   });
+
+  it('stores a row\'s credits once when every model agrees, once per model when they differ', () => {
+    const of = (kind: string, ref: number) => built.credits.filter((c) => c.kind === kind && c.ref === ref).map((c) => `${c.model} ${c.channel}/${c.campaign} ${c.weightPpm}`);
+    // P5 has no deal: Unattributed under every model. D1 has two touches: the models differ.
+    expect(of('payment', 15)).toEqual(['* Unattributed/(none) 1000000']);
+    expect(of('payment', 11)).toEqual(['last_touch Meta Ads/Retarget 1000000', 'first_touch Google Ads/Brand 1000000', 'linear Google Ads/Brand 500000', 'linear Meta Ads/Retarget 500000']);
+    // D2 has one touch (the same for every model); spend rows always agree.
+    expect(of('deal', 2)).toEqual(['* LinkedIn Ads/ABM 1000000']);
+    expect(of('spend', 21)).toEqual(['* Google Ads/Brand 1000000']);
+    // The daily rows stay per model: the same Unattributed EUR revenue under each.
+    for (const model of ['last_touch', 'first_touch', 'linear']) {
+      expect(rowsOf(model).filter((r) => r.channel === 'Unattributed' && r.currency === 'EUR').map((r) => r.revenueMinor)).toEqual([20000n]);
+    }
+    // A build for some models only stores per model.
+    const one = buildAggregates({ deals, payments, spend: spends, join: { payment: 'paymentRef', deal: 'paymentRef' }, channelOf, models: ['last_touch'] });
+    expect(one.credits.filter((c) => c.kind === 'payment' && c.ref === 15).map((c) => c.model)).toEqual(['last_touch']);
+  });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestCsvText, ROMI_DEMO_RECONCILIATION, ROMI_DEMO_SOURCES, seedRomiDemo } from '@/lib/demo/seed-data';
 import { expectCountsMatchEntries } from './ledger-counts';
 import { rebuildRomi } from '@/lib/features/romi/rebuild-romi';
+import { creditModelsOf } from '@/lib/romi';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 async function passFor(db: TestDatabase, triggerRef: string) {
@@ -53,12 +54,12 @@ describe.each(DATABASE_KINDS)('incremental ROMI of a ledger on %s', (kind) => {
     const unpaidRef = 'PAY-59001';
     // An open entry linked to a deal.
     const openLinked = await db.prisma.runResult.findFirstOrThrow({
-      where: { runId, state: 'open', id: { in: (await db.prisma.romiCredit.findMany({ where: { runId, kind: 'payment', dealKey: { not: null }, model: 'last_touch' }, select: { ref: true } })).map((c) => c.ref) } },
+      where: { runId, state: 'open', id: { in: (await db.prisma.romiCredit.findMany({ where: { runId, kind: 'payment', dealKey: { not: null }, model: { in: creditModelsOf('last_touch') } }, select: { ref: true } })).map((c) => c.ref) } },
       orderBy: { key: 'asc' },
     });
     // Settled Paid payments, one with no deal and one a deal's: the gateway now says another amount, so both reopen.
     const paidCredits = async (linked: boolean) =>
-      (await db.prisma.romiCredit.findMany({ where: { runId, kind: 'payment', model: 'last_touch', dealKey: linked ? { not: null } : null }, select: { ref: true } })).map((c) => c.ref);
+      (await db.prisma.romiCredit.findMany({ where: { runId, kind: 'payment', model: { in: creditModelsOf('last_touch') }, dealKey: linked ? { not: null } : null }, select: { ref: true } })).map((c) => c.ref);
     const settledUnlinked = await db.prisma.runResult.findFirstOrThrow({ where: { runId, state: 'resolved', finalStatus: 'Paid', id: { in: await paidCredits(false) } }, orderBy: { key: 'asc' } });
     const settledLinked = await db.prisma.runResult.findFirstOrThrow({ where: { runId, state: 'resolved', finalStatus: 'Paid', id: { in: await paidCredits(true) } }, orderBy: { key: 'asc' } });
     const before = await db.prisma.romiBuild.findUniqueOrThrow({ where: { runId } });
@@ -100,7 +101,7 @@ describe.each(DATABASE_KINDS)('incremental ROMI of a ledger on %s', (kind) => {
     const notCountedAfter = (await db.prisma.romiDaily.aggregate({ where: { runId, model: 'last_touch' }, _sum: { notCountedMinor: true } }))._sum.notCountedMinor ?? 0n;
     expect(notCountedAfter - notCountedBefore).toBe(1000n + settledUnlinked.amountMinor + 100n + settledLinked.amountMinor + 100n);
     expect(await db.prisma.runResult.findFirstOrThrow({ where: { runId, key: 'SELF-NEW-1' } })).toMatchObject({ state: 'resolved', finalStatus: 'Paid', finalAmountMinor: 9900n });
-    const linked = await db.prisma.romiCredit.findFirstOrThrow({ where: { runId, kind: 'payment', model: 'last_touch', ref: (await db.prisma.runResult.findFirstOrThrow({ where: { runId, key: unpaidRef!.toUpperCase() } })).id } });
+    const linked = await db.prisma.romiCredit.findFirstOrThrow({ where: { runId, kind: 'payment', model: { in: creditModelsOf('last_touch') }, ref: (await db.prisma.runResult.findFirstOrThrow({ where: { runId, key: unpaidRef!.toUpperCase() } })).id } });
     expect(linked).toMatchObject({ dealKey: '39001', channel: 'Meta Ads', campaign: 'Retargeting - Cart' }); // the CRM's Paid Social, as the channels map it
 
     const incremental = await snapshot(runId);

@@ -24,6 +24,7 @@ import { literalFor } from '@/lib/server/db/record-insert';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
 import { refreshPlannerStats } from '@/lib/server/db/planner-stats';
 import { attrsOfRecords, rebuildRomiAfterRun, recordIdsOf } from '@/lib/features/romi/rebuild-romi';
+import { creditModelsOf } from '@/lib/romi';
 import { factsOf } from './facts';
 import { updateEntries } from './bulk-update';
 import { ledgerInputs } from './inputs';
@@ -369,7 +370,7 @@ async function writeReopens(
   const ids = reopened.map((r) => r.entry.id);
   const linked = new Set<number>();
   for (let i = 0; i < ids.length; i += PASS_CHUNK) {
-    for (const c of await tx.romiCredit.findMany({ where: { runId: ledgerRunId, kind: 'payment', model: 'last_touch', ref: { in: ids.slice(i, i + PASS_CHUNK) }, dealKey: { not: null } }, select: { ref: true } })) linked.add(c.ref);
+    for (const c of await tx.romiCredit.findMany({ where: { runId: ledgerRunId, kind: 'payment', model: { in: creditModelsOf('last_touch') }, ref: { in: ids.slice(i, i + PASS_CHUNK) }, dealKey: { not: null } }, select: { ref: true } })) linked.add(c.ref);
   }
   const open = { state: 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null };
   for (const r of reopened) {

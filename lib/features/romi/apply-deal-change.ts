@@ -4,7 +4,7 @@
  * amount, refunded, or not yet counted), on the deal's own credits (close day, channel, campaign) with
  * the build's exact split: the same aggregate a rebuild gives, in the change's transaction.
  */
-import { ATTRIBUTION_MODELS, contributionOf, meetsConditions, splitInteger } from '@/lib/romi';
+import { ATTRIBUTION_MODELS, contributionOf, creditModelsOf, creditsOfModel, meetsConditions, splitInteger } from '@/lib/romi';
 import { type Tx } from './rebuild-romi';
 import { parseAttrs } from './attrs';
 import { addDailyDeltas, type DailyDelta, type RowFinal } from './daily-deltas';
@@ -32,7 +32,7 @@ export async function applyDealChange(tx: Tx, runId: string, resultId: number, b
   if (!record) return false;
   const rec = await tx.reconciliation.findUnique({ where: { ledgerRunId: runId }, select: { romi: true } });
   const settings = parseRomiSettings(rec?.romi);
-  const siblingIds = [...new Set((await tx.romiCredit.findMany({ where: { runId, kind: 'payment', dealKey, model: 'last_touch', ref: { not: resultId } }, select: { ref: true } })).map((c) => c.ref))];
+  const siblingIds = [...new Set((await tx.romiCredit.findMany({ where: { runId, kind: 'payment', dealKey, model: { in: creditModelsOf('last_touch') }, ref: { not: resultId } }, select: { ref: true } })).map((c) => c.ref))];
   const siblings: Entry[] = siblingIds.length
     ? await tx.runResult.findMany({ where: { id: { in: siblingIds } }, select: { state: true, finalStatus: true, finalAmountMinor: true, finalCurrency: true, amountMinor: true, currency: true } })
     : [];
@@ -52,7 +52,7 @@ export async function applyDealChange(tx: Tx, runId: string, resultId: number, b
   });
   const deltas: DailyDelta[] = [];
   for (const model of ATTRIBUTION_MODELS) {
-    const cs = dealCredits.filter((c) => c.model === model);
+    const cs = creditsOfModel(dealCredits, model);
     if (!cs.length) continue;
     const w = cs.map((c) => c.weightPpm);
     for (const [st, sign] of [[was, -1n], [now, 1n]] as const) {

@@ -11,14 +11,14 @@
  */
 import { insertCredits, type Tx, parseAttrs } from './rebuild-romi';
 import { addDailyDeltas } from './apply-row-change';
-import { ATTRIBUTION_MODELS, attribute, contributionOf, linkOfPayment, NO_DATE, parseJoinField, splitInteger, type AttributionModel, type Contribution, type CreditRow, type PaymentInput } from '@/lib/romi';
+import { ATTRIBUTION_MODELS, attribute, contributionOf, creditModelsOf, creditsOfModel, EVERY_MODEL, linkOfPayment, NO_DATE, parseJoinField, splitInteger, storedCredits, type AttributionModel, type Contribution, type CreditModel, type CreditRow, type PaymentInput } from '@/lib/romi';
 
 /** What ROMI needs of an entry: its classification fields and review state, and its records' attributes. */
 export type EntryFigures = Omit<PaymentInput, 'attrs'>;
 export type EntryMove = { before: EntryFigures | null; after: EntryFigures; attrs: Record<string, string> };
 
 type Delta = { revenueMinor: bigint; refundMinor: bigint; notCountedMinor: bigint };
-type Credit = { model: AttributionModel; day: string; channel: string; campaign: string; currency: string; weightPpm: number };
+type Credit = { model: CreditModel; day: string; channel: string; campaign: string; currency: string; weightPpm: number };
 
 /**
  * Applies the moves; false when it cannot do so exactly (no aggregate yet, an aggregate from before
@@ -50,13 +50,13 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
   };
   const spread = (credits: Credit[], c: Contribution, sign: bigint) => {
     for (const model of ATTRIBUTION_MODELS) {
-      const cs = credits.filter((x) => x.model === model);
+      const cs = creditsOfModel(credits, model);
       if (!cs.length) continue;
       const w = cs.map((x) => x.weightPpm);
       const rev = splitInteger(c.revenueMinor, w);
       const ref = splitInteger(c.refundMinor, w);
       const nc = splitInteger(c.notCountedMinor, w);
-      cs.forEach((cr, j) => add({ ...cr, currency: c.currency }, { revenueMinor: sign * rev[j]!, refundMinor: sign * ref[j]!, notCountedMinor: sign * nc[j]!, paidTx: j === 0 ? Number(sign) * c.paidTx : 0 }));
+      cs.forEach((cr, j) => add({ ...cr, model, currency: c.currency }, { revenueMinor: sign * rev[j]!, refundMinor: sign * ref[j]!, notCountedMinor: sign * nc[j]!, paidTx: j === 0 ? Number(sign) * c.paidTx : 0 }));
     }
   };
 
@@ -68,7 +68,7 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
     const rows = await tx.romiCredit.findMany({ where: { runId, kind: 'payment', ref: { in: ids } }, orderBy: { id: 'asc' } });
     for (const r of rows) {
       const list = oldCredits.get(r.ref) ?? [];
-      list.push({ model: r.model as AttributionModel, day: r.day, channel: r.channel, campaign: r.campaign, currency: r.currency, weightPpm: r.weightPpm, dealKey: r.dealKey });
+      list.push({ model: r.model as CreditModel, day: r.day, channel: r.channel, campaign: r.campaign, currency: r.currency, weightPpm: r.weightPpm, dealKey: r.dealKey });
       oldCredits.set(r.ref, list);
     }
   }
@@ -91,7 +91,7 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
   const links = [...new Set(linkOf.filter((l): l is string => Boolean(l)))];
   for (let i = 0; i < links.length; i += 500) {
     const part = links.slice(i, i + 500);
-    const firsts = await tx.romiCredit.findMany({ where: { runId, kind: 'deal', model: 'last_touch', link: { in: part } }, orderBy: { id: 'asc' }, select: { link: true, dealKey: true } });
+    const firsts = await tx.romiCredit.findMany({ where: { runId, kind: 'deal', model: { in: creditModelsOf('last_touch') }, link: { in: part } }, orderBy: { id: 'asc' }, select: { link: true, dealKey: true } });
     const dealKeyOf = new Map<string, string>();
     for (const f of firsts) if (f.link && f.dealKey && !dealKeyOf.has(f.link)) dealKeyOf.set(f.link, f.dealKey);
     const dealKeys = [...new Set(dealKeyOf.values())];
@@ -99,8 +99,9 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
     if (dealKeys.length) {
       for (const r of await tx.romiCredit.findMany({ where: { runId, kind: 'deal', dealKey: { in: dealKeys } }, orderBy: { id: 'asc' } })) {
         const byModel = touchesOf.get(r.dealKey!) ?? new Map<AttributionModel, Credit[]>();
-        const model = r.model as AttributionModel;
-        byModel.set(model, [...(byModel.get(model) ?? []), { model, day: '', channel: r.channel, campaign: r.campaign, currency: '', weightPpm: r.weightPpm }]);
+        for (const model of r.model === EVERY_MODEL ? ATTRIBUTION_MODELS : [r.model as AttributionModel]) {
+          byModel.set(model, [...(byModel.get(model) ?? []), { model, day: '', channel: r.channel, campaign: r.campaign, currency: '', weightPpm: r.weightPpm }]);
+        }
         touchesOf.set(r.dealKey!, byModel);
       }
     }
@@ -115,12 +116,12 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
     const deal = link ? (dealOf.get(link) ?? null) : null;
     const day = m.after.date ?? NO_DATE;
     const c = contributionOf(m.after);
-    const credits: Credit[] = ATTRIBUTION_MODELS.flatMap((model) =>
+    const perModel: Credit[][] = ATTRIBUTION_MODELS.map((model) =>
       (deal?.touches.get(model) ?? attribute([], model).map((x) => ({ ...x, model, day, currency: '' }))).map((x) => ({ ...x, model, day, currency: c.currency })),
     );
-    spread(credits, c, 1n);
+    spread(perModel.flat(), c, 1n);
     if (deal) linkedDelta++;
-    for (const cr of credits) created.push({ model: cr.model, kind: 'payment', ref: m.after.resultId, dealKey: deal?.dealKey ?? null, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link });
+    for (const { model, credits } of storedCredits(ATTRIBUTION_MODELS, perModel)) for (const cr of credits) created.push({ model, kind: 'payment', ref: m.after.resultId, dealKey: deal?.dealKey ?? null, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link });
   }
   await insertCredits(tx, runId, created);
 

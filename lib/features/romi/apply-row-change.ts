@@ -1,5 +1,5 @@
 import { type Tx } from './rebuild-romi';
-import { ATTRIBUTION_MODELS, contributionOf, splitInteger } from '@/lib/romi';
+import { ATTRIBUTION_MODELS, contributionOf, creditModelsOf, creditsOfModel, splitInteger } from '@/lib/romi';
 import { applyDealChange, dealBasis } from './apply-deal-change';
 import { addDailyDeltas, type RowFinal } from './daily-deltas';
 
@@ -46,7 +46,7 @@ export async function applyRomiRowChange(tx: Tx, runId: string, resultId: number
   const now = contributionOf({ ...after, amountMinor: row.amountMinor, currency: row.currency });
   const dealKey = credits[0]!.dealKey;
   for (const model of ATTRIBUTION_MODELS) {
-    const cs = credits.filter((c) => c.model === model);
+    const cs = creditsOfModel(credits, model);
     if (!cs.length) continue;
     const w = cs.map((c) => c.weightPpm);
     for (const [c, sign] of [[was, -1n], [now, 1n]] as const) {
@@ -62,7 +62,7 @@ export async function applyRomiRowChange(tx: Tx, runId: string, resultId: number
   }
   // The deal is paid while at least one of its payments is reconciled Paid.
   if (!dealKey || was.paidTx === now.paidTx) return;
-  const siblings = await tx.romiCredit.findMany({ where: { runId, kind: 'payment', dealKey, model: 'last_touch', ref: { not: resultId } }, select: { ref: true } });
+  const siblings = await tx.romiCredit.findMany({ where: { runId, kind: 'payment', dealKey, model: { in: creditModelsOf('last_touch') }, ref: { not: resultId } }, select: { ref: true } });
   const otherPaid = siblings.length
     ? await tx.runResult.count({ where: { id: { in: siblings.map((s) => s.ref) }, state: 'resolved', finalStatus: 'Paid' } })
     : 0;
@@ -73,7 +73,7 @@ export async function applyRomiRowChange(tx: Tx, runId: string, resultId: number
   const crmWon = dealRecord?.status === 'Paid';
   const sign = now.paidTx > 0 ? 1 : -1;
   for (const model of ATTRIBUTION_MODELS) {
-    const cs = dealCredits.filter((c) => c.model === model);
+    const cs = creditsOfModel(dealCredits, model);
     const parts = splitInteger(1000n, cs.map((c) => c.weightPpm));
     for (let j = 0; j < cs.length; j++) {
       const n = sign * Number(parts[j]);
@@ -119,7 +119,7 @@ export async function applyRomiStateChanges(tx: Tx, runId: string, changes: read
       continue;
     }
     for (const model of ATTRIBUTION_MODELS) {
-      const mine = cs.filter((c) => c.model === model);
+      const mine = creditsOfModel(cs, model);
       if (!mine.length) continue;
       const w = mine.map((c) => c.weightPpm);
       for (const [c, sign] of [[was, -1n], [now, 1n]] as const) {

@@ -1,4 +1,4 @@
-import { contributionOf, splitInteger, type AttributionModel, type RomiFilter } from '@/lib/romi';
+import { contributionOf, creditModelsOf, splitInteger, type AttributionModel, type RomiFilter } from '@/lib/romi';
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { sourceNames } from '@/lib/server/db/source-records';
 import { parseAttrs } from './rebuild-romi';
@@ -12,7 +12,7 @@ export type DrillSpend = { recordId: number; date: string | null; source: string
 function creditWhere(runId: string, model: AttributionModel, kind: string, f: RomiFilter) {
   return {
     runId,
-    model,
+    model: { in: creditModelsOf(model) },
     kind,
     ...(f.channel ? { channel: f.channel } : {}),
     ...(f.campaign ? { campaign: f.campaign } : {}),
