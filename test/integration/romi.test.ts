@@ -7,7 +7,7 @@ import { drillDown } from '@/lib/features/romi/drill-down';
 import { rebuildRomi } from '@/lib/features/romi/rebuild-romi';
 import { reconciledPaidTotals } from '@/lib/features/review/reconciled-state';
 import { resolveDiscrepancy, undoResolution } from '@/lib/features/review/resolve';
-import { byChannel, figuresBy, type DailyRow } from '@/lib/romi';
+import { ATTRIBUTION_MODELS, byChannel, creditModelsOf, EVERY_MODEL, figuresBy, type DailyRow } from '@/lib/romi';
 import { dashboardData, parseRomiQuery, type DashboardData } from '@/lib/features/romi/dashboard';
 import { dashboardCache, resetDashboardCache } from '@/lib/features/romi/dashboard-cache';
 
@@ -44,6 +44,25 @@ describe.each(DATABASE_KINDS)('ROMI pre-aggregate on %s', (kind) => {
     }
   });
 
+  it('traces every figure to its rows under every model, credits stored once where the models agree', async () => {
+    // Unattributed payments, one-touch deals and spend are stored once for every model; multi-touch deals per model.
+    expect(await t.prisma.romiCredit.count({ where: { runId, model: EVERY_MODEL, kind: 'spend' } })).toBeGreaterThan(0);
+    expect(await t.prisma.romiCredit.count({ where: { runId, model: { not: EVERY_MODEL }, kind: 'spend' } })).toBe(0);
+    for (const model of ATTRIBUTION_MODELS) {
+      const rows = await romiDailyRows(runId, model, {}, t.prisma);
+      const channels = [...new Set(rows.map((r) => r.channel))];
+      expect(channels.length).toBeGreaterThan(1);
+      for (const channel of channels) {
+        const mine = rows.filter((r) => r.channel === channel);
+        const drill = (k: 'revenue' | 'not_counted' | 'deals' | 'spend') => drillDown(runId, model, k, { channel }, { db: t.prisma, take: 100_000 });
+        expect((await drill('spend')).spend.reduce((s, x) => s + x.amountMinor, 0n)).toBe(mine.reduce((s, r) => s + r.spendMinor, 0n));
+        expect((await drill('deals')).deals.reduce((s, x) => s + x.weightPpm, 0) / 1000).toBe(mine.reduce((s, r) => s + r.leadsMilli, 0));
+        expect((await drill('revenue')).payments.reduce((s, x) => s + x.creditedMinor, 0n)).toBe(mine.reduce((s, r) => s + r.revenueMinor - r.refundMinor, 0n));
+        expect((await drill('not_counted')).payments.reduce((s, x) => s + x.creditedMinor, 0n)).toBe(mine.reduce((s, r) => s + r.notCountedMinor, 0n));
+      }
+    }
+  });
+
   it('follows resolutions exactly: Paid adds the amount to the channel, undo removes it, Failed never counts', async () => {
     const reviewer = await makeActor(t.prisma, 'reviewer');
     // An open card payment the bank failed, linked to a deal.
@@ -51,7 +70,7 @@ describe.each(DATABASE_KINDS)('ROMI pre-aggregate on %s', (kind) => {
     let row: (typeof candidates)[number] | undefined;
     let channel = '';
     for (const c of candidates) {
-      const credit = await t.prisma.romiCredit.findFirst({ where: { runId, model: 'last_touch', kind: 'payment', ref: c.id } });
+      const credit = await t.prisma.romiCredit.findFirst({ where: { runId, model: { in: creditModelsOf('last_touch') }, kind: 'payment', ref: c.id } });
       if (credit && credit.channel !== 'Unattributed') {
         row = c;
         channel = credit.channel;
