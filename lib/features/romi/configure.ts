@@ -92,7 +92,7 @@ export async function previewRomiJoin(reconciliationId: string, raw: RomiSetting
   const rec = await db.reconciliation.findUniqueOrThrow({ where: { id: reconciliationId }, select: { ledgerRunId: true } });
   const entries = new Map<string, { paid: boolean; refunded: boolean; amountMinor: bigint | null; currency: string }>();
   let payments = 0;
-  for await (const batch of paymentBatches(db, rec.ledgerRunId)) {
+  for await (const batch of paymentBatches(db, rec.ledgerRunId, settings.join)) {
     for (const p of batch) {
       payments++;
       const link = linkOfPayment(p, settings.join.payment);

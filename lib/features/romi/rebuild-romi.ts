@@ -96,7 +96,7 @@ type EntryRow = {
   finalStatus: string | null;
   finalAmountMinor: number | bigint | string | null;
   finalCurrency: string | null;
-  detail: string;
+  detail?: string;
 };
 
 /** The record ids an entry's detail names (one per present source). */
@@ -119,22 +119,23 @@ export async function attrsOfRecords(db: Client | Tx, ids: readonly number[], si
 /**
  * A run's or ledger's entries as the aggregate's payments, in batches in key order (the (runId, key)
  * index: paging by id made SQLite scan and sort the whole run's rows for every batch), with their
- * records' attributes (for the join).
+ * records' attributes (for the join; none read when the join is on the key, which needs none).
  */
-export async function* paymentBatches(db: Client | Tx, runId: string): AsyncGenerator<PaymentInput[]> {
+export async function* paymentBatches(db: Client | Tx, runId: string, join: { payment: string }): AsyncGenerator<PaymentInput[]> {
+  const withAttrs = join.payment !== 'key';
   const { kind } = clientTarget(db as object);
   const param = (n: number) => (kind === 'postgres' ? `$${n}` : `?${n}`);
   let lastKey: string | null = null;
   for (;;) {
     const rows: EntryRow[] = await db.$queryRawUnsafe(
-      `SELECT "id", "key", "date", "state", "amountMinor", "currency", "finalStatus", "finalAmountMinor", "finalCurrency", "detail" FROM "RunResult"
+      `SELECT "id", "key", "date", "state", "amountMinor", "currency", "finalStatus", "finalAmountMinor", "finalCurrency"${withAttrs ? ', "detail"' : ''} FROM "RunResult"
        WHERE "runId" = ${param(1)}${lastKey === null ? '' : ` AND "key" > ${param(2)}`} ORDER BY "key" LIMIT ${WRITE_BATCH}`,
       ...(lastKey === null ? [runId] : [runId, lastKey]),
     );
     if (!rows.length) return;
     lastKey = rows[rows.length - 1]!.key;
-    const recordIds = rows.map((r) => recordIdsOf(r.detail));
-    const attrsById = await attrsOfRecords(db, [...new Set(recordIds.flat())]);
+    const recordIds = withAttrs ? rows.map((r) => recordIdsOf(r.detail!)) : [];
+    const attrsById = withAttrs ? await attrsOfRecords(db, [...new Set(recordIds.flat())]) : new Map<number, string>();
     const parsed = new Map<number, Record<string, string>>();
     const attrsOf = (id: number) => {
       let a = parsed.get(id);
@@ -143,7 +144,7 @@ export async function* paymentBatches(db: Client | Tx, runId: string): AsyncGene
     };
     yield rows.map((r, i) => {
       const attrs: Record<string, string> = {};
-      for (const id of recordIds[i]!) if (attrsById.has(id)) for (const [k, v] of Object.entries(attrsOf(id))) attrs[k] ??= v;
+      for (const id of recordIds[i] ?? []) if (attrsById.has(id)) for (const [k, v] of Object.entries(attrsOf(id))) attrs[k] ??= v;
       return {
         resultId: Number(r.id),
         key: r.key,
@@ -182,7 +183,7 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
     async (tx) => {
       await tx.romiDaily.deleteMany({ where: { runId } });
       await tx.romiCredit.deleteMany({ where: { runId } });
-      for await (const batch of paymentBatches(tx, runId)) {
+      for await (const batch of paymentBatches(tx, runId, settings.join)) {
         const paymentCredits = builder.addPayments(batch);
         await insertCredits(tx, runId, paymentCredits);
         credits += paymentCredits.length;
