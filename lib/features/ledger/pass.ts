@@ -15,7 +15,8 @@ import { entryOutcome, reopenReason, type FactChange } from '@/lib/reconcile/led
 import { engineFor, loadKeys } from '@/lib/features/runs/reconcile-keys';
 import { resultData } from '@/lib/features/runs/result-rows';
 import { type Tx } from '@/lib/features/romi/rebuild-romi';
-import { resultInsertSql, type ResultInsertRow } from '@/lib/server/db/result-insert';
+import { RESULT_COLUMNS_WITH_IDS, resultInsertSql, resultRowsWithIds, type ResultInsertRow } from '@/lib/server/db/result-insert';
+import { insertValues, pgTransaction, reserveIds, takesCopy, type RawTx } from '@/lib/server/db/sql-tx';
 import { rowState, ROW_SELECT, type ReviewRow } from '@/lib/features/review/row-change';
 import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
 import { applyRomiEntries, entryAttrs, type EntryFigures, type EntryMove } from '@/lib/features/romi/apply-entries';
@@ -218,41 +219,21 @@ async function reconcileChunk(
   const reopened: Reopen[] = [];
   const counted: CountMoves = new Map();
 
+  // A chunk that only creates entries while ROMI waits for its build at the end (a fill, or new keys
+  // before any aggregate) is written on PostgreSQL in a transaction of the bulk writer's own, by COPY;
+  // anything else in Prisma's interactive transaction, by multi-row INSERTs. The same rows either way
+  // (test/integration/ledger-fill.test.ts).
+  const created = (tx: RawTx) => writeCreated(tx, { ledgerRunId, passId, ruleSet, creates, now, romi, counts, counted, touched, moves, figures, attrsById });
+  if (clientTarget(db).kind === 'postgres' && romi.rebuild && romi.presettle && !updates.length) {
+    await pgTransaction(db, async (tx) => {
+      await created(tx);
+      await moveLedgerCounts(tx, ledgerRunId, counted);
+      // The automatic rules already decided every new entry they cover (presettled): nothing is left to settle.
+    });
+    return;
+  }
   await db.$transaction(async (tx) => {
-    if (creates.length) {
-      const { kind } = clientTarget(tx as object);
-      // With no aggregate to move (a fill: ROMI is built once at the end), the automatic rules decide the
-      // new entries before they are written: each is inserted settled, instead of inserted open, read
-      // back and updated (an UPDATE that moved five of RunResult's indexes per entry). The same rows,
-      // resolutions and audit rows as settling them after the insert (test/integration/ledger-fill.test.ts).
-      const autoRules = new Set(ruleSet.autoRules);
-      const presettled = romi.rebuild && romi.presettle && autoRules.size ? decide(creates.filter((c) => c.ruleId !== null && autoRules.has(c.ruleId)).map((c) => openRow(ledgerRunId, c))) : [];
-      const settledByKey = new Map(presettled.map((d) => [d.row.key, d.final]));
-      const rows = settledByKey.size ? creates.map((c) => (settledByKey.has(c.key) ? { ...c, state: 'resolved' } : c)) : creates;
-      // One multi-row INSERT with literal values per 1,000 entries (Prisma's createMany spends most of its
-      // time building the query), returning the new ids (reading them back by key cost a query per 500).
-      const createdByKey = new Map(creates.map((c) => [c.key, c]));
-      const ids: { id: number; key: string }[] = [];
-      for (let i = 0; i < rows.length; i += 1000) {
-        const made: { id: number | bigint; key: string }[] = await tx.$queryRawUnsafe(`${resultInsertSql(kind, rows.slice(i, i + 1000), now, settledByKey.size ? settledByKey : undefined)} RETURNING "id", "key"`);
-        for (const r of made) ids.push({ id: Number(r.id), key: r.key });
-      }
-      if (presettled.length) {
-        const idOf = new Map(ids.map((r) => [r.key, r.id]));
-        await recordSettlements(tx, kind, presettled.map((d) => ({ ...d, row: { ...d.row, id: idOf.get(d.row.key)! } })), now);
-        counts.autoResolved += presettled.length;
-      }
-      if (!romi.rebuild) {
-        for (const r of ids) {
-          const c = createdByKey.get(r.key)!;
-          moves.push({ before: null, after: figures(r.id, c, { state: c.state ?? 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null }), attrs: entryAttrs(recordIds(c.detail), attrsById) });
-        }
-      }
-      await insertHistory(tx, ids.map((r) => ({ resultId: r.id, passId, change: 'created', factsBefore: null, factsAfter: JSON.stringify(factsOf(createdByKey.get(r.key)!.detail)), reason: null, at: now })));
-      for (const c of creates) countMove(counted, null, c);
-      counts.created += creates.length;
-      touched.push(...creates.filter((c) => !settledByKey.has(c.key)).map((c) => c.key));
-    }
+    await created(tx);
     const classificationOf = (data: ResultInsertRow): Record<string, string | number | bigint | null> => ({
       ...Object.fromEntries(CLASSIFICATION.map((k) => [k, (data[k as keyof typeof data] ?? null) as string | number | bigint | null])),
       detail: data.detail,
@@ -312,6 +293,66 @@ async function reconcileChunk(
   }, { timeout: 120_000 });
 }
 
+type CreateContext = {
+  ledgerRunId: string;
+  passId: string;
+  ruleSet: Awaited<ReturnType<typeof ledgerInputs>>['ruleSet'];
+  creates: ResultInsertRow[];
+  now: Date;
+  romi: { rebuild: boolean; presettle: boolean };
+  counts: PassCounts;
+  counted: CountMoves;
+  touched: string[];
+  moves: EntryMove[];
+  figures: (resultId: number, d: { key: string; date: string | null; amountMinor: unknown; currency: unknown }, review: Pick<ReviewRow, 'state' | 'finalStatus' | 'finalAmountMinor' | 'finalCurrency'>) => EntryFigures;
+  attrsById: ReadonlyMap<number, string | null>;
+};
+
+/** Writes a chunk's new entries (settled already where the automatic rules decide them), with their resolutions, audit and history rows. */
+async function writeCreated(tx: RawTx, c: CreateContext): Promise<void> {
+  const { ledgerRunId, passId, ruleSet, creates, now, romi, counts } = c;
+  if (!creates.length) return;
+  const { kind } = clientTarget(tx);
+  // With no aggregate to move (a fill: ROMI is built once at the end), the automatic rules decide the
+  // new entries before they are written: each is inserted settled, instead of inserted open, read
+  // back and updated (an UPDATE that moved five of RunResult's indexes per entry). The same rows,
+  // resolutions and audit rows as settling them after the insert (test/integration/ledger-fill.test.ts).
+  const autoRules = new Set(ruleSet.autoRules);
+  const presettled = romi.rebuild && romi.presettle && autoRules.size ? decide(creates.filter((x) => x.ruleId !== null && autoRules.has(x.ruleId)).map((x) => openRow(ledgerRunId, x))) : [];
+  const settledByKey = new Map(presettled.map((d) => [d.row.key, d.final]));
+  const rows = settledByKey.size ? creates.map((x) => (settledByKey.has(x.key) ? { ...x, state: 'resolved' } : x)) : creates;
+  const createdByKey = new Map(creates.map((x) => [x.key, x]));
+  const ids: { id: number; key: string }[] = [];
+  if (takesCopy(tx)) {
+    // COPY returns nothing: the ids are taken from the sequence first.
+    const reserved = await reserveIds(tx, 'RunResult', rows.length);
+    rows.forEach((r, i) => ids.push({ id: reserved[i]!, key: r.key }));
+    await insertValues(tx, 'RunResult', RESULT_COLUMNS_WITH_IDS, resultRowsWithIds(rows, reserved, now, settledByKey));
+  } else {
+    // One multi-row INSERT with literal values per 1,000 entries (Prisma's createMany spends most of its
+    // time building the query), returning the new ids (reading them back by key cost a query per 500).
+    for (let i = 0; i < rows.length; i += 1000) {
+      const made: { id: number | bigint; key: string }[] = await tx.$queryRawUnsafe(`${resultInsertSql(kind, rows.slice(i, i + 1000), now, settledByKey.size ? settledByKey : undefined)} RETURNING "id", "key"`);
+      for (const r of made) ids.push({ id: Number(r.id), key: r.key });
+    }
+  }
+  if (presettled.length) {
+    const idOf = new Map(ids.map((r) => [r.key, r.id]));
+    await recordSettlements(tx, presettled.map((d) => ({ ...d, row: { ...d.row, id: idOf.get(d.row.key)! } })), now);
+    counts.autoResolved += presettled.length;
+  }
+  if (!romi.rebuild) {
+    for (const r of ids) {
+      const x = createdByKey.get(r.key)!;
+      c.moves.push({ before: null, after: c.figures(r.id, x, { state: x.state ?? 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null }), attrs: entryAttrs(recordIdsOf(x.detail), c.attrsById) });
+    }
+  }
+  await insertHistory(tx, ids.map((r) => ({ resultId: r.id, passId, change: 'created', factsBefore: null, factsAfter: JSON.stringify(factsOf(createdByKey.get(r.key)!.detail)), reason: null, at: now })));
+  for (const x of creates) countMove(c.counted, null, x);
+  counts.created += creates.length;
+  c.touched.push(...creates.filter((x) => !settledByKey.has(x.key)).map((x) => x.key));
+}
+
 /** A new entry as the automatic rules read an open one (nothing decided, version 0). */
 function openRow(runId: string, c: ResultInsertRow): ReviewRow {
   return { id: 0, runId, key: c.key, cls: c.cls, state: 'open', assigneeId: null, finalStatus: null, finalAmountMinor: null, finalCurrency: null, version: 0, detail: c.detail, ruleId: c.ruleId, action: c.action, actionLabel: c.actionLabel, currency: c.currency };
@@ -319,13 +360,9 @@ function openRow(runId: string, c: ResultInsertRow): ReviewRow {
 
 type HistoryRow = { resultId: number; passId: string; change: 'created' | 'changed' | 'reopened'; factsBefore: string | null; factsAfter: string; reason: string | null; at: Date };
 
-/** History rows as multi-row INSERTs with literal values (Prisma's createMany builds a parameter per value: 3.6 s of a 53k-entry fill). */
-async function insertHistory(tx: Tx, rows: readonly HistoryRow[]): Promise<void> {
-  const lit = literalFor(clientTarget(tx as object).kind);
-  for (let i = 0; i < rows.length; i += 1000) {
-    const values = rows.slice(i, i + 1000).map((r) => `(${[r.resultId, r.passId, r.change, r.factsBefore, r.factsAfter, r.reason, r.at].map(lit).join(', ')})`);
-    await tx.$executeRawUnsafe(`INSERT INTO "EntryHistory" ("resultId", "passId", "change", "factsBefore", "factsAfter", "reason", "at") VALUES ${values.join(', ')}`);
-  }
+/** History rows: literal multi-row INSERTs, or COPY (Prisma's createMany builds a parameter per value: 3.6 s of a 53k-entry fill). */
+async function insertHistory(tx: RawTx, rows: readonly HistoryRow[]): Promise<void> {
+  await insertValues(tx, 'EntryHistory', ['resultId', 'passId', 'change', 'factsBefore', 'factsAfter', 'reason', 'at'], rows.map((r) => [r.resultId, r.passId, r.change, r.factsBefore, r.factsAfter, r.reason, r.at]));
 }
 
 /** The ledger's Run row carries the totals and the summary the Runs, discrepancy and quality pages show. */

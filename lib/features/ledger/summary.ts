@@ -9,7 +9,7 @@
  */
 import { clientTarget, type DbClient as Client } from '@/lib/server/db/client';
 import { literalFor } from '@/lib/server/db/record-insert';
-import { type Tx } from '@/lib/features/romi/rebuild-romi';
+import { type RawTx } from '@/lib/server/db/sql-tx';
 import { emptySummary, type Summary } from '@/lib/reconcile/summary';
 import { CLASSES, REASONS, SEVERITIES, type MatchClass, type Reason, type Severity } from '@/lib/reconcile/schemas';
 
@@ -34,10 +34,10 @@ export function countMove(moves: CountMoves, before: Counted | null, after: Coun
 }
 
 /** Applies a chunk's count moves, in its transaction (one upsert statement). */
-export async function moveLedgerCounts(tx: Tx, runId: string, moves: CountMoves): Promise<void> {
+export async function moveLedgerCounts(tx: RawTx, runId: string, moves: CountMoves): Promise<void> {
   const rows = [...moves].filter(([, n]) => n !== 0);
   if (!rows.length) return;
-  const lit = literalFor(clientTarget(tx as object).kind);
+  const lit = literalFor(clientTarget(tx).kind);
   const values = rows.map(([k, n]) => {
     const [dim, value] = k.split('\u0000') as [string, string];
     return `(${lit(runId)}, ${lit(dim)}, ${lit(value)}, ${n})`;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { clientTarget, type getPrisma } from '@/lib/server/db/client';
-import { literalFor } from '@/lib/server/db/record-insert';
+import { literalFor, type SqlValue } from '@/lib/server/db/record-insert';
+import { insertValues, type RawTx } from '@/lib/server/db/sql-tx';
 import { finalFromRecommendation, type FinalState } from './final-state';
 import { applyChange, changeRecords, ROW_SELECT, type ChangeRecord, type ReviewRow, type Tx } from './row-change';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
@@ -39,7 +40,7 @@ async function settleAutoBatchIds(tx: Tx, kind: 'sqlite' | 'postgres', batch: re
   );
   if (!changed.length) return new Set();
   const done = new Set(changed.map((c) => Number(c.id)));
-  await recordSettlements(tx, kind, batch.filter((d) => done.has(d.row.id)), now);
+  await recordSettlements(tx, batch.filter((d) => done.has(d.row.id)), now);
   return done;
 }
 
@@ -47,29 +48,20 @@ async function settleAutoBatchIds(tx: Tx, kind: 'sqlite' | 'postgres', batch: re
  * The Resolution and audit row of each settled row (read open at its version), as multi-row INSERTs:
  * after settleAutoBatchIds's UPDATE, or for entries a ledger pass inserted already settled.
  */
-export async function recordSettlements(tx: Tx, kind: 'sqlite' | 'postgres', settled: readonly Decided[], now: Date): Promise<void> {
+export async function recordSettlements(tx: RawTx, settled: readonly Decided[], now: Date): Promise<void> {
   if (!settled.length) return;
-  const lit = literalFor(kind);
-  const resolutions: string[] = [];
-  const audits: string[] = [];
+  const resolutions: SqlValue[][] = [];
+  const audits: SqlValue[][] = [];
   for (const d of settled) {
     const rec = changeRecords(d.row, d.row.version, { state: 'resolved', final: d.final }, d.record);
     const r = rec.resolution;
     const id = randomUUID();
-    resolutions.push(
-      `(${[id, r.resultId, r.runId, r.action, r.params, r.reason, r.auto, r.actorId, r.actorEmail, r.before, r.after, r.version, now].map(lit).join(', ')})`,
-    );
+    resolutions.push([id, r.resultId, r.runId, r.action, r.params, r.reason, r.auto, r.actorId, r.actorEmail, r.before, r.after, r.version, now]);
     const a = rec.audit(id);
-    audits.push(
-      `(${[randomUUID(), now, a.actor?.id ?? null, a.actor?.email ?? null, a.action, a.entityType, a.entityId, JSON.stringify(a.before), JSON.stringify(a.after)].map(lit).join(', ')})`,
-    );
+    audits.push([randomUUID(), now, a.actor?.id ?? null, a.actor?.email ?? null, a.action, a.entityType, a.entityId, JSON.stringify(a.before), JSON.stringify(a.after)]);
   }
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "Resolution" ("id", "resultId", "runId", "action", "params", "reason", "auto", "actorId", "actorEmail", "before", "after", "version", "createdAt") VALUES ${resolutions.join(', ')}`,
-  );
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "AuditLog" ("id", "createdAt", "actorId", "actorEmail", "action", "entityType", "entityId", "before", "after") VALUES ${audits.join(', ')}`,
-  );
+  await insertValues(tx, 'Resolution', ['id', 'resultId', 'runId', 'action', 'params', 'reason', 'auto', 'actorId', 'actorEmail', 'before', 'after', 'version', 'createdAt'], resolutions, 2000);
+  await insertValues(tx, 'AuditLog', ['id', 'createdAt', 'actorId', 'actorEmail', 'action', 'entityType', 'entityId', 'before', 'after'], audits, 2000);
 }
 
 /** The automatic decisions for rows read open: a key whose snapshots broke the state machine, or whose rule gives no final state, is left to a person. */

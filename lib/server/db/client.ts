@@ -60,6 +60,12 @@ export function clientTarget(client: object): Target {
   return target;
 }
 
+/** Marks an object (a transaction of the bulk writers' own) as talking to a database, for clientTarget. */
+export function withClientTarget<T extends object>(obj: T, target: Target): T {
+  Object.defineProperty(obj, TARGET, { value: target, enumerable: false });
+  return obj;
+}
+
 /** A new client for an explicit URL (file:..., postgres://...). The caller owns it ($disconnect). */
 export function createPrismaClient(url: string, options: CreatePrismaOptions = {}): PrismaClient {
   const kind = databaseKindOf(url);

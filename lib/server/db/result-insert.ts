@@ -158,6 +158,27 @@ function* copyChunks(all: ReturnType<typeof values>[]): Generator<string> {
   if (chunk) yield chunk;
 }
 
+/** The columns of resultRowsWithIds, in order. */
+export const RESULT_COLUMNS_WITH_IDS = ['id', ...COLUMNS, 'changedAt', 'version', 'finalStatus', 'finalAmountMinor', 'finalCurrency', 'resolvedAt'] as const;
+
+/**
+ * New ledger entries as rows of values with their ids (reserved beforehand: written by COPY, which
+ * returns nothing), checked as resultInsertSql checks them; the settled ones with their reconciled
+ * state and version 1, as resultInsertSql writes them.
+ */
+export function resultRowsWithIds(
+  rows: readonly ResultInsertRow[],
+  ids: readonly number[],
+  now: Date,
+  settled: ReadonlyMap<string, { status: string; amountMinor: bigint; currency: string }>,
+): (string | number | bigint | Date | null)[][] {
+  return rows.map((r, i) => {
+    const vals = values(r, now).map((v, j) => (AMOUNT_COLUMNS.has(j) ? BigInt(v as string) : v));
+    const final = settled.get(r.key);
+    return [ids[i]!, ...vals, now, ...(final ? [1, final.status, final.amountMinor, final.currency, now] : [0, null, null, null, null])];
+  });
+}
+
 /**
  * The statement that inserts result rows inside a caller's transaction (a ledger pass, whose new
  * entries commit with their history rows): one multi-row INSERT with literal values, every row
