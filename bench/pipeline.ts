@@ -163,7 +163,7 @@ export const section: BenchSection = {
         console.log(`  ROMI rebuilt from the ledger     : ${fmtS(f.rebuild.ms)} (${f.rebuild.credits.toLocaleString('en')} credit rows, ${f.rebuild.daily.toLocaleString('en')} daily rows; the dashboard shows the same figures; not in the total)`);
         const shown = f.shown;
         if (shown) console.log(`  dashboard shows                  : revenue ${(Number(shown.netRevenueMinor) / 100).toLocaleString('en')} USD from ${shown.paidDeals.toLocaleString('en')} paid deals, spend ${(Number(shown.spendMinor) / 100).toLocaleString('en')} USD, ROMI ${shown.romi?.toFixed(2) ?? 'n/a'} (DuckDB's SQL, counting keys matched and Paid on both sides only: revenue ${(duckOut.revenueMinor / 100).toLocaleString('en')}, spend ${(duckOut.spendMinor / 100).toLocaleString('en')})`);
-        console.log(`  whole pipeline                   : ${fmtS(f.totalMs)} (uploads ${fmtS(uploadsMs)}), goal < 60 s: ${f.totalMs < 60_000 ? 'met' : 'NOT met'}; ${(f.totalMs / duck.wallMs).toFixed(1)}x DuckDB, ${(f.totalMs / cli.wallMs).toFixed(1)}x the CLI`);
+        console.log(`  whole pipeline                   : ${fmtS(f.totalMs)} (uploads ${fmtS(uploadsMs)}), ${ctx.rows >= 1_000_000 ? `goal < 60 s: ${f.totalMs < 60_000 ? 'met' : 'NOT met'}` : 'the goal (< 60 s) is stated at 1M rows a file'}; ${(f.totalMs / duck.wallMs).toFixed(1)}x DuckDB, ${(f.totalMs / cli.wallMs).toFixed(1)}x the CLI`);
         const tree = treeUsage(rssDir);
         const peak = Math.max(...tree.map((t) => t.maxRssMiB));
         const byScript = tree.map((t) => `${t.script} ${fmtM(t.maxRssMiB)}`).join(', ');
