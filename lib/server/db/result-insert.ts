@@ -8,17 +8,15 @@
  *
  * Every batch is conditional on the lease, in the same transaction as the rows:
  * - PostgreSQL: BEGIN; the lease's heartbeat UPDATE (attempt and status in its WHERE, which also
- *   locks the lease row until COMMIT, as the Prisma transaction did); if it matched nothing, ROLLBACK
- *   and report the lease lost; else COPY the rows; COMMIT.
+ *   locks the lease row until COMMIT, as the Prisma transaction did); if it matched nothing, write
+ *   nothing and report the lease lost; else COPY the rows; COMMIT (lib/server/db/sql-tx.ts).
  * - SQLite: BEGIN IMMEDIATE; the same heartbeat UPDATE; INSERT ... SELECT FROM (VALUES ...) WHERE the
  *   lease still holds; COMMIT. The lease is read back afterwards: attempts only move forward, so a
  *   lease held after the batch was held during it (the write lock was ours in between).
  */
 import type { PrismaClient } from './client';
 import { copyField, literalFor, sqliteLiteral, writerFor } from './record-insert';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import { from as copyFrom } from 'pg-copy-streams';
+import { pgTransaction } from './sql-tx';
 
 /** One result row, exactly the columns executeRun sets (the rest take their defaults). */
 export type ResultInsertRow = {
@@ -57,7 +55,6 @@ const COLUMNS = [
   'statuses', 'amountMinor', 'currency', 'date', 'amountDiffMinor', 'detail', 'state', 'updatedAt', 'partition',
 ] as const;
 const COLUMN_LIST = COLUMNS.map((c) => `"${c}"`).join(',');
-const COPY = `COPY "RunResult" (${COLUMN_LIST}) FROM STDIN WITH (FORMAT csv)`;
 
 /** Amounts the whole app reads back exactly (the engine holds them as numbers; libSQL refuses wider integers). */
 const MAX = BigInt(Number.MAX_SAFE_INTEGER);
@@ -118,31 +115,19 @@ export async function insertResults(db: PrismaClient, lease: ResultLease, rows: 
     const check = await writer.client.execute(`SELECT ${held} AS held`);
     return Number(check.rows[0]?.held ?? 0) === 1;
   }
-  const client = await writer.pool.connect();
-  try {
-    await client.query('BEGIN');
+  // A lost lease writes nothing (its heartbeat matched no row); the transaction then commits nothing.
+  return pgTransaction(db, async (tx) => {
     const beat = lease.partition
-      ? await client.query(
+      ? await tx.$executeRawUnsafe(
           `UPDATE "RunPartition" SET "heartbeatAt" = $1::timestamp, "rows" = $2 WHERE "id" = $3 AND "attempt" = $4 AND "status" = 'running'
              AND EXISTS (SELECT 1 FROM "Run" WHERE "id" = $5 AND "attempt" = $6 AND "status" = 'running')`,
-          [now.toISOString(), lease.rows, lease.partition.id, lease.partition.attempt, lease.runId, lease.attempt],
+          now.toISOString(), lease.rows, lease.partition.id, lease.partition.attempt, lease.runId, lease.attempt,
         )
-      : await client.query(`UPDATE "Run" SET "heartbeatAt" = $1::timestamp, "progress" = $2 WHERE "id" = $3 AND "attempt" = $4 AND "status" = 'running'`, [
-          now.toISOString(), lease.progress, lease.runId, lease.attempt,
-        ]);
-    if (!beat.rowCount) {
-      await client.query('ROLLBACK');
-      return false;
-    }
-    if (all.length) await pipeline(Readable.from(copyChunks(all)), client.query(copyFrom(COPY)));
-    await client.query('COMMIT');
+      : await tx.$executeRawUnsafe(`UPDATE "Run" SET "heartbeatAt" = $1::timestamp, "progress" = $2 WHERE "id" = $3 AND "attempt" = $4 AND "status" = 'running'`, now.toISOString(), lease.progress, lease.runId, lease.attempt);
+    if (!beat) return false;
+    if (all.length) await tx.copy('RunResult', COLUMNS, copyChunks(all));
     return true;
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** COPY input in chunks of about 1 MiB. */
