@@ -1,5 +1,6 @@
 import { clientTarget, getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { literalFor } from '@/lib/server/db/record-insert';
+import { insertValues, pgTransaction, type RawTx } from '@/lib/server/db/sql-tx';
 import { committedOrigins } from '@/lib/server/db/source-records';
 import { AggregateBuilder, type CreditRow, type DealInput, type Join, type PaymentInput, type RevenueBasis, type SpendInput } from '@/lib/romi';
 import { DEFAULT_ROMI_SETTINGS, parseRomiSettings, type RomiSettings } from './settings';
@@ -30,18 +31,18 @@ export function joinFieldOf(settings: RomiSettings): string {
   return JSON.stringify({ payment: settings.join.payment, deal: settings.join.deal, basis: settings.basis });
 }
 
+const CREDIT_COLUMNS = ['runId', 'model', 'kind', 'ref', 'dealKey', 'day', 'channel', 'campaign', 'currency', 'weightPpm', 'link'];
+
 /**
- * Writes credits as multi-row INSERTs with literal values, inside the caller's transaction (as the bulk
- * writers do: Prisma's createMany spends most of its time building the query, and through libSQL keeps
- * each statement's memory).
+ * Writes credits inside the caller's transaction: multi-row INSERTs with literal values (Prisma's
+ * createMany spends most of its time building the query, and through libSQL keeps each statement's
+ * memory), or COPY in a PostgreSQL transaction of the bulk writer's own.
  */
-export async function insertCredits(tx: Tx, runId: string, credits: readonly CreditRow[]): Promise<void> {
-  const lit = literalFor(clientTarget(tx as object).kind);
-  for (let i = 0; i < credits.length; i += 1000) {
-    const tuples = credits.slice(i, i + 1000).map((c) => `(${[runId, c.model, c.kind, c.ref, c.dealKey, c.day, c.channel, c.campaign, c.currency, c.weightPpm, c.link].map(lit).join(', ')})`);
-    await tx.$executeRawUnsafe(`INSERT INTO "RomiCredit" ("runId", "model", "kind", "ref", "dealKey", "day", "channel", "campaign", "currency", "weightPpm", "link") VALUES ${tuples.join(', ')}`);
-  }
+export async function insertCredits(tx: RawTx, runId: string, credits: readonly CreditRow[]): Promise<void> {
+  await insertValues(tx, 'RomiCredit', CREDIT_COLUMNS, credits.map((c) => [runId, c.model, c.kind, c.ref, c.dealKey, c.day, c.channel, c.campaign, c.currency, c.weightPpm, c.link]));
 }
+
+const DAILY_COLUMNS = ['runId', 'model', 'day', 'channel', 'campaign', 'currency', 'revenueMinor', 'refundMinor', 'notCountedMinor', 'spendMinor', 'leadsMilli', 'dealsMilli', 'paidDealsMilli', 'paidTx'];
 
 /** Records of a dataset from committed ingestions or webhook events, oldest first (of these sources only, when given). */
 async function committedRecords(db: Client, dataset: 'deals' | 'spend', sourceIds: string[] | null = null) {
@@ -105,7 +106,7 @@ export function recordIdsOf(detail: string): number[] {
 }
 
 /** Attributes of records by id (only those that have any), `size` ids a statement as literal integers. */
-export async function attrsOfRecords(db: Client | Tx, ids: readonly number[], size = 5000): Promise<Map<number, string>> {
+export async function attrsOfRecords(db: RawTx, ids: readonly number[], size = 5000): Promise<Map<number, string>> {
   const attrs = new Map<number, string>();
   for (let i = 0; i < ids.length; i += size) {
     const part = ids.slice(i, i + size).filter((id) => Number.isSafeInteger(id));
@@ -121,7 +122,7 @@ export async function attrsOfRecords(db: Client | Tx, ids: readonly number[], si
  * index: paging by id made SQLite scan and sort the whole run's rows for every batch), with their
  * records' attributes (for the join; none read when the join is on the key, which needs none).
  */
-export async function* paymentBatches(db: Client | Tx, runId: string, join: { payment: string }): AsyncGenerator<PaymentInput[]> {
+export async function* paymentBatches(db: RawTx, runId: string, join: { payment: string }): AsyncGenerator<PaymentInput[]> {
   const withAttrs = join.payment !== 'key';
   const { kind } = clientTarget(db as object);
   const param = (n: number) => (kind === 'postgres' ? `$${n}` : `?${n}`);
@@ -179,32 +180,33 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
   const spend = await currentSpend(db, settings.spendSourceIds);
   const builder = new AggregateBuilder({ deals, spend, join: settings.join, revenue: revenueBasisOf(settings), channelOf: await loadChannelMap(db) });
   let credits = 0;
-  const daily = await db.$transaction(
-    async (tx) => {
-      await tx.romiDaily.deleteMany({ where: { runId } });
-      await tx.romiCredit.deleteMany({ where: { runId } });
-      for await (const batch of paymentBatches(tx, runId, settings.join)) {
-        const paymentCredits = builder.addPayments(batch);
-        await insertCredits(tx, runId, paymentCredits);
-        credits += paymentCredits.length;
-        await yieldToEventLoop(); // frees the batch's statements
-      }
-      const rest = builder.finish();
-      const lit = literalFor(clientTarget(tx as object).kind);
-      for (let i = 0; i < rest.daily.length; i += 1000) {
-        const tuples = rest.daily.slice(i, i + 1000).map((d) => `(${[runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.spendMinor, d.leadsMilli, d.dealsMilli, d.paidDealsMilli, d.paidTx].map(lit).join(', ')})`);
-        await tx.$executeRawUnsafe(`INSERT INTO "RomiDaily" ("runId", "model", "day", "channel", "campaign", "currency", "revenueMinor", "refundMinor", "notCountedMinor", "spendMinor", "leadsMilli", "dealsMilli", "paidDealsMilli", "paidTx") VALUES ${tuples.join(', ')}`);
-      }
-      await insertCredits(tx, runId, rest.credits);
-      credits += rest.credits.length;
-      await tx.romiBuild.deleteMany({ where: { runId } });
-      await tx.romiBuild.create({
-        data: { runId, builtAt: new Date(), joinField: joinFieldOf(settings), creditLinks: true, linkedPayments: builder.linkedPayments, payments: builder.payments, deals: deals.length, spendRows: spend.length, durationMs: Date.now() - started },
-      });
-      return rest.daily.length;
-    },
-    { timeout: 10 * 60_000, maxWait: 30_000 },
-  );
+  const kind = clientTarget(db).kind;
+  const run = literalFor(kind)(runId);
+  // One transaction: a reader sees the old aggregate or the new one. On PostgreSQL a transaction of the
+  // bulk writer's own, the rows by COPY; on SQLite Prisma's, by multi-row INSERTs.
+  const write = async (tx: RawTx): Promise<number> => {
+    await tx.$executeRawUnsafe(`DELETE FROM "RomiDaily" WHERE "runId" = ${run}`);
+    await tx.$executeRawUnsafe(`DELETE FROM "RomiCredit" WHERE "runId" = ${run}`);
+    for await (const batch of paymentBatches(tx, runId, settings.join)) {
+      const paymentCredits = builder.addPayments(batch);
+      await insertCredits(tx, runId, paymentCredits);
+      credits += paymentCredits.length;
+      await yieldToEventLoop(); // frees the batch's statements
+    }
+    const rest = builder.finish();
+    await insertValues(tx, 'RomiDaily', DAILY_COLUMNS, rest.daily.map((d) => [runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.spendMinor, d.leadsMilli, d.dealsMilli, d.paidDealsMilli, d.paidTx]));
+    await insertCredits(tx, runId, rest.credits);
+    credits += rest.credits.length;
+    await tx.$executeRawUnsafe(`DELETE FROM "RomiBuild" WHERE "runId" = ${run}`);
+    await insertValues(
+      tx,
+      'RomiBuild',
+      ['runId', 'builtAt', 'joinField', 'creditLinks', 'linkedPayments', 'payments', 'deals', 'spendRows', 'durationMs', 'revision'],
+      [[runId, new Date(), joinFieldOf(settings), true, builder.linkedPayments, builder.payments, deals.length, spend.length, Date.now() - started, 0]],
+    );
+    return rest.daily.length;
+  };
+  const daily = kind === 'postgres' ? await pgTransaction(db, write) : await db.$transaction((tx) => write(tx), { timeout: 10 * 60_000, maxWait: 30_000 });
   return { daily, credits, linkedPayments: builder.linkedPayments };
 }
 
