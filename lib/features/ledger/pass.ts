@@ -201,8 +201,7 @@ async function reconcileChunk(
   if (!creates.length && !updates.length) return;
 
   // What the moved entries' records say beyond the facts (the payment-to-deal join value).
-  const recordIds = recordIdsOf;
-  const attrIds = romi.rebuild ? [] : [...new Set([...creates, ...updates.map((u) => u.data)].flatMap((d) => recordIds(d.detail)))];
+  const attrIds = romi.rebuild ? [] : [...new Set([...creates, ...updates.map((u) => u.data)].flatMap((d) => recordIdsOf(d.detail)))];
   const attrsById: Map<number, string | null> = await attrsOfRecords(db, attrIds);
   const figures = (resultId: number, d: { key: string; date: string | null; amountMinor: unknown; currency: unknown }, review: Pick<ReviewRow, 'state' | 'finalStatus' | 'finalAmountMinor' | 'finalCurrency'>): EntryFigures => ({
     resultId,
@@ -248,7 +247,7 @@ async function reconcileChunk(
       const before = figures(entry.id, entry as unknown as { key: string; date: string | null; amountMinor: bigint; currency: string }, entry);
       const after = figures(entry.id, data, entry);
       if (!romi.rebuild && (before.amountMinor !== after.amountMinor || before.currency !== after.currency || before.date !== after.date)) {
-        moves.push({ before, after, attrs: entryAttrs(recordIds(data.detail), attrsById) });
+        moves.push({ before, after, attrs: entryAttrs(recordIdsOf(data.detail), attrsById) });
       }
     }
     if (changedRows.length) {
@@ -285,7 +284,7 @@ async function reconcileChunk(
       counts.reopened++;
       touched.push(entry.key);
     }
-    if (reopened.length) await writeReopens(tx, ledgerRunId, passId, now, reopened, moves, (e, d) => entryAttrs(recordIds(d.detail), attrsById), figures);
+    if (reopened.length) await writeReopens(tx, ledgerRunId, passId, now, reopened, moves, (e, d) => entryAttrs(recordIdsOf(d.detail), attrsById), figures);
     await moveLedgerCounts(tx, ledgerRunId, counted);
     if (!romi.rebuild && !(await applyRomiEntries(tx, ledgerRunId, moves))) romi.rebuild = true;
     // Automatic rules settle the new, changed and reopened entries only, after their ROMI moves.

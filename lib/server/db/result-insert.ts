@@ -15,8 +15,8 @@
  *   lease held after the batch was held during it (the write lock was ours in between).
  */
 import type { PrismaClient } from './client';
-import { copyField, literalFor, sqliteLiteral, writerFor } from './record-insert';
-import { pgTransaction } from './sql-tx';
+import { literalFor, sqliteLiteral, writerFor } from './record-insert';
+import { insertValues, pgTransaction } from './sql-tx';
 
 /** One result row, exactly the columns executeRun sets (the rest take their defaults). */
 export type ResultInsertRow = {
@@ -82,10 +82,6 @@ function sqliteTuple(vals: ReturnType<typeof values>): string {
   return `(${vals.map((v, i) => (AMOUNT_COLUMNS.has(i) ? (v as string) : sqliteLiteral(v))).join(',')})`;
 }
 
-function copyLine(vals: ReturnType<typeof values>): string {
-  return vals.map((v, i) => (AMOUNT_COLUMNS.has(i) ? (v as string) : copyField(v))).join(',') + '\n';
-}
-
 /**
  * Writes one batch of result rows if the lease still holds, in one transaction with the lease's
  * heartbeat. Returns false (nothing written) when the attempt lost its lease. Every row is checked
@@ -125,22 +121,9 @@ export async function insertResults(db: PrismaClient, lease: ResultLease, rows: 
         )
       : await tx.$executeRawUnsafe(`UPDATE "Run" SET "heartbeatAt" = $1::timestamp, "progress" = $2 WHERE "id" = $3 AND "attempt" = $4 AND "status" = 'running'`, now.toISOString(), lease.progress, lease.runId, lease.attempt);
     if (!beat) return false;
-    if (all.length) await tx.copy('RunResult', COLUMNS, copyChunks(all));
+    await insertValues(tx, 'RunResult', COLUMNS, all);
     return true;
   });
-}
-
-/** COPY input in chunks of about 1 MiB. */
-function* copyChunks(all: ReturnType<typeof values>[]): Generator<string> {
-  let chunk = '';
-  for (const vals of all) {
-    chunk += copyLine(vals);
-    if (chunk.length >= 1 << 20) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk) yield chunk;
 }
 
 /** The columns of resultRowsWithIds, in order. */
