@@ -13,7 +13,8 @@
  *    channel (bench/duckdb-pipeline-child.ts);
  *  - per database, the app's own code (bench/pipeline-child.ts): each upload (rows/s beside the
  *    database's own loader into the same record table: `npm run bench -- --only ingest` measures that
- *    peer), the first full ledger pass (reconcile, classify, automatic rules, ROMI aggregate), the
+ *    peer), the first full ledger pass (reconcile, classify, automatic rules, ROMI aggregate) with
+ *    where it spent its time (the pass's phase timers, lib/features/ledger/phase-clock.ts), the
  *    dashboard's read, the whole pipeline and its ratio to DuckDB and to the CLI, and the peak RSS of
  *    every process of the app's tree (the ingestions of large files run in processes of their own);
  *  - PostgreSQL's CPU while the app worked (the server's processes, from /proc).
@@ -56,7 +57,7 @@ type Upload = { ms: number; rows: number; unknown: number; preset: string | null
 type Figures = {
   uploads: Record<'gateway' | 'bank' | 'crm' | 'ads', Upload>;
   setupMs: number;
-  pass: { ms: number; keysRead: number; created: number; autoResolved: number };
+  pass: { ms: number; keysRead: number; created: number; autoResolved: number; phases: Record<string, number> };
   dashboardMs: number;
   rebuild: { ms: number; credits: number; daily: number };
   totalMs: number;
@@ -159,6 +160,7 @@ export const section: BenchSection = {
         }
         console.log(`  reconciliation and ROMI settings : ${fmtS(f.setupMs)}`);
         console.log(`  first full pass                  : ${fmtS(f.pass.ms)} (${f.pass.keysRead.toLocaleString('en')} keys, ${f.pass.created.toLocaleString('en')} entries, ${f.pass.autoResolved.toLocaleString('en')} settled by rules, ROMI built)`);
+        console.log(`    where it went (phase timers)   : ${Object.entries(f.pass.phases).map(([p, ms]) => `${p} ${fmtS(ms)}`).join(', ')}`);
         console.log(`  dashboard read                   : ${fmtS(f.dashboardMs)}`);
         console.log(`  ROMI rebuilt from the ledger     : ${fmtS(f.rebuild.ms)} (${f.rebuild.credits.toLocaleString('en')} credit rows, ${f.rebuild.daily.toLocaleString('en')} daily rows; the dashboard shows the same figures; not in the total)`);
         const shown = f.shown;

@@ -91,5 +91,16 @@ describe.each(DATABASE_KINDS)('a ledger fill, settled on insert or after it, on 
     // A second full pass over the fast ledger finds nothing changed: it reads as the slow one does.
     const again = await runLedgerPass(fast.id, { keys: null, trigger: 'person', db: db.prisma });
     expect(again).toMatchObject({ created: 0, changed: 0, reopened: 0, autoResolved: 0, unchanged: KEYS + 30 });
+
+    // The phase timers account for the pass: every phase that did work is there, and they add up to its
+    // duration (the ROMI rebuild after it is timed apart, outside durationMs).
+    for (const phase of ['keys', 'records', 'engine', 'entries-read', 'entries', 'settlements', 'history', 'commit', 'totals'] as const) expect(a.phases[phase], phase).toBeGreaterThanOrEqual(0);
+    const { romi, ...inPass } = a.phases;
+    expect(romi).toBeGreaterThan(0);
+    const sum = Object.values(inPass).reduce((x, y) => x + y, 0);
+    expect(Math.abs(sum - a.durationMs)).toBeLessThanOrEqual(Object.keys(inPass).length + 5);
+    // Nothing was created the second time: no entries, settlements or history were written.
+    expect(again.phases.entries ?? 0).toBe(0);
+    expect(again.phases.history).toBeUndefined();
   });
 });

@@ -31,6 +31,8 @@ import { updateEntries } from './bulk-update';
 import { ledgerInputs } from './inputs';
 import { sidesOfSources } from '@/lib/features/runs/engine-members';
 import { countMove, ledgerSummary, moveLedgerCounts, type CountMoves } from './summary';
+import { PhaseClock, type PassPhases } from './phase-clock';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 /** Keys a statement reads or writes by list (SQLite takes at most 999 bound values a statement). */
 export const PASS_CHUNK = 500;
@@ -43,7 +45,8 @@ const TRANSACTION_KEYS = 2000;
 
 export type PassTrigger = 'ingestion' | 'webhook' | 'pull' | 'rules' | 'person' | 'upgrade';
 export type PassCounts = { keysRead: number; created: number; changed: number; reopened: number; unchanged: number; autoResolved: number };
-export type PassResult = PassCounts & { passId: string; durationMs: number };
+/** `phases`: where the pass spent its time (ms by phase, lib/features/ledger/phase-clock.ts). */
+export type PassResult = PassCounts & { passId: string; durationMs: number; phases: PassPhases };
 
 const CLASSIFICATION = ['cls', 'reasons', 'severity', 'severityRank', 'action', 'actionLabel', 'ruleId', 'missingIn', 'duplicateIn', 'statuses', 'amountMinor', 'currency', 'date', 'amountDiffMinor'] as const;
 
@@ -110,6 +113,7 @@ export async function runLedgerPass(
     },
   });
   const counts: PassCounts = { keysRead: 0, created: 0, changed: 0, reopened: 0, unchanged: 0, autoResolved: 0 };
+  const clock = new PhaseClock();
   try {
     const { inputs, ruleSet } = await ledgerInputs(scope, db);
     // With no aggregate that entries can move (none yet, or built before credits carried their join
@@ -122,12 +126,15 @@ export async function runLedgerPass(
     let analyzeAt = 10_000;
     const chunks = opts.keys ? chunked([...new Set(opts.keys)], TRANSACTION_KEYS) : allKeys(db, inputs.sources.map((s) => s.sourceId), TRANSACTION_KEYS);
     // A full pass's chunk is every key between its first and last (allKeys pages in key order), read as a range.
+    clock.lap('totals');
     for await (const keys of chunks) {
-      await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, opts.keys ? keys : { first: keys[0]!, last: keys[keys.length - 1]! }, pass.id, counts, romi);
+      clock.lap('keys');
+      await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, opts.keys ? keys : { first: keys[0]!, last: keys[keys.length - 1]! }, pass.id, counts, romi, clock);
       await yieldToEventLoop(); // frees the chunk's statements, and lets the rest of the process in
       if (counts.created >= analyzeAt) {
         await refreshPlannerStats(db, ['RunResult']);
         analyzeAt = counts.created * 2;
+        clock.lap('totals');
       }
     }
     const wrote = counts.created + counts.changed + counts.reopened + counts.autoResolved > 0;
@@ -141,8 +148,12 @@ export async function runLedgerPass(
     // ROMI follows the ledger: every entry moved it in its chunk's transaction (applyRomiEntries,
     // applyRomiRowChange). Only an aggregate that could not be moved exactly (none yet, one built before
     // credits carried their join value, a settled entry reclassified) is rebuilt, atomically.
+    clock.lap('totals');
     if (wrote && romi.rebuild) await rebuildRomiAfterRun(scope.ledgerRunId, db);
-    return { passId: pass.id, durationMs, ...counts };
+    clock.lap('romi');
+    const phases = clock.rounded();
+    loggerFor('ledger', { reconciliationId, passId: pass.id }).info({ ...counts, durationMs, phases }, 'ledger pass completed');
+    return { passId: pass.id, durationMs, phases, ...counts };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await db.reconciliationPass.update({ where: { id: pass.id }, data: { status: 'failed', finishedAt: new Date(), durationMs: Date.now() - started, message: message.slice(0, 2000), ...counts } });
@@ -168,10 +179,13 @@ async function reconcileChunk(
   passId: string,
   counts: PassCounts,
   romi: { rebuild: boolean; presettle: boolean },
+  clock: PhaseClock,
 ): Promise<void> {
   const engine = engineFor(inputs, ruleSet);
   const { sides, violations } = await loadKeys(db, inputs, engine, { keys });
+  clock.lap('records');
   const fresh = [...engine.rows()].map((row) => resultData(ledgerRunId, row, inputs, sides, violations));
+  clock.lap('engine');
   counts.keysRead += fresh.length;
   if (!fresh.length) return;
   const select = { ...ROW_SELECT, resolvedAt: true, reasons: true, severity: true, severityRank: true, missingIn: true, duplicateIn: true, statuses: true, amountMinor: true, date: true, amountDiffMinor: true } as const;
@@ -183,6 +197,7 @@ async function reconcileChunk(
     }
   }
   const byKey = new Map(stored.map((e) => [e.key, e]));
+  clock.lap('entries-read');
   const now = new Date();
   const touched: string[] = [];
   const creates: typeof fresh = [];
@@ -222,13 +237,15 @@ async function reconcileChunk(
   // before any aggregate) is written on PostgreSQL in a transaction of the bulk writer's own, by COPY;
   // anything else in Prisma's interactive transaction, by multi-row INSERTs. The same rows either way
   // (test/integration/ledger-fill.test.ts).
-  const created = (tx: RawTx) => writeCreated(tx, { ledgerRunId, passId, ruleSet, creates, now, romi, counts, counted, touched, moves, figures, attrsById });
+  const created = (tx: RawTx) => writeCreated(tx, { ledgerRunId, passId, ruleSet, creates, now, romi, counts, counted, touched, moves, figures, attrsById, clock });
   if (clientTarget(db).kind === 'postgres' && romi.rebuild && romi.presettle && !updates.length) {
     await pgTransaction(db, async (tx) => {
       await created(tx);
       await moveLedgerCounts(tx, ledgerRunId, counted);
+      clock.lap('updates');
       // The automatic rules already decided every new entry they cover (presettled): nothing is left to settle.
     });
+    clock.lap('commit');
     return;
   }
   await db.$transaction(async (tx) => {
@@ -289,7 +306,9 @@ async function reconcileChunk(
     if (!romi.rebuild && !(await applyRomiEntries(tx, ledgerRunId, moves))) romi.rebuild = true;
     // Automatic rules settle the new, changed and reopened entries only, after their ROMI moves.
     counts.autoResolved += await autoResolveKeys(tx, ledgerRunId, ruleSet.autoRules, touched);
+    clock.lap('updates');
   }, { timeout: 120_000 });
+  clock.lap('commit');
 }
 
 type CreateContext = {
@@ -305,6 +324,7 @@ type CreateContext = {
   moves: EntryMove[];
   figures: (resultId: number, d: { key: string; date: string | null; amountMinor: unknown; currency: unknown }, review: Pick<ReviewRow, 'state' | 'finalStatus' | 'finalAmountMinor' | 'finalCurrency'>) => EntryFigures;
   attrsById: ReadonlyMap<number, string | null>;
+  clock: PhaseClock;
 };
 
 /** Writes a chunk's new entries (settled already where the automatic rules decide them), with their resolutions, audit and history rows. */
@@ -335,10 +355,12 @@ async function writeCreated(tx: RawTx, c: CreateContext): Promise<void> {
       for (const r of made) ids.push({ id: Number(r.id), key: r.key });
     }
   }
+  c.clock.lap('entries');
   if (presettled.length) {
     const idOf = new Map(ids.map((r) => [r.key, r.id]));
     await recordSettlements(tx, presettled.map((d) => ({ ...d, row: { ...d.row, id: idOf.get(d.row.key)! } })), now);
     counts.autoResolved += presettled.length;
+    c.clock.lap('settlements');
   }
   if (!romi.rebuild) {
     for (const r of ids) {
@@ -347,6 +369,7 @@ async function writeCreated(tx: RawTx, c: CreateContext): Promise<void> {
     }
   }
   await insertHistory(tx, ids.map((r) => ({ resultId: r.id, passId, change: 'created', factsBefore: null, factsAfter: JSON.stringify(factsOf(createdByKey.get(r.key)!.detail)), reason: null, at: now })));
+  c.clock.lap('history');
   for (const x of creates) countMove(c.counted, null, x);
   counts.created += creates.length;
   c.touched.push(...creates.filter((x) => !settledByKey.has(x.key)).map((x) => x.key));

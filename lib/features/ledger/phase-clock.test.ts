@@ -1,0 +1,28 @@
+import { describe, expect, it, vi } from 'vitest';
+import { PhaseClock } from './phase-clock';
+
+describe('PhaseClock', () => {
+  it('gives each lap the time since the previous one, adds laps of one phase, and reports in PASS_PHASES order', () => {
+    let now = 1000;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const clock = new PhaseClock();
+      now += 5;
+      clock.lap('engine');
+      now += 2.4;
+      clock.lap('keys');
+      now += 3;
+      clock.lap('engine');
+      now += 0.2;
+      clock.lap('romi');
+      expect(clock.ms).toEqual({ engine: 8, keys: expect.closeTo(2.4, 6), romi: expect.closeTo(0.2, 6) });
+      expect(Object.entries(clock.rounded())).toEqual([
+        ['keys', 2],
+        ['engine', 8],
+        ['romi', 0],
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});

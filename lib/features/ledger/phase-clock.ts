@@ -1,0 +1,40 @@
+/**
+ * Where a ledger pass spends its time, by phase: each `lap` gives the time since the previous lap to
+ * the phase named, so every millisecond of the pass lands in exactly one phase. Returned with the
+ * pass (the pipeline bench prints it: the profile behind the data plane's figures) and logged.
+ */
+export const PASS_PHASES = [
+  'keys', // the next chunk's keys (a full pass pages the member sources' distinct keys)
+  'records', // the chunk's records read and grouped by key
+  'engine', // reconcile, classify, result rows
+  'entries-read', // the stored entries of the chunk's keys
+  'entries', // new entries written (and the ROMI moves' attributes read)
+  'settlements', // resolutions and audit rows of what the automatic rules settled on creation
+  'history', // history rows of new entries
+  'updates', // changed and reopened entries, their history, ROMI moves, rules on open entries
+  'commit', // the chunk's transaction committed
+  'totals', // the ledger's counts and summary, statistics for the planner, the pass's journal
+  'romi', // the ROMI aggregate rebuilt after the pass
+] as const;
+
+export type PassPhase = (typeof PASS_PHASES)[number];
+export type PassPhases = Partial<Record<PassPhase, number>>;
+
+export class PhaseClock {
+  readonly ms: PassPhases = {};
+  private last = performance.now();
+
+  /** Gives the time since the previous lap to `phase`. */
+  lap(phase: PassPhase): void {
+    const now = performance.now();
+    this.ms[phase] = (this.ms[phase] ?? 0) + (now - this.last);
+    this.last = now;
+  }
+
+  /** Whole milliseconds by phase, in the order of PASS_PHASES, without phases that took none. */
+  rounded(): PassPhases {
+    const out: PassPhases = {};
+    for (const p of PASS_PHASES) if (this.ms[p] !== undefined) out[p] = Math.round(this.ms[p]!);
+    return out;
+  }
+}
