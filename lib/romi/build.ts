@@ -93,9 +93,12 @@ export type CreditRow = {
   campaign: string;
   currency: string;
   weightPpm: number;
-  /** The deal's or payment's normalized join value (null for spend, or when it has none). */
+  /** A deal's normalized join value (its payments find it by it); null for payments, spend, or a deal without one. */
   link: string | null;
 };
+
+/** What a set of payments that link to no deal adds to one day and currency (summed in SQL: lib/features/romi/unlinked-payments.ts). */
+export type UnlinkedTotals = { day: string; currency: string; revenueMinor: bigint; refundMinor: bigint; notCountedMinor: bigint; paidTx: number; payments: number };
 
 export const NO_DATE = '0000-00-00';
 
@@ -178,21 +181,53 @@ export class AggregateBuilder {
     return r;
   }
 
+  /** The deal a payment's join value links it to (null: none). */
+  dealOfLink(link: string | null): string | null {
+    return link ? (this.byLink.get(link) ?? null) : null;
+  }
+
+  /** How the credit of a payment without a deal is stored: the models (EVERY_MODEL when they all agree) and its one credit. */
+  unlinkedCredit(): { models: CreditModel[]; channel: string; campaign: string; weightPpm: number } {
+    const credit = attribute([], this.models[0] ?? 'last_touch')[0]!;
+    return { models: storedCredits(this.models, this.models.map((m) => attribute([], m))).map((s) => s.model), ...credit };
+  }
+
+  /**
+   * Adds payments that link to no deal by their totals per day and currency (their credits are written
+   * apart, in SQL): the same figures as addPayments would add one by one. Deal basis: they count nothing
+   * (their daily rows still exist, as addPayments makes them).
+   */
+  addUnlinked(totals: readonly UnlinkedTotals[]): void {
+    const byDeal = this.revenue.basis === 'deal';
+    for (const t of totals) {
+      this.payments += t.payments;
+      for (const model of this.models) {
+        for (const cr of attribute([], model)) {
+          const r = this.row(model, t.day, cr.channel, cr.campaign, t.currency);
+          if (byDeal) continue;
+          r.revenueMinor += t.revenueMinor;
+          r.refundMinor += t.refundMinor;
+          r.notCountedMinor += t.notCountedMinor;
+          r.paidTx += t.paidTx;
+        }
+      }
+    }
+  }
+
   /** Adds a batch of payments to the figures; returns their credits. */
   addPayments(payments: readonly PaymentInput[]): CreditRow[] {
     const credits: CreditRow[] = [];
     const linked = payments.map((p) => {
-      const link = linkOfPayment(p, this.input.join.payment);
-      const dealKey = link ? (this.byLink.get(link) ?? null) : null;
+      const dealKey = this.dealOfLink(linkOfPayment(p, this.input.join.payment));
       if (dealKey) this.linkedPayments++;
       if (dealKey && this.paysDeal(p, dealKey)) this.paidDeals.add(dealKey);
       if (dealKey && p.state === 'resolved' && p.finalStatus === 'Refunded') this.refundedDeals.add(dealKey);
-      return { link, dealKey };
+      return dealKey;
     });
     this.payments += payments.length;
     const byDeal = this.revenue.basis === 'deal';
     payments.forEach((p, i) => {
-      const { link, dealKey } = linked[i]!;
+      const dealKey = linked[i]!;
       const day = p.date ?? NO_DATE;
       const touches = dealKey ? this.deals.get(dealKey)!.touches : [];
       // Deal basis: the figures come from the deals (finish); the payment keeps its credits, for the drill-down.
@@ -213,7 +248,7 @@ export class AggregateBuilder {
         });
       });
       for (const { model, credits: cs } of storedCredits(this.models, perModel)) {
-        for (const cr of cs) credits.push({ model, kind: 'payment', ref: p.resultId, dealKey, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link });
+        for (const cr of cs) credits.push({ model, kind: 'payment', ref: p.resultId, dealKey, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link: null });
       }
     });
     return credits;

@@ -121,7 +121,7 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
     );
     spread(perModel.flat(), c, 1n);
     if (deal) linkedDelta++;
-    for (const { model, credits } of storedCredits(ATTRIBUTION_MODELS, perModel)) for (const cr of credits) created.push({ model, kind: 'payment', ref: m.after.resultId, dealKey: deal?.dealKey ?? null, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link });
+    for (const { model, credits } of storedCredits(ATTRIBUTION_MODELS, perModel)) for (const cr of credits) created.push({ model, kind: 'payment', ref: m.after.resultId, dealKey: deal?.dealKey ?? null, day, channel: cr.channel, campaign: cr.campaign, currency: c.currency, weightPpm: cr.weightPpm, link: null });
   }
   await insertCredits(tx, runId, created);
 

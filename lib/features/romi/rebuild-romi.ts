@@ -2,13 +2,14 @@ import { clientTarget, getPrisma, type DbClient as Client } from '@/lib/server/d
 import { literalFor } from '@/lib/server/db/record-insert';
 import { insertValues, pgTransaction, type RawTx } from '@/lib/server/db/sql-tx';
 import { committedOrigins } from '@/lib/server/db/source-records';
-import { AggregateBuilder, type CreditRow, type DealInput, type Join, type PaymentInput, type RevenueBasis, type SpendInput } from '@/lib/romi';
+import { AggregateBuilder, linkOfPayment, type CreditRow, type DealInput, type Join, type PaymentInput, type RevenueBasis, type SpendInput } from '@/lib/romi';
 import { DEFAULT_ROMI_SETTINGS, parseRomiSettings, type RomiSettings } from './settings';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { loggerFor } from '@/lib/server/observability/logger';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
 import { loadChannelMap } from './channel-map';
 import { parseAttrs } from './attrs';
+import { insertUnlinkedCredits, unlinkedTotals } from './unlinked-payments';
 
 export { parseAttrs };
 
@@ -131,60 +132,108 @@ export async function attrsOfRecords(db: RawTx, ids: readonly number[], size = 5
   return attrs;
 }
 
+const ENTRY_COLUMNS = `"id", "key", "date", "state", "amountMinor", "currency", "finalStatus", "finalAmountMinor", "finalCurrency"`;
+
 /**
- * A run's or ledger's entries as the aggregate's payments, in batches in key order (the (runId, key)
- * index: paging by id made SQLite scan and sort the whole run's rows for every batch), with their
- * records' attributes (for the join; none read when the join is on the key, which needs none).
+ * A run's entries in pages of `size`, in key order (the (runId, key) index: paging by id made SQLite
+ * scan and sort the whole run's rows for every page), `columns` of each.
  */
-export async function* paymentBatches(db: RawTx, runId: string, join: { payment: string }): AsyncGenerator<PaymentInput[]> {
-  const withAttrs = join.payment !== 'key';
+async function* entryPages<R extends { key: string }>(db: RawTx, runId: string, columns: string, size: number): AsyncGenerator<R[]> {
   const { kind } = clientTarget(db as object);
   const param = (n: number) => (kind === 'postgres' ? `$${n}` : `?${n}`);
   let lastKey: string | null = null;
   for (;;) {
-    const rows: EntryRow[] = await db.$queryRawUnsafe(
-      `SELECT "id", "key", "date", "state", "amountMinor", "currency", "finalStatus", "finalAmountMinor", "finalCurrency"${withAttrs ? ', "detail"' : ''} FROM "RunResult"
-       WHERE "runId" = ${param(1)}${lastKey === null ? '' : ` AND "key" > ${param(2)}`} ORDER BY "key" LIMIT ${WRITE_BATCH}`,
+    const rows: R[] = await db.$queryRawUnsafe(
+      `SELECT ${columns} FROM "RunResult" WHERE "runId" = ${param(1)}${lastKey === null ? '' : ` AND "key" > ${param(2)}`} ORDER BY "key" LIMIT ${size}`,
       ...(lastKey === null ? [runId] : [runId, lastKey]),
     );
     if (!rows.length) return;
+    yield rows;
+    if (rows.length < size) return;
     lastKey = rows[rows.length - 1]!.key;
-    const recordIds = withAttrs ? rows.map((r) => recordIdsOf(r.detail!)) : [];
-    const attrsById = withAttrs ? await attrsOfRecords(db, [...new Set(recordIds.flat())]) : new Map<number, string>();
-    const parsed = new Map<number, Record<string, string>>();
-    const attrsOf = (id: number) => {
-      let a = parsed.get(id);
-      if (!a) parsed.set(id, (a = parseAttrs(attrsById.get(id) ?? null)));
-      return a;
-    };
-    yield rows.map((r, i) => {
-      const attrs: Record<string, string> = {};
-      for (const id of recordIds[i] ?? []) if (attrsById.has(id)) for (const [k, v] of Object.entries(attrsOf(id))) attrs[k] ??= v;
-      return {
-        resultId: Number(r.id),
-        key: r.key,
-        date: r.date,
-        state: r.state,
-        amountMinor: BigInt(r.amountMinor),
-        currency: r.currency,
-        finalStatus: r.finalStatus,
-        finalAmountMinor: r.finalAmountMinor === null ? null : BigInt(r.finalAmountMinor),
-        finalCurrency: r.finalCurrency,
-        attrs,
-      };
+  }
+}
+
+/** Each entry's attributes for the join (its records' attributes, the first source that has a field wins). */
+async function attrsOfEntries(db: RawTx, rows: readonly { detail?: string }[]): Promise<Record<string, string>[]> {
+  const recordIds = rows.map((r) => recordIdsOf(r.detail!));
+  const attrsById = await attrsOfRecords(db, [...new Set(recordIds.flat())]);
+  const parsed = new Map<number, Record<string, string>>();
+  const attrsOf = (id: number) => {
+    let a = parsed.get(id);
+    if (!a) parsed.set(id, (a = parseAttrs(attrsById.get(id) ?? null)));
+    return a;
+  };
+  return recordIds.map((ids) => {
+    const attrs: Record<string, string> = {};
+    for (const id of ids) if (attrsById.has(id)) for (const [k, v] of Object.entries(attrsOf(id))) attrs[k] ??= v;
+    return attrs;
+  });
+}
+
+function paymentOf(r: EntryRow, attrs: Record<string, string>): PaymentInput {
+  return {
+    resultId: Number(r.id),
+    key: r.key,
+    date: r.date,
+    state: r.state,
+    amountMinor: BigInt(r.amountMinor),
+    currency: r.currency,
+    finalStatus: r.finalStatus,
+    finalAmountMinor: r.finalAmountMinor === null ? null : BigInt(r.finalAmountMinor),
+    finalCurrency: r.finalCurrency,
+    attrs,
+  };
+}
+
+/**
+ * A run's or ledger's entries as the aggregate's payments, in batches in key order, with their
+ * records' attributes (for the join; none read when the join is on the key, which needs none).
+ */
+export async function* paymentBatches(db: RawTx, runId: string, join: { payment: string }): AsyncGenerator<PaymentInput[]> {
+  const withAttrs = join.payment !== 'key';
+  for await (const rows of entryPages<EntryRow>(db, runId, `${ENTRY_COLUMNS}${withAttrs ? ', "detail"' : ''}`, WRITE_BATCH)) {
+    const attrs = withAttrs ? await attrsOfEntries(db, rows) : null;
+    yield rows.map((r, i) => paymentOf(r, attrs?.[i] ?? {}));
+  }
+}
+
+/** Keys (and details, for a join on another field) read a statement while looking for the entries that link to a deal. */
+const LINK_PAGE = 10_000;
+
+/**
+ * The entries that link to a deal (`dealOf` their join value), as the aggregate's payments, in key
+ * order: the join values are read first (only the key, or the detail and the records' attributes
+ * when the join is on another field), then the linked entries whole. The others are built in SQL
+ * (./unlinked-payments.ts).
+ */
+export async function* linkedPaymentBatches(db: RawTx, runId: string, join: { payment: string }, dealOf: (link: string | null) => string | null): AsyncGenerator<PaymentInput[]> {
+  const withAttrs = join.payment !== 'key';
+  for await (const rows of entryPages<{ id: number | bigint; key: string; detail?: string }>(db, runId, `"id", "key"${withAttrs ? ', "detail"' : ''}`, LINK_PAGE)) {
+    const attrs = withAttrs ? await attrsOfEntries(db, rows) : null;
+    const linked = new Map<number, Record<string, string>>();
+    rows.forEach((r, i) => {
+      const a = attrs?.[i] ?? {};
+      if (dealOf(linkOfPayment({ key: r.key, attrs: a }, join.payment))) linked.set(Number(r.id), a);
     });
-    if (rows.length < WRITE_BATCH) return;
+    const ids = [...linked.keys()];
+    for (let i = 0; i < ids.length; i += WRITE_BATCH) {
+      const part: EntryRow[] = await db.$queryRawUnsafe(`SELECT ${ENTRY_COLUMNS} FROM "RunResult" WHERE "id" IN (${ids.slice(i, i + WRITE_BATCH).join(',')}) ORDER BY "key"`);
+      yield part.map((r) => paymentOf(r, linked.get(Number(r.id))!));
+    }
   }
 }
 
 /**
  * Rebuilds the pre-aggregate of a completed run (or a ledger). The new rows replace the old ones and
  * the build marker in one transaction, so a reader sees the old figures or the new ones, never a
- * half-built aggregate (a ledger is rebuilt while people read its dashboard). The entries stream
- * through in batches, each batch's credits written as it goes: only the deals, the spend and the
+ * half-built aggregate (a ledger is rebuilt while people read its dashboard). The entries that link
+ * to a deal stream through the process in batches, each batch's credits written as it goes; the
+ * others are summed and credited in SQL (./unlinked-payments.ts): only the deals, the spend and the
  * daily rows are held in memory (every entry and its credits at once took 2.3 GiB for 100k keys).
+ * `everyPaymentInProcess`: every entry through the process, as before (the equivalence tests' peer).
  */
-export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Join } = {}): Promise<{ daily: number; credits: number; linkedPayments: number }> {
+export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Join; everyPaymentInProcess?: boolean } = {}): Promise<{ daily: number; credits: number; linkedPayments: number }> {
   const db = opts.db ?? getPrisma();
   const stored = await romiSettingsOf(runId, db);
   const settings = opts.join ? { ...stored, join: opts.join } : stored;
@@ -201,11 +250,18 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
   const write = async (tx: RawTx): Promise<number> => {
     await tx.$executeRawUnsafe(`DELETE FROM "RomiDaily" WHERE "runId" = ${run}`);
     await tx.$executeRawUnsafe(`DELETE FROM "RomiCredit" WHERE "runId" = ${run}`);
-    for await (const batch of paymentBatches(tx, runId, settings.join)) {
+    // The payments that link to a deal go through the process (attribution by the deal's touches); the
+    // others, most of them, are summed and credited in SQL once the linked ones have their credits.
+    const batches = opts.everyPaymentInProcess ? paymentBatches(tx, runId, settings.join) : linkedPaymentBatches(tx, runId, settings.join, (link) => builder.dealOfLink(link));
+    for await (const batch of batches) {
       const paymentCredits = builder.addPayments(batch);
       await insertCredits(tx, runId, paymentCredits);
       credits += paymentCredits.length;
       await yieldToEventLoop(); // frees the batch's statements
+    }
+    if (!opts.everyPaymentInProcess) {
+      builder.addUnlinked(await unlinkedTotals(tx, runId));
+      credits += await insertUnlinkedCredits(tx, runId, builder.unlinkedCredit());
     }
     const rest = builder.finish();
     await insertValues(tx, 'RomiDaily', DAILY_COLUMNS, rest.daily.map((d) => [runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.spendMinor, d.leadsMilli, d.dealsMilli, d.paidDealsMilli, d.paidTx]));
