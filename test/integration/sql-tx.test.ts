@@ -1,23 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDefaultRuleSet } from '@/lib/features/runs/rulesets';
 import { closeBulkWriters } from '@/lib/server/db/record-insert';
-import { insertValues, pgTransaction, reserveIds, type RawTx } from '@/lib/server/db/sql-tx';
+import { bulkTransaction, insertValues, reserveIds, type RawTx } from '@/lib/server/db/sql-tx';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
 const HOSTILE = ['', ' ', '"', '""', "'", "''); DROP TABLE \"AuditLog\"; --", 'a,b', 'line\nbreak', 'cr\r\nlf', 'tab\there', '\\N', '\\', 'nul\u0000inside', 'ünïcødé €', '😀', 'x'.repeat(70_000)];
 const COLUMNS = ['id', 'createdAt', 'actorId', 'actorEmail', 'action', 'entityType', 'entityId', 'before', 'after'];
 
 /**
- * On PostgreSQL the ledger's fill writes by COPY in a transaction of its own (lib/server/db/sql-tx.ts):
- * the same values must arrive as through literal INSERTs in Prisma's transaction (SQLite's only path),
- * hostile text included, and nothing of a failed transaction may stay.
+ * The ledger's fill writes in a transaction of the bulk writer's own (lib/server/db/sql-tx.ts): by COPY
+ * on PostgreSQL, by prepared row inserts on a SQLite connection of its own. The same values must arrive
+ * as through literal INSERTs in Prisma's transaction, hostile text included; nothing of a failed
+ * transaction may stay; ids reserved for it come in order and are never ones the table has used.
  */
 describe.each(DATABASE_KINDS)('raw writers on %s', (kind) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase(kind);
   });
-  /** The fill's transaction on this database: the bulk writer's own with COPY (PostgreSQL), else Prisma's. */
-  const fillTransaction = <T>(fn: (tx: RawTx) => Promise<T>): Promise<T> => (kind === 'postgres' ? pgTransaction(db.prisma, fn) : db.prisma.$transaction(fn));
+  /** The fill's transaction on this database: the bulk writer's own. */
+  const fillTransaction = <T>(fn: (tx: RawTx) => Promise<T>): Promise<T> => bulkTransaction(db.prisma, fn);
   afterAll(async () => {
     await closeBulkWriters();
     await db?.drop();
@@ -36,7 +38,7 @@ describe.each(DATABASE_KINDS)('raw writers on %s', (kind) => {
     expect(copied.map((r) => r.after).sort()).toEqual(HOSTILE.map((t) => t.replace(/\u0000/g, '\ufffd')).sort());
   });
 
-  it('keeps nothing of a transaction that fails (PostgreSQL: ids for COPY reserved in order)', async () => {
+  it('keeps nothing of a transaction that fails, and reserves ids in order past any the table used', async () => {
     await expect(
       fillTransaction(async (tx) => {
         await insertValues(tx, 'AuditLog', COLUMNS, rows('failed'));
@@ -44,11 +46,21 @@ describe.each(DATABASE_KINDS)('raw writers on %s', (kind) => {
       }),
     ).rejects.toThrow('stop');
     expect(await read('failed')).toEqual([]);
-    if (kind === 'postgres') {
-      // COPY returns no ids: they are reserved from the sequence first, in order.
-      const ids = await pgTransaction(db.prisma, (tx) => reserveIds(tx, 'RunResult', 5));
-      expect(ids).toHaveLength(5);
-      expect(ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1)).toBe(true);
-    }
+    // COPY and prepared row inserts return no ids: they are reserved first, in order.
+    const ruleSet = await ensureDefaultRuleSet(db.prisma);
+    const run = await db.prisma.run.create({ data: { status: 'completed', inputs: '[]', inputsHash: 'test', ruleSetId: ruleSet.id } });
+    const entry = (id: number) => ({ id, runId: run.id, key: `K${id}`, cls: 'matched', reasons: '', severity: 'info', severityRank: 0, action: 'none', actionLabel: 'None', missingIn: '', duplicateIn: '', statuses: '', amountMinor: 1n, currency: 'USD', detail: '{}', state: 'open' });
+    const ids = await fillTransaction((tx) => reserveIds(tx as Parameters<typeof reserveIds>[0], 'RunResult', 5));
+    expect(ids).toHaveLength(5);
+    expect(ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1)).toBe(true);
+    // An id the table had (the last row, since deleted) is never handed out again.
+    const made = await db.prisma.runResult.create({ data: { ...entry(0), id: undefined, key: 'gone' } });
+    await db.prisma.runResult.delete({ where: { id: made.id } });
+    const next = await fillTransaction((tx) => reserveIds(tx as Parameters<typeof reserveIds>[0], 'RunResult', 2));
+    expect(next[0]!).toBeGreaterThan(made.id);
+    await fillTransaction(async (tx) => insertValues(tx, 'RunResult', ['id', 'runId', 'key', 'cls', 'reasons', 'severity', 'severityRank', 'action', 'actionLabel', 'missingIn', 'duplicateIn', 'statuses', 'amountMinor', 'currency', 'detail', 'state'], next.map((id) => Object.values(entry(id)))));
+    expect((await db.prisma.runResult.findMany({ where: { runId: run.id }, select: { id: true } })).map((r) => r.id)).toEqual(next);
+    // Prisma's own inserts continue after them.
+    expect((await db.prisma.runResult.create({ data: { ...entry(0), id: undefined, key: 'after' } })).id).toBeGreaterThan(next[1]!);
   });
 });

@@ -16,7 +16,7 @@ import { engineFor, loadKeys } from '@/lib/features/runs/reconcile-keys';
 import { resultData } from '@/lib/features/runs/result-rows';
 import { type Tx } from '@/lib/features/romi/rebuild-romi';
 import { RESULT_COLUMNS_WITH_IDS, resultInsertSql, resultRowsWithIds, type ResultInsertRow } from '@/lib/server/db/result-insert';
-import { insertValues, pgTransaction, reserveIds, takesCopy, type RawTx } from '@/lib/server/db/sql-tx';
+import { bulkTransaction, insertValues, reserveIds, takesCopy, takesPrepared, type RawTx } from '@/lib/server/db/sql-tx';
 import { rowState, ROW_SELECT, type ReviewRow } from '@/lib/features/review/row-change';
 import { applyRomiRowChange } from '@/lib/features/romi/apply-row-change';
 import { applyRomiEntries, entryAttrs, type EntryFigures, type EntryMove } from '@/lib/features/romi/apply-entries';
@@ -234,12 +234,13 @@ async function reconcileChunk(
   const counted: CountMoves = new Map();
 
   // A chunk that only creates entries while ROMI waits for its build at the end (a fill, or new keys
-  // before any aggregate) is written on PostgreSQL in a transaction of the bulk writer's own, by COPY;
-  // anything else in Prisma's interactive transaction, by multi-row INSERTs. The same rows either way
+  // before any aggregate) is written in a transaction of the bulk writer's own: by COPY on PostgreSQL,
+  // by prepared row inserts on a connection of its own on SQLite. Anything else goes in Prisma's
+  // interactive transaction, by multi-row INSERTs. The same rows either way
   // (test/integration/ledger-fill.test.ts).
   const created = (tx: RawTx) => writeCreated(tx, { ledgerRunId, passId, ruleSet, creates, now, romi, counts, counted, touched, moves, figures, attrsById, clock });
-  if (clientTarget(db).kind === 'postgres' && romi.rebuild && romi.presettle && !updates.length) {
-    await pgTransaction(db, async (tx) => {
+  if (romi.rebuild && romi.presettle && !updates.length) {
+    await bulkTransaction(db, async (tx) => {
       await created(tx);
       await moveLedgerCounts(tx, ledgerRunId, counted);
       clock.lap('updates');
@@ -342,8 +343,8 @@ async function writeCreated(tx: RawTx, c: CreateContext): Promise<void> {
   const rows = settledByKey.size ? creates.map((x) => (settledByKey.has(x.key) ? { ...x, state: 'resolved' } : x)) : creates;
   const createdByKey = new Map(creates.map((x) => [x.key, x]));
   const ids: { id: number; key: string }[] = [];
-  if (takesCopy(tx)) {
-    // COPY returns nothing: the ids are taken from the sequence first.
+  if (takesCopy(tx) || takesPrepared(tx)) {
+    // COPY returns nothing: the ids are reserved first (from the sequence; on SQLite under the write lock).
     const reserved = await reserveIds(tx, 'RunResult', rows.length);
     rows.forEach((r, i) => ids.push({ id: reserved[i]!, key: r.key }));
     await insertValues(tx, 'RunResult', RESULT_COLUMNS_WITH_IDS, resultRowsWithIds(rows, reserved, now, settledByKey));

@@ -5,7 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import { clientTarget, type PrismaClient } from './client';
-import { libsqlUrl } from './config';
+import Database from 'libsql';
+import { libsqlUrl, sqliteFilePath } from './config';
 import { keyBucketOf } from './key-buckets';
 
 /** One normalized record with its provenance, as written by ingestions and pulls. */
@@ -126,7 +127,7 @@ export function literalFor(kind: 'sqlite' | 'postgres'): (v: SqlValue) => string
  * So SQLite gets literal multi-row INSERTs through executeMultiple, and PostgreSQL gets
  * COPY ... FROM STDIN through a small pg pool of its own.
  */
-const writers = new Map<string, { kind: 'sqlite'; client: LibsqlClient } | { kind: 'postgres'; pool: pg.Pool }>();
+const writers = new Map<string, { kind: 'sqlite'; client: LibsqlClient; conn?: Database.Database } | { kind: 'postgres'; pool: pg.Pool }>();
 
 /** The bulk writer for a client's database (shared with lib/server/db/result-insert.ts; closed by closeBulkWriters). */
 export function writerFor(db: object) {
@@ -145,11 +146,29 @@ export function writerFor(db: object) {
   return writer;
 }
 
+/** Page cache of the bulk writer's own SQLite connection: the index pages a ledger fill writes stay in memory between its transactions. */
+const SQLITE_WRITER_CACHE_KIB = 64 * 1024;
+
+/**
+ * The SQLite bulk writer's own connection (libsql's synchronous driver, as the record sink's), opened
+ * on first use: prepared statements that keep nothing after they are dropped (the Prisma adapter's
+ * libSQL client keeps each statement's memory) and a page cache of its own.
+ */
+export function sqliteWriterConnection(db: object): Database.Database {
+  const writer = writerFor(db);
+  if (writer.kind !== 'sqlite') throw new Error('sqliteWriterConnection is for SQLite.');
+  if (!writer.conn) {
+    writer.conn = new Database(sqliteFilePath(clientTarget(db).url), { timeout: 10_000 });
+    writer.conn.exec(`PRAGMA cache_size = -${SQLITE_WRITER_CACHE_KIB}`);
+  }
+  return writer.conn;
+}
+
 /** Closes the bulk writers (tests and CLIs call this before exiting). */
 export async function closeBulkWriters(): Promise<void> {
   const all = [...writers.values()];
   writers.clear();
-  await Promise.all(all.map((w) => (w.kind === 'sqlite' ? w.client.close() : w.pool.end())));
+  await Promise.all(all.map((w) => (w.kind === 'sqlite' ? (w.conn?.close(), w.client.close()) : w.pool.end())));
 }
 
 /** Inserts records in one multi-row statement. */
