@@ -159,7 +159,7 @@ export function sqliteWriterConnection(db: object): Database.Database {
   if (writer.kind !== 'sqlite') throw new Error('sqliteWriterConnection is for SQLite.');
   if (!writer.conn) {
     writer.conn = new Database(sqliteFilePath(clientTarget(db).url), { timeout: 10_000 });
-    writer.conn.exec(`PRAGMA cache_size = -${SQLITE_WRITER_CACHE_KIB}`);
+    writer.conn.exec(`PRAGMA cache_size = -${SQLITE_WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint = 20000`);
   }
   return writer.conn;
 }
