@@ -5,7 +5,7 @@
  * (the path it replaced): every daily row, every credit, the build's counts. The entries cover every
  * review state, final status, amount sign, a final currency of its own and no date, each on a day of
  * its own (a wrong SQL contribution cannot hide in a sum), by payment and by deal, joined on the key
- * and on a record attribute.
+ * and on a record attribute, over several key ranges.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReconciliation } from '@/lib/features/ledger';
@@ -79,7 +79,8 @@ describe.each(DATABASE_KINDS)('ROMI payments without a deal built in SQL on %s',
     ];
     for (const s of settings) {
       await saveRomiSettings(rec.id, { dealSourceIds: [crm.id], spendSourceIds: [ads.id], join: s.join, basis: s.basis, dealConditions: [], sameAmount: false }, null, db.prisma);
-      const sql = await rebuildRomi(rec.ledgerRunId, { db: db.prisma });
+      // Key ranges of 16 entries: several ranges, some with linked entries and some without.
+      const sql = await rebuildRomi(rec.ledgerRunId, { db: db.prisma, rangeKeys: 16 });
       const fast = await aggregate(rec.ledgerRunId);
       const slow = await rebuildRomi(rec.ledgerRunId, { db: db.prisma, everyPaymentInProcess: true });
       expect(sql, JSON.stringify(s)).toEqual(slow);

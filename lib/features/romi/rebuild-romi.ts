@@ -9,7 +9,7 @@ import { loggerFor } from '@/lib/server/observability/logger';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
 import { loadChannelMap } from './channel-map';
 import { parseAttrs } from './attrs';
-import { insertUnlinkedCredits, unlinkedTotals } from './unlinked-payments';
+import { insertUnlinkedCredits, unlinkedTotals, type UnlinkedRange } from './unlinked-payments';
 
 export { parseAttrs };
 
@@ -202,25 +202,27 @@ export async function* paymentBatches(db: RawTx, runId: string, join: { payment:
 const LINK_PAGE = 10_000;
 
 /**
- * The entries that link to a deal (`dealOf` their join value), as the aggregate's payments, in key
- * order: the join values are read first (only the key, or the detail and the records' attributes
- * when the join is on another field), then the linked entries whole. The others are built in SQL
- * (./unlinked-payments.ts).
+ * A run's entries a key range at a time, with those of the range that link to a deal (`dealOf` their
+ * join value) as the aggregate's payments: the join values are read first (only the key, or the
+ * detail and the records' attributes when the join is on another field), then the linked entries
+ * whole. The range's other entries are built in SQL (./unlinked-payments.ts).
  */
-export async function* linkedPaymentBatches(db: RawTx, runId: string, join: { payment: string }, dealOf: (link: string | null) => string | null): AsyncGenerator<PaymentInput[]> {
+export async function* linkedPaymentRanges(db: RawTx, runId: string, join: { payment: string }, dealOf: (link: string | null) => string | null, rangeKeys = LINK_PAGE): AsyncGenerator<UnlinkedRange & { linked: PaymentInput[] }> {
   const withAttrs = join.payment !== 'key';
-  for await (const rows of entryPages<{ id: number | bigint; key: string; detail?: string }>(db, runId, `"id", "key"${withAttrs ? ', "detail"' : ''}`, LINK_PAGE)) {
+  for await (const rows of entryPages<{ id: number | bigint; key: string; detail?: string }>(db, runId, `"id", "key"${withAttrs ? ', "detail"' : ''}`, rangeKeys)) {
     const attrs = withAttrs ? await attrsOfEntries(db, rows) : null;
-    const linked = new Map<number, Record<string, string>>();
+    const attrsOf = new Map<number, Record<string, string>>();
     rows.forEach((r, i) => {
       const a = attrs?.[i] ?? {};
-      if (dealOf(linkOfPayment({ key: r.key, attrs: a }, join.payment))) linked.set(Number(r.id), a);
+      if (dealOf(linkOfPayment({ key: r.key, attrs: a }, join.payment))) attrsOf.set(Number(r.id), a);
     });
-    const ids = [...linked.keys()];
-    for (let i = 0; i < ids.length; i += WRITE_BATCH) {
-      const part: EntryRow[] = await db.$queryRawUnsafe(`SELECT ${ENTRY_COLUMNS} FROM "RunResult" WHERE "id" IN (${ids.slice(i, i + WRITE_BATCH).join(',')}) ORDER BY "key"`);
-      yield part.map((r) => paymentOf(r, linked.get(Number(r.id))!));
+    const linkedIds = [...attrsOf.keys()];
+    const linked: PaymentInput[] = [];
+    for (let i = 0; i < linkedIds.length; i += WRITE_BATCH) {
+      const part: EntryRow[] = await db.$queryRawUnsafe(`SELECT ${ENTRY_COLUMNS} FROM "RunResult" WHERE "id" IN (${linkedIds.slice(i, i + WRITE_BATCH).join(',')}) ORDER BY "key"`);
+      for (const r of part) linked.push(paymentOf(r, attrsOf.get(Number(r.id))!));
     }
+    yield { first: rows[0]!.key, last: rows[rows.length - 1]!.key, linkedIds, linked };
   }
 }
 
@@ -231,9 +233,10 @@ export async function* linkedPaymentBatches(db: RawTx, runId: string, join: { pa
  * to a deal stream through the process in batches, each batch's credits written as it goes; the
  * others are summed and credited in SQL (./unlinked-payments.ts): only the deals, the spend and the
  * daily rows are held in memory (every entry and its credits at once took 2.3 GiB for 100k keys).
- * `everyPaymentInProcess`: every entry through the process, as before (the equivalence tests' peer).
+ * `everyPaymentInProcess`: every entry through the process, as before (the equivalence tests' peer);
+ * `rangeKeys`: entries a key range (tests take small ranges).
  */
-export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Join; everyPaymentInProcess?: boolean } = {}): Promise<{ daily: number; credits: number; linkedPayments: number }> {
+export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Join; everyPaymentInProcess?: boolean; rangeKeys?: number } = {}): Promise<{ daily: number; credits: number; linkedPayments: number }> {
   const db = opts.db ?? getPrisma();
   const stored = await romiSettingsOf(runId, db);
   const settings = opts.join ? { ...stored, join: opts.join } : stored;
@@ -252,16 +255,23 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
     await tx.$executeRawUnsafe(`DELETE FROM "RomiCredit" WHERE "runId" = ${run}`);
     // The payments that link to a deal go through the process (attribution by the deal's touches); the
     // others, most of them, are summed and credited in SQL once the linked ones have their credits.
-    const batches = opts.everyPaymentInProcess ? paymentBatches(tx, runId, settings.join) : linkedPaymentBatches(tx, runId, settings.join, (link) => builder.dealOfLink(link));
-    for await (const batch of batches) {
-      const paymentCredits = builder.addPayments(batch);
-      await insertCredits(tx, runId, paymentCredits);
-      credits += paymentCredits.length;
-      await yieldToEventLoop(); // frees the batch's statements
-    }
-    if (!opts.everyPaymentInProcess) {
-      builder.addUnlinked(await unlinkedTotals(tx, runId));
-      credits += await insertUnlinkedCredits(tx, runId, builder.unlinkedCredit());
+    if (opts.everyPaymentInProcess) {
+      for await (const batch of paymentBatches(tx, runId, settings.join)) {
+        const paymentCredits = builder.addPayments(batch);
+        await insertCredits(tx, runId, paymentCredits);
+        credits += paymentCredits.length;
+        await yieldToEventLoop(); // frees the batch's statements
+      }
+    } else {
+      const unlinked = builder.unlinkedCredit();
+      for await (const range of linkedPaymentRanges(tx, runId, settings.join, (link) => builder.dealOfLink(link), opts.rangeKeys)) {
+        const paymentCredits = builder.addPayments(range.linked);
+        await insertCredits(tx, runId, paymentCredits);
+        credits += paymentCredits.length;
+        builder.addUnlinked(await unlinkedTotals(tx, runId, range));
+        credits += await insertUnlinkedCredits(tx, runId, range, unlinked);
+        await yieldToEventLoop(); // frees the range's statements
+      }
     }
     const rest = builder.finish();
     await insertValues(tx, 'RomiDaily', DAILY_COLUMNS, rest.daily.map((d) => [runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.spendMinor, d.leadsMilli, d.dealsMilli, d.paidDealsMilli, d.paidTx]));

@@ -2,9 +2,11 @@
  * The ROMI build's payments that link to no deal, in SQL. Most payments link to none (nine in ten in
  * the pipeline bench), and building their figures in the process (each entry read, its contribution
  * computed, its credit row written back) was most of the rebuild: their figures are summed by day and
- * currency with GROUP BY, their credits written with INSERT ... SELECT. A payment is unlinked here
- * when it has no payment credit yet: the build deletes the old credits and writes the linked
- * payments' credits first. The contribution mirrors contributionOf (lib/romi/build.ts):
+ * currency with GROUP BY, their credits written with INSERT ... SELECT, a key range at a time (the
+ * range the build has just read the join values of), less the entries of the range that link to a
+ * deal (a literal id list; a NOT EXISTS against the credits written so far was planned, inside the
+ * rebuild's transaction, as a scan of every credit per entry: 24 s at 100k keys on PostgreSQL). The
+ * contribution mirrors contributionOf (lib/romi/build.ts):
  * unlinked-payments.test.ts compares the two on every review state, final status and sign.
  */
 import { OPEN_REVIEW_STATES } from '@/lib/domain/review';
@@ -32,30 +34,34 @@ export function contributionSql(lit: Lit) {
   };
 }
 
-function unlinkedWhere(run: string): string {
-  return `r."runId" = ${run} AND NOT EXISTS (SELECT 1 FROM "RomiCredit" c WHERE c."runId" = ${run} AND c."kind" = 'payment' AND c."ref" = r."id")`;
+/** A key range of a run's entries (inclusive), less the ids that link to a deal. */
+export type UnlinkedRange = { first: string; last: string; linkedIds: readonly number[] };
+
+function unlinkedWhere(lit: Lit, runId: string, range: UnlinkedRange): string {
+  const ids = range.linkedIds.filter((id) => Number.isSafeInteger(id));
+  return `r."runId" = ${lit(runId)} AND r."key" >= ${lit(range.first)} AND r."key" <= ${lit(range.last)}${ids.length ? ` AND r."id" NOT IN (${ids.join(',')})` : ''}`;
 }
 
 type TotalsRow = { day: string; currency: string; revenue: string; refund: string; notCounted: string; paidTx: string; payments: string };
 
-/** The unlinked payments' figures by day and currency (sums as text: exact on both databases). */
-export async function unlinkedTotals(tx: RawTx, runId: string): Promise<UnlinkedTotals[]> {
+/** The unlinked payments' figures of a key range by day and currency (sums as text: exact on both databases). */
+export async function unlinkedTotals(tx: RawTx, runId: string, range: UnlinkedRange): Promise<UnlinkedTotals[]> {
   const lit = literalFor(clientTarget(tx as object).kind);
   const e = contributionSql(lit);
   const sum = (x: string) => `CAST(SUM(${x}) AS TEXT)`;
   const rows: TotalsRow[] = await tx.$queryRawUnsafe(
     `SELECT ${e.day} AS "day", ${e.currency} AS "currency", ${sum(e.revenue)} AS "revenue", ${sum(e.refund)} AS "refund", ${sum(e.notCounted)} AS "notCounted",
             ${sum(e.paidTx)} AS "paidTx", CAST(COUNT(*) AS TEXT) AS "payments"
-       FROM "RunResult" r WHERE ${unlinkedWhere(lit(runId))} GROUP BY 1, 2 ORDER BY 1, 2`,
+       FROM "RunResult" r WHERE ${unlinkedWhere(lit, runId, range)} GROUP BY 1, 2 ORDER BY 1, 2`,
   );
   return rows.map((r) => ({ day: r.day, currency: r.currency, revenueMinor: BigInt(r.revenue), refundMinor: BigInt(r.refund), notCountedMinor: BigInt(r.notCounted), paidTx: Number(r.paidTx), payments: Number(r.payments) }));
 }
 
 /**
- * Writes every unlinked payment's credit (one per stored model: EVERY_MODEL when the models agree),
- * in key order as the build writes the linked ones. Returns the rows written.
+ * Writes the credit of every unlinked payment of a key range (one per stored model: EVERY_MODEL when
+ * the models agree), in key order. Returns the rows written.
  */
-export async function insertUnlinkedCredits(tx: RawTx, runId: string, credit: { models: readonly CreditModel[]; channel: string; campaign: string; weightPpm: number }): Promise<number> {
+export async function insertUnlinkedCredits(tx: RawTx, runId: string, range: UnlinkedRange, credit: { models: readonly CreditModel[]; channel: string; campaign: string; weightPpm: number }): Promise<number> {
   if (!credit.models.length) return 0;
   const lit = literalFor(clientTarget(tx as object).kind);
   const e = contributionSql(lit);
@@ -64,6 +70,6 @@ export async function insertUnlinkedCredits(tx: RawTx, runId: string, credit: { 
   return tx.$executeRawUnsafe(
     `INSERT INTO "RomiCredit" ("runId", "model", "kind", "ref", "dealKey", "day", "channel", "campaign", "currency", "weightPpm", "link")
      SELECT ${run}, m."model", 'payment', r."id", NULL, ${e.day}, ${lit(credit.channel)}, ${lit(credit.campaign)}, ${e.currency}, ${credit.weightPpm}, NULL
-       FROM "RunResult" r CROSS JOIN (${models}) m WHERE ${unlinkedWhere(run)} ORDER BY r."key", m."model"`,
+       FROM "RunResult" r CROSS JOIN (${models}) m WHERE ${unlinkedWhere(lit, runId, range)} ORDER BY r."key", m."model"`,
   );
 }
