@@ -4,7 +4,7 @@
  * audited in the same transaction) when the facts change, and new data reconciles by itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveReconciliation, createReconciliation, listReconciliations, ledgerChangesSince, reconciliationOverview, reconciliationsWithSource, runLedgerPass, updateReconciliation } from '@/lib/features/ledger';
+import { archiveReconciliation, createReconciliation, entryHistory, listReconciliations, ledgerChangesSince, reconciliationOverview, reconciliationsWithSource, runLedgerPass, updateReconciliation } from '@/lib/features/ledger';
 import { previewIngestion } from '@/lib/features/ingestion/preview-ingestion';
 import { stageUpload } from '@/lib/features/ingestion/stage-upload';
 import { startIngestion } from '@/lib/features/ingestion/process-ingestion';
@@ -14,6 +14,7 @@ import { type Actor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 import { expectCountsMatchEntries } from './ledger-counts';
+import { factsOf } from '@/lib/features/ledger/facts';
 
 /** Uploads a CSV to a source through the real path (stage, preview, ingest) and waits for the commit. */
 async function ingestCsv(db: TestDatabase, sourceId: string, fileName: string, csv: string): Promise<string> {
@@ -98,6 +99,14 @@ describe.each(DATABASE_KINDS)('the reconciled ledger on %s', (kind) => {
     expect(JSON.parse(audit.after!)).toMatchObject({ reason: after.reopenReason, resolutionId: reopen.id });
     const history = await db.prisma.entryHistory.findMany({ where: { resultId: after.id }, orderBy: { id: 'asc' } });
     expect(history.map((h) => h.change)).toEqual(['created', 'reopened']);
+    // The "created" row stores no facts of its own: the history shows the facts the entry was created with
+    // (the bank's Paid, from the reopen's facts before), not its facts now; an entry never changed shows its own.
+    expect(history[0]!.factsAfter).toBe('');
+    const shown = await entryHistory(after.id, db.prisma);
+    expect(shown[0]!.factsAfter).toBe(history[1]!.factsBefore);
+    expect(JSON.parse(shown[0]!.factsAfter)).toContainEqual(expect.objectContaining({ name: 'Bank', status: 'Paid' }));
+    const untouched = await entry('TX1001');
+    expect((await entryHistory(untouched.id, db.prisma)).map((h) => [h.change, JSON.parse(h.factsAfter)])).toEqual([['created', factsOf(untouched.detail)]]);
     // The earlier automatic decision stays in the entry's history.
     expect(await db.prisma.resolution.count({ where: { resultId: after.id, action: 'auto' } })).toBe(1);
   });

@@ -32,6 +32,7 @@ import { ledgerInputs } from './inputs';
 import { sidesOfSources } from '@/lib/features/runs/engine-members';
 import { countMove, ledgerSummary, moveLedgerCounts, type CountMoves } from './summary';
 import { PhaseClock, type PassPhases } from './phase-clock';
+import { IMPLIED_FACTS } from './created-facts';
 import { loggerFor } from '@/lib/server/observability/logger';
 
 /** Keys a statement reads or writes by list (SQLite takes at most 999 bound values a statement). */
@@ -100,6 +101,7 @@ export async function runLedgerPass(
 ): Promise<PassResult> {
   const db = opts.db ?? getPrisma();
   const started = Date.now();
+  const clock = new PhaseClock();
   const scope = await db.reconciliation.findUniqueOrThrow({ where: { id: reconciliationId } });
   const pass = await db.reconciliationPass.create({
     data: {
@@ -113,7 +115,6 @@ export async function runLedgerPass(
     },
   });
   const counts: PassCounts = { keysRead: 0, created: 0, changed: 0, reopened: 0, unchanged: 0, autoResolved: 0 };
-  const clock = new PhaseClock();
   try {
     const { inputs, ruleSet } = await ledgerInputs(scope, db);
     // With no aggregate that entries can move (none yet, or built before credits carried their join
@@ -369,7 +370,8 @@ async function writeCreated(tx: RawTx, c: CreateContext): Promise<void> {
       c.moves.push({ before: null, after: c.figures(r.id, x, { state: x.state ?? 'open', finalStatus: null, finalAmountMinor: null, finalCurrency: null }), attrs: entryAttrs(recordIdsOf(x.detail), c.attrsById) });
     }
   }
-  await insertHistory(tx, ids.map((r) => ({ resultId: r.id, passId, change: 'created', factsBefore: null, factsAfter: JSON.stringify(factsOf(createdByKey.get(r.key)!.detail)), reason: null, at: now })));
+  // The facts a new entry was created with are its detail's: the history row implies them (./created-facts.ts).
+  await insertHistory(tx, ids.map((r) => ({ resultId: r.id, passId, change: 'created', factsBefore: null, factsAfter: IMPLIED_FACTS, reason: null, at: now })));
   c.clock.lap('history');
   for (const x of creates) countMove(c.counted, null, x);
   counts.created += creates.length;

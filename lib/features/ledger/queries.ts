@@ -1,6 +1,7 @@
 import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { OPEN_REVIEW_STATES } from '@/lib/domain/review';
 import { listReconciliations } from './reconciliations';
+import { withCreatedFacts } from './created-facts';
 
 export type ReconciliationRow = Awaited<ReturnType<typeof reconciliationOverview>>[number];
 
@@ -46,7 +47,7 @@ export async function reconciliationOfRun(runId: string, db: Client = getPrisma(
 
 /** An entry's history of facts: every pass that created, changed or reopened it. */
 export async function entryHistory(resultId: number, db: Client = getPrisma()) {
-  return db.entryHistory.findMany({ where: { resultId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
+  return withCreatedFacts(db, await db.entryHistory.findMany({ where: { resultId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] }));
 }
 
 export type LedgerChange = {
@@ -81,7 +82,7 @@ export async function ledgerChangesSince(reconciliationId: string, passId: strin
     for (const g of grouped) if (g.change in counts) counts[g.change as keyof typeof counts] += g._count._all;
     // The rows for the listed entries: enough to fill the page (an entry changed by several passes has several).
     if (byEntry.size >= take) continue;
-    const rows = await db.entryHistory.findMany({ where: { passId: { in: ids } }, orderBy: { id: 'asc' }, take: take * 4, select: { id: true, resultId: true, change: true, factsBefore: true, factsAfter: true, reason: true } });
+    const rows = await withCreatedFacts(db, await db.entryHistory.findMany({ where: { passId: { in: ids } }, orderBy: { id: 'asc' }, take: take * 4, select: { id: true, resultId: true, change: true, factsBefore: true, factsAfter: true, reason: true } }));
     for (const h of rows) {
       const seen = byEntry.get(h.resultId);
       if (seen) {
