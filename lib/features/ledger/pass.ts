@@ -121,9 +121,10 @@ export async function runLedgerPass(
     // value), the pass does not compute moves: the aggregate is built once at the end.
     const build = await db.romiBuild.findUnique({ where: { runId: scope.ledgerRunId }, select: { creditLinks: true } });
     const romi = { rebuild: !build?.creditLinks, presettle: opts.presettle ?? true };
-    // PostgreSQL plans from statistics: a full pass starts from fresh ones, and a pass that keeps
-    // creating entries refreshes them each time the count it created doubles (from 10,000).
-    if (!opts.keys) await refreshPlannerStats(db, ['SourceRecord', 'RunResult']);
+    // PostgreSQL plans from statistics: a full pass starts from fresh ones (the records vacuumed too, so
+    // its key pages are read from the index alone), and a pass that keeps creating entries refreshes
+    // them each time the count it created doubles (from 10,000).
+    if (!opts.keys) await refreshPlannerStats(db, ['SourceRecord', 'RunResult'], { vacuum: ['SourceRecord'] });
     let analyzeAt = 10_000;
     const chunks = opts.keys ? chunked([...new Set(opts.keys)], TRANSACTION_KEYS) : allKeys(db, inputs.sources.map((s) => s.sourceId), TRANSACTION_KEYS);
     // A full pass's chunk is every key between its first and last (allKeys pages in key order), read as a range.
