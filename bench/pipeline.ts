@@ -57,7 +57,7 @@ type Upload = { ms: number; rows: number; unknown: number; preset: string | null
 type Figures = {
   uploads: Record<'gateway' | 'bank' | 'crm' | 'ads', Upload>;
   setupMs: number;
-  pass: { ms: number; keysRead: number; created: number; autoResolved: number; phases: Record<string, number> };
+  pass: { ms: number; keysRead: number; created: number; autoResolved: number; phases: Record<string, number>; rssMiB: Record<string, number> };
   dashboardMs: number;
   rebuild: { ms: number; credits: number; daily: number };
   totalMs: number;
@@ -161,6 +161,7 @@ export const section: BenchSection = {
         console.log(`  reconciliation and ROMI settings : ${fmtS(f.setupMs)}`);
         console.log(`  first full pass                  : ${fmtS(f.pass.ms)} (${f.pass.keysRead.toLocaleString('en')} keys, ${f.pass.created.toLocaleString('en')} entries, ${f.pass.autoResolved.toLocaleString('en')} settled by rules, ROMI built)`);
         console.log(`    where it went (phase timers)   : ${Object.entries(f.pass.phases).map(([p, ms]) => `${p} ${fmtS(ms)}`).join(', ')}`);
+        console.log(`    resident set by phase (largest): ${Object.entries(f.pass.rssMiB).map(([p, mib]) => `${p} ${fmtM(mib)}`).join(', ')}`);
         console.log(`  dashboard read                   : ${fmtS(f.dashboardMs)}`);
         console.log(`  ROMI rebuilt from the ledger     : ${fmtS(f.rebuild.ms)} (${f.rebuild.credits.toLocaleString('en')} credit rows, ${f.rebuild.daily.toLocaleString('en')} daily rows; the dashboard shows the same figures; not in the total)`);
         const shown = f.shown;

@@ -46,8 +46,8 @@ const TRANSACTION_KEYS = 2000;
 
 export type PassTrigger = 'ingestion' | 'webhook' | 'pull' | 'rules' | 'person' | 'upgrade';
 export type PassCounts = { keysRead: number; created: number; changed: number; reopened: number; unchanged: number; autoResolved: number };
-/** `phases`: where the pass spent its time (ms by phase, lib/features/ledger/phase-clock.ts). */
-export type PassResult = PassCounts & { passId: string; durationMs: number; phases: PassPhases };
+/** `phases`: where the pass spent its time (ms by phase, lib/features/ledger/phase-clock.ts); `rssMiB`: the process's resident set at the end of each phase, largest seen. */
+export type PassResult = PassCounts & { passId: string; durationMs: number; phases: PassPhases; rssMiB: PassPhases };
 
 const CLASSIFICATION = ['cls', 'reasons', 'severity', 'severityRank', 'action', 'actionLabel', 'ruleId', 'missingIn', 'duplicateIn', 'statuses', 'amountMinor', 'currency', 'date', 'amountDiffMinor'] as const;
 
@@ -154,8 +154,9 @@ export async function runLedgerPass(
     if (wrote && romi.rebuild) await rebuildRomiAfterRun(scope.ledgerRunId, db);
     clock.lap('romi');
     const phases = clock.rounded();
-    loggerFor('ledger', { reconciliationId, passId: pass.id }).info({ ...counts, durationMs, phases }, 'ledger pass completed');
-    return { passId: pass.id, durationMs, phases, ...counts };
+    const rssMiB = clock.peaks();
+    loggerFor('ledger', { reconciliationId, passId: pass.id }).info({ ...counts, durationMs, phases, rssMiB }, 'ledger pass completed');
+    return { passId: pass.id, durationMs, phases, rssMiB, ...counts };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await db.reconciliationPass.update({ where: { id: pass.id }, data: { status: 'failed', finishedAt: new Date(), durationMs: Date.now() - started, message: message.slice(0, 2000), ...counts } });

@@ -21,6 +21,9 @@ describe('PhaseClock', () => {
         ['engine', 8],
         ['romi', 0],
       ]);
+      // The resident set is sampled at the end of every phase.
+      expect(Object.keys(clock.peaks())).toEqual(['keys', 'engine', 'romi']);
+      expect(Object.values(clock.peaks()).every((mib) => mib! > 0 && mib! < 1 << 20)).toBe(true);
     } finally {
       spy.mockRestore();
     }

@@ -22,12 +22,15 @@ export type PassPhases = Partial<Record<PassPhase, number>>;
 
 export class PhaseClock {
   readonly ms: PassPhases = {};
+  /** The process's largest resident set seen at the end of each phase (MiB): where memory peaks. */
+  readonly rssMiB: PassPhases = {};
   private last = performance.now();
 
   /** Gives the time since the previous lap to `phase`. */
   lap(phase: PassPhase): void {
     const now = performance.now();
     this.ms[phase] = (this.ms[phase] ?? 0) + (now - this.last);
+    this.rssMiB[phase] = Math.max(this.rssMiB[phase] ?? 0, Math.round(process.memoryUsage.rss() / 2 ** 20));
     this.last = now;
   }
 
@@ -35,6 +38,13 @@ export class PhaseClock {
   rounded(): PassPhases {
     const out: PassPhases = {};
     for (const p of PASS_PHASES) if (this.ms[p] !== undefined) out[p] = Math.round(this.ms[p]!);
+    return out;
+  }
+
+  /** The largest resident set seen at the end of each phase, in the order of PASS_PHASES. */
+  peaks(): PassPhases {
+    const out: PassPhases = {};
+    for (const p of PASS_PHASES) if (this.rssMiB[p] !== undefined) out[p] = this.rssMiB[p];
     return out;
   }
 }
