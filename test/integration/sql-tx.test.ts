@@ -38,6 +38,28 @@ describe.each(DATABASE_KINDS)('raw writers on %s', (kind) => {
     expect(copied.map((r) => r.after).sort()).toEqual(HOSTILE.map((t) => t.replace(/\u0000/g, '\ufffd')).sort());
   });
 
+  it('waits for a transaction of the same process that holds the write lock, without blocking it', async () => {
+    // Prisma's transaction takes the write lock and keeps it until released; the bulk transaction asked for
+    // meanwhile must let it finish (a synchronous busy wait would hold the event loop until its timeout).
+    let release!: () => void;
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const held = db.prisma.$transaction(async (tx) => {
+      await insertValues(tx, 'AuditLog', COLUMNS, rows('held').slice(0, 1));
+      locked();
+      await new Promise<void>((r) => (release = r));
+    }, { timeout: 20_000 });
+    await isLocked;
+    const started = performance.now();
+    const bulk = fillTransaction((tx) => insertValues(tx, 'AuditLog', COLUMNS, rows('after').slice(0, 2)));
+    setTimeout(() => release(), 300);
+    await held;
+    await bulk;
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(await read('held')).toHaveLength(1);
+    expect(await read('after')).toHaveLength(2);
+  });
+
   it('keeps nothing of a transaction that fails, and reserves ids in order past any the table used', async () => {
     await expect(
       fillTransaction(async (tx) => {

@@ -39,10 +39,37 @@ function sqliteValue(v: SqlValue | undefined): string | number | bigint | null {
   return v;
 }
 
+/** How long a SQLite bulk transaction waits for the write lock before it gives up (ms). */
+const SQLITE_LOCK_WAIT_MS = 30_000;
+
+/**
+ * Takes the write lock (BEGIN IMMEDIATE) without blocking the event loop: libsql's busy handler waits
+ * synchronously, so a transaction of this same process holding the lock (Prisma's, between two of
+ * its statements) could never finish while it waited. Polls with the busy timeout off instead.
+ */
+async function beginImmediate(conn: ReturnType<typeof sqliteWriterConnection>): Promise<void> {
+  const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
+  conn.exec('PRAGMA busy_timeout = 0');
+  try {
+    for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
+      try {
+        conn.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  } finally {
+    conn.exec('PRAGMA busy_timeout = 10000');
+  }
+}
+
 /**
  * Runs fn in one IMMEDIATE transaction (the write lock taken at BEGIN) on the SQLite bulk writer's own
  * connection: committed when fn returns, rolled back when it throws. Holding the write lock, the
- * transaction can also reserve ids (reserveIds). `db` is the app's Prisma client (which database).
+ * transaction can also reserve ids (reserveIds). Every statement is synchronous: a body that awaits
+ * only them never lets another transaction of the process in. `db` is the app's Prisma client.
  */
 export async function sqliteTransaction<T>(db: object, fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
   const conn = sqliteWriterConnection(db);
@@ -64,7 +91,7 @@ export async function sqliteTransaction<T>(db: object, fn: (tx: SqliteTx) => Pro
     },
     clientTarget(db),
   );
-  conn.exec('BEGIN IMMEDIATE');
+  await beginImmediate(conn);
   try {
     const out = await fn(tx);
     conn.exec('COMMIT');
