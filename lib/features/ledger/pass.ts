@@ -5,7 +5,7 @@
  * changed is reopened with the reason, its earlier decision kept in its history, its ROMI figures
  * moved in the same transaction as its audit row. Each pass is journaled (ReconciliationPass).
  */
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '@/lib/server/db/row-ids';
 import { clientTarget, type DbClient as Client, getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { type Actor } from '@/lib/domain/actor';
@@ -444,14 +444,14 @@ async function writeReopens(
   await insertHistory(tx, reopened.map((r) => ({ resultId: r.entry.id, passId, change: 'reopened', factsBefore: JSON.stringify(factsOf(r.entry.detail)), factsAfter: JSON.stringify(factsOf(r.data.detail)), reason: r.reason, at: now })));
   // Resolution and audit rows as multi-row INSERTs with literal values, as the automatic rules write theirs.
   const lit = literalFor(clientTarget(tx as object).kind);
-  const resolutionOf = new Map(reopened.map((r) => [r.entry.id, randomUUID()]));
+  const resolutionOf = new Map(reopened.map((r) => [r.entry.id, timeOrderedId()]));
   for (let i = 0; i < reopened.length; i += 500) {
     const part = reopened.slice(i, i + 500);
     const resolutions = part.map((r) => `(${[resolutionOf.get(r.entry.id)!, r.entry.id, ledgerRunId, 'reopen', r.reason, true, JSON.stringify(r.before), JSON.stringify(r.after), r.after.version, now].map(lit).join(', ')})`);
     await tx.$executeRawUnsafe(`INSERT INTO "Resolution" ("id", "resultId", "runId", "action", "reason", "auto", "before", "after", "version", "createdAt") VALUES ${resolutions.join(', ')}`);
     const audits = part.map(
       (r) =>
-        `(${[randomUUID(), now, null, null, 'discrepancy.reopen', 'RunResult', String(r.entry.id), JSON.stringify(r.before), JSON.stringify({ ...r.after, key: r.entry.key, runId: ledgerRunId, reason: r.reason, passId, resolutionId: resolutionOf.get(r.entry.id) })].map(lit).join(', ')})`,
+        `(${[timeOrderedId(), now, null, null, 'discrepancy.reopen', 'RunResult', String(r.entry.id), JSON.stringify(r.before), JSON.stringify({ ...r.after, key: r.entry.key, runId: ledgerRunId, reason: r.reason, passId, resolutionId: resolutionOf.get(r.entry.id) })].map(lit).join(', ')})`,
     );
     await tx.$executeRawUnsafe(`INSERT INTO "AuditLog" ("id", "createdAt", "actorId", "actorEmail", "action", "entityType", "entityId", "before", "after") VALUES ${audits.join(', ')}`);
   }

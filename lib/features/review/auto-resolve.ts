@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '@/lib/server/db/row-ids';
 import { clientTarget, type getPrisma } from '@/lib/server/db/client';
 import { literalFor, type SqlValue } from '@/lib/server/db/record-insert';
 import { insertValues, type RawTx } from '@/lib/server/db/sql-tx';
@@ -55,10 +55,10 @@ export async function recordSettlements(tx: RawTx, settled: readonly Decided[], 
   for (const d of settled) {
     const rec = changeRecords(d.row, d.row.version, { state: 'resolved', final: d.final }, d.record);
     const r = rec.resolution;
-    const id = randomUUID();
+    const id = timeOrderedId();
     resolutions.push([id, r.resultId, r.runId, r.action, r.params, r.reason, r.auto, r.actorId, r.actorEmail, r.before, r.after, r.version, now]);
     const a = rec.audit(id);
-    audits.push([randomUUID(), now, a.actor?.id ?? null, a.actor?.email ?? null, a.action, a.entityType, a.entityId, JSON.stringify(a.before), JSON.stringify(a.after)]);
+    audits.push([timeOrderedId(), now, a.actor?.id ?? null, a.actor?.email ?? null, a.action, a.entityType, a.entityId, JSON.stringify(a.before), JSON.stringify(a.after)]);
   }
   await insertValues(tx, 'Resolution', ['id', 'resultId', 'runId', 'action', 'params', 'reason', 'auto', 'actorId', 'actorEmail', 'before', 'after', 'version', 'createdAt'], resolutions, 2000);
   await insertValues(tx, 'AuditLog', ['id', 'createdAt', 'actorId', 'actorEmail', 'action', 'entityType', 'entityId', 'before', 'after'], audits, 2000);
