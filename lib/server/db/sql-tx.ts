@@ -10,7 +10,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { clientTarget, withClientTarget } from './client';
+import { clientTarget, SQLITE_BUSY_TIMEOUT_MS, withClientTarget } from './client';
 import { copyField, literalFor, sqliteWriterConnection, writerFor, type SqlValue } from './record-insert';
 
 /** What the raw writers need of a transaction (Prisma's interactive transaction has it). */
@@ -61,7 +61,7 @@ async function beginImmediate(conn: ReturnType<typeof sqliteWriterConnection>): 
       }
     }
   } finally {
-    conn.exec('PRAGMA busy_timeout = 10000');
+    conn.exec(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   }
 }
 
