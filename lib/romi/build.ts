@@ -30,6 +30,8 @@ export function parseJoinField(s: string): Join & { basis: 'payment' | 'deal' } 
 }
 
 export type DealInput = { recordId: number; key: string; txId: string; date: string | null; status: string; attrs: Record<string, string>; amountMinor?: bigint; currency?: string };
+/** A deal as the builder holds it: `attrs` only the deal basis's condition fields, `link` its join value. */
+type HeldDeal = Omit<DealInput, 'txId'> & { link: string | null; touches: Touch[] };
 export type SpendInput = { recordId: number; date: string | null; channel: string; campaign: string; amountMinor: bigint; currency: string };
 export type PaymentInput = {
   resultId: number;
@@ -121,7 +123,8 @@ export function meetsConditions(attrs: Readonly<Record<string, string>>, conditi
 }
 
 export type BuildInput = {
-  deals: readonly DealInput[];
+  /** Any iterable: the builder keeps what it needs of each deal (a generator lets the caller drop the rest as it goes). */
+  deals: Iterable<DealInput>;
   payments: readonly PaymentInput[];
   spend: readonly SpendInput[];
   join: Join;
@@ -147,7 +150,8 @@ export class AggregateBuilder {
   linkedPayments = 0;
   payments = 0;
   private readonly daily = new Map<string, DailyRow>();
-  private readonly deals = new Map<string, DealInput & { touches: Touch[] }>();
+  /** Deals as the build reads them after construction: their touches, join value and the conditions' fields only (not every attribute of the CRM row). */
+  private readonly deals = new Map<string, HeldDeal>();
   private readonly byLink = new Map<string, string>();
   private readonly paidDeals = new Set<string>();
   /** Deal basis: deals with a refunded payment (and none reconciled Paid). */
@@ -159,12 +163,15 @@ export class AggregateBuilder {
     this.models = input.models ?? ATTRIBUTION_MODELS;
     this.revenue = input.revenue ?? { basis: 'payment' };
     this.channelOf = input.channelOf ?? ((v) => v);
-    for (const d of input.deals) this.deals.set(d.key, { ...d, touches: touchesOf(d.attrs, this.channelOf) });
-    for (const d of this.deals.values()) {
-      const l = linkOfDeal(d, input.join.deal);
-      if (l && !this.byLink.has(l)) this.byLink.set(l, d.key);
+    const kept = this.revenue.basis === 'deal' ? this.revenue.conditions.map((c) => c.field) : [];
+    for (const d of input.deals) {
+      const attrs: Record<string, string> = {};
+      for (const f of kept) if (d.attrs[f] !== undefined) attrs[f] = d.attrs[f];
+      this.deals.set(d.key, { recordId: d.recordId, key: d.key, date: d.date, status: d.status, amountMinor: d.amountMinor, currency: d.currency, attrs, link: linkOfDeal(d, input.join.deal), touches: touchesOf(d.attrs, this.channelOf) });
     }
+    for (const d of this.deals.values()) if (d.link && !this.byLink.has(d.link)) this.byLink.set(d.link, d.key);
   }
+
 
   /** Deal basis: whether a payment makes its deal count (reconciled Paid, at the deal's amount when asked). */
   private paysDeal(p: PaymentInput, dealKey: string): boolean {
@@ -257,10 +264,30 @@ export class AggregateBuilder {
   /** After the last payment: the deals' and spend's credits, and every daily row. */
   finish(): { daily: DailyRow[]; credits: CreditRow[] } {
     const credits: CreditRow[] = [];
+    for (const batch of this.closingCredits(Number.MAX_SAFE_INTEGER)) for (const c of batch) credits.push(c);
+    return { daily: this.dailyRows(), credits };
+  }
+
+  /** Every daily row; complete once closingCredits has run to its end. */
+  dailyRows(): DailyRow[] {
+    return [...this.daily.values()];
+  }
+
+  /**
+   * After the last payment: the deals' and spend's credits, `size` at a time (written as they come
+   * instead of held: 100k deals make several hundred thousand credits), adding their figures to the
+   * daily rows as it goes.
+   */
+  *closingCredits(size = 10_000): Generator<CreditRow[]> {
+    let credits: CreditRow[] = [];
     const basis = this.revenue;
     for (const d of this.deals.values()) {
+      if (credits.length >= size) {
+        yield credits;
+        credits = [];
+      }
       const day = d.date ?? NO_DATE;
-      const link = linkOfDeal(d, this.input.join.deal);
+      const link = d.link;
       const won = d.status === 'Paid' || this.paidDeals.has(d.key);
       // Deal basis: a won deal counts its own amount once its payment is reconciled Paid and it meets the
       // conditions; a refunded one counts nothing (its amount in and out); any other waits, not yet counted.
@@ -296,6 +323,10 @@ export class AggregateBuilder {
       }
     }
     for (const s of this.input.spend) {
+      if (credits.length >= size) {
+        yield credits;
+        credits = [];
+      }
       const day = s.date ?? NO_DATE;
       const campaign = s.campaign.trim() || NO_CAMPAIGN;
       const channel = this.channelOf(s.channel);
@@ -305,7 +336,7 @@ export class AggregateBuilder {
         credits.push({ model, kind: 'spend', ref: s.recordId, dealKey: null, day, channel, campaign, currency: s.currency, weightPpm: PPM, link: null });
       }
     }
-    return { daily: [...this.daily.values()], credits };
+    if (credits.length) yield credits;
   }
 }
 

@@ -160,6 +160,45 @@ describe('other models and FX', () => {
     expect(builder.payments).toBe(payments.length);
   });
 
+  it('gives the deals\' and spend\'s credits in batches of at most the size asked, the same as finish', () => {
+    const join = { payment: 'paymentRef', deal: 'paymentRef' };
+    const batched = new AggregateBuilder({ deals, spend: spends, join, channelOf });
+    batched.addPayments(payments);
+    const batches = [...batched.closingCredits(3)];
+    const whole = new AggregateBuilder({ deals, spend: spends, join, channelOf });
+    whole.addPayments(payments);
+    const rest = whole.finish();
+    const key = (r: object) => JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+    expect(batches.length).toBeGreaterThan(2);
+    expect(batches.every((b) => b.length >= 1 && b.length <= 3 + 4)).toBe(true); // a deal's credits (one per model at most) stay in one batch
+    expect(batches.flat().map(key)).toEqual(rest.credits.map(key));
+    expect(batched.dailyRows().map(key).sort()).toEqual(rest.daily.map(key).sort());
+  });
+
+  it('reads the deals once, from any iterable, and keeps the deal basis\'s condition fields', () => {
+    // Deal basis counting only deals whose "segment" is Enterprise: D1 is, D2 is not.
+    const tagged = deals.map((d) => ({ ...d, attrs: { ...d.attrs, segment: d.key === 'D1' ? 'Enterprise' : 'SMB', notes: 'x'.repeat(100) } }));
+    let read = 0;
+    const once = function* () {
+      for (const d of tagged) {
+        read++;
+        yield d;
+      }
+    };
+    const revenue = { basis: 'deal' as const, conditions: [{ field: 'segment', values: ['enterprise'] }], sameAmount: false };
+    const withAmounts = (d: DealInput): DealInput => ({ ...d, amountMinor: 100000n, currency: 'USD' });
+    const streamed = buildAggregates({ deals: (function* () { for (const d of once()) yield withAmounts(d); })(), payments, spend: spends, join: { payment: 'paymentRef', deal: 'paymentRef' }, channelOf, revenue });
+    const fromArray = buildAggregates({ deals: tagged.map(withAmounts), payments, spend: spends, join: { payment: 'paymentRef', deal: 'paymentRef' }, channelOf, revenue });
+    expect(read).toBe(tagged.length);
+    const key = (r: object) => JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+    expect(streamed.daily.map(key).sort()).toEqual(fromArray.daily.map(key).sort());
+    // Only D1 (Enterprise, paid) counts its amount: 1,000.00 USD net (D2, SMB, has a refunded payment: in and out).
+    const netOf = (rows: typeof streamed.daily) => rows.filter((r) => r.model === 'last_touch' && r.currency === 'USD').reduce((n, r) => n + r.revenueMinor - r.refundMinor, 0n);
+    expect(netOf(streamed.daily)).toBe(100000n);
+    const unconditioned = buildAggregates({ deals: tagged.map(withAmounts), payments, spend: spends, join: { payment: 'paymentRef', deal: 'paymentRef' }, channelOf, revenue: { ...revenue, conditions: [] } });
+    expect(netOf(unconditioned.daily)).toBe(200000n); // D2 counts too without the condition
+  });
+
   it('stores a row\'s credits once when every model agrees, once per model when they differ', () => {
     const of = (kind: string, ref: number) => built.credits.filter((c) => c.kind === kind && c.ref === ref).map((c) => `${c.model} ${c.channel}/${c.campaign} ${c.weightPpm}`);
     // P5 has no deal: Unattributed under every model. D1 has two touches: the models differ.

@@ -242,9 +242,15 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
   const settings = opts.join ? { ...stored, join: opts.join } : stored;
   const started = Date.now();
 
-  const deals: DealInput[] = (await currentDeals(db, settings.dealSourceIds)).map((r) => ({ recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs: parseAttrs(r.attrs), amountMinor: r.amountMinor, currency: r.currency }));
+  // Each deal's attributes are parsed as the builder takes it, which keeps only what it reads later.
+  const records = await currentDeals(db, settings.dealSourceIds);
+  const dealCount = records.length;
+  const deals = (function* (): Generator<DealInput> {
+    for (const r of records) yield { recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs: parseAttrs(r.attrs), amountMinor: r.amountMinor, currency: r.currency };
+  })();
   const spend = await currentSpend(db, settings.spendSourceIds);
   const builder = new AggregateBuilder({ deals, spend, join: settings.join, revenue: revenueBasisOf(settings), channelOf: await loadChannelMap(db) });
+  records.length = 0;
   let credits = 0;
   const kind = clientTarget(db).kind;
   const run = literalFor(kind)(runId);
@@ -273,18 +279,21 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
         await yieldToEventLoop(); // frees the range's statements
       }
     }
-    const rest = builder.finish();
-    await insertValues(tx, 'RomiDaily', DAILY_COLUMNS, rest.daily.map((d) => [runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.spendMinor, d.leadsMilli, d.dealsMilli, d.paidDealsMilli, d.paidTx]));
-    await insertCredits(tx, runId, rest.credits);
-    credits += rest.credits.length;
+    // The deals' and spend's credits a batch at a time (100k deals: several hundred thousand rows).
+    for (const batch of builder.closingCredits(WRITE_BATCH)) {
+      await insertCredits(tx, runId, batch);
+      credits += batch.length;
+    }
+    const daily = builder.dailyRows();
+    await insertValues(tx, 'RomiDaily', DAILY_COLUMNS, daily.map((d) => [runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.spendMinor, d.leadsMilli, d.dealsMilli, d.paidDealsMilli, d.paidTx]));
     await tx.$executeRawUnsafe(`DELETE FROM "RomiBuild" WHERE "runId" = ${run}`);
     await insertValues(
       tx,
       'RomiBuild',
       ['runId', 'builtAt', 'joinField', 'creditLinks', 'linkedPayments', 'payments', 'deals', 'spendRows', 'durationMs', 'revision'],
-      [[runId, new Date(), joinFieldOf(settings), true, builder.linkedPayments, builder.payments, deals.length, spend.length, Date.now() - started, 0]],
+      [[runId, new Date(), joinFieldOf(settings), true, builder.linkedPayments, builder.payments, dealCount, spend.length, Date.now() - started, 0]],
     );
-    return rest.daily.length;
+    return daily.length;
   };
   const daily = kind === 'postgres' ? await pgTransaction(db, write) : await db.$transaction((tx) => write(tx), { timeout: 10 * 60_000, maxWait: 30_000 });
   return { daily, credits, linkedPayments: builder.linkedPayments };
