@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDefaultRuleSet } from '@/lib/features/runs/rulesets';
-import { closeBulkWriters } from '@/lib/server/db/record-insert';
+import { closeBulkWriters, releaseSqliteWriterConnection } from '@/lib/server/db/record-insert';
 import { bulkTransaction, insertValues, reserveIds, type RawTx } from '@/lib/server/db/sql-tx';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 
@@ -58,6 +58,28 @@ describe.each(DATABASE_KINDS)('raw writers on %s', (kind) => {
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(await read('held')).toHaveLength(1);
     expect(await read('after')).toHaveLength(2);
+  });
+
+  it('keeps the bulk connection while a transaction uses it when asked to release it, and opens another after', async () => {
+    // A pass releases the SQLite writer's connection (its page cache) when its fill is done; another
+    // pass's bulk transaction of the same process may be between two statements at that moment.
+    let release!: () => void;
+    let inside!: () => void;
+    const isInside = new Promise<void>((r) => (inside = r));
+    const first = fillTransaction(async (tx) => {
+      await insertValues(tx, 'AuditLog', COLUMNS, rows('kept').slice(0, 1));
+      inside();
+      await new Promise<void>((r) => (release = r));
+      await insertValues(tx, 'AuditLog', COLUMNS, rows('kept').slice(1, 2));
+    });
+    await isInside;
+    releaseSqliteWriterConnection(db.prisma);
+    release();
+    await first;
+    expect(await read('kept')).toHaveLength(2);
+    releaseSqliteWriterConnection(db.prisma);
+    await fillTransaction((tx) => insertValues(tx, 'AuditLog', COLUMNS, rows('reopened').slice(0, 1)));
+    expect(await read('reopened')).toHaveLength(1);
   });
 
   it('keeps nothing of a transaction that fails, and reserves ids in order past any the table used', async () => {

@@ -127,7 +127,7 @@ export function literalFor(kind: 'sqlite' | 'postgres'): (v: SqlValue) => string
  * So SQLite gets literal multi-row INSERTs through executeMultiple, and PostgreSQL gets
  * COPY ... FROM STDIN through a small pg pool of its own.
  */
-const writers = new Map<string, { kind: 'sqlite'; client: LibsqlClient; conn?: Database.Database } | { kind: 'postgres'; pool: pg.Pool }>();
+const writers = new Map<string, { kind: 'sqlite'; client: LibsqlClient; conn?: Database.Database; users?: number } | { kind: 'postgres'; pool: pg.Pool }>();
 
 /** The bulk writer for a client's database (shared with lib/server/db/result-insert.ts; closed by closeBulkWriters). */
 export function writerFor(db: object) {
@@ -162,6 +162,29 @@ export function sqliteWriterConnection(db: object): Database.Database {
     writer.conn.exec(`PRAGMA cache_size = -${SQLITE_WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint = 20000`);
   }
   return writer.conn;
+}
+
+/** Runs fn on the SQLite bulk writer's own connection, kept open meanwhile (releaseSqliteWriterConnection waits for its users). */
+export async function withSqliteWriterConnection<T>(db: object, fn: (conn: Database.Database) => Promise<T>): Promise<T> {
+  const conn = sqliteWriterConnection(db);
+  const writer = writerFor(db) as { users?: number };
+  writer.users = (writer.users ?? 0) + 1;
+  try {
+    return await fn(conn);
+  } finally {
+    writer.users--;
+  }
+}
+
+/**
+ * Closes the SQLite bulk writer's own connection, if open and unused, and with it its page cache (a ledger fill
+ * fills it; the ROMI build after it runs in the same process). The next bulk transaction opens another.
+ */
+export function releaseSqliteWriterConnection(db: object): void {
+  const writer = writers.get(clientTarget(db).url);
+  if (writer?.kind !== 'sqlite' || !writer.conn || writer.users) return; // in use: kept
+  writer.conn.close();
+  writer.conn = undefined;
 }
 
 /** Closes the bulk writers (tests and CLIs call this before exiting). */

@@ -11,7 +11,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { clientTarget, SQLITE_BUSY_TIMEOUT_MS, withClientTarget } from './client';
-import { copyField, literalFor, sqliteWriterConnection, writerFor, type SqlValue } from './record-insert';
+import type Database from 'libsql';
+import { copyField, literalFor, withSqliteWriterConnection, writerFor, type SqlValue } from './record-insert';
 
 /** What the raw writers need of a transaction (Prisma's interactive transaction has it). */
 export type RawTx = {
@@ -47,7 +48,7 @@ const SQLITE_LOCK_WAIT_MS = 30_000;
  * synchronously, so a transaction of this same process holding the lock (Prisma's, between two of
  * its statements) could never finish while it waited. Polls with the busy timeout off instead.
  */
-async function beginImmediate(conn: ReturnType<typeof sqliteWriterConnection>): Promise<void> {
+async function beginImmediate(conn: Database.Database): Promise<void> {
   const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
   conn.exec('PRAGMA busy_timeout = 0');
   try {
@@ -71,8 +72,11 @@ async function beginImmediate(conn: ReturnType<typeof sqliteWriterConnection>): 
  * transaction can also reserve ids (reserveIds). Every statement is synchronous: a body that awaits
  * only them never lets another transaction of the process in. `db` is the app's Prisma client.
  */
-export async function sqliteTransaction<T>(db: object, fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
-  const conn = sqliteWriterConnection(db);
+export function sqliteTransaction<T>(db: object, fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
+  return withSqliteWriterConnection(db, (conn) => transactionOn(conn, db, fn));
+}
+
+async function transactionOn<T>(conn: Database.Database, db: object, fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
   const inserts = new Map<string, ReturnType<typeof conn.prepare>>();
   const tx = withClientTarget<SqliteTx>(
     {
