@@ -1,10 +1,53 @@
 import { type NormalizedRecord, type Status } from '@/lib/reconcile';
-import { type DbClient as Client } from '@/lib/server/db/client';
+import { clientTarget, type DbClient as Client } from '@/lib/server/db/client';
+import { withSqliteWriterConnection } from '@/lib/server/db/record-insert';
 import { type ResolvedInputs } from './start-run';
 import { type Prisma } from '@/lib/generated/sqlite/client';
 import { READ_BATCH } from './settings';
 
 type Snapshot = { at: number; records: { id: number; rec: NormalizedRecord }[] };
+type RecordRow = { id: number; ingestionId: string | null; eventId: string | null; key: string; line: number | null; occurredAt: Date | null; date: string | null; amountMinor: bigint | number; currency: string; status: string; code: string };
+
+const RECORD_COLUMNS = '"id", "ingestionId", "eventId", "key", "line", "occurredAt", "date", "amountMinor", "currency", "status", "code"';
+
+/**
+ * One page of keyGroups' read on SQLite: the same rows, order and keyset as its Prisma query, by one
+ * prepared statement on the bulk writer's own connection (Prisma's findMany took 4x as long for the
+ * same 200k rows: 57 s of a 1M-key pass's records phase). Lists go in as one JSON parameter.
+ */
+async function sqliteRecordPage(
+  db: Client,
+  q: { sourceId: string; ingestionIds: string[]; webhookMaxRecordId: number | null; dateFrom: string | null; dateTo: string | null; keys: KeyScope; bucket: number | null; after: { key: string; id: number } | null },
+): Promise<RecordRow[]> {
+  const where = ['"sourceId" = ?'];
+  const params: (string | number)[] = [q.sourceId];
+  const origin: string[] = [];
+  if (q.ingestionIds.length) {
+    origin.push('"ingestionId" IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(q.ingestionIds));
+  }
+  if (q.webhookMaxRecordId !== null) {
+    origin.push('("ingestionId" IS NULL AND "id" <= ?)');
+    params.push(q.webhookMaxRecordId);
+  }
+  where.push(`(${origin.join(' OR ')})`);
+  if (q.dateFrom) (where.push('"date" >= ?'), params.push(q.dateFrom));
+  if (q.dateTo) (where.push('"date" <= ?'), params.push(q.dateTo));
+  if (q.keys !== null) {
+    if ('first' in q.keys) (where.push('"key" >= ? AND "key" <= ?'), params.push(q.keys.first, q.keys.last));
+    else (where.push('"key" IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(q.keys)));
+  }
+  if (q.bucket !== null) (where.push('"keyBucket" = ?'), params.push(q.bucket));
+  if (q.after) (where.push('"key" >= ? AND ("key" > ? OR "id" > ?)'), params.push(q.after.key, q.after.key, q.after.id));
+  const sql = `SELECT ${RECORD_COLUMNS} FROM "SourceRecord" WHERE ${where.join(' AND ')} ORDER BY "key", "id" LIMIT ${READ_BATCH}`;
+  return withSqliteWriterConnection(db, async (conn) =>
+    (conn.prepare(sql).all(...params) as (Omit<RecordRow, 'occurredAt'> & { occurredAt: string | number | null })[]).map((r) => ({
+      ...r,
+      // Prisma stores a DateTime as ISO text on SQLite (older rows: milliseconds).
+      occurredAt: r.occurredAt === null ? null : new Date(r.occurredAt),
+    })),
+  );
+}
 
 /**
  * Streams one source's records per key in key order, from the run's committed ingestions and
@@ -40,6 +83,7 @@ export async function* keyGroups(
     ...(range.dateFrom || range.dateTo ? { date: { ...(range.dateFrom ? { gte: range.dateFrom } : {}), ...(range.dateTo ? { lte: range.dateTo } : {}) } } : {}),
     ...(keys === null ? {} : 'first' in keys ? { key: { gte: keys.first, lte: keys.last } } : { key: { in: [...keys] } }),
   };
+  const sqlite = clientTarget(db).kind === 'sqlite';
   let current: { key: string; byOrigin: Map<string, Snapshot> } | null = null;
   const finish = (g: { key: string; byOrigin: Map<string, Snapshot> }) => ({
     key: g.key,
@@ -61,12 +105,14 @@ export async function* keyGroups(
       // from the start on every page (quadratic: 5.5 s a page at 900k of 1M keys).
       const where: Prisma.SourceRecordWhereInput =
         lastKey === null ? where0 : { AND: [where0, { key: { gte: lastKey } }, { OR: [{ key: { gt: lastKey } }, { id: { gt: lastId } }] }] };
-      const rows = await db.sourceRecord.findMany({
-        where,
-        orderBy: [{ key: 'asc' }, { id: 'asc' }],
-        take: READ_BATCH,
-        select: { id: true, ingestionId: true, eventId: true, key: true, line: true, occurredAt: true, date: true, amountMinor: true, currency: true, status: true, code: true },
-      });
+      const rows: RecordRow[] = sqlite
+        ? await sqliteRecordPage(db, { sourceId: src.sourceId, ingestionIds: src.ingestionIds, webhookMaxRecordId: src.webhookMaxRecordId, dateFrom: range.dateFrom, dateTo: range.dateTo, keys, bucket, after: lastKey === null ? null : { key: lastKey, id: lastId } })
+        : await db.sourceRecord.findMany({
+            where,
+            orderBy: [{ key: 'asc' }, { id: 'asc' }],
+            take: READ_BATCH,
+            select: { id: true, ingestionId: true, eventId: true, key: true, line: true, occurredAt: true, date: true, amountMinor: true, currency: true, status: true, code: true },
+          });
       for (const r of rows) {
         if (!current || current.key !== r.key) {
           if (current) yield finish(current);
