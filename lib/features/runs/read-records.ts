@@ -19,26 +19,32 @@ async function sqliteRecordPage(
   db: Client,
   q: { sourceId: string; ingestionIds: string[]; webhookMaxRecordId: number | null; dateFrom: string | null; dateTo: string | null; keys: KeyScope; bucket: number | null; after: { key: string; id: number } | null },
 ): Promise<RecordRow[]> {
-  const where = ['"sourceId" = ?'];
-  const params: (string | number)[] = [q.sourceId];
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const and = (condition: string, ...values: (string | number)[]) => {
+    where.push(condition);
+    params.push(...values);
+  };
+  and('"sourceId" = ?', q.sourceId);
   const origin: string[] = [];
+  const originParams: (string | number)[] = [];
   if (q.ingestionIds.length) {
     origin.push('"ingestionId" IN (SELECT value FROM json_each(?))');
-    params.push(JSON.stringify(q.ingestionIds));
+    originParams.push(JSON.stringify(q.ingestionIds));
   }
   if (q.webhookMaxRecordId !== null) {
     origin.push('("ingestionId" IS NULL AND "id" <= ?)');
-    params.push(q.webhookMaxRecordId);
+    originParams.push(q.webhookMaxRecordId);
   }
-  where.push(`(${origin.join(' OR ')})`);
-  if (q.dateFrom) (where.push('"date" >= ?'), params.push(q.dateFrom));
-  if (q.dateTo) (where.push('"date" <= ?'), params.push(q.dateTo));
+  and(`(${origin.join(' OR ')})`, ...originParams);
+  if (q.dateFrom) and('"date" >= ?', q.dateFrom);
+  if (q.dateTo) and('"date" <= ?', q.dateTo);
   if (q.keys !== null) {
-    if ('first' in q.keys) (where.push('"key" >= ? AND "key" <= ?'), params.push(q.keys.first, q.keys.last));
-    else (where.push('"key" IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(q.keys)));
+    if ('first' in q.keys) and('"key" >= ? AND "key" <= ?', q.keys.first, q.keys.last);
+    else and('"key" IN (SELECT value FROM json_each(?))', JSON.stringify(q.keys));
   }
-  if (q.bucket !== null) (where.push('"keyBucket" = ?'), params.push(q.bucket));
-  if (q.after) (where.push('"key" >= ? AND ("key" > ? OR "id" > ?)'), params.push(q.after.key, q.after.key, q.after.id));
+  if (q.bucket !== null) and('"keyBucket" = ?', q.bucket);
+  if (q.after) and('"key" >= ? AND ("key" > ? OR "id" > ?)', q.after.key, q.after.key, q.after.id);
   const sql = `SELECT ${RECORD_COLUMNS} FROM "SourceRecord" WHERE ${where.join(' AND ')} ORDER BY "key", "id" LIMIT ${READ_BATCH}`;
   return withSqliteWriterConnection(db, async (conn) =>
     (conn.prepare(sql).all(...params) as (Omit<RecordRow, 'occurredAt'> & { occurredAt: string | number | null })[]).map((r) => ({
