@@ -159,12 +159,16 @@ export class AggregateBuilder {
   private readonly revenue: RevenueBasis;
   private readonly channelOf: (raw: string) => string;
 
-  constructor(private readonly input: Omit<BuildInput, 'payments'>) {
+  /** What the build reads after construction (not the deals: it holds its own trimmed copy). */
+  private readonly input: Omit<BuildInput, 'payments' | 'deals'>;
+
+  constructor({ deals, ...input }: Omit<BuildInput, 'payments'>) {
+    this.input = input;
     this.models = input.models ?? ATTRIBUTION_MODELS;
     this.revenue = input.revenue ?? { basis: 'payment' };
     this.channelOf = input.channelOf ?? ((v) => v);
     const kept = this.revenue.basis === 'deal' ? this.revenue.conditions.map((c) => c.field) : [];
-    for (const d of input.deals) {
+    for (const d of deals) {
       const attrs: Record<string, string> = {};
       for (const f of kept) if (d.attrs[f] !== undefined) attrs[f] = d.attrs[f];
       this.deals.set(d.key, { recordId: d.recordId, key: d.key, date: d.date, status: d.status, amountMinor: d.amountMinor, currency: d.currency, attrs, link: linkOfDeal(d, input.join.deal), touches: touchesOf(d.attrs, this.channelOf) });

@@ -1,5 +1,8 @@
 import { NO_CAMPAIGN, type Touch } from './attribution';
 
+/** The attributes touchesOf reads. */
+export const TOUCH_FIELDS = ['channel', 'leadSource', 'campaign', 'utmSource', 'utmCampaign'] as const;
+
 /**
  * A CRM record's touches, oldest first: the original source (channel / lead source with its campaign)
  * is the first touch, the latest UTM source and campaign the last. Identical neighbours collapse.

@@ -9,6 +9,7 @@ import { loggerFor } from '@/lib/server/observability/logger';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
 import { loadChannelMap } from './channel-map';
 import { parseAttrs } from './attrs';
+import { TOUCH_FIELDS } from '@/lib/romi/channels';
 import { insertUnlinkedCredits, unlinkedTotals, type UnlinkedRange } from './unlinked-payments';
 
 export { parseAttrs };
@@ -74,6 +75,21 @@ async function* committedRecords(db: Client, dataset: 'deals' | 'spend', sourceI
 export async function currentDeals(db: Client, sourceIds: string[] | null = null) {
   const latest = new Map<string, CommittedRecord>();
   for await (const r of committedRecords(db, 'deals', sourceIds)) latest.set(`${r.sourceId}\u0000${r.key}`, r);
+  return [...latest.values()];
+}
+
+/**
+ * The same deals as the build reads them, each with only the attributes it reads (`fields`), parsed as
+ * it arrives: 100k CRM rows held whole with their raw attributes, then parsed, grew the heap by 170 MiB.
+ */
+async function currentDealInputs(db: Client, sourceIds: string[] | null, fields: ReadonlySet<string>): Promise<DealInput[]> {
+  const latest = new Map<string, DealInput>();
+  for await (const r of committedRecords(db, 'deals', sourceIds)) {
+    const all = parseAttrs(r.attrs);
+    const attrs: Record<string, string> = {};
+    for (const f of fields) if (all[f] !== undefined) attrs[f] = all[f];
+    latest.set(`${r.sourceId}\u0000${r.key}`, { recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs, amountMinor: r.amountMinor, currency: r.currency });
+  }
   return [...latest.values()];
 }
 
@@ -242,15 +258,14 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
   const settings = opts.join ? { ...stored, join: opts.join } : stored;
   const started = Date.now();
 
-  // Each deal's attributes are parsed as the builder takes it, which keeps only what it reads later.
-  const records = await currentDeals(db, settings.dealSourceIds);
-  const dealCount = records.length;
-  const deals = (function* (): Generator<DealInput> {
-    for (const r of records) yield { recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs: parseAttrs(r.attrs), amountMinor: r.amountMinor, currency: r.currency };
-  })();
+  // Of each deal only what the build reads: its touches, the join field, the deal basis's conditions.
+  const revenue = revenueBasisOf(settings);
+  const fields = new Set<string>([...TOUCH_FIELDS, settings.join.deal, ...(revenue.basis === 'deal' ? revenue.conditions.map((c) => c.field) : [])]);
+  const deals = await currentDealInputs(db, settings.dealSourceIds, fields);
+  const dealCount = deals.length;
   const spend = await currentSpend(db, settings.spendSourceIds);
-  const builder = new AggregateBuilder({ deals, spend, join: settings.join, revenue: revenueBasisOf(settings), channelOf: await loadChannelMap(db) });
-  records.length = 0;
+  const builder = new AggregateBuilder({ deals, spend, join: settings.join, revenue, channelOf: await loadChannelMap(db) });
+  deals.length = 0; // the builder keeps its own copy
   let credits = 0;
   const kind = clientTarget(db).kind;
   const run = literalFor(kind)(runId);
