@@ -1,8 +1,7 @@
 import { type NormalizedRecord, type Status } from '@/lib/reconcile';
 import { clientTarget, type DbClient as Client } from '@/lib/server/db/client';
-import { withSqliteWriterConnection } from '@/lib/server/db/record-insert';
+import { withSqliteWriterConnection, writerFor } from '@/lib/server/db/record-insert';
 import { type ResolvedInputs } from './start-run';
-import { type Prisma } from '@/lib/generated/sqlite/client';
 import { READ_BATCH } from './settings';
 
 type Snapshot = { at: number; records: { id: number; rec: NormalizedRecord }[] };
@@ -11,48 +10,42 @@ type RecordRow = { id: number; ingestionId: string | null; eventId: string | nul
 const RECORD_COLUMNS = '"id", "ingestionId", "eventId", "key", "line", "occurredAt", "date", "amountMinor", "currency", "status", "code"';
 
 /**
- * One page of keyGroups' read on SQLite: the same rows, order and keyset as its Prisma query, by one
- * prepared statement on the bulk writer's own connection (Prisma's findMany took 4x as long for the
- * same 200k rows: 57 s of a 1M-key pass's records phase). Lists go in as one JSON parameter.
+ * One page of keyGroups' read: the same rows, order and keyset as a Prisma query would give, by one SQL
+ * statement on the bulk writer's own connection (SQLite: a prepared statement, Prisma's findMany took
+ * 4x as long for the same 200k rows, 57 s of a 1M-key pass's records phase; PostgreSQL: its pool).
+ * Lists go in as one parameter (a JSON array on SQLite, a text array on PostgreSQL).
  */
-async function sqliteRecordPage(
+async function recordPage(
   db: Client,
   q: { sourceId: string; ingestionIds: string[]; webhookMaxRecordId: number | null; dateFrom: string | null; dateTo: string | null; keys: KeyScope; bucket: number | null; after: { key: string; id: number } | null },
 ): Promise<RecordRow[]> {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  const and = (condition: string, ...values: (string | number)[]) => {
-    where.push(condition);
-    params.push(...values);
-  };
-  and('"sourceId" = ?', q.sourceId);
+  const pg = clientTarget(db).kind === 'postgres';
+  const params: (string | number | string[])[] = [];
+  const p = (value: string | number) => (params.push(value), pg ? `$${params.length}` : '?');
+  const list = (values: readonly string[]) => (pg ? (params.push([...values]), `= ANY($${params.length}::text[])`) : `IN (SELECT value FROM json_each(${p(JSON.stringify(values))}))`);
+  const where = [`"sourceId" = ${p(q.sourceId)}`];
   const origin: string[] = [];
-  const originParams: (string | number)[] = [];
-  if (q.ingestionIds.length) {
-    origin.push('"ingestionId" IN (SELECT value FROM json_each(?))');
-    originParams.push(JSON.stringify(q.ingestionIds));
+  if (q.ingestionIds.length) origin.push(`"ingestionId" ${list(q.ingestionIds)}`);
+  if (q.webhookMaxRecordId !== null) origin.push(`("ingestionId" IS NULL AND "id" <= ${p(q.webhookMaxRecordId)})`);
+  where.push(`(${origin.join(' OR ')})`);
+  if (q.dateFrom) where.push(`"date" >= ${p(q.dateFrom)}`);
+  if (q.dateTo) where.push(`"date" <= ${p(q.dateTo)}`);
+  if (q.keys !== null) where.push('first' in q.keys ? `"key" >= ${p(q.keys.first)} AND "key" <= ${p(q.keys.last)}` : `"key" ${list(q.keys)}`);
+  if (q.bucket !== null) where.push(`"keyBucket" = ${p(q.bucket)}`);
+  // The keyset's leading column also as a plain lower bound: PostgreSQL makes it an index condition.
+  if (q.after) where.push(`"key" >= ${p(q.after.key)} AND ("key" > ${p(q.after.key)} OR "id" > ${p(q.after.id)})`);
+  // PostgreSQL: the instant as epoch milliseconds (node-pg would read a timestamp without time zone as local time).
+  const columns = pg ? RECORD_COLUMNS.replace('"occurredAt"', '(EXTRACT(EPOCH FROM "occurredAt") * 1000)::float8 AS "occurredAt"') : RECORD_COLUMNS;
+  const sql = `SELECT ${columns} FROM "SourceRecord" WHERE ${where.join(' AND ')} ORDER BY "key", "id" LIMIT ${READ_BATCH}`;
+  type Raw = Omit<RecordRow, 'occurredAt'> & { occurredAt: string | number | null };
+  // Prisma stores a DateTime as ISO text on SQLite (older rows: milliseconds).
+  const rows = (raw: Raw[]): RecordRow[] => raw.map((r) => ({ ...r, occurredAt: r.occurredAt === null ? null : new Date(r.occurredAt) }));
+  if (pg) {
+    const writer = writerFor(db);
+    if (writer.kind !== 'postgres') throw new Error('recordPage: no PostgreSQL writer.');
+    return rows((await writer.pool.query<Raw>(sql, params)).rows);
   }
-  if (q.webhookMaxRecordId !== null) {
-    origin.push('("ingestionId" IS NULL AND "id" <= ?)');
-    originParams.push(q.webhookMaxRecordId);
-  }
-  and(`(${origin.join(' OR ')})`, ...originParams);
-  if (q.dateFrom) and('"date" >= ?', q.dateFrom);
-  if (q.dateTo) and('"date" <= ?', q.dateTo);
-  if (q.keys !== null) {
-    if ('first' in q.keys) and('"key" >= ? AND "key" <= ?', q.keys.first, q.keys.last);
-    else and('"key" IN (SELECT value FROM json_each(?))', JSON.stringify(q.keys));
-  }
-  if (q.bucket !== null) and('"keyBucket" = ?', q.bucket);
-  if (q.after) and('"key" >= ? AND ("key" > ? OR "id" > ?)', q.after.key, q.after.key, q.after.id);
-  const sql = `SELECT ${RECORD_COLUMNS} FROM "SourceRecord" WHERE ${where.join(' AND ')} ORDER BY "key", "id" LIMIT ${READ_BATCH}`;
-  return withSqliteWriterConnection(db, async (conn) =>
-    (conn.prepare(sql).all(...params) as (Omit<RecordRow, 'occurredAt'> & { occurredAt: string | number | null })[]).map((r) => ({
-      ...r,
-      // Prisma stores a DateTime as ISO text on SQLite (older rows: milliseconds).
-      occurredAt: r.occurredAt === null ? null : new Date(r.occurredAt),
-    })),
-  );
+  return withSqliteWriterConnection(db, async (conn) => rows(conn.prepare(sql).all(...params) as Raw[]));
 }
 
 /**
@@ -79,17 +72,7 @@ export async function* keyGroups(
     const events = await db.webhookEvent.findMany({ where: { sourceId: src.sourceId }, select: { eventId: true, eventAt: true } });
     for (const e of events) eventAt.set(e.eventId, e.eventAt.getTime());
   }
-  const origin: Prisma.SourceRecordWhereInput[] = [];
-  if (src.ingestionIds.length) origin.push({ ingestionId: { in: src.ingestionIds } });
-  if (src.webhookMaxRecordId !== null) origin.push({ ingestionId: null, id: { lte: src.webhookMaxRecordId } });
-  if (!origin.length) return;
-  const base: Prisma.SourceRecordWhereInput = {
-    sourceId: src.sourceId,
-    OR: origin,
-    ...(range.dateFrom || range.dateTo ? { date: { ...(range.dateFrom ? { gte: range.dateFrom } : {}), ...(range.dateTo ? { lte: range.dateTo } : {}) } } : {}),
-    ...(keys === null ? {} : 'first' in keys ? { key: { gte: keys.first, lte: keys.last } } : { key: { in: [...keys] } }),
-  };
-  const sqlite = clientTarget(db).kind === 'sqlite';
+  if (!src.ingestionIds.length && src.webhookMaxRecordId === null) return;
   let current: { key: string; byOrigin: Map<string, Snapshot> } | null = null;
   const finish = (g: { key: string; byOrigin: Map<string, Snapshot> }) => ({
     key: g.key,
@@ -102,23 +85,13 @@ export async function* keyGroups(
   // of their rows from the table to test it (a 20-partition run of 20M records: 3 minutes a
   // partition, most of it in PostgreSQL).
   for (const bucket of buckets ? [...buckets].sort((a, b) => a - b) : [null]) {
-    const where0: Prisma.SourceRecordWhereInput = bucket === null ? base : { AND: [base, { keyBucket: bucket }] };
     let lastKey: string | null = null;
     let lastId = 0;
     for (;;) {
       // The keyset's leading column also goes in as a plain lower bound (key >= last): PostgreSQL
       // makes that an index condition, whereas under the OR alone it scanned the source's index
       // from the start on every page (quadratic: 5.5 s a page at 900k of 1M keys).
-      const where: Prisma.SourceRecordWhereInput =
-        lastKey === null ? where0 : { AND: [where0, { key: { gte: lastKey } }, { OR: [{ key: { gt: lastKey } }, { id: { gt: lastId } }] }] };
-      const rows: RecordRow[] = sqlite
-        ? await sqliteRecordPage(db, { sourceId: src.sourceId, ingestionIds: src.ingestionIds, webhookMaxRecordId: src.webhookMaxRecordId, dateFrom: range.dateFrom, dateTo: range.dateTo, keys, bucket, after: lastKey === null ? null : { key: lastKey, id: lastId } })
-        : await db.sourceRecord.findMany({
-            where,
-            orderBy: [{ key: 'asc' }, { id: 'asc' }],
-            take: READ_BATCH,
-            select: { id: true, ingestionId: true, eventId: true, key: true, line: true, occurredAt: true, date: true, amountMinor: true, currency: true, status: true, code: true },
-          });
+      const rows = await recordPage(db, { sourceId: src.sourceId, ingestionIds: src.ingestionIds, webhookMaxRecordId: src.webhookMaxRecordId, dateFrom: range.dateFrom, dateTo: range.dateTo, keys, bucket, after: lastKey === null ? null : { key: lastKey, id: lastId } });
       for (const r of rows) {
         if (!current || current.key !== r.key) {
           if (current) yield finish(current);
