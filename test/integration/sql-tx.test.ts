@@ -82,6 +82,32 @@ describe.each(DATABASE_KINDS)('raw writers on %s', (kind) => {
     expect(await read('reopened')).toHaveLength(1);
   });
 
+  it('runs bulk transactions of the same process one after the other, even when a body awaits other work', async () => {
+    // The ROMI rebuild's body yields between key ranges while a pass of the same process may start its fill.
+    const order: string[] = [];
+    const slow = fillTransaction(async (tx) => {
+      await insertValues(tx, 'AuditLog', COLUMNS, rows('turn-a').slice(0, 1));
+      order.push('a wrote');
+      await new Promise((r) => setTimeout(r, 200));
+      await insertValues(tx, 'AuditLog', COLUMNS, rows('turn-a').slice(1, 2));
+      order.push('a done');
+    });
+    const quick = fillTransaction(async (tx) => {
+      order.push('b began');
+      await insertValues(tx, 'AuditLog', COLUMNS, rows('turn-b').slice(0, 1));
+    });
+    await Promise.all([slow, quick]);
+    expect(await read('turn-a')).toHaveLength(2);
+    expect(await read('turn-b')).toHaveLength(1);
+    // PostgreSQL's run side by side on two connections of the pool; SQLite's share one and take turns.
+    if (kind === 'sqlite') expect(order).toEqual(['a wrote', 'a done', 'b began']);
+    // A failed one does not hold up the next, and a nested one is refused at once.
+    await expect(fillTransaction(async () => Promise.reject(new Error('stop')))).rejects.toThrow('stop');
+    if (kind === 'sqlite') await expect(fillTransaction(() => fillTransaction(async () => 1))).rejects.toThrow('cannot open another inside it');
+    await fillTransaction((tx) => insertValues(tx, 'AuditLog', COLUMNS, rows('turn-c').slice(0, 1)));
+    expect(await read('turn-c')).toHaveLength(1);
+  });
+
   it('keeps nothing of a transaction that fails, and reserves ids in order past any the table used', async () => {
     await expect(
       fillTransaction(async (tx) => {

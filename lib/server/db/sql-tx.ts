@@ -7,6 +7,7 @@
  * as much again to parse as to store), one prepared INSERT per table bound row by row on SQLite (the
  * Prisma adapter's libSQL client keeps every statement's memory: 1.14 GiB RSS in a 1M-key fill).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -69,11 +70,35 @@ async function beginImmediate(conn: Database.Database): Promise<void> {
 /**
  * Runs fn in one IMMEDIATE transaction (the write lock taken at BEGIN) on the SQLite bulk writer's own
  * connection: committed when fn returns, rolled back when it throws. Holding the write lock, the
- * transaction can also reserve ids (reserveIds). Every statement is synchronous: a body that awaits
- * only them never lets another transaction of the process in. `db` is the app's Prisma client.
+ * transaction can also reserve ids (reserveIds). Every statement is synchronous; bulk transactions of
+ * this process take turns (inTurn), so a body may await other work. `db` is the app's Prisma client.
  */
 export function sqliteTransaction<T>(db: object, fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
-  return withSqliteWriterConnection(db, (conn) => transactionOn(conn, db, fn));
+  if (insideSqliteTransaction.getStore()) throw new Error('A SQLite bulk transaction cannot open another inside it (it would wait for itself).');
+  return inTurn(clientTarget(db).url, () => withSqliteWriterConnection(db, (conn) => insideSqliteTransaction.run(true, () => transactionOn(conn, db, fn))));
+}
+
+/** Set inside a SQLite bulk transaction's body (a nested one would wait for its own turn forever). */
+const insideSqliteTransaction = new AsyncLocalStorage<boolean>();
+const sqliteTurns = new Map<string, Promise<void>>();
+
+/**
+ * One SQLite bulk transaction at a time per database in this process. They share one connection,
+ * and a body that awaits more than its statements (the ROMI rebuild yields between key ranges) would
+ * otherwise let a second BEGIN onto it, which SQLite refuses ("cannot start a transaction within a
+ * transaction"); in turn, the second waits as it would for another process's lock.
+ */
+function inTurn<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  const run = (sqliteTurns.get(url) ?? Promise.resolve()).then(fn);
+  const done = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  sqliteTurns.set(url, done);
+  void done.then(() => {
+    if (sqliteTurns.get(url) === done) sqliteTurns.delete(url);
+  });
+  return run;
 }
 
 async function transactionOn<T>(conn: Database.Database, db: object, fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
