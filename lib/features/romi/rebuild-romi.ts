@@ -71,26 +71,29 @@ async function* committedRecords(db: Client, dataset: 'deals' | 'spend', sourceI
   }
 }
 
-/** Deals that count: the latest record per (source, key) (a deal's newest stage and amount). */
-export async function currentDeals(db: Client, sourceIds: string[] | null = null) {
-  const latest = new Map<string, CommittedRecord>();
-  for await (const r of committedRecords(db, 'deals', sourceIds)) latest.set(`${r.sourceId}\u0000${r.key}`, r);
+/** Deals that count: the latest record per (source, key) (a deal's newest stage and amount), each as `as` makes it. */
+async function latestDeals<T>(db: Client, sourceIds: string[] | null, as: (r: CommittedRecord) => T): Promise<T[]> {
+  const latest = new Map<string, T>();
+  for await (const r of committedRecords(db, 'deals', sourceIds)) latest.set(`${r.sourceId}\u0000${r.key}`, as(r));
   return [...latest.values()];
+}
+
+/** Deals that count, whole (raw attributes). */
+export function currentDeals(db: Client, sourceIds: string[] | null = null): Promise<CommittedRecord[]> {
+  return latestDeals(db, sourceIds, (r) => r);
 }
 
 /**
  * The same deals as the build reads them, each with only the attributes it reads (`fields`), parsed as
  * it arrives: 100k CRM rows held whole with their raw attributes, then parsed, grew the heap by 170 MiB.
  */
-async function currentDealInputs(db: Client, sourceIds: string[] | null, fields: ReadonlySet<string>): Promise<DealInput[]> {
-  const latest = new Map<string, DealInput>();
-  for await (const r of committedRecords(db, 'deals', sourceIds)) {
+function currentDealInputs(db: Client, sourceIds: string[] | null, fields: ReadonlySet<string>): Promise<DealInput[]> {
+  return latestDeals(db, sourceIds, (r) => {
     const all = parseAttrs(r.attrs);
     const attrs: Record<string, string> = {};
     for (const f of fields) if (all[f] !== undefined) attrs[f] = all[f];
-    latest.set(`${r.sourceId}\u0000${r.key}`, { recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs, amountMinor: r.amountMinor, currency: r.currency });
-  }
-  return [...latest.values()];
+    return { recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs, amountMinor: r.amountMinor, currency: r.currency };
+  });
 }
 
 /**
