@@ -10,6 +10,7 @@ import { ensureDefaultRuleSet } from '@/lib/features/runs/rulesets';
 import { insertRecords, type RecordRow } from '@/lib/server/db/record-insert';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { expectCountsMatchEntries } from './ledger-counts';
+import { indexDefinitions } from './index-definitions';
 
 const KEYS = 2_600; // more than one chunk of 2,000 keys
 
@@ -71,6 +72,7 @@ describe.each(DATABASE_KINDS)('a ledger fill, settled on insert or after it, on 
     expect(ruleSet.autoRules.length).toBeGreaterThan(0);
     const fast = await createReconciliation({ name: 'Settled on insert', sourceIds: [gateway, bank], ruleSetName: ruleSet.name }, null, db.prisma);
     const slow = await createReconciliation({ name: 'Settled after insert', sourceIds: [gateway, bank], ruleSetName: ruleSet.name }, null, db.prisma);
+    const deferring = await createReconciliation({ name: 'Indexes built after the fill', sourceIds: [gateway, bank], ruleSetName: ruleSet.name }, null, db.prisma);
 
     const t = performance.now();
     const a = await runLedgerPass(fast.id, { keys: null, trigger: 'person', db: db.prisma });
@@ -89,6 +91,19 @@ describe.each(DATABASE_KINDS)('a ledger fill, settled on insert or after it, on 
     expect(fa.romi.length).toBeGreaterThan(0);
     expect(fa).toEqual(sb);
     await expectCountsMatchEntries(db.prisma, fast.ledgerRunId);
+
+    // A fill that sets RunResult's secondary indexes aside (a large one does) leaves the same ledger, and
+    // the same indexes as before it, with nothing left recorded as set aside.
+    const indexes = () => indexDefinitions(db);
+    const before = await indexes();
+    expect(before.length).toBeGreaterThanOrEqual(10);
+    const c = await runLedgerPass(deferring.id, { keys: null, trigger: 'person', db: db.prisma, deferIndexes: true });
+    expect(counts(c)).toEqual(counts(a));
+    expect(c.phases.indexes).toBeGreaterThanOrEqual(0);
+    expect(a.phases.indexes).toBeUndefined();
+    expect(await indexes()).toEqual(before);
+    expect(await db.prisma.appSetting.count({ where: { key: { startsWith: 'deferred-index:' } } })).toBe(0);
+    expect(await ledger(deferring.ledgerRunId)).toEqual(sb);
 
     // A second full pass over the fast ledger finds nothing changed: it reads as the slow one does.
     const again = await runLedgerPass(fast.id, { keys: null, trigger: 'person', db: db.prisma });

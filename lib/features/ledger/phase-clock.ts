@@ -13,6 +13,7 @@ export const PASS_PHASES = [
   'history', // history rows of new entries
   'updates', // changed and reopened entries, their history, ROMI moves, rules on open entries
   'commit', // the chunk's transaction committed
+  'indexes', // the ledger's secondary indexes built again after a fill that set them aside
   'totals', // the ledger's counts and summary, statistics for the planner, the pass's journal
   'romi', // the ROMI aggregate rebuilt after the pass
 ] as const;

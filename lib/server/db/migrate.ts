@@ -9,6 +9,8 @@ import path from 'node:path';
 import { type DbKind, databaseKindOf, migrationsDir, resolveDatabaseUrl, sqliteFilePath } from './config';
 import { openSchemaEngine } from './schema-engine';
 import { NO_FILTERS, readMigrationList } from './migrations';
+import { createPrismaClient } from './client';
+import { restoreDeferredIndexes } from './deferred-indexes';
 
 export interface MigrateOptions {
   /** Folder holding sqlite/ and postgres/ (default ./prisma, or env PAIDLINE_PRISMA_DIR). */
@@ -19,6 +21,8 @@ export interface MigrateResult {
   kind: DbKind;
   /** Names of the migrations applied by this call (empty when already up to date). */
   applied: string[];
+  /** Indexes an interrupted ledger fill had set aside, built again before the migrations (lib/server/db/deferred-indexes.ts). */
+  restoredIndexes: string[];
   ms: number;
 }
 
@@ -32,12 +36,30 @@ export async function migrateDatabase(url?: string, options: MigrateOptions = {}
     throw new Error(`No migrations found in ${dir}.`);
   }
   if (kind === 'sqlite') fs.mkdirSync(path.dirname(sqliteFilePath(dbUrl)), { recursive: true });
+  // A migration expects the schema the previous one left: indexes set aside by a fill that did not end come back first.
+  const restoredIndexes = await restoreInterruptedFill(dbUrl, kind);
 
   const handle = await openSchemaEngine(dbUrl);
   try {
     const out = await handle.engine.applyMigrations({ migrationsList: list, filters: NO_FILTERS });
-    return { kind, applied: out.appliedMigrationNames, ms: Math.round(performance.now() - started) };
+    return { kind, applied: out.appliedMigrationNames, restoredIndexes, ms: Math.round(performance.now() - started) };
   } finally {
     await handle.close();
+  }
+}
+
+/** Builds again the indexes an interrupted ledger fill set aside; nothing on a database without the app's tables yet. */
+async function restoreInterruptedFill(url: string, kind: DbKind): Promise<string[]> {
+  if (kind === 'sqlite' && !fs.existsSync(sqliteFilePath(url))) return [];
+  const db = createPrismaClient(url);
+  try {
+    const tables: { n: number | bigint }[] =
+      kind === 'sqlite'
+        ? await db.$queryRawUnsafe(`SELECT count(*) AS "n" FROM sqlite_master WHERE "type" = 'table' AND "name" = 'AppSetting'`)
+        : await db.$queryRawUnsafe(`SELECT count(*) AS "n" FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'AppSetting'`);
+    if (!Number(tables[0]?.n ?? 0)) return [];
+    return await restoreDeferredIndexes(db);
+  } finally {
+    await db.$disconnect();
   }
 }

@@ -1,0 +1,80 @@
+/**
+ * Secondary indexes set aside while a bulk fill writes a table, and built again once, from sorted
+ * keys, when it is done. A row inserted into an indexed table lands at a random place in each of its
+ * secondary indexes: at 1M ledger entries most of a fill's time went to those index pages (read,
+ * split and written again at every commit), while CREATE INDEX sorts the rows once and writes each
+ * index page once.
+ *
+ * What was set aside is recorded in the same transaction as the DROP (an AppSetting row per index,
+ * holding its definition as the database printed it), so an interrupted fill loses nothing: the
+ * indexes are built again by the fill when it ends (even when it fails), by the next ledger pass, and
+ * before any migration (lib/server/db/migrate.ts), whichever comes first. Each index is built and its
+ * record removed in one transaction. Unique indexes are never set aside (they enforce constraints,
+ * and the fill's own upserts read by them). While they are away, queries still answer, from the
+ * table's remaining indexes.
+ */
+import { clientTarget, type DbClient as Client } from './client';
+
+const PREFIX = 'deferred-index:';
+
+/** Tables whose secondary indexes a fill may set aside (names are constants, never input). */
+export type DeferrableTable = 'RunResult';
+
+type IndexDef = { name: string; sql: string };
+
+/** A definition this module recorded: a plain (not unique) index of a deferrable table. */
+const RESTORABLE = /^CREATE INDEX "?([A-Za-z0-9_]+)"? ON (?:[A-Za-z0-9_"]+\.)?"?(RunResult)"? ?(?:USING btree )?\(/;
+
+/** The table's secondary indexes as the database prints them (unique ones excluded). */
+async function secondaryIndexes(db: Pick<Client, '$queryRawUnsafe'>, kind: 'sqlite' | 'postgres', table: DeferrableTable): Promise<IndexDef[]> {
+  const rows: IndexDef[] =
+    kind === 'sqlite'
+      ? await db.$queryRawUnsafe(`SELECT "name", "sql" FROM sqlite_master WHERE "type" = 'index' AND "tbl_name" = ? AND "sql" IS NOT NULL`, table)
+      : await db.$queryRawUnsafe(`SELECT indexname AS "name", indexdef AS "sql" FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`, table);
+  return rows.filter((r) => RESTORABLE.test(r.sql));
+}
+
+/**
+ * Drops the table's secondary indexes, recording each; returns their names. Call
+ * restoreDeferredIndexes when the fill is done (in a finally).
+ */
+export async function deferIndexes(db: Client, table: DeferrableTable): Promise<string[]> {
+  const { kind } = clientTarget(db);
+  return db.$transaction(async (tx) => {
+    const defs = await secondaryIndexes(tx, kind, table);
+    for (const d of defs) {
+      const value = JSON.stringify({ table, sql: d.sql });
+      await tx.appSetting.upsert({ where: { key: PREFIX + d.name }, create: { key: PREFIX + d.name, value }, update: { value } });
+      await tx.$executeRawUnsafe(`DROP INDEX "${d.name}"`);
+    }
+    return defs.map((d) => d.name);
+  });
+}
+
+/**
+ * Builds again every index a fill set aside and removes its record, one index a transaction; returns
+ * their names. Safe at any time: an index that exists already is left as it is.
+ */
+export async function restoreDeferredIndexes(db: Client): Promise<string[]> {
+  const pending = await db.appSetting.findMany({ where: { key: { startsWith: PREFIX } }, orderBy: { key: 'asc' } });
+  const built: string[] = [];
+  for (const p of pending) {
+    const { sql } = JSON.parse(p.value) as { sql: string };
+    const m = RESTORABLE.exec(sql);
+    if (!m) throw new Error(`The recorded definition of index ${p.key.slice(PREFIX.length)} is not one this app sets aside: ${sql.slice(0, 200)}`);
+    await db.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe(sql.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS '));
+        await tx.appSetting.delete({ where: { key: p.key } });
+      },
+      { timeout: 30 * 60_000 },
+    );
+    built.push(m[1]!);
+  }
+  return built;
+}
+
+/** Whether any index is set aside now (a fill running, or one interrupted). */
+export async function hasDeferredIndexes(db: Client): Promise<boolean> {
+  return (await db.appSetting.count({ where: { key: { startsWith: PREFIX } } })) > 0;
+}
