@@ -84,7 +84,7 @@ async function main() {
       {
         uploads: { gateway, bank, crm, ads },
         setupMs,
-        pass: { ms: passMs, keysRead: pass.keysRead, created: pass.created, autoResolved: pass.autoResolved, phases: pass.phases, rssMiB: pass.rssMiB },
+        pass: { ms: passMs, keysRead: pass.keysRead, created: pass.created, autoResolved: pass.autoResolved, workers: pass.workers, phases: pass.phases, rssMiB: pass.rssMiB },
         dashboardMs,
         totalMs,
         rebuild: { ms: rebuildMs, credits: rebuilt.credits, daily: rebuilt.daily },

@@ -18,7 +18,8 @@
  *    dashboard's read, the whole pipeline and its ratio to DuckDB and to the CLI, and the peak RSS of
  *    every process of the app's tree (the ingestions of large files run in processes of their own);
  *  - PostgreSQL's CPU while the app worked (the server's processes, from /proc).
- * BENCH_PIPELINE_DATABASES=sqlite (or postgres) measures one database only.
+ * BENCH_PIPELINE_DATABASES=sqlite (or postgres) measures one database only. BENCH_PIPELINE_WORKERS=N
+ * splits the PostgreSQL pass's keys between N worker processes (PAIDLINE_LEDGER_WORKERS; default 1).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -57,7 +58,7 @@ type Upload = { ms: number; rows: number; unknown: number; preset: string | null
 type Figures = {
   uploads: Record<'gateway' | 'bank' | 'crm' | 'ads', Upload>;
   setupMs: number;
-  pass: { ms: number; keysRead: number; created: number; autoResolved: number; phases: Record<string, number>; rssMiB: Record<string, number> };
+  pass: { ms: number; keysRead: number; created: number; autoResolved: number; workers: number; phases: Record<string, number>; rssMiB: Record<string, number> };
   dashboardMs: number;
   rebuild: { ms: number; credits: number; daily: number };
   totalMs: number;
@@ -147,6 +148,7 @@ export const section: BenchSection = {
           PAIDLINE_UPLOAD_DIR: path.join(dir, `uploads-${kind}`),
           PAIDLINE_ROOT: ctx.root,
           PAIDLINE_LOG_LEVEL: 'warn',
+          PAIDLINE_LEDGER_WORKERS: process.env.BENCH_PIPELINE_WORKERS?.trim() || '1',
           LOG_LEVEL: 'warn',
         }));
         const line = app.stdout.split('\n').find((l) => l.startsWith('FIGURES '));
@@ -159,8 +161,8 @@ export const section: BenchSection = {
           console.log(`  upload ${label.padEnd(12)}: ${fmtS(x.ms).padStart(8)}  ${fmtRate(x.rows, x.ms).padStart(16)}  (${x.rows.toLocaleString('en')} rows${x.unknown ? `, ${x.unknown.toLocaleString('en')} with an unmapped status` : ''}${x.preset ? `, preset ${x.preset}` : ''})`);
         }
         console.log(`  reconciliation and ROMI settings : ${fmtS(f.setupMs)}`);
-        console.log(`  first full pass                  : ${fmtS(f.pass.ms)} (${f.pass.keysRead.toLocaleString('en')} keys, ${f.pass.created.toLocaleString('en')} entries, ${f.pass.autoResolved.toLocaleString('en')} settled by rules, ROMI built)`);
-        console.log(`    where it went (phase timers)   : ${Object.entries(f.pass.phases).map(([p, ms]) => `${p} ${fmtS(ms)}`).join(', ')}`);
+        console.log(`  first full pass                  : ${fmtS(f.pass.ms)} (${f.pass.keysRead.toLocaleString('en')} keys, ${f.pass.created.toLocaleString('en')} entries, ${f.pass.autoResolved.toLocaleString('en')} settled by rules, ROMI built${f.pass.workers > 1 ? `; keys split between ${f.pass.workers} worker processes` : ''})`);
+        console.log(`    where it went (phase timers${f.pass.workers > 1 ? ', summed over workers' : ''}) : ${Object.entries(f.pass.phases).map(([p, ms]) => `${p} ${fmtS(ms)}`).join(', ')}`);
         console.log(`    resident set by phase (largest): ${Object.entries(f.pass.rssMiB).map(([p, mib]) => `${p} ${fmtM(mib)}`).join(', ')}`);
         console.log(`  dashboard read                   : ${fmtS(f.dashboardMs)}`);
         console.log(`  ROMI rebuilt from the ledger     : ${fmtS(f.rebuild.ms)} (${f.rebuild.credits.toLocaleString('en')} credit rows, ${f.rebuild.daily.toLocaleString('en')} daily rows; the dashboard shows the same figures; not in the total)`);

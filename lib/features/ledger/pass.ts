@@ -35,6 +35,7 @@ import { countMove, ledgerSummary, moveLedgerCounts, type CountMoves } from './s
 import { PhaseClock, type PassPhases } from './phase-clock';
 import { IMPLIED_FACTS } from './created-facts';
 import { loggerFor } from '@/lib/server/observability/logger';
+import { runScript } from '@/lib/server/core/script-process';
 
 /** Keys a statement reads or writes by list (SQLite takes at most 999 bound values a statement). */
 export const PASS_CHUNK = 500;
@@ -67,7 +68,13 @@ const DEFER_MAX_EXISTING_RATIO = 4;
 export type PassTrigger = 'ingestion' | 'webhook' | 'pull' | 'rules' | 'person' | 'upgrade';
 export type PassCounts = { keysRead: number; created: number; changed: number; reopened: number; unchanged: number; autoResolved: number };
 /** `phases`: where the pass spent its time (ms by phase, lib/features/ledger/phase-clock.ts); `rssMiB`: the process's resident set at the end of each phase, largest seen. */
-export type PassResult = PassCounts & { passId: string; durationMs: number; phases: PassPhases; rssMiB: PassPhases };
+export type PassResult = PassCounts & { passId: string; durationMs: number; phases: PassPhases; rssMiB: PassPhases; workers: number };
+/** What a worker of a split full pass did: its counts, and where its time went. */
+export type PartitionResult = { counts: PassCounts; phases: PassPhases; rssMiB: PassPhases };
+
+function addCounts(to: PassCounts, from: PassCounts): void {
+  for (const k of Object.keys(to) as (keyof PassCounts)[]) to[k] += from[k];
+}
 
 const CLASSIFICATION = ['cls', 'reasons', 'severity', 'severityRank', 'action', 'actionLabel', 'ruleId', 'missingIn', 'duplicateIn', 'statuses', 'amountMinor', 'currency', 'date', 'amountDiffMinor'] as const;
 
@@ -84,14 +91,15 @@ const amountText = (minor: string, currency: string | null) => (currency ? forma
  * keys come from its (sourceId, key) index; the page is the smallest keys of their union. (Prisma's
  * `distinct` dedups in memory after reading every row past the cursor: quadratic over a full pass.)
  */
-async function* allKeys(db: Client, sourceIds: string[], size: number): AsyncGenerator<string[]> {
+async function* allKeys(db: Client, sourceIds: string[], size: number, range: KeyRange = WHOLE): AsyncGenerator<string[]> {
   const { kind } = clientTarget(db as object);
-  let after: string | null = null;
+  let after: string | null = range.after;
   for (;;) {
     const params: string[] = [];
     const param = (v: string) => (params.push(v), kind === 'postgres' ? `$${params.length}` : '?');
     const parts = sourceIds.map(
-      (id, i) => `SELECT "key" FROM (SELECT DISTINCT "key" FROM "SourceRecord" WHERE "sourceId" = ${param(id)}${after === null ? '' : ` AND "key" > ${param(after)}`} ORDER BY "key" LIMIT ${size}) s${i}`,
+      (id, i) =>
+        `SELECT "key" FROM (SELECT DISTINCT "key" FROM "SourceRecord" WHERE "sourceId" = ${param(id)}${after === null ? '' : ` AND "key" > ${param(after)}`}${range.upTo === null ? '' : ` AND "key" <= ${param(range.upTo)}`} ORDER BY "key" LIMIT ${size}) s${i}`,
     );
     const rows: { key: string }[] = await db.$queryRawUnsafe(`SELECT "key" FROM (${parts.join(' UNION ')}) u ORDER BY "key" LIMIT ${size}`, ...params);
     if (!rows.length) return;
@@ -99,6 +107,40 @@ async function* allKeys(db: Client, sourceIds: string[], size: number): AsyncGen
     if (rows.length < size) return;
     after = rows[rows.length - 1]!.key;
   }
+}
+
+/** The keys after `after` up to `upTo` (null: no bound), in key order. */
+export type KeyRange = { after: string | null; upTo: string | null };
+const WHOLE: KeyRange = { after: null, upTo: null };
+
+/**
+ * Where a full pass splits the member sources' keys for `parts` workers: the keys at equal steps of
+ * the largest source's records, in order (fewer when it has fewer distinct keys).
+ */
+async function keyBounds(db: Client, sourceIds: readonly string[], parts: number): Promise<string[]> {
+  let largest = { sourceId: sourceIds[0]!, n: -1 };
+  for (const sourceId of sourceIds) {
+    const n = await db.sourceRecord.count({ where: { sourceId } });
+    if (n > largest.n) largest = { sourceId, n };
+  }
+  const { kind } = clientTarget(db);
+  const bounds: string[] = [];
+  for (let i = 1; i < parts; i++) {
+    const offset = Math.floor((largest.n * i) / parts);
+    const [row] = await db.$queryRawUnsafe<{ key: string }[]>(
+      `SELECT "key" FROM "SourceRecord" WHERE "sourceId" = ${kind === 'postgres' ? '$1' : '?'} ORDER BY "key" LIMIT 1 OFFSET ${offset}`,
+      largest.sourceId,
+    );
+    if (row && (!bounds.length || row.key > bounds[bounds.length - 1]!)) bounds.push(row.key);
+  }
+  return bounds;
+}
+
+/** Worker processes a full pass on PostgreSQL splits its keys between (PAIDLINE_LEDGER_WORKERS, default 1). */
+export function ledgerWorkers(setting = process.env.PAIDLINE_LEDGER_WORKERS?.trim() || '1'): number {
+  const n = Number(setting);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`PAIDLINE_LEDGER_WORKERS="${setting}" is not a whole number from 1 to 16.`);
+  return n;
 }
 
 /**
@@ -119,6 +161,8 @@ export async function runLedgerPass(
     presettle?: boolean;
     /** Whether a full pass on an empty ledger sets RunResult's secondary indexes aside (default: when it is large, DEFER_INDEXES_MIN_KEYS). */
     deferIndexes?: boolean;
+    /** Processes a full pass on PostgreSQL splits its keys between (default: ledgerWorkers()); SQLite has one writer and takes 1. */
+    workers?: number;
   },
 ): Promise<PassResult> {
   const db = opts.db ?? getPrisma();
@@ -148,23 +192,40 @@ export async function runLedgerPass(
     // them each time the count it created doubles (from 10,000).
     if (!opts.keys) await refreshPlannerStats(db, ['SourceRecord', 'RunResult'], { vacuum: ['SourceRecord'] });
     let analyzeAt = 10_000;
+    const { kind } = clientTarget(db);
+    const sourceIds = inputs.sources.map((s) => s.sourceId);
     const empty = !opts.keys && !(await db.runResult.findFirst({ where: { runId: scope.ledgerRunId }, select: { id: true } }));
-    const fill = empty && clientTarget(db).kind === 'sqlite';
-    const chunks = opts.keys ? chunked([...new Set(opts.keys)], TRANSACTION_KEYS) : allKeys(db, inputs.sources.map((s) => s.sourceId), fill ? SQLITE_FILL_TRANSACTION_KEYS : TRANSACTION_KEYS);
-    const deferred = empty && (opts.deferIndexes ?? (await largeFill(db, inputs.sources.map((s) => s.sourceId)))) ? await deferIndexes(db, 'RunResult') : [];
+    const fill = empty && kind === 'sqlite';
+    const deferred = empty && (opts.deferIndexes ?? (await largeFill(db, sourceIds))) ? await deferIndexes(db, 'RunResult') : [];
+    // A full pass split between workers: each takes a range of keys, this process the first. The
+    // workers' chunks commit concurrently, so none moves the ROMI aggregate: it is built again at the end.
+    const bounds = !opts.keys && kind === 'postgres' ? await keyBounds(db, sourceIds, opts.workers ?? ledgerWorkers()) : [];
+    if (bounds.length) romi.rebuild = true;
+    const ranges: KeyRange[] = [null, ...bounds].map((after, i) => ({ after, upTo: bounds[i] ?? null }));
     clock.lap('totals');
     try {
-      // A full pass's chunk is every key between its first and last (allKeys pages in key order), read as a range.
-      for await (const keys of chunks) {
-        clock.lap('keys');
-        await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, opts.keys ? keys : { first: keys[0]!, last: keys[keys.length - 1]! }, pass.id, counts, romi, clock);
-        await yieldToEventLoop(); // frees the chunk's statements, and lets the rest of the process in
-        if (counts.created >= analyzeAt) {
-          await refreshPlannerStats(db, ['RunResult']);
-          analyzeAt = counts.created * 2;
-          clock.lap('totals');
+      const others = ranges.slice(1).map((range) => runPartitionInChild({ reconciliationId, passId: pass.id, range, romi, url: clientTarget(db).url }));
+      const mine = (async () => {
+        const chunks = opts.keys ? chunked([...new Set(opts.keys)], TRANSACTION_KEYS) : allKeys(db, sourceIds, fill ? SQLITE_FILL_TRANSACTION_KEYS : TRANSACTION_KEYS, ranges[0]);
+        // A full pass's chunk is every key between its first and last (allKeys pages in key order), read as a range.
+        for await (const keys of chunks) {
+          clock.lap('keys');
+          await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, opts.keys ? keys : { first: keys[0]!, last: keys[keys.length - 1]! }, pass.id, counts, romi, clock);
+          await yieldToEventLoop(); // frees the chunk's statements, and lets the rest of the process in
+          if (counts.created >= analyzeAt) {
+            await refreshPlannerStats(db, ['RunResult']);
+            analyzeAt = counts.created * 2;
+            clock.lap('totals');
+          }
         }
-      }
+      })();
+      // Every worker ends (done or failed) before the pass does: a failed one fails the pass.
+      const [own, workers] = await Promise.all([Promise.allSettled([mine]), Promise.allSettled(others)]);
+      for (const w of workers) if (w.status === 'fulfilled') addCounts(counts, w.value.counts);
+      const failed = [...own, ...workers].find((w) => w.status === 'rejected');
+      if (failed) throw failed.reason;
+      clock.lap('totals');
+      for (const w of workers) if (w.status === 'fulfilled') clock.addWorker(w.value.phases, w.value.rssMiB);
     } finally {
       // Built again even when the fill failed (an interrupted process: before the next migration).
       if (deferred.length) {
@@ -191,12 +252,40 @@ export async function runLedgerPass(
     const phases = clock.rounded();
     const rssMiB = clock.peaks();
     loggerFor('ledger', { reconciliationId, passId: pass.id }).info({ ...counts, durationMs, phases, rssMiB }, 'ledger pass completed');
-    return { passId: pass.id, durationMs, phases, rssMiB, ...counts };
+    return { passId: pass.id, durationMs, phases, rssMiB, workers: ranges.length, ...counts };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await db.reconciliationPass.update({ where: { id: pass.id }, data: { status: 'failed', finishedAt: new Date(), durationMs: Date.now() - started, message: message.slice(0, 2000), ...counts } });
     throw error;
   }
+}
+
+/** A worker's range of a split full pass, in a process of its own (scripts/ledger-pass.ts). */
+function runPartitionInChild(request: PartitionRequest & { url: string }): Promise<PartitionResult> {
+  const { url, ...rest } = request;
+  return runScript<PartitionResult>('ledger-pass.ts', { partition: rest }, { DATABASE_URL: url }, { describe: (why) => `A ledger pass worker failed: ${why}` });
+}
+
+export type PartitionRequest = { reconciliationId: string; passId: string; range: KeyRange; romi: { rebuild: boolean; presettle: boolean } };
+
+/**
+ * A worker's part of a split full pass (the pass itself journals, totals and builds ROMI): every key
+ * of its range reconciled and written, chunk by chunk, as the pass's own range is.
+ */
+export async function runPassPartition(request: PartitionRequest, db: Client): Promise<PartitionResult> {
+  const clock = new PhaseClock();
+  const scope = await db.reconciliation.findUniqueOrThrow({ where: { id: request.reconciliationId } });
+  const { inputs, ruleSet } = await ledgerInputs(scope, db);
+  const counts: PassCounts = { keysRead: 0, created: 0, changed: 0, reopened: 0, unchanged: 0, autoResolved: 0 };
+  const romi = { ...request.romi, rebuild: true };
+  clock.lap('totals');
+  for await (const keys of allKeys(db, inputs.sources.map((s) => s.sourceId), TRANSACTION_KEYS, request.range)) {
+    clock.lap('keys');
+    await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, { first: keys[0]!, last: keys[keys.length - 1]! }, request.passId, counts, romi, clock);
+    await yieldToEventLoop();
+  }
+  releaseSqliteWriterConnection(db);
+  return { counts, phases: clock.rounded(), rssMiB: clock.peaks() };
 }
 
 /** Whether a fill is large enough to set the ledger's indexes aside: its largest source's records against the rows RunResult holds already. */

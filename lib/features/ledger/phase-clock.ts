@@ -35,6 +35,12 @@ export class PhaseClock {
     this.last = now;
   }
 
+  /** A worker's phases (a split full pass): its time added to each phase, its resident set beside this process's. */
+  addWorker(ms: PassPhases, rssMiB: PassPhases): void {
+    for (const [p, v] of Object.entries(ms) as [PassPhase, number][]) this.ms[p] = (this.ms[p] ?? 0) + v;
+    for (const [p, v] of Object.entries(rssMiB) as [PassPhase, number][]) this.rssMiB[p] = Math.max(this.rssMiB[p] ?? 0, v);
+  }
+
   /** Whole milliseconds by phase, in the order of PASS_PHASES, without phases that took none. */
   rounded(): PassPhases {
     const out: PassPhases = {};

@@ -35,7 +35,9 @@ export function countMove(moves: CountMoves, before: Counted | null, after: Coun
 
 /** Applies a chunk's count moves, in its transaction (one upsert statement). */
 export async function moveLedgerCounts(tx: RawTx, runId: string, moves: CountMoves): Promise<void> {
-  const rows = [...moves].filter(([, n]) => n !== 0);
+  // In one order: the workers of a split pass upsert the same count rows concurrently, and rows
+  // locked in different orders by two transactions deadlock.
+  const rows = [...moves].filter(([, n]) => n !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (!rows.length) return;
   const lit = literalFor(clientTarget(tx).kind);
   const values = rows.map(([k, n]) => {
