@@ -136,7 +136,7 @@ async function keyBounds(db: Client, sourceIds: readonly string[], parts: number
   return bounds;
 }
 
-/** Worker processes a full pass on PostgreSQL splits its keys between (PAIDLINE_LEDGER_WORKERS, default 1). */
+/** Worker processes a fill on PostgreSQL splits its keys between (PAIDLINE_LEDGER_WORKERS, default 1). */
 export function ledgerWorkers(setting = process.env.PAIDLINE_LEDGER_WORKERS?.trim() || '1'): number {
   const n = Number(setting);
   if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`PAIDLINE_LEDGER_WORKERS="${setting}" is not a whole number from 1 to 16.`);
@@ -161,7 +161,7 @@ export async function runLedgerPass(
     presettle?: boolean;
     /** Whether a full pass on an empty ledger sets RunResult's secondary indexes aside (default: when it is large, DEFER_INDEXES_MIN_KEYS). */
     deferIndexes?: boolean;
-    /** Processes a full pass on PostgreSQL splits its keys between (default: ledgerWorkers()); SQLite has one writer and takes 1. */
+    /** Processes a fill (a full pass on an empty ledger) splits its keys between on PostgreSQL (default: ledgerWorkers()); SQLite has one writer and takes 1. */
     workers?: number;
   },
 ): Promise<PassResult> {
@@ -197,9 +197,11 @@ export async function runLedgerPass(
     const empty = !opts.keys && !(await db.runResult.findFirst({ where: { runId: scope.ledgerRunId }, select: { id: true } }));
     const fill = empty && kind === 'sqlite';
     const deferred = empty && (opts.deferIndexes ?? (await largeFill(db, sourceIds))) ? await deferIndexes(db, 'RunResult') : [];
-    // A full pass split between workers: each takes a range of keys, this process the first. The
-    // workers' chunks commit concurrently, so none moves the ROMI aggregate: it is built again at the end.
-    const bounds = !opts.keys && kind === 'postgres' ? await keyBounds(db, sourceIds, opts.workers ?? ledgerWorkers()) : [];
+    // A fill split between workers: each takes a range of keys, this process the first. A fill's chunks
+    // only insert (and upsert the ledger's counts, in one order), so they commit concurrently without
+    // contention; the ROMI aggregate is built at the end. A pass over existing entries is not split:
+    // its chunks settle, reopen and move the aggregate, rows that workers would contend for.
+    const bounds = empty && kind === 'postgres' ? await keyBounds(db, sourceIds, opts.workers ?? ledgerWorkers()) : [];
     if (bounds.length) romi.rebuild = true;
     const ranges: KeyRange[] = [null, ...bounds].map((after, i) => ({ after, upTo: bounds[i] ?? null }));
     clock.lap('totals');
