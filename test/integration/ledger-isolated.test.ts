@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReconciliation } from '@/lib/features/ledger';
 import { passPlacement, runPassInChild, runPassPlaced } from '@/lib/features/ledger/isolated';
+import { deferIndexes, hasDeferredIndexes } from '@/lib/server/db/deferred-indexes';
 import { createTestDatabase, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
 
@@ -40,5 +41,16 @@ describe('a ledger pass in a child process on SQLite', () => {
     await expect(runPassInChild({ reconciliationId: 'no-such-reconciliation', keys: null, trigger: 'person', triggerRef: null, actorEmail: null }, db.url)).rejects.toThrow(
       /^The ledger pass process failed: .*(No record was found|not found|NotFound)/i,
     );
+  });
+
+  it('builds again the indexes a pass process set aside when it failed', async () => {
+    // A fill's process that died with the ledger's indexes set aside (the fill builds them in a finally,
+    // which a killed process never reaches): the server builds them when the pass's failure comes back.
+    const names = await deferIndexes(db.prisma, 'RunResult');
+    expect(names.length).toBe(9);
+    await expect(runPassPlaced({ reconciliationId: 'no-such-reconciliation', keys: null, trigger: 'person', triggerRef: null, actorEmail: null }, db.prisma, db.url)).rejects.toThrow(/ledger pass process failed/);
+    expect(await hasDeferredIndexes(db.prisma)).toBe(false);
+    const built: { name: string }[] = await db.prisma.$queryRawUnsafe(`SELECT "name" FROM sqlite_master WHERE "type" = 'index' AND "tbl_name" = 'RunResult'`);
+    expect(names.every((n) => built.some((b) => b.name === n))).toBe(true);
   });
 });

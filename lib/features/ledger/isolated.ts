@@ -11,6 +11,8 @@ import { databaseKindOf, resolveDatabaseUrl } from '@/lib/server/db/config';
 import { type DbClient as Client } from '@/lib/server/db/client';
 import { runLedgerPass, type PassResult, type PassTrigger } from './pass';
 import { runScript } from '@/lib/server/core/script-process';
+import { restoreDeferredIndexes } from '@/lib/server/db/deferred-indexes';
+import { loggerFor } from '@/lib/server/observability/logger';
 
 export type PassRequest = { reconciliationId: string; keys: string[] | null; trigger: PassTrigger; triggerRef: string | null; actorEmail: string | null };
 
@@ -25,7 +27,14 @@ export async function runPassPlaced(request: PassRequest, db: Client, url: strin
   if (passPlacement(url) === 'inline') {
     return runLedgerPass(request.reconciliationId, { keys: request.keys, trigger: request.trigger, triggerRef: request.triggerRef, actorEmail: request.actorEmail, db });
   }
-  return runPassInChild(request, url);
+  try {
+    return await runPassInChild(request, url);
+  } catch (error) {
+    // A pass process that died mid-fill (killed, out of memory) could not build again the indexes it set
+    // aside: this process does, now rather than at the next start (lib/server/db/deferred-indexes.ts).
+    await restoreDeferredIndexes(db).catch((why: unknown) => loggerFor('ledger').error({ err: why }, 'could not build the ledger indexes set aside by a failed pass'));
+    throw error;
+  }
 }
 
 /** The pass in a child process: `node --import tsx scripts/ledger-pass.ts`, the request on stdin. */
