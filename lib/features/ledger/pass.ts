@@ -114,15 +114,10 @@ export type KeyRange = { after: string | null; upTo: string | null };
 const WHOLE: KeyRange = { after: null, upTo: null };
 
 /**
- * Where a full pass splits the member sources' keys for `parts` workers: the keys at equal steps of
- * the largest source's records, in order (fewer when it has fewer distinct keys).
+ * Where a fill splits the member sources' keys for `parts` workers: the keys at equal steps of the
+ * largest source's records, in order (fewer when it has fewer distinct keys).
  */
-async function keyBounds(db: Client, sourceIds: readonly string[], parts: number): Promise<string[]> {
-  let largest = { sourceId: sourceIds[0]!, n: -1 };
-  for (const sourceId of sourceIds) {
-    const n = await db.sourceRecord.count({ where: { sourceId } });
-    if (n > largest.n) largest = { sourceId, n };
-  }
+async function keyBounds(db: Client, largest: { sourceId: string; n: number }, parts: number): Promise<string[]> {
   const { kind } = clientTarget(db);
   const bounds: string[] = [];
   for (let i = 1; i < parts; i++) {
@@ -196,12 +191,13 @@ export async function runLedgerPass(
     const sourceIds = inputs.sources.map((s) => s.sourceId);
     const empty = !opts.keys && !(await db.runResult.findFirst({ where: { runId: scope.ledgerRunId }, select: { id: true } }));
     const fill = empty && kind === 'sqlite';
-    const deferred = empty && (opts.deferIndexes ?? (await largeFill(db, sourceIds))) ? await deferIndexes(db, 'RunResult') : [];
+    const largest = empty ? await largestSource(db, sourceIds) : null;
+    const deferred = largest && (opts.deferIndexes ?? (await largeFill(db, largest.n))) ? await deferIndexes(db, 'RunResult') : [];
     // A fill split between workers: each takes a range of keys, this process the first. A fill's chunks
     // only insert (and upsert the ledger's counts, in one order), so they commit concurrently without
     // contention; the ROMI aggregate is built at the end. A pass over existing entries is not split:
     // its chunks settle, reopen and move the aggregate, rows that workers would contend for.
-    const bounds = empty && kind === 'postgres' ? await keyBounds(db, sourceIds, opts.workers ?? ledgerWorkers()) : [];
+    const bounds = largest && kind === 'postgres' ? await keyBounds(db, largest, opts.workers ?? ledgerWorkers()) : [];
     if (bounds.length) romi.rebuild = true;
     const ranges: KeyRange[] = [null, ...bounds].map((after, i) => ({ after, upTo: bounds[i] ?? null }));
     clock.lap('totals');
@@ -290,10 +286,18 @@ export async function runPassPartition(request: PartitionRequest, db: Client): P
   return { counts, phases: clock.rounded(), rssMiB: clock.peaks() };
 }
 
-/** Whether a fill is large enough to set the ledger's indexes aside: its largest source's records against the rows RunResult holds already. */
-async function largeFill(db: Client, sourceIds: readonly string[]): Promise<boolean> {
-  let keys = 0;
-  for (const sourceId of sourceIds) keys = Math.max(keys, await db.sourceRecord.count({ where: { sourceId } }));
+/** The member source with the most records, and how many: a fill's size (it has at least as many keys, less duplicates). */
+async function largestSource(db: Client, sourceIds: readonly string[]): Promise<{ sourceId: string; n: number }> {
+  let largest = { sourceId: sourceIds[0]!, n: -1 };
+  for (const sourceId of sourceIds) {
+    const n = await db.sourceRecord.count({ where: { sourceId } });
+    if (n > largest.n) largest = { sourceId, n };
+  }
+  return largest;
+}
+
+/** Whether a fill of about `keys` keys is large enough to set the ledger's indexes aside, against the rows RunResult holds already. */
+async function largeFill(db: Client, keys: number): Promise<boolean> {
   if (keys < DEFER_INDEXES_MIN_KEYS) return false;
   return (await db.runResult.count()) <= keys * DEFER_MAX_EXISTING_RATIO;
 }
