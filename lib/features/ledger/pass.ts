@@ -203,20 +203,13 @@ export async function runLedgerPass(
     clock.lap('totals');
     try {
       const others = ranges.slice(1).map((range) => runPartitionInChild({ reconciliationId, passId: pass.id, range, romi, url: clientTarget(db).url }));
-      const mine = (async () => {
-        const chunks = opts.keys ? chunked([...new Set(opts.keys)], TRANSACTION_KEYS) : allKeys(db, sourceIds, fill ? SQLITE_FILL_TRANSACTION_KEYS : TRANSACTION_KEYS, ranges[0]);
-        // A full pass's chunk is every key between its first and last (allKeys pages in key order), read as a range.
-        for await (const keys of chunks) {
-          clock.lap('keys');
-          await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, opts.keys ? keys : { first: keys[0]!, last: keys[keys.length - 1]! }, pass.id, counts, romi, clock);
-          await yieldToEventLoop(); // frees the chunk's statements, and lets the rest of the process in
-          if (counts.created >= analyzeAt) {
-            await refreshPlannerStats(db, ['RunResult']);
-            analyzeAt = counts.created * 2;
-            clock.lap('totals');
-          }
-        }
-      })();
+      const chunks = opts.keys ? chunked([...new Set(opts.keys)], TRANSACTION_KEYS) : allKeys(db, sourceIds, fill ? SQLITE_FILL_TRANSACTION_KEYS : TRANSACTION_KEYS, ranges[0]);
+      const mine = reconcileChunks(db, { ledgerRunId: scope.ledgerRunId, inputs, ruleSet, passId: pass.id, counts, romi, clock }, chunks, !!opts.keys, async () => {
+        if (counts.created < analyzeAt) return;
+        await refreshPlannerStats(db, ['RunResult']);
+        analyzeAt = counts.created * 2;
+        clock.lap('totals');
+      });
       // Every worker ends (done or failed) before the pass does: a failed one fails the pass.
       const [own, workers] = await Promise.all([Promise.allSettled([mine]), Promise.allSettled(others)]);
       for (const w of workers) if (w.status === 'fulfilled') addCounts(counts, w.value.counts);
@@ -277,11 +270,8 @@ export async function runPassPartition(request: PartitionRequest, db: Client): P
   const counts: PassCounts = { keysRead: 0, created: 0, changed: 0, reopened: 0, unchanged: 0, autoResolved: 0 };
   const romi = { ...request.romi, rebuild: true };
   clock.lap('totals');
-  for await (const keys of allKeys(db, inputs.sources.map((s) => s.sourceId), TRANSACTION_KEYS, request.range)) {
-    clock.lap('keys');
-    await reconcileChunk(db, scope.ledgerRunId, inputs, ruleSet, { first: keys[0]!, last: keys[keys.length - 1]! }, request.passId, counts, romi, clock);
-    await yieldToEventLoop();
-  }
+  const chunks = allKeys(db, inputs.sources.map((s) => s.sourceId), TRANSACTION_KEYS, request.range);
+  await reconcileChunks(db, { ledgerRunId: scope.ledgerRunId, inputs, ruleSet, passId: request.passId, counts, romi, clock }, chunks, false);
   releaseSqliteWriterConnection(db);
   return { counts, phases: clock.rounded(), rssMiB: clock.peaks() };
 }
@@ -300,6 +290,29 @@ async function largestSource(db: Client, sourceIds: readonly string[]): Promise<
 async function largeFill(db: Client, keys: number): Promise<boolean> {
   if (keys < DEFER_INDEXES_MIN_KEYS) return false;
   return (await db.runResult.count()) <= keys * DEFER_MAX_EXISTING_RATIO;
+}
+
+type ChunkContext = {
+  ledgerRunId: string;
+  inputs: Awaited<ReturnType<typeof ledgerInputs>>['inputs'];
+  ruleSet: Awaited<ReturnType<typeof ledgerInputs>>['ruleSet'];
+  passId: string;
+  counts: PassCounts;
+  romi: { rebuild: boolean; presettle: boolean };
+  clock: PhaseClock;
+};
+
+/**
+ * Reconciles and writes chunk after chunk. `byKeys`: each chunk is a key list (incremental); otherwise
+ * it is every key between its first and last (allKeys pages in key order), read as a range.
+ */
+async function reconcileChunks(db: Client, c: ChunkContext, chunks: AsyncIterable<string[]>, byKeys: boolean, afterChunk?: () => Promise<void>): Promise<void> {
+  for await (const keys of chunks) {
+    c.clock.lap('keys');
+    await reconcileChunk(db, c.ledgerRunId, c.inputs, c.ruleSet, byKeys ? keys : { first: keys[0]!, last: keys[keys.length - 1]! }, c.passId, c.counts, c.romi, c.clock);
+    await yieldToEventLoop(); // frees the chunk's statements, and lets the rest of the process in
+    await afterChunk?.();
+  }
 }
 
 async function* chunked<T>(items: readonly T[], size: number): AsyncGenerator<T[]> {
