@@ -199,6 +199,20 @@ describe('other models and FX', () => {
     expect(netOf(unconditioned.daily)).toBe(200000n); // D2 counts too without the condition
   });
 
+  it('keeps one deal per key: its latest record, and of a key in several CRMs the source whose first record of it came last', () => {
+    const join = { payment: 'paymentRef', deal: 'paymentRef' };
+    const d = (recordId: number, sourceId: string, channel: string) => ({ ...deal(recordId, 'K', '2026-01-10', 'Paid', { channel, paymentRef: 'P1' }), sourceId });
+    const dealOf = (records: DealInput[]) => {
+      const built = buildAggregates({ deals: records, payments: payments.slice(0, 1), spend: [], join, channelOf });
+      return built.credits.filter((c) => c.kind === 'deal').map((c) => `${c.ref} ${c.channel}`);
+    };
+    // The same source: its latest record (a stage or channel changed).
+    expect(dealOf([d(1, 'A', 'google'), d(2, 'A', 'facebook')])).toEqual(['2 Meta Ads']);
+    // B's first record of K came after A's: B's latest wins, a later record of A does not take it back.
+    expect(dealOf([d(1, 'A', 'google'), d(2, 'B', 'facebook'), d(3, 'A', 'LinkedIn'), d(4, 'B', 'Meta Ads')])).toEqual(['4 Meta Ads']);
+    expect(dealOf([d(1, 'A', 'google'), d(2, 'B', 'facebook'), d(3, 'A', 'LinkedIn')])).toEqual(['2 Meta Ads']);
+  });
+
   it('stores a row\'s credits once when every model agrees, once per model when they differ', () => {
     const of = (kind: string, ref: number) => built.credits.filter((c) => c.kind === kind && c.ref === ref).map((c) => `${c.model} ${c.channel}/${c.campaign} ${c.weightPpm}`);
     // P5 has no deal: Unattributed under every model. D1 has two touches: the models differ.

@@ -9,7 +9,6 @@ import { loggerFor } from '@/lib/server/observability/logger';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
 import { loadChannelMap } from './channel-map';
 import { parseAttrs } from './attrs';
-import { TOUCH_FIELDS } from '@/lib/romi/channels';
 import { insertUnlinkedCredits, unlinkedTotals, type UnlinkedRange } from './unlinked-payments';
 
 export { parseAttrs };
@@ -84,16 +83,13 @@ export function currentDeals(db: Client, sourceIds: string[] | null = null): Pro
 }
 
 /**
- * The same deals as the build reads them, each with only the attributes it reads (`fields`), parsed as
- * it arrives: 100k CRM rows held whole with their raw attributes, then parsed, grew the heap by 170 MiB.
+ * Every committed deal record, oldest first, as the build reads it (the builder keeps one per key, the
+ * latest, and of it only what it reads): none is held here (a 1M-deal build held every deal twice).
  */
-function currentDealInputs(db: Client, sourceIds: string[] | null, fields: ReadonlySet<string>): Promise<DealInput[]> {
-  return latestDeals(db, sourceIds, (r) => {
-    const all = parseAttrs(r.attrs);
-    const attrs: Record<string, string> = {};
-    for (const f of fields) if (all[f] !== undefined) attrs[f] = all[f];
-    return { recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs, amountMinor: r.amountMinor, currency: r.currency };
-  });
+async function* dealRecords(db: Client, sourceIds: string[] | null): AsyncGenerator<DealInput> {
+  for await (const r of committedRecords(db, 'deals', sourceIds)) {
+    yield { recordId: r.id, key: r.key, txId: r.txId, date: r.date, status: r.status, attrs: parseAttrs(r.attrs), amountMinor: r.amountMinor, currency: r.currency, sourceId: r.sourceId };
+  }
 }
 
 /**
@@ -261,14 +257,10 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
   const settings = opts.join ? { ...stored, join: opts.join } : stored;
   const started = Date.now();
 
-  // Of each deal only what the build reads: its touches, the join field, the deal basis's conditions.
-  const revenue = revenueBasisOf(settings);
-  const fields = new Set<string>([...TOUCH_FIELDS, settings.join.deal, ...(revenue.basis === 'deal' ? revenue.conditions.map((c) => c.field) : [])]);
-  const deals = await currentDealInputs(db, settings.dealSourceIds, fields);
-  const dealCount = deals.length;
   const spend = await currentSpend(db, settings.spendSourceIds);
-  const builder = new AggregateBuilder({ deals, spend, join: settings.join, revenue, channelOf: await loadChannelMap(db) });
-  deals.length = 0; // the builder keeps its own copy
+  const builder = new AggregateBuilder({ deals: [], spend, join: settings.join, revenue: revenueBasisOf(settings), channelOf: await loadChannelMap(db) });
+  for await (const deal of dealRecords(db, settings.dealSourceIds)) builder.addDeal(deal);
+  const dealCount = builder.dealCount;
   let credits = 0;
   const kind = clientTarget(db).kind;
   const run = literalFor(kind)(runId);
