@@ -7,6 +7,7 @@ import { DEFAULT_ROMI_SETTINGS, parseRomiSettings, type RomiSettings } from './s
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { loggerFor } from '@/lib/server/observability/logger';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
+import { idWindows } from '@/lib/server/db/id-windows';
 import { loadChannelMap } from './channel-map';
 import { parseAttrs } from './attrs';
 import { insertUnlinkedCredits, unlinkedTotals, type UnlinkedRange } from './unlinked-payments';
@@ -49,25 +50,22 @@ type CommittedRecord = { id: number; sourceId: string; ingestionId: string | nul
 
 /**
  * Records of a dataset from committed ingestions or webhook events, oldest first (of these sources only,
- * when given), in pages by id rather than one result: a 10k-deal read in one result raised the process's
+ * when given), a window of ids at a time (lib/server/db/id-windows.ts) rather than one result: a 10k-deal read in one result raised the process's
  * RSS by 107 MiB on SQLite (83 MiB paged), memory the allocator keeps after the rows are gone.
  */
 async function* committedRecords(db: Client, dataset: 'deals' | 'spend', sourceIds: string[] | null = null): AsyncGenerator<CommittedRecord> {
   const origins = await committedOrigins(db, sourceIds);
   if (!origins.sourceIds.length) return;
-  let after = 0;
-  for (;;) {
-    const rows = await db.sourceRecord.findMany({
-      where: { dataset, sourceId: { in: origins.sourceIds }, OR: [{ ingestionId: null }, { ingestionId: { in: origins.ingestionIds } }], id: { gt: after } },
+  const where = { dataset, sourceId: { in: origins.sourceIds }, OR: [{ ingestionId: null }, { ingestionId: { in: origins.ingestionIds } }] };
+  const bounds = await db.sourceRecord.aggregate({ where, _min: { id: true }, _max: { id: true } });
+  const windows = idWindows({ min: bounds._min.id, max: bounds._max.id }, (after, upTo) =>
+    db.sourceRecord.findMany({
+      where: { ...where, id: { gt: after, lte: upTo } },
       orderBy: { id: 'asc' },
-      take: WRITE_BATCH,
       select: { id: true, sourceId: true, ingestionId: true, key: true, txId: true, date: true, amountMinor: true, currency: true, status: true, attrs: true },
-    });
-    for (const r of rows) yield { ...r, sourceName: origins.names.get(r.sourceId) ?? '' };
-    if (rows.length < WRITE_BATCH) return;
-    after = rows[rows.length - 1]!.id;
-    await yieldToEventLoop();
-  }
+    }),
+  );
+  for await (const rows of windows) for (const r of rows) yield { ...r, sourceName: origins.names.get(r.sourceId) ?? '' };
 }
 
 /** Deals that count: the latest record per (source, key) (a deal's newest stage and amount), each as `as` makes it. */
