@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns, startRun } from '@/lib/features/runs';
 import { backlogBuckets, exportDiscrepanciesCsv, listDiscrepancies, parseDiscrepancyQuery } from '@/lib/features/review/discrepancies';
 import { addComment, assignDiscrepancy, bulkResolve, resolveDiscrepancy, undoResolution } from '@/lib/features/review/resolve';
-import { reconciledPaidTransactions } from '@/lib/features/review/reconciled-state';
+import { reconciledPaidTotals, reconciledPaidTransactions } from '@/lib/features/review/reconciled-state';
 import { ConflictError, ForbiddenError, InvalidRequestError as ReviewError } from '@/lib/server/core/app-error';
 import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
@@ -110,6 +110,12 @@ describe.each(DATABASE_KINDS)('finance review on %s', (kind) => {
     const paid: string[] = [];
     for await (const t of reconciledPaidTransactions({ runId, db: db.prisma })) paid.push(t.key);
     expect(paid.sort()).toEqual(['TX1000', 'TX1002', 'TX1009', 'TX2003']);
+    // The run page's totals (one SQL statement) are the streamed rows' sums, the manual amount among them.
+    const sums: Record<string, bigint> = {};
+    for await (const t of reconciledPaidTransactions({ runId, db: db.prisma })) sums[t.currency] = (sums[t.currency] ?? 0n) + t.finalAmountMinor;
+    const totals = await reconciledPaidTotals({ runId, db: db.prisma });
+    expect(totals).toEqual(sums);
+    expect(totals.USD! >= 90400n + 12345n).toBe(true);
   });
 
   it('bulk-resolves all or nothing', async () => {
