@@ -28,6 +28,7 @@ import { saveRomiSettings } from '@/lib/features/romi/configure';
 import { saveChannelMapping } from '@/lib/features/romi/channel-map';
 import { dashboardData, parseRomiQuery } from '@/lib/features/romi/dashboard';
 import { rebuildRomi } from '@/lib/features/romi/rebuild-romi';
+import { limitHeapGrowth } from '@/lib/server/core/heap';
 
 async function upload(db: DbClient, name: string, kind: 'gateway' | 'bank' | 'crm' | 'ads', file: string) {
   const t = performance.now();
@@ -44,6 +45,7 @@ async function upload(db: DbClient, name: string, kind: 'gateway' | 'bank' | 'cr
 async function main() {
   const [url, gwFile, bankFile, dealsFile, spendFile] = process.argv.slice(2);
   if (!url || !gwFile || !bankFile || !dealsFile || !spendFile) throw new Error('usage: pipeline-child <url> <gateway.csv> <bank.csv> <deals.csv> <spend.csv>');
+  limitHeapGrowth(); // as the app's processes do (lib/server/bootstrap)
   await migrateDatabase(url);
   process.env.DATABASE_URL = url;
   const db = createPrismaClient(url);

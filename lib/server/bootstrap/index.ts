@@ -11,6 +11,7 @@ import { autoEscalateAfterRun } from '@/lib/features/escalation/escalations';
 import { alertRunFailed, alertsForCompletedRun } from '@/lib/features/alerts/checks';
 import { rebuildRomiAfterRun } from '@/lib/features/romi/rebuild-romi';
 import { processSlot } from '@/lib/server/core/process-state';
+import { limitHeapGrowth } from '@/lib/server/core/heap';
 import { declareDataArrival } from '@/lib/features/ingestion/data-arrived';
 import { declarePassCompleted, ledgerPassesForIngestion, ledgerPassesForKeys, ledgerPassesForWebhook, registerLedgerJobs } from '@/lib/features/ledger';
 import { emitPassEvents } from '@/lib/features/alerts/outgoing/pass-events';
@@ -23,6 +24,7 @@ const booted = processSlot<true>('bootstrapped');
 export function bootstrap(): void {
   if (booted.get()) return;
   booted.set(true);
+  limitHeapGrowth();
   registerRunJobs();
   registerPullJobs();
   registerLedgerJobs();
