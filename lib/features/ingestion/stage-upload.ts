@@ -45,9 +45,14 @@ export async function stageUpload(args: {
       cb(null, chunk);
     },
   });
+  const out = createWriteStream(stagedPath, { mode: 0o600 });
   try {
-    await pipeline(Readable.fromWeb(args.body as unknown as WebReadableStream<Uint8Array>), meter, createWriteStream(stagedPath, { mode: 0o600 }));
+    await pipeline(Readable.fromWeb(args.body as unknown as WebReadableStream<Uint8Array>), meter, out);
   } catch (error) {
+    // A form refused at once fails the pipeline before the file has finished opening: the stream then
+    // opens (creates) and closes it. Removed before that, an empty staged file was left behind (a
+    // flaky upload-forms test under load). Its 'close' comes after its 'error', whatever happened.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     await rm(stagedPath, { force: true });
     throw error;
   }
