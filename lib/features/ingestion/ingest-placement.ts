@@ -11,6 +11,7 @@
 import { resolveDatabaseUrl } from '@/lib/server/db/config';
 import { clientTarget, type DbClient as Client } from '@/lib/server/db/client';
 import { runScript } from '@/lib/server/core/script-process';
+import { YOUNG_GENERATION_FLAG } from '@/lib/server/core/heap';
 import { writeIngestionRecords, type WrittenRecords } from './write-records';
 
 const DEFAULT_CHILD_BYTES = 4 * 1024 * 1024;
@@ -31,5 +32,5 @@ export async function writeRecordsPlaced(id: string, db: Client, bytes: number):
 
 /** scripts/ingest-records.ts with the ingestion's id; stdin stays open so the process stops with this one. */
 export function writeRecordsInChild(ingestionId: string, url: string): Promise<WrittenRecords> {
-  return runScript<WrittenRecords>('ingest-records.ts', { ingestionId }, { DATABASE_URL: url }, { holdStdin: true, describe: (why) => why });
+  return runScript<WrittenRecords>('ingest-records.ts', { ingestionId }, { DATABASE_URL: url }, { holdStdin: true, nodeFlags: [YOUNG_GENERATION_FLAG], describe: (why) => why });
 }

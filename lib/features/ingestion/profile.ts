@@ -141,6 +141,32 @@ export const IngestRecordSchema = z.object({
 
 export type FromFieldsResult = { ok: true; record: IngestRecord } | { ok: false; error: IngestRowError };
 
+const STATUS_SET: ReadonlySet<string> = new Set(STATUSES);
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Whether IngestRecordSchema accepts a record, by plain checks of the same rules: true only where
+ * the schema succeeds (test: record-gate.test.ts compares both on every kind of row). A row it
+ * refuses goes through the schema for its message. Every row of an upload passes this gate: the
+ * schema's own parse cost 3.5 s of a 1M-row ingestion, and a copy of every record to collect.
+ */
+export function passesRecordGate(r: IngestRecord): boolean {
+  if (typeof r.key !== 'string' || r.key.length < 1 || r.key.length > 512) return false;
+  if (typeof r.txId !== 'string' || r.txId.length < 1 || r.txId.length > 512) return false;
+  if (typeof r.amount !== 'number' || !Number.isSafeInteger(r.amount) || Math.abs(r.amount) > MAX_ABS_AMOUNT_MINOR) return false;
+  if (typeof r.currency !== 'string' || (r.currency !== '' && !CURRENCY_CODE.test(r.currency))) return false;
+  if (r.date !== null && (typeof r.date !== 'string' || !ISO_DATE.test(r.date) || r.date < '1970-01-01' || r.date > '2100-12-31')) return false;
+  if (typeof r.status !== 'string' || (r.status !== '' && !STATUS_SET.has(r.status))) return false;
+  const attrs: unknown = r.attrs;
+  if (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs) || Object.getPrototypeOf(attrs) !== Object.prototype) return false;
+  for (const k in attrs) {
+    const v = (attrs as Record<string, unknown>)[k];
+    if (typeof v !== 'string' || v.length > 1000) return false;
+  }
+  return true;
+}
+
 export type BindResult =
   | { ok: true; columns: Record<string, string>; fromFields(fields: readonly string[], line: number): FromFieldsResult }
   | { ok: false; missing: string[]; message: string };
@@ -377,6 +403,7 @@ export function compileIngestProfile(
           code: fixed ?? (spendNoStatus ? '' : rec.code),
           attrs,
         };
+        if (passesRecordGate(record)) return { ok: true, record };
         const checked = IngestRecordSchema.safeParse(record);
         if (!checked.success) {
           const issue = checked.error.issues[0]!;

@@ -10,10 +10,10 @@ import path from 'node:path';
 import { HEAP_GROWTH_FLAG } from './heap';
 
 /** Parent side: runs scripts/<script> with `request` and resolves with its RESULT. */
-export function runScript<T>(script: string, request: unknown, env: Record<string, string>, opts: { holdStdin?: boolean; describe: (why: string) => string }): Promise<T> {
+export function runScript<T>(script: string, request: unknown, env: Record<string, string>, opts: { holdStdin?: boolean; nodeFlags?: readonly string[]; describe: (why: string) => string }): Promise<T> {
   const root = process.env.PAIDLINE_ROOT?.trim() || process.cwd();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HEAP_GROWTH_FLAG, '--import', 'tsx', path.join(root, 'scripts', script)], {
+    const child = spawn(process.execPath, [HEAP_GROWTH_FLAG, ...(opts.nodeFlags ?? []), '--import', 'tsx', path.join(root, 'scripts', script)], {
       cwd: root,
       env: { ...process.env, ...env, NODE_ENV: process.env.NODE_ENV ?? 'production' },
       stdio: ['pipe', 'pipe', 'pipe'],
