@@ -5,12 +5,14 @@
  * (the path it replaced): every daily row, every credit, the build's counts. The entries cover every
  * review state, final status, amount sign, a final currency of its own and no date, each on a day of
  * its own (a wrong SQL contribution cannot hide in a sum), by payment and by deal, joined on the key
- * and on a record attribute, over several key ranges.
+ * and on a record attribute, over several key ranges; and with the credit table's indexes set aside
+ * while it is written (a large build).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReconciliation } from '@/lib/features/ledger';
 import { saveRomiSettings } from '@/lib/features/romi/configure';
 import { rebuildRomi } from '@/lib/features/romi/rebuild-romi';
+import { hasDeferredIndexes } from '@/lib/server/db/deferred-indexes';
 import { ensureDefaultRuleSet } from '@/lib/features/runs/rulesets';
 import { insertRecords, type RecordRow } from '@/lib/server/db/record-insert';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
@@ -33,6 +35,15 @@ describe.each(DATABASE_KINDS)('ROMI payments without a deal built in SQL on %s',
     await insertRecords(db.prisma, rows.map((r, i): RecordRow => ({ ...r, sourceId: s.id, profileVersionId: version.id, ingestionId: ingestion.id, dataset, eventId: null, fileSha256: null, line: i + 2, occurredAt: null, code: '', raw: null })));
     const ids = await db.prisma.sourceRecord.findMany({ where: { sourceId: s.id }, orderBy: { line: 'asc' }, select: { id: true } });
     return { id: s.id, recordIds: ids.map((r) => r.id) };
+  }
+
+  /** The names of RomiCredit's secondary indexes. */
+  async function creditIndexes(): Promise<string[]> {
+    const rows: { name: string }[] =
+      kind === 'sqlite'
+        ? await db.prisma.$queryRawUnsafe(`SELECT "name" FROM sqlite_master WHERE "type" = 'index' AND "tbl_name" = 'RomiCredit' AND "sql" IS NOT NULL ORDER BY "name"`)
+        : await db.prisma.$queryRawUnsafe(`SELECT indexname AS "name" FROM pg_indexes WHERE tablename = 'RomiCredit' AND indexname <> 'RomiCredit_pkey' ORDER BY 1`);
+    return rows.map((r) => r.name);
   }
 
   /** The stored aggregate without ids, in a stable order. */
@@ -85,6 +96,14 @@ describe.each(DATABASE_KINDS)('ROMI payments without a deal built in SQL on %s',
       const slow = await rebuildRomi(rec.ledgerRunId, { db: db.prisma, everyPaymentInProcess: true });
       expect(sql, JSON.stringify(s)).toEqual(slow);
       expect(fast, JSON.stringify(s)).toEqual(await aggregate(rec.ledgerRunId));
+      // With the credit table's indexes set aside while it is written: the same aggregate, and the
+      // four indexes back afterwards.
+      const indexesBefore = await creditIndexes();
+      expect(indexesBefore).toHaveLength(4);
+      expect(await rebuildRomi(rec.ledgerRunId, { db: db.prisma, rangeKeys: 16, deferIndexes: true })).toEqual(sql);
+      expect(fast, JSON.stringify(s)).toEqual(await aggregate(rec.ledgerRunId));
+      expect(await creditIndexes()).toEqual(indexesBefore);
+      expect(await hasDeferredIndexes(db.prisma)).toBe(false);
       // Both kinds of payment were there: some linked to a deal, most not.
       expect(fast.build.payments).toBe(combos.length);
       expect(fast.build.linkedPayments).toBe(linked.length);

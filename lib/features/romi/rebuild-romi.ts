@@ -7,6 +7,7 @@ import { DEFAULT_ROMI_SETTINGS, parseRomiSettings, type RomiSettings } from './s
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { loggerFor } from '@/lib/server/observability/logger';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
+import { deferIndexes, restoreDeferredIndexes } from '@/lib/server/db/deferred-indexes';
 import { idWindows } from '@/lib/server/db/id-windows';
 import { loadChannelMap } from './channel-map';
 import { parseAttrs } from './attrs';
@@ -249,7 +250,11 @@ export async function* linkedPaymentRanges(db: RawTx, runId: string, join: { pay
  * `everyPaymentInProcess`: every entry through the process, as before (the equivalence tests' peer);
  * `rangeKeys`: entries a key range (tests take small ranges).
  */
-export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Join; everyPaymentInProcess?: boolean; rangeKeys?: number } = {}): Promise<{ daily: number; credits: number; linkedPayments: number }> {
+export async function rebuildRomi(
+  runId: string,
+  /** deferIndexes: whether the credit table's secondary indexes are set aside while it is written (default: for a large build, largeBuild). */
+  opts: { db?: Client; join?: Join; everyPaymentInProcess?: boolean; rangeKeys?: number; deferIndexes?: boolean } = {},
+): Promise<{ daily: number; credits: number; linkedPayments: number }> {
   const db = opts.db ?? getPrisma();
   const stored = await romiSettingsOf(runId, db);
   const settings = opts.join ? { ...stored, join: opts.join } : stored;
@@ -305,8 +310,33 @@ export async function rebuildRomi(runId: string, opts: { db?: Client; join?: Joi
     );
     return daily.length;
   };
-  const daily = await bulkTransaction(db, write);
-  return { daily, credits, linkedPayments: builder.linkedPayments };
+  const deferred = (opts.deferIndexes ?? (await largeBuild(db, runId))) ? await deferIndexes(db, 'RomiCredit') : [];
+  try {
+    const daily = await bulkTransaction(db, write);
+    return { daily, credits, linkedPayments: builder.linkedPayments };
+  } finally {
+    // Built again even when the build failed (an interrupted process: by the next build or migration).
+    if (deferred.length) await restoreDeferredIndexes(db, 'RomiCredit');
+  }
+}
+
+/**
+ * A build of at least DEFER_MIN_ENTRIES entries, into a credit table holding at most
+ * DEFER_MAX_EXISTING_RATIO times as many rows, sets the table's four secondary indexes aside while
+ * it writes and builds them once at the end (lib/server/db/deferred-indexes.ts): a row written into
+ * them lands at a random place in each, and at 3M keys those index pages were 30 s of an 88-s build.
+ * Reads of other runs' credits answer meanwhile, without the indexes.
+ */
+const DEFER_MIN_ENTRIES = 50_000;
+const DEFER_MAX_EXISTING_RATIO = 4;
+
+async function largeBuild(db: Client, runId: string): Promise<boolean> {
+  const entries = await db.runResult.count({ where: { runId } });
+  if (entries < DEFER_MIN_ENTRIES) return false;
+  // Counted up to the bound only: a table much larger than the build is not read through.
+  const bound = entries * DEFER_MAX_EXISTING_RATIO;
+  const [row] = await db.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "RomiCredit" LIMIT ${bound + 1}) t`);
+  return Number(row?.n ?? 0) <= bound;
 }
 
 /** Called when a run completes: a failed rebuild is logged and leaves the run completed (the dashboard says it is missing). */

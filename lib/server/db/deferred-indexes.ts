@@ -18,12 +18,12 @@ import { clientTarget, type DbClient as Client } from './client';
 const PREFIX = 'deferred-index:';
 
 /** Tables whose secondary indexes a fill may set aside (names are constants, never input). */
-export type DeferrableTable = 'RunResult';
+export type DeferrableTable = 'RunResult' | 'RomiCredit';
 
 type IndexDef = { name: string; sql: string };
 
 /** A definition this module recorded: a plain (not unique) index of a deferrable table. */
-const RESTORABLE = /^CREATE INDEX "?([A-Za-z0-9_]+)"? ON (?:[A-Za-z0-9_"]+\.)?"?(RunResult)"? ?(?:USING btree )?\(/;
+const RESTORABLE = /^CREATE INDEX "?([A-Za-z0-9_]+)"? ON (?:[A-Za-z0-9_"]+\.)?"?(RunResult|RomiCredit)"? ?(?:USING btree )?\(/;
 
 /** The table's secondary indexes as the database prints them (unique ones excluded). */
 async function secondaryIndexes(db: Pick<Client, '$queryRawUnsafe'>, kind: 'sqlite' | 'postgres', table: DeferrableTable): Promise<IndexDef[]> {
@@ -52,16 +52,17 @@ export async function deferIndexes(db: Client, table: DeferrableTable): Promise<
 }
 
 /**
- * Builds again every index a fill set aside and removes its record, one index a transaction; returns
- * their names. Safe at any time: an index that exists already is left as it is.
+ * Builds again every index a fill set aside (of `table` only, when given) and removes its record, one
+ * index a transaction; returns their names. Safe at any time: an index that exists already is left as it is.
  */
-export async function restoreDeferredIndexes(db: Client): Promise<string[]> {
+export async function restoreDeferredIndexes(db: Client, table?: DeferrableTable): Promise<string[]> {
   const pending = await db.appSetting.findMany({ where: { key: { startsWith: PREFIX } }, orderBy: { key: 'asc' } });
   const built: string[] = [];
   for (const p of pending) {
     const { sql } = JSON.parse(p.value) as { sql: string };
     const m = RESTORABLE.exec(sql);
     if (!m) throw new Error(`The recorded definition of index ${p.key.slice(PREFIX.length)} is not one this app sets aside: ${sql.slice(0, 200)}`);
+    if (table && m[2] !== table) continue;
     await db.$transaction(
       async (tx) => {
         await tx.$executeRawUnsafe(sql.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS '));
