@@ -1,6 +1,7 @@
 /** Shared by bench sections: run a Node child with the peak-RSS probe, and format figures. */
 import { spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 
 export interface ChildResult {
   wallMs: number;
@@ -37,6 +38,14 @@ export function runChild(label: string, args: string[], cwd: string, rssFile: st
       resolve({ wallMs, maxRssMiB, cpuMs, stdout });
     });
   });
+}
+
+/** The peak RSS and CPU of every Node process of a tree that ran with the probe in PAIDLINE_RSS_DIR. */
+export function treeUsage(dir: string): { script: string; maxRssMiB: number; cpuMs: number }[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { script: string; maxRssKiB: number; cpuMs: number })
+    .map((u) => ({ script: u.script, maxRssMiB: u.maxRssKiB / 1024, cpuMs: u.cpuMs }));
 }
 
 export const fmtS = (ms: number) => (ms / 1000).toFixed(2) + ' s';

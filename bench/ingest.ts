@@ -2,7 +2,8 @@
  * Bench section "ingest": a deterministic Stripe-style export (`rows` rows, about
  * 80 bytes a row) ingested through the app's real path (stream to disk + SHA-256,
  * preview, profile, validation, batched inserts, commit) into a fresh SQLite file
- * and a fresh PostgreSQL database, each in a child process with its peak RSS.
+ * and a fresh PostgreSQL database, each in a child process; the peak RSS of every process of its tree
+ * (the upload process of a large file included).
  * Peers, in the same run, each database's own bulk loader (sqlite3 .import, psql \copy):
  *  - reading the same file into a plain table of text columns (no validation, provenance or index);
  *  - loading the rows the app stored (exported from it) into a copy of the app's record table, with
@@ -15,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import path from 'node:path';
 import pg from 'pg';
 import type { BenchContext, BenchSection } from './run';
-import { fmtM, fmtRate, fmtS, runChild, writeLines } from './child';
+import { fmtM, fmtRate, fmtS, runChild, treeUsage, writeLines } from './child';
 
 const HEADER = 'id,Created (UTC),Amount,Currency,Status,Customer Email,Description\n';
 const STATUSES = ['Paid', 'Paid', 'Paid', 'Paid', 'Failed', 'Refunded', 'Paid', 'Paid', 'Paid', 'Paid'];
@@ -64,12 +65,24 @@ export const section: BenchSection = {
     console.log(`file: ${rows.toLocaleString('en')} rows, ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`);
     const probe = path.join(ctx.root, 'bench/rss-probe.cjs');
     const rssFile = path.join(dir, 'rss.json');
-    const env = { PAIDLINE_UPLOAD_DIR: path.join(dir, 'uploads') };
+    // Every Node process of the upload's tree carries the probe: a large file is read in a process of
+    // its own (scripts/ingest-records.ts), where the rows' memory is.
+    const treeEnv = (kind: string) => {
+      const rssDir = path.join(dir, `rss-${kind}`);
+      rmSync(rssDir, { recursive: true, force: true });
+      mkdirSync(rssDir);
+      return { rssDir, env: { PAIDLINE_UPLOAD_DIR: path.join(dir, 'uploads'), PAIDLINE_RSS_DIR: rssDir, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${probe}`.trim() } };
+    };
+    const peaks = (rssDir: string) => {
+      const tree = treeUsage(rssDir);
+      return `peak RSS ${fmtM(Math.max(...tree.map((t) => t.maxRssMiB)))} (${tree.map((t) => `${t.script} ${fmtM(t.maxRssMiB)}`).join(', ')})`;
+    };
 
     // SQLite
     const sqliteDb = path.join(dir, 'app.db');
     for (const s of ['', '-wal', '-shm']) rmSync(sqliteDb + s, { force: true });
-    const app = await runChild('ingest sqlite', ['--require', probe, '--import', 'tsx', 'bench/ingest-child.ts', `file:${sqliteDb}`, file], ctx.root, rssFile, env);
+    const sqliteTree = treeEnv('sqlite');
+    const app = await runChild('ingest sqlite', ['--import', 'tsx', 'bench/ingest-child.ts', `file:${sqliteDb}`, file], ctx.root, rssFile, sqliteTree.env);
     const { rows: appRows, ms: appMs } = JSON.parse(app.stdout) as { rows: number; ms: number };
     const peerDb = path.join(dir, 'peer.db');
     rmSync(peerDb, { force: true });
@@ -82,7 +95,7 @@ export const section: BenchSection = {
     const schema = spawnSync('sqlite3', [sqliteDb, '.schema SourceRecord'], { encoding: 'utf8' }).stdout;
     timed('sqlite3', [tableDb], `PRAGMA journal_mode=WAL;\n${schema}\n`);
     const tableMs = timed('sqlite3', [tableDb], `.mode csv\n.import ${stored} SourceRecord\n`);
-    console.log(`sqlite   app ingest : ${fmtRate(appRows, appMs)} (${fmtS(appMs)} upload to commit; process ${fmtS(app.wallMs)}), peak RSS ${fmtM(app.maxRssMiB)}`);
+    console.log(`sqlite   app ingest : ${fmtRate(appRows, appMs)} (${fmtS(appMs)} upload to commit; process ${fmtS(app.wallMs)}), ${peaks(sqliteTree.rssDir)}`);
     console.log(`sqlite   peer .import, plain table : ${fmtRate(rows, peerMs)} (${fmtS(peerMs)}); app/peer time ${(appMs / peerMs).toFixed(1)}x`);
     console.log(`sqlite   peer .import, record table: ${fmtRate(rows, tableMs)} (${fmtS(tableMs)}); app/peer time ${(appMs / tableMs).toFixed(1)}x`);
     if (appRows !== rows) process.exitCode = 1;
@@ -100,14 +113,15 @@ export const section: BenchSection = {
     const url = new URL(base);
     url.pathname = `/${name}`;
     try {
-      const pgApp = await runChild('ingest postgres', ['--require', probe, '--import', 'tsx', 'bench/ingest-child.ts', url.toString(), file], ctx.root, rssFile, env);
+      const pgTree = treeEnv('postgres');
+      const pgApp = await runChild('ingest postgres', ['--import', 'tsx', 'bench/ingest-child.ts', url.toString(), file], ctx.root, rssFile, pgTree.env);
       const { rows: pgRows, ms: pgMs } = JSON.parse(pgApp.stdout) as { rows: number; ms: number };
       const cols = HEADER.trim().split(',').map((c) => `"${c}" text`).join(', ');
       const pgPeerMs = timed('psql', [url.toString(), '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE TABLE peer (${cols})`, '-c', `\\copy peer FROM '${file}' CSV HEADER`]);
       const stored = path.join(dir, 'records.pg.txt');
       timed('psql', [url.toString(), '-v', 'ON_ERROR_STOP=1', '-q', '-c', `\\copy (SELECT * FROM "SourceRecord") TO '${stored}'`, '-c', 'CREATE TABLE peer_records (LIKE "SourceRecord" INCLUDING ALL)']);
       const pgTableMs = timed('psql', [url.toString(), '-v', 'ON_ERROR_STOP=1', '-q', '-c', `\\copy peer_records FROM '${stored}'`]);
-      console.log(`postgres app ingest : ${fmtRate(pgRows, pgMs)} (${fmtS(pgMs)} upload to commit; process ${fmtS(pgApp.wallMs)}), peak RSS ${fmtM(pgApp.maxRssMiB)}`);
+      console.log(`postgres app ingest : ${fmtRate(pgRows, pgMs)} (${fmtS(pgMs)} upload to commit; process ${fmtS(pgApp.wallMs)}), ${peaks(pgTree.rssDir)}`);
       console.log(`postgres peer \\copy, plain table : ${fmtRate(rows, pgPeerMs)} (${fmtS(pgPeerMs)}); app/peer time ${(pgMs / pgPeerMs).toFixed(1)}x`);
       console.log(`postgres peer \\copy, record table: ${fmtRate(rows, pgTableMs)} (${fmtS(pgTableMs)}); app/peer time ${(pgMs / pgTableMs).toFixed(1)}x`);
       if (pgRows !== rows) process.exitCode = 1;

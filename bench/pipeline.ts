@@ -24,7 +24,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fmtM, fmtRate, fmtS, runChild, withBenchDatabase, writeLines } from './child';
+import { fmtM, fmtRate, fmtS, runChild, treeUsage, withBenchDatabase, writeLines } from './child';
 import { dateOf, generate, id, rnd } from './reconcile';
 import type { BenchContext, BenchSection } from './run';
 
@@ -102,14 +102,6 @@ async function postgresCpuDuring<T>(work: () => Promise<T>): Promise<{ value: T;
   } finally {
     clearInterval(timer);
   }
-}
-
-/** The peak RSS and CPU of every Node process of a tree that ran with the probe in PAIDLINE_RSS_DIR. */
-function treeUsage(dir: string): { script: string; maxRssMiB: number; cpuMs: number }[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { script: string; maxRssKiB: number; cpuMs: number })
-    .map((u) => ({ script: u.script, maxRssMiB: u.maxRssKiB / 1024, cpuMs: u.cpuMs }));
 }
 
 export const section: BenchSection = {
