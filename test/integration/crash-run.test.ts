@@ -25,10 +25,13 @@ describe.each(DATABASE_KINDS)('a worker killed mid-run on %s', (kind) => {
   let sendQueue: JobQueue = nowhere;
 
   const worker = () => {
+    // A heartbeat stale after 6 s: at 2 s a live worker on a loaded machine (CI) was taken for dead by
+    // the next worker's sweep, its run requeued under it again and again, and the run missed the
+    // test's deadline (two CI runs of 2026-12-07).
     // Small result batches with a pause after each keep the run in its writing phase long enough
     // to be killed there, however fast the machine writes (one 5,000-row COPY could finish a partition).
     const c = spawnTs('scripts/worker.ts', {
-      DATABASE_URL: db.url, PAIDLINE_RUN_STALE_SECONDS: '2', PAIDLINE_WORKER_SHUTDOWN_SECONDS: '20',
+      DATABASE_URL: db.url, PAIDLINE_RUN_STALE_SECONDS: '6', PAIDLINE_WORKER_SHUTDOWN_SECONDS: '20',
       PAIDLINE_TEST_RESULT_BATCH: '250', PAIDLINE_TEST_RESULT_PAUSE_MS: '100',
     });
     children.push(c);
