@@ -12,6 +12,7 @@ import { PrismaClient } from '@/lib/generated/sqlite/client';
 import { PrismaClient as PostgresPrismaClient } from '@/lib/generated/postgres/client';
 import { type DbKind, databaseKindOf, libsqlUrl, resolveDatabaseUrl } from './config';
 import { processSlot } from '@/lib/server/core/process-state';
+import { SQLITE_STATEMENT_BUSY_MS, waitOutBusyOn } from './sqlite-busy';
 
 export { PrismaClient };
 export type { DbKind };
@@ -22,23 +23,22 @@ export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 /**
  * libSQL adapter that switches the file to WAL on connect (readers no longer block the writer).
- * journal_mode=WAL persists in the file; the busy timeout is a per-connection option that
- * @libsql/client applies to every pooled connection via `timeout`.
- *
- * Interactive transactions begin IMMEDIATE (the write lock taken at BEGIN, waiting up to the busy
- * timeout) instead of the adapter's DEFERRED: a deferred transaction that reads and then writes fails
- * at once with SQLITE_BUSY when another connection (an ingestion's record writer, a ledger pass's
- * process) committed in between, since its snapshot is stale and waiting cannot help. Within this
- * process the adapter runs one transaction at a time anyway; readers outside transactions never wait.
+ * journal_mode=WAL persists in the file; the (short) busy timeout is a per-connection option that
+ * @libsql/client applies to every connection it opens via `timeout`. Longer waits for the lock are
+ * asynchronous, transactions begin IMMEDIATE and a failed COMMIT rolls back (./sqlite-busy.ts).
+ * Within this process the adapter runs one transaction at a time anyway; readers never wait.
  */
 class WalLibSql extends PrismaLibSql {
+  constructor(config: ConstructorParameters<typeof PrismaLibSql>[0], private readonly busyTimeoutMs: number) {
+    super(config);
+  }
+
   override async connect(): ReturnType<PrismaLibSql['connect']> {
     const adapter = await super.connect();
     await adapter.executeScript('PRAGMA journal_mode = WAL;');
-    const client = (adapter as unknown as { client?: { transaction?: (mode: string) => Promise<unknown> } }).client;
-    if (!client?.transaction) throw new Error('The libSQL adapter no longer exposes its client: update WalLibSql (lib/server/db/client.ts).');
-    const begin = client.transaction.bind(client);
-    client.transaction = (mode: string) => begin(mode === 'deferred' ? 'write' : mode);
+    const client = (adapter as unknown as { client?: Parameters<typeof waitOutBusyOn>[0] }).client;
+    if (!client?.transaction || !client.reconnect) throw new Error('The libSQL adapter no longer exposes its client: update WalLibSql (lib/server/db/client.ts).');
+    waitOutBusyOn(client, this.busyTimeoutMs);
     return adapter;
   }
 }
@@ -46,6 +46,8 @@ class WalLibSql extends PrismaLibSql {
 export interface CreatePrismaOptions {
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /** SQLite: how long a statement or transaction waits for the write lock (default SQLITE_BUSY_TIMEOUT_MS; tests shorten it). */
+  busyTimeoutMs?: number;
 }
 
 // Kept on the client itself (not in a module-level map): Next.js may load this module
@@ -71,9 +73,10 @@ export function createPrismaClient(url: string, options: CreatePrismaOptions = {
   const kind = databaseKindOf(url);
   let client: PrismaClient;
   if (kind === 'sqlite') {
-    const adapter = new WalLibSql({ url: libsqlUrl(url), timeout: SQLITE_BUSY_TIMEOUT_MS });
+    const busyTimeoutMs = options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS;
+    const adapter = new WalLibSql({ url: libsqlUrl(url), timeout: SQLITE_STATEMENT_BUSY_MS }, busyTimeoutMs);
     // A transaction's BEGIN IMMEDIATE may wait for another connection's write as long as any writer would.
-    client = new PrismaClient({ adapter, transactionOptions: { maxWait: SQLITE_BUSY_TIMEOUT_MS } });
+    client = new PrismaClient({ adapter, transactionOptions: { maxWait: busyTimeoutMs } });
   } else {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     const adapter = new PrismaPg(pool, { disposeExternalPool: true });

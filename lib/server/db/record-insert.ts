@@ -4,7 +4,8 @@ import pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
-import { clientTarget, type PrismaClient } from './client';
+import { clientTarget, SQLITE_BUSY_TIMEOUT_MS, type PrismaClient } from './client';
+import { retryingBusy, SQLITE_STATEMENT_BUSY_MS } from './sqlite-busy';
 import Database from 'libsql';
 import { libsqlUrl, sqliteFilePath } from './config';
 import { keyBucketOf } from './key-buckets';
@@ -200,7 +201,9 @@ export async function insertRecords(db: Pick<PrismaClient, '$executeRawUnsafe'>,
   const writer = writerFor(db);
   if (writer.kind === 'sqlite') {
     const tuples = rows.map((r) => `(${values(r).map(sqliteLiteral).join(',')})`);
-    await writer.client.executeMultiple(`PRAGMA busy_timeout = 10000; ${INSERT}${tuples.join(',')};`);
+    // One statement, refused whole or written whole: waited for asynchronously (./sqlite-busy.ts).
+    const sql = `PRAGMA busy_timeout = ${SQLITE_STATEMENT_BUSY_MS}; ${INSERT}${tuples.join(',')};`;
+    await retryingBusy(() => writer.client.executeMultiple(sql), SQLITE_BUSY_TIMEOUT_MS);
     return;
   }
   // PostgreSQL: one COPY per call, the bulk path the database itself is fastest at.

@@ -14,7 +14,8 @@
  *   lease still holds; COMMIT. The lease is read back afterwards: attempts only move forward, so a
  *   lease held after the batch was held during it (the write lock was ours in between).
  */
-import type { PrismaClient } from './client';
+import { SQLITE_BUSY_TIMEOUT_MS, type PrismaClient } from './client';
+import { retryingBusy, SQLITE_STATEMENT_BUSY_MS } from './sqlite-busy';
 import { literalFor, sqliteLiteral, writerFor } from './record-insert';
 import { insertValues, pgTransaction } from './sql-tx';
 
@@ -101,13 +102,17 @@ export async function insertResults(db: PrismaClient, lease: ResultLease, rows: 
       ? `UPDATE "RunPartition" SET "heartbeatAt" = ${lit(now)}, "rows" = ${lease.rows} WHERE "id" = ${lit(lease.partition.id)} AND "attempt" = ${lease.partition.attempt} AND "status" = 'running' AND ${runHeld};`
       : `UPDATE "Run" SET "heartbeatAt" = ${lit(now)}, "progress" = ${lease.progress} WHERE "id" = ${lit(lease.runId)} AND "attempt" = ${lease.attempt} AND "status" = 'running';`;
     const insert = all.length ? `INSERT INTO "RunResult" (${COLUMN_LIST}) SELECT * FROM (VALUES ${all.map(sqliteTuple).join(',')}) WHERE ${held};` : '';
-    try {
-      await writer.client.executeMultiple(`PRAGMA busy_timeout = 10000; BEGIN IMMEDIATE; ${beat} ${insert} COMMIT;`);
-    } catch (e) {
-      // A failed statement leaves the transaction open on this shared connection.
-      await writer.client.executeMultiple('ROLLBACK;').catch(() => undefined);
-      throw e;
-    }
+    // The lock is waited for asynchronously (./sqlite-busy.ts): a synchronous wait could not end
+    // while a transaction of this process held it between two statements.
+    await retryingBusy(async () => {
+      try {
+        await writer.client.executeMultiple(`PRAGMA busy_timeout = ${SQLITE_STATEMENT_BUSY_MS}; BEGIN IMMEDIATE; ${beat} ${insert} COMMIT;`);
+      } catch (e) {
+        // A failed statement leaves the transaction open on this shared connection.
+        await writer.client.executeMultiple('ROLLBACK;').catch(() => undefined);
+        throw e;
+      }
+    }, SQLITE_BUSY_TIMEOUT_MS);
     const check = await writer.client.execute(`SELECT ${held} AS held`);
     return Number(check.rows[0]?.held ?? 0) === 1;
   }
