@@ -23,8 +23,10 @@ export async function touch(db: Client | Prisma.TransactionClient, lease: Lease,
     if (!n.count || !run) throw new SupersededError(`Partition ${lease.partition.index} of run ${lease.runId} was taken over or stopped.`);
     return;
   }
+  // Also while the attempt finishes the run it completed (ROMI rebuild, escalation): a finishing run
+  // whose heartbeat goes stale is finished again by the recovery sweep, as for a dead worker.
   const n = await db.run.updateMany({
-    where: { id: lease.runId, attempt: lease.attempt, status: 'running' },
+    where: { id: lease.runId, attempt: lease.attempt, OR: [{ status: 'running' }, { status: 'completed', phase: 'finishing' }] },
     data: { heartbeatAt: now, ...(data.progress !== undefined ? { progress: data.progress } : {}) },
   });
   if (!n.count) throw new SupersededError(`Run ${lease.runId} was taken over or stopped (attempt ${lease.attempt}).`);
