@@ -25,13 +25,19 @@ export function spawnTs(script: string, env: Record<string, string>, args: strin
   return { proc, output: () => out, exited };
 }
 
-/** Polls until `check` returns a value (not undefined/false), or throws after timeoutMs. */
-export async function until<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string, child?: Child): Promise<T> {
+/**
+ * Polls until `check` returns a value (not undefined/false), or throws after timeoutMs with the
+ * child's output and what `state` says (the rows a failure needs to be understood from CI's log).
+ */
+export async function until<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string, child?: Child, state?: () => Promise<unknown>): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}.${child ? `\nChild output:\n${child.output().slice(-3000)}` : ''}`);
+    if (Date.now() > end) {
+      const seen = state ? await state().then((s) => JSON.stringify(s, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x)), (e: unknown) => `(state unreadable: ${String(e)})`) : '';
+      throw new Error(`Timed out waiting for ${what}.${seen ? `\nState: ${seen}` : ''}${child ? `\nChild output:\n${child.output().slice(-3000)}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '@/lib/features/runs';
 import { InProcessQueue, PgBossQueue, type JobQueue } from '@/lib/server/jobs';
 import { type Actor as ReviewActor } from '@/lib/domain/actor';
@@ -50,8 +50,18 @@ describe.each(DATABASE_KINDS)('a worker killed mid-run on %s', (kind) => {
     // On PostgreSQL the run's job goes to pg-boss, where the workers find it.
     if (kind === 'postgres') sendQueue = new PgBossQueue(db.url, { db: db.prisma });
   }, 300_000);
-  afterAll(async () => {
+  // What the database says about a run, printed when a wait times out.
+  const state = (id: string) => async () => ({
+    now: new Date(),
+    run: await db.prisma.run.findUnique({ where: { id }, select: { status: true, phase: true, attempt: true, heartbeatAt: true, progress: true, progressTotal: true, message: true } }),
+    partitions: await db.prisma.runPartition.findMany({ where: { runId: id }, select: { index: true, status: true, attempt: true, heartbeatAt: true, rows: true } }),
+    results: await db.prisma.runResult.count({ where: { runId: id } }),
+  });
+  // A worker left by a failed test would hold on to the database in the next one.
+  afterEach(async () => {
     for (const c of children) if (c.proc.exitCode === null) await killHard(c);
+  });
+  afterAll(async () => {
     await sendQueue.stop();
     await db?.drop();
   });
@@ -68,6 +78,7 @@ describe.each(DATABASE_KINDS)('a worker killed mid-run on %s', (kind) => {
       240_000,
       'the worker to write results',
       first,
+      state(id),
     );
     await killHard(first);
     // Half-written: what the dead attempt left.
@@ -78,7 +89,7 @@ describe.each(DATABASE_KINDS)('a worker killed mid-run on %s', (kind) => {
     expect(left).toBeLessThan(reference.rows.length);
 
     const second = worker();
-    await until(async () => (await db.prisma.run.findUniqueOrThrow({ where: { id } })).phase === 'done', 240_000, 'the second worker to finish the run', second);
+    await until(async () => (await db.prisma.run.findUniqueOrThrow({ where: { id } })).phase === 'done', 240_000, 'the second worker to finish the run', second, state(id));
     const run = await db.prisma.run.findUniqueOrThrow({ where: { id } });
     expect(run).toMatchObject({ status: 'completed', attempt: 2, message: null });
     expect(await runFigures(db.prisma, id)).toEqual(reference.figures);
@@ -102,12 +113,13 @@ describe.each(DATABASE_KINDS)('a worker killed mid-run on %s', (kind) => {
       240_000,
       'a partition to write results',
       first,
+      state(id),
     );
     await killHard(first);
     expect(await db.prisma.runResult.count({ where: { runId: id } })).toBeGreaterThan(0);
 
     const second = worker();
-    await until(async () => (await db.prisma.run.findUniqueOrThrow({ where: { id } })).phase === 'done', 300_000, 'the second worker to finish the run', second);
+    await until(async () => (await db.prisma.run.findUniqueOrThrow({ where: { id } })).phase === 'done', 300_000, 'the second worker to finish the run', second, state(id));
     expect(await runFigures(db.prisma, id)).toEqual(reference.figures);
     expect(await runRows(db.prisma, id)).toEqual(reference.rows);
     const parts = await db.prisma.runPartition.findMany({ where: { runId: id }, orderBy: { index: 'asc' } });
