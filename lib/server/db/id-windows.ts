@@ -15,9 +15,9 @@ export async function* idWindows<T>(bounds: { min: number | null; max: number | 
   for (let after = bounds.min - 1; after < bounds.max; after += window) {
     const rows = await read(after, Math.min(after + window, bounds.max));
     if (rows.length) yield rows;
-    // Between windows only, as the id-paging it replaces did: a turn of the event loop after the last
-    // window made acme-ledger.test.ts's next write on SQLite time out (a lock held elsewhere in that
-    // test's process: see the note).
-    if (after + window < bounds.max) await yieldToEventLoop();
+    // A turn of the event loop after every window (timers, finalizers). After the last one it once made
+    // acme-ledger.test.ts's next write on SQLite time out: the driver's poisoned connection kept the
+    // write lock (lib/server/db/sqlite-busy.ts).
+    await yieldToEventLoop();
   }
 }
