@@ -1,5 +1,4 @@
 import type { PrismaClient } from '@/lib/server/db/client';
-import { keyBucketOf } from '@/lib/server/db/key-buckets';
 
 /** A deterministic pseudo-random sequence (mulberry32). */
 export function rng(seed: number) {
@@ -18,8 +17,7 @@ const STATUSES = ['Paid', 'Pending', 'Failed', 'Refunded'];
 /**
  * Three sources with every case a run meets: keys missing on one side, amount and status
  * mismatches, duplicates, several snapshots per key (two gateway exports, some statuses going
- * backwards: progression violations), webhook records, and rows with and without a key bucket
- * (older rows hold -1 until a partitioned run backfills them).
+ * backwards: progression violations) and webhook records.
  */
 export async function seedRunData(db: PrismaClient, opts: { keys: number; seed?: number; prefix?: string }) {
   const rand = rng(opts.seed ?? 7);
@@ -39,8 +37,6 @@ export async function seedRunData(db: PrismaClient, opts: { keys: number; seed?:
         data: records.slice(at0, at0 + 2000).map((r, i) => ({
           sourceId: src.id, ingestionId: ing.id, profileVersionId: src.versionId, dataset: 'payments', line: at0 + i + 2, key: r.key, txId: r.key,
           date: '2024-07-01', amountMinor: BigInt(r.amount), currency: r.currency ?? 'USD', status: r.status, code: r.status.toLowerCase(),
-          // Every other key is written as before buckets existed.
-          keyBucket: (at0 + i) % 2 ? keyBucketOf(r.key) : -1,
         })),
       });
     }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '@/lib/features/runs';
-import { keyBucketOf } from '@/lib/server/db/key-buckets';
 import { PgBossQueue, type JobQueue } from '@/lib/server/jobs';
 import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
@@ -8,7 +7,7 @@ import { makeActor } from './review-fixtures';
 import { runFigures, runRows, seedRunData } from './runs-partitioned-fixtures';
 
 /**
- * A run split by a hash of the key into partitions, each worked as its own job and merged at the
+ * A run split into key ranges (partitions), each worked as its own job and merged at the
  * end, gives exactly the single-partition run: the same result row per key (class, reasons,
  * severity, action, statuses, amounts, detail with snapshots and progression violations, automatic
  * resolutions) and the same summary. On PostgreSQL the partitions are worked in parallel by two
@@ -41,7 +40,6 @@ describe.each(DATABASE_KINDS)('partitioned runs on %s', (kind) => {
     const input = { sources: sourceIds.map((sourceId) => ({ sourceId })) };
     const queue = queues[0];
     const whole = await startRun(input, analyst, { db: db.prisma, wait: true, partitions: 1, ...(queue ? { queue } : {}) });
-    expect(await db.prisma.sourceRecord.count({ where: { keyBucket: -1 } })).toBeGreaterThan(0);
     const split = await startRun(input, analyst, { db: db.prisma, wait: true, partitions: 3, ...(queue ? { queue } : {}) });
 
     const a = await runFigures(db.prisma, whole.id);
@@ -62,14 +60,13 @@ describe.each(DATABASE_KINDS)('partitioned runs on %s', (kind) => {
     expect(rowsA.some((r) => (r[15] as string).includes('"violations":[{'))).toBe(true);
     expect(rowsA.some((r) => /"snapshots":[1-9]/.test(r[15] as string))).toBe(true);
 
-    // Three partitions, each with its keys only, together every key once; buckets were backfilled.
+    // Three partitions, each a range of keys following the last, together every key once.
     const parts = await db.prisma.runPartition.findMany({ where: { runId: split.id }, orderBy: { index: 'asc' } });
     expect(parts.map((p) => [p.index, p.count, p.status, p.attempt])).toEqual([[0, 3, 'completed', 1], [1, 3, 'completed', 1], [2, 3, 'completed', 1]]);
+    expect(parts.map((p) => [p.keyAfter === null, p.keyUpTo === null])).toEqual([[true, false], [false, false], [false, true]]);
+    expect([parts[1]!.keyAfter, parts[2]!.keyAfter]).toEqual([parts[0]!.keyUpTo, parts[1]!.keyUpTo]);
     expect(parts.reduce((n, p) => n + p.rows, 0)).toBe(keys.size);
     for (const p of parts) expect(p.rows).toBeGreaterThan(keys.size / 4);
-    expect(await db.prisma.sourceRecord.count({ where: { keyBucket: -1 } })).toBe(0);
-    const sample = await db.prisma.sourceRecord.findMany({ take: 50, select: { key: true, keyBucket: true } });
-    for (const r of sample) expect(r.keyBucket).toBe(keyBucketOf(r.key));
     const run = await db.prisma.run.findUniqueOrThrow({ where: { id: split.id } });
     expect(run).toMatchObject({ partitions: 3, phase: 'done', attempt: 2 });
     expect(await db.prisma.auditLog.count({ where: { action: 'run.complete', entityId: split.id } })).toBe(1);
@@ -91,7 +88,8 @@ describe.each(DATABASE_KINDS)('partitioned runs on %s', (kind) => {
       const byPartition = await db.prisma.runResult.groupBy({ by: ['partition'], where: { runId: id }, _count: { _all: true }, orderBy: { partition: 'asc' } });
       expect(byPartition.map((g) => [g.partition, g._count._all])).toEqual(parts.map((p) => [p.index, p.rows]));
       for (const r of await db.prisma.runResult.findMany({ where: { runId: id }, select: { key: true, partition: true }, take: 200 })) {
-        expect(r.partition).toBe(keyBucketOf(r.key) % 3);
+        const p = parts[r.partition!]!;
+        expect((p.keyAfter === null || r.key > p.keyAfter) && (p.keyUpTo === null || r.key <= p.keyUpTo)).toBe(true);
       }
     } finally {
       delete process.env.PAIDLINE_RUN_PARTITION_ROWS;

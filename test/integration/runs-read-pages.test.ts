@@ -6,7 +6,7 @@ import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databas
 import { makeActor } from './review-fixtures';
 
 /**
- * A run reads each source in keyset pages of 2,000 records ((key, id), or (keyBucket, key, id) in a
+ * A run reads each source in keyset pages of 2,000 records ((key, id), within its key range in a
  * partition). With three records a key at the gateway, page boundaries fall inside a key's records:
  * every record must still be read exactly once, whole and split.
  */

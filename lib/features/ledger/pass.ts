@@ -28,6 +28,7 @@ import { deferIndexes, restoreDeferredIndexes } from '@/lib/server/db/deferred-i
 import { attrsOfRecords, rebuildRomiAfterRun, recordIdsOf } from '@/lib/features/romi/rebuild-romi';
 import { creditModelsOf } from '@/lib/romi';
 import { factsOf } from './facts';
+import { keyBounds, largestSource, rangesOf, WHOLE_RANGE, type KeyRange } from '@/lib/server/db/key-bounds';
 import { updateEntries } from './bulk-update';
 import { ledgerInputs } from './inputs';
 import { sidesOfSources } from '@/lib/features/runs/engine-members';
@@ -91,7 +92,7 @@ const amountText = (minor: string, currency: string | null) => (currency ? forma
  * keys come from its (sourceId, key) index; the page is the smallest keys of their union. (Prisma's
  * `distinct` dedups in memory after reading every row past the cursor: quadratic over a full pass.)
  */
-async function* allKeys(db: Client, sourceIds: string[], size: number, range: KeyRange = WHOLE): AsyncGenerator<string[]> {
+async function* allKeys(db: Client, sourceIds: string[], size: number, range: KeyRange = WHOLE_RANGE): AsyncGenerator<string[]> {
   const { kind } = clientTarget(db as object);
   let after: string | null = range.after;
   for (;;) {
@@ -107,28 +108,6 @@ async function* allKeys(db: Client, sourceIds: string[], size: number, range: Ke
     if (rows.length < size) return;
     after = rows[rows.length - 1]!.key;
   }
-}
-
-/** The keys after `after` up to `upTo` (null: no bound), in key order. */
-export type KeyRange = { after: string | null; upTo: string | null };
-const WHOLE: KeyRange = { after: null, upTo: null };
-
-/**
- * Where a fill splits the member sources' keys for `parts` workers: the keys at equal steps of the
- * largest source's records, in order (fewer when it has fewer distinct keys).
- */
-async function keyBounds(db: Client, largest: { sourceId: string; n: number }, parts: number): Promise<string[]> {
-  const { kind } = clientTarget(db);
-  const bounds: string[] = [];
-  for (let i = 1; i < parts; i++) {
-    const offset = Math.floor((largest.n * i) / parts);
-    const [row] = await db.$queryRawUnsafe<{ key: string }[]>(
-      `SELECT "key" FROM "SourceRecord" WHERE "sourceId" = ${kind === 'postgres' ? '$1' : '?'} ORDER BY "key" LIMIT 1 OFFSET ${offset}`,
-      largest.sourceId,
-    );
-    if (row && (!bounds.length || row.key > bounds[bounds.length - 1]!)) bounds.push(row.key);
-  }
-  return bounds;
 }
 
 /** Worker processes a fill on PostgreSQL splits its keys between (PAIDLINE_LEDGER_WORKERS, default 1). */
@@ -199,7 +178,7 @@ export async function runLedgerPass(
     // its chunks settle, reopen and move the aggregate, rows that workers would contend for.
     const bounds = largest && kind === 'postgres' ? await keyBounds(db, largest, opts.workers ?? ledgerWorkers()) : [];
     if (bounds.length) romi.rebuild = true;
-    const ranges: KeyRange[] = [null, ...bounds].map((after, i) => ({ after, upTo: bounds[i] ?? null }));
+    const ranges = rangesOf(bounds);
     clock.lap('totals');
     try {
       const others = ranges.slice(1).map((range) => runPartitionInChild({ reconciliationId, passId: pass.id, range, romi, url: clientTarget(db).url }));
@@ -274,16 +253,6 @@ export async function runPassPartition(request: PartitionRequest, db: Client): P
   await reconcileChunks(db, { ledgerRunId: scope.ledgerRunId, inputs, ruleSet, passId: request.passId, counts, romi, clock }, chunks, false);
   releaseSqliteWriterConnection(db);
   return { counts, phases: clock.rounded(), rssMiB: clock.peaks() };
-}
-
-/** The member source with the most records, and how many: a fill's size (it has at least as many keys, less duplicates). */
-async function largestSource(db: Client, sourceIds: readonly string[]): Promise<{ sourceId: string; n: number }> {
-  let largest = { sourceId: sourceIds[0]!, n: -1 };
-  for (const sourceId of sourceIds) {
-    const n = await db.sourceRecord.count({ where: { sourceId } });
-    if (n > largest.n) largest = { sourceId, n };
-  }
-  return largest;
 }
 
 /** Whether a fill of about `keys` keys is large enough to set the ledger's indexes aside, against the rows RunResult holds already. */

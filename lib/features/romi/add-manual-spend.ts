@@ -5,7 +5,6 @@ import { getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
 import { dashboardRun } from './romi-queries';
 import { rebuildRomi } from './rebuild-romi';
-import { keyBucketOf } from '@/lib/server/db/key-buckets';
 import { InvalidRequestError } from '@/lib/server/core/app-error';
 import { loggerFor } from '@/lib/server/observability/logger';
 
@@ -83,7 +82,6 @@ export async function addManualSpend(input: ManualSpendInput, actor: Actor, db: 
         dataset: 'spend',
         line: 1,
         key,
-        keyBucket: keyBucketOf(key),
         txId: `${data.channel} / ${data.campaign}`,
         occurredAt: new Date(`${data.date}T00:00:00Z`),
         date: data.date,

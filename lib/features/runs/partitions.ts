@@ -2,7 +2,7 @@ import { getPrisma, type DbClient as Client } from '@/lib/server/db/client';
 import { SupersededError, heartbeat, touch, type Lease } from './lease';
 import { type ResolvedInputs } from './start-run';
 import { jobQueue, type JobQueue } from '@/lib/server/jobs';
-import { backfillKeyBuckets, partitionBuckets } from '@/lib/server/db/key-buckets';
+import { keyBounds, largestSource, rangesOf } from '@/lib/server/db/key-bounds';
 import { RUN_JOBS, deleteTimeoutMs, sendRunJob } from './settings';
 import { getRuleSet } from './rulesets';
 import { reconcileKeys } from './reconcile-keys';
@@ -11,23 +11,28 @@ import { mergeSummaries, type SourceKind as EngineKind, type Summary } from '@/l
 import { ENGINE_KINDS } from './result-rows';
 import { finishRun } from './finish-run';
 
-/** Splits a claimed run into key partitions (RunPartition rows) and queues one job per partition. */
-export async function planPartitions(db: Client, lease: Lease, inputs: ResolvedInputs, count: number, queue: JobQueue): Promise<void> {
+/**
+ * Splits a claimed run into key partitions (RunPartition rows, each a range of keys at equal steps
+ * of the largest input source's records) and queues one job per partition. Fewer than `requested`
+ * when the sources have fewer distinct keys.
+ */
+export async function planPartitions(db: Client, lease: Lease, inputs: ResolvedInputs, requested: number, queue: JobQueue): Promise<void> {
   await db.run.updateMany({ where: { id: lease.runId, attempt: lease.attempt, status: 'running' }, data: { phase: 'bucketing', heartbeatAt: new Date() } });
-  // Rows written before key buckets existed get theirs now (idempotent, batched).
-  await backfillKeyBuckets(db, inputs.sources.map((s) => s.sourceId));
+  const sourceIds = inputs.sources.map((s) => s.sourceId);
+  const ranges = rangesOf(sourceIds.length ? await keyBounds(db, await largestSource(db, sourceIds), requested) : []);
+  const count = ranges.length;
   const stale = await db.runResult.count({ where: { runId: lease.runId } });
   await db.$transaction(async (tx) => {
     await touch(tx, lease);
     await tx.runResult.deleteMany({ where: { runId: lease.runId } });
     await tx.runPartition.deleteMany({ where: { runId: lease.runId } });
-    await tx.runPartition.createMany({ data: Array.from({ length: count }, (_, index) => ({ runId: lease.runId, index, count, status: 'queued' })) });
+    await tx.runPartition.createMany({ data: ranges.map((r, index) => ({ runId: lease.runId, index, count, status: 'queued', keyAfter: r.after, keyUpTo: r.upTo })) });
     await tx.run.update({ where: { id: lease.runId }, data: { partitions: count, phase: 'partitions', progress: 0, progressTotal: count, heartbeatAt: null } });
   }, { timeout: deleteTimeoutMs(stale) });
   for (let index = 0; index < count; index++) await sendRunJob(queue, RUN_JOBS.partition, { runId: lease.runId, index }, `${lease.runId}:${index}:0`, db);
 }
 
-/** Works one partition: its keys only (keyBucket % count == index), its own claim and heartbeat. */
+/** Works one partition: its range of keys only, its own claim and heartbeat. */
 export async function executePartition(runId: string, index: number, db: Client = getPrisma(), opts: { queue?: JobQueue } = {}): Promise<void> {
   const run = await db.run.findUnique({ where: { id: runId } });
   if (!run || run.status !== 'running' || run.phase !== 'partitions') return;
@@ -44,8 +49,9 @@ export async function executePartition(runId: string, index: number, db: Client 
     const inputs = JSON.parse(run.inputs) as ResolvedInputs;
     const ruleSet = await getRuleSet(run.ruleSetId, db);
     if (!ruleSet) throw new Error('The rule set of this run was deleted.');
-    await backfillKeyBuckets(db, inputs.sources.map((s) => s.sourceId));
-    const { written, summary } = await reconcileKeys(db, lease, inputs, ruleSet, beat, partitionBuckets(index, part.count));
+    // Every partition of a split has a bound: one with none was planned by a version that split by hash buckets.
+    if (part.count > 1 && part.keyAfter === null && part.keyUpTo === null) throw new Error('This run was split into partitions by an earlier version of Paidline; start it again.');
+    const { written, summary } = await reconcileKeys(db, lease, inputs, ruleSet, beat, { after: part.keyAfter, upTo: part.keyUpTo });
     const last = await db.$transaction(async (tx) => {
       // The run row first: it serialises the partitions' completions, so exactly one sees the others done.
       const r = await tx.run.updateMany({ where: { id: runId, status: 'running', attempt: run.attempt, phase: 'partitions' }, data: { progress: { increment: 1 } } });

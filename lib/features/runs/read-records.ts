@@ -3,6 +3,7 @@ import { clientTarget, type DbClient as Client } from '@/lib/server/db/client';
 import { withSqliteWriterConnection, writerFor } from '@/lib/server/db/record-insert';
 import { type ResolvedInputs } from './start-run';
 import { READ_BATCH } from './settings';
+import { type KeyRange } from '@/lib/server/db/key-bounds';
 
 type Snapshot = { at: number; records: { id: number; rec: NormalizedRecord }[] };
 type RecordRow = { id: number; ingestionId: string | null; eventId: string | null; key: string; line: number | null; occurredAt: Date | null; date: string | null; amountMinor: bigint | number; currency: string; status: string; code: string };
@@ -17,7 +18,7 @@ const RECORD_COLUMNS = '"id", "ingestionId", "eventId", "key", "line", "occurred
  */
 async function recordPage(
   db: Client,
-  q: { sourceId: string; ingestionIds: string[]; webhookMaxRecordId: number | null; dateFrom: string | null; dateTo: string | null; keys: KeyScope; bucket: number | null; after: { key: string; id: number } | null },
+  q: { sourceId: string; ingestionIds: string[]; webhookMaxRecordId: number | null; dateFrom: string | null; dateTo: string | null; keys: KeyScope; after: { key: string; id: number } | null },
 ): Promise<RecordRow[]> {
   const pg = clientTarget(db).kind === 'postgres';
   const params: (string | number | string[])[] = [];
@@ -30,8 +31,17 @@ async function recordPage(
   where.push(`(${origin.join(' OR ')})`);
   if (q.dateFrom) where.push(`"date" >= ${p(q.dateFrom)}`);
   if (q.dateTo) where.push(`"date" <= ${p(q.dateTo)}`);
-  if (q.keys !== null) where.push('first' in q.keys ? `"key" >= ${p(q.keys.first)} AND "key" <= ${p(q.keys.last)}` : `"key" ${list(q.keys)}`);
-  if (q.bucket !== null) where.push(`"keyBucket" = ${p(q.bucket)}`);
+  const keys = q.keys;
+  if (keys === null) {
+    // every key
+  } else if ('first' in keys) {
+    where.push(`"key" >= ${p(keys.first)} AND "key" <= ${p(keys.last)}`);
+  } else if ('upTo' in keys) {
+    if (keys.after !== null) where.push(`"key" > ${p(keys.after)}`);
+    if (keys.upTo !== null) where.push(`"key" <= ${p(keys.upTo)}`);
+  } else {
+    where.push(`"key" ${list(keys)}`);
+  }
   // The keyset's leading column also as a plain lower bound: PostgreSQL makes it an index condition.
   if (q.after) where.push(`"key" >= ${p(q.after.key)} AND ("key" > ${p(q.after.key)} OR "id" > ${p(q.after.id)})`);
   // PostgreSQL: the instant as epoch milliseconds (node-pg would read a timestamp without time zone as local time).
@@ -53,16 +63,14 @@ async function recordPage(
  * webhook records. Per key the latest snapshot (by ingestion time or webhook event time) is
  * what the engine sees; the older ones feed the status-progression check.
  */
-/** Which keys a read covers: a list, an inclusive range, or every key (null). */
-export type KeyScope = readonly string[] | { first: string; last: string } | null;
+/** Which keys a read covers: a list, an inclusive range, a partition's range (after, upTo], or every key (null). */
+export type KeyScope = readonly string[] | { first: string; last: string } | KeyRange | null;
 
 export async function* keyGroups(
   db: Client,
   src: ResolvedInputs['sources'][number],
   range: { dateFrom: string | null; dateTo: string | null },
-  /** A partition's key buckets (null: every key). */
-  buckets: number[] | null = null,
-  /** Only these keys (a ledger pass over what an ingestion touched), or a key range (a full pass's chunk); null: every key. */
+  /** Only these keys (a ledger pass over what an ingestion touched), or a key range (a full pass's chunk, a partition); null: every key. */
   keys: KeyScope = null,
 ): AsyncGenerator<{ key: string; snapshots: Snapshot[] }> {
   const ingestions = await db.ingestion.findMany({ where: { id: { in: src.ingestionIds } }, select: { id: true, createdAt: true } });
@@ -78,48 +86,40 @@ export async function* keyGroups(
     key: g.key,
     snapshots: [...g.byOrigin.values()].sort((a, b) => a.at - b.at || a.records[0]!.id - b.records[0]!.id),
   });
-  // A partition reads its buckets one at a time, in order, keys in order within each (the
-  // (sourceId, keyBucket, key) index): the same order as (keyBucket, key, id) over all of them.
-  // With `keyBucket IN (...)` and a keyset on the bucket instead, PostgreSQL's index condition was
-  // only `keyBucket >= last`: every page walked the other partitions' buckets too, fetching each
-  // of their rows from the table to test it (a 20-partition run of 20M records: 3 minutes a
-  // partition, most of it in PostgreSQL).
-  for (const bucket of buckets ? [...buckets].sort((a, b) => a - b) : [null]) {
-    let lastKey: string | null = null;
-    let lastId = 0;
-    for (;;) {
-      // The keyset's leading column also goes in as a plain lower bound (key >= last): PostgreSQL
-      // makes that an index condition, whereas under the OR alone it scanned the source's index
-      // from the start on every page (quadratic: 5.5 s a page at 900k of 1M keys).
-      const rows = await recordPage(db, { sourceId: src.sourceId, ingestionIds: src.ingestionIds, webhookMaxRecordId: src.webhookMaxRecordId, dateFrom: range.dateFrom, dateTo: range.dateTo, keys, bucket, after: lastKey === null ? null : { key: lastKey, id: lastId } });
-      for (const r of rows) {
-        if (!current || current.key !== r.key) {
-          if (current) yield finish(current);
-          current = { key: r.key, byOrigin: new Map() };
-        }
-        const originId = r.ingestionId ?? `event:${r.eventId ?? r.id}`;
-        const at = r.ingestionId ? (ingestionAt.get(r.ingestionId) ?? 0) : (eventAt.get(r.eventId ?? '') ?? r.occurredAt?.getTime() ?? 0);
-        let snap = current.byOrigin.get(originId);
-        if (!snap) current.byOrigin.set(originId, (snap = { at, records: [] }));
-        snap.records.push({
-          id: r.id,
-          rec: {
-            key: r.key,
-            ...(r.line ? { line: r.line } : {}),
-            at: r.occurredAt ? r.occurredAt.getTime() : null,
-            date: r.date,
-            amount: Number(r.amountMinor),
-            currency: r.currency,
-            status: r.status as Status,
-            code: r.code,
-          },
-        });
+  let lastKey: string | null = null;
+  let lastId = 0;
+  for (;;) {
+    // The keyset's leading column also goes in as a plain lower bound (key >= last): PostgreSQL
+    // makes that an index condition, whereas under the OR alone it scanned the source's index
+    // from the start on every page (quadratic: 5.5 s a page at 900k of 1M keys).
+    const rows = await recordPage(db, { sourceId: src.sourceId, ingestionIds: src.ingestionIds, webhookMaxRecordId: src.webhookMaxRecordId, dateFrom: range.dateFrom, dateTo: range.dateTo, keys, after: lastKey === null ? null : { key: lastKey, id: lastId } });
+    for (const r of rows) {
+      if (!current || current.key !== r.key) {
+        if (current) yield finish(current);
+        current = { key: r.key, byOrigin: new Map() };
       }
-      if (rows.length < READ_BATCH) break;
-      const last = rows[rows.length - 1]!;
-      lastKey = last.key;
-      lastId = last.id;
+      const originId = r.ingestionId ?? `event:${r.eventId ?? r.id}`;
+      const at = r.ingestionId ? (ingestionAt.get(r.ingestionId) ?? 0) : (eventAt.get(r.eventId ?? '') ?? r.occurredAt?.getTime() ?? 0);
+      let snap = current.byOrigin.get(originId);
+      if (!snap) current.byOrigin.set(originId, (snap = { at, records: [] }));
+      snap.records.push({
+        id: r.id,
+        rec: {
+          key: r.key,
+          ...(r.line ? { line: r.line } : {}),
+          at: r.occurredAt ? r.occurredAt.getTime() : null,
+          date: r.date,
+          amount: Number(r.amountMinor),
+          currency: r.currency,
+          status: r.status as Status,
+          code: r.code,
+        },
+      });
     }
+    if (rows.length < READ_BATCH) break;
+    const last = rows[rows.length - 1]!;
+    lastKey = last.key;
+    lastId = last.id;
   }
   if (current) yield finish(current);
 }

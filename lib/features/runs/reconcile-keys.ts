@@ -8,6 +8,7 @@ import { type Prisma } from '@/lib/generated/sqlite/client';
 import { type DbClient as Client } from '@/lib/server/db/client';
 import { SupersededError, touch, type Lease } from './lease';
 import { keyGroups, type KeyScope } from './read-records';
+import { type KeyRange } from '@/lib/server/db/key-bounds';
 import { insertResults, type ResultInsertRow } from '@/lib/server/db/result-insert';
 import { resultBatchSettings } from './settings';
 
@@ -29,7 +30,7 @@ export function inputRecordsWhere(inputs: ResolvedInputs): Prisma.SourceRecordWh
 
 /** A list of keys is read 500 at a time: SQLite takes at most 999 bound values a statement. */
 async function* keyBatches<T>(keys: KeyScope, read: (keys: KeyScope) => AsyncGenerator<T>): AsyncGenerator<T> {
-  if (keys === null || 'first' in keys) {
+  if (keys === null || !Array.isArray(keys)) {
     yield* read(keys);
     return;
   }
@@ -40,14 +41,14 @@ export type LoadedKeys = { sides: Map<string, SideInfo>[]; violations: Map<strin
 
 /**
  * Reads the latest snapshot of every key of every input source into the engine (a partition's
- * buckets, or a list of keys, when given); the older snapshots feed the status-progression check.
+ * key range, or a list of keys, when given); the older snapshots feed the status-progression check.
  * `progress` is called about every 10,000 records read.
  */
 export async function loadKeys(
   db: Client,
   inputs: ResolvedInputs,
   engine: Reconciler,
-  scope: { buckets?: number[] | null; keys?: KeyScope },
+  scope: { keys?: KeyScope },
   progress?: (read: number) => Promise<void>,
 ): Promise<LoadedKeys> {
   let read = 0;
@@ -63,7 +64,7 @@ export async function loadKeys(
     const gathered = new Map<string, { records: { id: number; rec: NormalizedRecord; sourceIndex: number }[]; snapshots: number }>();
     for (const i of member.sourceIndexes) {
       const src = inputs.sources[i]!;
-      for await (const group of keyBatches(scope.keys ?? null, (keys) => keyGroups(db, src, inputs, scope.buckets ?? null, keys))) {
+      for await (const group of keyBatches(scope.keys ?? null, (keys) => keyGroups(db, src, inputs, keys))) {
         const latest = group.snapshots[group.snapshots.length - 1]!;
         if (gather) {
           let g = gathered.get(group.key);
@@ -94,7 +95,7 @@ export async function loadKeys(
 }
 
 /**
- * Reads the run's records (a partition's buckets only, when given) into the engine and writes one
+ * Reads the run's records (a partition's key range only, when given) into the engine and writes one
  * result row per key in batches, each batch in a transaction with the attempt's conditional
  * heartbeat: a superseded attempt's batch never commits.
  */
@@ -104,11 +105,11 @@ export async function reconcileKeys(
   inputs: ResolvedInputs,
   ruleSet: NonNullable<Awaited<ReturnType<typeof getRuleSet>>>,
   beat: { check(): void },
-  buckets: number[] | null,
+  keys: KeyRange | null,
 ): Promise<{ written: number; summary: Summary }> {
   const runId = lease.runId;
   const engine = engineFor(inputs, ruleSet);
-  const { sides, violations } = await loadKeys(db, inputs, engine, { buckets }, async (read) => {
+  const { sides, violations } = await loadKeys(db, inputs, engine, { keys }, async (read) => {
     beat.check();
     if (!lease.partition) await touch(db, lease, { progress: read });
   });

@@ -8,7 +8,6 @@ import { clientTarget, SQLITE_BUSY_TIMEOUT_MS, type PrismaClient } from './clien
 import { retryingBusy, SQLITE_STATEMENT_BUSY_MS } from './sqlite-busy';
 import Database from 'libsql';
 import { libsqlUrl, sqliteFilePath } from './config';
-import { keyBucketOf } from './key-buckets';
 
 /** One normalized record with its provenance, as written by ingestions and pulls. */
 export type RecordRow = {
@@ -29,8 +28,6 @@ export type RecordRow = {
   code: string;
   attrs: string | null;
   raw: string | null;
-  /** hashKey(key) % 1024 (lib/server/db/key-buckets.ts); computed from the key when absent. */
-  keyBucket?: number;
 };
 
 /** Where a record came from: the source, profile version and ingestion (with file hash) or webhook event. */
@@ -58,13 +55,12 @@ export function toRecordRow(r: Omit<IngestRecord, 'line'>, provenance: Provenanc
     code: r.code,
     attrs: Object.keys(r.attrs).length ? JSON.stringify(r.attrs) : null,
     raw,
-    keyBucket: keyBucketOf(r.key),
   };
 }
 
 const COLUMNS = [
   'sourceId', 'ingestionId', 'profileVersionId', 'dataset', 'line', 'eventId', 'fileSha256', 'key', 'txId',
-  'occurredAt', 'date', 'amountMinor', 'currency', 'status', 'code', 'attrs', 'raw', 'keyBucket',
+  'occurredAt', 'date', 'amountMinor', 'currency', 'status', 'code', 'attrs', 'raw',
 ] as const;
 const INSERT = `INSERT INTO "SourceRecord" (${COLUMNS.map((c) => `"${c}"`).join(',')}) VALUES `;
 
@@ -75,7 +71,7 @@ function values(r: RecordRow): Value[] {
   if (!Number.isSafeInteger(amount)) throw new Error(`Amount ${String(r.amountMinor)} is outside the supported range.`);
   return [
     r.sourceId, r.ingestionId, r.profileVersionId, r.dataset, r.line, r.eventId ?? null, r.fileSha256, r.key, r.txId,
-    r.occurredAt, r.date, amount, r.currency, r.status, r.code, r.attrs, r.raw, r.keyBucket ?? keyBucketOf(r.key),
+    r.occurredAt, r.date, amount, r.currency, r.status, r.code, r.attrs, r.raw,
   ];
 }
 

@@ -19,13 +19,12 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { IngestRecord } from '@/lib/domain/records';
 import { clientTarget } from './client';
 import { sqliteFilePath } from './config';
-import { keyBucketOf } from './key-buckets';
 import { writerFor } from './record-insert';
 
 /** The columns the sink writes: the provenance, the same on every row of an ingestion, first. */
 const COLUMNS = [
   'sourceId', 'ingestionId', 'profileVersionId', 'fileSha256', 'eventId', 'dataset',
-  'line', 'key', 'txId', 'occurredAt', 'date', 'amountMinor', 'currency', 'status', 'code', 'attrs', 'raw', 'keyBucket',
+  'line', 'key', 'txId', 'occurredAt', 'date', 'amountMinor', 'currency', 'status', 'code', 'attrs', 'raw',
 ] as const;
 const COLUMN_LIST = COLUMNS.map((c) => `"${c}"`).join(',');
 
@@ -103,7 +102,7 @@ async function openPgSink(db: object, p: SinkProvenance, options: SinkOptions): 
       if (failure) throw failure;
       let dataset = datasets.get(r.dataset);
       if (dataset === undefined) datasets.set(r.dataset, (dataset = prefix + copyText(r.dataset) + '\t'));
-      const line = `${dataset}${r.line}\t${copyText(r.key)}\t${copyText(r.txId)}\t${r.at === null ? '\\N' : new Date(r.at).toISOString()}\t${copyText(r.date)}\t${amountOf(r)}\t${copyText(r.currency)}\t${copyText(r.status)}\t${copyText(r.code)}\t${copyText(attrsOf(r))}\t${copyText(raw)}\t${keyBucketOf(r.key)}\n`;
+      const line = `${dataset}${r.line}\t${copyText(r.key)}\t${copyText(r.txId)}\t${r.at === null ? '\\N' : new Date(r.at).toISOString()}\t${copyText(r.date)}\t${amountOf(r)}\t${copyText(r.currency)}\t${copyText(r.status)}\t${copyText(r.code)}\t${copyText(attrsOf(r))}\t${copyText(raw)}\n`;
       lines.push(line);
       size += line.length;
       if (size >= COPY_CHUNK) {
@@ -164,7 +163,7 @@ function openSqliteSink(url: string, p: SinkProvenance, options: SinkOptions): R
         r.line, text(r.key), text(r.txId),
         // Prisma's own text form of a DateTime on SQLite, so rows read back like any other.
         r.at === null ? null : new Date(r.at).toISOString().replace('Z', '+00:00'),
-        r.date, amountOf(r), r.currency, text(r.status), text(r.code), text(attrsOf(r)), text(raw), keyBucketOf(r.key),
+        r.date, amountOf(r), r.currency, text(r.status), text(r.code), text(attrsOf(r)), text(raw),
       ]);
       if (rows.length >= SQLITE_BATCH) flush();
     },
