@@ -12,7 +12,7 @@ import path from 'node:path';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { WORKSPACE_ADMIN, WORKSPACE_PORT } from '../playwright.config';
 import { formatMoney } from '../lib/domain/money';
-import { addSource } from './helpers';
+import { addSource, gotoSettled } from './helpers';
 
 const ws = `http://127.0.0.1:${WORKSPACE_PORT}`;
 const acme = (name: string) => path.resolve(__dirname, '..', 'test', 'fixtures', 'acme-romi', name);
@@ -77,7 +77,7 @@ test('a company from a clean workspace to a correct ROMI dashboard, through the 
 
   await test.step('the owner signs in to an empty workspace and adds the team', async () => {
     await signInAs(page, WORKSPACE_ADMIN.email, WORKSPACE_ADMIN.password);
-    await page.goto('/dashboard');
+    await gotoSettled(page, '/dashboard');
     const start = page.getByTestId('getting-started');
     await expect(start).toContainText('From your own exports to a ROMI dashboard');
     await page.screenshot({ path: info.outputPath('01-getting-started.png'), fullPage: true });

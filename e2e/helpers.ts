@@ -32,6 +32,17 @@ export async function signIn(page: Page, role: Role) {
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }
 
+/**
+ * Navigates and waits until React has revealed every streamed part of the page. A page with a
+ * loading skeleton arrives in parts: each part sits in a hidden container (id "S:n") until React
+ * moves it into place, which may be just after the load event (React batches reveals). Meanwhile a
+ * test id can match twice, the hidden copy and the shown one, and a strict locator fails.
+ */
+export async function gotoSettled(page: Page, url: string) {
+  await page.goto(url);
+  await page.waitForFunction(() => !document.querySelector('[id^="S:"]'));
+}
+
 /** Fails on serious or critical axe violations, listing them. */
 export async function expectNoSeriousA11yViolations(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { signIn } from './helpers';
+import { gotoSettled, signIn } from './helpers';
 
 /**
  * The living ledger: a new bank file reconciles by itself (no run started), reopens only the entry
@@ -14,7 +14,7 @@ test('a new bank file reopens only the changed entry and moves the dashboard, wi
     return { context, page };
   };
   const revenue = async (page: import('@playwright/test').Page) => {
-    await page.goto('/dashboard');
+    await gotoSettled(page, '/dashboard');
     const text = (await page.getByTestId('kpi-revenue-USD').textContent())!;
     return Number(text.replace(/[^0-9.-]/g, ''));
   };

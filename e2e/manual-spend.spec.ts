@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { signIn } from './helpers';
+import { gotoSettled, signIn } from './helpers';
 
 test('an analyst records spend by hand; the executive sees it in the channel figures', async ({ browser }) => {
   test.setTimeout(60_000);
@@ -22,7 +22,7 @@ test('an analyst records spend by hand; the executive sees it in the channel fig
   await signIn(exec, 'executive');
   // The figures are rebuilt in the background: a reload shows them within seconds.
   await expect(async () => {
-    await exec.goto('/dashboard');
+    await gotoSettled(exec, '/dashboard');
     await expect(exec.getByTestId('channel-table').getByRole('row').filter({ hasText: 'Podcast ads' })).toContainText('$1,250', { timeout: 1000 });
   }).toPass({ timeout: 30_000 });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { expectNoSeriousA11yViolations, signIn } from './helpers';
+import { expectNoSeriousA11yViolations, gotoSettled, signIn } from './helpers';
 
 // One demo company serves the whole journey, in this order.
 test.describe.configure({ mode: 'serial' });
@@ -22,7 +22,7 @@ async function as(browser: Browser, role: 'executive' | 'reviewer'): Promise<Pag
 }
 
 async function channelRevenue(page: Page): Promise<number> {
-  await page.goto('/dashboard');
+  await gotoSettled(page, '/dashboard');
   const cell = page.getByTestId(`revenue-${CHANNEL}`);
   await expect(cell).toBeVisible();
   return minor(await cell.innerText());
@@ -122,7 +122,7 @@ test('a dashboard view asks the server for nothing more until the reader reaches
     const kind = r.resourceType() === 'document' ? 'page' : r.headers()['next-router-prefetch'] ? 'prefetch' : 'data';
     appRequests.push(`${kind} ${url.pathname}${url.search.replace(/[?&]_rsc=[^&]*/, '')}`);
   });
-  await exec.goto('/dashboard');
+  await gotoSettled(exec, '/dashboard');
   await expect(exec.getByTestId(`revenue-${CHANNEL}`)).toBeVisible();
   await exec.waitForLoadState('load');
   // Prefetches start as links scroll into view after hydration; give them time to show themselves.
