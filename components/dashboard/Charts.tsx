@@ -27,11 +27,26 @@ export function RomiByChannelChart({ data }: { data: ChannelBar[] }) {
             {data.map((d, i) => (
               <Cell key={d.channel} fill={d.romi < 0 ? LOSS_COLOR : OKABE_ITO[i % 3 === 0 ? 0 : i % 3 === 1 ? 2 : 4]} />
             ))}
-            <LabelList dataKey="label" position="right" fontSize={12} fill="#1b2133" />
+            <LabelList dataKey="label" content={RomiBarLabel} />
           </Bar>
         </BarChart>
       </ResponsiveContainer>
     </div>
+  );
+}
+
+/**
+ * A bar's label right of its right end: for a loss, the zero line (recharts' "right" put it left of
+ * the bar, over the channel names).
+ */
+function RomiBarLabel(props: { x?: number | string; y?: number | string; width?: number | string; height?: number | string; value?: unknown }) {
+  const x = Number(props.x ?? 0);
+  const width = Number(props.width ?? 0);
+  const y = Number(props.y ?? 0) + Number(props.height ?? 0) / 2;
+  return (
+    <text x={Math.max(x, x + width) + 6} y={y} dominantBaseline="central" fontSize={12} fill="#1b2133">
+      {String(props.value ?? '')}
+    </text>
   );
 }
 

@@ -194,7 +194,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
       <section className="card table-card" aria-labelledby="channels-title">
         <h2 id="channels-title" className="section-title table-title">By channel</h2>
         <div className="table-wrap">
-          <table className="data" data-testid="channel-table">
+          <table className="data figures-table" data-testid="channel-table">
             <thead><tr><th>Channel</th>{currencies.length > 1 ? <th>Currency</th> : null}<th className="num">Revenue</th><th className="num">Spend</th><th className="num">ROMI</th><th className="num">Leads</th><th className="num">Cost per lead</th><th className="num">Customers</th><th className="num">Cost per customer</th><th className="num">Not yet counted</th></tr></thead>
             <tbody>
               {data.channels.flatMap((c) => c.figures.map((f) => (
