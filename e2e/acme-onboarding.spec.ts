@@ -209,7 +209,7 @@ test('a company from a clean workspace to a correct ROMI dashboard, through the 
 
   await test.step('the executive reads expected.json on the dashboard, to the cent', async () => {
     await signInAs(page, 'eve@acme.example', executivePassword);
-    await page.goto('/dashboard?from=2025-01-01&to=2025-03-31');
+    await gotoSettled(page, '/dashboard?from=2025-01-01&to=2025-03-31');
     await eventually(page, async () => {
       await expect(page.getByTestId('kpi-revenue-USD')).toHaveText(formatMoney(BigInt(expected.total_revenue_cents), 'USD'));
       await expect(page.getByTestId('channel-table').locator('tr[data-channel="Paid Search"] td').nth(1)).toHaveText(usd(expected.channels['Paid Search']!.spend_cents));
@@ -236,7 +236,7 @@ test('a company from a clean workspace to a correct ROMI dashboard, through the 
     }
     // Month by month, per channel: revenue in the close month, spend in the month of the ad day.
     for (const [channel, want] of Object.entries(expected.channels)) {
-      await page.goto(`/dashboard?from=2025-01-01&to=2025-03-31&channel=${encodeURIComponent(channel)}`);
+      await gotoSettled(page, `/dashboard?from=2025-01-01&to=2025-03-31&channel=${encodeURIComponent(channel)}`);
       for (const [month, m] of Object.entries(want.by_month)) {
         const row = page.getByTestId('month-table').locator(`tr[data-month="${month}"]`);
         if (m.revenue_cents === 0 && m.spend_cents === 0 && (await row.count()) === 0) continue; // nothing that month
@@ -262,7 +262,7 @@ test('a company from a clean workspace to a correct ROMI dashboard, through the 
     await fx.getByRole('button', { name: 'Save rates' }).click();
     await expect(page.getByTestId('fx-rates')).toContainText('0.9612');
     await page.screenshot({ path: info.outputPath('14-fx-settings.png'), fullPage: true });
-    await page.goto('/dashboard?from=2025-01-01&to=2025-03-31');
+    await gotoSettled(page, '/dashboard?from=2025-01-01&to=2025-03-31');
     await expect(page.getByTestId('currency-note')).toContainText('Figures in EUR, the reporting currency. Converted with monthly rates: USD 2025-01 0.9612 · USD 2025-02 0.9588.');
     await expect(page.getByTestId('fx-missing')).toContainText('No exchange rate for USD in Mar 2025');
     await page.screenshot({ path: info.outputPath('15-dashboard-eur.png'), fullPage: true });

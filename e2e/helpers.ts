@@ -26,10 +26,11 @@ export async function attemptSignInAs(page: Page, email: string, password: strin
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-/** Signs in with the demo password and waits until the app has let the user in. */
+/** Signs in with the demo password and waits until the app has let the user in (its landing page shown whole). */
 export async function signIn(page: Page, role: Role) {
   await attemptSignIn(page, role, DEMO_PASSWORD);
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await settled(page);
 }
 
 /**
@@ -40,6 +41,11 @@ export async function signIn(page: Page, role: Role) {
  */
 export async function gotoSettled(page: Page, url: string) {
   await page.goto(url);
+  await settled(page);
+}
+
+/** Waits until no streamed part of the page is still hidden (see gotoSettled). */
+export async function settled(page: Page) {
   await page.waitForFunction(() => !document.querySelector('[id^="S:"]'));
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { expectNoSeriousA11yViolations, signIn } from './helpers';
+import { expectNoSeriousA11yViolations, gotoSettled, signIn } from './helpers';
 
 test.describe('data quality and the monthly report', () => {
   test('an analyst reads the data-quality page and downloads a figure as CSV', async ({ page }) => {
@@ -47,7 +47,7 @@ test.describe('data quality and the monthly report', () => {
   test('an executive opens the monthly report, whose ROMI is the dashboard\'s, and prints it to PDF', async ({ page }) => {
     await signIn(page, 'executive');
     // The dashboard's figures for October 2026.
-    await page.goto('/dashboard?from=2026-10-01&to=2026-10-31');
+    await gotoSettled(page, '/dashboard?from=2026-10-01&to=2026-10-31');
     const romi = await page.getByTestId('kpi-romi-USD').innerText();
     const revenue = await page.getByTestId('kpi-revenue-USD').innerText();
 

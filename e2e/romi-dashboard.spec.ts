@@ -68,7 +68,7 @@ test('a reviewer settles a payment as Paid, then corrects it to Failed: the chan
   test.setTimeout(90_000);
   // The reviewer takes an open Google Ads payment and accepts the card gateway's Paid.
   const reviewer = await as(browser, 'reviewer');
-  await reviewer.goto(`/dashboard/drill?kind=not_counted&channel=${encodeURIComponent(CHANNEL)}`);
+  await gotoSettled(reviewer, `/dashboard/drill?kind=not_counted&channel=${encodeURIComponent(CHANNEL)}`);
   const open = reviewer.getByTestId('drill-table').locator('tbody tr[data-key]').filter({ hasText: 'open' }).first();
   await expect(open).toBeVisible();
   key = (await open.getAttribute('data-key'))!;

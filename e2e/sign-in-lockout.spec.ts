@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { attemptSignInAs, signIn } from './helpers';
+import { attemptSignInAs, gotoSettled, signIn } from './helpers';
 
 /** Submits the sign-in form and waits for the server action's answer. */
 async function attempt(page: Page, email: string, password: string) {
@@ -63,7 +63,7 @@ test('"Sign out" ends the session on the server: a copied cookie opens nothing a
   const owner = await browser.newContext();
   const page = await owner.newPage();
   await signIn(page, 'executive');
-  await page.goto('/dashboard');
+  await gotoSettled(page, '/dashboard');
   const copied = await browser.newContext();
   await copied.addCookies(await owner.cookies());
   const thief = await copied.newPage();
