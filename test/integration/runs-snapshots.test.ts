@@ -4,6 +4,7 @@ import { listDiscrepancies, parseDiscrepancyQuery } from '@/lib/features/review/
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor } from './review-fixtures';
+import { settlementLines } from '@/lib/features/review/settlement-audit';
 
 type Rec = { key: string; status: string; amount: number; code?: string };
 
@@ -101,8 +102,9 @@ describe.each(DATABASE_KINDS)('run snapshots and automatic rules on %s', (kind) 
     expect(k2).toMatchObject({ cls: 'mismatched', action: 'set_gateway_paid_and_settle', state: 'resolved', finalStatus: 'Paid', finalAmountMinor: 2000n, version: 1 });
     const resolution = await db.prisma.resolution.findFirstOrThrow({ where: { resultId: k2.id } });
     expect(resolution).toMatchObject({ action: 'auto', auto: true, actorId: null });
-    const audit = await db.prisma.auditLog.findFirstOrThrow({ where: { entityType: 'RunResult', entityId: String(k2.id) } });
-    expect(audit).toMatchObject({ actorId: null, action: 'discrepancy.resolve' });
+    const audit = await db.prisma.auditLog.findUniqueOrThrow({ where: { id: (JSON.parse(resolution.params!) as { auditId: string }).auditId } });
+    expect(audit).toMatchObject({ actorId: null, action: 'discrepancy.auto_resolve', entityType: 'Run', entityId: runId });
+    expect(settlementLines(audit.action, audit.after)!.lines.find((l) => l.resultId === k2.id)).toMatchObject({ key: 'K2', finalStatus: 'Paid', finalAmountMinor: '2000', version: 1 });
     // Not automatic: these wait for a person.
     for (const key of ['K3', 'K4', 'K6']) expect((await row(key)).state).toBe('open');
     expect((await getRun(runId, db.prisma))!.autoResolved).toBe(2);

@@ -6,6 +6,7 @@ import { ForbiddenError } from '@/lib/server/core/app-error';
 import { type Actor as ReviewActor } from '@/lib/domain/actor';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
 import { makeActor, seedSources } from './review-fixtures';
+import { entryAudits } from './entry-audits';
 
 describe.each(DATABASE_KINDS)('reconciliation runs on %s', (kind) => {
   let db: TestDatabase;
@@ -49,7 +50,7 @@ describe.each(DATABASE_KINDS)('reconciliation runs on %s', (kind) => {
     expect(await db.prisma.auditLog.count({ where: { action: 'run.start', entityId: id } })).toBe(1);
   });
 
-  it('auto-resolves the matched rows (audited per row, no actor) and only those count as reconciled Paid', async () => {
+  it('auto-resolves the matched rows (one audit row naming each, no actor) and only those count as reconciled Paid', async () => {
     const run = await getRun(firstRunId, db.prisma);
     expect(run!.autoResolved).toBe(4);
     const auto = await db.prisma.runResult.findMany({ where: { runId: firstRunId, state: 'resolved' }, orderBy: { key: 'asc' } });
@@ -59,11 +60,15 @@ describe.each(DATABASE_KINDS)('reconciliation runs on %s', (kind) => {
       ['TX1002', 'Paid', 88800n],
       ['TX1003', 'Pending', 58800n],
     ]);
+    // One audit row for the settlement, naming each entry with the state it left.
+    const audits = await entryAudits(db.prisma, firstRunId, auto.map((r) => r.id));
+    expect(audits.map((a) => [a.resultId, a.action, a.actorId, a.after.key, a.after.finalStatus, a.after.finalAmountMinor, a.covers])).toEqual(
+      auto.map((r) => [r.id, 'discrepancy.auto_resolve', null, r.key, r.finalStatus, String(r.finalAmountMinor), 4]),
+    );
+    const [batch] = await db.prisma.auditLog.findMany({ where: { action: 'discrepancy.auto_resolve', entityId: firstRunId } });
+    expect(JSON.parse(batch!.after!)).toMatchObject({ auto: true, state: 'resolved', count: 4 });
     for (const r of auto) {
-      const audits = await db.prisma.auditLog.findMany({ where: { entityType: 'RunResult', entityId: String(r.id) } });
-      expect(audits).toHaveLength(1);
-      expect(audits[0]).toMatchObject({ actorId: null, action: 'discrepancy.resolve' });
-      expect(JSON.parse(audits[0]!.after!)).toMatchObject({ action: 'auto', auto: true, state: 'resolved' });
+      expect(await db.prisma.auditLog.count({ where: { entityType: 'RunResult', entityId: String(r.id) } })).toBe(0);
       expect(await db.prisma.resolution.count({ where: { resultId: r.id, action: 'auto', actorId: null } })).toBe(1);
     }
     const paid = [];

@@ -7,6 +7,7 @@ import { applyChange, changeRecords, ROW_SELECT, type ChangeRecord, type ReviewR
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { applyRomiStateChanges } from '@/lib/features/romi/apply-row-change';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
+import { AUTO_SETTLEMENT_ACTION } from './settlement-audit';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -44,24 +45,46 @@ async function settleAutoBatchIds(tx: Tx, kind: 'sqlite' | 'postgres', batch: re
   return done;
 }
 
+/** Entries one automatic-settlement audit row covers (its `after` holds one short line per entry). */
+export const SETTLEMENT_AUDIT_BATCH = 1000;
+
+/** The columns of an automatic-settlement audit row's `after.entries`, one array per entry. */
+export const SETTLEMENT_ENTRY_COLUMNS = ['resultId', 'key', 'version', 'finalStatus', 'finalAmountMinor', 'finalCurrency'] as const;
+
 /**
- * The Resolution and audit row of each settled row (read open at its version), as multi-row INSERTs:
- * after settleAutoBatchIds's UPDATE, or for entries a ledger pass inserted already settled.
+ * The Resolution of each settled row (read open at its version) and one audit row per thousand of
+ * them, as multi-row INSERTs: after settleAutoBatchIds's UPDATE, or for entries a ledger pass
+ * inserted already settled.
+ *
+ * The audit row of an automatic settlement (`discrepancy.auto_resolve`, on the run) names every
+ * entry it settled with the state it left (before: open at the version before), the rules and the
+ * reason; each Resolution names its audit row (`params.auditId`). One audit row per key, with the
+ * decision's before/after twice over and four indexes, was a third of the first full pass's writes.
  */
 export async function recordSettlements(tx: RawTx, settled: readonly Decided[], now: Date): Promise<void> {
   if (!settled.length) return;
   const resolutions: SqlValue[][] = [];
   const audits: SqlValue[][] = [];
-  for (const d of settled) {
-    const rec = changeRecords(d.row, d.row.version, { state: 'resolved', final: d.final }, d.record);
-    const r = rec.resolution;
-    const id = timeOrderedId();
-    resolutions.push([id, r.resultId, r.runId, r.action, r.params, r.reason, r.auto, r.actorId, r.actorEmail, r.before, r.after, r.version, now]);
-    const a = rec.audit(id);
-    audits.push([timeOrderedId(), now, a.actor?.id ?? null, a.actor?.email ?? null, a.action, a.entityType, a.entityId, JSON.stringify(a.before), JSON.stringify(a.after)]);
+  for (let i = 0; i < settled.length; i += SETTLEMENT_AUDIT_BATCH) {
+    const part = settled.slice(i, i + SETTLEMENT_AUDIT_BATCH);
+    const auditId = timeOrderedId();
+    const rules: Record<string, number> = {};
+    const entries: unknown[][] = [];
+    for (const d of part) {
+      const rec = changeRecords(d.row, d.row.version, { state: 'resolved', final: d.final }, { ...d.record, params: { ...(d.record.params as object), auditId } });
+      const r = rec.resolution;
+      resolutions.push([timeOrderedId(), r.resultId, r.runId, r.action, r.params, r.reason, r.auto, r.actorId, r.actorEmail, r.before, r.after, r.version, now]);
+      const rule = d.row.ruleId ?? '';
+      rules[rule] = (rules[rule] ?? 0) + 1;
+      entries.push([d.row.id, d.row.key, rec.after.version, d.final.status, String(d.final.amountMinor), d.final.currency]);
+    }
+    const runId = part[0]!.row.runId;
+    const after = { runId, count: part.length, rules, state: 'resolved', auto: true, columns: SETTLEMENT_ENTRY_COLUMNS, entries };
+    const actor = part[0]!.record.actor;
+    audits.push([auditId, now, actor?.id ?? null, actor?.email ?? null, AUTO_SETTLEMENT_ACTION, 'Run', runId, JSON.stringify({ state: 'open' }), JSON.stringify(after)]);
   }
   await insertValues(tx, 'Resolution', ['id', 'resultId', 'runId', 'action', 'params', 'reason', 'auto', 'actorId', 'actorEmail', 'before', 'after', 'version', 'createdAt'], resolutions, 2000);
-  await insertValues(tx, 'AuditLog', ['id', 'createdAt', 'actorId', 'actorEmail', 'action', 'entityType', 'entityId', 'before', 'after'], audits, 2000);
+  await insertValues(tx, 'AuditLog', ['id', 'createdAt', 'actorId', 'actorEmail', 'action', 'entityType', 'entityId', 'before', 'after'], audits, 50);
 }
 
 /** The automatic decisions for rows read open: a key whose snapshots broke the state machine, or whose rule gives no final state, is left to a person. */

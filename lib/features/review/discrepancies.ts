@@ -7,6 +7,7 @@ import { getPrisma } from '@/lib/server/db/client';
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { type RowState } from '@/lib/features/review/types';
 import { isOpenReviewState, OPEN_REVIEW_STATES, REVIEW_STATES } from '@/lib/domain/review';
+import { settlementAuditIds, settlementLines } from './settlement-audit';
 
 type Client = ReturnType<typeof getPrisma>;
 
@@ -374,12 +375,23 @@ export async function getDiscrepancy(id: number, db: Client = getPrisma()) {
   const history = keyed
     .filter((h) => h.ingestionId === null || committed.has(h.ingestionId))
     .map(({ ingestionId, ...h }) => ({ ...h, ingestion: ingestionId === null ? null : committed.get(ingestionId)! }));
-  const [resolutions, comments, audit, run] = await Promise.all([
+  const [resolutions, comments, ownAudit, run] = await Promise.all([
     db.resolution.findMany({ where: { resultId: id }, orderBy: [{ createdAt: 'asc' }, { version: 'asc' }] }),
     db.comment.findMany({ where: { resultId: id }, orderBy: { createdAt: 'asc' } }),
     db.auditLog.findMany({ where: { entityType: 'RunResult', entityId: String(id) }, orderBy: { createdAt: 'asc' } }),
     db.ruleSet.findUnique({ where: { id: row.run.ruleSetId }, select: { name: true, version: true, definition: true, autoRules: true } }),
   ]);
+  // An automatic settlement's audit row covers a thousand entries: this entry's line of it.
+  const settlementIds = settlementAuditIds(resolutions);
+  const settlementAudit = settlementIds.length ? await db.auditLog.findMany({ where: { id: { in: settlementIds } } }) : [];
+  const audit = [
+    ...ownAudit.map((a) => ({ ...a, covers: 1 })),
+    ...settlementAudit.map((a) => {
+      const s = settlementLines(a.action, a.after);
+      const line = s?.lines.find((l) => l.resultId === id) ?? null;
+      return { ...a, after: JSON.stringify({ ...line, rules: s?.rules }), covers: s?.count ?? 1 };
+    }),
+  ].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   const assignee = row.assigneeId ? await db.user.findUnique({ where: { id: row.assigneeId }, select: { email: true, name: true } }) : null;
   const rule = run ? (JSON.parse(run.definition) as { rules: { id: string; description?: string; when: unknown }[] }).rules.find((r) => r.id === row.ruleId) ?? null : null;
   return {

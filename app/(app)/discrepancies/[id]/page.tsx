@@ -183,7 +183,7 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
                 <summary>Raw audit log ({d.audit.length})</summary>
                 <table className="data small">
                   <tbody>
-                    {d.audit.map((a) => <tr key={a.id}><td className="muted">{formatDateTime(a.createdAt)}</td><td>{a.action}</td><td>{a.actorEmail ?? 'system'}</td><td className="mono">{a.before ?? ''} → {a.after ?? ''}</td></tr>)}
+                    {d.audit.map((a) => <tr key={a.id}><td className="muted">{formatDateTime(a.createdAt)}</td><td>{a.action}</td><td>{a.actorEmail ?? 'system'}</td><td className="mono">{a.before ?? ''} → {a.after ?? ''}{a.covers > 1 ? <span className="muted"> (one audit row for {a.covers.toLocaleString('en-US')} entries settled together)</span> : null}</td></tr>)}
                   </tbody>
                 </table>
               </details>

@@ -2,13 +2,20 @@ import type { Metadata } from 'next';
 import { Link } from '@/components/ui/Link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { requirePage } from '@/lib/auth/guard';
+import { settlementLines } from '@/lib/features/review/settlement-audit';
 import { AUDIT_PAGE_SIZE, auditActions, auditFilterSchema, queryAudit } from '@/lib/features/audit/query-audit';
 
 export const metadata: Metadata = { title: 'Audit log' };
 
 const time = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' });
 
-function change(before: string | null, after: string | null): string {
+function change(action: string, before: string | null, after: string | null): string {
+  const settled = settlementLines(action, after);
+  if (settled) {
+    const rules = Object.entries(settled.rules).map(([rule, n]) => `${rule} ${n.toLocaleString('en-US')}`).join(', ');
+    const keys = settled.lines.slice(0, 3).map((l) => l.key).join(', ');
+    return `${settled.count.toLocaleString('en-US')} entries open → resolved by automatic rules (${rules}): ${keys}${settled.count > 3 ? ', …' : ''} (every entry in the CSV export)`;
+  }
   const parts = [before ? `before ${before}` : '', after ? `after ${after}` : ''].filter(Boolean);
   const text = parts.join(' → ');
   return text.length > 220 ? `${text.slice(0, 220)}…` : text;
@@ -85,7 +92,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                     <td>{r.actorEmail ?? <span className="muted">system</span>}</td>
                     <td><code>{r.action}</code></td>
                     <td>{r.entityType}{r.entityId ? <span className="muted"> · <code>{r.entityId.slice(0, 14)}</code></span> : null}</td>
-                    <td className="muted" style={{ fontSize: 12.5, maxWidth: 420, overflowWrap: 'anywhere' }}>{change(r.before, r.after)}</td>
+                    <td className="muted" style={{ fontSize: 12.5, maxWidth: 420, overflowWrap: 'anywhere' }}>{change(r.action, r.before, r.after)}</td>
                     <td className="muted">{r.ip ?? ''}</td>
                   </tr>
                 ))
