@@ -1,3 +1,4 @@
+import { Fragment } from 'react';
 import type { Metadata } from 'next';
 import { Link } from '@/components/ui/Link';
 import { notFound } from 'next/navigation';
@@ -183,7 +184,12 @@ export default async function DiscrepancyPage({ params }: { params: Promise<{ id
                 <summary>Raw audit log ({d.audit.length})</summary>
                 <table className="data small">
                   <tbody>
-                    {d.audit.map((a) => <tr key={a.id}><td className="muted">{formatDateTime(a.createdAt)}</td><td>{a.action}</td><td>{a.actorEmail ?? 'system'}</td><td className="mono">{a.before ?? ''} → {a.after ?? ''}{a.covers > 1 ? <span className="muted"> (one audit row for {a.covers.toLocaleString('en-US')} entries settled together)</span> : null}</td></tr>)}
+                    {d.audit.map((a) => (
+                      <Fragment key={a.id}>
+                        <tr><td className="muted" style={{ whiteSpace: 'nowrap' }}>{formatDateTime(a.createdAt)}</td><td>{a.action}</td><td>{a.actorEmail ?? 'system'}</td></tr>
+                        <tr><td colSpan={3} className="mono" style={{ overflowWrap: 'anywhere', borderTop: 'none', paddingTop: 0 }}>{a.before ?? ''} → {a.after ?? ''}{a.covers > 1 ? <span className="muted"> (one audit row for the {a.covers.toLocaleString('en-US')} entries settled together; this entry&apos;s line)</span> : null}</td></tr>
+                      </Fragment>
+                    ))}
                   </tbody>
                 </table>
               </details>
