@@ -19,7 +19,8 @@
  *    every process of the app's tree (the ingestions of large files run in processes of their own);
  *  - PostgreSQL's CPU while the app worked (the server's processes, from /proc).
  * BENCH_PIPELINE_DATABASES=sqlite (or postgres) measures one database only. BENCH_PIPELINE_WORKERS=N
- * splits the PostgreSQL pass's keys between N worker processes (PAIDLINE_LEDGER_WORKERS; default 1).
+ * splits the pass's keys between N worker processes (PAIDLINE_LEDGER_WORKERS; default the app's: 2 on
+ * a machine with two cores or more).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -140,7 +141,7 @@ export const section: BenchSection = {
           PAIDLINE_UPLOAD_DIR: path.join(dir, `uploads-${kind}`),
           PAIDLINE_ROOT: ctx.root,
           PAIDLINE_LOG_LEVEL: 'warn',
-          PAIDLINE_LEDGER_WORKERS: process.env.BENCH_PIPELINE_WORKERS?.trim() || '1',
+          ...(process.env.BENCH_PIPELINE_WORKERS?.trim() ? { PAIDLINE_LEDGER_WORKERS: process.env.BENCH_PIPELINE_WORKERS.trim() } : {}),
           LOG_LEVEL: 'warn',
         }));
         const line = app.stdout.split('\n').find((l) => l.startsWith('FIGURES '));

@@ -92,14 +92,14 @@ describe.each(DATABASE_KINDS)('a ledger fill, settled on insert or after it, on 
     expect(fa).toEqual(sb);
     await expectCountsMatchEntries(db.prisma, fast.ledgerRunId);
 
-    // A fill that sets RunResult's secondary indexes aside (a large one does) and, on PostgreSQL, splits
+    // A fill that sets RunResult's secondary indexes aside (a large one does) and splits
     // its keys between two worker processes leaves the same ledger, and the same indexes as before it,
     // with nothing left recorded as set aside.
     const indexes = () => indexDefinitions(db);
     const before = await indexes();
     expect(before.length).toBeGreaterThanOrEqual(10);
     const c = await runLedgerPass(deferring.id, { keys: null, trigger: 'person', db: db.prisma, deferIndexes: true, workers: 2 });
-    expect(c.workers).toBe(kind === 'postgres' ? 2 : 1);
+    expect(c.workers).toBe(2);
     expect(counts(c)).toEqual(counts(a));
     expect(c.phases.indexes).toBeGreaterThanOrEqual(0);
     expect(a.phases.indexes).toBeUndefined();

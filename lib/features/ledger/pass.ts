@@ -5,6 +5,7 @@
  * changed is reopened with the reason, its earlier decision kept in its history, its ROMI figures
  * moved in the same transaction as its audit row. Each pass is journaled (ReconciliationPass).
  */
+import { availableParallelism } from 'node:os';
 import { timeOrderedId } from '@/lib/server/db/row-ids';
 import { clientTarget, type DbClient as Client, getPrisma } from '@/lib/server/db/client';
 import { writeAudit } from '@/lib/server/db/audit';
@@ -110,8 +111,20 @@ async function* allKeys(db: Client, sourceIds: string[], size: number, range: Ke
   }
 }
 
-/** Worker processes a fill on PostgreSQL splits its keys between (PAIDLINE_LEDGER_WORKERS, default 1). */
-export function ledgerWorkers(setting = process.env.PAIDLINE_LEDGER_WORKERS?.trim() || '1'): number {
+/**
+ * A fill splits between the default number of workers only from this many keys (its largest source's
+ * records): a worker process takes a second or two to start, more than a small fill takes.
+ */
+const SPLIT_MIN_KEYS = 50_000;
+
+/**
+ * Worker processes a fill splits its keys between (PAIDLINE_LEDGER_WORKERS; default 2 where the machine
+ * has two cores or more, else 1). At 1M keys on the 2-core machine two workers fill 1.5x as fast as one
+ * on SQLite (they take turns at the write lock, one reconciling while the other writes) and 1.46x on
+ * PostgreSQL (docs/data-plane.md).
+ */
+export function ledgerWorkers(setting = process.env.PAIDLINE_LEDGER_WORKERS): number {
+  setting = setting?.trim() || String(Math.min(2, availableParallelism()));
   const n = Number(setting);
   if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`PAIDLINE_LEDGER_WORKERS="${setting}" is not a whole number from 1 to 16.`);
   return n;
@@ -135,7 +148,12 @@ export async function runLedgerPass(
     presettle?: boolean;
     /** Whether a full pass on an empty ledger sets RunResult's secondary indexes aside (default: when it is large, DEFER_INDEXES_MIN_KEYS). */
     deferIndexes?: boolean;
-    /** Processes a fill (a full pass on an empty ledger) splits its keys between on PostgreSQL (default: ledgerWorkers()); SQLite has one writer and takes 1. */
+    /**
+     * Processes a fill (a full pass on an empty ledger) splits its keys between (default: ledgerWorkers() from
+     * SPLIT_MIN_KEYS keys, else 1). On
+     * SQLite the workers take turns at the one write lock: one reads and reconciles its next chunk while the
+     * other writes.
+     */
     workers?: number;
   },
 ): Promise<PassResult> {
@@ -174,9 +192,10 @@ export async function runLedgerPass(
     const deferred = largest && (opts.deferIndexes ?? (await largeFill(db, largest.n))) ? await deferIndexes(db, 'RunResult') : [];
     // A fill split between workers: each takes a range of keys, this process the first. A fill's chunks
     // only insert (and upsert the ledger's counts, in one order), so they commit concurrently without
-    // contention; the ROMI aggregate is built at the end. A pass over existing entries is not split:
+    // contention (SQLite: one at a time, while the others read and reconcile); the ROMI aggregate is
+    // built at the end. A pass over existing entries is not split:
     // its chunks settle, reopen and move the aggregate, rows that workers would contend for.
-    const bounds = largest && kind === 'postgres' ? await keyBounds(db, largest, opts.workers ?? ledgerWorkers()) : [];
+    const bounds = largest ? await keyBounds(db, largest, opts.workers ?? (largest.n >= SPLIT_MIN_KEYS ? ledgerWorkers() : 1)) : [];
     if (bounds.length) romi.rebuild = true;
     const ranges = rangesOf(bounds);
     clock.lap('totals');
@@ -249,7 +268,8 @@ export async function runPassPartition(request: PartitionRequest, db: Client): P
   const counts: PassCounts = { keysRead: 0, created: 0, changed: 0, reopened: 0, unchanged: 0, autoResolved: 0 };
   const romi = { ...request.romi, rebuild: true };
   clock.lap('totals');
-  const chunks = allKeys(db, inputs.sources.map((s) => s.sourceId), TRANSACTION_KEYS, request.range);
+  // A split pass is always a fill: on SQLite, its chunks are a fill's.
+  const chunks = allKeys(db, inputs.sources.map((s) => s.sourceId), clientTarget(db).kind === 'sqlite' ? SQLITE_FILL_TRANSACTION_KEYS : TRANSACTION_KEYS, request.range);
   await reconcileChunks(db, { ledgerRunId: scope.ledgerRunId, inputs, ruleSet, passId: request.passId, counts, romi, clock }, chunks, false);
   releaseSqliteWriterConnection(db);
   return { counts, phases: clock.rounded(), rssMiB: clock.peaks() };
