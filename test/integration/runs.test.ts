@@ -66,7 +66,11 @@ describe.each(DATABASE_KINDS)('reconciliation runs on %s', (kind) => {
       auto.map((r) => [r.id, 'discrepancy.auto_resolve', null, r.key, r.finalStatus, String(r.finalAmountMinor), 4]),
     );
     const [batch] = await db.prisma.auditLog.findMany({ where: { action: 'discrepancy.auto_resolve', entityId: firstRunId } });
-    expect(JSON.parse(batch!.after!)).toMatchObject({ auto: true, state: 'resolved', count: 4 });
+    const after = JSON.parse(batch!.after!) as { rules: Record<string, number>; reasons: Record<string, string> };
+    expect(after).toMatchObject({ auto: true, state: 'resolved', count: 4 });
+    // Each rule's count and the reason its decisions carry.
+    expect(Object.keys(after.reasons).sort()).toEqual(Object.keys(after.rules).sort());
+    for (const [rule, reason] of Object.entries(after.reasons)) expect(reason).toMatch(new RegExp(`^Automatic rule ${rule}: `));
     for (const r of auto) {
       expect(await db.prisma.auditLog.count({ where: { entityType: 'RunResult', entityId: String(r.id) } })).toBe(0);
       expect(await db.prisma.resolution.count({ where: { resultId: r.id, action: 'auto', actorId: null } })).toBe(1);

@@ -69,6 +69,7 @@ export async function recordSettlements(tx: RawTx, settled: readonly Decided[], 
     const part = settled.slice(i, i + SETTLEMENT_AUDIT_BATCH);
     const auditId = timeOrderedId();
     const rules: Record<string, number> = {};
+    const reasons: Record<string, string> = {};
     const entries: unknown[][] = [];
     for (const d of part) {
       const rec = changeRecords(d.row, d.row.version, { state: 'resolved', final: d.final }, { ...d.record, params: { ...(d.record.params as object), auditId } });
@@ -76,10 +77,11 @@ export async function recordSettlements(tx: RawTx, settled: readonly Decided[], 
       resolutions.push([timeOrderedId(), r.resultId, r.runId, r.action, r.params, r.reason, r.auto, r.actorId, r.actorEmail, r.before, r.after, r.version, now]);
       const rule = d.row.ruleId ?? '';
       rules[rule] = (rules[rule] ?? 0) + 1;
+      reasons[rule] ??= d.record.reason;
       entries.push([d.row.id, d.row.key, rec.after.version, d.final.status, String(d.final.amountMinor), d.final.currency]);
     }
     const runId = part[0]!.row.runId;
-    const after = { runId, count: part.length, rules, state: 'resolved', auto: true, columns: SETTLEMENT_ENTRY_COLUMNS, entries };
+    const after = { runId, count: part.length, rules, reasons, state: 'resolved', auto: true, columns: SETTLEMENT_ENTRY_COLUMNS, entries };
     const actor = part[0]!.record.actor;
     audits.push([auditId, now, actor?.id ?? null, actor?.email ?? null, AUTO_SETTLEMENT_ACTION, 'Run', runId, JSON.stringify({ state: 'open' }), JSON.stringify(after)]);
   }
