@@ -3,6 +3,7 @@ import Database from 'libsql';
 import { createPrismaClient, type PrismaClient } from '@/lib/server/db/client';
 import { sqliteFilePath } from '@/lib/server/db/config';
 import { createTestDatabase, type TestDatabase } from './databases';
+import { expectedFailure } from '@/lib/server/pipeline/failure';
 
 /** Another connection (as a bulk writer of this process, or another process) holding SQLite's write lock. */
 function holdWriteLock(url: string): { release: () => void } {
@@ -74,8 +75,16 @@ describe('the SQLite client under a held write lock', () => {
   it('fails a write refused past its timeout, and the next transactions commit and release the lock', async () => {
     const holder = holdWriteLock(db.url);
     // A statement of its own (no implicit transaction) and a transaction, both refused.
-    await expect(short.$executeRawUnsafe(`INSERT INTO "AppSetting" ("key", "value", "updatedAt") VALUES ('busy.refused', 'x', '2026-01-01T00:00:00.000+00:00')`)).rejects.toThrow(/SQLITE_BUSY|database is locked/i);
-    await expect(short.$transaction(async (tx) => tx.appSetting.create({ data: { key: 'busy.refused.tx', value: 'x' } }))).rejects.toThrow();
+    const statement = await short.$executeRawUnsafe(`INSERT INTO "AppSetting" ("key", "value", "updatedAt") VALUES ('busy.refused', 'x', '2026-01-01T00:00:00.000+00:00')`).catch((e: unknown) => e);
+    expect(String((statement as Error).message)).toMatch(/SQLITE_BUSY|database is locked/i);
+    const transaction = await short.$transaction(async (tx) => tx.appSetting.create({ data: { key: 'busy.refused.tx', value: 'x' } })).catch((e: unknown) => e);
+    expect(transaction).toBeInstanceOf(Error);
+    // Both reach a person as the one "busy" error that says what happened and what to do.
+    for (const refused of [statement, transaction]) {
+      const shown = expectedFailure(refused, () => '');
+      expect(shown?.code).toBe('busy');
+      expect(shown?.message).toMatch(/database is busy .* nothing was changed\. Try again in a minute/);
+    }
     holder.release();
     // Nothing refused is left to fail the next COMMIT or keep the lock.
     await short.$transaction(async (tx) => tx.appSetting.create({ data: { key: 'busy.after', value: 'committed' } }));

@@ -2,6 +2,7 @@
 import { unstable_rethrow } from 'next/navigation';
 import { z } from 'zod';
 import { AppError } from '@/lib/server/core/app-error';
+import { isBusy } from '@/lib/server/db/sqlite-busy';
 
 export const UNEXPECTED_MESSAGE = 'Something went wrong on our side. Try again; if it persists, quote this request id.';
 
@@ -51,5 +52,26 @@ export function fieldMessages(error: z.ZodError): Record<string, string> {
 export function expectedFailure(error: unknown, formatIssues: IssueFormatter): AppError | null {
   if (error instanceof AppError) return error;
   if (error instanceof z.ZodError) return new AppError('invalid_input', formatIssues(error), { fields: fieldMessages(error), cause: error });
+  if (busyDatabase(error)) return new AppError('busy', BUSY_MESSAGE, { cause: error, headers: { 'Retry-After': '30' } });
   return null;
+}
+
+/**
+ * SQLite's single writer: a change waits up to SQLITE_BUSY_TIMEOUT_MS for the write lock, and a large
+ * write can hold it longer (a 1M-key ledger's ROMI build, 15-25 s). The refused change did nothing.
+ */
+const BUSY_MESSAGE = 'The database is busy with a large write (a reconciliation pass, an upload or a ROMI build), so nothing was changed. Try again in a minute.';
+
+/** A refusal for SQLite's write lock (or a transaction that could not start in time), however the driver or Prisma wrapped it. */
+function busyDatabase(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isBusy(e)) return true;
+    // Prisma's "Operation has timed out": a transaction that could not start in time (SQLite: the write
+    // lock was not free; PostgreSQL: no connection was) never began.
+    if ((e as { code?: unknown }).code === 'P1008') return true;
+    // Prisma's driver-adapter errors carry the driver's in `meta.driverAdapterError` or its kind.
+    const meta = (e as { meta?: { driverAdapterError?: unknown } }).meta;
+    if (meta?.driverAdapterError && isBusy(meta.driverAdapterError)) return true;
+  }
+  return false;
 }
