@@ -28,8 +28,14 @@ const COLUMNS = [
 ] as const;
 const COLUMN_LIST = COLUMNS.map((c) => `"${c}"`).join(',');
 
-/** Rows bound per SQLite transaction. */
-const SQLITE_BATCH = 20_000;
+/**
+ * Rows bound per SQLite transaction. Each commit writes every index page its rows touched, and the
+ * rows of a file in random key order touch pages all over the (sourceId, key) index: 1M such rows
+ * into a table already holding 1M took 26.4 s in batches of 20,000, 22.1 s of 50,000, 18.4 s of
+ * 100,000 (alternating runs, libsql, the 2-core machine); rows in key order gain nothing. A batch of
+ * 100,000 holds the write lock about 2 s.
+ */
+const SQLITE_BATCH = 100_000;
 /** The SQLite page cache of the sink's connection, KiB. */
 const SQLITE_CACHE_KIB = 64 * 1024;
 /** COPY text sent to PostgreSQL at a time. */
