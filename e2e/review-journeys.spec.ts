@@ -97,6 +97,17 @@ test('a reviewer runs the seed-003 reconciliation, resolves a critical discrepan
   await expect(page.getByTestId('row-state')).toHaveText('Open');
   await expect(page.getByTestId('audit-trail')).toContainText('Undone');
   await expect(page.getByRole('button', { name: 'Record decision' })).toBeVisible();
+
+  // A key the automatic rules settled: its decision, and its line of the one audit row the run's four settlements share.
+  await page.goto(`/discrepancies?${new URL(runUrl).pathname.replace('/runs/', 'run=')}&cls=all&q=TX1000`);
+  await table.getByRole('link', { name: 'TX1000' }).click();
+  await expect(page.getByTestId('row-state')).toHaveText('Resolved');
+  await expect(page.getByTestId('audit-trail')).toContainText('automatic rule');
+  await page.getByText('Raw audit log (1)').click();
+  const raw = page.locator('details', { hasText: 'Raw audit log' });
+  await expect(raw).toContainText('discrepancy.auto_resolve');
+  await expect(raw).toContainText('"key":"TX1000"');
+  await expect(raw).toContainText('one audit row for the 4 entries settled together');
 });
 
 test('an executive sees the run but has no resolve control, and a forged resolve request is refused', async ({ page }) => {
