@@ -82,7 +82,7 @@ describe('the SQLite client under a held write lock', () => {
     // Both reach a person as the one "busy" error that says what happened and what to do.
     for (const refused of [statement, transaction]) {
       const shown = expectedFailure(refused, () => '');
-      expect(shown?.code).toBe('busy');
+      expect(shown?.code, `${(refused as { code?: string }).code}: ${(refused as Error).message}`).toBe('busy');
       expect(shown?.message).toMatch(/database is busy .* nothing was changed\. Try again in a minute/);
     }
     holder.release();

@@ -68,7 +68,10 @@ function busyDatabase(error: unknown): boolean {
     if (isBusy(e)) return true;
     // Prisma's "Operation has timed out": a transaction that could not start in time (SQLite: the write
     // lock was not free; PostgreSQL: no connection was) never began.
-    if ((e as { code?: unknown }).code === 'P1008') return true;
+    const code = (e as { code?: unknown }).code;
+    if (code === 'P1008') return true;
+    // Prisma's "Transaction API error: Unable to start a transaction in the given time." (its maxWait).
+    if (code === 'P2028' && /Unable to start a transaction/.test(String((e as { message?: unknown }).message ?? ''))) return true;
     // Prisma's driver-adapter errors carry the driver's in `meta.driverAdapterError` or its kind.
     const meta = (e as { meta?: { driverAdapterError?: unknown } }).meta;
     if (meta?.driverAdapterError && isBusy(meta.driverAdapterError)) return true;
