@@ -157,6 +157,34 @@ describe.each(DATABASE_KINDS)('ROMI pre-aggregate on %s', (kind) => {
     expect(rebuilt[0]!.run.revision).toBe(0);
   });
 
+  it('takes rebuilds of one run one at a time: concurrent rebuilds and a resolution during them all succeed, with one rebuild\'s figures', async () => {
+    const daily = async () => sortRows(await romiDailyRows(runId, 'linear', {}, t.prisma));
+    await rebuildRomi(runId, { db: t.prisma });
+    const once = await daily();
+    const credits = await t.prisma.romiCredit.count({ where: { runId } });
+    // A background job's rebuild (new deals), a settings save's and a person's, at the same moment.
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => rebuildRomi(runId, { db: t.prisma })));
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect(await daily()).toEqual(once);
+    expect(await t.prisma.romiCredit.count({ where: { runId } })).toBe(credits);
+    expect(await t.prisma.romiBuild.count({ where: { runId } })).toBe(1);
+
+    // A reviewer's decision while rebuilds run: it lands before or after them, never lost or counted twice.
+    const reviewer = await makeActor(t.prisma, 'reviewer');
+    const open = await t.prisma.runResult.findFirstOrThrow({ where: { runId, state: 'open', statuses: { contains: 'Operating bank:Failed' } }, select: { id: true, version: true, amountMinor: true } });
+    const net = async () => (await romiDailyRows(runId, 'last_touch', {}, t.prisma)).reduce((s, r) => s + r.revenueMinor - r.refundMinor, 0n);
+    const before = await net();
+    const raced = await Promise.allSettled([
+      rebuildRomi(runId, { db: t.prisma }),
+      resolveDiscrepancy(open.id, open.version, { action: 'accept_source', source: 'Card gateway', reason: 'Gateway shows it captured' }, reviewer, t.prisma),
+      rebuildRomi(runId, { db: t.prisma }),
+    ]);
+    expect(raced.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect((await net()) - before).toBe(open.amountMinor);
+    await undoResolution(open.id, reviewer, { db: t.prisma });
+    expect(await net()).toBe(before);
+  });
+
   it('joins payments to deals by the configured field', async () => {
     const byEmail = await rebuildRomi(runId, { db: t.prisma, join: { payment: 'email', deal: 'email' } });
     const byRef = await rebuildRomi(runId, { db: t.prisma, join: { payment: 'paymentRef', deal: 'paymentRef' } });

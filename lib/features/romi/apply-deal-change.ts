@@ -21,7 +21,7 @@ function dealState(won: boolean, deal: { amountMinor: bigint; currency: string; 
   return 'waiting';
 }
 
-/** Moves the figures of the deal of one changed entry; false when the entry links to no deal (nothing moves). */
+/** Moves the figures of the deal of one changed entry (the caller took the aggregate's turn, takeAggregateTurn); false when the entry links to no deal (nothing moves). */
 export async function applyDealChange(tx: Tx, runId: string, resultId: number, before: RowFinal, after: RowFinal): Promise<boolean> {
   const mine = await tx.romiCredit.findFirst({ where: { runId, kind: 'payment', ref: resultId, dealKey: { not: null } }, select: { dealKey: true } });
   if (!mine?.dealKey) return false;
@@ -42,7 +42,6 @@ export async function applyDealChange(tx: Tx, runId: string, resultId: number, b
   const won = record.status === 'Paid';
   const was = dealState(won, deal, [...siblings, { ...before, ...row }], settings);
   const now = dealState(won, deal, [...siblings, { ...after, ...row }], settings);
-  await tx.romiBuild.updateMany({ where: { runId }, data: { revision: { increment: 1 } } });
   if (was === now) return true;
   const figures = (st: DealState) => ({
     revenueMinor: st === 'counted' || st === 'refunded' ? deal.amountMinor : 0n,

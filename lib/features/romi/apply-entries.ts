@@ -10,7 +10,7 @@
  * "paid" count.
  */
 import { insertCredits, type Tx, parseAttrs } from './rebuild-romi';
-import { addDailyDeltas } from './apply-row-change';
+import { addDailyDeltas, takeAggregateTurn } from './apply-row-change';
 import { ATTRIBUTION_MODELS, attribute, contributionOf, creditModelsOf, creditsOfModel, EVERY_MODEL, linkOfPayment, NO_DATE, parseJoinField, splitInteger, storedCredits, type AttributionModel, type Contribution, type CreditModel, type CreditRow, type PaymentInput } from '@/lib/romi';
 
 /** What ROMI needs of an entry: its classification fields and review state, and its records' attributes. */
@@ -27,6 +27,8 @@ type Credit = { model: CreditModel; day: string; channel: string; campaign: stri
  */
 export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly EntryMove[]): Promise<boolean> {
   if (!moves.length) return true;
+  // Taken first, so concurrent changes of one aggregate and a rebuild queue on this row in one order (applyRomiRowChange).
+  await takeAggregateTurn(tx, runId);
   const build = await tx.romiBuild.findUnique({ where: { runId }, select: { joinField: true, creditLinks: true } });
   if (!build?.creditLinks) return false;
   const join = parseJoinField(build.joinField);
@@ -34,8 +36,6 @@ export async function applyRomiEntries(tx: Tx, runId: string, moves: readonly En
   if (join.basis === 'deal') return false;
   // A settled entry arriving Paid is a person's or a rule's decision, which goes through applyRomiRowChange.
   if (moves.some((m) => contributionOf(m.after).paidTx > 0)) return false;
-  // Taken first, so concurrent changes of one aggregate queue on this row in one order (as applyRomiRowChange).
-  await tx.romiBuild.update({ where: { runId }, data: { revision: { increment: 1 } } });
 
   const daily = new Map<string, Credit & Delta & { paidTx: number }>();
   const add = (c: Credit, d: Delta & { paidTx: number }) => {

@@ -26,11 +26,22 @@ async function addToDaily(tx: Tx, runId: string, model: string, day: string, cha
 }
 
 /**
+ * A new data version for the dashboard's cache, committed with the figures it stands for, taken before
+ * the change reads any credit or touches any RomiDaily row: concurrent changes of one run, and a
+ * rebuild (which locks this row first, rebuild-romi.ts), queue on the build row in one order, and a
+ * change that waited for a rebuild reads the rebuilt credits.
+ */
+export async function takeAggregateTurn(tx: Tx, runId: string): Promise<void> {
+  await tx.romiBuild.updateMany({ where: { runId }, data: { revision: { increment: 1 } } });
+}
+
+/**
  * Keeps a run's pre-aggregate current when one result row changes (inside the change's transaction):
  * subtracts what the row contributed before and adds what it contributes now, on the same credits
  * and with the same exact split as the build; flips its deal's "paid" count when that changed.
  */
 export async function applyRomiRowChange(tx: Tx, runId: string, resultId: number, before: RowFinal, after: RowFinal): Promise<void> {
+  await takeAggregateTurn(tx, runId);
   if (await dealBasis(tx, runId)) {
     await applyDealChange(tx, runId, resultId, before, after);
     return;
@@ -39,9 +50,6 @@ export async function applyRomiRowChange(tx: Tx, runId: string, resultId: number
   if (!credits.length) return;
   const row = await tx.runResult.findUnique({ where: { id: resultId }, select: { amountMinor: true, currency: true } });
   if (!row) return;
-  // A new data version for the dashboard's cache, committed with the figures it stands for. Taken
-  // before any RomiDaily row, so concurrent changes of one run queue on this row in one order.
-  await tx.romiBuild.updateMany({ where: { runId }, data: { revision: { increment: 1 } } });
   const was = contributionOf({ ...before, amountMinor: row.amountMinor, currency: row.currency });
   const now = contributionOf({ ...after, amountMinor: row.amountMinor, currency: row.currency });
   const dealKey = credits[0]!.dealKey;
@@ -90,6 +98,7 @@ export async function applyRomiRowChange(tx: Tx, runId: string, resultId: number
  */
 export async function applyRomiStateChanges(tx: Tx, runId: string, changes: readonly { resultId: number; before: RowFinal; after: RowFinal }[]): Promise<void> {
   if (!changes.length) return;
+  await takeAggregateTurn(tx, runId);
   if (await dealBasis(tx, runId)) {
     for (const c of changes) await applyDealChange(tx, runId, c.resultId, c.before, c.after);
     return;
@@ -105,7 +114,6 @@ export async function applyRomiStateChanges(tx: Tx, runId: string, changes: read
     for (const r of await tx.runResult.findMany({ where: { id: { in: part } }, select: { id: true, amountMinor: true, currency: true } })) rows.set(r.id, r);
   }
   if (!credits.size) return;
-  await tx.romiBuild.updateMany({ where: { runId }, data: { revision: { increment: 1 } } });
   const daily = new Map<string, { model: string; day: string; channel: string; campaign: string; currency: string } & Delta>();
   const flips: typeof changes[number][] = [];
   for (const change of changes) {

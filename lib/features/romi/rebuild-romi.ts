@@ -272,6 +272,7 @@ export async function rebuildRomi(
   // Prisma's transaction its adapter kept every statement's memory: a 1M-key rebuild peaked at 890
   // MiB, 681 MiB this way). Either way SQLite's write lock is held for the whole rebuild.
   const write = async (tx: RawTx): Promise<number> => {
+    await lockRunAggregate(tx, kind, run);
     await tx.$executeRawUnsafe(`DELETE FROM "RomiDaily" WHERE "runId" = ${run}`);
     await tx.$executeRawUnsafe(`DELETE FROM "RomiCredit" WHERE "runId" = ${run}`);
     // The payments that link to a deal go through the process (attribution by the deal's touches); the
@@ -301,13 +302,13 @@ export async function rebuildRomi(
     }
     const daily = builder.dailyRows();
     await insertValues(tx, 'RomiDaily', DAILY_COLUMNS, daily.map((d) => [runId, d.model, d.day, d.channel, d.campaign, d.currency, d.revenueMinor, d.refundMinor, d.notCountedMinor, d.spendMinor, d.leadsMilli, d.dealsMilli, d.paidDealsMilli, d.paidTx]));
-    await tx.$executeRawUnsafe(`DELETE FROM "RomiBuild" WHERE "runId" = ${run}`);
-    await insertValues(
-      tx,
-      'RomiBuild',
-      ['runId', 'builtAt', 'joinField', 'creditLinks', 'linkedPayments', 'payments', 'deals', 'spendRows', 'durationMs', 'revision'],
-      [[runId, new Date(), joinFieldOf(settings), true, builder.linkedPayments, builder.payments, dealCount, spend.length, Date.now() - started, 0]],
-    );
+    const build = { builtAt: new Date(), joinField: joinFieldOf(settings), creditLinks: true, linkedPayments: builder.linkedPayments, payments: builder.payments, deals: dealCount, spendRows: spend.length, durationMs: Date.now() - started, revision: 0 };
+    // Updated in place: a change waiting on the row (lockRunAggregate) then moves the new build's revision.
+    const lit = literalFor(kind);
+    const set = Object.entries(build).map(([column, value]) => `"${column}" = ${lit(value)}`).join(', ');
+    if (!(await tx.$executeRawUnsafe(`UPDATE "RomiBuild" SET ${set} WHERE "runId" = ${run}`))) {
+      await insertValues(tx, 'RomiBuild', ['runId', ...Object.keys(build)], [[runId, ...Object.values(build)]]);
+    }
     return daily.length;
   };
   const deferred = (opts.deferIndexes ?? (await largeBuild(db, runId))) ? await deferIndexes(db, 'RomiCredit') : [];
@@ -318,6 +319,23 @@ export async function rebuildRomi(
     // Built again even when the build failed (an interrupted process: by the next build or migration).
     if (deferred.length) await restoreDeferredIndexes(db, 'RomiCredit');
   }
+}
+
+/** The first key of PostgreSQL's two-key advisory locks that stand for a run's ROMI aggregate. */
+const AGGREGATE_LOCK_CLASS = 0x524f4d49; // 'ROMI'
+
+/**
+ * Rebuilds of one run take turns, and wait for the changes that move its aggregate in place. On
+ * PostgreSQL a transaction-scoped advisory lock on the run queues rebuilds (two at once both deleted
+ * the old rows and then inserted the same daily rows: a duplicate key, or a deadlock), and the build
+ * row is locked before any daily row or credit, in the order the incremental changes take them
+ * (apply-row-change.ts, apply-entries.ts), so a decision made during a rebuild waits for it instead
+ * of deadlocking with it. On SQLite the write lock, taken at BEGIN, does all of this.
+ */
+async function lockRunAggregate(tx: RawTx, kind: 'sqlite' | 'postgres', run: string): Promise<void> {
+  if (kind !== 'postgres') return;
+  await tx.$queryRawUnsafe(`SELECT 1 AS "locked" FROM (SELECT pg_advisory_xact_lock(${AGGREGATE_LOCK_CLASS}, hashtext(${run}))) l`);
+  await tx.$queryRawUnsafe(`SELECT 1 AS "locked" FROM "RomiBuild" WHERE "runId" = ${run} FOR UPDATE`);
 }
 
 /**
