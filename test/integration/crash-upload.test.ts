@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSource } from '@/lib/features/ingestion/sources';
 import { recoverUploads } from '@/lib/features/ingestion/recover-uploads';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './databases';
+import { hasDeferredIndexes } from '@/lib/server/db/deferred-indexes';
+import { migrateDatabase } from '@/lib/server/db/migrate';
+import { indexDefinitions } from './index-definitions';
 import { killHard, spawnTs, until, type Child } from './crash-helpers';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'paidline-crash-upload-'));
@@ -74,6 +77,9 @@ describe.each(DATABASE_KINDS)('a server killed mid-upload on %s', (kind) => {
       c,
     );
     await killHard(c);
+    // SQLite: a file this large set the record key index aside (write-records.ts); the process died before building it again.
+    expect(await hasDeferredIndexes(db.prisma)).toBe(kind === 'sqlite');
+    expect((await indexDefinitions(db, 'SourceRecord')).map((i) => i.name).includes('SourceRecord_sourceId_key_idx')).toBe(kind !== 'sqlite');
     const partial = await db.prisma.sourceRecord.count({ where: { ingestionId } });
     // PostgreSQL: one COPY for the ingestion, never committed. SQLite: whole batches, rolled back below.
     if (kind === 'postgres') expect(partial).toBe(0);
@@ -93,5 +99,8 @@ describe.each(DATABASE_KINDS)('a server killed mid-upload on %s', (kind) => {
     expect(await db.prisma.sourceRecord.count({ where: { sourceId } })).toBe(0);
     expect(staged()).toHaveLength(0);
     expect(await db.prisma.auditLog.count({ where: { action: 'ingestion.failed', entityId: ingestionId } })).toBe(1);
+    // The server's start migrates first, which builds it again.
+    expect((await migrateDatabase(db.url)).restoredIndexes).toEqual(kind === 'sqlite' ? ['SourceRecord_sourceId_key_idx'] : []);
+    expect(await hasDeferredIndexes(db.prisma)).toBe(false);
   }, 240_000);
 });

@@ -12,6 +12,8 @@ import { resolveDatabaseUrl } from '@/lib/server/db/config';
 import { clientTarget, type DbClient as Client } from '@/lib/server/db/client';
 import { runScript } from '@/lib/server/core/script-process';
 import { YOUNG_GENERATION_FLAG } from '@/lib/server/core/heap';
+import { restoreDeferredIndexes } from '@/lib/server/db/deferred-indexes';
+import { loggerFor } from '@/lib/server/observability/logger';
 import { writeIngestionRecords, type WrittenRecords } from './write-records';
 
 const DEFAULT_CHILD_BYTES = 4 * 1024 * 1024;
@@ -27,7 +29,13 @@ export function ingestPlacement(bytes: number, setting = process.env.PAIDLINE_IN
 export async function writeRecordsPlaced(id: string, db: Client, bytes: number): Promise<WrittenRecords> {
   if (ingestPlacement(bytes) === 'inline') return writeIngestionRecords(id, db);
   const { url } = clientTarget(db as object);
-  return writeRecordsInChild(id, url || resolveDatabaseUrl());
+  try {
+    return await writeRecordsInChild(id, url || resolveDatabaseUrl());
+  } catch (error) {
+    // A process that died while the record key index was set aside (write-records.ts) could not build it again.
+    await restoreDeferredIndexes(db, 'SourceRecord').catch((why: unknown) => loggerFor('ingestion').error({ err: why }, 'could not build the record index set aside by a failed upload'));
+    throw error;
+  }
 }
 
 /** scripts/ingest-records.ts with the ingestion's id; stdin stays open so the process stops with this one. */

@@ -218,7 +218,7 @@ export async function runLedgerPass(
     } finally {
       // Built again even when the fill failed (an interrupted process: before the next migration).
       if (deferred.length) {
-        await restoreDeferredIndexes(db);
+        await restoreDeferredIndexes(db, 'RunResult');
         await refreshPlannerStats(db, ['RunResult']);
         clock.lap('indexes');
       }

@@ -18,12 +18,12 @@ import { clientTarget, type DbClient as Client } from './client';
 const PREFIX = 'deferred-index:';
 
 /** Tables whose secondary indexes a fill may set aside (names are constants, never input). */
-export type DeferrableTable = 'RunResult' | 'RomiCredit';
+export type DeferrableTable = 'RunResult' | 'RomiCredit' | 'SourceRecord';
 
 type IndexDef = { name: string; sql: string };
 
 /** A definition this module recorded: a plain (not unique) index of a deferrable table. */
-const RESTORABLE = /^CREATE INDEX "?([A-Za-z0-9_]+)"? ON (?:[A-Za-z0-9_"]+\.)?"?(RunResult|RomiCredit)"? ?(?:USING btree )?\(/;
+const RESTORABLE = /^CREATE INDEX "?([A-Za-z0-9_]+)"? ON (?:[A-Za-z0-9_"]+\.)?"?(RunResult|RomiCredit|SourceRecord)"? ?(?:USING btree )?\(/;
 
 /** The table's secondary indexes as the database prints them (unique ones excluded). */
 async function secondaryIndexes(db: Pick<Client, '$queryRawUnsafe'>, kind: 'sqlite' | 'postgres', table: DeferrableTable): Promise<IndexDef[]> {
@@ -35,13 +35,13 @@ async function secondaryIndexes(db: Pick<Client, '$queryRawUnsafe'>, kind: 'sqli
 }
 
 /**
- * Drops the table's secondary indexes, recording each; returns their names. Call
+ * Drops the table's secondary indexes (those named in `only`, when given), recording each; returns their names. Call
  * restoreDeferredIndexes when the fill is done (in a finally).
  */
-export async function deferIndexes(db: Client, table: DeferrableTable): Promise<string[]> {
+export async function deferIndexes(db: Client, table: DeferrableTable, opts: { only?: readonly string[] } = {}): Promise<string[]> {
   const { kind } = clientTarget(db);
   return db.$transaction(async (tx) => {
-    const defs = await secondaryIndexes(tx, kind, table);
+    const defs = (await secondaryIndexes(tx, kind, table)).filter((d) => !opts.only || opts.only.includes(d.name));
     for (const d of defs) {
       const value = JSON.stringify({ table, sql: d.sql });
       await tx.appSetting.upsert({ where: { key: PREFIX + d.name }, create: { key: PREFIX + d.name, value }, update: { value } });
