@@ -7,7 +7,7 @@ import { DEFAULT_ROMI_SETTINGS, parseRomiSettings, type RomiSettings } from './s
 import { type ResultDetail } from '@/lib/reconcile/result-detail';
 import { loggerFor } from '@/lib/server/observability/logger';
 import { yieldToEventLoop } from '@/lib/server/db/yield';
-import { deferIndexes, restoreDeferredIndexes } from '@/lib/server/db/deferred-indexes';
+import { deferIndexes, holdsAtMost, restoreDeferredIndexes } from '@/lib/server/db/deferred-indexes';
 import { idWindows } from '@/lib/server/db/id-windows';
 import { loadChannelMap } from './channel-map';
 import { parseAttrs } from './attrs';
@@ -351,10 +351,7 @@ const DEFER_MAX_EXISTING_RATIO = 4;
 async function largeBuild(db: Client, runId: string): Promise<boolean> {
   const entries = await db.runResult.count({ where: { runId } });
   if (entries < DEFER_MIN_ENTRIES) return false;
-  // Counted up to the bound only: a table much larger than the build is not read through.
-  const bound = entries * DEFER_MAX_EXISTING_RATIO;
-  const [row] = await db.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "RomiCredit" LIMIT ${bound + 1}) t`);
-  return Number(row?.n ?? 0) <= bound;
+  return holdsAtMost(db, 'RomiCredit', entries * DEFER_MAX_EXISTING_RATIO);
 }
 
 /** Called when a run completes: a failed rebuild is logged and leaves the run completed (the dashboard says it is missing). */

@@ -1,6 +1,6 @@
 /**
- * Secondary indexes set aside while a bulk fill writes a table, and built again once, from sorted
- * keys, when it is done. A row inserted into an indexed table lands at a random place in each of its
+ * Secondary indexes set aside while a bulk fill writes a table (a ledger's first fill, a ROMI build, a
+ * large upload on SQLite), and built again once, from sorted keys, when it is done. A row inserted into an indexed table lands at a random place in each of its
  * secondary indexes: at 1M ledger entries most of a fill's time went to those index pages (read,
  * split and written again at every commit), while CREATE INDEX sorts the rows once and writes each
  * index page once.
@@ -73,6 +73,16 @@ export async function restoreDeferredIndexes(db: Client, table?: DeferrableTable
     built.push(m[1]!);
   }
   return built;
+}
+
+/**
+ * Whether the table holds at most `bound` rows, counted up to the bound only (a table much larger than
+ * the work at hand is not read through): the check before setting indexes aside, whose build sorts
+ * every row of the table.
+ */
+export async function holdsAtMost(db: Pick<Client, '$queryRawUnsafe'>, table: DeferrableTable, bound: number): Promise<boolean> {
+  const [row] = await db.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "${table}" LIMIT ${Math.floor(bound) + 1}) t`);
+  return Number(row?.n ?? 0) <= bound;
 }
 
 /** Whether any index is set aside now (a fill running, or one interrupted). */
