@@ -38,6 +38,21 @@ describe.each(DATABASE_KINDS)('raw writers on %s', (kind) => {
     expect(copied.map((r) => r.after).sort()).toEqual(HOSTILE.map((t) => t.replace(/\u0000/g, '\ufffd')).sort());
   });
 
+  it('stores many rows a statement as it stores them one by one, and refuses a row of the wrong width', async () => {
+    // 7 × 16 rows: on SQLite two statements of 50 rows and a tail of 12 bound a row at a time.
+    const many = (prefix: string) => Array.from({ length: 7 }, (_, k) => rows(`${prefix}${k}`)).flat();
+    await fillTransaction((tx) => insertValues(tx, 'AuditLog', COLUMNS, many('bulk')));
+    await db.prisma.$transaction((tx) => insertValues(tx, 'AuditLog', COLUMNS, many('each'), 1));
+    for (let k = 0; k < 7; k++) {
+      const bulk = await read(`bulk${k}`);
+      expect(bulk).toHaveLength(HOSTILE.length);
+      expect(bulk).toEqual(await read(`each${k}`));
+    }
+    const short = many('short').map((r, i) => (i === 60 ? r.slice(0, -1) : r));
+    await expect(fillTransaction((tx) => insertValues(tx, 'AuditLog', COLUMNS, short))).rejects.toThrow();
+    expect(await db.prisma.auditLog.count({ where: { id: { startsWith: 'short' } } })).toBe(0);
+  });
+
   it('waits for a transaction of the same process that holds the write lock, without blocking it', async () => {
     // Prisma's transaction takes the write lock and keeps it until released; the bulk transaction asked for
     // meanwhile must let it finish (a synchronous busy wait would hold the event loop until its timeout).

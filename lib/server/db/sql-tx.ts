@@ -101,8 +101,65 @@ function inTurn<T>(url: string, fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/**
+ * Rows a SQLite bulk INSERT statement takes: one call binds this many rows (at most
+ * SQLITE_MAX_BOUND values). A call per row was most of a ledger fill's insert time, as it was the
+ * upload's (./record-sink.ts).
+ */
+const SQLITE_ROWS_PER_INSERT = 50;
+/** Values one SQLite statement may bind (SQLITE_MAX_VARIABLE_NUMBER's default since 3.32). */
+const SQLITE_MAX_BOUND = 32_766;
+type Statement = ReturnType<Database.Database['prepare']>;
+/** Each connection's prepared INSERTs, by their SQL: prepared once (libSQL frees a statement's memory only when its finalizer runs). */
+const preparedInserts = new WeakMap<Database.Database, Map<string, Statement>>();
+
+function preparedOn(conn: Database.Database, sql: string): Statement {
+  let cache = preparedInserts.get(conn);
+  if (!cache) preparedInserts.set(conn, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) cache.set(sql, (stmt = conn.prepare(sql)));
+  return stmt;
+}
+
+/** Inserts rows (values in `columns` order) with prepared statements of up to SQLITE_ROWS_PER_INSERT rows each. */
+function insertPrepared(conn: Database.Database, table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[]): void {
+  const width = columns.length;
+  const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const per = Math.max(1, Math.min(SQLITE_ROWS_PER_INSERT, Math.floor(SQLITE_MAX_BOUND / width)));
+  const check = (r: readonly SqlValue[]) => {
+    if (r.length !== width) throw new Error(`A row for ${table} has ${r.length} values for ${width} columns.`);
+    return r;
+  };
+  // A batch's rows mostly share their Date objects (the pass's `now`): each converted once.
+  let lastDate: Date | undefined;
+  let lastText = '';
+  const bind = (v: SqlValue) => {
+    if (!(v instanceof Date)) return sqliteValue(v);
+    if (v !== lastDate) {
+      lastText = sqliteValue(v) as string;
+      lastDate = v;
+    }
+    return lastText;
+  };
+  let i = 0;
+  if (rows.length >= per) {
+    const many = preparedOn(conn, head + Array.from({ length: per }, () => tuple).join(', '));
+    // One flat array of bound values, reused for every statement.
+    const flat: (string | number | bigint | null)[] = new Array(per * width);
+    for (; i + per <= rows.length; i += per) {
+      let k = 0;
+      for (let j = i; j < i + per; j++) for (const v of check(rows[j]!)) flat[k++] = bind(v);
+      many.run(flat);
+    }
+  }
+  if (i < rows.length) {
+    const one = preparedOn(conn, head + tuple);
+    for (; i < rows.length; i++) one.run(check(rows[i]!).map(bind));
+  }
+}
+
 async function transactionOn<T>(conn: Database.Database, db: object, fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
-  const inserts = new Map<string, ReturnType<typeof conn.prepare>>();
   const tx = withClientTarget<SqliteTx>(
     {
       async $executeRawUnsafe(query, ...values) {
@@ -112,10 +169,7 @@ async function transactionOn<T>(conn: Database.Database, db: object, fn: (tx: Sq
         return conn.prepare(query).all(...values.map((v) => sqliteValue(v as SqlValue))) as R;
       },
       insert(table, columns, rows) {
-        const sql = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-        let stmt = inserts.get(sql);
-        if (!stmt) inserts.set(sql, (stmt = conn.prepare(sql)));
-        for (const r of rows) stmt.run(r.map(sqliteValue));
+        insertPrepared(conn, table, columns, rows);
       },
     },
     clientTarget(db),
