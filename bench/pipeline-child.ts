@@ -28,6 +28,7 @@ import { saveRomiSettings } from '@/lib/features/romi/configure';
 import { saveChannelMapping } from '@/lib/features/romi/channel-map';
 import { dashboardData, parseRomiQuery } from '@/lib/features/romi/dashboard';
 import { rebuildRomi } from '@/lib/features/romi/rebuild-romi';
+import { tableIndexes } from '@/lib/server/db/deferred-indexes';
 import { limitHeapGrowth } from '@/lib/server/core/heap';
 
 async function upload(db: DbClient, name: string, kind: 'gateway' | 'bank' | 'crm' | 'ads', file: string) {
@@ -59,18 +60,14 @@ async function ownWrites(db: DbClient): Promise<OwnWrite[]> {
   for (const table of KEPT_TABLES) {
     const twin = `${table}_twin`;
     const [count] = await db.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT COUNT(*) AS "n" FROM "${table}"`);
-    let indexes: string[];
     if (pg) {
       await db.$executeRawUnsafe(`CREATE TABLE "${twin}" (LIKE "${table}" INCLUDING DEFAULTS)`);
-      const defs = await db.$queryRawUnsafe<{ def: string }[]>(`SELECT indexdef AS "def" FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`, table);
-      indexes = defs.map((d) => d.def.replace(/INDEX "?([A-Za-z0-9_]+)"? ON (\S+\.)?"?[A-Za-z0-9_]+"?/, `INDEX "twin_$1" ON "${twin}"`));
     } else {
       const [def] = await db.$queryRawUnsafe<{ sql: string }[]>(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, table);
       if (!def) throw new Error(`No table ${table}.`);
       await db.$executeRawUnsafe(def.sql.replace(/^CREATE TABLE "?[A-Za-z0-9_]+"?/, `CREATE TABLE "${twin}"`));
-      const defs = await db.$queryRawUnsafe<{ sql: string }[]>(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`, table);
-      indexes = defs.map((d) => d.sql.replace(/INDEX "?([A-Za-z0-9_]+)"? ON "?[A-Za-z0-9_]+"?/, `INDEX "twin_$1" ON "${twin}"`));
     }
+    const indexes = (await tableIndexes(db, pg ? 'postgres' : 'sqlite', table)).map((d) => d.sql.replace(/INDEX "?([A-Za-z0-9_]+)"? ON (\S+\.)?"?[A-Za-z0-9_]+"?/, `INDEX "twin_$1" ON "${twin}"`));
     const t = performance.now();
     await db.$executeRawUnsafe(`INSERT INTO "${twin}" SELECT * FROM "${table}"`);
     const insertMs = performance.now() - t;

@@ -26,12 +26,15 @@ type IndexDef = { name: string; sql: string };
 const RESTORABLE = /^CREATE INDEX "?([A-Za-z0-9_]+)"? ON (?:[A-Za-z0-9_"]+\.)?"?(RunResult|RomiCredit|SourceRecord)"? ?(?:USING btree )?\(/;
 
 /** The table's secondary indexes as the database prints them (unique ones excluded). */
+/** Every index of a table with the statement that creates it (unique ones and PostgreSQL's primary key included). */
+export function tableIndexes(db: Pick<Client, '$queryRawUnsafe'>, kind: 'sqlite' | 'postgres', table: string): Promise<IndexDef[]> {
+  return kind === 'sqlite'
+    ? db.$queryRawUnsafe(`SELECT "name", "sql" FROM sqlite_master WHERE "type" = 'index' AND "tbl_name" = ? AND "sql" IS NOT NULL`, table)
+    : db.$queryRawUnsafe(`SELECT indexname AS "name", indexdef AS "sql" FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`, table);
+}
+
 async function secondaryIndexes(db: Pick<Client, '$queryRawUnsafe'>, kind: 'sqlite' | 'postgres', table: DeferrableTable): Promise<IndexDef[]> {
-  const rows: IndexDef[] =
-    kind === 'sqlite'
-      ? await db.$queryRawUnsafe(`SELECT "name", "sql" FROM sqlite_master WHERE "type" = 'index' AND "tbl_name" = ? AND "sql" IS NOT NULL`, table)
-      : await db.$queryRawUnsafe(`SELECT indexname AS "name", indexdef AS "sql" FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`, table);
-  return rows.filter((r) => RESTORABLE.test(r.sql));
+  return (await tableIndexes(db, kind, table)).filter((r) => RESTORABLE.test(r.sql));
 }
 
 /**
