@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readXlsxRows } from './xlsx';
 
 /**
@@ -38,5 +38,41 @@ describe('an XLSX whose workbook part comes after its sheets', () => {
     const rows = await read(file);
     expect(rows.map((r) => r.fields)).toEqual([['TransactionID', 'Amount', 'Status'], ['TX1000', '388', 'Completed'], ['TX1001', '136.5', 'Pending']]);
     expect(rows).toEqual(await read(usual));
+  });
+});
+
+/**
+ * exceljs keeps a sheet zipped before the shared strings in a temporary file and deletes it as soon as
+ * the reader passes the sheet over, while the sheet's read stream may still be opening it. With every
+ * open delayed (as on a loaded machine), a passed-over sheet failed with an ENOENT nobody listened for:
+ * an uncaught exception, which ends the process reading the upload.
+ */
+describe('a sheet passed over on the way to the chosen one', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is read through, and no error escapes when its temporary file is opened late', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Notes').addRow(['nothing here']);
+    const sheet = wb.addWorksheet('Payments');
+    sheet.addRow(['id', 'amount']);
+    sheet.addRow(['A1', 12.5]);
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'xlsx-skip-')), 'two-sheets.xlsx');
+    await wb.xlsx.writeFile(file);
+
+    const escaped: unknown[] = [];
+    const onUncaught = (e: unknown) => escaped.push(e);
+    process.on('uncaughtException', onUncaught);
+    const createReadStream = fs.createReadStream;
+    const lateOpen = { open: (...args: Parameters<typeof fs.open>) => void setTimeout(() => (fs.open as (...a: unknown[]) => void)(...args), 30), read: fs.read, close: fs.close };
+    vi.spyOn(fs, 'createReadStream').mockImplementation(((p: fs.PathLike, o?: object) => createReadStream(p, { ...o, fs: lateOpen })) as typeof fs.createReadStream);
+    try {
+      const rows: string[][] = [];
+      for await (const r of readXlsxRows(file, 'Payments')) rows.push(r.fields);
+      expect(rows).toEqual([['id', 'amount'], ['A1', '12.5']]);
+      await new Promise((r) => setTimeout(r, 100)); // any late open has failed or succeeded by now
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(escaped).toEqual([]);
   });
 });

@@ -309,7 +309,13 @@ export async function* readXlsxRows(
   try {
     for await (const ws of reader) {
       const name = (ws as unknown as { name: string }).name;
-      if (wanted !== undefined && name !== wanted) continue;
+      if (wanted !== undefined && name !== wanted) {
+        // Read through, not left: a sheet zipped before the shared strings waits in a temporary file, and
+        // exceljs deletes the file as soon as the sheet is passed over, while its read stream may still be
+        // opening it (an ENOENT no one listens for: an uncaught exception that ended the process).
+        for await (const _row of ws) void _row;
+        continue;
+      }
       for await (const row of ws) {
         rows++;
         if (rows > limits.maxRows) throw new ParseError(`The sheet has more than ${limits.maxRows} rows`, row.number);
